@@ -7,12 +7,12 @@ They accept the same command-line overrides as the real ones and print the
 same kind of output, but train nothing. Standard library only.
 """
 
+import hashlib
 import json
 import os
 import signal
 import sys
 import time
-import zlib
 from pathlib import Path
 
 WORKSPACE_ROOT = Path(__file__).resolve().parent.parent
@@ -229,7 +229,8 @@ def stable_fraction(*parts):
     """A number in [0, 1) that depends only on @parts (Python's str hash is
     randomised per process; the demo's metrics should not be)."""
     text = "\x1f".join(str(p) for p in parts)
-    return (zlib.crc32(text.encode("utf-8")) & 0xFFFFFFFF) / 2**32
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
 
 
 def _clock(seconds):
@@ -275,17 +276,17 @@ def progress(description, total, duration, postfix=None, on_step=None):
     end_progress_line()
 
 
-def maybe_simulated_failure(overrides, where):
+def maybe_simulated_failure(overrides, where, step):
     """simulate.fail=true makes the run crash like a real one would."""
     if overrides.get_bool("simulate.fail", False):
         end_progress_line()
-        _raise_simulated_failure(where)
+        _raise_simulated_failure(where, step)
 
 
-def _raise_simulated_failure(where):
+def _raise_simulated_failure(where, step):
     # A couple of frames deep, so the traceback looks like a real one.
-    def compute_loss(step):
+    def forward_batch(batch):
         raise RuntimeError(f"simulated failure (simulate.fail=true) in {where} "
-                           f"at step {step}: loss is NaN")
+                           f"at batch {batch}: output contains NaN")
 
-    compute_loss(23)
+    forward_batch(step)

@@ -17,7 +17,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import demo_runtime as rt
+# Keep the workspace free of __pycache__ when the runners import their helper.
+sys.dont_write_bytecode = True
+import demo_runtime as rt  # noqa: E402
 
 PREDICT_IMAGES = 12
 
@@ -74,7 +76,7 @@ def main(argv):
 
     def on_step(step):
         if step >= PREDICT_IMAGES // 2:
-            rt.maybe_simulated_failure(overrides, "predict")
+            rt.maybe_simulated_failure(overrides, "predict", step)
 
     rt.progress("Predicting DataLoader 0", PREDICT_IMAGES, 2 * rt.epoch_seconds(),
                 on_step=on_step)

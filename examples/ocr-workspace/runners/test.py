@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import demo_runtime as rt
+# Keep the workspace free of __pycache__ when the runners import their helper.
+sys.dont_write_bytecode = True
+import demo_runtime as rt  # noqa: E402
 
 TEST_BATCHES = 10
 
@@ -75,7 +77,7 @@ def main(argv):
 
     def on_step(step):
         if step >= TEST_BATCHES // 2:
-            rt.maybe_simulated_failure(overrides, "test")
+            rt.maybe_simulated_failure(overrides, "test", step)
 
     rt.progress("Testing DataLoader 0", TEST_BATCHES, 2 * rt.epoch_seconds(),
                 on_step=on_step)
