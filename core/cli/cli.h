@@ -1,0 +1,64 @@
+/* cli.h: the cmdbuilder executable's subcommands.
+ *
+ * Each subcommand lives in its own cli-<name>.c and has the signature of
+ * CmdbCliRun: it parses its own options with GOptionContext (so --help works
+ * per subcommand) and returns the process exit status:
+ *   0 success, 1 configuration/schema/usage error, 2 validation errors.
+ */
+#pragma once
+
+#include "cmdbuilder.h"
+#include "host/cmdb-host-private.h"
+
+G_BEGIN_DECLS
+
+typedef int (*CmdbCliRun) (int argc, char **argv);
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  CmdbCliRun  run;
+} CmdbCliCommand;
+
+/* Everything a subcommand needs about one workspace: created from the
+ * common --workspace / --schemas options and the configuration layers. */
+typedef struct {
+  CmdbConfig  *config;
+  CmdbCache   *cache;
+  CmdbContext *context;
+  CmdbHost    *host;
+} CmdbCliSession;
+
+/* Options every subcommand accepts; add them with cmdb_cli_add_common_options(). */
+typedef struct {
+  char  *workspace;
+  char  *schemas;
+  char **config_overrides; /* --config GROUP.KEY=VALUE, repeatable */
+} CmdbCliCommonOptions;
+
+void            cmdb_cli_add_common_options (GOptionContext       *option_context,
+                                             CmdbCliCommonOptions *options,
+                                             gboolean              with_schemas);
+void            cmdb_cli_common_options_clear (CmdbCliCommonOptions *options);
+/* (transfer full): opens the workspace; on failure prints the error and
+ * returns NULL. */
+CmdbCliSession *cmdb_cli_session_open       (CmdbCliCommonOptions *options,
+                                             GError              **error);
+void            cmdb_cli_session_free       (CmdbCliSession       *session);
+/* Parses the subcommand's options; on failure prints the error and the
+ * usage hint to stderr and returns FALSE. */
+gboolean        cmdb_cli_parse              (GOptionContext       *option_context,
+                                             int                  *argc,
+                                             char               ***argv);
+/* Prints each problem as "path:line:col: severity: message" to stderr. */
+void            cmdb_cli_print_problems     (GPtrArray            *problems);
+/* Prints @node as JSON (pretty) followed by a newline to stdout. */
+void            cmdb_cli_print_json         (JsonNode             *node);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliSession, cmdb_cli_session_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_clear)
+
+/* The subcommands. */
+int cmdb_cli_plugins (int argc, char **argv);
+
+G_END_DECLS

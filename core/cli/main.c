@@ -1,0 +1,62 @@
+#define G_LOG_DOMAIN "cmdb-cli"
+
+#include "cli.h"
+#include "cmdb-build-config.h"
+
+#include <locale.h>
+#include <string.h>
+
+/* The subcommands, in the order `cmdbuilder --help` lists them. */
+static const CmdbCliCommand commands[] = {
+  { "plugins", "List the plugins and their state", cmdb_cli_plugins },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream,
+           "Usage: cmdbuilder COMMAND [OPTIONS]\n"
+           "\n"
+           "Compose, check and run the commands of a Hydra project.\n"
+           "\n"
+           "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (stream,
+           "\n"
+           "Options:\n"
+           "  --version  Print the version and exit\n"
+           "  --help     Print this help and exit\n"
+           "\n"
+           "Run 'cmdbuilder COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 1;
+    }
+  if (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version"))
+    {
+      printf ("cmdbuilder %s\n", CMDB_VERSION);
+      return 0;
+    }
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "cmdbuilder: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 1;
+}

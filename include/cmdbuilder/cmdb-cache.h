@@ -1,0 +1,145 @@
+/* cmdb-cache.h: the shared cache service.
+ *
+ * Every plugin and the core read workspace files through this cache, so a
+ * file is parsed and a directory scanned once, and again only after it
+ * changed. Each entry records the files and directories it was computed
+ * from, with their stat identity (device, inode, size, mtime, ctime, or
+ * "absent"); an entry whose recorded identities no longer match is
+ * recomputed on the next lookup. A computation that looks up other entries
+ * inherits their dependencies, so "the decoders list" is recomputed when
+ * any architecture file it was built from changes, and only then.
+ *
+ * Failures are cached too, with the same dependencies: a YAML file with a
+ * syntax error is not re-parsed on every page render, and a deleted file
+ * gives its error again, never the last good value.
+ *
+ * Within one "generation" (see cmdb_cache_new_generation()) each path is
+ * stat()ed at most once, which bounds the cost of validation during one page
+ * render or one HTTP request. Without generations every lookup validates.
+ *
+ * Memory is bounded: least recently used entries are evicted when the
+ * approximate size exceeds the limit given at creation.
+ *
+ * Not thread-safe: use it from one thread (the main loop's).
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include "cmdb-yaml.h"
+
+G_BEGIN_DECLS
+
+#define CMDB_CACHE_ERROR (cmdb_cache_error_quark ())
+
+typedef enum {
+  CMDB_CACHE_ERROR_FAILED,
+  CMDB_CACHE_ERROR_NOT_FOUND,     /* a file or directory does not exist */
+  CMDB_CACHE_ERROR_NOT_DIRECTORY, /* a scan target is not a directory */
+  CMDB_CACHE_ERROR_CYCLE,         /* a computation looked itself up */
+} CmdbCacheError;
+
+typedef struct _CmdbCache CmdbCache;
+
+typedef struct {
+  guint64 hits;          /* lookups answered from a valid entry */
+  guint64 misses;        /* lookups that computed (first time or after invalidation) */
+  guint64 invalidations; /* entries found stale because a dependency changed */
+  guint64 evictions;     /* entries dropped for the memory bound */
+  guint64 yaml_parses;   /* YAML files actually parsed */
+  guint64 dir_scans;     /* directories actually read */
+  guint64 stats;         /* stat() calls made for validation */
+  guint   n_entries;
+  gsize   n_bytes;
+  gsize   max_bytes;
+} CmdbCacheStats;
+
+/* One item of a directory scan. */
+typedef struct {
+  char    *name;     /* file name, no directory part */
+  gboolean is_dir;
+  goffset  size;
+  gint64   mtime_us; /* modification time, microseconds since the epoch */
+} CmdbDirEntry;
+
+/* A directory listing, sorted by name (bytewise), shared and immutable. */
+typedef struct {
+  char         *path;
+  CmdbDirEntry *entries;
+  guint         n_entries;
+  /*< private >*/
+  gint          ref_count;
+} CmdbDirScan;
+
+typedef enum {
+  CMDB_SCAN_ALL   = 0,
+  CMDB_SCAN_FILES = 1 << 0, /* regular files (after following symlinks) only */
+  CMDB_SCAN_DIRS  = 1 << 1, /* directories only */
+} CmdbScanFlags;
+
+/* Computes a derived value for @key. Returns (transfer full) the value, or
+ * NULL with @error set; @ret_size receives an approximate size in bytes.
+ * Lookups of other entries made from inside become dependencies. */
+typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache  *cache,
+                                          const char *key,
+                                          gpointer    user_data,
+                                          gsize      *ret_size,
+                                          GError    **error);
+
+GQuark          cmdb_cache_error_quark       (void);
+
+/* (transfer full): a new cache holding at most about @max_bytes
+ * (0 selects the default, 64 MiB). */
+CmdbCache      *cmdb_cache_new               (gsize          max_bytes);
+CmdbCache      *cmdb_cache_ref               (CmdbCache     *cache);
+void            cmdb_cache_unref             (CmdbCache     *cache);
+
+/* Starts a new validation generation: paths stat()ed before are stat()ed
+ * again at their next use. Call it at the start of each render or request. */
+void            cmdb_cache_new_generation    (CmdbCache     *cache);
+
+/* (transfer full): the parsed document at @path, parsed at most once while
+ * the file is unchanged. */
+CmdbYamlDocument *cmdb_cache_get_yaml        (CmdbCache     *cache,
+                                              const char    *path,
+                                              GError       **error);
+
+/* (transfer full): the entries of @dir that match @flags and, when
+ * @suffix is non-NULL, whose name ends with it (e.g. ".yaml"). A missing
+ * directory is CMDB_CACHE_ERROR_NOT_FOUND. */
+CmdbDirScan    *cmdb_cache_scan_dir          (CmdbCache     *cache,
+                                              const char    *dir,
+                                              CmdbScanFlags  flags,
+                                              const char    *suffix,
+                                              GError       **error);
+CmdbDirScan    *cmdb_dir_scan_ref            (CmdbDirScan   *scan);
+void            cmdb_dir_scan_unref          (CmdbDirScan   *scan);
+
+/* (transfer full): the value for @key, computed by @compute when absent or
+ * stale. @value_ref / @value_unref manage the value's references; the
+ * cache keeps one. @key must be unique for what @compute computes. */
+gpointer        cmdb_cache_get_derived       (CmdbCache            *cache,
+                                              const char           *key,
+                                              CmdbCacheComputeFunc  compute,
+                                              gpointer              user_data,
+                                              GBoxedCopyFunc        value_ref,
+                                              GDestroyNotify        value_unref,
+                                              GError              **error);
+
+/* From inside a computation: record that the value depends on @path (its
+ * current identity, or its absence). A no-op outside computations. */
+void            cmdb_cache_add_dependency    (CmdbCache     *cache,
+                                              const char    *path);
+
+/* Drops every entry (tests, and "reload" actions). */
+void            cmdb_cache_clear             (CmdbCache     *cache);
+void            cmdb_cache_get_stats         (CmdbCache     *cache,
+                                              CmdbCacheStats *ret_stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCache, cmdb_cache_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbDirScan, cmdb_dir_scan_unref)
+
+G_END_DECLS

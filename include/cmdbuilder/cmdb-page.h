@@ -1,0 +1,83 @@
+/* cmdb-page.h: the "page" extension point.
+ *
+ * A page (Train, Test, Predict, or a third party's) is a libpeas plugin of
+ * kind page. What the host needs before loading it comes from its .plugin
+ * file, so the sidebar is drawn without mapping any module:
+ *   X-Kind=page
+ *   X-Title=Train          sidebar title
+ *   X-Order=10             sidebar position (ascending)
+ *   X-Icon=rocket          icon name (optional)
+ *   X-Schema=train         schema file stem: <schemas>/train.yaml or
+ *                          <schemas>/command_builder_train.yaml
+ *   X-Runner=train.py      runner script under <workspace>/runners/
+ *   X-Suffix=true          exp_name suffix rule on by default (optional)
+ * The module is loaded when the page is first activated. Its extension
+ * implements CmdbPage; every method is optional and gets the page's
+ * evaluated form values as JSON (key -> value, hidden elements absent).
+ * Pages produce data, never HTML: the core renders.
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+#include "cmdb-context.h"
+
+G_BEGIN_DECLS
+
+#define CMDB_TYPE_PAGE (cmdb_page_get_type ())
+G_DECLARE_INTERFACE (CmdbPage, cmdb_page, CMDB, PAGE, GObject)
+
+struct _CmdbPageInterface
+{
+  GTypeInterface parent_iface;
+
+  /* Appends Hydra override tokens (char *, transfer full) to @overrides,
+   * after the schema's own and the preprocessing profile's. */
+  void      (*add_overrides) (CmdbPage    *self,
+                              CmdbContext *context,
+                              JsonObject  *values,
+                              GPtrArray   *overrides);
+
+  /* Appends page-specific problems (CmdbProblem *, transfer full; subject =
+   * the element key) after the schema's validation. Errors block the
+   * command, warnings do not. */
+  void      (*validate)      (CmdbPage    *self,
+                              CmdbContext *context,
+                              JsonObject  *values,
+                              GPtrArray   *problems);
+
+  /* (transfer full) (nullable) (element-type utf8): ids of the page's own
+   * actions (Predict: "export-csv"). */
+  GPtrArray *(*list_actions) (CmdbPage    *self);
+
+  /* Runs action @action_id with @params. Returns (transfer full) a JSON
+   * object describing the outcome, or NULL with @error set. */
+  JsonObject *(*run_action)  (CmdbPage    *self,
+                              CmdbContext *context,
+                              const char  *action_id,
+                              JsonObject  *params,
+                              GError     **error);
+};
+
+void        cmdb_page_add_overrides (CmdbPage    *self,
+                                     CmdbContext *context,
+                                     JsonObject  *values,
+                                     GPtrArray   *overrides);
+void        cmdb_page_validate      (CmdbPage    *self,
+                                     CmdbContext *context,
+                                     JsonObject  *values,
+                                     GPtrArray   *problems);
+/* (transfer full): never NULL (empty when the page has no actions). */
+GPtrArray  *cmdb_page_list_actions  (CmdbPage    *self);
+/* (transfer full) (nullable) */
+JsonObject *cmdb_page_run_action    (CmdbPage    *self,
+                                     CmdbContext *context,
+                                     const char  *action_id,
+                                     JsonObject  *params,
+                                     GError     **error);
+
+G_END_DECLS

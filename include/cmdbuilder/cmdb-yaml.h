@@ -1,0 +1,123 @@
+/* cmdb-yaml.h: a parsed YAML document as a plain, immutable tree.
+ *
+ * Every node remembers where it came from (file, line, column) so that
+ * errors in schemas and configs can point at the exact spot. Documents are
+ * parsed once (through the cache service, see cmdb-cache.h) and shared:
+ * a CmdbYamlDocument is reference counted and its nodes are owned by it.
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define CMDB_YAML_ERROR (cmdb_yaml_error_quark ())
+
+typedef enum {
+  CMDB_YAML_ERROR_FAILED,
+  CMDB_YAML_ERROR_IO,            /* the file could not be read */
+  CMDB_YAML_ERROR_SYNTAX,        /* libyaml rejected the text */
+  CMDB_YAML_ERROR_DUPLICATE_KEY, /* a mapping names the same key twice */
+  CMDB_YAML_ERROR_UNSUPPORTED,   /* anchors/aliases, complex keys, several documents */
+} CmdbYamlError;
+
+typedef enum {
+  CMDB_YAML_NODE_SCALAR,
+  CMDB_YAML_NODE_MAPPING,
+  CMDB_YAML_NODE_SEQUENCE,
+} CmdbYamlNodeKind;
+
+/* How a scalar was written; a quoted scalar is always a string. */
+typedef enum {
+  CMDB_YAML_SCALAR_PLAIN,
+  CMDB_YAML_SCALAR_QUOTED, /* single or double quoted, literal or folded block */
+} CmdbYamlScalarStyle;
+
+/* What a plain scalar reads as under the YAML 1.1 core rules PyYAML uses
+ * (the original app loaded its files with PyYAML's safe_load). */
+typedef enum {
+  CMDB_YAML_SCALAR_NULL,
+  CMDB_YAML_SCALAR_BOOL,
+  CMDB_YAML_SCALAR_INT,
+  CMDB_YAML_SCALAR_FLOAT,
+  CMDB_YAML_SCALAR_STRING,
+} CmdbYamlScalarType;
+
+typedef struct _CmdbYamlDocument CmdbYamlDocument;
+typedef struct _CmdbYamlNode     CmdbYamlNode;
+
+GQuark              cmdb_yaml_error_quark            (void);
+
+/* Parses @path. Returns (transfer full) a document, or NULL with @error set
+ * to a message that starts with "path:line:column: ". An empty file gives a
+ * document whose root is NULL. */
+CmdbYamlDocument   *cmdb_yaml_document_load          (const char   *path,
+                                                      GError      **error);
+/* Parses @text (length @length, or -1 for NUL-terminated); @display_name is
+ * used in locations and error messages. (transfer full) */
+CmdbYamlDocument   *cmdb_yaml_document_parse         (const char   *display_name,
+                                                      const char   *text,
+                                                      gssize        length,
+                                                      GError      **error);
+CmdbYamlDocument   *cmdb_yaml_document_ref           (CmdbYamlDocument *document);
+void                cmdb_yaml_document_unref         (CmdbYamlDocument *document);
+/* (transfer none) (nullable): NULL for an empty document. */
+const CmdbYamlNode *cmdb_yaml_document_get_root      (CmdbYamlDocument *document);
+/* (transfer none): the path or display name given at load. */
+const char         *cmdb_yaml_document_get_path      (CmdbYamlDocument *document);
+/* Approximate bytes held, for the cache's memory bound. */
+gsize               cmdb_yaml_document_get_size      (CmdbYamlDocument *document);
+
+CmdbYamlNodeKind    cmdb_yaml_node_get_kind          (const CmdbYamlNode *node);
+/* 1-based line and column of the node's first character. */
+guint               cmdb_yaml_node_get_line          (const CmdbYamlNode *node);
+guint               cmdb_yaml_node_get_column        (const CmdbYamlNode *node);
+/* (transfer none): the file (or display name) the node was read from. */
+const char         *cmdb_yaml_node_get_path          (const CmdbYamlNode *node);
+/* (transfer full): "path:line:column", for messages. */
+char               *cmdb_yaml_node_dup_location      (const CmdbYamlNode *node);
+
+/* Scalars. The text is owned by the document. (transfer none) */
+const char         *cmdb_yaml_node_get_scalar        (const CmdbYamlNode *node);
+CmdbYamlScalarStyle cmdb_yaml_node_get_scalar_style  (const CmdbYamlNode *node);
+CmdbYamlScalarType  cmdb_yaml_node_get_scalar_type   (const CmdbYamlNode *node);
+gboolean            cmdb_yaml_node_is_null           (const CmdbYamlNode *node);
+/* TRUE when @node is a scalar of that type; the value goes to @ret_value. */
+gboolean            cmdb_yaml_node_get_bool          (const CmdbYamlNode *node,
+                                                      gboolean           *ret_value);
+gboolean            cmdb_yaml_node_get_int           (const CmdbYamlNode *node,
+                                                      gint64             *ret_value);
+/* Accepts ints and floats. */
+gboolean            cmdb_yaml_node_get_double        (const CmdbYamlNode *node,
+                                                      double             *ret_value);
+
+/* Mappings keep their keys in file order. Keys are scalars. */
+guint               cmdb_yaml_node_get_n_children    (const CmdbYamlNode *node);
+/* (transfer none) (nullable) */
+const CmdbYamlNode *cmdb_yaml_node_lookup            (const CmdbYamlNode *node,
+                                                      const char         *key);
+/* (transfer none) (nullable): follows a dotted path ("a.b.c") through
+ * mappings; NULL when a segment is missing or a non-mapping is met. */
+const CmdbYamlNode *cmdb_yaml_node_lookup_path       (const CmdbYamlNode *node,
+                                                      const char         *dotted_path);
+/* (transfer none): the i-th key node and value node of a mapping. */
+const CmdbYamlNode *cmdb_yaml_node_get_key_node      (const CmdbYamlNode *node,
+                                                      guint               index);
+const CmdbYamlNode *cmdb_yaml_node_get_value_node    (const CmdbYamlNode *node,
+                                                      guint               index);
+/* (transfer none): the i-th item of a sequence. */
+const CmdbYamlNode *cmdb_yaml_node_get_item          (const CmdbYamlNode *node,
+                                                      guint               index);
+
+/* Converts a subtree into JSON: plain scalars by their YAML type, quoted
+ * ones as strings, mappings as objects in file order. (transfer full) */
+JsonNode           *cmdb_yaml_node_to_json           (const CmdbYamlNode *node);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbYamlDocument, cmdb_yaml_document_unref)
+
+G_END_DECLS

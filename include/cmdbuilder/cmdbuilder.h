@@ -1,0 +1,18 @@
+/* cmdbuilder.h: the public API of Command Builder, for plugins and hosts.
+ *
+ * Build a plugin against it with `pkg-config --cflags --libs cmdbuilder-1`.
+ */
+#pragma once
+
+#define CMDBUILDER_INSIDE
+#include "cmdb-version.h"
+#include "cmdb-problem.h"
+#include "cmdb-yaml.h"
+#include "cmdb-cache.h"
+#include "cmdb-config.h"
+#include "cmdb-option-source.h"
+#include "cmdb-context.h"
+#include "cmdb-catalog.h"
+#include "cmdb-page.h"
+#include "cmdb-hydra.h"
+#undef CMDBUILDER_INSIDE
