@@ -1,4 +1,5 @@
 #define G_LOG_DOMAIN "cmdb-base"
+#define _GNU_SOURCE /* dladdr */
 
 #include "cmdbuilder.h"
 #include "cmdb-build-config.h"

@@ -4,6 +4,7 @@
 #include "cmdb-build-config.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The subcommands, in the order `cmdbuilder --help` lists them. */

@@ -43,6 +43,8 @@ cmdb_predict_page_init (CmdbPredictPage *self)
 {
 }
 
+G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
+
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {

@@ -43,6 +43,8 @@ cmdb_test_page_init (CmdbTestPage *self)
 {
 }
 
+G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
+
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {

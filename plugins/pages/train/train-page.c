@@ -43,6 +43,8 @@ cmdb_train_page_init (CmdbTrainPage *self)
 {
 }
 
+G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
+
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {

@@ -51,6 +51,8 @@ cmdb_decoder_lab_page_init (CmdbDecoderLabPage *self)
 {
 }
 
+G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
+
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {

@@ -1,0 +1,194 @@
+/* The cmdbuilder executable as a user runs it: version, help, and the
+ * plugins listing. */
+#define G_LOG_DOMAIN "cmdb-test"
+
+#include "test-util.h"
+
+#include <string.h>
+
+static char *tmp;
+static char *workspace;
+static char *exe;
+
+static int
+setup (void **state)
+{
+  tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (tmp);
+  workspace = g_build_filename (tmp, "ws", NULL);
+  g_free (cmdb_test_write_file (workspace, "pyproject.toml", ""));
+  exe = cmdb_test_cmdbuilder ();
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  cmdb_test_remove_tree (tmp);
+  g_clear_pointer (&tmp, g_free);
+  g_clear_pointer (&workspace, g_free);
+  g_clear_pointer (&exe, g_free);
+  return 0;
+}
+
+/* Runs cmdbuilder with @args (NULL-terminated). */
+static char *
+run (int        *ret_status,
+     char      **ret_stderr,
+     const char *first,
+     ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  const char *arg;
+
+  g_ptr_array_add (argv, exe);
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return cmdb_test_run ((const char *const *) argv->pdata, workspace, ret_stderr, ret_status);
+}
+
+static JsonObject *
+find_plugin (JsonArray  *array,
+             const char *id)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      if (g_str_equal (json_object_get_string_member (object, "id"), id))
+        return object;
+    }
+  print_error ("no plugin %s in the listing\n", id);
+  fail ();
+  return NULL;
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, &error))
+    {
+      print_error ("not JSON (%s): %s\n", error->message, text);
+      fail ();
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+test_version_and_help (void **state)
+{
+  int status = -1;
+  g_autofree char *version = run (&status, NULL, "--version", NULL);
+  g_autofree char *help = NULL;
+  g_autofree char *plugins_help = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *unknown = NULL;
+
+  assert_int_equal (status, 0);
+  assert_true (g_str_has_prefix (version, "cmdbuilder "));
+  help = run (&status, NULL, "--help", NULL);
+  assert_int_equal (status, 0);
+  assert_non_null (strstr (help, "  plugins "));
+  plugins_help = run (&status, NULL, "plugins", "--help", NULL);
+  assert_int_equal (status, 0);
+  assert_non_null (strstr (plugins_help, "--json"));
+  assert_non_null (strstr (plugins_help, "--workspace"));
+  unknown = run (&status, &err, "frobnicate", NULL);
+  assert_int_equal (status, 1);
+  assert_non_null (strstr (err, "unknown command 'frobnicate'"));
+}
+
+/* Listing maps nothing: every plugin is listed as not loaded. */
+static void
+test_plugins_json_lists_without_loading (void **state)
+{
+  int status = -1;
+  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--workspace", workspace, NULL);
+  g_autoptr (JsonNode) root = parse_json (out);
+  JsonArray *array = json_node_get_array (root);
+  static const char *const expected[][2] = {
+    { "train", "page" },       { "test", "page" },      { "predict", "page" },
+    { "decoders", "registry" }, { "encoders", "registry" }, { "heads", "registry" },
+    { "losses", "registry" },
+  };
+
+  assert_int_equal (status, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      JsonObject *plugin = find_plugin (array, expected[i][0]);
+      assert_string_equal (json_object_get_string_member (plugin, "kind"), expected[i][1]);
+      assert_true (json_object_get_boolean_member (plugin, "enabled"));
+      assert_false (json_object_get_boolean_member (plugin, "loaded"));
+      assert_true (json_object_has_member (plugin, "load_ms"));
+      assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (plugin, "load_ms")));
+    }
+  /* Pages come first, in sidebar order. */
+  assert_string_equal (json_object_get_string_member (json_array_get_object_element (array, 0), "id"),
+                       "train");
+}
+
+static void
+test_plugins_json_after_activation (void **state)
+{
+  int status = -1;
+  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--activate", "train",
+                              "--workspace", workspace, NULL);
+  g_autoptr (JsonNode) root = parse_json (out);
+  JsonArray *array = json_node_get_array (root);
+  JsonObject *train = find_plugin (array, "train");
+  JsonObject *predict = find_plugin (array, "predict");
+
+  assert_int_equal (status, 0);
+  assert_true (json_object_get_boolean_member (train, "loaded"));
+  assert_true (json_object_get_double_member (train, "load_ms") >= 0);
+  assert_string_equal (json_object_get_string_member (train, "state"), "activated");
+  assert_false (json_object_get_boolean_member (predict, "loaded"));
+  assert_true (json_object_get_boolean_member (find_plugin (array, "decoders"), "loaded"));
+}
+
+static void
+test_disabled_from_command_line (void **state)
+{
+  int status = -1;
+  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--config",
+                              "plugins.disabled=predict", "--workspace", workspace, NULL);
+  g_autoptr (JsonNode) root = parse_json (out);
+
+  assert_int_equal (status, 0);
+  assert_false (json_object_get_boolean_member (find_plugin (json_node_get_array (root), "predict"),
+                                                "enabled"));
+}
+
+static void
+test_bad_workspace (void **state)
+{
+  int status = -1;
+  g_autofree char *err = NULL;
+  g_autofree char *missing = g_build_filename (tmp, "missing", NULL);
+  g_autofree char *out = run (&status, &err, "plugins", "--workspace", missing, NULL);
+  g_autofree char *expected = g_strdup_printf ("cmdbuilder: workspace %s: not a directory\n",
+                                               missing);
+
+  assert_int_equal (status, 1);
+  assert_string_equal (err, expected);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_version_and_help, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_plugins_json_lists_without_loading, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_plugins_json_after_activation, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_disabled_from_command_line, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_bad_workspace, setup, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
