@@ -117,7 +117,8 @@ def _unquote(value):
 
 def parse_overrides(argv, usage):
     """Parses Hydra-style overrides: key=value, +key=value, ++key=value,
-    group/name=value and ~key[=value]. Anything else is a usage error."""
+    group/name=value and ~key=value (deletion). Anything else, including a
+    token without "=", is a usage error."""
     tokens = []
     values = {}
     for token in argv:
@@ -150,7 +151,7 @@ def check_config_groups(overrides):
     its value must be a <value>.yaml file in that directory."""
     for key, value in overrides.values.items():
         group_dir = CONFIGS_DIR / key
-        if not key or ".." in key.split("/") or not group_dir.is_dir():
+        if key.startswith("/") or ".." in key.split("/") or not group_dir.is_dir():
             continue
         if (group_dir / f"{value}.yaml").is_file():
             continue
