@@ -2,6 +2,7 @@
 
 #include "test-util.h"
 #include "cmdbuilder.h"
+#include "base/cmdb-config-private.h"
 
 #include <string.h>
 
@@ -228,6 +229,41 @@ test_xdg_layers (void **state)
   assert_string_equal (cmdb_config_get_string (config, "run", "executor"), "slurm");
 }
 
+/* docs/configuration.md documents every key the code knows, in its group's
+ * section. */
+static void
+test_every_key_documented (void **state)
+{
+  g_autofree char *path = cmdb_test_source_path ("docs/configuration.md");
+  g_autofree char *docs = cmdb_test_read_file (path);
+  const CmdbConfigKey *keys;
+  guint n_keys;
+
+  keys = cmdb_config_get_known_keys (&n_keys);
+  for (guint i = 0; i < n_keys; i++)
+    {
+      g_autofree char *heading = g_strdup_printf ("### `[%s]`", keys[i].group);
+      g_autofree char *row = g_strdup_printf ("| `%s` |", keys[i].key);
+      const char *section = strstr (docs, heading);
+      const char *next;
+      const char *found;
+
+      if (section == NULL)
+        {
+          print_error ("docs/configuration.md has no section %s\n", heading);
+          fail ();
+        }
+      next = strstr (section + 1, "\n### ");
+      found = strstr (section, row);
+      if (found == NULL || (next != NULL && found > next))
+        {
+          print_error ("docs/configuration.md does not document [%s] %s\n", keys[i].group,
+                       keys[i].key);
+          fail ();
+        }
+    }
+}
+
 int
 main (void)
 {
@@ -241,6 +277,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_invalid_values, setup, teardown),
     cmocka_unit_test_setup_teardown (test_syntax_error_names_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_missing_file, setup, teardown),
+    cmocka_unit_test (test_every_key_documented),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

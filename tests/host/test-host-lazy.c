@@ -35,10 +35,19 @@ teardown (void **state)
   return 0;
 }
 
+/* Page modules are lib<id>-page.so (meson reserves the target name
+ * "test"); registry modules are lib<id>.so. */
 static gboolean
 mapped (const char *id)
 {
-  g_autofree char *file = g_strdup_printf ("lib%s.so", id);
+  static const char *const pages[] = { "train", "test", "predict" };
+  g_autofree char *file = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (g_str_equal (id, pages[i]))
+      file = g_strdup_printf ("lib%s-page.so", id);
+  if (file == NULL)
+    file = g_strdup_printf ("lib%s.so", id);
   return cmdb_test_module_is_mapped (file);
 }
 
