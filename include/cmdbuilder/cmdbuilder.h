@@ -15,4 +15,5 @@
 #include "cmdb-catalog.h"
 #include "cmdb-page.h"
 #include "cmdb-hydra.h"
+#include "cmdb-schema.h"
 #undef CMDBUILDER_INSIDE
