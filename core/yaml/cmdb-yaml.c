@@ -736,14 +736,16 @@ report_libyaml_error (Parser *parser, yaml_parser_t *yaml)
     {
       case YAML_READER_ERROR:
         {
+          g_autofree char *value = NULL;
           gsize line, column;
 
           offset_to_mark (parser->text, parser->length, yaml->problem_offset, &line, &column);
           if (yaml->problem_value != -1)
-            parser_fail (parser, CMDB_YAML_ERROR_SYNTAX, line, column, "%s (#x%X)", problem,
-                         (guint) yaml->problem_value);
-          else
-            parser_fail (parser, CMDB_YAML_ERROR_SYNTAX, line, column, "%s", problem);
+            value = g_strdup_printf (" (#x%02X)", (guint) yaml->problem_value);
+          /* libyaml's wording alone does not say what to do about it. */
+          parser_fail (parser, CMDB_YAML_ERROR_SYNTAX, line, column, "%s%s%s", problem,
+                       value != NULL ? value : "",
+                       strstr (problem, "UTF-") != NULL ? "; YAML files must be UTF-8" : "");
         }
         break;
 
@@ -1212,6 +1214,9 @@ cmdb_yaml_node_to_json (const CmdbYamlNode *node)
       case CMDB_YAML_SCALAR_INT:
         return json_node_init_int (json_node_alloc (), node->scalar.int_value);
       case CMDB_YAML_SCALAR_FLOAT:
+        /* JSON has no infinities or NaN: keep their YAML spelling. */
+        if (!isfinite (node->scalar.double_value))
+          return json_node_init_string (json_node_alloc (), node->scalar.text);
         return json_node_init_double (json_node_alloc (), node->scalar.double_value);
       case CMDB_YAML_SCALAR_STRING:
       default:
