@@ -23,7 +23,7 @@ typedef enum {
   CMDB_YAML_ERROR_IO,            /* the file could not be read */
   CMDB_YAML_ERROR_SYNTAX,        /* libyaml rejected the text */
   CMDB_YAML_ERROR_DUPLICATE_KEY, /* a mapping names the same key twice */
-  CMDB_YAML_ERROR_UNSUPPORTED,   /* anchors/aliases, complex keys, several documents */
+  CMDB_YAML_ERROR_UNSUPPORTED,   /* merge keys, complex keys, several documents, tags */
 } CmdbYamlError;
 
 typedef enum {
@@ -38,8 +38,8 @@ typedef enum {
   CMDB_YAML_SCALAR_QUOTED, /* single or double quoted, literal or folded block */
 } CmdbYamlScalarStyle;
 
-/* What a plain scalar reads as under the YAML 1.1 core rules PyYAML uses
- * (the original app loaded its files with PyYAML's safe_load). */
+/* What a plain scalar reads as: the YAML 1.2 core schema, as OmegaConf/Hydra read configs
+ * (1e-5 is a float, yes/no/on/off are strings, no _ in numbers). */
 typedef enum {
   CMDB_YAML_SCALAR_NULL,
   CMDB_YAML_SCALAR_BOOL,
