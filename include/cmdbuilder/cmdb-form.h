@@ -1,0 +1,211 @@
+/* cmdb-form.h: evaluating a page schema into a form, and a form into a
+ * command.
+ *
+ * Evaluation is a pure function of (schema, workspace facts reached through
+ * the context, the submitted values and which of them the user set). It
+ * computes, per element and in schema order: visibility, the choices after
+ * architecture filtering, the effective default, the composed help, the
+ * value, and its errors and warnings; then the cross-field checks.
+ *
+ * Precedence of a value: a value the user set (CLI --set, a form edit, an
+ * applied use case) while it is still valid; otherwise the effective
+ * default. Effective default: the element's metadata_default_key value from
+ * the selected architecture, else the optimizer's default (for elements with
+ * optimizer_metadata_key), else `default`; a numeric default is kept inside
+ * the optimizer's min/max. So an architecture's default_learning_rate applies
+ * until the user sets the rate, and the optimizer still bounds it.
+ *
+ * docs/commands.md describes how the command is composed; docs/quirks.md
+ * what differs from the original.
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "cmdb-context.h"
+#include "cmdb-page.h"
+#include "cmdb-schema.h"
+
+G_BEGIN_DECLS
+
+#define CMDB_FORM_ERROR (cmdb_form_error_quark ())
+
+typedef enum
+{
+  CMDB_FORM_ERROR_FAILED,
+  CMDB_FORM_ERROR_UNKNOWN_KEY, /* --set of a key the schema does not have */
+  CMDB_FORM_ERROR_INVALID,     /* a value that does not fit the element's type */
+  CMDB_FORM_ERROR_SPLIT,       /* an edited command text that cannot be split */
+} CmdbFormError;
+
+typedef enum
+{
+  CMDB_FORM_FLAGS_NONE = 0,
+  /* A value the user set that is not (or no longer) among the choices is kept
+   * and reported, instead of falling back to the default with a warning. The
+   * CLI uses it: an explicit --set is never silently replaced. */
+  CMDB_FORM_KEEP_INVALID = 1 << 0,
+} CmdbFormFlags;
+
+/* What the user submitted. */
+typedef struct _CmdbFormInput CmdbFormInput;
+
+/* (transfer full): an empty input (every element at its default). */
+CmdbFormInput *cmdb_form_input_new (void);
+/* (transfer full): an input from JSON {values: {key: value}, user_set:
+ * [keys]}; a missing user_set counts every given value as set. */
+CmdbFormInput *cmdb_form_input_new_from_json (JsonObject *object);
+CmdbFormInput *cmdb_form_input_copy (CmdbFormInput *input);
+void cmdb_form_input_free (CmdbFormInput *input);
+/* Sets @key to @value (transfer full; NULL removes it). */
+void cmdb_form_input_set (CmdbFormInput *input, const char *key, JsonNode *value,
+                          gboolean user_set);
+/* Sets @key from the text @text as typed on a command line, parsed by the
+ * element's type: numbers for sliders and number inputs, true/false for
+ * checkboxes, [a,b] for multiselects, a label of a label/value option is
+ * turned into its value. An unknown key fails with UNKNOWN_KEY, naming the
+ * closest key; a value of the wrong shape with INVALID. */
+gboolean cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *key,
+                                   const char *text, GError **error);
+/* (transfer none) (nullable) */
+JsonNode *cmdb_form_input_get (CmdbFormInput *input, const char *key);
+gboolean cmdb_form_input_is_user_set (CmdbFormInput *input, const char *key);
+/* (transfer full): {values, user_set}. */
+JsonNode *cmdb_form_input_to_json (CmdbFormInput *input);
+
+/* One element's evaluated state. */
+typedef struct
+{
+  const CmdbSchemaElement *element; /* (transfer none) */
+  gboolean visible;
+  GPtrArray *options;      /* (nullable) (element-type CmdbSchemaOption) choices after filtering */
+  JsonNode *value;         /* (nullable) null when hidden or without value */
+  JsonNode *default_value; /* (nullable) the effective default */
+  gboolean user_set;       /* the value is the user's */
+  char *help;              /* (nullable) composed help */
+  GPtrArray *errors;       /* (element-type utf8) */
+  GPtrArray *warnings;     /* (element-type utf8) */
+  JsonNode *min;           /* (nullable) effective slider/number bounds */
+  JsonNode *max;           /* (nullable) */
+  JsonNode *step;          /* (nullable) */
+  char *info_text;         /* (nullable) info elements */
+  char *architecture;      /* (nullable) architecture whose metadata applied */
+} CmdbFieldState;
+
+typedef struct _CmdbFormState CmdbFormState;
+
+GQuark cmdb_form_error_quark (void);
+
+/* Evaluates @schema. @context (nullable: no workspace, so no option
+ * sources and no metadata) gives option lists and architecture/optimizer
+ * metadata; @input (nullable) the user's values. Never fails: problems with
+ * option sources are in cmdb_form_state_get_problems(). (transfer full) */
+CmdbFormState *cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
+                                   CmdbFormFlags flags);
+CmdbFormState *cmdb_form_state_ref (CmdbFormState *state);
+void cmdb_form_state_unref (CmdbFormState *state);
+/* (transfer none) */
+CmdbSchema *cmdb_form_state_get_schema (CmdbFormState *state);
+guint cmdb_form_state_get_n_fields (CmdbFormState *state);
+/* (transfer none) */
+const CmdbFieldState *cmdb_form_state_get_field (CmdbFormState *state, guint index);
+/* (transfer none) (nullable) */
+const CmdbFieldState *cmdb_form_state_lookup (CmdbFormState *state, const char *key);
+/* (transfer none): the visible elements' values, key -> value (what page
+ * hooks receive: hidden elements and info elements are absent). */
+JsonObject *cmdb_form_state_get_values (CmdbFormState *state);
+/* (transfer none) (element-type CmdbProblem): validation errors and
+ * warnings (subject: the element key), in check order. */
+GPtrArray *cmdb_form_state_get_messages (CmdbFormState *state);
+gboolean cmdb_form_state_has_errors (CmdbFormState *state);
+/* (transfer none) (element-type CmdbProblem): problems of the workspace met
+ * while evaluating (an option source that cannot be listed), located at the
+ * schema key that asked for it. */
+GPtrArray *cmdb_form_state_get_problems (CmdbFormState *state);
+/* (transfer full): {title, fields: [{key, type, label, help, visible,
+ * options: [{label, value}], value, default, user_set, errors, warnings,
+ * min, max, step, format, info}], values, errors, warnings, problems}. */
+JsonNode *cmdb_form_state_to_json (CmdbFormState *state);
+
+/* ---- use cases (recommendations) ---- */
+
+typedef struct
+{
+  char *id;
+  char *title;
+  char *description;
+  char *architecture;
+  JsonObject *parameters; /* supported keys only, non-empty values */
+} CmdbUseCase;
+
+/* (transfer full) (element-type CmdbUseCase): all use cases of
+ * @architecture when it is known, else the first use case of every
+ * architecture that has any (architecture name order). */
+GPtrArray *cmdb_list_use_cases (CmdbContext *context, const char *architecture);
+void cmdb_use_case_free (CmdbUseCase *use_case);
+/* (transfer full): {id, title, description, architecture, parameters}. */
+JsonObject *cmdb_use_case_to_json (const CmdbUseCase *use_case);
+/* Sets every parameter of @use_case that names an element of @schema, as
+ * set by the user. A value that matches an option's label instead of its
+ * value is stored as the value (the preprocessing profile). */
+void cmdb_form_input_apply_use_case (CmdbFormInput *input, CmdbSchema *schema,
+                                     const CmdbUseCase *use_case);
+
+/* ---- commands ---- */
+
+typedef struct
+{
+  const char *runner; /* runner file name (X-Runner), e.g. "train.py" */
+  gboolean suffix;    /* apply the exp_name suffix rule */
+  CmdbPage *page;     /* (nullable) page extension: its hooks are called */
+} CmdbCommandOptions;
+
+typedef struct
+{
+  GPtrArray *argv;               /* (element-type utf8) what is executed */
+  char *display;                 /* shell-quoted, one line: what is copied */
+  char *pretty;                  /* multi-line form, ` \` continued */
+  GPtrArray *overrides;          /* (element-type utf8) the override tokens after the constants */
+  GPtrArray *constant_overrides; /* (element-type utf8) */
+  GPtrArray *errors;             /* (element-type utf8) */
+  GPtrArray *warnings;           /* (element-type utf8) */
+  /*< private >*/
+  gint ref_count;
+} CmdbCommand;
+
+/* Composes the command of an evaluated form: launcher words, runner path,
+ * constant overrides, the form's overrides, the preprocessing profile's,
+ * the page hook's, then the exp_name suffix. Returns (transfer full) the
+ * command (with errors when the form or the page's validation has errors,
+ * in which case argv is still filled for display), or NULL with @error when
+ * the workspace configuration is unusable (an unbalanced launcher). */
+CmdbCommand *cmdb_command_build (CmdbFormState *state, CmdbContext *context,
+                                 const CmdbCommandOptions *options, GError **error);
+CmdbCommand *cmdb_command_ref (CmdbCommand *command);
+void cmdb_command_unref (CmdbCommand *command);
+/* (transfer full): {command, argv, overrides, constant_overrides, errors,
+ * warnings}. */
+JsonNode *cmdb_command_to_json (CmdbCommand *command);
+
+/* Splits an edited command text back into argv (POSIX word rules, no
+ * expansion). Returns (transfer full) (element-type utf8), or NULL with
+ * @error (SPLIT) for an unbalanced quote. */
+GPtrArray *cmdb_command_split_text (const char *text, GError **error);
+/* Checks an argv before it runs: the launcher words of the workspace come
+ * first, the runner exists, and every token after it reads as a Hydra
+ * override. Returns FALSE with @error naming the first problem. */
+gboolean cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error);
+
+/* (transfer full) (element-type utf8): the launcher words of the
+ * workspace ([command] launcher, default "uv run python"). */
+GPtrArray *cmdb_command_get_launcher (CmdbContext *context, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbFormInput, cmdb_form_input_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbFormState, cmdb_form_state_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCommand, cmdb_command_unref)
+
+G_END_DECLS
