@@ -16,4 +16,5 @@
 #include "cmdb-page.h"
 #include "cmdb-hydra.h"
 #include "cmdb-schema.h"
+#include "cmdb-form.h"
 #undef CMDBUILDER_INSIDE
