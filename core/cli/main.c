@@ -9,6 +9,8 @@
 
 /* The subcommands, in the order `cmdbuilder --help` lists them. */
 static const CmdbCliCommand commands[] = {
+  { "build", "Print the command a page's form gives", cmdb_cli_build },
+  { "check", "Report every problem in the schemas and configuration", cmdb_cli_check },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
 };
 
