@@ -18,6 +18,7 @@ typedef struct {
   const char *name;
   const char *summary;
   CmdbCliRun  run;
+  gboolean    hidden; /* internal (supervise): left out of --help */
 } CmdbCliCommand;
 
 /* Everything a subcommand needs about one workspace: created from the
@@ -62,5 +63,19 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_
 int cmdb_cli_plugins (int argc, char **argv);
 int cmdb_cli_build   (int argc, char **argv);
 int cmdb_cli_check   (int argc, char **argv);
+/* Runs (cli-run.c, cli-runs.c, cli-supervise.c). */
+int cmdb_cli_run       (int argc, char **argv);
+int cmdb_cli_exec      (int argc, char **argv);
+int cmdb_cli_runs      (int argc, char **argv);
+int cmdb_cli_logs      (int argc, char **argv);
+int cmdb_cli_stop      (int argc, char **argv);
+int cmdb_cli_supervise (int argc, char **argv);
+/* Copies @run's logs from their start, stdout to stdout and stderr to
+ * stderr; with @follow, until the run ends. When *@interrupted becomes
+ * non-zero (a signal handler), the run is asked to stop, once. Returns
+ * (transfer full) the run as last loaded, or NULL with @error. */
+CmdbRun *cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout,
+                              gboolean want_stderr, gboolean follow,
+                              volatile int *interrupted, GError **error);
 
 G_END_DECLS

@@ -12,6 +12,12 @@ static const CmdbCliCommand commands[] = {
   { "build", "Print the command a page's form gives", cmdb_cli_build },
   { "check", "Report every problem in the schemas and configuration", cmdb_cli_check },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
+  { "run", "Run a page's command, streaming its output", cmdb_cli_run },
+  { "exec", "Run any command as a recorded run", cmdb_cli_exec },
+  { "runs", "List the runs of the workspace", cmdb_cli_runs },
+  { "logs", "Print (or follow) a run's output", cmdb_cli_logs },
+  { "stop", "Stop a run", cmdb_cli_stop },
+  { "supervise", "Watch one run (internal)", cmdb_cli_supervise, TRUE },
 };
 
 static void
@@ -24,7 +30,8 @@ print_usage (FILE *stream)
            "\n"
            "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    if (!commands[i].hidden)
+      fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf (stream,
            "\n"
            "Options:\n"

@@ -15,6 +15,7 @@
 #include "cmdb-catalog.h"
 #include "cmdb-page.h"
 #include "cmdb-hydra.h"
+#include "cmdb-executor.h"
 #include "cmdb-schema.h"
 #include "cmdb-form.h"
 #undef CMDBUILDER_INSIDE

@@ -1,0 +1,305 @@
+#define G_LOG_DOMAIN "cmdb-cli"
+
+#include "cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* `cmdbuilder run PAGE` and `cmdbuilder exec -- ARGV...`: start a run
+ * (recorded under the workspace's state directory, watched by its own
+ * supervisor) and stream its output until it ends, exiting with its exit
+ * code. Ctrl-C stops the run (exit 130); --detach prints the run id and
+ * leaves it running. Killing this process does not stop the run. */
+
+static volatile int interrupted;
+
+static void
+on_interrupt (int signal_number)
+{
+  interrupted = 1;
+}
+
+/* Starts @run and streams it; returns the process exit status. */
+static int
+start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbRun) started = NULL;
+  g_autoptr (CmdbRun) last = NULL;
+  struct sigaction action = { 0 };
+  struct sigaction old_int;
+  struct sigaction old_term;
+  int exit_code = 1;
+
+  started = cmdb_run_store_start (store, run, &error);
+  if (started == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  if (cmdb_run_get_status (started) == CMDB_RUN_STATUS_FAILED)
+    {
+      /* The command could not be executed: nothing ran, the record says why. */
+      if (detach)
+        printf ("%s\n", cmdb_run_get_id (started));
+      fprintf (stderr, "cmdbuilder: %s\n",
+               cmdb_run_get_message (started) != NULL ? cmdb_run_get_message (started)
+                                                      : "the command could not be started");
+      return cmdb_run_get_exit_code (started, &exit_code) ? exit_code : 1;
+    }
+  if (detach)
+    {
+      printf ("%s\n", cmdb_run_get_id (started));
+      return 0;
+    }
+
+  action.sa_handler = on_interrupt;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, &old_int);
+  sigaction (SIGTERM, &action, &old_term);
+  last = cmdb_cli_follow_run (store, started, TRUE, TRUE, TRUE, &interrupted, &error);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGTERM, &old_term, NULL);
+  if (last == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  if (cmdb_run_get_status (last) == CMDB_RUN_STATUS_STOPPED && interrupted)
+    return 130;
+  if (cmdb_run_get_status (last) == CMDB_RUN_STATUS_LOST)
+    {
+      fprintf (stderr, "cmdbuilder: run %s is lost: %s\n", cmdb_run_get_id (last),
+               cmdb_run_get_message (last));
+      return 1;
+    }
+  return cmdb_run_get_exit_code (last, &exit_code) ? exit_code : 1;
+}
+
+static void
+print_problems_as_lines (GPtrArray *problems)
+{
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    {
+      g_autofree char *line = cmdb_problem_to_string (g_ptr_array_index (problems, i));
+
+      fprintf (stderr, "%s\n", line);
+    }
+}
+
+/* Builds the page's command as `cmdbuilder build PAGE` does. Returns
+ * (transfer full) the command, or NULL after printing why, with the exit
+ * status in @ret_status. */
+static CmdbCommand *
+build_page_command (CmdbCliSession *session, const char *page_id, char **sets,
+                    CmdbFormState **ret_state, int *ret_status)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
+  g_autoptr (CmdbFormState) state = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autofree char *schema_path = NULL;
+  CmdbPluginRecord *record;
+  CmdbPage *page;
+  CmdbCommandOptions options = { 0 };
+  GPtrArray *problems;
+
+  *ret_status = 1;
+  record = cmdb_host_lookup (session->host, page_id);
+  page = cmdb_host_activate_page (session->host, session->context, page_id, &error);
+  if (page == NULL || record == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error != NULL ? error->message : "no such page");
+      return NULL;
+    }
+  schema_path = cmdb_host_find_schema (session->host, session->context, page_id, &error);
+  if (schema_path != NULL)
+    schema = cmdb_schema_load (session->cache, schema_path, &error);
+  if (schema == NULL)
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return NULL;
+    }
+  print_problems_as_lines (cmdb_schema_get_problems (schema));
+  if (cmdb_schema_has_errors (schema))
+    {
+      fprintf (stderr, "cmdbuilder: %s has errors; fix them first (cmdbuilder check)\n",
+               schema_path);
+      return NULL;
+    }
+  for (guint i = 0; sets != NULL && sets[i] != NULL; i++)
+    {
+      const char *equals = strchr (sets[i], '=');
+      g_autofree char *key = NULL;
+
+      *ret_status = 2;
+      if (equals == NULL || equals == sets[i])
+        {
+          fprintf (stderr, "cmdbuilder: --set %s: expected KEY=VALUE\n", sets[i]);
+          return NULL;
+        }
+      key = g_strndup (sets[i], equals - sets[i]);
+      if (!cmdb_form_input_set_text (input, schema, key, equals + 1, &error))
+        {
+          fprintf (stderr, "cmdbuilder: --set %s\n", error->message);
+          return NULL;
+        }
+    }
+  *ret_status = 1;
+  state = cmdb_form_evaluate (schema, session->context, input, CMDB_FORM_KEEP_INVALID);
+  problems = cmdb_form_state_get_problems (state);
+  print_problems_as_lines (problems);
+  for (guint i = 0; i < problems->len; i++)
+    if (((CmdbProblem *) g_ptr_array_index (problems, i))->severity == CMDB_SEVERITY_ERROR)
+      return NULL;
+  options.runner = record->runner;
+  options.suffix
+      = cmdb_config_get_bool (session->config, "command", "suffix", record->suffix_default);
+  options.page = page;
+  command = cmdb_command_build (state, session->context, &options, &error);
+  if (command == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return NULL;
+    }
+  for (guint i = 0; i < command->warnings->len; i++)
+    fprintf (stderr, "warning: %s\n", (char *) g_ptr_array_index (command->warnings, i));
+  for (guint i = 0; i < command->errors->len; i++)
+    fprintf (stderr, "error: %s\n", (char *) g_ptr_array_index (command->errors, i));
+  if (command->errors->len > 0)
+    {
+      *ret_status = 2;
+      return NULL;
+    }
+  *ret_state = g_steal_pointer (&state);
+  *ret_status = 0;
+  return g_steal_pointer (&command);
+}
+
+int
+cmdb_cli_run (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  g_auto (GStrv) sets = NULL;
+  g_autofree char *edited = NULL;
+  gboolean detach = FALSE;
+  const GOptionEntry entries[]
+      = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+            "Set a form value (as for cmdbuilder build); repeatable", "KEY=VALUE" },
+          { "command", 0, 0, G_OPTION_ARG_STRING, &edited,
+            "Run this text instead of the page's command (recorded as edited)", "TEXT" },
+          { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Print the run id and leave it running",
+            NULL },
+          { NULL } };
+  g_autoptr (GOptionContext) option_context = g_option_context_new ("PAGE - run a page's command");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (CmdbFormState) state = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  g_autoptr (GPtrArray) words = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 1;
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common, TRUE);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    {
+      fprintf (stderr, "cmdbuilder run: expected one PAGE (e.g. train)\nRun with --help for the "
+                       "options.\n");
+      return 1;
+    }
+  session = cmdb_cli_session_open (&common, &error);
+  if (session == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  command = build_page_command (session, argv[1], sets, &state, &status);
+  if (command == NULL)
+    return status;
+  words = g_ptr_array_copy (command->argv, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
+  g_ptr_array_set_free_func (words, g_free);
+  g_ptr_array_add (words, NULL);
+
+  store = cmdb_run_store_new (session->context);
+  run = cmdb_run_store_create (store, argv[1], (const char *const *) words->pdata, command->display,
+                               edited, cmdb_form_state_get_values (state), NULL, &error);
+  if (run == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  return start_and_stream (store, run, detach);
+}
+
+int
+cmdb_cli_exec (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  g_autofree char *page = NULL;
+  gboolean detach = FALSE;
+  const GOptionEntry entries[]
+      = { { "page", 'p', 0, G_OPTION_ARG_STRING, &page, "Record the run under this page", "PAGE" },
+          { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Print the run id and leave it running",
+            NULL },
+          { NULL } };
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("-- PROGRAM [ARGUMENT...] - run any command as a recorded run");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *display = NULL;
+  char **command_argv = NULL;
+  int option_argc = argc;
+
+  /* Everything after "--" is the command, untouched by option parsing. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--"))
+      {
+        option_argc = i;
+        command_argv = argv + i + 1;
+        break;
+      }
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  argv[option_argc] = NULL;
+  if (!cmdb_cli_parse (option_context, &option_argc, &argv))
+    return 1;
+  if (command_argv == NULL || command_argv[0] == NULL || option_argc != 1)
+    {
+      fprintf (stderr, "cmdbuilder exec: expected -- PROGRAM [ARGUMENT...]\n");
+      return 1;
+    }
+  session = cmdb_cli_session_open (&common, &error);
+  if (session == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  store = cmdb_run_store_new (session->context);
+  {
+    GString *text = g_string_new (NULL);
+
+    for (guint i = 0; command_argv[i] != NULL; i++)
+      {
+        g_autofree char *quoted = g_shell_quote (command_argv[i]);
+
+        g_string_append_printf (text, "%s%s", i > 0 ? " " : "", quoted);
+      }
+    display = g_string_free (text, FALSE);
+  }
+  run = cmdb_run_store_create (store, page, (const char *const *) command_argv, display, NULL, NULL,
+                               NULL, &error);
+  if (run == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  return start_and_stream (store, run, detach);
+}

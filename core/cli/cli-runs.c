@@ -1,0 +1,327 @@
+#define G_LOG_DOMAIN "cmdb-cli"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* `cmdbuilder runs`, `cmdbuilder logs RUN`, `cmdbuilder stop RUN`: the runs
+ * of a workspace, whether a server or another CLI started them (they all
+ * read <state dir>/runs; docs/runs.md). */
+
+/* The follower's buffer: the only memory a follower needs, whatever the
+ * size of the log. */
+#define FOLLOW_CHUNK (64 * 1024)
+/* How often a follower looks for new bytes once it has read everything. */
+#define FOLLOW_POLL_USEC (20 * 1000)
+
+static gboolean
+write_all (int fd, const void *data, gsize length)
+{
+  const char *at = data;
+
+  while (length > 0)
+    {
+      gssize written = write (fd, at, length);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written < 0)
+        return FALSE;
+      at += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+/* Copies what is there now, at most @max_chunks buffers (so a stream
+ * written faster than we read does not starve the other one); TRUE when
+ * something was copied. */
+static gboolean
+copy_available (CmdbLogReader *reader, int fd, guint8 *buffer, guint max_chunks,
+                gboolean *ret_output_closed, GError **error)
+{
+  gboolean copied = FALSE;
+
+  for (guint chunk = 0; chunk < max_chunks; chunk++)
+    {
+      gssize n = cmdb_log_reader_read (reader, buffer, FOLLOW_CHUNK, error);
+
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        return copied;
+      copied = TRUE;
+      /* A reader that went away (a closed pipe) ends the copy, not the run. */
+      if (!*ret_output_closed && !write_all (fd, buffer, (gsize) n))
+        *ret_output_closed = TRUE;
+    }
+  return copied;
+}
+
+CmdbRun *
+cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout, gboolean want_stderr,
+                     gboolean follow, volatile int *interrupted, GError **error)
+{
+  g_autoptr (CmdbLogReader) out
+      = want_stdout ? cmdb_log_reader_new (run, CMDB_RUN_STREAM_STDOUT, 0) : NULL;
+  g_autoptr (CmdbLogReader) err
+      = want_stderr ? cmdb_log_reader_new (run, CMDB_RUN_STREAM_STDERR, 0) : NULL;
+  g_autofree guint8 *buffer = g_malloc (FOLLOW_CHUNK);
+  g_autoptr (CmdbRun) latest = cmdb_run_ref (run);
+  gboolean stop_sent = FALSE;
+  gboolean output_closed = FALSE;
+
+  for (;;)
+    {
+      gboolean copied = FALSE;
+      gboolean final;
+      guint max_chunks;
+
+      /* The record is read before the logs: once it says the run ended,
+       * the supervisor had written every byte, so this pass reads them all. */
+      if (follow)
+        {
+          CmdbRun *loaded = cmdb_run_store_load (store, cmdb_run_get_id (run), error);
+
+          if (loaded == NULL)
+            return NULL;
+          cmdb_run_unref (latest);
+          latest = loaded;
+        }
+      final = cmdb_run_status_is_final (cmdb_run_get_status (latest));
+      /* Once the run has ended (or when not following), read to the end. */
+      max_chunks = final || !follow ? G_MAXUINT : 64;
+      if (out != NULL)
+        {
+          gboolean copied_out
+              = copy_available (out, STDOUT_FILENO, buffer, max_chunks, &output_closed, error);
+
+          if (error != NULL && *error != NULL)
+            return NULL;
+          copied |= copied_out;
+        }
+      if (err != NULL)
+        {
+          gboolean copied_err
+              = copy_available (err, STDERR_FILENO, buffer, max_chunks, &output_closed, error);
+
+          if (error != NULL && *error != NULL)
+            return NULL;
+          copied |= copied_err;
+        }
+      if (!follow || final)
+        break;
+      if (interrupted != NULL && *interrupted && !stop_sent)
+        {
+          g_autoptr (GError) stop_error = NULL;
+
+          stop_sent = TRUE;
+          if (!cmdb_run_store_stop (store, cmdb_run_get_id (run), &stop_error)
+              && !g_error_matches (stop_error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING))
+            fprintf (stderr, "cmdbuilder: %s\n", stop_error->message);
+        }
+      if (!copied)
+        g_usleep (FOLLOW_POLL_USEC);
+    }
+  return g_steal_pointer (&latest);
+}
+
+static CmdbRunStore *
+open_store (CmdbCliCommonOptions *common, CmdbCliSession **ret_session)
+{
+  g_autoptr (GError) error = NULL;
+  CmdbCliSession *session = cmdb_cli_session_open (common, &error);
+
+  if (session == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return NULL;
+    }
+  *ret_session = session;
+  return cmdb_run_store_new (session->context);
+}
+
+static char *
+format_time (gint64 usec)
+{
+  g_autoptr (GDateTime) time = NULL;
+
+  if (usec == 0)
+    return g_strdup ("-");
+  time = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
+}
+
+int
+cmdb_cli_runs (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  gboolean json = FALSE;
+  g_autofree char *page = NULL;
+  g_autofree char *status = NULL;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array of run records", NULL },
+    { "page", 'p', 0, G_OPTION_ARG_STRING, &page, "Only the runs of this page", "PAGE" },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status,
+      "Only runs with this status (starting, running, stopping, stopped, succeeded, failed, lost)",
+      "STATUS" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("- list the runs, unfinished first, then newest");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  store = open_store (&common, &session);
+  if (store == NULL)
+    return 1;
+  runs = cmdb_run_store_list (store, page, status, &error);
+  if (runs == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  if (json)
+    {
+      g_autoptr (JsonArray) array = json_array_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < runs->len; i++)
+        json_array_add_element (array, cmdb_run_to_json (g_ptr_array_index (runs, i)));
+      json_node_set_array (node, array);
+      cmdb_cli_print_json (node);
+      return 0;
+    }
+  printf ("%-32s %-9s %-4s %-8s %-19s %s\n", "ID", "STATUS", "EXIT", "PAGE", "STARTED", "COMMAND");
+  for (guint i = 0; i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+      g_autofree char *started = format_time (cmdb_run_get_created_time (run));
+      g_autofree char *exit_text = NULL;
+      int exit_code;
+      const char *command = cmdb_run_get_edited (run) ? cmdb_run_get_edited_command (run)
+                                                      : cmdb_run_get_command (run);
+
+      exit_text = cmdb_run_get_exit_code (run, &exit_code) ? g_strdup_printf ("%d", exit_code)
+                                                           : g_strdup ("-");
+      printf ("%-32s %-9s %-4s %-8s %-19s %.60s%s\n", cmdb_run_get_id (run),
+              cmdb_run_status_to_string (cmdb_run_get_status (run)), exit_text,
+              cmdb_run_get_page (run) != NULL ? cmdb_run_get_page (run) : "-", started, command,
+              strlen (command) > 60 ? "..." : "");
+    }
+  return 0;
+}
+
+int
+cmdb_cli_logs (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  gboolean follow = FALSE;
+  g_autofree char *stream = NULL;
+  const GOptionEntry entries[]
+      = { { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow, "Keep printing until the run ends",
+            NULL },
+          { "stream", 0, 0, G_OPTION_ARG_STRING, &stream,
+            "stdout, stderr or both (default): stdout goes to stdout, stderr to stderr", "STREAM" },
+          { NULL } };
+  g_autoptr (GOptionContext) option_context = g_option_context_new ("RUN - print a run's output");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  g_autoptr (CmdbRun) last = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean want_stdout = TRUE, want_stderr = TRUE;
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    {
+      fprintf (stderr, "cmdbuilder logs: expected one RUN id (or a unique prefix)\n");
+      return 1;
+    }
+  if (stream != NULL && g_str_equal (stream, "stdout"))
+    want_stderr = FALSE;
+  else if (stream != NULL && g_str_equal (stream, "stderr"))
+    want_stdout = FALSE;
+  else if (stream != NULL && !g_str_equal (stream, "both"))
+    {
+      fprintf (stderr, "cmdbuilder logs: --stream %s: expected stdout, stderr or both\n", stream);
+      return 1;
+    }
+  store = open_store (&common, &session);
+  if (store == NULL)
+    return 1;
+  run = cmdb_run_store_load (store, argv[1], &error);
+  if (run == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  last = cmdb_cli_follow_run (store, run, want_stdout, want_stderr, follow, NULL, &error);
+  if (last == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  return 0;
+}
+
+int
+cmdb_cli_stop (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  gboolean wait = FALSE;
+  const GOptionEntry entries[]
+      = { { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "Wait until the run has stopped", NULL },
+          { NULL } };
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("RUN - stop a run (SIGTERM, then SIGKILL after [run] stop-grace)");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    {
+      fprintf (stderr, "cmdbuilder stop: expected one RUN id (or a unique prefix)\n");
+      return 1;
+    }
+  store = open_store (&common, &session);
+  if (store == NULL)
+    return 1;
+  run = cmdb_run_store_load (store, argv[1], &error);
+  if (run == NULL || !cmdb_run_store_stop (store, cmdb_run_get_id (run), &error))
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  if (!wait)
+    {
+      printf ("stopping %s\n", cmdb_run_get_id (run));
+      return 0;
+    }
+  g_clear_pointer (&run, cmdb_run_unref);
+  run = cmdb_run_store_wait (store, argv[1], -1, &error);
+  if (run == NULL)
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  printf ("%s %s\n", cmdb_run_get_id (run), cmdb_run_status_to_string (cmdb_run_get_status (run)));
+  return 0;
+}

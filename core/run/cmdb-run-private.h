@@ -1,0 +1,46 @@
+/* cmdb-run-private.h: the run area's internals, shared by the store, the
+ * local executor, the supervisor and the CLI. */
+#pragma once
+
+#include "cmdbuilder.h"
+
+G_BEGIN_DECLS
+
+/* File names inside a run directory. */
+#define CMDB_RUN_RECORD_NAME "run.json"
+
+/* (transfer full): a new run record in @directory (not yet saved). */
+CmdbRun *cmdb_run_new_record (const char *directory, const char *id);
+void cmdb_run_set_string (CmdbRun *run, const char *key, const char *value);
+void cmdb_run_set_argv (CmdbRun *run, const char *const *argv);
+void cmdb_run_set_int (CmdbRun *run, const char *key, gint64 value);
+/* The integer at @key, or @default_value when absent or null. */
+gint64 cmdb_run_get_int (CmdbRun *run, const char *key, gint64 default_value);
+/* Sets @key to the current time (ISO 8601, UTC, microseconds). */
+void cmdb_run_set_time_now (CmdbRun *run, const char *key);
+/* Marks a run the store found abandoned: status lost, with @message. */
+void cmdb_run_mark_lost (CmdbRun *run, const char *message);
+
+/* The local executor: one supervisor process per run. */
+#define CMDB_TYPE_LOCAL_EXECUTOR (cmdb_local_executor_get_type ())
+G_DECLARE_FINAL_TYPE (CmdbLocalExecutor, cmdb_local_executor, CMDB, LOCAL_EXECUTOR, GObject)
+
+CmdbExecutor *cmdb_local_executor_new (void);
+void cmdb_local_executor_set_program (CmdbLocalExecutor *self, const char *program);
+const char *cmdb_local_executor_get_program (CmdbLocalExecutor *self);
+
+/* The supervisor (`cmdbuilder supervise RUN_DIR`): forks; the calling
+ * process returns 0 at once (the first half of the double fork: its parent
+ * reaps it) while the child leaves the session, runs the command of the
+ * run in @run_directory, records its logs and its end, and returns its
+ * exit status when the run is over. @ready_fd (or -1) gets one line,
+ * "started", "failed" (the command could not be executed: recorded in the
+ * run) or an error message, and is closed once the command started. */
+int cmdb_run_supervise (const char *run_directory, int ready_fd);
+
+/* TRUE when @pid is a live (not zombie) process whose command line holds
+ * every string of @needles, each as a whole argument or as the last
+ * component of a path argument. */
+gboolean cmdb_run_process_matches (GPid pid, const char *const *needles);
+
+G_END_DECLS

@@ -1,0 +1,450 @@
+#define G_LOG_DOMAIN "cmdb-run"
+
+#include "cmdb-run-private.h"
+
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <string.h>
+
+/* How often cmdb_run_store_wait() looks at the record. */
+#define WAIT_POLL_USEC (20 * 1000)
+
+struct _CmdbRunStore
+{
+  GObject parent_instance;
+  CmdbContext *context;
+  char *directory;
+  GHashTable *executors; /* id -> CmdbExecutor */
+  CmdbExecutor *local;
+};
+
+G_DEFINE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, G_TYPE_OBJECT)
+
+static void
+cmdb_run_store_finalize (GObject *object)
+{
+  CmdbRunStore *self = CMDB_RUN_STORE (object);
+
+  g_clear_object (&self->context);
+  g_free (self->directory);
+  g_hash_table_unref (self->executors);
+  g_clear_object (&self->local);
+  G_OBJECT_CLASS (cmdb_run_store_parent_class)->finalize (object);
+}
+
+static void
+cmdb_run_store_class_init (CmdbRunStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cmdb_run_store_finalize;
+}
+
+static void
+cmdb_run_store_init (CmdbRunStore *self)
+{
+  self->executors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+CmdbRunStore *
+cmdb_run_store_new (CmdbContext *context)
+{
+  CmdbRunStore *self;
+
+  g_return_val_if_fail (CMDB_IS_CONTEXT (context), NULL);
+  self = g_object_new (CMDB_TYPE_RUN_STORE, NULL);
+  self->context = g_object_ref (context);
+  self->directory = g_build_filename (cmdb_context_get_state_dir (context), "runs", NULL);
+  self->local = cmdb_local_executor_new ();
+  cmdb_run_store_add_executor (self, self->local);
+  return self;
+}
+
+const char *
+cmdb_run_store_get_directory (CmdbRunStore *self)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  return self->directory;
+}
+
+void
+cmdb_run_store_add_executor (CmdbRunStore *self, CmdbExecutor *executor)
+{
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  g_return_if_fail (CMDB_IS_EXECUTOR (executor));
+  g_hash_table_replace (self->executors, g_strdup (cmdb_executor_get_id (executor)),
+                        g_object_ref (executor));
+}
+
+CmdbExecutor *
+cmdb_run_store_get_executor (CmdbRunStore *self, const char *executor_id)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  return g_hash_table_lookup (self->executors, executor_id);
+}
+
+void
+cmdb_run_store_set_supervisor_program (CmdbRunStore *self, const char *program)
+{
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  cmdb_local_executor_set_program (CMDB_LOCAL_EXECUTOR (self->local), program);
+}
+
+const char *
+cmdb_run_store_get_supervisor_program (CmdbRunStore *self)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  return cmdb_local_executor_get_program (CMDB_LOCAL_EXECUTOR (self->local));
+}
+
+/* Run ids sort by time and say which page they ran:
+ * 20261130-192358-train-3fa2. */
+static char *
+make_run_directory (CmdbRunStore *self, const char *page, char **ret_id, GError **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *safe_page = g_strdup (page != NULL && page[0] != '\0' ? page : "run");
+
+  g_strcanon (safe_page, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", '_');
+  if (g_mkdir_with_parents (self->directory, 0755) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "cannot create %s: %s",
+                   self->directory, g_strerror (saved_errno));
+      return NULL;
+    }
+  for (guint attempt = 0; attempt < 100; attempt++)
+    {
+      g_autofree char *id
+          = g_strdup_printf ("%s-%s-%04x", stamp, safe_page, g_random_int_range (0, 0x10000));
+      g_autofree char *path = g_build_filename (self->directory, id, NULL);
+
+      if (g_mkdir (path, 0755) == 0)
+        {
+          *ret_id = g_steal_pointer (&id);
+          return g_steal_pointer (&path);
+        }
+      if (errno != EEXIST)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "cannot create %s: %s", path,
+                       g_strerror (saved_errno));
+          return NULL;
+        }
+    }
+  g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "cannot find a free run id in %s",
+               self->directory);
+  return NULL;
+}
+
+/* (transfer full): the words of a command the user edited, POSIX shell
+ * rules without expansions (a run never goes through a shell). */
+static GStrv
+split_command (const char *text, GError **error)
+{
+  g_auto (GStrv) words = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  /* TODO(runs): cmdb_shell_split() from cmdb-hydra.h once it lands. */
+  if (!g_shell_parse_argv (text, NULL, &words, &local_error))
+    {
+      if (g_error_matches (local_error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING))
+        return g_new0 (char *, 1);
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "%s", local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&words);
+}
+
+CmdbRun *
+cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *argv,
+                       const char *command, const char *edited_command, JsonObject *values,
+                       const char *executor_id, GError **error)
+{
+  CmdbConfig *config;
+  g_auto (GStrv) edited_argv = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *directory = NULL;
+  g_autofree char *display = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  gboolean edited;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  config = cmdb_context_get_config (self->context);
+  if (executor_id == NULL)
+    executor_id = cmdb_config_get_string (config, "run", "executor");
+  if (executor_id == NULL)
+    executor_id = "local";
+  if (g_hash_table_lookup (self->executors, executor_id) == NULL)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
+                   executor_id);
+      return NULL;
+    }
+
+  if (command == NULL && argv != NULL)
+    command = display = g_strjoinv (" ", (char **) argv);
+  edited = edited_command != NULL && g_strcmp0 (edited_command, command) != 0;
+  if (edited)
+    {
+      edited_argv = split_command (edited_command, error);
+      if (edited_argv == NULL)
+        {
+          g_prefix_error (error, "the edited command: ");
+          return NULL;
+        }
+      argv = (const char *const *) edited_argv;
+    }
+  if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "the command is empty");
+      return NULL;
+    }
+
+  directory = make_run_directory (self, page, &id, error);
+  if (directory == NULL)
+    return NULL;
+  run = cmdb_run_new_record (directory, id);
+  cmdb_run_set_string (run, "page", page);
+  cmdb_run_set_string (run, "executor", executor_id);
+  cmdb_run_set_argv (run, argv);
+  cmdb_run_set_string (run, "command", command != NULL ? command : "");
+  cmdb_run_set_string (run, "edited_command", edited ? edited_command : NULL);
+  json_object_set_boolean_member (cmdb_run_get_data (run), "edited", edited);
+  if (values != NULL)
+    {
+      JsonNode *node = json_node_init_object (json_node_alloc (), values);
+
+      json_object_set_member (cmdb_run_get_data (run), "values", json_node_copy (node));
+      json_node_unref (node);
+    }
+  else
+    json_object_set_object_member (cmdb_run_get_data (run), "values", json_object_new ());
+  cmdb_run_set_string (run, "cwd", cmdb_context_get_root (self->context));
+  cmdb_run_set_time_now (run, "created_at");
+  cmdb_run_set_int (run, "stop_grace_ms",
+                    cmdb_config_get_duration_ms (config, "run", "stop-grace", 5000));
+  if (!cmdb_run_save (run, error))
+    return NULL;
+  return g_steal_pointer (&run);
+}
+
+CmdbRun *
+cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error)
+{
+  CmdbExecutor *executor;
+  g_autoptr (GError) start_error = NULL;
+  g_autoptr (CmdbRun) recorded = NULL;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (run != NULL, NULL);
+  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
+  if (executor == NULL)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
+                   cmdb_run_get_executor (run));
+      return NULL;
+    }
+  if (!cmdb_executor_start (executor, run, &start_error))
+    {
+      /* Record why, unless the executor got far enough to record it. */
+      recorded = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+      if (recorded != NULL && cmdb_run_get_status (recorded) == CMDB_RUN_STATUS_STARTING)
+        {
+          cmdb_run_set_status (recorded, CMDB_RUN_STATUS_FAILED);
+          cmdb_run_set_message (recorded, start_error->message);
+          cmdb_run_set_time_now (recorded, "ended_at");
+          cmdb_run_save (recorded, NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&start_error));
+      return NULL;
+    }
+  return cmdb_run_load_from_directory (cmdb_run_get_directory (run), error);
+}
+
+/* Replaces an unfinished run whose watcher is gone by its latest record,
+ * or marks it lost. */
+static CmdbRun *
+check_liveness (CmdbRunStore *self, CmdbRun *run)
+{
+  CmdbExecutor *executor;
+  CmdbRun *latest;
+
+  if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
+    return run;
+  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
+  /* An executor whose plugin is not loaded here cannot be asked. */
+  if (executor == NULL || cmdb_executor_is_alive (executor, run))
+    return run;
+  /* The watcher may have recorded the end just before it went away. */
+  latest = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+  if (latest != NULL)
+    {
+      cmdb_run_unref (run);
+      run = latest;
+    }
+  if (!cmdb_run_status_is_final (cmdb_run_get_status (run)))
+    cmdb_run_mark_lost (run, "the run's supervisor is gone without recording its end");
+  return run;
+}
+
+static gint
+compare_runs (gconstpointer a, gconstpointer b)
+{
+  CmdbRun *run_a = *(CmdbRun **) a;
+  CmdbRun *run_b = *(CmdbRun **) b;
+  gboolean final_a = cmdb_run_status_is_final (cmdb_run_get_status (run_a));
+  gboolean final_b = cmdb_run_status_is_final (cmdb_run_get_status (run_b));
+  gint64 time_a = cmdb_run_get_created_time (run_a);
+  gint64 time_b = cmdb_run_get_created_time (run_b);
+
+  if (final_a != final_b)
+    return final_a ? 1 : -1;
+  if (time_a != time_b)
+    return time_a < time_b ? 1 : -1;
+  return -g_strcmp0 (cmdb_run_get_id (run_a), cmdb_run_get_id (run_b));
+}
+
+GPtrArray *
+cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, GError **error)
+{
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_run_unref);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GError) local_error = NULL;
+  CmdbRunStatus wanted = CMDB_RUN_STATUS_STARTING;
+  const char *name;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  if (status != NULL && !cmdb_run_status_from_string (status, &wanted))
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
+                   "unknown status '%s' (expected starting, running, stopping, stopped, "
+                   "succeeded, failed or lost)",
+                   status);
+      return NULL;
+    }
+  dir = g_dir_open (self->directory, 0, &local_error);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&runs);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (self->directory, name, NULL);
+      CmdbRun *run = cmdb_run_load_from_directory (path, NULL);
+
+      if (run == NULL)
+        continue;
+      run = check_liveness (self, run);
+      if ((page != NULL && g_strcmp0 (page, cmdb_run_get_page (run)) != 0)
+          || (status != NULL && cmdb_run_get_status (run) != wanted))
+        {
+          cmdb_run_unref (run);
+          continue;
+        }
+      g_ptr_array_add (runs, run);
+    }
+  g_ptr_array_sort (runs, compare_runs);
+  return g_steal_pointer (&runs);
+}
+
+CmdbRun *
+cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *match = NULL;
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+  guint n_matches = 0;
+  CmdbRun *run;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (run_id != NULL, NULL);
+  if (run_id[0] == '\0' || strchr (run_id, '/') != NULL || g_str_equal (run_id, ".")
+      || g_str_equal (run_id, ".."))
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND, "no run '%s'", run_id);
+      return NULL;
+    }
+  path = g_build_filename (self->directory, run_id, NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      dir = g_dir_open (self->directory, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (name, run_id))
+          {
+            n_matches++;
+            g_free (match);
+            match = g_strdup (name);
+          }
+      if (n_matches != 1)
+        {
+          g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND,
+                       n_matches == 0 ? "no run '%s'" : "'%s' matches several runs", run_id);
+          return NULL;
+        }
+      g_free (path);
+      path = g_build_filename (self->directory, match, NULL);
+    }
+  run = cmdb_run_load_from_directory (path, error);
+  if (run == NULL)
+    return NULL;
+  return check_liveness (self, run);
+}
+
+gboolean
+cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error)
+{
+  g_autoptr (CmdbRun) run = cmdb_run_store_load (self, run_id, error);
+  CmdbRunStatus status;
+  CmdbExecutor *executor;
+
+  if (run == NULL)
+    return FALSE;
+  status = cmdb_run_get_status (run);
+  if (cmdb_run_status_is_final (status))
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
+                   "run %s has already ended (%s)", cmdb_run_get_id (run),
+                   cmdb_run_status_to_string (status));
+      return FALSE;
+    }
+  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
+  if (executor == NULL)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
+                   cmdb_run_get_executor (run));
+      return FALSE;
+    }
+  return cmdb_executor_stop (executor, run, error);
+}
+
+CmdbRun *
+cmdb_run_store_wait (CmdbRunStore *self, const char *run_id, gint64 timeout_ms, GError **error)
+{
+  gint64 deadline = timeout_ms < 0 ? G_MAXINT64 : g_get_monotonic_time () + timeout_ms * 1000;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  for (;;)
+    {
+      g_autoptr (CmdbRun) run = cmdb_run_store_load (self, run_id, error);
+
+      if (run == NULL)
+        return NULL;
+      if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
+        return g_steal_pointer (&run);
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "run %s did not end within %" G_GINT64_FORMAT " ms", cmdb_run_get_id (run),
+                       timeout_ms);
+          return NULL;
+        }
+      g_usleep (WAIT_POLL_USEC);
+    }
+}

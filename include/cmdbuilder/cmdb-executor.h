@@ -1,0 +1,263 @@
+/* cmdb-executor.h: runs, the run store, executors and log followers.
+ *
+ * A run is one execution of a page's command. Every run has a directory
+ * <state dir>/runs/<run id>/ holding run.json (the record, rewritten
+ * atomically) and the per-stream logs stdout.log and stderr.log, which keep
+ * every byte the command wrote. Any process that opens the same workspace
+ * (the server, the CLI) sees the same runs through these files; docs/runs.md
+ * describes the layout, the statuses and the stop semantics.
+ *
+ * Executors are an extension point: the core provides the "local" executor
+ * (a supervisor process per run), plugins may add others (Slurm) by
+ * implementing CmdbExecutor and registering it with the store.
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+#include "cmdb-context.h"
+
+G_BEGIN_DECLS
+
+#define CMDB_RUN_ERROR (cmdb_run_error_quark ())
+
+typedef enum
+{
+  CMDB_RUN_ERROR_FAILED,
+  CMDB_RUN_ERROR_NOT_FOUND,        /* no run has this id (or the prefix is ambiguous) */
+  CMDB_RUN_ERROR_INVALID,          /* run.json is unreadable or malformed */
+  CMDB_RUN_ERROR_NOT_RUNNING,      /* stop of a run that already ended */
+  CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, /* no executor has this id */
+  CMDB_RUN_ERROR_START,            /* the run could not be started */
+  CMDB_RUN_ERROR_TOO_BIG,          /* a bounded buffer would exceed its cap */
+} CmdbRunError;
+
+GQuark cmdb_run_error_quark (void);
+
+/* The life of a run: starting -> running -> (stopping -> stopped) |
+ * succeeded | failed. lost is never written: it is what a reader sees when
+ * the process watching the run is gone without recording an end. */
+typedef enum
+{
+  CMDB_RUN_STATUS_STARTING,
+  CMDB_RUN_STATUS_RUNNING,
+  CMDB_RUN_STATUS_STOPPING,
+  CMDB_RUN_STATUS_STOPPED,
+  CMDB_RUN_STATUS_SUCCEEDED,
+  CMDB_RUN_STATUS_FAILED,
+  CMDB_RUN_STATUS_LOST,
+} CmdbRunStatus;
+
+/* (transfer none): "starting", "running", ... as written in run.json. */
+const char *cmdb_run_status_to_string (CmdbRunStatus status);
+/* FALSE when @text names no status. */
+gboolean cmdb_run_status_from_string (const char *text, CmdbRunStatus *ret_status);
+/* TRUE for stopped, succeeded, failed and lost: nothing will change any more. */
+gboolean cmdb_run_status_is_final (CmdbRunStatus status);
+
+typedef enum
+{
+  CMDB_RUN_STREAM_STDOUT,
+  CMDB_RUN_STREAM_STDERR,
+} CmdbRunStream;
+
+/* (transfer none): "stdout" or "stderr". */
+const char *cmdb_run_stream_to_string (CmdbRunStream stream);
+
+/* ------------------------------------------------------------------ */
+/* CmdbRun: one run's record, a snapshot of run.json when it was loaded. */
+
+typedef struct _CmdbRun CmdbRun;
+
+CmdbRun *cmdb_run_ref (CmdbRun *run);
+void cmdb_run_unref (CmdbRun *run);
+
+/* Reads <@directory>/run.json. Returns (transfer full) the run, or NULL
+ * with CMDB_RUN_ERROR_INVALID / CMDB_RUN_ERROR_NOT_FOUND. The status is as
+ * recorded (no liveness check: the store does that). */
+CmdbRun *cmdb_run_load_from_directory (const char *directory, GError **error);
+/* Writes run.json atomically (temporary file, fsync, rename). */
+gboolean cmdb_run_save (CmdbRun *run, GError **error);
+
+/* (transfer none) */
+const char *cmdb_run_get_id (CmdbRun *run);
+const char *cmdb_run_get_directory (CmdbRun *run);
+const char *cmdb_run_get_page (CmdbRun *run);
+const char *cmdb_run_get_executor (CmdbRun *run);
+/* (transfer none) (array zero-terminated=1): what is executed. */
+const char *const *cmdb_run_get_argv (CmdbRun *run);
+/* (transfer none): the page's command text as displayed. */
+const char *cmdb_run_get_command (CmdbRun *run);
+/* (transfer none) (nullable): the user's text, when it was edited. */
+const char *cmdb_run_get_edited_command (CmdbRun *run);
+gboolean cmdb_run_get_edited (CmdbRun *run);
+/* (transfer none): the working directory (the workspace root). */
+const char *cmdb_run_get_working_directory (CmdbRun *run);
+/* The effective status: lost when the store found the watcher gone. */
+CmdbRunStatus cmdb_run_get_status (CmdbRun *run);
+/* The exit code (128 + signal number when killed by a signal); FALSE when
+ * the command has not ended (or never started). */
+gboolean cmdb_run_get_exit_code (CmdbRun *run, int *ret_exit_code);
+/* (transfer none) (nullable): why the run failed to start, or was lost. */
+const char *cmdb_run_get_message (CmdbRun *run);
+/* Microseconds since the epoch; 0 when not (yet) set. */
+gint64 cmdb_run_get_created_time (CmdbRun *run);
+gint64 cmdb_run_get_started_time (CmdbRun *run);
+gint64 cmdb_run_get_ended_time (CmdbRun *run);
+/* (transfer full): <directory>/<stream>.log */
+char *cmdb_run_get_log_path (CmdbRun *run, CmdbRunStream stream);
+/* The final size of a stream's log once the run ended, so a follower knows
+ * it has read everything; FALSE while the run is going. */
+gboolean cmdb_run_get_final_log_size (CmdbRun *run, CmdbRunStream stream, guint64 *ret_size);
+/* (transfer none): the whole record, for executors that keep their own keys
+ * (prefix them with the executor id) and for callers that show it. Changes
+ * are written by cmdb_run_save(). */
+JsonObject *cmdb_run_get_data (CmdbRun *run);
+/* (transfer full): the record as shown to users: run.json plus the
+ * effective "status" (lost included). */
+JsonNode *cmdb_run_to_json (CmdbRun *run);
+
+/* For executors: update the record (then cmdb_run_save()). */
+void cmdb_run_set_status (CmdbRun *run, CmdbRunStatus status);
+void cmdb_run_set_message (CmdbRun *run, const char *message);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbRun, cmdb_run_unref)
+
+/* ------------------------------------------------------------------ */
+/* CmdbExecutor: how runs are started, stopped and checked. */
+
+#define CMDB_TYPE_EXECUTOR (cmdb_executor_get_type ())
+G_DECLARE_INTERFACE (CmdbExecutor, cmdb_executor, CMDB, EXECUTOR, GObject)
+
+struct _CmdbExecutorInterface
+{
+  GTypeInterface parent_iface;
+
+  /* (transfer none): the id recorded in run.json ("local", "slurm"). */
+  const char *(*get_id) (CmdbExecutor *self);
+
+  /* Starts @run, whose directory and run.json (status starting) exist.
+   * Returns once the command started or failed to start; a command that
+   * cannot be executed is not an error here: the run is recorded as failed
+   * with a message. Returns FALSE only when the executor itself failed. */
+  gboolean (*start) (CmdbExecutor *self, CmdbRun *run, GError **error);
+
+  /* Asks a running run to stop; returns without waiting for it. */
+  gboolean (*stop) (CmdbExecutor *self, CmdbRun *run, GError **error);
+
+  /* Whether whatever watches an unfinished @run is still there; when it is
+   * not, readers see the run as lost. Optional: missing means alive. */
+  gboolean (*is_alive) (CmdbExecutor *self, CmdbRun *run);
+};
+
+/* (transfer none) */
+const char *cmdb_executor_get_id (CmdbExecutor *self);
+gboolean cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error);
+gboolean cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error);
+gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
+
+/* ------------------------------------------------------------------ */
+/* CmdbRunStore: the runs of one workspace. */
+
+#define CMDB_TYPE_RUN_STORE (cmdb_run_store_get_type ())
+G_DECLARE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, CMDB, RUN_STORE, GObject)
+
+/* (transfer full): the runs under cmdb_context_get_state_dir (@context)/runs,
+ * with the local executor registered. [run] stop-grace is read from the
+ * context's configuration when a run is created. */
+CmdbRunStore *cmdb_run_store_new (CmdbContext *context);
+/* (transfer none) */
+const char *cmdb_run_store_get_directory (CmdbRunStore *self);
+/* Adds (or replaces) an executor, under its own id. */
+void cmdb_run_store_add_executor (CmdbRunStore *self, CmdbExecutor *executor);
+/* (transfer none) (nullable) */
+CmdbExecutor *cmdb_run_store_get_executor (CmdbRunStore *self, const char *executor_id);
+/* The program the local executor runs as `PROGRAM supervise RUN_DIR`:
+ * by default this process's own executable when it is cmdbuilder, else
+ * cmdbuilder from PATH. Tests and embedders set it. */
+void cmdb_run_store_set_supervisor_program (CmdbRunStore *self, const char *program);
+/* (transfer none) (nullable) */
+const char *cmdb_run_store_get_supervisor_program (CmdbRunStore *self);
+
+/* Records a new run (status starting) without starting it. @argv is the
+ * page's command; when @edited_command is non-NULL and differs from
+ * @command, it is what runs (split with cmdb_shell_split) and the run is
+ * marked edited. @values (nullable) is the form values object, copied.
+ * @executor_id NULL means [run] executor (default "local").
+ * Returns (transfer full) the run, or NULL with an error (unknown
+ * executor, an edited text that does not split, an empty argv, I/O). */
+CmdbRun *cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *argv,
+                                const char *command, const char *edited_command, JsonObject *values,
+                                const char *executor_id, GError **error);
+/* Starts @run with its executor; returns once the command started or
+ * failed to start. Returns (transfer full) the run as recorded then
+ * (running, or failed with a message such as "cannot run 'x': No such file
+ * or directory" and exit code 127), or NULL when the executor failed. */
+CmdbRun *cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error);
+/* (transfer full) (element-type CmdbRun): the runs, unfinished ones first,
+ * then newest first. @page and @status (nullable) filter; @status is a
+ * status name. Unreadable run directories are skipped. */
+GPtrArray *cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status,
+                                GError **error);
+/* (transfer full): the run with id @run_id, or the only one whose id starts
+ * with it; its status is checked (lost when its watcher is gone). */
+CmdbRun *cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error);
+/* Asks the run to stop (CMDB_RUN_ERROR_NOT_RUNNING when it has ended);
+ * does not wait. */
+gboolean cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error);
+/* Waits until the run is final, polling its record; @timeout_ms < 0 waits
+ * forever. Returns (transfer full) the final run, or NULL with
+ * G_IO_ERROR_TIMED_OUT or a load error. Blocks the calling thread. */
+CmdbRun *cmdb_run_store_wait (CmdbRunStore *self, const char *run_id, gint64 timeout_ms,
+                              GError **error);
+
+/* ------------------------------------------------------------------ */
+/* Log followers: byte-exact, resumable reads of one stream. */
+
+typedef struct _CmdbLogReader CmdbLogReader;
+
+/* (transfer full): a reader of @stream of @run starting at byte @offset (a
+ * follower that reconnects passes the offset it had reached). The log file
+ * may not exist yet: reads then return 0. */
+CmdbLogReader *cmdb_log_reader_new (CmdbRun *run, CmdbRunStream stream, guint64 offset);
+void cmdb_log_reader_free (CmdbLogReader *reader);
+/* Reads at most @size bytes into @buffer (the caller's buffer is the only
+ * memory used). Returns the number of bytes read, 0 at the current end of
+ * the log, -1 with @error on an I/O error. */
+gssize cmdb_log_reader_read (CmdbLogReader *reader, guint8 *buffer, gsize size, GError **error);
+/* The offset of the next byte to read. */
+guint64 cmdb_log_reader_get_offset (CmdbLogReader *reader);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbLogReader, cmdb_log_reader_free)
+
+/* ------------------------------------------------------------------ */
+/* Log views: what a person reads. Bytes go in, complete lines come out:
+ * carriage-return progress updates (tqdm) collapse into the last state of
+ * the line, "\r\n" ends a line, lines longer than the cap are split (UTF-8
+ * sequences kept whole), invalid UTF-8 becomes U+FFFD. The view holds at
+ * most one partial line (at most the cap), whatever is fed. */
+
+typedef struct _CmdbLogView CmdbLogView;
+
+/* (transfer full): @max_line_bytes >= 16 (lines are split beyond it). */
+CmdbLogView *cmdb_log_view_new (gsize max_line_bytes);
+void cmdb_log_view_free (CmdbLogView *view);
+/* Appends each completed line (char *, transfer full, no newline) to
+ * @lines. Feed bounded chunks to keep @lines bounded. */
+void cmdb_log_view_feed (CmdbLogView *view, const char *data, gsize length, GPtrArray *lines);
+/* Appends the pending partial line, if any, and resets the view (the
+ * stream ended). */
+void cmdb_log_view_finish (CmdbLogView *view, GPtrArray *lines);
+/* (transfer full) (nullable): the partial line as it would show now (a
+ * progress bar in progress), or NULL when there is none. */
+char *cmdb_log_view_peek_partial (CmdbLogView *view);
+/* Bytes held for the partial line (never more than the cap). */
+gsize cmdb_log_view_get_buffered (CmdbLogView *view);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbLogView, cmdb_log_view_free)
+
+G_END_DECLS
