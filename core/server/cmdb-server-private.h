@@ -1,0 +1,155 @@
+/* cmdb-server-private.h: the web UI of `cmdbuilder serve` (not installed).
+ *
+ * One single-threaded libsoup 3 server on the main loop. Pages and plugins
+ * produce data (the evaluated form state as JSON); this module is the one
+ * place that turns that data into HTML (cmdb-server-render.c) and the JSON
+ * API answers. Security follows the notebook servers: a random token
+ * exchanged for an HttpOnly SameSite=Strict cookie, a Host header allow list
+ * against DNS rebinding, and an Origin check on state-changing requests.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include "cmdbuilder.h"
+#include "host/cmdb-host-private.h"
+
+G_BEGIN_DECLS
+
+#define CMDB_SERVER_ERROR (cmdb_server_error_quark ())
+
+typedef enum
+{
+  CMDB_SERVER_ERROR_FAILED,
+  CMDB_SERVER_ERROR_UNSAFE_BIND, /* --no-token on an address that is not loopback */
+  CMDB_SERVER_ERROR_LISTEN,      /* the address or port cannot be used */
+} CmdbServerError;
+
+GQuark cmdb_server_error_quark (void);
+
+/* ---- security (cmdb-server-security.c): pure functions ---- */
+
+/* (transfer full): 32 bytes from the kernel's random source, URL-safe
+ * base64 without padding (43 characters). */
+char *cmdb_server_token_new (void);
+/* Compares in time independent of where the strings differ. */
+gboolean cmdb_server_token_equal (const char *expected, const char *given);
+/* TRUE when @host_header (a Host header: "name", "name:port", "[v6]:port")
+ * names localhost, 127.0.0.1 or [::1], or one of @allowed_hosts (compared
+ * without the port, case-insensitively; an entry with a port must match
+ * exactly). NULL or empty is refused. */
+gboolean cmdb_server_host_is_allowed (const char *host_header, GPtrArray *allowed_hosts);
+/* TRUE when @origin is exactly "http://" + @host_header (case-insensitive). */
+gboolean cmdb_server_origin_matches (const char *origin, const char *host_header);
+/* TRUE for 127.0.0.0/8, ::1 and "localhost". */
+gboolean cmdb_server_bind_is_loopback (const char *address);
+/* (transfer full) (nullable): the value of cookie @name in a Cookie header. */
+char *cmdb_server_cookie_lookup (const char *cookie_header, const char *name);
+
+/* ---- HTML (cmdb-server-render.c): the one renderer ---- */
+
+/* Appends @text HTML-escaped (& < > " ' all escaped, so it is safe in text
+ * and in quoted attribute values). */
+void cmdb_html_append_escaped (GString *out, const char *text);
+
+typedef struct
+{
+  const char *id;
+  const char *title;
+  const char *icon; /* (nullable) */
+} CmdbHtmlPageLink;
+
+/* What one page view shows, all data: the renderer decides the markup. */
+typedef struct
+{
+  const char *page_id;
+  const char *page_title;
+  JsonObject *form;             /* (nullable) cmdb_form_state_to_json() */
+  JsonObject *command;          /* (nullable) cmdb_command_to_json() plus "pretty" */
+  const char *edited;           /* (nullable) the command text as the user left it */
+  const char *previous;         /* (nullable) the command generated before the current one */
+  const char *defaults_command; /* (nullable) the command of the page's defaults */
+  JsonArray *use_cases;         /* (nullable) cmdb_use_case_to_json() objects */
+  const char *active_use_case;  /* (nullable) */
+  const char *error;            /* (nullable) a page that could not be opened */
+  const char *notice;           /* (nullable) a one-line status ("Command generated") */
+  guint picker_threshold;       /* sources with more options get the search picker */
+} CmdbHtmlPageView;
+
+/* (transfer full): the inner HTML of <main> for @view. */
+char *cmdb_html_render_page_body (const CmdbHtmlPageView *view);
+/* (transfer full): a whole document: sidebar of @pages (the current one
+ * marked), and @body_html (already rendered) in <main>. */
+char *cmdb_html_render_document (const char *title, const CmdbHtmlPageLink *pages, guint n_pages,
+                                 const char *current_id, const char *body_html);
+/* (transfer full): a small standalone page with a heading and a message
+ * (errors: 401, 403, 404). */
+char *cmdb_html_render_message (const char *title, const char *message);
+/* (transfer full): a line diff of @before and @after as HTML (<del>/<ins>
+ * lines), comparing the commands split at override boundaries. */
+char *cmdb_html_render_diff (const char *before, const char *after);
+
+/* ---- per-page state (cmdb-server-state.c) ---- */
+
+typedef struct
+{
+  char *page_id;
+  JsonObject *values;    /* key -> value the user set (only those) */
+  char *edited;          /* (nullable) the command text as edited */
+  char *generated;       /* (nullable) the last generated command */
+  char *previous;        /* (nullable) the one generated before it */
+  char *active_use_case; /* (nullable) */
+  JsonNode *last_run;    /* (nullable) opaque: the run panel's record */
+  /*< private >*/
+  char *written; /* the JSON last read or written, to skip no-op writes */
+} CmdbPageStore;
+
+/* (transfer full): the stored state of @page_id under @state_dir, or an
+ * empty one when there is none or it is unreadable (a warning is logged). */
+CmdbPageStore *cmdb_page_store_load (const char *state_dir, const char *page_id);
+void cmdb_page_store_free (CmdbPageStore *store);
+/* Forgets the values, the edited command and the active use case (Reset). */
+void cmdb_page_store_reset (CmdbPageStore *store);
+/* (transfer full) */
+JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);
+/* Writes the state atomically (temporary file + rename) when it differs
+ * from what was last read or written. @ret_written (nullable) tells whether
+ * a write happened. */
+gboolean cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret_written,
+                               GError **error);
+/* (transfer full) (nullable): the page visited last, from
+ * <state_dir>/ui/server.json. */
+char *cmdb_server_state_load_last_page (const char *state_dir);
+gboolean cmdb_server_state_save_last_page (const char *state_dir, const char *page_id,
+                                           GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageStore, cmdb_page_store_free)
+
+/* ---- the server (cmdb-server.c) ---- */
+
+typedef struct
+{
+  const char *bind;         /* (nullable) default [server] bind */
+  int port;                 /* < 0: [server] port; 0: any free port */
+  GPtrArray *allowed_hosts; /* (nullable) (element-type utf8) besides [server] allowed-hosts */
+  gboolean no_token;
+} CmdbServerOptions;
+
+typedef struct _CmdbServer CmdbServer;
+
+/* (transfer full): a server for @context and @host (both kept referenced),
+ * not listening yet. NULL with UNSAFE_BIND when @options asks for no token
+ * on an address that is not loopback. */
+CmdbServer *cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *options,
+                             GError **error);
+void cmdb_server_free (CmdbServer *server);
+/* Starts listening on the main context. */
+gboolean cmdb_server_listen (CmdbServer *server, GError **error);
+/* (transfer full): the URL to open: http://ADDR:PORT/?token=TOKEN (no
+ * token part with no_token). Valid after listening. */
+char *cmdb_server_get_start_url (CmdbServer *server);
+/* (transfer none) */
+const char *cmdb_server_get_token (CmdbServer *server);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbServer, cmdb_server_free)
+
+G_END_DECLS

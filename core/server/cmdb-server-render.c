@@ -1,0 +1,744 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* The one HTML renderer. Everything that comes from data (labels, help,
+ * option names, file names, values, messages) goes through
+ * cmdb_html_append_escaped(); markup is only ever written from literals
+ * here. Element ids are derived from schema keys, so they are escaped too.
+ * The markup works without JavaScript (a plain POST form); app.js enhances
+ * it (live evaluation, in-page navigation, the search picker). */
+
+#include "cmdb-server-private.h"
+
+#include <string.h>
+
+void
+cmdb_html_append_escaped (GString *out, const char *text)
+{
+  if (text == NULL)
+    return;
+  for (const char *c = text; *c != '\0'; c++)
+    switch (*c)
+      {
+        case '&':
+          g_string_append (out, "&amp;");
+          break;
+        case '<':
+          g_string_append (out, "&lt;");
+          break;
+        case '>':
+          g_string_append (out, "&gt;");
+          break;
+        case '"':
+          g_string_append (out, "&quot;");
+          break;
+        case '\'':
+          g_string_append (out, "&#39;");
+          break;
+        default:
+          g_string_append_c (out, *c);
+          break;
+      }
+}
+
+/* Appends literal markup followed by escaped text: keeps call sites short. */
+static void
+append_text (GString *out, const char *markup, const char *text)
+{
+  g_string_append (out, markup);
+  cmdb_html_append_escaped (out, text);
+}
+
+static const char *
+get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+get_bool (JsonObject *object, const char *name, gboolean fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE
+      || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+static JsonArray *
+get_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* The text a scalar JSON value shows as (numbers as JSON writes them). */
+static char *
+scalar_text (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup ("");
+  if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE)
+    {
+      GType type = json_node_get_value_type (node);
+      if (type == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+      if (type == G_TYPE_BOOLEAN)
+        return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+      if (type == G_TYPE_DOUBLE)
+        {
+          /* Shortest form that reads back the same for a person: 0.0008,
+           * not 0.00080000000000000004. */
+          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+          return g_strdup (
+              g_ascii_formatd (buffer, sizeof buffer, "%.15g", json_node_get_double (node)));
+        }
+    }
+  return json_to_string (node, FALSE);
+}
+
+/* Messages may be plain strings or {message: ...} objects. */
+static const char *
+message_text (JsonNode *node)
+{
+  if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return get_string (json_node_get_object (node), "message");
+  return NULL;
+}
+
+/* An id-safe form of a schema key: anything but [A-Za-z0-9_-] becomes '_'
+ * and a hash suffix keeps distinct keys distinct. */
+static char *
+key_to_id (const char *key)
+{
+  GString *id = g_string_new (NULL);
+  gboolean changed = FALSE;
+
+  for (const char *c = key; *c != '\0'; c++)
+    {
+      if (g_ascii_isalnum (*c) || *c == '_' || *c == '-')
+        g_string_append_c (id, *c);
+      else
+        {
+          g_string_append_c (id, '_');
+          changed = TRUE;
+        }
+    }
+  if (changed)
+    g_string_append_printf (id, "-%08x", g_str_hash (key));
+  return g_string_free (id, FALSE);
+}
+
+static void
+render_messages (GString *out, JsonObject *field, const char *id)
+{
+  JsonArray *errors = get_array (field, "errors");
+  JsonArray *warnings = get_array (field, "warnings");
+
+  g_string_append_printf (out, "<div class=\"messages\" id=\"m-%s\" aria-live=\"polite\">", id);
+  for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
+    append_text (out, "<p class=\"error\">", message_text (json_array_get_element (errors, i))),
+        g_string_append (out, "</p>");
+  for (guint i = 0; warnings != NULL && i < json_array_get_length (warnings); i++)
+    append_text (out, "<p class=\"warning\">", message_text (json_array_get_element (warnings, i))),
+        g_string_append (out, "</p>");
+  g_string_append (out, "</div>");
+}
+
+static gboolean
+option_is_selected (JsonNode *value, const char *option_value)
+{
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return FALSE;
+  if (JSON_NODE_HOLDS_ARRAY (value))
+    {
+      JsonArray *array = json_node_get_array (value);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autofree char *text = scalar_text (json_array_get_element (array, i));
+          if (g_strcmp0 (text, option_value) == 0)
+            return TRUE;
+        }
+      return FALSE;
+    }
+  {
+    g_autofree char *text = scalar_text (value);
+    return g_strcmp0 (text, option_value) == 0;
+  }
+}
+
+static void
+render_select (GString *out, JsonObject *field, const char *key, const char *id, gboolean multiple,
+               guint picker_threshold)
+{
+  JsonArray *options = get_array (field, "options");
+  JsonNode *value = json_object_get_member (field, "value");
+  const char *source = get_string (field, "options_source");
+  guint n_options = options != NULL ? json_array_get_length (options) : 0;
+  gboolean value_listed = FALSE;
+  g_autofree char *value_text = NULL;
+
+  if (!multiple && source != NULL && picker_threshold > 0 && n_options > picker_threshold)
+    {
+      /* Hundreds of choices: a text input that app.js turns into a
+       * search-as-you-type list fed by /api/options; without JavaScript
+       * the name is typed. */
+      value_text = scalar_text (value);
+      g_string_append (out, "<div class=\"picker\" data-source=\"");
+      cmdb_html_append_escaped (out, source);
+      g_string_append_printf (out, "\" data-count=\"%u\">", n_options);
+      g_string_append_printf (out,
+                              "<input type=\"text\" id=\"f-%s\" role=\"combobox\" "
+                              "aria-autocomplete=\"list\" aria-expanded=\"false\" "
+                              "aria-controls=\"l-%s\" autocomplete=\"off\" "
+                              "aria-describedby=\"h-%s m-%s\" name=\"",
+                              id, id, id, id);
+      cmdb_html_append_escaped (out, key);
+      append_text (out, "\" value=\"", value_text);
+      g_string_append_printf (out, "\" placeholder=\"Search %u choices\">", n_options);
+      g_string_append_printf (
+          out, "<ul class=\"picker-list\" role=\"listbox\" id=\"l-%s\" hidden></ul></div>", id);
+      return;
+    }
+
+  g_string_append_printf (out, "<select id=\"f-%s\" aria-describedby=\"h-%s m-%s\"%s name=\"", id,
+                          id, id, multiple ? " multiple" : "");
+  cmdb_html_append_escaped (out, key);
+  g_string_append (out, "\">");
+  for (guint i = 0; i < n_options; i++)
+    {
+      JsonNode *node = json_array_get_element (options, i);
+      const char *option_value = NULL;
+      const char *label = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          option_value = get_string (json_node_get_object (node), "value");
+          label = get_string (json_node_get_object (node), "label");
+        }
+      else if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE)
+        option_value = json_node_get_string (node);
+      if (option_value == NULL)
+        continue;
+      if (option_is_selected (value, option_value))
+        value_listed = TRUE;
+      append_text (out, "<option value=\"", option_value);
+      g_string_append_printf (out, "\"%s>",
+                              option_is_selected (value, option_value) ? " selected" : "");
+      cmdb_html_append_escaped (out, label != NULL ? label : option_value);
+      g_string_append (out, "</option>");
+    }
+  /* A value that is not a choice (an empty default, a stale name) stays
+   * visible as such instead of silently showing the first choice. */
+  value_text = scalar_text (value);
+  if (!multiple && !value_listed)
+    {
+      append_text (out, "<option value=\"", value_text);
+      g_string_append (out, "\" selected>");
+      if (value_text[0] == '\0')
+        g_string_append (out, "(none)");
+      else
+        cmdb_html_append_escaped (out, value_text);
+      g_string_append (out, "</option>");
+    }
+  g_string_append (out, "</select>");
+}
+
+static void
+append_number_attribute (GString *out, const char *name, JsonNode *node)
+{
+  g_autofree char *text = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node) || JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
+    return;
+  text = scalar_text (node);
+  g_string_append_printf (out, " %s=\"", name);
+  cmdb_html_append_escaped (out, text);
+  g_string_append_c (out, '"');
+}
+
+static void
+render_field (GString *out, JsonObject *field, guint picker_threshold)
+{
+  const char *key = get_string (field, "key");
+  const char *type = get_string (field, "type");
+  const char *label = get_string (field, "label");
+  const char *help = get_string (field, "help");
+  JsonNode *value = json_object_get_member (field, "value");
+  JsonArray *errors = get_array (field, "errors");
+  gboolean invalid = errors != NULL && json_array_get_length (errors) > 0;
+  g_autofree char *id = NULL;
+  g_autofree char *value_text = NULL;
+
+  if (key == NULL || !get_bool (field, "visible", TRUE))
+    return;
+  id = key_to_id (key);
+  type = type != NULL ? type : "text_input";
+  label = label != NULL ? label : key;
+  value_text = scalar_text (value);
+
+  g_string_append_printf (
+      out, "<div class=\"field field-%s%s%s\" id=\"w-%s\" data-key=\"",
+      g_str_equal (type, "text_input") || g_str_equal (type, "selectbox")
+              || g_str_equal (type, "multiselect") || g_str_equal (type, "slider")
+              || g_str_equal (type, "number_input") || g_str_equal (type, "checkbox")
+              || g_str_equal (type, "info")
+          ? type
+          : "unknown",
+      invalid ? " invalid" : "", get_bool (field, "user_set", FALSE) ? " user-set" : "", id);
+  cmdb_html_append_escaped (out, key);
+  g_string_append (out, "\">");
+
+  if (g_str_equal (type, "info"))
+    {
+      append_text (out, "<h3 class=\"label\">", label);
+      append_text (out, "</h3><pre class=\"info\">", get_string (field, "info"));
+      g_string_append (out, "</pre></div>");
+      return;
+    }
+
+  g_string_append_printf (out, "<div class=\"label-row\"><label for=\"f-%s\">", id);
+  cmdb_html_append_escaped (out, label);
+  g_string_append (out, "</label>");
+  if (help != NULL && help[0] != '\0')
+    {
+      g_string_append_printf (out, "<button type=\"button\" class=\"help\" aria-label=\"Help: ");
+      cmdb_html_append_escaped (out, label);
+      g_string_append_printf (out,
+                              "\" aria-describedby=\"h-%s\">?</button>"
+                              "<span class=\"tip\" role=\"tooltip\" id=\"h-%s\">",
+                              id, id);
+      cmdb_html_append_escaped (out, help);
+      g_string_append (out, "</span>");
+    }
+  g_string_append (out, "</div>");
+
+  if (g_str_equal (type, "checkbox"))
+    {
+      /* The hidden "false" comes first: an unchecked box posts nothing, a
+       * checked one posts both and the last value wins. */
+      g_string_append (out, "<input type=\"hidden\" value=\"false\" name=\"");
+      cmdb_html_append_escaped (out, key);
+      g_string_append_printf (out,
+                              "\"><input type=\"checkbox\" id=\"f-%s\" value=\"true\" "
+                              "aria-describedby=\"h-%s m-%s\"%s name=\"",
+                              id, id, id, g_str_equal (value_text, "true") ? " checked" : "");
+      cmdb_html_append_escaped (out, key);
+      g_string_append (out, "\">");
+    }
+  else if (g_str_equal (type, "selectbox") || g_str_equal (type, "multiselect"))
+    render_select (out, field, key, id, g_str_equal (type, "multiselect"), picker_threshold);
+  else if (g_str_equal (type, "slider") || g_str_equal (type, "number_input"))
+    {
+      JsonNode *min = json_object_get_member (field, "min");
+      JsonNode *max = json_object_get_member (field, "max");
+      JsonNode *step = json_object_get_member (field, "step");
+
+      g_string_append_printf (out,
+                              "<div class=\"number-row\"><input type=\"number\" id=\"f-%s\" "
+                              "aria-describedby=\"h-%s m-%s\"",
+                              id, id, id);
+      append_number_attribute (out, "min", min);
+      append_number_attribute (out, "max", max);
+      if (step != NULL && !JSON_NODE_HOLDS_NULL (step))
+        append_number_attribute (out, "step", step);
+      else
+        g_string_append (out, " step=\"any\"");
+      append_text (out, " value=\"", value_text);
+      g_string_append (out, "\" name=\"");
+      cmdb_html_append_escaped (out, key);
+      g_string_append (out, "\">");
+      if (g_str_equal (type, "slider") && min != NULL && max != NULL)
+        {
+          /* A mouse convenience mirroring the number box (app.js keeps
+           * them in step); the number box is what is submitted. */
+          g_string_append_printf (out,
+                                  "<input type=\"range\" class=\"mirror\" data-for=\"f-%s\" "
+                                  "tabindex=\"-1\" aria-hidden=\"true\"",
+                                  id);
+          append_number_attribute (out, "min", min);
+          append_number_attribute (out, "max", max);
+          if (step != NULL && !JSON_NODE_HOLDS_NULL (step))
+            append_number_attribute (out, "step", step);
+          else
+            g_string_append (out, " step=\"any\"");
+          append_text (out, " value=\"", value_text);
+          g_string_append (out, "\">");
+        }
+      g_string_append (out, "</div>");
+    }
+  else
+    {
+      g_string_append_printf (out,
+                              "<input type=\"text\" id=\"f-%s\" aria-describedby=\"h-%s m-%s\" "
+                              "spellcheck=\"false\" value=\"",
+                              id, id, id);
+      cmdb_html_append_escaped (out, value_text);
+      g_string_append (out, "\" name=\"");
+      cmdb_html_append_escaped (out, key);
+      g_string_append (out, "\">");
+    }
+  render_messages (out, field, id);
+  g_string_append (out, "</div>");
+}
+
+static void
+render_use_cases (GString *out, const CmdbHtmlPageView *view)
+{
+  guint n = view->use_cases != NULL ? json_array_get_length (view->use_cases) : 0;
+
+  if (n == 0)
+    return;
+  g_string_append (out, "<section class=\"suggestions\" aria-labelledby=\"suggestions-title\">"
+                        "<h3 id=\"suggestions-title\">Suggested setups</h3><div class=\"cards\">");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (view->use_cases, i);
+      JsonObject *use_case = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *id = get_string (use_case, "id");
+      const char *title = get_string (use_case, "title");
+      const char *description = get_string (use_case, "description");
+      gboolean active = id != NULL && g_strcmp0 (id, view->active_use_case) == 0;
+      JsonNode *parameters_node
+          = use_case != NULL ? json_object_get_member (use_case, "parameters") : NULL;
+
+      if (id == NULL)
+        continue;
+      g_string_append_printf (out, "<form class=\"card%s\" method=\"post\" action=\"/",
+                              active ? " active" : "");
+      cmdb_html_append_escaped (out, view->page_id);
+      g_string_append (out, "\"><input type=\"hidden\" name=\"_action\" value=\"apply\">");
+      append_text (out, "<h4>", active ? "\u2713 " : "");
+      cmdb_html_append_escaped (out, title != NULL ? title : id);
+      g_string_append (out, "</h4>");
+      if (description != NULL)
+        append_text (out, "<p>", description), g_string_append (out, "</p>");
+      if (parameters_node != NULL && JSON_NODE_HOLDS_OBJECT (parameters_node))
+        {
+          JsonObject *parameters = json_node_get_object (parameters_node);
+          g_autoptr (GList) names = json_object_get_members (parameters);
+
+          g_string_append (out, "<dl class=\"parameters\">");
+          for (GList *l = names; l != NULL; l = l->next)
+            {
+              g_autofree char *text = scalar_text (json_object_get_member (parameters, l->data));
+              append_text (out, "<dt>", l->data);
+              append_text (out, "</dt><dd><code>", text);
+              g_string_append (out, "</code></dd>");
+            }
+          g_string_append (out, "</dl>");
+        }
+      append_text (out, "<button type=\"submit\" name=\"_use_case\" value=\"", id);
+      g_string_append (out, "\">Apply</button></form>");
+    }
+  g_string_append (out, "</div></section>");
+}
+
+static void
+render_string_list (GString *out, const char *heading, JsonArray *items)
+{
+  guint n = items != NULL ? json_array_get_length (items) : 0;
+
+  if (n == 0)
+    return;
+  append_text (out, "<h4>", heading);
+  g_string_append (out, "</h4><pre class=\"list\">");
+  for (guint i = 0; i < n; i++)
+    {
+      const char *text = message_text (json_array_get_element (items, i));
+      cmdb_html_append_escaped (out, text);
+      g_string_append_c (out, '\n');
+    }
+  g_string_append (out, "</pre>");
+}
+
+/* Splits a one-line command at spaces that start an override, so a diff
+ * compares overrides, not characters. Quoted spaces are kept. */
+static GPtrArray *
+command_lines (const char *text)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  GString *current = g_string_new (NULL);
+  char quote = 0;
+
+  for (const char *c = text != NULL ? text : ""; *c != '\0'; c++)
+    {
+      if (quote != 0)
+        {
+          if (*c == quote)
+            quote = 0;
+          else if (*c == '\\' && quote == '"' && c[1] != '\0')
+            g_string_append_c (current, *c++);
+          g_string_append_c (current, *c);
+          continue;
+        }
+      if (*c == '\'' || *c == '"')
+        quote = *c;
+      if (*c == '\\' && c[1] == '\n')
+        {
+          c++;
+          continue;
+        }
+      if (g_ascii_isspace (*c))
+        {
+          if (current->len > 0)
+            g_ptr_array_add (lines, g_strdup (current->str));
+          g_string_truncate (current, 0);
+          continue;
+        }
+      g_string_append_c (current, *c);
+    }
+  if (current->len > 0)
+    g_ptr_array_add (lines, g_strdup (current->str));
+  g_string_free (current, TRUE);
+  return lines;
+}
+
+char *
+cmdb_html_render_diff (const char *before, const char *after)
+{
+  g_autoptr (GPtrArray) a = command_lines (before);
+  g_autoptr (GPtrArray) b = command_lines (after);
+  GString *out = g_string_new ("<pre class=\"diff\">");
+  guint n = a->len, m = b->len;
+  g_autofree guint *lcs = g_new0 (guint, (gsize) (n + 1) * (m + 1));
+  guint i = 0, j = 0;
+
+  /* Longest common subsequence over tokens: commands are short. */
+#define LCS(x, y) lcs[(gsize) (x) * (m + 1) + (y)]
+  for (guint x = n; x-- > 0;)
+    for (guint y = m; y-- > 0;)
+      LCS (x, y) = g_str_equal (a->pdata[x], b->pdata[y]) ? LCS (x + 1, y + 1) + 1
+                                                          : MAX (LCS (x + 1, y), LCS (x, y + 1));
+  while (i < n || j < m)
+    {
+      if (i < n && j < m && g_str_equal (a->pdata[i], b->pdata[j]))
+        {
+          append_text (out, "<span class=\"same\">  ", a->pdata[i]);
+          g_string_append (out, "</span>\n");
+          i++, j++;
+        }
+      else if (j < m && (i == n || LCS (i, j + 1) >= LCS (i + 1, j)))
+        {
+          append_text (out, "<ins>+ ", b->pdata[j]);
+          g_string_append (out, "</ins>\n");
+          j++;
+        }
+      else
+        {
+          append_text (out, "<del>- ", a->pdata[i]);
+          g_string_append (out, "</del>\n");
+          i++;
+        }
+    }
+#undef LCS
+  g_string_append (out, "</pre>");
+  return g_string_free (out, FALSE);
+}
+
+static void
+render_command (GString *out, const CmdbHtmlPageView *view)
+{
+  const char *generated = get_string (view->command, "command");
+  const char *pretty = get_string (view->command, "pretty");
+  const char *text = view->edited != NULL ? view->edited : generated;
+  JsonArray *errors = get_array (view->command, "errors");
+  gboolean valid = generated != NULL && (errors == NULL || json_array_get_length (errors) == 0);
+  gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
+
+  g_string_append (out,
+                   "<section class=\"command\" aria-labelledby=\"command-title\">"
+                   "<div class=\"section-head\"><h3 id=\"command-title\">Generated command</h3>");
+  g_string_append_printf (out, "<span class=\"badge %s\" id=\"command-badge\">%s</span></div>",
+                          valid ? "ok" : "bad", valid ? "Valid" : "Has errors");
+  g_string_append (out, "<label for=\"command\" class=\"label\">Command (editable)</label>");
+  g_string_append (out,
+                   "<textarea id=\"command\" name=\"_command\" rows=\"4\" spellcheck=\"false\" "
+                   "aria-describedby=\"command-note\">");
+  cmdb_html_append_escaped (out, text != NULL ? text : "");
+  g_string_append (out, "</textarea><p class=\"note\" id=\"command-note\">");
+  if (edited)
+    g_string_append (out, "Edited by hand: Generate replaces your edits with the form's command.");
+  else
+    g_string_append (out,
+                     "Follows the form. Edit it to run something else; Generate refreshes it.");
+  g_string_append (out, "</p>");
+  for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
+    append_text (out, "<p class=\"error\">", message_text (json_array_get_element (errors, i))),
+        g_string_append (out, "</p>");
+  g_string_append (
+      out, "<div class=\"buttons\">"
+           "<button type=\"submit\" name=\"_action\" value=\"generate\" class=\"primary\" "
+           "id=\"generate\" aria-keyshortcuts=\"Control+Enter\">Generate command</button>"
+           "<button type=\"button\" id=\"copy\" data-copy=\"command\" hidden>Copy</button>");
+  append_text (out,
+               "<a class=\"button\" id=\"download\" download=\"command.sh\" href=\"/api/pages/",
+               view->page_id);
+  g_string_append (
+      out, "/command.sh\">Download command.sh</a>"
+           "<button type=\"submit\" name=\"_action\" value=\"reset\" id=\"reset\">Reset</button>"
+           "<span class=\"status\" id=\"status\" role=\"status\" aria-live=\"polite\">");
+  cmdb_html_append_escaped (out, view->notice);
+  g_string_append (out, "</span></div>");
+  if (pretty != NULL)
+    {
+      g_string_append (out, "<h4>Pretty command</h4><pre class=\"pretty\" id=\"pretty\">");
+      cmdb_html_append_escaped (out, pretty);
+      g_string_append (out, "</pre>");
+    }
+  g_string_append (out, "</section>");
+}
+
+static void
+render_overrides_and_diffs (GString *out, const CmdbHtmlPageView *view)
+{
+  const char *generated = get_string (view->command, "command");
+
+  g_string_append (
+      out, "<details class=\"overrides\" id=\"overrides\"><summary>Overrides preview</summary>");
+  render_string_list (out, "Constant overrides", get_array (view->command, "constant_overrides"));
+  render_string_list (out, "Dynamic overrides", get_array (view->command, "overrides"));
+  if (get_array (view->command, "overrides") == NULL
+      || json_array_get_length (get_array (view->command, "overrides")) == 0)
+    g_string_append (out, "<p class=\"note\">The form produces no overrides.</p>");
+  g_string_append (out, "</details>");
+
+  g_string_append (out, "<details class=\"diffs\" id=\"diffs\"><summary>Differences</summary>");
+  if (generated != NULL && view->defaults_command != NULL)
+    {
+      g_autofree char *diff = cmdb_html_render_diff (view->defaults_command, generated);
+      g_string_append (out, "<h4>Against the page's defaults</h4>");
+      if (g_str_equal (view->defaults_command, generated))
+        g_string_append (out, "<p class=\"note\">Same as the defaults.</p>");
+      else
+        g_string_append (out, diff);
+    }
+  if (generated != NULL && view->previous != NULL && !g_str_equal (view->previous, generated))
+    {
+      g_autofree char *diff = cmdb_html_render_diff (view->previous, generated);
+      g_string_append (out, "<h4>Against the previous command</h4>");
+      g_string_append (out, diff);
+    }
+  else
+    g_string_append (out, "<h4>Against the previous command</h4>"
+                          "<p class=\"note\">No earlier command differs from this one.</p>");
+  g_string_append (out, "</details>");
+}
+
+char *
+cmdb_html_render_page_body (const CmdbHtmlPageView *view)
+{
+  GString *out = g_string_new (NULL);
+  const char *title = get_string (view->form, "title");
+  JsonArray *fields = get_array (view->form, "fields");
+  JsonArray *problems = get_array (view->form, "problems");
+
+  append_text (out, "<header class=\"page-head\"><h2 id=\"page-title\">", view->page_title);
+  g_string_append (out, "</h2>");
+  if (title != NULL)
+    append_text (out, "<p class=\"subtitle\">", title), g_string_append (out, "</p>");
+  g_string_append (out, "</header>");
+
+  if (view->error != NULL)
+    {
+      append_text (out, "<div class=\"page-error\" role=\"alert\"><p class=\"error\">",
+                   view->error);
+      g_string_append (out, "</p></div>");
+      return g_string_free (out, FALSE);
+    }
+
+  for (guint i = 0; problems != NULL && i < json_array_get_length (problems); i++)
+    append_text (out, "<p class=\"problem warning\">",
+                 message_text (json_array_get_element (problems, i))),
+        g_string_append (out, "</p>");
+
+  render_use_cases (out, view);
+
+  g_string_append (out, "<form class=\"page-form\" id=\"page-form\" method=\"post\" action=\"/");
+  cmdb_html_append_escaped (out, view->page_id);
+  g_string_append (out,
+                   "\" novalidate><div class=\"columns\"><section class=\"fields\" "
+                   "aria-label=\"Form\"><div class=\"form-head\"><h3>Configuration</h3></div>");
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonNode *node = json_array_get_element (fields, i);
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        render_field (out, json_node_get_object (node), view->picker_threshold);
+    }
+  g_string_append (out, "<noscript><p class=\"note\">Without JavaScript, press Generate command to "
+                        "update the form after a change.</p></noscript></section>"
+                        "<div class=\"output\">");
+  render_command (out, view);
+  render_overrides_and_diffs (out, view);
+  g_string_append (
+      out, "<section class=\"execution\" id=\"execution\" aria-labelledby=\"execution-title\">"
+           "<h3 id=\"execution-title\">Run</h3><div id=\"execution-panel\" class=\"placeholder\">"
+           "<p class=\"note\">Runs appear here.</p></div></section>");
+  g_string_append (out, "</div></div></form>");
+  return g_string_free (out, FALSE);
+}
+
+static void
+render_head (GString *out, const char *title)
+{
+  g_string_append (out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                        "<meta name=\"color-scheme\" content=\"light dark\">"
+                        "<meta name=\"referrer\" content=\"no-referrer\">");
+  append_text (out, "<title>", title);
+  g_string_append (out, " \u00b7 Command Builder</title>"
+                        "<link rel=\"stylesheet\" href=\"/assets/app.css\">"
+                        "<script src=\"/assets/app.js\" defer></script></head>");
+}
+
+char *
+cmdb_html_render_document (const char *title, const CmdbHtmlPageLink *pages, guint n_pages,
+                           const char *current_id, const char *body_html)
+{
+  GString *out = g_string_new (NULL);
+
+  render_head (out, title);
+  g_string_append (out,
+                   "<body><a class=\"skip\" href=\"#main\">Skip to the form</a><div class=\"app\">"
+                   "<nav class=\"sidebar\" aria-label=\"Pages\"><h1>Command Builder</h1><ul>");
+  for (guint i = 0; i < n_pages; i++)
+    {
+      gboolean current = g_strcmp0 (pages[i].id, current_id) == 0;
+
+      append_text (out, "<li><a href=\"/", pages[i].id);
+      append_text (out, "\" data-page=\"", pages[i].id);
+      g_string_append_printf (out, "\"%s>", current ? " aria-current=\"page\"" : "");
+      cmdb_html_append_escaped (out, pages[i].title);
+      g_string_append (out, "</a></li>");
+    }
+  g_string_append (out, "</ul><p class=\"hint\">Apply a suggested setup to fill the form with an "
+                        "architecture's defaults. Ctrl+Enter generates the command.</p></nav>");
+  append_text (out, "<main id=\"main\" tabindex=\"-1\" data-page=\"", current_id);
+  g_string_append (out, "\">");
+  g_string_append (out, body_html != NULL ? body_html : "");
+  g_string_append (out, "</main></div></body></html>\n");
+  return g_string_free (out, FALSE);
+}
+
+char *
+cmdb_html_render_message (const char *title, const char *message)
+{
+  GString *out = g_string_new (NULL);
+
+  render_head (out, title);
+  append_text (out, "<body><main class=\"message\"><h1>", title);
+  append_text (out, "</h1><p>", message);
+  g_string_append (out, "</p></main></body></html>\n");
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,1342 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* `cmdbuilder serve`: routes, security checks and the page controller.
+ *
+ * Every request goes through handle_request(): Host check, token exchange,
+ * authentication, Origin check for state-changing methods, then dispatch.
+ * Pages are activated only when a request names them (never the sidebar
+ * or "/"), so the first visit of a page loads only its plugin and the
+ * registries its schema needs. */
+
+#include "cmdb-server-private.h"
+
+#include <string.h>
+
+/* Request bodies above this are refused (413): forms are a few KB. */
+#define MAX_BODY_BYTES (1024 * 1024)
+/* Sources with more choices than this get the search picker. */
+#define PICKER_THRESHOLD 40
+#define OPTIONS_DEFAULT_LIMIT 50
+#define OPTIONS_MAX_LIMIT 500
+
+#define RESOURCE_PREFIX "/org/cmdbuilder/server/assets/"
+
+static const char content_security_policy[]
+    = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+struct _CmdbServer
+{
+  SoupServer *soup;
+  CmdbContext *context;
+  CmdbHost *host;
+  char *bind;
+  int requested_port;
+  guint port;
+  GPtrArray *allowed_hosts;
+  gboolean no_token;
+  char *token;
+  char *cookie_name;
+  GHashTable *stores; /* page id -> CmdbPageStore */
+  char *shown_page;   /* (nullable) */
+};
+
+/* ---- responses ---- */
+
+static void
+set_common_headers (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
+  soup_message_headers_replace (headers, "Content-Security-Policy", content_security_policy);
+}
+
+static void
+respond (SoupServerMessage *msg, guint status, const char *content_type,
+         char *body) /* transfer full */
+{
+  set_common_headers (msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static void
+respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  respond (msg, status, "application/json", json_to_string (node, FALSE));
+}
+
+static void
+respond_json_error (SoupServerMessage *msg, guint status, const char *message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, status);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, status, node);
+}
+
+static void
+respond_html_message (SoupServerMessage *msg, guint status, const char *title, const char *message)
+{
+  respond (msg, status, "text/html; charset=utf-8", cmdb_html_render_message (title, message));
+}
+
+/* An error in the shape the caller reads: JSON under /api/, HTML elsewhere. */
+static void
+respond_error (SoupServerMessage *msg, const char *path, guint status, const char *title,
+               const char *message)
+{
+  if (g_str_has_prefix (path, "/api/"))
+    respond_json_error (msg, status, message);
+  else
+    respond_html_message (msg, status, title, message);
+}
+
+static void
+redirect (SoupServerMessage *msg, guint status, const char *location)
+{
+  set_common_headers (msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  soup_server_message_set_redirect (msg, status, location);
+}
+
+/* ---- request helpers ---- */
+
+static const char *
+request_header (SoupServerMessage *msg, const char *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg), name);
+}
+
+static gboolean
+is_safe_method (const char *method)
+{
+  return g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+}
+
+static char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *authorization = request_header (msg, "Authorization");
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    return NULL;
+  return g_strstrip (g_strdup (authorization + 7));
+}
+
+static gboolean
+is_authenticated (CmdbServer *self, SoupServerMessage *msg)
+{
+  g_autofree char *bearer = NULL;
+  g_autofree char *cookie = NULL;
+
+  if (self->no_token)
+    return TRUE;
+  bearer = bearer_token (msg);
+  if (bearer != NULL)
+    return cmdb_server_token_equal (self->token, bearer);
+  cookie = cmdb_server_cookie_lookup (request_header (msg, "Cookie"), self->cookie_name);
+  return cmdb_server_token_equal (self->token, cookie);
+}
+
+/* The request body as a string, or NULL (413 already answered) when it is
+ * too large. */
+static char *
+request_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = NULL;
+  gsize length = 0;
+  const char *data;
+
+  if (body == NULL || body->length == 0)
+    return g_strdup ("");
+  if (body->length > MAX_BODY_BYTES)
+    {
+      respond_json_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "request body too large");
+      return NULL;
+    }
+  bytes = soup_message_body_flatten (body);
+  data = g_bytes_get_data (bytes, &length);
+  return g_strndup (data, length);
+}
+
+static JsonObject *
+parse_json_object (const char *text, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (text[0] == '\0')
+    return json_object_new ();
+  if (!json_parser_load_from_data (parser, text, -1, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "the request body must be a JSON object");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* Decodes application/x-www-form-urlencoded keeping repeated names (a
+ * multiselect posts one pair per choice). Returns (element-type utf8)
+ * name, value, name, value... */
+static GPtrArray *
+decode_form_pairs (const char *body)
+{
+  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) parts = g_strsplit (body, "&", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *equals;
+      char *name;
+      char *value;
+
+      if (parts[i][0] == '\0')
+        continue;
+      g_strdelimit (parts[i], "+", ' ');
+      equals = strchr (parts[i], '=');
+      if (equals != NULL)
+        *equals = '\0';
+      name = g_uri_unescape_string (parts[i], NULL);
+      value = g_uri_unescape_string (equals != NULL ? equals + 1 : "", NULL);
+      if (name == NULL || value == NULL || !g_utf8_validate (value, -1, NULL))
+        {
+          g_free (name);
+          g_free (value);
+          continue;
+        }
+      g_ptr_array_add (pairs, name);
+      g_ptr_array_add (pairs, value);
+    }
+  return pairs;
+}
+
+/* ---- pages ---- */
+
+static CmdbPluginRecord *
+lookup_page (CmdbServer *self, const char *id)
+{
+  CmdbPluginRecord *record = cmdb_host_lookup (self->host, id);
+
+  if (record == NULL || record->kind != CMDB_PLUGIN_KIND_PAGE || !record->enabled)
+    return NULL;
+  return record;
+}
+
+static CmdbPageStore *
+get_store (CmdbServer *self, const char *page_id)
+{
+  CmdbPageStore *store = g_hash_table_lookup (self->stores, page_id);
+
+  if (store == NULL)
+    {
+      store = cmdb_page_store_load (cmdb_context_get_state_dir (self->context), page_id);
+      g_hash_table_insert (self->stores, g_strdup (page_id), store);
+    }
+  return store;
+}
+
+static void
+save_store (CmdbServer *self, CmdbPageStore *store)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_page_store_save (store, cmdb_context_get_state_dir (self->context), NULL, &error))
+    g_warning ("cannot save the state of page %s: %s", store->page_id, error->message);
+}
+
+/* Marks @page_id shown (and the previous page left), and remembers it for
+ * "/". Only requests for a page call this. */
+static void
+show_page (CmdbServer *self, const char *page_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (g_strcmp0 (self->shown_page, page_id) == 0)
+    return;
+  if (self->shown_page != NULL)
+    cmdb_host_leave_page (self->host, self->shown_page);
+  cmdb_host_show_page (self->host, page_id);
+  g_free (self->shown_page);
+  self->shown_page = g_strdup (page_id);
+  if (!cmdb_server_state_save_last_page (cmdb_context_get_state_dir (self->context), page_id,
+                                         &error))
+    g_warning ("cannot remember the last page: %s", error->message);
+}
+
+/* Everything one page view needs, computed from the stored state. */
+typedef struct
+{
+  CmdbPluginRecord *record;
+  CmdbPage *page; /* (transfer none) */
+  CmdbSchema *schema;
+  CmdbFormState *form;
+  CmdbCommand *command;   /* (nullable) */
+  char *command_error;    /* (nullable) */
+  char *defaults_command; /* (nullable) */
+  GPtrArray *use_cases;   /* (nullable) */
+} PageEvaluation;
+
+static void
+page_evaluation_clear (PageEvaluation *evaluation)
+{
+  g_clear_pointer (&evaluation->schema, cmdb_schema_unref);
+  g_clear_pointer (&evaluation->form, cmdb_form_state_unref);
+  g_clear_pointer (&evaluation->command, cmdb_command_unref);
+  g_clear_pointer (&evaluation->command_error, g_free);
+  g_clear_pointer (&evaluation->defaults_command, g_free);
+  g_clear_pointer (&evaluation->use_cases, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
+
+/* Suggestions are a Train feature in the original; a page plugin can opt
+ * in or out with X-Suggestions=true|false. */
+static gboolean
+page_has_suggestions (CmdbPluginRecord *record)
+{
+  const char *flag = peas_plugin_info_get_external_data (record->info, "Suggestions");
+
+  if (flag != NULL)
+    return g_ascii_strcasecmp (flag, "true") == 0 || g_str_equal (flag, "1");
+  return g_str_equal (record->id, "train");
+}
+
+static CmdbFormInput *
+input_from_store (CmdbPageStore *store)
+{
+  CmdbFormInput *input = cmdb_form_input_new ();
+  g_autoptr (GList) keys = json_object_get_members (store->values);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    cmdb_form_input_set (input, l->data,
+                         json_node_copy (json_object_get_member (store->values, l->data)), TRUE);
+  return input;
+}
+
+static void
+store_values_from_input (CmdbPageStore *store, CmdbFormInput *input)
+{
+  g_autoptr (JsonNode) node = cmdb_form_input_to_json (input);
+  JsonObject *object = json_node_get_object (node);
+  JsonObject *values = json_object_get_object_member (object, "values");
+  JsonArray *user_set = json_object_get_array_member (object, "user_set");
+  JsonObject *kept = json_object_new ();
+
+  for (guint i = 0; user_set != NULL && i < json_array_get_length (user_set); i++)
+    {
+      const char *key = json_array_get_string_element (user_set, i);
+      JsonNode *value = values != NULL ? json_object_get_member (values, key) : NULL;
+      if (value != NULL)
+        json_object_set_member (kept, key, json_node_copy (value));
+    }
+  json_object_unref (store->values);
+  store->values = kept;
+}
+
+static CmdbCommand *
+build_command (CmdbServer *self, PageEvaluation *evaluation, CmdbFormState *form, GError **error)
+{
+  CmdbCommandOptions options = { 0 };
+
+  options.runner = evaluation->record->runner;
+  options.suffix = cmdb_config_get_bool (cmdb_context_get_config (self->context), "command",
+                                         "suffix", evaluation->record->suffix_default);
+  options.page = evaluation->page;
+  return cmdb_command_build (form, self->context, &options, error);
+}
+
+static gboolean
+evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+               PageEvaluation *evaluation, GError **error)
+{
+  g_autofree char *schema_path = NULL;
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (CmdbFormState) defaults = NULL;
+  g_autoptr (CmdbCommand) defaults_command = NULL;
+  g_autoptr (GError) command_error = NULL;
+
+  evaluation->record = lookup_page (self, page_id);
+  if (evaluation->record == NULL)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return FALSE;
+    }
+  evaluation->page = cmdb_host_activate_page (self->host, self->context, page_id, error);
+  if (evaluation->page == NULL)
+    return FALSE;
+  schema_path = cmdb_host_find_schema (self->host, self->context, page_id, error);
+  if (schema_path == NULL)
+    return FALSE;
+  evaluation->schema
+      = cmdb_schema_load (cmdb_context_get_cache (self->context), schema_path, error);
+  if (evaluation->schema == NULL)
+    return FALSE;
+
+  input = input_from_store (store);
+  evaluation->form
+      = cmdb_form_evaluate (evaluation->schema, self->context, input, CMDB_FORM_FLAGS_NONE);
+  evaluation->command = build_command (self, evaluation, evaluation->form, &command_error);
+  if (evaluation->command == NULL)
+    evaluation->command_error = g_strdup (command_error->message);
+
+  defaults = cmdb_form_evaluate (evaluation->schema, self->context, NULL, CMDB_FORM_FLAGS_NONE);
+  defaults_command = build_command (self, evaluation, defaults, NULL);
+  if (defaults_command != NULL)
+    evaluation->defaults_command = g_strdup (defaults_command->display);
+
+  if (page_has_suggestions (evaluation->record))
+    {
+      const CmdbFieldState *architecture
+          = cmdb_form_state_lookup (evaluation->form, "architecture");
+      const char *name = NULL;
+
+      if (architecture != NULL && architecture->visible && architecture->value != NULL
+          && JSON_NODE_HOLDS_VALUE (architecture->value)
+          && json_node_get_value_type (architecture->value) == G_TYPE_STRING)
+        name = json_node_get_string (architecture->value);
+      if (architecture != NULL && architecture->visible)
+        evaluation->use_cases = cmdb_list_use_cases (self->context, name);
+    }
+  return TRUE;
+}
+
+/* Keeps the "generated" and "previous" commands of @store current: the
+ * previous one is what the form produced before its last change. */
+static void
+track_generated (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  const char *display;
+
+  if (evaluation->command == NULL || evaluation->command->errors->len > 0)
+    return;
+  display = evaluation->command->display;
+  if (g_strcmp0 (store->generated, display) == 0)
+    return;
+  g_free (store->previous);
+  store->previous = g_steal_pointer (&store->generated);
+  store->generated = g_strdup (display);
+}
+
+static JsonNode *
+command_json (PageEvaluation *evaluation)
+{
+  JsonNode *node;
+
+  if (evaluation->command == NULL)
+    {
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, json_object_new ());
+      json_object_set_null_member (json_node_get_object (node), "command");
+      json_object_set_string_member (json_node_get_object (node), "error",
+                                     evaluation->command_error != NULL ? evaluation->command_error
+                                                                       : "");
+      return node;
+    }
+  node = cmdb_command_to_json (evaluation->command);
+  json_object_set_string_member (json_node_get_object (node), "pretty",
+                                 evaluation->command->pretty);
+  return node;
+}
+
+static char *
+render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+             PageEvaluation *evaluation, const char *error_message, const char *notice)
+{
+  CmdbHtmlPageView view = { 0 };
+  g_autoptr (JsonNode) form = NULL;
+  g_autoptr (JsonNode) command = NULL;
+  g_autoptr (JsonArray) use_cases = json_array_new ();
+  CmdbPluginRecord *record = lookup_page (self, page_id);
+
+  view.page_id = page_id;
+  view.page_title = record != NULL ? record->title : page_id;
+  view.error = error_message;
+  view.notice = notice;
+  view.picker_threshold = PICKER_THRESHOLD;
+  if (evaluation != NULL && evaluation->form != NULL)
+    {
+      JsonArray *fields;
+
+      form = cmdb_form_state_to_json (evaluation->form);
+      /* The renderer needs each field's source id to offer the search
+       * picker; it is schema data, added here. */
+      fields = json_object_get_array_member (json_node_get_object (form), "fields");
+      for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+        {
+          JsonObject *field = json_array_get_object_element (fields, i);
+          const CmdbSchemaElement *element = cmdb_schema_lookup (
+              evaluation->schema, json_object_get_string_member (field, "key"));
+          if (element != NULL && element->options_source != NULL && element->options == NULL
+              && !json_object_has_member (field, "options_source"))
+            json_object_set_string_member (field, "options_source", element->options_source);
+        }
+      view.form = json_node_get_object (form);
+      command = command_json (evaluation);
+      view.command = json_node_get_object (command);
+      view.defaults_command = evaluation->defaults_command;
+      for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
+        json_array_add_object_element (
+            use_cases, cmdb_use_case_to_json (g_ptr_array_index (evaluation->use_cases, i)));
+      view.use_cases = use_cases;
+    }
+  if (store != NULL)
+    {
+      view.edited = store->edited;
+      view.previous = store->previous;
+      view.active_use_case = store->active_use_case;
+    }
+  return cmdb_html_render_page_body (&view);
+}
+
+static char *
+render_document (CmdbServer *self, const char *current_id, const char *title, const char *body)
+{
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autofree CmdbHtmlPageLink *links = g_new0 (CmdbHtmlPageLink, pages->len + 1);
+
+  for (guint i = 0; i < pages->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
+      links[i].id = record->id;
+      links[i].title = record->title;
+      links[i].icon = record->icon;
+    }
+  return cmdb_html_render_document (title, links, pages->len, current_id, body);
+}
+
+/* Applies a change of one element typed as text (a form post, or a string
+ * in the JSON API). Returns the typed value (transfer full) or NULL when the
+ * key is unknown or the text does not fit. */
+static JsonNode *
+typed_value (CmdbSchema *schema, const char *key, const char *text, GError **error)
+{
+  g_autoptr (CmdbFormInput) scratch = cmdb_form_input_new ();
+  JsonNode *node;
+
+  if (!cmdb_form_input_set_text (scratch, schema, key, text, error))
+    return NULL;
+  node = cmdb_form_input_get (scratch, key);
+  return node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL);
+}
+
+/* The edited command as posted: the same as the generated one (ignoring
+ * line-ending differences a textarea adds) means "follow the form". */
+static void
+apply_command_text (CmdbPageStore *store, const char *text)
+{
+  g_autofree char *normalised = NULL;
+  GString *buffer;
+
+  if (text == NULL)
+    return;
+  buffer = g_string_new (text);
+  g_string_replace (buffer, "\r\n", "\n", 0);
+  normalised = g_strstrip (g_string_free (buffer, FALSE));
+  if (g_strcmp0 (normalised, store->edited) == 0)
+    return;
+  g_free (store->edited);
+  store->edited = (store->generated != NULL && g_str_equal (normalised, store->generated))
+                          || normalised[0] == '\0'
+                      ? NULL
+                      : g_strdup (normalised);
+}
+
+static gboolean
+apply_use_case (CmdbPageStore *store, PageEvaluation *evaluation, const char *use_case_id)
+{
+  for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
+    {
+      CmdbUseCase *use_case = g_ptr_array_index (evaluation->use_cases, i);
+
+      if (g_strcmp0 (use_case->id, use_case_id) == 0)
+        {
+          g_autoptr (CmdbFormInput) input = input_from_store (store);
+
+          cmdb_form_input_apply_use_case (input, evaluation->schema, use_case);
+          store_values_from_input (store, input);
+          g_free (store->active_use_case);
+          store->active_use_case = g_strdup (use_case->id);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+apply_action (CmdbPageStore *store, PageEvaluation *evaluation, const char *action,
+              const char *use_case_id, const char **ret_notice)
+{
+  if (action == NULL)
+    return;
+  if (g_str_equal (action, "reset"))
+    {
+      cmdb_page_store_reset (store);
+      *ret_notice = "The form is back at its defaults.";
+    }
+  else if (g_str_equal (action, "generate"))
+    {
+      g_clear_pointer (&store->edited, g_free);
+      *ret_notice = "Command generated from the form.";
+    }
+  else if (g_str_equal (action, "apply") && use_case_id != NULL)
+    *ret_notice = apply_use_case (store, evaluation, use_case_id)
+                      ? "Suggested setup applied."
+                      : "That suggestion is not available.";
+}
+
+/* GET /<page>: the whole document. */
+static void
+serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+  CmdbPluginRecord *record = lookup_page (self, page_id);
+  g_autofree char *body = NULL;
+  gboolean ok;
+
+  ok = evaluate_page (self, page_id, store, &evaluation, &error);
+  if (ok)
+    {
+      show_page (self, page_id);
+      track_generated (store, &evaluation);
+      save_store (self, store);
+    }
+  body = render_body (self, page_id, store, ok ? &evaluation : NULL, ok ? NULL : error->message,
+                      NULL);
+  respond (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/html; charset=utf-8",
+           render_document (self, page_id, record->title, body));
+}
+
+/* POST /<page>: the form without JavaScript. Values that differ from what
+ * the form showed become the user's; then Post/Redirect/Get. */
+static void
+post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = request_body (msg);
+  g_autoptr (GPtrArray) pairs = NULL;
+  g_autoptr (GHashTable) posted = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+  const char *action = NULL;
+  const char *use_case_id = NULL;
+  const char *command_text = NULL;
+  const char *notice = NULL;
+  g_autofree char *location = NULL;
+
+  if (body == NULL)
+    return;
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      respond_html_message (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Page unavailable",
+                            error->message);
+      return;
+    }
+  pairs = decode_form_pairs (body);
+  /* name -> GPtrArray of values, so repeated names (multiselect, the
+   * checkbox's hidden "false") are all seen. */
+  posted
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    {
+      const char *name = pairs->pdata[i];
+      const char *value = pairs->pdata[i + 1];
+      GPtrArray *values;
+
+      if (g_str_equal (name, "_action"))
+        action = value;
+      else if (g_str_equal (name, "_use_case"))
+        use_case_id = value;
+      else if (g_str_equal (name, "_command"))
+        command_text = value;
+      else
+        {
+          values = g_hash_table_lookup (posted, name);
+          if (values == NULL)
+            g_hash_table_insert (posted, (gpointer) name, values = g_ptr_array_new ());
+          g_ptr_array_add (values, (gpointer) value);
+        }
+    }
+
+  if (action == NULL || !g_str_equal (action, "reset"))
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, posted);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          const CmdbFieldState *field = cmdb_form_state_lookup (evaluation.form, key);
+          GPtrArray *values = value;
+          g_autoptr (JsonNode) node = NULL;
+
+          if (field == NULL || !field->visible)
+            continue;
+          if (field->element->type == CMDB_ELEMENT_MULTISELECT)
+            {
+              JsonArray *array = json_array_new ();
+              for (guint i = 0; i < values->len; i++)
+                if (((const char *) values->pdata[i])[0] != '\0')
+                  json_array_add_string_element (array, values->pdata[i]);
+              node = json_node_init_array (json_node_alloc (), array);
+              json_array_unref (array);
+            }
+          else
+            node = typed_value (evaluation.schema, key, values->pdata[values->len - 1], NULL);
+          if (node == NULL)
+            continue;
+          if (field->value != NULL && json_node_equal (field->value, node))
+            continue;
+          json_object_set_member (store->values, key, g_steal_pointer (&node));
+        }
+      apply_command_text (store, command_text);
+    }
+  apply_action (store, &evaluation, action, use_case_id, &notice);
+
+  page_evaluation_clear (&evaluation);
+  if (evaluate_page (self, page_id, store, &evaluation, NULL))
+    track_generated (store, &evaluation);
+  save_store (self, store);
+  location = g_strconcat ("/", page_id, NULL);
+  redirect (msg, SOUP_STATUS_SEE_OTHER, location);
+}
+
+/* The JSON answer about one page: what the UI swaps in. */
+static JsonNode *
+page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+             PageEvaluation *evaluation, const char *notice)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  CmdbPluginRecord *record = lookup_page (self, page_id);
+  g_autofree char *html = render_body (self, page_id, store, evaluation, NULL, notice);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, page_id);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, record->title);
+  json_builder_set_member_name (builder, "form");
+  json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
+  json_builder_set_member_name (builder, "command");
+  json_builder_add_value (builder, command_json (evaluation));
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_value (builder, cmdb_page_store_to_json (store));
+  json_builder_set_member_name (builder, "notice");
+  if (notice != NULL)
+    json_builder_add_string_value (builder, notice);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "html");
+  json_builder_add_string_value (builder, html);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  show_page (self, page_id);
+  track_generated (store, &evaluation);
+  save_store (self, store);
+  answer = page_answer (self, page_id, store, &evaluation, NULL);
+  respond_json (msg, SOUP_STATUS_OK, answer);
+}
+
+/* POST /api/pages/<id>: {changes: {key: value}, command: text, action:
+ * "generate"|"reset"|"apply", use_case: id}. Every change is the user's. */
+static void
+api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = request_body (msg);
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+  JsonNode *changes_node;
+  const char *notice = NULL;
+
+  if (body == NULL)
+    return;
+  request = parse_json_object (body, &error);
+  if (request == NULL)
+    {
+      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  changes_node = json_object_get_member (request, "changes");
+  if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node))
+    {
+      JsonObject *changes = json_node_get_object (changes_node);
+      g_autoptr (GList) keys = json_object_get_members (changes);
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (changes, l->data);
+          JsonNode *typed;
+
+          if (cmdb_schema_lookup (evaluation.schema, l->data) == NULL)
+            {
+              g_autofree char *message
+                  = g_strdup_printf ("page %s has no field %s", page_id, (const char *) l->data);
+              respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+              return;
+            }
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            {
+              typed
+                  = typed_value (evaluation.schema, l->data, json_node_get_string (value), &error);
+              if (typed == NULL)
+                {
+                  respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+                  return;
+                }
+            }
+          else
+            typed = json_node_copy (value);
+          json_object_set_member (store->values, l->data, typed);
+        }
+    }
+  if (json_object_has_member (request, "command")
+      && JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "command")))
+    apply_command_text (store, json_object_get_string_member (request, "command"));
+  if (json_object_has_member (request, "action"))
+    apply_action (store, &evaluation, json_object_get_string_member (request, "action"),
+                  json_object_has_member (request, "use_case")
+                      ? json_object_get_string_member (request, "use_case")
+                      : NULL,
+                  &notice);
+
+  page_evaluation_clear (&evaluation);
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  show_page (self, page_id);
+  track_generated (store, &evaluation);
+  save_store (self, store);
+  answer = page_answer (self, page_id, store, &evaluation, notice);
+  respond_json (msg, SOUP_STATUS_OK, answer);
+}
+
+/* POST /api/evaluate/<id> and /api/build/<id>: pure functions of
+ * {values, user_set}; nothing is stored. */
+static void
+api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean build)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = request_body (msg);
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (CmdbFormState) form = NULL;
+  g_autoptr (CmdbPageStore) scratch = NULL;
+
+  if (body == NULL)
+    return;
+  request = parse_json_object (body, &error);
+  if (request == NULL)
+    {
+      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  scratch = g_new0 (CmdbPageStore, 1);
+  scratch->page_id = g_strdup (page_id);
+  scratch->values = json_object_new ();
+  if (!evaluate_page (self, page_id, scratch, &evaluation, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  input = cmdb_form_input_new_from_json (request);
+  form = cmdb_form_evaluate (evaluation.schema, self->context, input, CMDB_FORM_FLAGS_NONE);
+  if (!build)
+    {
+      g_autoptr (JsonNode) node = cmdb_form_state_to_json (form);
+      respond_json (msg, SOUP_STATUS_OK, node);
+      return;
+    }
+  g_clear_pointer (&evaluation.form, cmdb_form_state_unref);
+  g_clear_pointer (&evaluation.command, cmdb_command_unref);
+  evaluation.form = cmdb_form_state_ref (form);
+  evaluation.command = build_command (self, &evaluation, form, &error);
+  if (evaluation.command == NULL)
+    {
+      respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);
+      return;
+    }
+  {
+    g_autoptr (JsonNode) node = command_json (&evaluation);
+    respond_json (msg, SOUP_STATUS_OK, node);
+  }
+}
+
+static void
+api_command_sh (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+  const char *text;
+
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  text = store->edited != NULL        ? store->edited
+         : evaluation.command != NULL ? evaluation.command->pretty
+                                      : "";
+  respond (msg, SOUP_STATUS_OK, "text/x-shellscript; charset=utf-8",
+           g_strdup_printf ("#!/bin/sh\n%s\n", text));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Disposition", "attachment; filename=\"command.sh\"");
+}
+
+static void
+api_pages_list (CmdbServer *self, SoupServerMessage *msg)
+{
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
+      g_autofree char *url = g_strconcat ("/", record->id, NULL);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, record->id);
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, record->title);
+      json_builder_set_member_name (builder, "order");
+      json_builder_add_int_value (builder, record->order);
+      json_builder_set_member_name (builder, "icon");
+      if (record->icon != NULL)
+        json_builder_add_string_value (builder, record->icon);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, url);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, cmdb_page_state_to_string (record->state));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static guint
+query_uint (GHashTable *query, const char *name, guint fallback)
+{
+  const char *text = query != NULL ? g_hash_table_lookup (query, name) : NULL;
+  guint64 value;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
+    return fallback;
+  return (guint) value;
+}
+
+/* GET /api/options/<source>?q=&offset=&limit= */
+static void
+api_options (CmdbServer *self, SoupServerMessage *msg, const char *source_id, GHashTable *query)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbOptionList) list = cmdb_context_get_options (self->context, source_id, &error);
+  const char *q = query != NULL ? g_hash_table_lookup (query, "q") : NULL;
+  guint offset = query_uint (query, "offset", 0);
+  guint limit = MIN (query_uint (query, "limit", OPTIONS_DEFAULT_LIMIT), OPTIONS_MAX_LIMIT);
+  guint total = 0;
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (JsonObject) answer = json_object_new ();
+  g_autoptr (JsonArray) array = json_array_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  if (list == NULL)
+    {
+      respond_json_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+      return;
+    }
+  if (limit == 0)
+    limit = OPTIONS_DEFAULT_LIMIT;
+  entries = cmdb_option_list_search (list, q, offset, limit, &total);
+  for (guint i = 0; i < entries->len; i++)
+    json_array_add_object_element (
+        array, cmdb_option_entry_to_json (g_ptr_array_index (entries, i), self->context, FALSE));
+  json_object_set_string_member (answer, "source", source_id);
+  json_object_set_string_member (answer, "q", q != NULL ? q : "");
+  json_object_set_int_member (answer, "offset", offset);
+  json_object_set_int_member (answer, "limit", limit);
+  json_object_set_int_member (answer, "total", total);
+  json_object_set_array_member (answer, "entries", json_array_ref (array));
+  node = json_node_init_object (json_node_alloc (), answer);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+serve_api (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/"), "/", -1);
+  guint n = g_strv_length (parts);
+  gboolean get = is_safe_method (method);
+  gboolean post = g_str_equal (method, "POST");
+
+  if (n == 1 && g_str_equal (parts[0], "plugins") && get)
+    {
+      g_autoptr (JsonNode) node = cmdb_host_plugins_to_json (self->host);
+      respond_json (msg, SOUP_STATUS_OK, node);
+      return;
+    }
+  if (n == 1 && g_str_equal (parts[0], "pages") && get)
+    {
+      api_pages_list (self, msg);
+      return;
+    }
+  if (n == 2 && g_str_equal (parts[0], "options") && get)
+    {
+      api_options (self, msg, parts[1], query);
+      return;
+    }
+  if (n >= 2
+      && (g_str_equal (parts[0], "pages") || g_str_equal (parts[0], "evaluate")
+          || g_str_equal (parts[0], "build")))
+    {
+      if (lookup_page (self, parts[1]) == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("no page %s", parts[1]);
+          respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+          return;
+        }
+      if (n == 2 && g_str_equal (parts[0], "pages") && get)
+        api_page_get (self, msg, parts[1]);
+      else if (n == 2 && g_str_equal (parts[0], "pages") && post)
+        api_page_post (self, msg, parts[1]);
+      else if (n == 3 && g_str_equal (parts[0], "pages") && g_str_equal (parts[2], "command.sh")
+               && get)
+        api_command_sh (self, msg, parts[1]);
+      else if (n == 2 && !g_str_equal (parts[0], "pages") && post)
+        api_evaluate (self, msg, parts[1], g_str_equal (parts[0], "build"));
+      else
+        respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed here");
+      return;
+    }
+  respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "no such API");
+}
+
+static const char *
+asset_content_type (const char *name)
+{
+  if (g_str_has_suffix (name, ".css"))
+    return "text/css; charset=utf-8";
+  if (g_str_has_suffix (name, ".js"))
+    return "text/javascript; charset=utf-8";
+  if (g_str_has_suffix (name, ".svg"))
+    return "image/svg+xml";
+  return "application/octet-stream";
+}
+
+static void
+serve_asset (SoupServerMessage *msg, const char *name)
+{
+  g_autofree char *resource = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (name[0] == '\0' || strchr (name, '/') != NULL || name[0] == '.')
+    {
+      respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found", "No such asset.");
+      return;
+    }
+  resource = g_strconcat (RESOURCE_PREFIX, name, NULL);
+  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (bytes == NULL)
+    {
+      respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found", "No such asset.");
+      return;
+    }
+  set_common_headers (msg);
+  /* Assets change only with the executable; revalidating is cheap locally. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-cache");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* "/": the last visited page, else the first; nothing is activated here. */
+static void
+serve_root (CmdbServer *self, SoupServerMessage *msg)
+{
+  g_autofree char *last
+      = cmdb_server_state_load_last_page (cmdb_context_get_state_dir (self->context));
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autofree char *location = NULL;
+
+  if (last != NULL && lookup_page (self, last) != NULL)
+    location = g_strconcat ("/", last, NULL);
+  else if (pages->len > 0)
+    location = g_strconcat ("/", ((CmdbPluginRecord *) g_ptr_array_index (pages, 0))->id, NULL);
+  if (location == NULL)
+    {
+      respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "No pages",
+                            "No page plugin is enabled. Run `cmdbuilder plugins` to see why.");
+      return;
+    }
+  redirect (msg, SOUP_STATUS_FOUND, location);
+}
+
+/* ?token=T: the token becomes a cookie and the URL loses it. */
+static gboolean
+exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
+{
+  const char *given = query != NULL ? g_hash_table_lookup (query, "token") : NULL;
+  g_autofree char *cookie = NULL;
+
+  if (given == NULL || self->no_token)
+    return FALSE;
+  if (!cmdb_server_token_equal (self->token, given))
+    {
+      respond_error (
+          msg, path, SOUP_STATUS_UNAUTHORIZED, "Wrong token",
+          "This token is not the one cmdbuilder serve printed. Open the URL it printed.");
+      return TRUE;
+    }
+  cookie = g_strdup_printf ("%s=%s; Path=/; HttpOnly; SameSite=Strict", self->cookie_name,
+                            self->token);
+  soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
+                               cookie);
+  redirect (msg, SOUP_STATUS_FOUND, path);
+  return TRUE;
+}
+
+static void
+handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                gpointer user_data)
+{
+  CmdbServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *host = request_header (msg, "Host");
+  CmdbPluginRecord *page;
+
+  if (!cmdb_server_host_is_allowed (host, self->allowed_hosts))
+    {
+      respond_error (msg, path, SOUP_STATUS_FORBIDDEN, "Host not allowed",
+                     "This server answers only to localhost, 127.0.0.1, [::1] and the hosts given "
+                     "with --allow-host.");
+      return;
+    }
+  if (exchange_token (self, msg, path, query))
+    return;
+  if (!is_authenticated (self, msg))
+    {
+      respond_error (msg, path, SOUP_STATUS_UNAUTHORIZED, "Token needed",
+                     "Open the URL that cmdbuilder serve printed (it carries the token), or send "
+                     "Authorization: Bearer <token>.");
+      return;
+    }
+  if (!is_safe_method (method))
+    {
+      const char *origin = request_header (msg, "Origin");
+      g_autofree char *bearer = bearer_token (msg);
+
+      /* A browser always sends Origin with a POST; a script without one
+       * must prove itself with the Bearer header, not the cookie. */
+      if (origin != NULL ? !cmdb_server_origin_matches (origin, host)
+                         : (bearer == NULL && !self->no_token))
+        {
+          respond_error (msg, path, SOUP_STATUS_FORBIDDEN, "Cross-origin request refused",
+                         "State-changing requests must come from this server's own pages "
+                         "(matching Origin) or carry Authorization: Bearer <token>.");
+          return;
+        }
+    }
+
+  if (g_str_equal (path, "/"))
+    {
+      if (is_safe_method (method))
+        serve_root (self, msg);
+      else
+        respond_html_message (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Not allowed", "Use GET here.");
+      return;
+    }
+  if (g_str_has_prefix (path, "/assets/"))
+    {
+      serve_asset (msg, path + strlen ("/assets/"));
+      return;
+    }
+  if (g_str_has_prefix (path, "/api/"))
+    {
+      serve_api (self, msg, path, query);
+      return;
+    }
+  page = strchr (path + 1, '/') == NULL ? lookup_page (self, path + 1) : NULL;
+  if (page != NULL && is_safe_method (method))
+    serve_page (self, msg, page->id);
+  else if (page != NULL && g_str_equal (method, "POST"))
+    post_page_form (self, msg, page->id);
+  else if (page != NULL)
+    respond_html_message (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Not allowed",
+                          "Use GET or POST here.");
+  else
+    respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found",
+                          "There is no page at this address.");
+}
+
+/* ---- life cycle ---- */
+
+CmdbServer *
+cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *options,
+                 GError **error)
+{
+  CmdbConfig *config = cmdb_context_get_config (context);
+  g_autoptr (CmdbServer) self = g_new0 (CmdbServer, 1);
+  GPtrArray *configured_hosts = cmdb_config_get_list (config, "server", "allowed-hosts");
+  const char *bind
+      = options->bind != NULL ? options->bind : cmdb_config_get_string (config, "server", "bind");
+
+  self->context = g_object_ref (context);
+  self->host = g_object_ref (host);
+  self->bind = g_strdup (bind != NULL ? bind : "127.0.0.1");
+  self->requested_port = options->port >= 0
+                             ? options->port
+                             : (int) cmdb_config_get_int (config, "server", "port", 8501);
+  self->no_token = options->no_token;
+  self->allowed_hosts = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; configured_hosts != NULL && i < configured_hosts->len; i++)
+    g_ptr_array_add (self->allowed_hosts, g_strdup (g_ptr_array_index (configured_hosts, i)));
+  for (guint i = 0; options->allowed_hosts != NULL && i < options->allowed_hosts->len; i++)
+    g_ptr_array_add (self->allowed_hosts, g_strdup (g_ptr_array_index (options->allowed_hosts, i)));
+  self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) cmdb_page_store_free);
+  self->token = cmdb_server_token_new ();
+
+  if (self->requested_port < 0 || self->requested_port > 65535)
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_LISTEN, "port %d is out of range",
+                   self->requested_port);
+      return NULL;
+    }
+  if (self->no_token && !cmdb_server_bind_is_loopback (self->bind))
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_UNSAFE_BIND,
+                   "--no-token is allowed only on a loopback address (127.0.0.1, ::1, localhost), "
+                   "not on %s: anyone who can reach it could run commands",
+                   self->bind);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+cmdb_server_free (CmdbServer *self)
+{
+  if (self == NULL)
+    return;
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->context);
+  g_clear_object (&self->host);
+  g_free (self->bind);
+  g_clear_pointer (&self->allowed_hosts, g_ptr_array_unref);
+  g_clear_pointer (&self->stores, g_hash_table_unref);
+  if (self->token != NULL)
+    memset (self->token, 0, strlen (self->token));
+  g_free (self->token);
+  g_free (self->cookie_name);
+  g_free (self->shown_page);
+  g_free (self);
+}
+
+gboolean
+cmdb_server_listen (CmdbServer *self, GError **error)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+  const char *bind = g_ascii_strcasecmp (self->bind, "localhost") == 0 ? "127.0.0.1" : self->bind;
+  GSList *uris;
+
+  address = g_inet_socket_address_new_from_string (bind, (guint) self->requested_port);
+  if (address == NULL)
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_LISTEN,
+                   "cannot listen on %s: not a numeric IPv4 or IPv6 address", self->bind);
+      return FALSE;
+    }
+  self->soup = soup_server_new ("server-header", "cmdbuilder", NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  if (!soup_server_listen (self->soup, address, 0, error))
+    {
+      g_prefix_error (error, "cannot listen on %s port %d: ", self->bind, self->requested_port);
+      if (*error != NULL)
+        (*error)->domain = CMDB_SERVER_ERROR, (*error)->code = CMDB_SERVER_ERROR_LISTEN;
+      return FALSE;
+    }
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : (guint) self->requested_port;
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Cookies ignore ports: one name per port keeps two servers apart. */
+  self->cookie_name = g_strdup_printf ("cmdbuilder-token-%u", self->port);
+  return TRUE;
+}
+
+char *
+cmdb_server_get_start_url (CmdbServer *self)
+{
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (self->bind);
+  g_autofree char *host = NULL;
+
+  if (inet == NULL || g_inet_address_get_is_any (inet))
+    host = g_strdup ("127.0.0.1");
+  else if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    host = g_strdup_printf ("[%s]", self->bind);
+  else
+    host = g_strdup (self->bind);
+  if (self->no_token)
+    return g_strdup_printf ("http://%s:%u/", host, self->port);
+  return g_strdup_printf ("http://%s:%u/?token=%s", host, self->port, self->token);
+}
+
+const char *
+cmdb_server_get_token (CmdbServer *self)
+{
+  return self->token;
+}

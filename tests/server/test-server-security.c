@@ -1,0 +1,358 @@
+/* The server's security rules: token and cookie, Host allow list (DNS
+ * rebinding), Origin check of state-changing requests, --no-token only on
+ * loopback. The pure checks are called directly; the rest goes through a
+ * real `cmdbuilder serve` over raw HTTP. */
+#define G_LOG_DOMAIN "cmdb-test"
+
+#include "server-test-util.h"
+#include "cmdb-server-private.h"
+
+#include <string.h>
+
+static char *tmp;
+static char *workspace;
+static TestServer *server;
+
+static int
+setup (void **state)
+{
+  tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (tmp);
+  workspace = test_copy_demo_workspace (tmp);
+  return 0;
+}
+
+static int
+setup_server (void **state)
+{
+  setup (state);
+  server = test_server_start (workspace, NULL);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  g_clear_pointer (&server, test_server_free);
+  cmdb_test_remove_tree (tmp);
+  g_clear_pointer (&tmp, g_free);
+  g_clear_pointer (&workspace, g_free);
+  return 0;
+}
+
+/* ---- pure checks ---- */
+
+static void
+test_token_format (void **state)
+{
+  g_autofree char *a = cmdb_server_token_new ();
+  g_autofree char *b = cmdb_server_token_new ();
+
+  /* 32 bytes in URL-safe base64 without padding: 43 characters. */
+  assert_int_equal (strlen (a), 43);
+  for (const char *c = a; *c != '\0'; c++)
+    assert_true (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
+  assert_string_not_equal (a, b);
+  assert_true (cmdb_server_token_equal (a, a));
+  assert_false (cmdb_server_token_equal (a, b));
+  assert_false (cmdb_server_token_equal (a, ""));
+  assert_false (cmdb_server_token_equal (a, NULL));
+  {
+    g_autofree char *prefix = g_strndup (a, 42);
+    g_autofree char *longer = g_strconcat (a, "x", NULL);
+    assert_false (cmdb_server_token_equal (a, prefix));
+    assert_false (cmdb_server_token_equal (a, longer));
+  }
+}
+
+static void
+test_host_rules (void **state)
+{
+  g_autoptr (GPtrArray) allowed = g_ptr_array_new ();
+
+  assert_true (cmdb_server_host_is_allowed ("localhost", NULL));
+  assert_true (cmdb_server_host_is_allowed ("localhost:8501", NULL));
+  assert_true (cmdb_server_host_is_allowed ("LOCALHOST:1", NULL));
+  assert_true (cmdb_server_host_is_allowed ("127.0.0.1:65535", NULL));
+  assert_true (cmdb_server_host_is_allowed ("[::1]:8501", NULL));
+  assert_true (cmdb_server_host_is_allowed ("[::1]", NULL));
+  assert_false (cmdb_server_host_is_allowed (NULL, NULL));
+  assert_false (cmdb_server_host_is_allowed ("", NULL));
+  assert_false (cmdb_server_host_is_allowed ("evil.example", NULL));
+  assert_false (cmdb_server_host_is_allowed ("evil.example:8501", NULL));
+  assert_false (cmdb_server_host_is_allowed ("localhost.evil.example", NULL));
+  assert_false (cmdb_server_host_is_allowed ("127.0.0.1.nip.io:8501", NULL));
+  assert_false (cmdb_server_host_is_allowed ("localhost:85x", NULL));
+  assert_false (cmdb_server_host_is_allowed ("::1", NULL));
+  assert_false (cmdb_server_host_is_allowed ("[::1]x", NULL));
+  assert_false (cmdb_server_host_is_allowed ("user@localhost", NULL));
+  assert_false (cmdb_server_host_is_allowed ("localhost evil", NULL));
+
+  g_ptr_array_add (allowed, "box.lan");
+  g_ptr_array_add (allowed, "other.lan:9000");
+  assert_true (cmdb_server_host_is_allowed ("box.lan", allowed));
+  assert_true (cmdb_server_host_is_allowed ("BOX.lan:8501", allowed));
+  assert_true (cmdb_server_host_is_allowed ("other.lan:9000", allowed));
+  assert_false (cmdb_server_host_is_allowed ("other.lan:9001", allowed));
+  assert_false (cmdb_server_host_is_allowed ("other.lan", allowed));
+  assert_false (cmdb_server_host_is_allowed ("box.lan.evil", allowed));
+}
+
+static void
+test_origin_rules (void **state)
+{
+  assert_true (cmdb_server_origin_matches ("http://127.0.0.1:8501", "127.0.0.1:8501"));
+  assert_true (cmdb_server_origin_matches ("HTTP://LOCALHOST:8501", "localhost:8501"));
+  assert_false (cmdb_server_origin_matches ("http://127.0.0.1:8502", "127.0.0.1:8501"));
+  assert_false (cmdb_server_origin_matches ("https://127.0.0.1:8501", "127.0.0.1:8501"));
+  assert_false (cmdb_server_origin_matches ("null", "127.0.0.1:8501"));
+  assert_false (cmdb_server_origin_matches ("http://evil.example", "127.0.0.1:8501"));
+  assert_false (cmdb_server_origin_matches (NULL, "127.0.0.1:8501"));
+}
+
+static void
+test_loopback_and_cookies (void **state)
+{
+  g_autofree char *value = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *prefix_only = NULL;
+
+  assert_true (cmdb_server_bind_is_loopback ("127.0.0.1"));
+  assert_true (cmdb_server_bind_is_loopback ("127.1.2.3"));
+  assert_true (cmdb_server_bind_is_loopback ("::1"));
+  assert_true (cmdb_server_bind_is_loopback ("localhost"));
+  assert_false (cmdb_server_bind_is_loopback ("0.0.0.0"));
+  assert_false (cmdb_server_bind_is_loopback ("::"));
+  assert_false (cmdb_server_bind_is_loopback ("192.168.1.2"));
+  assert_false (cmdb_server_bind_is_loopback ("box.lan"));
+
+  value = cmdb_server_cookie_lookup ("a=1; cmdbuilder-token-80=abc; b=2", "cmdbuilder-token-80");
+  assert_string_equal (value, "abc");
+  missing = cmdb_server_cookie_lookup ("a=1", "cmdbuilder-token-80");
+  assert_null (missing);
+  prefix_only = cmdb_server_cookie_lookup ("xcmdbuilder-token-80=abc", "cmdbuilder-token-80");
+  assert_null (prefix_only);
+}
+
+/* ---- through a running server ---- */
+
+static void
+test_start_url (void **state)
+{
+  assert_non_null (server->token);
+  assert_int_equal (strlen (server->token), 43);
+  assert_true (server->port > 0);
+}
+
+static void
+assert_status (TestServer *s, const char *method, const char *path, const char *const *headers,
+               const char *body, guint expected)
+{
+  g_autoptr (TestResponse) response = test_http (s, method, path, headers, body);
+
+  if (response->status != expected)
+    {
+      print_error ("%s %s: status %u, expected %u; body: %s\n", method, path, response->status,
+                   expected, response->body);
+      fail ();
+    }
+}
+
+static void
+test_without_token_refused (void **state)
+{
+  static const char *const paths[] = { "/",
+                                       "/train",
+                                       "/api/plugins",
+                                       "/api/pages",
+                                       "/api/pages/train",
+                                       "/assets/app.js",
+                                       "/api/options/checkpoints" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    assert_status (server, "GET", paths[i], NULL, NULL, 401);
+  {
+    const char *wrong_cookie[] = { "Cookie: cmdbuilder-token-1=nope", NULL };
+    g_autofree char *other_port
+        = g_strdup_printf ("Cookie: cmdbuilder-token-%u=%s", server->port + 1, server->token);
+    const char *cookie_of_other_port[] = { other_port, NULL };
+    const char *wrong_bearer[] = { "Authorization: Bearer nope", NULL };
+
+    assert_status (server, "GET", "/api/plugins", wrong_cookie, NULL, 401);
+    assert_status (server, "GET", "/api/plugins", cookie_of_other_port, NULL, 401);
+    assert_status (server, "GET", "/api/plugins", wrong_bearer, NULL, 401);
+    assert_status (server, "GET", "/?token=nope", NULL, NULL, 401);
+  }
+  /* Nothing was activated by refused requests. */
+  assert_false (cmdb_test_module_is_mapped ("libtrain-page.so"));
+}
+
+static void
+test_token_becomes_cookie (void **state)
+{
+  g_autofree char *path = g_strdup_printf ("/train?token=%s", server->token);
+  g_autoptr (TestResponse) response = test_http (server, "GET", path, NULL, NULL);
+  const char *set_cookie = test_response_header (response, "set-cookie");
+  g_autofree char *expected_name
+      = g_strdup_printf ("cmdbuilder-token-%u=%s;", server->port, server->token);
+  g_autoptr (TestResponse) page = NULL;
+
+  assert_int_equal (response->status, 302);
+  /* The token leaves the address bar. */
+  assert_string_equal (test_response_header (response, "location"), "/train");
+  assert_non_null (set_cookie);
+  assert_true (g_str_has_prefix (set_cookie, expected_name));
+  assert_non_null (strstr (set_cookie, "HttpOnly"));
+  assert_non_null (strstr (set_cookie, "SameSite=Strict"));
+
+  test_server_login (server);
+  page = test_get (server, "/api/pages");
+  assert_int_equal (page->status, 200);
+}
+
+static void
+test_bearer_accepted (void **state)
+{
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
+  const char *headers[] = { bearer, NULL };
+
+  assert_status (server, "GET", "/api/pages", headers, NULL, 200);
+}
+
+static void
+test_foreign_host_refused (void **state)
+{
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
+  g_autofree char *path = g_strdup_printf ("/?token=%s", server->token);
+  const char *evil[] = { bearer, "Host: evil.example:8501", NULL };
+  const char *evil_token[] = { "Host: attacker.example", NULL };
+  const char *localhost[] = { bearer, "Host: localhost:1", NULL };
+  const char *v6[] = { bearer, "Host: [::1]:8501", NULL };
+  g_autoptr (TestResponse) response = NULL;
+
+  assert_status (server, "GET", "/api/pages", evil, NULL, 403);
+  /* The token exchange itself is refused under a foreign name. */
+  response = test_http (server, "GET", path, evil_token, NULL);
+  assert_int_equal (response->status, 403);
+  assert_null (test_response_header (response, "set-cookie"));
+  assert_status (server, "GET", "/api/pages", localhost, NULL, 200);
+  assert_status (server, "GET", "/api/pages", v6, NULL, 200);
+}
+
+static void
+test_allow_host (void **state)
+{
+  const char *args[] = { "--allow-host", "box.lan", NULL };
+  TestServer *other;
+  g_autofree char *bearer = NULL;
+
+  g_clear_pointer (&server, test_server_free);
+  other = server = test_server_start (workspace, args);
+  bearer = g_strdup_printf ("Authorization: Bearer %s", other->token);
+  {
+    const char *box[] = { bearer, "Host: box.lan:8080", NULL };
+    const char *evil[] = { bearer, "Host: evil.lan", NULL };
+    assert_status (other, "GET", "/api/pages", box, NULL, 200);
+    assert_status (other, "GET", "/api/pages", evil, NULL, 403);
+  }
+}
+
+static void
+test_cross_origin_post_refused (void **state)
+{
+  g_autofree char *cookie = NULL;
+  g_autofree char *own_origin = NULL;
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
+  const char *body = "{\"changes\": {\"exp_name\": \"from_post\"}}";
+
+  test_server_login (server);
+  cookie = g_strdup_printf ("Cookie: %s", server->cookie);
+  own_origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  {
+    const char *foreign[] = { cookie, "Origin: http://evil.example", NULL };
+    const char *null_origin[] = { cookie, "Origin: null", NULL };
+    const char *other_port[] = { cookie, "Origin: http://127.0.0.1:1", NULL };
+    const char *no_origin_cookie_only[] = { cookie, NULL };
+    const char *same[] = { cookie, own_origin, NULL };
+    const char *script[] = { bearer, NULL };
+    const char *foreign_bearer[] = { bearer, "Origin: http://evil.example", NULL };
+
+    assert_status (server, "POST", "/api/pages/train", foreign, body, 403);
+    assert_status (server, "POST", "/api/pages/train", null_origin, body, 403);
+    assert_status (server, "POST", "/api/pages/train", other_port, body, 403);
+    assert_status (server, "POST", "/api/pages/train", no_origin_cookie_only, body, 403);
+    assert_status (server, "POST", "/api/pages/train", foreign_bearer, body, 403);
+    assert_status (server, "POST", "/train", foreign, "exp_name=from_form", 403);
+    /* Nothing above changed the page's state. */
+    {
+      g_autofree char *state_file
+          = g_build_filename (workspace, ".cmdbuilder", "ui", "pages", "train.json", NULL);
+      assert_false (g_file_test (state_file, G_FILE_TEST_EXISTS));
+    }
+    assert_status (server, "POST", "/api/pages/train", same, body, 200);
+    assert_status (server, "POST", "/api/pages/train", script, body, 200);
+  }
+}
+
+static void
+test_no_token_only_on_loopback (void **state)
+{
+  g_autofree char *exe = cmdb_test_cmdbuilder ();
+  const char *argv[] = { exe, "serve",  "--workspace", workspace,    "--port",
+                         "0", "--bind", "0.0.0.0",     "--no-token", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  out = cmdb_test_run (argv, workspace, &err, &status);
+  assert_int_equal (status, 1);
+  assert_string_equal (out, "");
+  assert_non_null (strstr (err, "--no-token is allowed only on a loopback address"));
+  assert_non_null (strstr (err, "not on 0.0.0.0"));
+}
+
+static void
+test_no_token_on_loopback (void **state)
+{
+  const char *args[] = { "--no-token", NULL };
+
+  g_clear_pointer (&server, test_server_free);
+  server = test_server_start (workspace, args);
+  assert_null (server->token);
+  assert_status (server, "GET", "/api/pages", NULL, NULL, 200);
+  {
+    const char *evil[] = { "Host: evil.example", NULL };
+    const char *foreign[] = { "Origin: http://evil.example", NULL };
+    assert_status (server, "GET", "/api/pages", evil, NULL, 403);
+    assert_status (server, "POST", "/api/pages/train", foreign, "{}", 403);
+  }
+}
+
+static void
+test_clean_shutdown (void **state)
+{
+  assert_int_equal (test_server_stop (server), 0);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_token_format),
+    cmocka_unit_test (test_host_rules),
+    cmocka_unit_test (test_origin_rules),
+    cmocka_unit_test (test_loopback_and_cookies),
+    cmocka_unit_test_setup_teardown (test_start_url, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_without_token_refused, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_token_becomes_cookie, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_bearer_accepted, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_foreign_host_refused, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_allow_host, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_cross_origin_post_refused, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_no_token_only_on_loopback, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_no_token_on_loopback, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_clean_shutdown, setup_server, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
