@@ -11,7 +11,8 @@ static gboolean
 quit_on_signal (gpointer user_data)
 {
   g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
+  /* Removed by the caller after the loop ends. */
+  return G_SOURCE_CONTINUE;
 }
 
 /* `cmdbuilder serve`: the web UI. Prints the URL to open (with the token)
@@ -81,15 +82,16 @@ cmdb_cli_serve (int argc, char **argv)
       return 1;
     }
 
+  /* Signal handlers first: whoever reads the URL may stop us at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+
   url = cmdb_server_get_start_url (server);
   printf ("%s\n", url);
   fflush (stdout);
   fprintf (stderr, "cmdbuilder: serving %s; open the URL above. Ctrl+C stops.\n",
            cmdb_context_get_root (session->context));
-
-  loop = g_main_loop_new (NULL, FALSE);
-  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
-  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);

@@ -107,10 +107,15 @@ respond_error (SoupServerMessage *msg, const char *path, guint status, const cha
 static void
 redirect (SoupServerMessage *msg, guint status, const char *location)
 {
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  /* A relative Location: the browser resolves it against the Host it used,
+   * so the redirect never names another address. */
   set_common_headers (msg);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
-                                "no-store");
-  soup_server_message_set_redirect (msg, status, location);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "Location", location);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "", 0);
 }
 
 /* ---- request helpers ---- */
