@@ -135,7 +135,9 @@ char             *cmdb_host_find_schema     (CmdbHost    *self,
 
 /* (transfer full): the JSON array `cmdbuilder plugins --json` prints:
  * [{id, kind, enabled, loaded, load_ms}], load_ms null when not loaded,
- * plus for pages {title, order, state, activate_ms}. */
+ * plus loaded_at_ms (since the host started, null when not loaded), for
+ * pages {title, order, state, activate_ms}, for registries {sources}, and
+ * {error} for a plugin that failed. */
 JsonNode         *cmdb_host_plugins_to_json (CmdbHost    *self);
 
 const char       *cmdb_plugin_kind_to_string (CmdbPluginKind kind);

@@ -29,6 +29,7 @@ struct _CmdbHost
   GHashTable *disabled;   /* id set */
   GPtrArray  *problems;   /* CmdbProblem */
   GString    *captured;   /* library warnings captured while loading */
+  gint64      created_us; /* monotonic time the host was created */
 };
 
 G_DEFINE_FINAL_TYPE (CmdbHost, cmdb_host, G_TYPE_OBJECT)
@@ -191,6 +192,7 @@ cmdb_host_init (CmdbHost *self)
   self->disabled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   self->captured = g_string_new (NULL);
+  self->created_us = g_get_monotonic_time ();
 }
 
 /* Checks one .plugin file ourselves before libpeas sees it: libpeas only logs
@@ -391,13 +393,14 @@ cmdb_host_new (CmdbConfig *config)
   self->engine = peas_engine_new ();
   g_signal_connect (self->engine, "load-plugin", G_CALLBACK (on_load_plugin), self);
 
+  /* libpeas logs a warning for each broken .plugin file while it scans;
+   * add_search_dir() reports those files itself, with their path. */
+  begin_capture (self, handlers);
   for (guint i = 0; i < defaults->len; i++)
     add_search_dir (self, g_ptr_array_index (defaults, i), FALSE);
   extra = cmdb_config_get_list (config, "plugins", "path");
   for (guint i = 0; i < extra->len; i++)
     add_search_dir (self, g_ptr_array_index (extra, i), TRUE);
-
-  begin_capture (self, handlers);
   infos = peas_engine_get_plugin_list (self->engine);
   end_capture (self, handlers);
 
@@ -799,6 +802,13 @@ cmdb_host_plugins_to_json (CmdbHost *self)
       json_builder_set_member_name (builder, "load_ms");
       if (record->loaded)
         json_builder_add_double_value (builder, record->load_ms);
+      else
+        json_builder_add_null_value (builder);
+      /* When, in ms since the host started: shows what a page switch loaded. */
+      json_builder_set_member_name (builder, "loaded_at_ms");
+      if (record->loaded)
+        json_builder_add_double_value (builder,
+                                       (record->loaded_at_us - self->created_us) / 1000.0);
       else
         json_builder_add_null_value (builder);
       if (record->kind == CMDB_PLUGIN_KIND_PAGE)

@@ -20,7 +20,7 @@ root="$tmp/dest$prefix"
 [ -f "$root/include/cmdbuilder-1/cmdbuilder/cmdbuilder.h" ] || { echo "headers not installed" >&2; exit 1; }
 
 export PKG_CONFIG_PATH="$root/$libdir/pkgconfig"
-pc() { pkg-config --define-variable=prefix="$root" "$@" cmdbuilder-1; }
+pc() { pkg-config "$@" cmdbuilder-1; }
 
 mkdir -p "$tmp/plugins/hello" "$tmp/schemas" "$tmp/ws"
 touch "$tmp/ws/pyproject.toml"

@@ -201,7 +201,7 @@ cmdb_test_run (const char *const *argv,
   char *err = NULL;
   int wait_status = 0;
 
-  if (!g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &wait_status,
+  if (!g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &wait_status,
                      &error))
     {
       g_printerr ("cannot run %s: %s\n", argv[0], error->message);
