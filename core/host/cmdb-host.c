@@ -3,15 +3,7 @@
 #include "cmdbuilder.h"
 #include "host/cmdb-host-private.h"
 #include "base/cmdb-paths-private.h"
-/* TRANSITION: remove the guards once core/sources and core/schema land. */
-#if __has_include("sources/cmdb-sources-private.h")
 #include "sources/cmdb-sources-private.h"
-#define HAVE_SOURCES 1
-#endif
-#if __has_include("cmdb-schema.h")
-#include "cmdb-schema.h"
-#define HAVE_SCHEMA 1
-#endif
 
 #include <errno.h>
 #include <string.h>
@@ -614,10 +606,8 @@ resolve_source (CmdbContext *context,
   CmdbPluginRecord *provider;
   GObject *extension;
 
-#ifdef HAVE_SOURCES
   if (cmdb_builtin_sources_provides (source_id))
     return cmdb_builtin_sources_list (context, source_id, error);
-#endif
 
   provider = find_source_provider (self, source_id, FALSE);
   if (provider == NULL)
@@ -700,10 +690,8 @@ cmdb_host_activate_page (CmdbHost    *self,
   CmdbPluginRecord *record;
   GObject *extension;
   g_autofree char *schema_path = NULL;
-#ifdef HAVE_SCHEMA
   g_autoptr (CmdbSchema) schema = NULL;
   GPtrArray *sources;
-#endif
   gint64 start;
 
   g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
@@ -728,7 +716,6 @@ cmdb_host_activate_page (CmdbHost    *self,
   schema_path = cmdb_host_find_schema (self, context, id, error);
   if (schema_path == NULL)
     return NULL;
-#ifdef HAVE_SCHEMA
   schema = cmdb_schema_load (cmdb_context_get_cache (context), schema_path, error);
   if (schema == NULL)
     return NULL;
@@ -742,15 +729,12 @@ cmdb_host_activate_page (CmdbHost    *self,
       CmdbPluginRecord *provider;
       g_autoptr (GError) load_error = NULL;
 
-#ifdef HAVE_SOURCES
       if (cmdb_builtin_sources_provides (source_id))
         continue;
-#endif
       provider = find_source_provider (self, source_id, TRUE);
       if (provider != NULL && cmdb_host_load_plugin (self, provider->id, &load_error) == NULL)
         g_debug ("page %s: %s", id, load_error->message);
     }
-#endif
   record->activate_ms = (g_get_monotonic_time () - start) / 1000.0;
   record->state = CMDB_PAGE_STATE_ACTIVATED;
   g_debug ("activated page %s in %.3f ms", id, record->activate_ms);
