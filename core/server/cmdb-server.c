@@ -9,6 +9,7 @@
  * registries its schema needs. */
 
 #include "cmdb-server-private.h"
+#include "cmdb-server-resources.h"
 
 #include <string.h>
 
@@ -1253,6 +1254,9 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) cmdb_page_store_free);
   self->token = cmdb_server_token_new ();
+  /* Referencing the resource keeps its object file (and the constructor
+   * that registers the assets) in the link from the static library. */
+  g_assert (cmdb_server_get_resource () != NULL);
 
   if (self->requested_port < 0 || self->requested_port > 65535)
     {

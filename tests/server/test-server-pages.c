@@ -1,0 +1,626 @@
+/* The web UI's pages and JSON API through a real `cmdbuilder serve` on a
+ * copy of the demo workspace: routes, lazy loading (from /api/plugins and
+ * /proc/<pid>/maps), escaping of hostile strings, live evaluation, the form
+ * without JavaScript, state kept across restarts, options, downloads. */
+#define G_LOG_DOMAIN "cmdb-test"
+
+#include "server-test-util.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+static char *tmp;
+static char *workspace;
+static TestServer *server;
+
+static int
+setup (void **state)
+{
+  tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (tmp);
+  workspace = test_copy_demo_workspace (tmp);
+  return 0;
+}
+
+static int
+setup_server (void **state)
+{
+  setup (state);
+  server = test_server_start (workspace, NULL);
+  test_server_login (server);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  g_clear_pointer (&server, test_server_free);
+  cmdb_test_remove_tree (tmp);
+  g_clear_pointer (&tmp, g_free);
+  g_clear_pointer (&workspace, g_free);
+  return 0;
+}
+
+static void
+restart (const char *const *args)
+{
+  g_clear_pointer (&server, test_server_free);
+  server = test_server_start (workspace, args);
+  test_server_login (server);
+}
+
+static void
+assert_contains (const char *haystack, const char *needle)
+{
+  if (strstr (haystack, needle) == NULL)
+    {
+      print_error ("expected to find: %s\n", needle);
+      fail ();
+    }
+}
+
+static void
+assert_lacks (const char *haystack, const char *needle)
+{
+  if (strstr (haystack, needle) != NULL)
+    {
+      print_error ("expected NOT to find: %s\n", needle);
+      fail ();
+    }
+}
+
+static TestResponse *
+get_ok (const char *path)
+{
+  TestResponse *response = test_get (server, path);
+
+  if (response->status != 200)
+    {
+      print_error ("GET %s: %u %s\n", path, response->status, response->body);
+      fail ();
+    }
+  return response;
+}
+
+static JsonNode *
+get_json (const char *path)
+{
+  g_autoptr (TestResponse) response = get_ok (path);
+
+  return test_response_json (response);
+}
+
+static JsonNode *
+post_json_ok (const char *path, const char *body)
+{
+  g_autoptr (TestResponse) response = test_post_json (server, path, body);
+
+  if (response->status != 200)
+    {
+      print_error ("POST %s: %u %s\n", path, response->status, response->body);
+      fail ();
+    }
+  return test_response_json (response);
+}
+
+static JsonObject *
+plugin (JsonNode *plugins, const char *id)
+{
+  JsonArray *array = json_node_get_array (plugins);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      if (g_str_equal (json_object_get_string_member (object, "id"), id))
+        return object;
+    }
+  print_error ("no plugin %s\n", id);
+  fail ();
+  return NULL;
+}
+
+static gboolean
+loaded (JsonNode *plugins, const char *id)
+{
+  return json_object_get_boolean_member (plugin (plugins, id), "loaded");
+}
+
+/* Whether the server process mapped @file_name. */
+static gboolean
+server_maps (const char *file_name)
+{
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", server->pid);
+  g_autofree char *maps = NULL;
+  g_autofree char *needle = g_strconcat ("/", file_name, "\n", NULL);
+
+  assert_true (g_file_get_contents (maps_path, &maps, NULL, NULL));
+  return strstr (maps, needle) != NULL;
+}
+
+static JsonObject *
+field (JsonNode *answer, const char *key)
+{
+  JsonObject *form = json_object_get_object_member (json_node_get_object (answer), "form");
+  JsonArray *fields = json_object_get_array_member (form, "fields");
+
+  for (guint i = 0; i < json_array_get_length (fields); i++)
+    {
+      JsonObject *object = json_array_get_object_element (fields, i);
+      if (g_str_equal (json_object_get_string_member (object, "key"), key))
+        return object;
+    }
+  print_error ("no field %s\n", key);
+  fail ();
+  return NULL;
+}
+
+static const char *
+field_string (JsonNode *answer, const char *key)
+{
+  return json_object_get_string_member (field (answer, key), "value");
+}
+
+static const char *
+command_text (JsonNode *answer)
+{
+  JsonObject *command = json_object_get_object_member (json_node_get_object (answer), "command");
+  return json_object_get_string_member (command, "command");
+}
+
+static void
+test_root_redirects_without_activating (void **state)
+{
+  g_autoptr (TestResponse) root = test_get (server, "/");
+  g_autoptr (JsonNode) plugins = NULL;
+  JsonArray *array;
+
+  assert_int_equal (root->status, 302);
+  assert_string_equal (test_response_header (root, "location"), "/train");
+  plugins = get_json ("/api/plugins");
+  array = json_node_get_array (plugins);
+  assert_true (json_array_get_length (array) >= 7);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    assert_false (
+        json_object_get_boolean_member (json_array_get_object_element (array, i), "loaded"));
+  assert_false (server_maps ("libtrain-page.so"));
+}
+
+/* /api/plugins is exactly cmdb_host_plugins_to_json: before any page is
+ * opened it equals `cmdbuilder plugins --json` for the same workspace. */
+static void
+test_plugins_api_matches_cli (void **state)
+{
+  g_autoptr (JsonNode) from_server = get_json ("/api/plugins");
+  g_autofree char *exe = cmdb_test_cmdbuilder ();
+  const char *argv[] = { exe, "plugins", "--json", "--workspace", workspace, NULL };
+  g_autofree char *out = cmdb_test_run (argv, workspace, NULL, NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  assert_true (json_node_equal (from_server, json_parser_get_root (parser)));
+}
+
+/* The first visit of a page loads its plugin and the registries its schema
+ * needs, and nothing else. The test page's schema here uses only
+ * models.decoders. */
+static void
+test_first_visit_loads_only_what_it_needs (void **state)
+{
+  g_autofree char *schemas = g_build_filename (tmp, "schemas", NULL);
+  g_autofree char *bundled = cmdb_test_source_path ("schemas");
+  const char *args[] = { "--schemas", schemas, NULL };
+  g_autoptr (TestResponse) page = NULL;
+  g_autoptr (JsonNode) plugins = NULL;
+
+  cmdb_test_copy_tree (bundled, schemas);
+  g_free (cmdb_test_write_file (schemas, "test.yaml",
+                                "title: Decoders only\n"
+                                "ui_elements:\n"
+                                "  - key: decoder\n"
+                                "    type: selectbox\n"
+                                "    label: Decoder\n"
+                                "    options_source: models.decoders\n"
+                                "    hydra_override: model.decoder\n"));
+  restart (args);
+
+  page = get_ok ("/test");
+  assert_contains (page->body, "name=\"decoder\"");
+  plugins = get_json ("/api/plugins");
+  assert_true (loaded (plugins, "test"));
+  assert_false (loaded (plugins, "train"));
+  assert_false (loaded (plugins, "predict"));
+  assert_true (loaded (plugins, "decoders"));
+  assert_false (loaded (plugins, "encoders"));
+  assert_false (loaded (plugins, "heads"));
+  assert_false (loaded (plugins, "losses"));
+  assert_string_equal (json_object_get_string_member (plugin (plugins, "test"), "state"), "shown");
+
+  assert_true (server_maps ("libtest-page.so"));
+  assert_true (server_maps ("libdecoders.so"));
+  assert_false (server_maps ("libtrain-page.so"));
+  assert_false (server_maps ("libpredict-page.so"));
+  assert_false (server_maps ("libencoders.so"));
+  assert_false (server_maps ("libheads.so"));
+  assert_false (server_maps ("liblosses.so"));
+}
+
+static void
+test_page_layout (void **state)
+{
+  g_autoptr (TestResponse) page = get_ok ("/train");
+  g_autoptr (TestResponse) missing = test_get (server, "/nope");
+  g_autoptr (TestResponse) nested = test_get (server, "/train/x");
+  const char *csp;
+
+  assert_contains (page->body,
+                   "<a href=\"/train\" data-page=\"train\" aria-current=\"page\">Train</a>");
+  assert_contains (page->body, "<a href=\"/test\" data-page=\"test\">Test</a>");
+  assert_contains (page->body, "<a href=\"/predict\" data-page=\"predict\">Predict</a>");
+  assert_contains (page->body,
+                   "<form class=\"page-form\" id=\"page-form\" method=\"post\" action=\"/train\"");
+  assert_contains (page->body, "<label for=\"f-exp_name\">Experiment name</label>");
+  assert_contains (page->body, "name=\"exp_name\"");
+  assert_contains (page->body, "Suggested setups");
+  assert_contains (page->body, "id=\"command\"");
+  assert_contains (page->body, "download=\"command.sh\"");
+  assert_contains (page->body, "Overrides preview");
+  assert_contains (page->body, "id=\"execution\"");
+  assert_contains (page->body, "<script src=\"/assets/app.js\" defer></script>");
+  csp = test_response_header (page, "content-security-policy");
+  assert_non_null (csp);
+  assert_contains (csp, "script-src 'self'");
+  assert_int_equal (missing->status, 404);
+  assert_int_equal (nested->status, 404);
+}
+
+static void
+test_assets_embedded (void **state)
+{
+  static const char *const names[] = { "app.js", "app.css", "icon.svg" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strconcat ("/assets/", names[i], NULL);
+      g_autoptr (TestResponse) asset = get_ok (path);
+      assert_true (strlen (asset->body) > 0);
+    }
+  {
+    g_autoptr (TestResponse) missing = test_get (server, "/assets/none.js");
+    g_autoptr (TestResponse) traversal = test_get (server, "/assets/../cmdb-server.c");
+    assert_int_equal (missing->status, 404);
+    assert_int_equal (traversal->status, 404);
+  }
+}
+
+static void
+test_root_remembers_last_page (void **state)
+{
+  g_autoptr (TestResponse) visit = get_ok ("/predict");
+  g_autoptr (TestResponse) root = NULL;
+
+  root = test_get (server, "/");
+  assert_int_equal (root->status, 302);
+  assert_string_equal (test_response_header (root, "location"), "/predict");
+  restart (NULL);
+  {
+    g_autoptr (TestResponse) again = test_get (server, "/");
+    assert_string_equal (test_response_header (again, "location"), "/predict");
+  }
+}
+
+/* Labels, help, option names and file names come from user files: in the
+ * HTML they appear only escaped. */
+static void
+test_hostile_strings_escaped (void **state)
+{
+  g_autofree char *schemas = g_build_filename (tmp, "schemas", NULL);
+  g_autofree char *bundled = cmdb_test_source_path ("schemas");
+  g_autofree char *dbnet
+      = g_build_filename (workspace, "configs", "ui_meta", "architectures", "dbnet.yaml", NULL);
+  g_autofree char *dbnet_text = cmdb_test_read_file (dbnet);
+  g_autoptr (GRegex) notes = g_regex_new ("^  notes: .*$", G_REGEX_MULTILINE, 0, NULL);
+  g_autofree char *hostile_meta = NULL;
+  const char *args[] = { "--schemas", schemas, NULL };
+  g_autoptr (TestResponse) page = NULL;
+  g_autoptr (JsonNode) api = NULL;
+
+  cmdb_test_copy_tree (bundled, schemas);
+  g_free (cmdb_test_write_file (schemas, "test.yaml",
+                                "title: \"<script>alert('title')</script>\"\n"
+                                "ui_elements:\n"
+                                "  - key: exp_name\n"
+                                "    type: text_input\n"
+                                "    label: \"<script>alert(1)</script>\"\n"
+                                "    help: '\"><img src=x onerror=alert(2)>'\n"
+                                "    default: '\"><img src=x onerror=alert(5)>'\n"
+                                "    hydra_override: exp_name\n"
+                                "  - key: flavour\n"
+                                "    type: selectbox\n"
+                                "    label: Flavour\n"
+                                "    options: ['<b>bold</b>', '\"><svg onload=alert(6)>']\n"
+                                "    hydra_override: flavour\n"
+                                "  - key: checkpoint_path\n"
+                                "    type: selectbox\n"
+                                "    label: Checkpoint\n"
+                                "    options_source: checkpoints\n"
+                                "    hydra_override: checkpoint_path\n"
+                                "  - key: architecture\n"
+                                "    type: selectbox\n"
+                                "    label: Architecture\n"
+                                "    default: dbnet\n"
+                                "    options_source: models.architectures\n"
+                                "    metadata_help_key: notes\n"
+                                "    hydra_override: model/architectures\n"));
+  g_free (cmdb_test_write_file (
+      workspace, "outputs/evil/checkpoints/\"><img src=x onerror=alert(3)>.ckpt", ""));
+  hostile_meta = g_regex_replace_literal (notes, dbnet_text, -1, 0,
+                                          "  notes: \"<script>alert(4)</script>\"", 0, NULL);
+  g_free (
+      cmdb_test_write_file (workspace, "configs/ui_meta/architectures/dbnet.yaml", hostile_meta));
+  restart (args);
+
+  page = get_ok ("/test");
+  assert_contains (page->body, "&lt;script&gt;alert(1)&lt;/script&gt;");
+  assert_contains (page->body, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;");
+  assert_contains (page->body, "onerror=alert(3)&gt;.ckpt");
+  assert_contains (page->body, "&lt;script&gt;alert(4)&lt;/script&gt;");
+  assert_contains (page->body, "&lt;b&gt;bold&lt;/b&gt;");
+  assert_lacks (page->body, "<script>alert");
+  assert_lacks (page->body, "<img src=x");
+  assert_lacks (page->body, "<svg onload");
+  assert_lacks (page->body, "<b>bold");
+
+  /* The JSON API carries the same strings raw: JSON is data, not markup. */
+  api = get_json ("/api/pages/test");
+  assert_string_equal (json_object_get_string_member (field (api, "exp_name"), "label"),
+                       "<script>alert(1)</script>");
+  assert_lacks (json_object_get_string_member (json_node_get_object (api), "html"),
+                "<script>alert");
+}
+
+/* Changing the architecture re-evaluates choices and defaults; the user's
+ * own values stay. */
+static void
+test_architecture_changes_choices_and_defaults (void **state)
+{
+  g_autoptr (JsonNode) before = get_json ("/api/pages/train");
+  g_autoptr (JsonNode) craft = NULL;
+  g_autoptr (JsonNode) back = NULL;
+  JsonArray *options;
+
+  assert_string_equal (field_string (before, "architecture"), "dbnet");
+  assert_string_not_equal (field_string (before, "decoder"), "craft_decoder");
+  craft = post_json_ok ("/api/pages/train", "{\"changes\": {\"architecture\": \"craft\"}}");
+  assert_string_equal (field_string (craft, "decoder"), "craft_decoder");
+  assert_string_equal (field_string (craft, "head"), "craft_head");
+  options = json_object_get_array_member (field (craft, "decoder"), "options");
+  assert_int_equal (json_array_get_length (options), 1);
+  assert_true (json_object_get_boolean_member (field (craft, "architecture"), "user_set"));
+  assert_false (json_object_get_boolean_member (field (craft, "decoder"), "user_set"));
+  assert_contains (command_text (craft), "model/architectures=craft");
+  assert_contains (json_object_get_string_member (json_node_get_object (craft), "html"),
+                   "<option value=\"craft_decoder\" selected>");
+
+  back = post_json_ok ("/api/pages/train", "{\"changes\": {\"architecture\": \"dbnet\"}}");
+  assert_string_equal (field_string (back, "decoder"), field_string (before, "decoder"));
+}
+
+static void
+test_validation_messages (void **state)
+{
+  g_autoptr (JsonNode) bad
+      = post_json_ok ("/api/pages/train", "{\"changes\": {\"exp_name\": \"ab\"}}");
+  g_autoptr (JsonNode) good = NULL;
+  JsonArray *errors = json_object_get_array_member (field (bad, "exp_name"), "errors");
+  const char *html = json_object_get_string_member (json_node_get_object (bad), "html");
+
+  assert_true (json_array_get_length (errors) > 0);
+  assert_contains (html, "id=\"m-exp_name\"");
+  assert_contains (html, "<p class=\"error\">");
+  good = post_json_ok ("/api/pages/train", "{\"changes\": {\"exp_name\": \"abc\"}}");
+  errors = json_object_get_array_member (field (good, "exp_name"), "errors");
+  assert_int_equal (json_array_get_length (errors), 0);
+  assert_contains (command_text (good), "exp_name=abc");
+}
+
+static void
+test_unknown_field_refused (void **state)
+{
+  g_autoptr (TestResponse) response
+      = test_post_json (server, "/api/pages/train", "{\"changes\": {\"no_such_key\": \"x\"}}");
+  g_autoptr (TestResponse) not_json = test_post_json (server, "/api/pages/train", "{nope");
+
+  assert_int_equal (response->status, 400);
+  assert_contains (response->body, "page train has no field no_such_key");
+  assert_int_equal (not_json->status, 400);
+}
+
+static char *
+state_file (const char *page)
+{
+  g_autofree char *name = g_strconcat (page, ".json", NULL);
+  return g_build_filename (workspace, ".cmdbuilder", "ui", "pages", name, NULL);
+}
+
+static ino_t
+inode_of (const char *path)
+{
+  struct stat info;
+
+  assert_int_equal (stat (path, &info), 0);
+  return info.st_ino;
+}
+
+/* Values, the user-set marks and the edited command survive page switches
+ * and restarts; the state file is replaced atomically and only on change. */
+static void
+test_state_kept_and_written_on_change (void **state)
+{
+  g_autofree char *path = state_file ("train");
+  g_autoptr (JsonNode) first = NULL;
+  g_autoptr (JsonNode) after_restart = NULL;
+  g_autoptr (JsonNode) reset = NULL;
+  ino_t inode;
+
+  first = post_json_ok ("/api/pages/train", "{\"changes\": {\"exp_name\": \"kept_run\"}}");
+  assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  inode = inode_of (path);
+  json_node_unref (get_json ("/api/pages/test"));
+  json_node_unref (get_json ("/api/pages/train"));
+  /* Nothing changed: the file was not rewritten (a rename would give it a
+   * new inode). */
+  assert_true (inode == inode_of (path));
+
+  restart (NULL);
+  after_restart = get_json ("/api/pages/train");
+  assert_string_equal (field_string (after_restart, "exp_name"), "kept_run");
+  assert_true (json_object_get_boolean_member (field (after_restart, "exp_name"), "user_set"));
+
+  json_node_unref (post_json_ok ("/api/pages/train",
+                                 "{\"command\": \"python3 runners/train.py exp_name=by_hand\"}"));
+  assert_true (inode != inode_of (path));
+  restart (NULL);
+  {
+    g_autoptr (JsonNode) edited = get_json ("/api/pages/train");
+    JsonObject *saved = json_object_get_object_member (json_node_get_object (edited), "state");
+    assert_string_equal (json_object_get_string_member (saved, "edited"),
+                         "python3 runners/train.py exp_name=by_hand");
+    assert_contains (json_object_get_string_member (json_node_get_object (edited), "html"),
+                     "exp_name=by_hand</textarea>");
+  }
+
+  reset = post_json_ok ("/api/pages/train", "{\"action\": \"reset\"}");
+  assert_string_equal (field_string (reset, "exp_name"), "ocr_training");
+  assert_false (json_object_get_boolean_member (field (reset, "exp_name"), "user_set"));
+  assert_true (json_node_is_null (json_object_get_member (
+      json_object_get_object_member (json_node_get_object (reset), "state"), "edited")));
+}
+
+static void
+test_form_without_javascript (void **state)
+{
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", server->cookie);
+  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  const char *headers[]
+      = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
+  g_autoptr (TestResponse) before = get_ok ("/train");
+  g_autoptr (TestResponse) posted = NULL;
+  g_autoptr (TestResponse) after = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+
+  posted = test_http (
+      server, "POST", "/train", headers,
+      "exp_name=plain+form&architecture=dbnet&wandb=false&wandb=true&_action=generate");
+  assert_int_equal (posted->status, 303);
+  assert_string_equal (test_response_header (posted, "location"), "/train");
+  after = get_ok ("/train");
+  assert_contains (after->body, "value=\"plain form\"");
+  assert_contains (after->body, "exp_name=&quot;plain form-dbnet");
+  answer = get_json ("/api/pages/train");
+  /* Only what differs from the shown form became the user's. */
+  assert_true (json_object_get_boolean_member (field (answer, "exp_name"), "user_set"));
+  assert_true (json_object_get_boolean_member (field (answer, "wandb"), "user_set"));
+  assert_false (json_object_get_boolean_member (field (answer, "architecture"), "user_set"));
+
+  {
+    g_autoptr (TestResponse) reset = test_http (server, "POST", "/train", headers, "_action=reset");
+    g_autoptr (JsonNode) fresh = get_json ("/api/pages/train");
+    assert_int_equal (reset->status, 303);
+    assert_string_equal (field_string (fresh, "exp_name"), "ocr_training");
+  }
+}
+
+static void
+test_apply_suggestion (void **state)
+{
+  g_autoptr (JsonNode) applied = post_json_ok (
+      "/api/pages/train", "{\"action\": \"apply\", \"use_case\": \"receipts_fast\"}");
+  JsonObject *saved = json_object_get_object_member (json_node_get_object (applied), "state");
+
+  assert_string_equal (field_string (applied, "encoder"), "mobilenetv3_small_050");
+  assert_string_equal (field_string (applied, "decoder"), "pan_decoder");
+  assert_string_equal (json_object_get_string_member (saved, "active_use_case"), "receipts_fast");
+  assert_contains (json_object_get_string_member (json_node_get_object (applied), "html"),
+                   "card active");
+}
+
+static void
+test_options_paged_and_searchable (void **state)
+{
+  g_autoptr (JsonNode) all = get_json ("/api/options/checkpoints");
+  g_autoptr (JsonNode) page = get_json ("/api/options/checkpoints?offset=1&limit=1");
+  g_autoptr (JsonNode) search = get_json ("/api/options/checkpoints?q=LAST");
+  g_autoptr (JsonNode) none = get_json ("/api/options/checkpoints?q=zzzz");
+  g_autoptr (TestResponse) unknown = test_get (server, "/api/options/no.such.source");
+  JsonObject *object = json_node_get_object (all);
+  gint64 total = json_object_get_int_member (object, "total");
+  JsonArray *entries;
+
+  assert_true (total >= 3);
+  assert_int_equal (json_array_get_length (json_object_get_array_member (object, "entries")),
+                    total);
+  object = json_node_get_object (page);
+  assert_int_equal (json_object_get_int_member (object, "total"), total);
+  assert_int_equal (json_object_get_int_member (object, "offset"), 1);
+  assert_int_equal (json_array_get_length (json_object_get_array_member (object, "entries")), 1);
+  entries = json_object_get_array_member (json_node_get_object (search), "entries");
+  assert_int_equal (json_array_get_length (entries), 1);
+  assert_contains (
+      json_object_get_string_member (json_array_get_object_element (entries, 0), "name"),
+      "last.ckpt");
+  assert_int_equal (json_object_get_int_member (json_node_get_object (none), "total"), 0);
+  assert_int_equal (unknown->status, 404);
+}
+
+static void
+test_download_and_build_api (void **state)
+{
+  g_autoptr (TestResponse) script = get_ok ("/api/pages/train/command.sh");
+  g_autoptr (JsonNode) built = NULL;
+  g_autoptr (JsonNode) evaluated = NULL;
+
+  assert_contains (test_response_header (script, "content-disposition"),
+                   "attachment; filename=\"command.sh\"");
+  assert_true (g_str_has_prefix (script->body, "#!/bin/sh\n"));
+  assert_contains (script->body, "runners/train.py");
+
+  built = post_json_ok ("/api/build/train", "{\"values\": {\"exp_name\": \"api_run\"}}");
+  assert_contains (json_object_get_string_member (json_node_get_object (built), "command"),
+                   "exp_name=api_run");
+  evaluated = post_json_ok ("/api/evaluate/train", "{\"values\": {\"architecture\": \"craft\"}}");
+  assert_true (json_object_has_member (json_node_get_object (evaluated), "fields"));
+  /* Pure: neither call changed the stored page. */
+  {
+    g_autofree char *path = state_file ("train");
+    g_autofree char *text = NULL;
+    if (g_file_get_contents (path, &text, NULL, NULL))
+      assert_lacks (text, "api_run");
+  }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_root_redirects_without_activating, setup_server,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_plugins_api_matches_cli, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_first_visit_loads_only_what_it_needs, setup_server,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_page_layout, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_assets_embedded, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_root_remembers_last_page, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_hostile_strings_escaped, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults, setup_server,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_validation_messages, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_unknown_field_refused, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_state_kept_and_written_on_change, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_form_without_javascript, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_apply_suggestion, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_options_paged_and_searchable, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_download_and_build_api, setup_server, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
