@@ -61,6 +61,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_
 
 /* The subcommands. */
 int cmdb_cli_plugins (int argc, char **argv);
+int cmdb_cli_options (int argc, char **argv);
 int cmdb_cli_serve   (int argc, char **argv);
 int cmdb_cli_build   (int argc, char **argv);
 int cmdb_cli_check   (int argc, char **argv);

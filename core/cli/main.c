@@ -12,6 +12,7 @@ static const CmdbCliCommand commands[] = {
   { "build", "Print the command a page's form gives", cmdb_cli_build },
   { "check", "Report every problem in the schemas and configuration", cmdb_cli_check },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
+  { "options", "List the choices of an option source", cmdb_cli_options },
   { "serve", "Serve the web UI", cmdb_cli_serve },
   { "run", "Run a page's command, streaming its output", cmdb_cli_run },
   { "exec", "Run any command as a recorded run", cmdb_cli_exec },

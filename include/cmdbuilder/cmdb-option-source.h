@@ -26,6 +26,15 @@ G_BEGIN_DECLS
 
 typedef struct _CmdbContext CmdbContext;
 
+#define CMDB_OPTION_SOURCE_ERROR (cmdb_option_source_error_quark ())
+
+typedef enum {
+  CMDB_OPTION_SOURCE_ERROR_FAILED,
+  CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE, /* the provider does not list that source id */
+} CmdbOptionSourceError;
+
+GQuark           cmdb_option_source_error_quark (void);
+
 /* One choice of a source. Immutable once the list is built. */
 typedef struct {
   char      *name;          /* the value put into the command */

@@ -13,6 +13,7 @@
 #include "cmdb-option-source.h"
 #include "cmdb-context.h"
 #include "cmdb-catalog.h"
+#include "cmdb-components.h"
 #include "cmdb-page.h"
 #include "cmdb-hydra.h"
 #include "cmdb-executor.h"

@@ -1,0 +1,39 @@
+/* cmdb-sources-private.h: the core's built-in option sources (not
+ * installed; used by the host, the CLI and white-box tests).
+ *
+ * Built-in sources: models.architectures, models.optimizers, datasets,
+ * checkpoints, preprocessing_profiles (docs/sources.md says why these live
+ * in the core). The model-family sources (models.encoders, ...) come from
+ * the registry plugins, which call cmdb_component_source_list().
+ */
+#pragma once
+
+#include "cmdbuilder.h"
+
+G_BEGIN_DECLS
+
+/* TRUE when @source_id is one of the core's built-in sources. */
+gboolean cmdb_builtin_sources_provides (const char *source_id);
+/* (transfer none): the built-in source ids, NULL-terminated, in the order
+ * docs/sources.md lists them. */
+const char *const *cmdb_builtin_sources_get_ids (void);
+/* (transfer full): the list of the built-in source @source_id, computed
+ * through @context's cache (key "source:<id>:<configs dir>"). NULL with
+ * @error (CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE) for another id. */
+CmdbOptionList *cmdb_builtin_sources_list (CmdbContext *context, const char *source_id,
+                                           GError **error);
+
+/* Sets a known description (or none, with NULL) so that it is never read
+ * from the entry's file (checkpoints are not YAML). Only while building. */
+void cmdb_option_entry_set_description (CmdbOptionEntry *entry, const char *description);
+/* (transfer none): the entry's metadata object, created when absent. Only
+ * while building. */
+JsonObject *cmdb_option_entry_ensure_metadata (CmdbOptionEntry *entry);
+
+/* (transfer full): a problem for @error about @path: the location is taken
+ * from the message's "path:line:column: " prefix when it has one (YAML
+ * errors do), and the rest of the message becomes the problem's message. */
+CmdbProblem *cmdb_problem_from_error (CmdbSeverity severity, const GError *error, const char *path,
+                                      const char *subject);
+
+G_END_DECLS
