@@ -239,8 +239,7 @@ cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *
         else
           {
             g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                         "%s=%s: '%s' is a checkbox; give true or false", key, text,
-                         element->label);
+                         "'%s' is a checkbox; give true or false", element->label);
             return FALSE;
           }
         break;
@@ -253,8 +252,8 @@ cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *
 
           if (trimmed[0] == '\0' || end == NULL || *end != '\0' || isnan (number) || isinf (number))
             {
-              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                           "%s=%s: '%s' needs a number", key, text, element->label);
+              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "'%s' needs a number",
+                           element->label);
               return FALSE;
             }
           if (element_is_integral (element))
@@ -262,7 +261,7 @@ cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *
               if (fabs (number) > 9007199254740992.0 || number != (double) (gint64) number)
                 {
                   g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                               "%s=%s: '%s' needs a whole number", key, text, element->label);
+                               "'%s' needs a whole number", element->label);
                   return FALSE;
                 }
               value = json_node_init_int (json_node_alloc (), (gint64) number);
@@ -299,7 +298,7 @@ cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *
       case CMDB_ELEMENT_UNKNOWN:
       default:
         g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                     "%s: '%s' is %s element and takes no value", key, element->label,
+                     "'%s' is %s element and takes no value", element->label,
                      element->type == CMDB_ELEMENT_INFO ? "an info" : "an unsupported");
         return FALSE;
     }
@@ -1074,26 +1073,29 @@ evaluate_element (Evaluation *evaluation, const CmdbSchemaElement *element)
                 }
             }
           if (keep && value != NULL && json_is_number (value) && field->visible
-              && field->min != NULL && field->max != NULL
-              && (json_number (value) < json_number (field->min)
-                  || json_number (value) > json_number (field->max)))
+              && ((field->min != NULL && json_number (value) < json_number (field->min))
+                  || (field->max != NULL && json_number (value) > json_number (field->max))))
             {
-              g_autofree char *low = cmdb_format_scalar (field->min);
-              g_autofree char *high = cmdb_format_scalar (field->max);
+              g_autofree char *low = field->min != NULL ? cmdb_format_scalar (field->min) : NULL;
+              g_autofree char *high = field->max != NULL ? cmdb_format_scalar (field->max) : NULL;
+              g_autofree char *rule = NULL;
               g_autofree char *message = NULL;
 
+              if (low != NULL && high != NULL)
+                rule = g_strdup_printf ("must be between %s and %s", low, high);
+              else if (low != NULL)
+                rule = g_strdup_printf ("must be >= %s", low);
+              else
+                rule = g_strdup_printf ("must be <= %s", high);
               if (!(evaluation->flags & CMDB_FORM_KEEP_INVALID))
                 {
                   keep = FALSE;
-                  message = g_strdup_printf ("'%s' must be between %s and %s; the default is "
-                                             "used.",
-                                             element->label, low, high);
+                  message = g_strdup_printf ("'%s' %s; the default is used.", element->label, rule);
                   field_warning (evaluation, field, message);
                 }
               else if (!bounds_from_optimizer)
                 {
-                  message = g_strdup_printf ("'%s' must be between %s and %s.", element->label, low,
-                                             high);
+                  message = g_strdup_printf ("'%s' %s.", element->label, rule);
                   field_error (evaluation, field, message);
                 }
             }
