@@ -206,7 +206,7 @@ cmdb_cli_build (int argc, char **argv)
       key = g_strndup (sets[i], equals - sets[i]);
       if (!cmdb_form_input_set_text (input, schema, key, equals + 1, &error))
         {
-          g_autofree char *message = g_strdup_printf ("--set %s", error->message);
+          g_autofree char *message = g_strdup_printf ("--set %s: %s", sets[i], error->message);
 
           fprintf (stderr, "cmdbuilder: %s\n", message);
           if (json)
