@@ -135,7 +135,8 @@ test_directory (void **state)
   cmdb_test_remove_tree (tmp);
 }
 
-/* Permission bits do not stop root, so this case only runs as a user. */
+/* Permission bits do not stop root, so main() registers this case only
+ * when running as a user (cmocka's skip() counts as a failure in TAP). */
 static void
 test_unreadable (void **state)
 {
@@ -145,8 +146,6 @@ test_unreadable (void **state)
   g_autoptr (GError) error = NULL;
   g_autoptr (CmdbYamlDocument) document = NULL;
 
-  if (geteuid () == 0)
-    skip ();
   tmp = cmdb_test_make_tempdir ();
   path = cmdb_test_write_file (tmp, "secret.yaml", "a: 1\n");
   assert_int_equal (chmod (path, 0), 0);
@@ -194,12 +193,14 @@ main (void)
     const struct CMUnitTest others[] = {
       cmocka_unit_test (test_not_utf8),          cmocka_unit_test (test_invalid_utf8_byte),
       cmocka_unit_test (test_control_character), cmocka_unit_test (test_missing_file),
-      cmocka_unit_test (test_directory),         cmocka_unit_test (test_unreadable),
-      cmocka_unit_test (test_alias_bomb),
+      cmocka_unit_test (test_directory),         cmocka_unit_test (test_alias_bomb),
     };
+    const struct CMUnitTest unreadable = cmocka_unit_test (test_unreadable);
 
     for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
       g_ptr_array_add (tests, g_memdup2 (&others[i], sizeof others[i]));
+    if (geteuid () != 0)
+      g_ptr_array_add (tests, g_memdup2 (&unreadable, sizeof unreadable));
   }
 
   array = g_new (struct CMUnitTest, tests->len);
