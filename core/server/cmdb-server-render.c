@@ -577,11 +577,11 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
     append_text (out, "<p class=\"error\">", message_text (json_array_get_element (errors, i))),
         g_string_append (out, "</p>");
-  g_string_append (
-      out, "<div class=\"buttons\">"
-           "<button type=\"submit\" name=\"_action\" value=\"generate\" class=\"primary\" "
-           "id=\"generate\" aria-keyshortcuts=\"Control+Enter\">Generate command</button>"
-           "<button type=\"button\" id=\"copy\" data-copy=\"command\" hidden>Copy</button>");
+  g_string_append (out,
+                   "<div class=\"buttons\">"
+                   "<button type=\"submit\" name=\"_action\" value=\"generate\" class=\"primary\" "
+                   "id=\"generate\" aria-keyshortcuts=\"Control+Enter\">Generate command</button>"
+                   "<button type=\"button\" id=\"copy\" class=\"js-only\">Copy</button>");
   append_text (out,
                "<a class=\"button\" id=\"download\" download=\"command.sh\" href=\"/api/pages/",
                view->page_id);
@@ -683,7 +683,8 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
   render_overrides_and_diffs (out, view);
   g_string_append (
       out, "<section class=\"execution\" id=\"execution\" aria-labelledby=\"execution-title\">"
-           "<h3 id=\"execution-title\">Run</h3><div id=\"execution-panel\" class=\"placeholder\">"
+           "<h3 id=\"execution-title\">Run</h3><div id=\"execution-panel\" class=\"placeholder\" "
+           "data-client-owned>"
            "<p class=\"note\">Runs appear here.</p></div></section>");
   g_string_append (out, "</div></div></form>");
   return g_string_free (out, FALSE);

@@ -1,1 +1,391 @@
+// Command Builder web UI: progressive enhancement of the server-rendered
+// pages. The server owns the form (evaluation, validation, the command) and
+// renders all markup; this script only sends changes, swaps the server's HTML
+// in place (keeping focus and caret), switches pages inside the document and
+// drives the search picker. Without it, the form still posts and works.
 'use strict';
+
+(function () {
+  const main = document.getElementById('main');
+  if (!main) return;
+  document.documentElement.classList.add('js');
+
+  const state = {
+    page: main.dataset.page,
+    pending: {},        // key -> value not yet sent
+    pendingCommand: null,
+    inFlight: null,     // the promise of the request being sent
+    sequence: 0,        // answers older than the newest request are ignored
+    textTimer: 0,
+    navigation: 0,
+  };
+
+  // ---- morphing: apply new server HTML without losing focus or caret ----
+
+  function isClientOwned(node) {
+    return node.nodeType === 1 && node.hasAttribute('data-client-owned');
+  }
+
+  function sameKind(a, b) {
+    return a.nodeType === b.nodeType && a.nodeName === b.nodeName &&
+      (a.nodeType !== 1 || (a.id || '') === (b.id || ''));
+  }
+
+  function syncAttributes(from, to) {
+    const focused = from === document.activeElement;
+    for (const attribute of Array.from(from.attributes)) {
+      if (to.hasAttribute(attribute.name)) continue;
+      // Client-owned attributes: disclosure state and the picker's popup.
+      if (attribute.name === 'open' && from.nodeName === 'DETAILS') continue;
+      if (from.classList.contains('picker-list') && attribute.name === 'hidden') continue;
+      if (attribute.name === 'aria-expanded' || attribute.name === 'aria-activedescendant') continue;
+      from.removeAttribute(attribute.name);
+    }
+    for (const attribute of Array.from(to.attributes)) {
+      if (focused && attribute.name === 'value') continue;
+      if (from.getAttribute(attribute.name) !== attribute.value)
+        from.setAttribute(attribute.name, attribute.value);
+    }
+    if (from.nodeName === 'INPUT') {
+      if (from.type === 'checkbox') from.checked = to.hasAttribute('checked');
+      else if (!focused && from.value !== (to.getAttribute('value') || ''))
+        from.value = to.getAttribute('value') || '';
+    }
+  }
+
+  function morph(from, to) {
+    if (!sameKind(from, to)) {
+      from.replaceWith(to.cloneNode(true));
+      return;
+    }
+    if (from.nodeType === 3 || from.nodeType === 8) {
+      if (from.data !== to.data) from.data = to.data;
+      return;
+    }
+    if (from.nodeType !== 1 || isClientOwned(from)) return;
+    syncAttributes(from, to);
+    if (from.nodeName === 'TEXTAREA') {
+      if (from !== document.activeElement && from.value !== to.value) from.value = to.value;
+      return;
+    }
+    if (from.classList.contains('picker-list')) return;
+    morphChildren(from, to);
+    if (from.nodeName === 'SELECT' && from !== document.activeElement) {
+      Array.from(from.options).forEach((option, i) => {
+        option.selected = to.options[i] ? to.options[i].hasAttribute('selected') : false;
+      });
+    }
+  }
+
+  function morphChildren(from, to) {
+    let cursor = from.firstChild;
+    for (const next of Array.from(to.childNodes)) {
+      let match = null;
+      if (next.nodeType === 1 && next.id) {
+        const existing = document.getElementById(next.id);
+        if (existing && existing.parentNode === from) match = existing;
+      } else if (cursor && sameKind(cursor, next)) {
+        match = cursor;
+      }
+      if (match) {
+        if (match !== cursor) from.insertBefore(match, cursor);
+        morph(match, next);
+        cursor = match.nextSibling;
+      } else {
+        from.insertBefore(next.cloneNode(true), cursor);
+      }
+    }
+    while (cursor) {
+      const after = cursor.nextSibling;
+      from.removeChild(cursor);
+      cursor = after;
+    }
+  }
+
+  function applyHtml(html) {
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    const replacement = document.createElement('main');
+    replacement.appendChild(template.content);
+    morphChildren(main, replacement);
+    enhance();
+  }
+
+  // ---- talking to the server ----
+
+  async function request(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const answer = await response.json().catch(() => ({ error: response.statusText }));
+    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
+    return answer;
+  }
+
+  function setStatus(text) {
+    const status = document.getElementById('status');
+    if (status) status.textContent = text;
+  }
+
+  // Sends the pending changes (and an action); answers to older requests are
+  // dropped, so fast typing never shows a stale form.
+  async function send(action, extra) {
+    if (state.inFlight) await state.inFlight.catch(() => {});
+    const body = {};
+    if (Object.keys(state.pending).length) body.changes = state.pending;
+    if (state.pendingCommand !== null) body.command = state.pendingCommand;
+    if (action) body.action = action;
+    Object.assign(body, extra || {});
+    state.pending = {};
+    state.pendingCommand = null;
+    if (!Object.keys(body).length) return;
+    const page = state.page;
+    const sequence = ++state.sequence;
+    state.inFlight = request('POST', '/api/pages/' + encodeURIComponent(page), body);
+    try {
+      const answer = await state.inFlight;
+      if (sequence === state.sequence && page === state.page) applyHtml(answer.html);
+    } catch (error) {
+      setStatus('Not saved: ' + error.message);
+    } finally {
+      if (sequence === state.sequence) state.inFlight = null;
+    }
+  }
+
+  function fieldValue(element) {
+    if (element.type === 'checkbox') return element.checked;
+    if (element.multiple) return Array.from(element.selectedOptions).map((o) => o.value);
+    return element.value;
+  }
+
+  function queueChange(element, immediate) {
+    state.pending[element.name] = fieldValue(element);
+    clearTimeout(state.textTimer);
+    if (immediate) send();
+    else state.textTimer = setTimeout(() => send(), 250);
+  }
+
+  // ---- events (delegated, so swapped markup needs no rebinding) ----
+
+  main.addEventListener('input', (event) => {
+    const target = event.target;
+    if (target.classList.contains('mirror')) {
+      const box = document.getElementById(target.dataset.for);
+      if (box) {
+        box.value = target.value;
+        queueChange(box, false);
+      }
+      return;
+    }
+    if (target.id === 'command') {
+      state.pendingCommand = target.value;
+      clearTimeout(state.textTimer);
+      state.textTimer = setTimeout(() => send(), 400);
+      return;
+    }
+    if (target.closest('.picker')) {
+      searchPicker(target);
+      return;
+    }
+    if (!target.name || !target.form || target.form.id !== 'page-form') return;
+    const typed = target.type === 'text' || target.type === 'number' || target.nodeName === 'TEXTAREA';
+    queueChange(target, !typed);
+  });
+
+  main.addEventListener('change', (event) => {
+    const target = event.target;
+    if (!target.name || !target.form || target.form.id !== 'page-form' || target.id === 'command') return;
+    // Selects and checkboxes were sent on 'input'; text is committed on blur.
+    if (target.type !== 'text' && target.type !== 'number') return;
+    queueChange(target, true);
+  });
+
+  main.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const button = event.submitter;
+    if (form.classList.contains('card')) {
+      send('apply', { use_case: button ? button.value : '' }).then(() => setStatus('Suggested setup applied.'));
+      return;
+    }
+    const action = button && button.name === '_action' ? button.value : 'generate';
+    if (action === 'generate') state.pendingCommand = null;
+    send(action);
+  });
+
+  main.addEventListener('click', async (event) => {
+    const target = event.target.closest('button, a');
+    if (!target) return;
+    if (target.id === 'copy') {
+      const text = document.getElementById('command').value;
+      try {
+        await navigator.clipboard.writeText(text);
+      } catch (error) {
+        const area = document.getElementById('command');
+        area.select();
+        document.execCommand('copy');
+      }
+      setStatus('Copied!');
+      setTimeout(() => setStatus(''), 2000);
+    } else if (target.id === 'download' && (state.inFlight || state.pendingCommand !== null ||
+                                             Object.keys(state.pending).length)) {
+      // Save what was typed first, so the file holds what is on screen.
+      event.preventDefault();
+      clearTimeout(state.textTimer);
+      await send();
+      target.click();
+    }
+  });
+
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      const generate = document.getElementById('generate');
+      if (generate) {
+        event.preventDefault();
+        clearTimeout(state.textTimer);
+        state.pendingCommand = null;
+        send('generate');
+      }
+    }
+  });
+
+  // ---- page switches inside the document ----
+
+  async function showPage(page, push) {
+    const navigation = ++state.navigation;
+    clearTimeout(state.textTimer);
+    await send();
+    let answer;
+    try {
+      answer = await request('GET', '/api/pages/' + encodeURIComponent(page));
+    } catch (error) {
+      window.location.href = '/' + page;   // the full-page way still works
+      return;
+    }
+    if (navigation !== state.navigation) return;
+    state.page = page;
+    main.dataset.page = page;
+    main.innerHTML = answer.html;
+    document.title = answer.title + ' \u00b7 Command Builder';
+    document.querySelectorAll('.sidebar a[data-page]').forEach((link) => {
+      if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    });
+    if (push) history.pushState({ page }, '', '/' + page);
+    enhance();
+    main.focus({ preventScroll: true });
+  }
+
+  document.querySelector('.sidebar').addEventListener('click', (event) => {
+    const link = event.target.closest('a[data-page]');
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    if (link.dataset.page !== state.page) showPage(link.dataset.page, true);
+  });
+
+  window.addEventListener('popstate', (event) => {
+    const page = (event.state && event.state.page) || location.pathname.slice(1);
+    if (page && page !== state.page) showPage(page, false);
+  });
+  history.replaceState({ page: state.page }, '', location.pathname);
+
+  // ---- the search picker for long option lists ----
+
+  const pickerTimers = new WeakMap();
+
+  function pickerParts(input) {
+    const picker = input.closest('.picker');
+    return { picker, list: picker.querySelector('.picker-list') };
+  }
+
+  function closePicker(input) {
+    const { list } = pickerParts(input);
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  }
+
+  function searchPicker(input) {
+    clearTimeout(pickerTimers.get(input));
+    pickerTimers.set(input, setTimeout(async () => {
+      const { picker, list } = pickerParts(input);
+      const url = '/api/options/' + encodeURIComponent(picker.dataset.source) +
+        '?limit=20&q=' + encodeURIComponent(input.value);
+      let answer;
+      try {
+        answer = await request('GET', url);
+      } catch (error) {
+        return;
+      }
+      list.textContent = '';
+      answer.entries.forEach((entry, i) => {
+        const item = document.createElement('li');
+        item.id = list.id + '-' + i;
+        item.setAttribute('role', 'option');
+        item.dataset.value = entry.name;
+        item.textContent = entry.name;
+        list.appendChild(item);
+      });
+      if (answer.total > answer.entries.length) {
+        const more = document.createElement('li');
+        more.className = 'more';
+        more.textContent = (answer.total - answer.entries.length) + ' more: keep typing';
+        list.appendChild(more);
+      }
+      list.hidden = answer.entries.length === 0;
+      input.setAttribute('aria-expanded', String(!list.hidden));
+    }, 150));
+  }
+
+  function choose(input, value) {
+    input.value = value;
+    closePicker(input);
+    queueChange(input, true);
+  }
+
+  main.addEventListener('keydown', (event) => {
+    const input = event.target;
+    if (!input.closest || !input.closest('.picker') || input.nodeName !== 'INPUT') return;
+    const { list } = pickerParts(input);
+    const options = Array.from(list.querySelectorAll('[role=option]'));
+    const current = options.findIndex((o) => o.id === input.getAttribute('aria-activedescendant'));
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      if (list.hidden) { searchPicker(input); return; }
+      const next = options[(current + (event.key === 'ArrowDown' ? 1 : options.length - 1)) % options.length];
+      options.forEach((o) => o.setAttribute('aria-selected', String(o === next)));
+      if (next) input.setAttribute('aria-activedescendant', next.id);
+    } else if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey && current >= 0) {
+      event.preventDefault();
+      choose(input, options[current].dataset.value);
+    } else if (event.key === 'Escape') {
+      closePicker(input);
+    }
+  });
+
+  main.addEventListener('mousedown', (event) => {
+    const item = event.target.closest('.picker-list [role=option]');
+    if (!item) return;
+    event.preventDefault();   // keep focus in the input
+    choose(item.closest('.picker').querySelector('input'), item.dataset.value);
+  });
+
+  main.addEventListener('focusout', (event) => {
+    if (event.target.closest && event.target.closest('.picker') && event.target.nodeName === 'INPUT')
+      setTimeout(() => closePicker(event.target), 100);
+  });
+
+  // ---- after every swap ----
+
+  function enhance() {
+    // Nothing to bind (events are delegated); keep slider mirrors in step.
+    main.querySelectorAll('input.mirror').forEach((range) => {
+      const box = document.getElementById(range.dataset.for);
+      if (box && box !== document.activeElement && box.value !== '') range.value = box.value;
+    });
+  }
+  enhance();
+})();

@@ -1,0 +1,253 @@
+// Browser tests of the web UI: a real `cmdbuilder serve` on a copy of the
+// demo workspace, driven by Playwright through Debian's chromium. Prints TAP.
+// Environment (set by meson): CMDB_TEST_SOURCE_ROOT, CMDB_TEST_CMDBUILDER.
+// CMDB_SCREENSHOT_DIR (optional): keep the page screenshots there.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const sourceRoot = process.env.CMDB_TEST_SOURCE_ROOT;
+const cmdbuilder = process.env.CMDB_TEST_CMDBUILDER;
+const chromiumPath = process.env.CMDB_CHROMIUM || '/usr/bin/chromium';
+const chromiumFlags = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-browser-'));
+const workspace = path.join(tmp, 'ws');
+const screenshots = process.env.CMDB_SCREENSHOT_DIR || path.join(tmp, 'screenshots');
+fs.cpSync(path.join(sourceRoot, 'examples', 'ocr-workspace'), workspace, { recursive: true });
+fs.mkdirSync(screenshots, { recursive: true });
+
+// No real user's configuration leaks into the server.
+const serverEnv = { ...process.env };
+for (const name of Object.keys(serverEnv))
+  if (name.startsWith('CMDBUILDER_')) delete serverEnv[name];
+for (const [name, dir] of [['XDG_CONFIG_HOME', 'config'], ['XDG_CONFIG_DIRS', 'config-dirs'],
+                           ['XDG_DATA_HOME', 'data'], ['XDG_CACHE_HOME', 'cache'],
+                           ['XDG_STATE_HOME', 'state'], ['HOME', 'home']]) {
+  serverEnv[name] = path.join(tmp, 'env', dir);
+  fs.mkdirSync(serverEnv[name], { recursive: true });
+}
+
+let server = null;
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmdbuilder, ['serve', '--workspace', workspace, '--port', '0'], {
+      cwd: workspace, env: serverEnv, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    child.once('exit', (code) => reject(new Error('server exited early with ' + code)));
+    lines.once('line', (url) => {
+      const parsed = new URL(url);
+      resolve({ child, url, origin: parsed.origin, token: parsed.searchParams.get('token') });
+    });
+  });
+}
+
+function stopServer() {
+  if (!server) return Promise.resolve();
+  const { child } = server;
+  server = null;
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected)
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+const results = [];
+async function step(name, body) {
+  try {
+    await body();
+    results.push({ name, ok: true });
+  } catch (error) {
+    results.push({ name, ok: false, error });
+  }
+}
+
+async function waitValue(page, selector, expected) {
+  await page.waitForFunction(([s, v]) => {
+    const element = document.querySelector(s);
+    return element && element.value === v;
+  }, [selector, expected], { timeout: 10000 }).catch(async () => {
+    const actual = await page.$eval(selector, (e) => e.value).catch(() => '<missing>');
+    throw new Error(`${selector}: expected value ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  });
+}
+
+let context = null;
+try {
+  server = await startServer();
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumFlags,
+    acceptsDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(15000);
+
+  await step('the start URL sets the cookie and lands on the first page without the token', async () => {
+    await page.goto(server.url);
+    assertEqual(new URL(page.url()).pathname, '/train', 'landing page');
+    assert(!page.url().includes('token'), 'the token left the address bar');
+    assertEqual(await page.textContent('#page-title'), 'Train', 'heading');
+    await page.screenshot({ path: path.join(screenshots, 'train.png'), fullPage: true });
+  });
+
+  await step('requests without the token are refused', async () => {
+    for (const route of ['/train', '/api/plugins', '/api/pages/train']) {
+      const response = await fetch(server.origin + route);
+      assertEqual(response.status, 401, route);
+    }
+    const forged = await fetch(server.origin + '/api/pages/train', {
+      method: 'POST', body: '{}',
+      headers: { Cookie: `cmdbuilder-token-${new URL(server.origin).port}=${server.token}`,
+                 Origin: 'http://evil.example', 'Content-Type': 'application/json' },
+    });
+    assertEqual(forged.status, 403, 'cross-origin POST');
+  });
+
+  await step('switching pages happens in the page and the sidebar follows', async () => {
+    await page.evaluate(() => { window.notReloaded = true; });
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    assertEqual(new URL(page.url()).pathname, '/test', 'address');
+    assert(await page.evaluate(() => window.notReloaded === true), 'the document was reloaded');
+    assertEqual(await page.getAttribute('.sidebar a[data-page="test"]', 'aria-current'), 'page', 'current link');
+    await page.screenshot({ path: path.join(screenshots, 'test.png'), fullPage: true });
+    await page.click('.sidebar a[data-page="predict"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Predict');
+    await page.screenshot({ path: path.join(screenshots, 'predict.png'), fullPage: true });
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    await page.click('.sidebar a[data-page="train"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
+  });
+
+  await step('changing the architecture changes decoder choices and defaults', async () => {
+    const before = await page.$eval('#f-decoder', (e) => e.options.length);
+    assert(before > 1, 'dbnet offers several decoders');
+    await page.selectOption('#f-architecture', 'craft');
+    await waitValue(page, '#f-decoder', 'craft_decoder');
+    await waitValue(page, '#f-head', 'craft_head');
+    assertEqual(await page.$eval('#f-decoder', (e) => e.options.length), 1, 'craft decoders');
+    assert((await page.inputValue('#command')).includes('model/architectures=craft'), 'command follows');
+    await page.selectOption('#f-architecture', 'dbnet');
+    await page.waitForFunction(() => document.querySelector('#f-decoder').options.length > 1);
+  });
+
+  await step('validation messages appear and clear while focus and caret stay', async () => {
+    await page.fill('#f-exp_name', '');
+    await page.type('#f-exp_name', 'ab');
+    await page.waitForSelector('#m-exp_name .error');
+    await page.type('#f-exp_name', 'c');
+    await page.waitForFunction(() => !document.querySelector('#m-exp_name .error'));
+    const focus = await page.evaluate(() => ({
+      id: document.activeElement.id,
+      caret: document.activeElement.selectionStart,
+      value: document.activeElement.value,
+    }));
+    assertEqual(focus.id, 'f-exp_name', 'focused element');
+    assertEqual(focus.value, 'abc', 'typed value');
+    assertEqual(focus.caret, 3, 'caret');
+    await page.waitForFunction(() => document.querySelector('#command').value.includes('exp_name=abc'));
+  });
+
+  await step('applying a suggested setup fills the form', async () => {
+    await page.click('form.card:has(button[value="receipts_fast"]) button');
+    await waitValue(page, '#f-encoder', 'mobilenetv3_small_050');
+    await waitValue(page, '#f-decoder', 'pan_decoder');
+    await page.waitForSelector('form.card.active button[value="receipts_fast"]');
+  });
+
+  await step('Ctrl+Enter generates and Copy puts the command on the clipboard', async () => {
+    await page.focus('#f-exp_name');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => document.querySelector('#status').textContent.includes('generated'));
+    await page.click('#copy');
+    await page.waitForFunction(() => document.querySelector('#status').textContent === 'Copied!');
+    const clipboard = await page.evaluate(() => navigator.clipboard.readText());
+    assertEqual(clipboard, await page.inputValue('#command'), 'clipboard');
+  });
+
+  await step('Download gives command.sh with the command', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assertEqual(download.suggestedFilename(), 'command.sh', 'file name');
+    const saved = path.join(tmp, 'command.sh');
+    await download.saveAs(saved);
+    const text = fs.readFileSync(saved, 'utf8');
+    assert(text.startsWith('#!/bin/sh\n'), 'shebang');
+    assert(text.includes('runners/train.py'), 'runner in the file');
+  });
+
+  await step('values are kept across page switches and a server restart', async () => {
+    await page.fill('#f-exp_name', 'kept_in_browser');
+    await page.waitForFunction(() => document.querySelector('#command').value.includes('kept_in_browser'));
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    await page.click('.sidebar a[data-page="train"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
+    assertEqual(await page.inputValue('#f-exp_name'), 'kept_in_browser', 'after a page switch');
+
+    await stopServer();
+    server = await startServer();
+    await page.goto(server.url);
+    assertEqual(new URL(page.url()).pathname, '/train', 'the last visited page');
+    assertEqual(await page.inputValue('#f-exp_name'), 'kept_in_browser', 'after a restart');
+  });
+
+  await step('a deep link works on reload, and Reset restores the defaults', async () => {
+    await page.goto(server.origin + '/predict');
+    assertEqual(await page.textContent('#page-title'), 'Predict', 'deep link');
+    await page.reload();
+    assertEqual(await page.textContent('#page-title'), 'Predict', 'after reload');
+    await page.goto(server.origin + '/train');
+    await page.click('#reset');
+    await waitValue(page, '#f-exp_name', 'ocr_training');
+  });
+
+  await step('dark colour scheme renders', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(server.origin + '/train');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assertEqual(background, 'rgb(21, 24, 30)', 'dark background');
+    await page.screenshot({ path: path.join(screenshots, 'train-dark.png'), fullPage: true });
+    await page.setViewportSize({ width: 700, height: 900 });
+    await page.screenshot({ path: path.join(screenshots, 'train-narrow.png'), fullPage: true });
+  });
+} catch (error) {
+  results.push({ name: 'setup', ok: false, error });
+} finally {
+  if (context) await context.close().catch(() => {});
+  await stopServer();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.env.CMDB_SCREENSHOT_DIR) console.log(`# screenshots in ${screenshots}`);
+}
+
+console.log(`1..${results.length}`);
+results.forEach((result, i) => {
+  console.log(`${result.ok ? 'ok' : 'not ok'} ${i + 1} - ${result.name}`);
+  if (!result.ok)
+    for (const line of String(result.error && result.error.stack || result.error).split('\n'))
+      console.log('# ' + line);
+});
+process.exit(results.every((r) => r.ok) ? 0 : 1);
