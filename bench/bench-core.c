@@ -1,0 +1,212 @@
+/* bench-core: in-process benchmarks of the core (driven by bench/run).
+ *
+ *   bench-core activate WORKSPACE PAGE
+ *       One cold activation in this fresh process: plugin load, schema parse,
+ *       registry load, and the first evaluation (which lists every source the
+ *       schema uses). Prints {"activate_ms": ...}.
+ *   bench-core loop WORKSPACE PAGE MODE ITERATIONS
+ *       MODE warm:        page render (evaluate + build + HTML) on a warm cache
+ *       MODE invalidated: the same right after a watched file changed
+ *       MODE evaluate:    form evaluation + command build only
+ *       Prints {"mode":..., "iterations":..., "p50_us":..., "p99_us":..., "mean_us":...}.
+ *
+ * Times are CLOCK_MONOTONIC; bench/run also runs `loop` under callgrind for
+ * instruction counts, which do not depend on machine load.
+ */
+#define G_LOG_DOMAIN "cmdb-bench"
+
+#include "cmdbuilder.h"
+#include "host/cmdb-host-private.h"
+#include "cmdb-server-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utime.h>
+
+typedef struct {
+  CmdbConfig  *config;
+  CmdbCache   *cache;
+  CmdbContext *context;
+  CmdbHost    *host;
+  CmdbSchema  *schema;
+  CmdbPage    *page;
+  CmdbPluginRecord *record;
+} Bench;
+
+static void
+die (const char *what,
+     GError     *error)
+{
+  fprintf (stderr, "bench-core: %s: %s\n", what, error != NULL ? error->message : "failed");
+  exit (1);
+}
+
+static void
+bench_open (Bench      *bench,
+            const char *workspace)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ini = g_build_filename (workspace, "cmdbuilder.ini", NULL);
+
+  bench->config = cmdb_config_new ();
+  if (!cmdb_config_merge_file (bench->config, ini, FALSE, &error))
+    die ("configuration", error);
+  bench->cache = cmdb_cache_new (0);
+  bench->context = cmdb_context_new (workspace, bench->config, bench->cache);
+  bench->host = cmdb_host_new (bench->config);
+  cmdb_host_attach_context (bench->host, bench->context);
+}
+
+/* Activation as the server does it on a page's first visit. */
+static void
+bench_activate (Bench      *bench,
+                const char *page_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *schema_path = NULL;
+  g_autoptr (CmdbFormState) state = NULL;
+
+  bench->page = cmdb_host_activate_page (bench->host, bench->context, page_id, &error);
+  if (bench->page == NULL)
+    die ("activation", error);
+  bench->record = cmdb_host_lookup (bench->host, page_id);
+  schema_path = cmdb_host_find_schema (bench->host, bench->context, page_id, &error);
+  if (schema_path == NULL)
+    die ("schema", error);
+  bench->schema = cmdb_schema_load (bench->cache, schema_path, &error);
+  if (bench->schema == NULL)
+    die ("schema", error);
+  state = cmdb_form_evaluate (bench->schema, bench->context, NULL, CMDB_FORM_FLAGS_NONE);
+}
+
+/* One page render: what GET /<page> computes. Returns the body size so the
+ * compiler cannot drop the work. */
+static gsize
+render_page (Bench   *bench,
+             gboolean html)
+{
+  g_autoptr (CmdbFormState) state = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (GError) error = NULL;
+  CmdbCommandOptions options = { 0 };
+  gsize size = 0;
+
+  cmdb_cache_new_generation (bench->cache);
+  state = cmdb_form_evaluate (bench->schema, bench->context, NULL, CMDB_FORM_FLAGS_NONE);
+  options.runner = bench->record->runner;
+  options.suffix = bench->record->suffix_default;
+  options.page = bench->page;
+  command = cmdb_command_build (state, bench->context, &options, &error);
+  if (command == NULL)
+    die ("build", error);
+  if (html)
+    {
+      g_autoptr (JsonNode) form = cmdb_form_state_to_json (state);
+      g_autoptr (JsonNode) command_json = cmdb_command_to_json (command);
+      CmdbHtmlPageView view = { 0 };
+      g_autofree char *body = NULL;
+
+      view.page_id = bench->record->id;
+      view.page_title = bench->record->title;
+      view.form = json_node_get_object (form);
+      view.command = json_node_get_object (command_json);
+      view.picker_threshold = 200;
+      body = cmdb_html_render_page_body (&view);
+      size = strlen (body);
+    }
+  return size + command->argv->len;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (double *sorted,
+            guint   n,
+            double  p)
+{
+  guint index = (guint) (p * (n - 1) + 0.5);
+
+  return sorted[MIN (index, n - 1)];
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Bench bench = { 0 };
+
+  if (argc >= 4 && g_str_equal (argv[1], "activate"))
+    {
+      gint64 start;
+      double ms;
+
+      bench_open (&bench, argv[2]);
+      start = g_get_monotonic_time ();
+      bench_activate (&bench, argv[3]);
+      ms = (g_get_monotonic_time () - start) / 1000.0;
+      printf ("{\"activate_ms\": %.4f}\n", ms);
+      return 0;
+    }
+  if (argc >= 6 && g_str_equal (argv[1], "loop"))
+    {
+      const char *mode = argv[4];
+      guint iterations = (guint) g_ascii_strtoull (argv[5], NULL, 10);
+      gboolean invalidate = g_str_equal (mode, "invalidated");
+      gboolean html = !g_str_equal (mode, "evaluate");
+      g_autofree double *samples = g_new0 (double, MAX (iterations, 1));
+      g_autofree char *watched = NULL;
+      gsize sink = 0;
+      double total = 0;
+      time_t stamp = time (NULL);
+
+      if (iterations == 0 || (!invalidate && !html && !g_str_equal (mode, "evaluate"))
+          || (!invalidate && html && !g_str_equal (mode, "warm")))
+        {
+          fprintf (stderr, "bench-core: bad mode or iteration count\n");
+          return 2;
+        }
+      bench_open (&bench, argv[2]);
+      bench_activate (&bench, argv[3]);
+      /* A file every page render depends on: the default architecture's
+       * ui_meta, read for filters, defaults and help. */
+      watched = g_build_filename (cmdb_context_get_configs_dir (bench.context), "ui_meta",
+                                  "architectures", "dbnet.yaml", NULL);
+      sink += render_page (&bench, html); /* warm-up */
+      for (guint i = 0; i < iterations; i++)
+        {
+          gint64 start;
+
+          if (invalidate)
+            {
+              struct utimbuf times = { stamp + i + 1, stamp + i + 1 };
+              if (utime (watched, &times) != 0)
+                {
+                  fprintf (stderr, "bench-core: cannot touch %s\n", watched);
+                  return 1;
+                }
+            }
+          start = g_get_monotonic_time ();
+          sink += render_page (&bench, html);
+          samples[i] = (double) (g_get_monotonic_time () - start);
+          total += samples[i];
+        }
+      qsort (samples, iterations, sizeof (double), compare_doubles);
+      printf ("{\"mode\": \"%s\", \"iterations\": %u, \"p50_us\": %.2f, \"p99_us\": %.2f, "
+              "\"mean_us\": %.2f, \"sink\": %" G_GSIZE_FORMAT "}\n",
+              mode, iterations, percentile (samples, iterations, 0.50),
+              percentile (samples, iterations, 0.99), total / iterations, sink);
+      return 0;
+    }
+  fprintf (stderr, "usage: bench-core activate WORKSPACE PAGE\n"
+                   "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n");
+  return 2;
+}
