@@ -295,6 +295,48 @@ test_json (void **state)
       "ocr_training");
 }
 
+/* Edited text back to argv, and the check before a run. */
+static void
+test_split_and_check (void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *runner = g_build_filename (fixture->workspace, "runners/train.py", NULL);
+  g_autofree char *text
+      = g_strdup_printf ("python3 %s 'exp_name=\"it'\\''s\"' \"a=b c\" x\\ y=1", runner);
+  g_autoptr (GPtrArray) argv = cmdb_command_split_text (text, &error);
+  g_autoptr (GPtrArray) broken = NULL;
+
+  assert_non_null (argv);
+  assert_int_equal (argv->len, 5);
+  assert_string_equal (g_ptr_array_index (argv, 2), "exp_name=\"it's\"");
+  assert_string_equal (g_ptr_array_index (argv, 3), "a=b c");
+  assert_string_equal (g_ptr_array_index (argv, 4), "x y=1");
+
+  broken = cmdb_command_split_text ("python3 run.py 'a=b", &error);
+  assert_null (broken);
+  assert_string_equal (error->message, "unbalanced single quote at offset 15");
+  g_clear_error (&error);
+
+  /* the demo's launcher is python3 */
+  g_ptr_array_remove_index (argv, 4);
+  assert_true (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  g_ptr_array_add (argv, g_strdup ("a b=1"));
+  assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  assert_string_equal (error->message, "Override 3: 'a b' is not a Hydra override key");
+  g_clear_error (&error);
+  g_ptr_array_index (argv, 0) = (g_free (g_ptr_array_index (argv, 0)), g_strdup ("uv"));
+  assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  assert_string_equal (error->message,
+                       "Command must start with the workspace's launcher 'python3'");
+  g_clear_error (&error);
+  g_ptr_array_index (argv, 0) = (g_free (g_ptr_array_index (argv, 0)), g_strdup ("python3"));
+  g_ptr_array_index (argv, 1)
+      = (g_free (g_ptr_array_index (argv, 1)), g_strdup ("runners/nope.py"));
+  assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  assert_string_equal (error->message, "Script not found: runners/nope.py");
+}
+
 int
 main (void)
 {
@@ -307,6 +349,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_use_case_sets_profile, setup, teardown),
     cmocka_unit_test_setup_teardown (test_set_text_errors, setup, teardown),
     cmocka_unit_test_setup_teardown (test_json, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_split_and_check, setup, teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
