@@ -115,17 +115,25 @@ emit (CmdbLogView *view, gsize length, GPtrArray *lines)
   g_string_erase (view->line, 0, (gssize) length);
 }
 
-/* Emits the first cap bytes of an over-long line, cut before a UTF-8
- * continuation byte so no character is split. */
+/* Emits the first cap bytes of an over-long line, or fewer when the last
+ * character would be cut: its remaining bytes start the next piece. */
 static void
 split_long_line (CmdbLogView *view, GPtrArray *lines)
 {
+  const guchar *text = (const guchar *) view->line->str;
   gsize cut = view->cap;
+  gsize lead = cut;
 
-  while (cut > 0 && ((guchar) view->line->str[cut] & 0xC0) == 0x80)
-    cut--;
-  if (cut == 0)
-    cut = view->cap;
+  while (lead > 0 && (text[lead - 1] & 0xC0) == 0x80)
+    lead--;
+  if (lead > 1)
+    {
+      guchar first = text[lead - 1];
+      gsize needed = first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+
+      if (lead - 1 + needed > cut)
+        cut = lead - 1;
+    }
   emit (view, cut, lines);
 }
 
