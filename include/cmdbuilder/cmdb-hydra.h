@@ -34,7 +34,8 @@ G_BEGIN_DECLS
 
 #define CMDB_HYDRA_ERROR (cmdb_hydra_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_HYDRA_ERROR_FAILED,
   CMDB_HYDRA_ERROR_PARSE, /* a token Hydra's override parser refuses */
   CMDB_HYDRA_ERROR_KEY,   /* a key outside Hydra's key grammar (or empty) */
@@ -48,14 +49,16 @@ GQuark cmdb_hydra_error_quark (void);
 /* 1. Reading overrides                                                      */
 /* ------------------------------------------------------------------------ */
 
-typedef enum {
+typedef enum
+{
   CMDB_HYDRA_OVERRIDE_CHANGE,    /* key=value */
   CMDB_HYDRA_OVERRIDE_ADD,       /* +key=value: the key must not exist */
   CMDB_HYDRA_OVERRIDE_FORCE_ADD, /* ++key=value: add or override */
   CMDB_HYDRA_OVERRIDE_DELETE,    /* ~key or ~key=value */
 } CmdbHydraOverrideType;
 
-typedef enum {
+typedef enum
+{
   CMDB_HYDRA_VALUE_STRING,
   CMDB_HYDRA_VALUE_INT,
   CMDB_HYDRA_VALUE_FLOAT,
@@ -68,7 +71,8 @@ typedef enum {
 
 /* What kind of sweep a CMDB_HYDRA_VALUE_SWEEP value is, and how its JSON
  * value is laid out. */
-typedef enum {
+typedef enum
+{
   CMDB_HYDRA_SWEEP_NONE,     /* not a sweep */
   CMDB_HYDRA_SWEEP_CHOICE,   /* `a,b` or choice(a,b): an array of the choices */
   CMDB_HYDRA_SWEEP_RANGE,    /* range(start,stop,step): an array of the values */
@@ -78,15 +82,16 @@ typedef enum {
 
 /* One parsed override. Values are JSON: strings, int64 ints, doubles (inf and
  * nan included), booleans, null, arrays and objects. */
-typedef struct {
+typedef struct
+{
   CmdbHydraOverrideType type;
-  char                 *key;     /* without +/++/~ and @package; "" for `=x` */
-  char                 *package; /* (nullable): NULL without `@`; "" for `db@=x` */
-  CmdbHydraValueType    value_type;
-  JsonNode             *value;   /* never NULL; a null node for `~key` */
-  CmdbHydraSweepKind    sweep_kind;
-  gboolean              has_value;    /* FALSE only for `~key` without `=` */
-  gboolean              value_quoted; /* the value was one quoted string */
+  char *key;     /* without +/++/~ and @package; "" for `=x` */
+  char *package; /* (nullable): NULL without `@`; "" for `db@=x` */
+  CmdbHydraValueType value_type;
+  JsonNode *value; /* never NULL; a null node for `~key` */
+  CmdbHydraSweepKind sweep_kind;
+  gboolean has_value;    /* FALSE only for `~key` without `=` */
+  gboolean value_quoted; /* the value was one quoted string */
 } CmdbHydraOverride;
 
 /* Reads one argv token (after shell word splitting) as Hydra 1.3.2 does.
@@ -101,16 +106,15 @@ typedef struct {
  * Known differences from Hydra: an int that does not fit in 64 bits is
  * refused; shuffle() keeps its order (Hydra shuffles at launch); tag()
  * accepts its tags and drops them; glob() is not expanded. */
-CmdbHydraOverride *cmdb_hydra_override_parse (const char *token,
-                                              GError    **error);
+CmdbHydraOverride *cmdb_hydra_override_parse (const char *token, GError **error);
 /* (transfer full) (nullable): a copy. */
-CmdbHydraOverride *cmdb_hydra_override_copy  (const CmdbHydraOverride *override);
-void               cmdb_hydra_override_free  (CmdbHydraOverride *override);
+CmdbHydraOverride *cmdb_hydra_override_copy (const CmdbHydraOverride *override);
+void cmdb_hydra_override_free (CmdbHydraOverride *override);
 
 /* (transfer none): "CHANGE", "ADD", "FORCE_ADD", "DEL" (Hydra's names) and
  * "str", "int", "float", "bool", "null", "list", "dict", "sweep". */
 const char *cmdb_hydra_override_type_to_string (CmdbHydraOverrideType type);
-const char *cmdb_hydra_value_type_to_string    (CmdbHydraValueType    type);
+const char *cmdb_hydra_value_type_to_string (CmdbHydraValueType type);
 
 /* Checks an override key as a command builder writes it: an optional `+`,
  * `++` or `~` prefix, then a dotted key (`trainer.max_epochs`, `foo.0`,
@@ -118,8 +122,7 @@ const char *cmdb_hydra_value_type_to_string    (CmdbHydraValueType    type);
  * `@package`. Keys are never quoted, so a key outside the grammar (or an
  * empty one) is an error, CMDB_HYDRA_ERROR_KEY, whose message names the key.
  * Returns TRUE when the key is usable. */
-gboolean    cmdb_hydra_check_key (const char *key,
-                                  GError    **error);
+gboolean cmdb_hydra_check_key (const char *key, GError **error);
 
 /* ------------------------------------------------------------------------ */
 /* 2. Rendering values                                                       */
@@ -127,7 +130,8 @@ gboolean    cmdb_hydra_check_key (const char *key,
 
 /* How string values are written. Numbers, booleans and null are always
  * written as Hydra constants (`42`, `0.001`, `1e-05`, `true`, `null`). */
-typedef enum {
+typedef enum
+{
   /* Values picked from a list (selectbox, slider, number, checkbox): a
    * string inside [A-Za-z0-9_./+\-@%:$] is written bare, as a person would,
    * so `32` reaches the program as the int 32 and `bf16-mixed` as a string.
@@ -145,17 +149,17 @@ typedef enum {
  * at least two exponent digits (`1e-05`, `0.0001`, `5.0`, `1e+16`,
  * `0.30000000000000004`, `inf`, `-inf`, `nan`). Hydra reads each back as
  * the same float. (transfer full) */
-char     *cmdb_hydra_format_float   (double value);
+char *cmdb_hydra_format_float (double value);
 
 /* The round-trip quoting rule: returns (transfer full) @value wrapped in
  * double quotes so that Hydra reads it back as exactly @value. */
-char     *cmdb_hydra_quote_string   (const char *value);
+char *cmdb_hydra_quote_string (const char *value);
 
 /* Makes every `${` in @value literal for OmegaConf (no interpolation): each
  * run of n backslashes followed by `${` becomes 2n+1 backslashes. Quote the
  * result afterwards. Free text passes `${...}` through by default; use this
  * where a field must not interpolate. (transfer full) */
-char     *cmdb_hydra_escape_interpolations (const char *value);
+char *cmdb_hydra_escape_interpolations (const char *value);
 
 /* Renders @value (a scalar, an array of scalars/arrays, or an object with
  * ID-like keys) as the text after `key=`. Arrays are `[a,b]` with each
@@ -163,9 +167,7 @@ char     *cmdb_hydra_escape_interpolations (const char *value);
  * empty array is `[]` and an empty string `""` (callers omit empty values,
  * see cmdb_hydra_format_override). Returns (transfer full) the text, or NULL
  * with CMDB_HYDRA_ERROR_VALUE for an object key that cannot be written. */
-char     *cmdb_hydra_format_value   (JsonNode            *value,
-                                     CmdbHydraValueStyle  style,
-                                     GError             **error);
+char *cmdb_hydra_format_value (JsonNode *value, CmdbHydraValueStyle style, GError **error);
 
 /* Builds one override token `key=value` (transfer full). @key is checked
  * with cmdb_hydra_check_key (CMDB_HYDRA_ERROR_KEY, never quoted). @value
@@ -177,10 +179,8 @@ char     *cmdb_hydra_format_value   (JsonNode            *value,
  * A suffix (the Train page's `exp_name` + `-arch-decoder-encoder`) is
  * appended to the plain string value BEFORE calling this, never to a
  * rendered token: that is how the original's nested quotes are avoided. */
-char     *cmdb_hydra_format_override (const char          *key,
-                                      JsonNode            *value,
-                                      CmdbHydraValueStyle  style,
-                                      GError             **error);
+char *cmdb_hydra_format_override (const char *key, JsonNode *value, CmdbHydraValueStyle style,
+                                  GError **error);
 
 /* ------------------------------------------------------------------------ */
 /* 3. The shell layer                                                        */
@@ -189,12 +189,12 @@ char     *cmdb_hydra_format_override (const char          *key,
 /* Returns (transfer full) @token as POSIX shell text: unchanged when it is
  * non-empty and made only of [A-Za-z0-9_./+\-@%:=,], otherwise wrapped in
  * single quotes with each `'` written as `'\''`. */
-char     *cmdb_shell_quote (const char *token);
+char *cmdb_shell_quote (const char *token);
 
 /* Joins @argv (NULL-terminated) with single spaces, each word quoted with
  * cmdb_shell_quote (the first word is also quoted when it contains `=`, so
  * it cannot read as an assignment). (transfer full) */
-char     *cmdb_shell_join  (const char *const *argv);
+char *cmdb_shell_join (const char *const *argv);
 
 /* Splits @text into words with POSIX shell rules and no expansion: blanks
  * (space, tab, newline) separate words; `'...'` is literal; in `"..."` a
@@ -206,26 +206,23 @@ char     *cmdb_shell_join  (const char *const *argv);
  * On success stores (transfer full) a NULL-terminated vector in @ret_argv.
  * Fails with CMDB_HYDRA_ERROR_SPLIT and a message giving the 1-based line
  * and column of an unbalanced quote, a trailing backslash or an operator. */
-gboolean  cmdb_shell_split (const char *text,
-                            char     ***ret_argv,
-                            GError    **error);
+gboolean cmdb_shell_split (const char *text, char ***ret_argv, GError **error);
 
 /* The multi-line display form: the first @n_head words on the first line,
  * then one word per line indented by two spaces; every line but the last
  * ends with ` \`. Words are quoted with cmdb_shell_quote, so the text splits
  * back (cmdb_shell_split or /bin/sh) into @argv. (transfer full) */
-char     *cmdb_shell_format_pretty (const char *const *argv,
-                                    guint              n_head);
+char *cmdb_shell_format_pretty (const char *const *argv, guint n_head);
 
 /* The same for a command text: split with cmdb_shell_split; when that fails,
  * split at blanks instead and start with a line
  * `# Note: best-effort formatting due to quoting error: <message>`.
  * (transfer full) */
-char     *cmdb_shell_format_pretty_text (const char *text,
-                                         guint       n_head);
+char *cmdb_shell_format_pretty_text (const char *text, guint n_head);
 
 /* Classes of output lines, for highlighting a run's log. */
-typedef enum {
+typedef enum
+{
   CMDB_SHELL_LINE_PLAIN,
   CMDB_SHELL_LINE_METRICS,  /* contains "epoch" and "loss" */
   CMDB_SHELL_LINE_ERROR,    /* error, exception, failed, traceback */
@@ -239,7 +236,7 @@ typedef enum {
 CmdbShellLineClass cmdb_shell_classify_line (const char *line);
 /* (transfer none): "plain", "metrics", "error", "warning", "success",
  * "progress". */
-const char        *cmdb_shell_line_class_to_string (CmdbShellLineClass line_class);
+const char *cmdb_shell_line_class_to_string (CmdbShellLineClass line_class);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbHydraOverride, cmdb_hydra_override_free)
 
