@@ -329,11 +329,18 @@ list_profiles (CmdbContext *context, CmdbOptionList *list, GError **error)
   g_autoptr (GPtrArray) profiles = NULL;
   g_autofree char *path = g_build_filename (cmdb_context_get_configs_dir (context), "ui_meta",
                                             "preprocessing_profiles.yaml", NULL);
-  gboolean file_exists = g_file_test (path, G_FILE_TEST_IS_REGULAR);
+  g_autoptr (CmdbYamlDocument) document = NULL;
+  g_autoptr (GError) file_error = NULL;
+  gboolean file_exists;
 
   profiles = cmdb_context_get_profiles (context, list->problems, error);
   if (profiles == NULL)
     return FALSE;
+  /* A cache hit (the profiles were just read from it): tells whether the
+   * file exists, even when it does not parse. */
+  document = cmdb_cache_get_yaml (cmdb_context_get_cache (context), path, &file_error);
+  file_exists = document != NULL
+                || !g_error_matches (file_error, CMDB_CACHE_ERROR, CMDB_CACHE_ERROR_NOT_FOUND);
   for (guint i = 0; i < profiles->len; i++)
     {
       CmdbProfile *profile = g_ptr_array_index (profiles, i);
