@@ -253,7 +253,7 @@ test_every_key_documented (void **state)
           print_error ("docs/configuration.md has no section %s\n", heading);
           fail ();
         }
-      next = strstr (section + 1, "\n### ");
+      next = strstr (section + strlen (heading), "\n### ");
       found = strstr (section, row);
       if (found == NULL || (next != NULL && found > next))
         {
