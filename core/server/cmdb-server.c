@@ -1301,7 +1301,7 @@ cmdb_server_listen (CmdbServer *self, GError **error)
 {
   g_autoptr (GSocketAddress) address = NULL;
   const char *bind = g_ascii_strcasecmp (self->bind, "localhost") == 0 ? "127.0.0.1" : self->bind;
-  GSList *uris;
+  GSList *listeners;
 
   address = g_inet_socket_address_new_from_string (bind, (guint) self->requested_port);
   if (address == NULL)
@@ -1319,9 +1319,17 @@ cmdb_server_listen (CmdbServer *self, GError **error)
         (*error)->domain = CMDB_SERVER_ERROR, (*error)->code = CMDB_SERVER_ERROR_LISTEN;
       return FALSE;
     }
-  uris = soup_server_get_uris (self->soup);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : (guint) self->requested_port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* The port really bound (--port 0). Read from the listening socket:
+   * soup_server_get_uris() leaks an address in libsoup 3.2. */
+  listeners = soup_server_get_listeners (self->soup);
+  self->port = (guint) self->requested_port;
+  if (listeners != NULL)
+    {
+      g_autoptr (GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
+      if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
   /* Cookies ignore ports: one name per port keeps two servers apart. */
   self->cookie_name = g_strdup_printf ("cmdbuilder-token-%u", self->port);
   return TRUE;
