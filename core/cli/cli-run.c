@@ -283,17 +283,7 @@ cmdb_cli_exec (int argc, char **argv)
       return 1;
     }
   store = cmdb_run_store_new (session->context);
-  {
-    GString *text = g_string_new (NULL);
-
-    for (guint i = 0; command_argv[i] != NULL; i++)
-      {
-        g_autofree char *quoted = g_shell_quote (command_argv[i]);
-
-        g_string_append_printf (text, "%s%s", i > 0 ? " " : "", quoted);
-      }
-    display = g_string_free (text, FALSE);
-  }
+  display = cmdb_shell_join ((const char *const *) command_argv);
   run = cmdb_run_store_create (store, page, (const char *const *) command_argv, display, NULL, NULL,
                                NULL, &error);
   if (run == NULL)

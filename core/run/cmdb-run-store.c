@@ -139,25 +139,6 @@ make_run_directory (CmdbRunStore *self, const char *page, char **ret_id, GError 
   return NULL;
 }
 
-/* (transfer full): the words of a command the user edited, POSIX shell
- * rules without expansions (a run never goes through a shell). */
-static GStrv
-split_command (const char *text, GError **error)
-{
-  g_auto (GStrv) words = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  /* TODO(runs): cmdb_shell_split() from cmdb-hydra.h once it lands. */
-  if (!g_shell_parse_argv (text, NULL, &words, &local_error))
-    {
-      if (g_error_matches (local_error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING))
-        return g_new0 (char *, 1);
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "%s", local_error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&words);
-}
-
 CmdbRun *
 cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *argv,
                        const char *command, const char *edited_command, JsonObject *values,
@@ -189,8 +170,9 @@ cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *
   edited = edited_command != NULL && g_strcmp0 (edited_command, command) != 0;
   if (edited)
     {
-      edited_argv = split_command (edited_command, error);
-      if (edited_argv == NULL)
+      /* POSIX word rules without expansions: a run never goes through a
+       * shell, so shell operators are refused rather than run literally. */
+      if (!cmdb_shell_split (edited_command, &edited_argv, error))
         {
           g_prefix_error (error, "the edited command: ");
           return NULL;

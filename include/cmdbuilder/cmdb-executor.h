@@ -239,7 +239,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbLogReader, cmdb_log_reader_free)
  * carriage-return progress updates (tqdm) collapse into the last state of
  * the line, "\r\n" ends a line, lines longer than the cap are split (UTF-8
  * sequences kept whole), invalid UTF-8 becomes U+FFFD. The view holds at
- * most one partial line (at most the cap), whatever is fed. */
+ * most one partial line (at most the cap), whatever is fed. Classify the
+ * lines for highlighting with cmdb_shell_classify_line() (cmdb-hydra.h). */
 
 typedef struct _CmdbLogView CmdbLogView;
 

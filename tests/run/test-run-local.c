@@ -330,8 +330,8 @@ test_unchanged_text_is_not_edited (void **state)
   assert_null (cmdb_run_get_edited_command (created));
 }
 
-/* Refusals at creation: an unbalanced edited text, an empty command, an
- * unknown executor. */
+/* Refusals at creation: an unbalanced edited text, a shell operator, an
+ * empty command, an unknown executor. */
 static void
 test_create_refusals (void **state)
 {
@@ -339,13 +339,18 @@ test_create_refusals (void **state)
   const char *argv[] = { "echo", NULL };
   const char *empty[] = { NULL };
   g_autoptr (GError) split_error = NULL;
+  g_autoptr (GError) operator_error = NULL;
   g_autoptr (GError) empty_error = NULL;
   g_autoptr (GError) executor_error = NULL;
 
   assert_null (cmdb_run_store_create (fixture->store, "train", argv, "echo", "echo 'open", NULL,
                                       NULL, &split_error));
-  assert_non_null (split_error);
+  assert_true (g_error_matches (split_error, CMDB_HYDRA_ERROR, CMDB_HYDRA_ERROR_SPLIT));
   assert_true (g_str_has_prefix (split_error->message, "the edited command: "));
+  /* Never through a shell: an unquoted pipe is refused, not run literally. */
+  assert_null (cmdb_run_store_create (fixture->store, "train", argv, "echo", "echo a | tee b", NULL,
+                                      NULL, &operator_error));
+  assert_true (g_error_matches (operator_error, CMDB_HYDRA_ERROR, CMDB_HYDRA_ERROR_SPLIT));
   assert_null (
       cmdb_run_store_create (fixture->store, "train", empty, "", NULL, NULL, NULL, &empty_error));
   assert_true (g_error_matches (empty_error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED));
