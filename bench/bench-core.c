@@ -24,27 +24,26 @@
 #include <string.h>
 #include <utime.h>
 
-typedef struct {
-  CmdbConfig  *config;
-  CmdbCache   *cache;
+typedef struct
+{
+  CmdbConfig *config;
+  CmdbCache *cache;
   CmdbContext *context;
-  CmdbHost    *host;
-  CmdbSchema  *schema;
-  CmdbPage    *page;
+  CmdbHost *host;
+  CmdbSchema *schema;
+  CmdbPage *page;
   CmdbPluginRecord *record;
 } Bench;
 
 static void
-die (const char *what,
-     GError     *error)
+die (const char *what, GError *error)
 {
   fprintf (stderr, "bench-core: %s: %s\n", what, error != NULL ? error->message : "failed");
   exit (1);
 }
 
 static void
-bench_open (Bench      *bench,
-            const char *workspace)
+bench_open (Bench *bench, const char *workspace)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ini = g_build_filename (workspace, "cmdbuilder.ini", NULL);
@@ -60,8 +59,7 @@ bench_open (Bench      *bench,
 
 /* Activation as the server does it on a page's first visit. */
 static void
-bench_activate (Bench      *bench,
-                const char *page_id)
+bench_activate (Bench *bench, const char *page_id)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *schema_path = NULL;
@@ -83,8 +81,7 @@ bench_activate (Bench      *bench,
 /* One page render: what GET /<page> computes. Returns the body size so the
  * compiler cannot drop the work. */
 static gsize
-render_page (Bench   *bench,
-             gboolean html)
+render_page (Bench *bench, gboolean html)
 {
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
@@ -119,8 +116,7 @@ render_page (Bench   *bench,
 }
 
 static int
-compare_doubles (const void *a,
-                 const void *b)
+compare_doubles (const void *a, const void *b)
 {
   double x = *(const double *) a;
   double y = *(const double *) b;
@@ -129,9 +125,7 @@ compare_doubles (const void *a,
 }
 
 static double
-percentile (double *sorted,
-            guint   n,
-            double  p)
+percentile (double *sorted, guint n, double p)
 {
   guint index = (guint) (p * (n - 1) + 0.5);
 
@@ -139,8 +133,7 @@ percentile (double *sorted,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   Bench bench = { 0 };
 

@@ -5,17 +5,17 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   const char *group;
   const char *key;
-  int         type;          /* string, list, int, bool or duration */
+  int type;                  /* string, list, int, bool or duration */
   const char *default_value; /* (nullable) */
 } CmdbConfigKey;
 
 /* (transfer none) (nullable) */
-const CmdbConfigKey *cmdb_config_lookup_key     (const char *group,
-                                                 const char *key);
+const CmdbConfigKey *cmdb_config_lookup_key (const char *group, const char *key);
 /* (transfer none): the whole table. */
-const CmdbConfigKey *cmdb_config_get_known_keys (guint      *ret_n_keys);
+const CmdbConfigKey *cmdb_config_get_known_keys (guint *ret_n_keys);
 
 G_END_DECLS

@@ -5,9 +5,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb-config-error-quark, cmdb_config_error)
+G_DEFINE_QUARK (cmdb - config - error - quark, cmdb_config_error)
 
-typedef enum {
+typedef enum
+{
   VALUE_STRING,
   VALUE_LIST,
   VALUE_INT,
@@ -45,18 +46,20 @@ static const CmdbConfigKey known_keys[] = {
   { "slurm", "extra", VALUE_LIST, NULL },
 };
 
-typedef struct {
+typedef struct
+{
   const CmdbConfigKey *key;
-  char                *scalar;  /* effective scalar value */
-  char                *origin;  /* who set it */
-  GPtrArray           *list;    /* effective list value (element-type utf8) */
+  char *scalar;    /* effective scalar value */
+  char *origin;    /* who set it */
+  GPtrArray *list; /* effective list value (element-type utf8) */
 } ConfigValue;
 
-struct _CmdbConfig {
-  gint        ref_count;
-  GHashTable *values;   /* "group\nkey" -> ConfigValue */
-  GPtrArray  *problems; /* CmdbProblem */
-  GPtrArray  *files;    /* utf8 */
+struct _CmdbConfig
+{
+  gint ref_count;
+  GHashTable *values;  /* "group\nkey" -> ConfigValue */
+  GPtrArray *problems; /* CmdbProblem */
+  GPtrArray *files;    /* utf8 */
 };
 
 static void
@@ -69,8 +72,7 @@ config_value_free (ConfigValue *value)
 }
 
 const CmdbConfigKey *
-cmdb_config_lookup_key (const char *group,
-                        const char *key)
+cmdb_config_lookup_key (const char *group, const char *key)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (known_keys); i++)
     if (g_str_equal (known_keys[i].group, group) && g_str_equal (known_keys[i].key, key))
@@ -95,9 +97,7 @@ group_is_known (const char *group)
 }
 
 static ConfigValue *
-lookup_value (CmdbConfig          *config,
-              const CmdbConfigKey *key,
-              gboolean             create)
+lookup_value (CmdbConfig *config, const CmdbConfigKey *key, gboolean create)
 {
   g_autofree char *id = g_strconcat (key->group, "\n", key->key, NULL);
   ConfigValue *value = g_hash_table_lookup (config->values, id);
@@ -118,8 +118,8 @@ cmdb_config_new (void)
   CmdbConfig *config = g_new0 (CmdbConfig, 1);
 
   config->ref_count = 1;
-  config->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) config_value_free);
+  config->values
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) config_value_free);
   config->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   config->files = g_ptr_array_new_with_free_func (g_free);
   return config;
@@ -146,8 +146,7 @@ cmdb_config_unref (CmdbConfig *config)
 
 /* Parses a duration: a plain number is seconds; suffixes ms, s, m, h. */
 static gboolean
-parse_duration_ms (const char *text,
-                   gint64     *ret_ms)
+parse_duration_ms (const char *text, gint64 *ret_ms)
 {
   char *end = NULL;
   double number;
@@ -175,8 +174,7 @@ parse_duration_ms (const char *text,
 }
 
 static gboolean
-parse_bool (const char *text,
-            gboolean   *ret_value)
+parse_bool (const char *text, gboolean *ret_value)
 {
   static const char *const yes[] = { "true", "yes", "on", "1" };
   static const char *const no[] = { "false", "no", "off", "0" };
@@ -197,44 +195,42 @@ parse_bool (const char *text,
 }
 
 static gboolean
-check_value (const CmdbConfigKey *key,
-             const char          *text,
-             GError             **error)
+check_value (const CmdbConfigKey *key, const char *text, GError **error)
 {
   gint64 number;
   gboolean flag;
 
   switch ((ValueType) key->type)
     {
-    case VALUE_INT:
-      if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &number, NULL))
-        {
-          g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
-                       "[%s] %s: expected a whole number, got '%s'", key->group, key->key, text);
-          return FALSE;
-        }
-      return TRUE;
-    case VALUE_BOOL:
-      if (!parse_bool (text, &flag))
-        {
-          g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
-                       "[%s] %s: expected true or false, got '%s'", key->group, key->key, text);
-          return FALSE;
-        }
-      return TRUE;
-    case VALUE_DURATION:
-      if (!parse_duration_ms (text, &number))
-        {
-          g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
-                       "[%s] %s: expected a duration such as 5, 5s, 500ms or 2m, got '%s'",
-                       key->group, key->key, text);
-          return FALSE;
-        }
-      return TRUE;
-    case VALUE_STRING:
-    case VALUE_LIST:
-    default:
-      return TRUE;
+      case VALUE_INT:
+        if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &number, NULL))
+          {
+            g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
+                         "[%s] %s: expected a whole number, got '%s'", key->group, key->key, text);
+            return FALSE;
+          }
+        return TRUE;
+      case VALUE_BOOL:
+        if (!parse_bool (text, &flag))
+          {
+            g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
+                         "[%s] %s: expected true or false, got '%s'", key->group, key->key, text);
+            return FALSE;
+          }
+        return TRUE;
+      case VALUE_DURATION:
+        if (!parse_duration_ms (text, &number))
+          {
+            g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
+                         "[%s] %s: expected a duration such as 5, 5s, 500ms or 2m, got '%s'",
+                         key->group, key->key, text);
+            return FALSE;
+          }
+        return TRUE;
+      case VALUE_STRING:
+      case VALUE_LIST:
+      default:
+        return TRUE;
     }
 }
 
@@ -255,8 +251,7 @@ split_list (const char *text)
 }
 
 static gboolean
-list_contains (GPtrArray  *list,
-               const char *item)
+list_contains (GPtrArray *list, const char *item)
 {
   for (guint i = 0; i < list->len; i++)
     if (g_str_equal (g_ptr_array_index (list, i), item))
@@ -267,12 +262,8 @@ list_contains (GPtrArray  *list,
 /* Applies one layer's value for @key. @base_dir (nullable) resolves relative
  * [plugins] path entries of a file against the file's directory. */
 static gboolean
-apply_value (CmdbConfig          *config,
-             const CmdbConfigKey *key,
-             const char          *text,
-             const char          *origin,
-             const char          *base_dir,
-             GError             **error)
+apply_value (CmdbConfig *config, const CmdbConfigKey *key, const char *text, const char *origin,
+             const char *base_dir, GError **error)
 {
   ConfigValue *value;
 
@@ -314,9 +305,7 @@ apply_value (CmdbConfig          *config,
 /* The 1-based line where "key=" appears in group @group of @text, for
  * locating warnings (GKeyFile does not keep line numbers). */
 static guint
-find_line (const char *text,
-           const char *group,
-           const char *key)
+find_line (const char *text, const char *group, const char *key)
 {
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   gboolean in_group = FALSE;
@@ -352,10 +341,7 @@ find_line (const char *text,
 }
 
 gboolean
-cmdb_config_merge_file (CmdbConfig  *config,
-                        const char  *path,
-                        gboolean     must_exist,
-                        GError     **error)
+cmdb_config_merge_file (CmdbConfig *config, const char *path, gboolean must_exist, GError **error)
 {
   g_autoptr (GKeyFile) keyfile = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
@@ -424,8 +410,7 @@ cmdb_config_merge_file (CmdbConfig  *config,
 }
 
 gboolean
-cmdb_config_load_user_layers (CmdbConfig  *config,
-                              GError     **error)
+cmdb_config_load_user_layers (CmdbConfig *config, GError **error)
 {
   const char *const *system_dirs = g_get_system_config_dirs ();
   g_autofree char *user_file = NULL;
@@ -440,7 +425,8 @@ cmdb_config_load_user_layers (CmdbConfig  *config,
     n++;
   for (gssize i = n - 1; i >= 0; i--)
     {
-      g_autofree char *path = g_build_filename (system_dirs[i], "cmdbuilder", "cmdbuilder.ini", NULL);
+      g_autofree char *path
+          = g_build_filename (system_dirs[i], "cmdbuilder", "cmdbuilder.ini", NULL);
       if (!cmdb_config_merge_file (config, path, FALSE, error))
         return FALSE;
     }
@@ -460,9 +446,7 @@ environment_name (const CmdbConfigKey *key)
 }
 
 gboolean
-cmdb_config_merge_environment (CmdbConfig  *config,
-                               char       **envp,
-                               GError     **error)
+cmdb_config_merge_environment (CmdbConfig *config, char **envp, GError **error)
 {
   g_auto (GStrv) own_env = NULL;
   const char *plugin_path;
@@ -498,11 +482,8 @@ cmdb_config_merge_environment (CmdbConfig  *config,
 }
 
 gboolean
-cmdb_config_set (CmdbConfig  *config,
-                 const char  *group,
-                 const char  *key,
-                 const char  *value,
-                 GError     **error)
+cmdb_config_set (CmdbConfig *config, const char *group, const char *key, const char *value,
+                 GError **error)
 {
   const CmdbConfigKey *known;
 
@@ -520,9 +501,7 @@ cmdb_config_set (CmdbConfig  *config,
 }
 
 const char *
-cmdb_config_get_string (CmdbConfig *config,
-                        const char *group,
-                        const char *key)
+cmdb_config_get_string (CmdbConfig *config, const char *group, const char *key)
 {
   const CmdbConfigKey *known;
   ConfigValue *value;
@@ -538,9 +517,7 @@ cmdb_config_get_string (CmdbConfig *config,
 }
 
 GPtrArray *
-cmdb_config_get_list (CmdbConfig *config,
-                      const char *group,
-                      const char *key)
+cmdb_config_get_list (CmdbConfig *config, const char *group, const char *key)
 {
   const CmdbConfigKey *known;
 
@@ -552,10 +529,7 @@ cmdb_config_get_list (CmdbConfig *config,
 }
 
 gint64
-cmdb_config_get_int (CmdbConfig *config,
-                     const char *group,
-                     const char *key,
-                     gint64      default_value)
+cmdb_config_get_int (CmdbConfig *config, const char *group, const char *key, gint64 default_value)
 {
   const char *text = cmdb_config_get_string (config, group, key);
   gint64 number;
@@ -566,10 +540,8 @@ cmdb_config_get_int (CmdbConfig *config,
 }
 
 gboolean
-cmdb_config_get_bool (CmdbConfig *config,
-                      const char *group,
-                      const char *key,
-                      gboolean    default_value)
+cmdb_config_get_bool (CmdbConfig *config, const char *group, const char *key,
+                      gboolean default_value)
 {
   const char *text = cmdb_config_get_string (config, group, key);
   gboolean flag;
@@ -580,10 +552,8 @@ cmdb_config_get_bool (CmdbConfig *config,
 }
 
 gint64
-cmdb_config_get_duration_ms (CmdbConfig *config,
-                             const char *group,
-                             const char *key,
-                             gint64      default_ms)
+cmdb_config_get_duration_ms (CmdbConfig *config, const char *group, const char *key,
+                             gint64 default_ms)
 {
   const char *text = cmdb_config_get_string (config, group, key);
   gint64 ms;
@@ -594,9 +564,7 @@ cmdb_config_get_duration_ms (CmdbConfig *config,
 }
 
 const char *
-cmdb_config_get_origin (CmdbConfig *config,
-                        const char *group,
-                        const char *key)
+cmdb_config_get_origin (CmdbConfig *config, const char *group, const char *key)
 {
   const CmdbConfigKey *known = cmdb_config_lookup_key (group, key);
   ConfigValue *value;

@@ -7,21 +7,21 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK (cmdb-workspace-error-quark, cmdb_workspace_error)
+G_DEFINE_QUARK (cmdb - workspace - error - quark, cmdb_workspace_error)
 
 struct _CmdbContext
 {
-  GObject            parent_instance;
-  char              *root;
-  char              *configs_dir;
-  char              *outputs_dir;
-  char              *state_dir;
-  char              *schemas_dir;
-  CmdbConfig        *config;
-  CmdbCache         *cache;
+  GObject parent_instance;
+  char *root;
+  char *configs_dir;
+  char *outputs_dir;
+  char *state_dir;
+  char *schemas_dir;
+  CmdbConfig *config;
+  CmdbCache *cache;
   CmdbSourceResolver resolver;
-  gpointer           resolver_data;
-  GDestroyNotify     resolver_destroy;
+  gpointer resolver_data;
+  GDestroyNotify resolver_destroy;
 };
 
 G_DEFINE_FINAL_TYPE (CmdbContext, cmdb_context, G_TYPE_OBJECT)
@@ -64,8 +64,8 @@ logical_current_dir (void)
   g_autofree char *physical = g_get_current_dir ();
   GStatBuf a, b;
 
-  if (pwd != NULL && g_path_is_absolute (pwd) && g_stat (pwd, &a) == 0
-      && g_stat (physical, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  if (pwd != NULL && g_path_is_absolute (pwd) && g_stat (pwd, &a) == 0 && g_stat (physical, &b) == 0
+      && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
     return g_canonicalize_filename (pwd, NULL);
   return g_steal_pointer (&physical);
 }
@@ -85,8 +85,7 @@ has_project_marker (const char *dir)
 }
 
 char *
-cmdb_workspace_discover (const char  *explicit_dir,
-                         GError     **error)
+cmdb_workspace_discover (const char *explicit_dir, GError **error)
 {
   g_autofree char *cwd = logical_current_dir ();
   g_autofree char *dir = NULL;
@@ -124,8 +123,7 @@ cmdb_workspace_discover (const char  *explicit_dir,
 }
 
 static char *
-resolve_dir (const char *root,
-             const char *configured)
+resolve_dir (const char *root, const char *configured)
 {
   if (configured == NULL)
     return NULL;
@@ -133,9 +131,7 @@ resolve_dir (const char *root,
 }
 
 CmdbContext *
-cmdb_context_new (const char *root,
-                  CmdbConfig *config,
-                  CmdbCache  *cache)
+cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache)
 {
   CmdbContext *self;
   const char *schemas;
@@ -192,8 +188,7 @@ cmdb_context_get_schemas_dir (CmdbContext *self)
 }
 
 void
-cmdb_context_set_schemas_dir (CmdbContext *self,
-                              const char  *dir)
+cmdb_context_set_schemas_dir (CmdbContext *self, const char *dir)
 {
   g_return_if_fail (CMDB_IS_CONTEXT (self));
   g_return_if_fail (dir != NULL);
@@ -216,9 +211,7 @@ cmdb_context_get_cache (CmdbContext *self)
 }
 
 CmdbOptionList *
-cmdb_context_get_options (CmdbContext *self,
-                          const char  *source_id,
-                          GError     **error)
+cmdb_context_get_options (CmdbContext *self, const char *source_id, GError **error)
 {
   g_return_val_if_fail (CMDB_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (source_id != NULL, NULL);
@@ -233,10 +226,8 @@ cmdb_context_get_options (CmdbContext *self,
 }
 
 void
-cmdb_context_set_source_resolver (CmdbContext       *self,
-                                  CmdbSourceResolver resolver,
-                                  gpointer           user_data,
-                                  GDestroyNotify     destroy)
+cmdb_context_set_source_resolver (CmdbContext *self, CmdbSourceResolver resolver,
+                                  gpointer user_data, GDestroyNotify destroy)
 {
   g_return_if_fail (CMDB_IS_CONTEXT (self));
 

@@ -13,11 +13,11 @@
 
 G_BEGIN_DECLS
 
-gboolean   cmdb_is_uninstalled         (void);
+gboolean cmdb_is_uninstalled (void);
 /* (transfer full) */
-char      *cmdb_default_schemas_dir    (void);
+char *cmdb_default_schemas_dir (void);
 /* (transfer full) (element-type utf8): directories scanned one level deep
  * for <id>/<id>.plugin. */
-GPtrArray *cmdb_default_plugin_dirs    (void);
+GPtrArray *cmdb_default_plugin_dirs (void);
 
 G_END_DECLS

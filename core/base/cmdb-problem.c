@@ -3,13 +3,8 @@
 #include "cmdbuilder.h"
 
 CmdbProblem *
-cmdb_problem_new (CmdbSeverity severity,
-                  const char  *path,
-                  guint        line,
-                  guint        column,
-                  const char  *subject,
-                  const char  *format,
-                  ...)
+cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint column,
+                  const char *subject, const char *format, ...)
 {
   CmdbProblem *problem = g_new0 (CmdbProblem, 1);
   va_list args;

@@ -6,18 +6,17 @@
 #include <string.h>
 
 void
-cmdb_cli_add_common_options (GOptionContext       *option_context,
-                             CmdbCliCommonOptions *options,
-                             gboolean              with_schemas)
+cmdb_cli_add_common_options (GOptionContext *option_context, CmdbCliCommonOptions *options,
+                             gboolean with_schemas)
 {
-  const GOptionEntry common[] = {
-    { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &options->workspace,
-      "Workspace directory (default: the first directory upwards holding pyproject.toml, "
-      "requirements.txt, setup.py or .git)", "DIR" },
-    { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &options->config_overrides,
-      "Set a configuration key for this run (repeatable)", "GROUP.KEY=VALUE" },
-    { NULL }
-  };
+  const GOptionEntry common[]
+      = { { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &options->workspace,
+            "Workspace directory (default: the first directory upwards holding pyproject.toml, "
+            "requirements.txt, setup.py or .git)",
+            "DIR" },
+          { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &options->config_overrides,
+            "Set a configuration key for this run (repeatable)", "GROUP.KEY=VALUE" },
+          { NULL } };
   const GOptionEntry schemas[] = {
     { "schemas", 0, 0, G_OPTION_ARG_FILENAME, &options->schemas,
       "Directory holding the page schemas (default: [workspace] schemas, else the bundled ones)",
@@ -39,9 +38,7 @@ cmdb_cli_common_options_clear (CmdbCliCommonOptions *options)
 }
 
 gboolean
-cmdb_cli_parse (GOptionContext *option_context,
-                int            *argc,
-                char         ***argv)
+cmdb_cli_parse (GOptionContext *option_context, int *argc, char ***argv)
 {
   g_autoptr (GError) error = NULL;
 
@@ -55,9 +52,7 @@ cmdb_cli_parse (GOptionContext *option_context,
 
 /* --config plugins.disabled=predict */
 static gboolean
-apply_config_override (CmdbConfig  *config,
-                       const char  *text,
-                       GError     **error)
+apply_config_override (CmdbConfig *config, const char *text, GError **error)
 {
   const char *dot = strchr (text, '.');
   const char *equals = strchr (text, '=');
@@ -76,8 +71,7 @@ apply_config_override (CmdbConfig  *config,
 }
 
 CmdbCliSession *
-cmdb_cli_session_open (CmdbCliCommonOptions *options,
-                       GError              **error)
+cmdb_cli_session_open (CmdbCliCommonOptions *options, GError **error)
 {
   g_autoptr (CmdbCliSession) session = g_new0 (CmdbCliSession, 1);
   g_autofree char *root = NULL;
@@ -97,8 +91,8 @@ cmdb_cli_session_open (CmdbCliCommonOptions *options,
     if (!apply_config_override (session->config, options->config_overrides[i], error))
       return NULL;
 
-  session->cache = cmdb_cache_new ((gsize) cmdb_config_get_int (session->config, "cache",
-                                                                "max-bytes", 0));
+  session->cache
+      = cmdb_cache_new ((gsize) cmdb_config_get_int (session->config, "cache", "max-bytes", 0));
   session->context = cmdb_context_new (root, session->config, session->cache);
   if (options->schemas != NULL)
     cmdb_context_set_schemas_dir (session->context, options->schemas);

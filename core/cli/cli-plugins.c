@@ -8,18 +8,16 @@
  * loaded. Listing maps no module, so every plugin shows loaded=false here
  * unless --activate asks for a page first (which shows lazy loading). */
 int
-cmdb_cli_plugins (int    argc,
-                  char **argv)
+cmdb_cli_plugins (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   gboolean json = FALSE;
   g_auto (GStrv) activate = NULL;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
-    { "activate", 0, 0, G_OPTION_ARG_STRING_ARRAY, &activate,
-      "Activate this page first (repeatable), to see what it loads", "PAGE" },
-    { NULL }
-  };
+  const GOptionEntry entries[]
+      = { { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array", NULL },
+          { "activate", 0, 0, G_OPTION_ARG_STRING_ARRAY, &activate,
+            "Activate this page first (repeatable), to see what it loads", "PAGE" },
+          { NULL } };
   g_autoptr (GOptionContext) option_context = g_option_context_new ("- list the plugins");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (GError) error = NULL;
@@ -58,8 +56,8 @@ cmdb_cli_plugins (int    argc,
   for (guint i = 0; i < records->len; i++)
     {
       CmdbPluginRecord *record = g_ptr_array_index (records, i);
-      g_autofree char *load_ms = record->loaded ? g_strdup_printf ("%.3f", record->load_ms)
-                                                : g_strdup ("-");
+      g_autofree char *load_ms
+          = record->loaded ? g_strdup_printf ("%.3f", record->load_ms) : g_strdup ("-");
 
       printf ("%-12s %-9s %-8s %-7s %s\n", record->id, cmdb_plugin_kind_to_string (record->kind),
               record->enabled ? "yes" : "no", record->loaded ? "yes" : "no", load_ms);

@@ -14,47 +14,46 @@ G_BEGIN_DECLS
 
 typedef int (*CmdbCliRun) (int argc, char **argv);
 
-typedef struct {
+typedef struct
+{
   const char *name;
   const char *summary;
-  CmdbCliRun  run;
-  gboolean    hidden; /* internal (supervise): left out of --help */
+  CmdbCliRun run;
+  gboolean hidden; /* internal (supervise): left out of --help */
 } CmdbCliCommand;
 
 /* Everything a subcommand needs about one workspace: created from the
  * common --workspace / --schemas options and the configuration layers. */
-typedef struct {
-  CmdbConfig  *config;
-  CmdbCache   *cache;
+typedef struct
+{
+  CmdbConfig *config;
+  CmdbCache *cache;
   CmdbContext *context;
-  CmdbHost    *host;
+  CmdbHost *host;
 } CmdbCliSession;
 
 /* Options every subcommand accepts; add them with cmdb_cli_add_common_options(). */
-typedef struct {
-  char  *workspace;
-  char  *schemas;
+typedef struct
+{
+  char *workspace;
+  char *schemas;
   char **config_overrides; /* --config GROUP.KEY=VALUE, repeatable */
 } CmdbCliCommonOptions;
 
-void            cmdb_cli_add_common_options (GOptionContext       *option_context,
-                                             CmdbCliCommonOptions *options,
-                                             gboolean              with_schemas);
-void            cmdb_cli_common_options_clear (CmdbCliCommonOptions *options);
+void cmdb_cli_add_common_options (GOptionContext *option_context, CmdbCliCommonOptions *options,
+                                  gboolean with_schemas);
+void cmdb_cli_common_options_clear (CmdbCliCommonOptions *options);
 /* (transfer full): opens the workspace; on failure prints the error and
  * returns NULL. */
-CmdbCliSession *cmdb_cli_session_open       (CmdbCliCommonOptions *options,
-                                             GError              **error);
-void            cmdb_cli_session_free       (CmdbCliSession       *session);
+CmdbCliSession *cmdb_cli_session_open (CmdbCliCommonOptions *options, GError **error);
+void cmdb_cli_session_free (CmdbCliSession *session);
 /* Parses the subcommand's options; on failure prints the error and the
  * usage hint to stderr and returns FALSE. */
-gboolean        cmdb_cli_parse              (GOptionContext       *option_context,
-                                             int                  *argc,
-                                             char               ***argv);
+gboolean cmdb_cli_parse (GOptionContext *option_context, int *argc, char ***argv);
 /* Prints each problem as "path:line:col: severity: message" to stderr. */
-void            cmdb_cli_print_problems     (GPtrArray            *problems);
+void cmdb_cli_print_problems (GPtrArray *problems);
 /* Prints @node as JSON (pretty) followed by a newline to stdout. */
-void            cmdb_cli_print_json         (JsonNode             *node);
+void cmdb_cli_print_json (JsonNode *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliSession, cmdb_cli_session_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_clear)
@@ -62,22 +61,22 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_
 /* The subcommands. */
 int cmdb_cli_plugins (int argc, char **argv);
 int cmdb_cli_options (int argc, char **argv);
-int cmdb_cli_serve   (int argc, char **argv);
-int cmdb_cli_build   (int argc, char **argv);
-int cmdb_cli_check   (int argc, char **argv);
+int cmdb_cli_serve (int argc, char **argv);
+int cmdb_cli_build (int argc, char **argv);
+int cmdb_cli_check (int argc, char **argv);
 /* Runs (cli-run.c, cli-runs.c, cli-supervise.c). */
-int cmdb_cli_run       (int argc, char **argv);
-int cmdb_cli_exec      (int argc, char **argv);
-int cmdb_cli_runs      (int argc, char **argv);
-int cmdb_cli_logs      (int argc, char **argv);
-int cmdb_cli_stop      (int argc, char **argv);
+int cmdb_cli_run (int argc, char **argv);
+int cmdb_cli_exec (int argc, char **argv);
+int cmdb_cli_runs (int argc, char **argv);
+int cmdb_cli_logs (int argc, char **argv);
+int cmdb_cli_stop (int argc, char **argv);
 int cmdb_cli_supervise (int argc, char **argv);
 /* Copies @run's logs from their start, stdout to stdout and stderr to
  * stderr; with @follow, until the run ends. When *@interrupted becomes
  * non-zero (a signal handler), the run is asked to stop, once. Returns
  * (transfer full) the run as last loaded, or NULL with @error. */
 CmdbRun *cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout,
-                              gboolean want_stderr, gboolean follow,
-                              volatile int *interrupted, GError **error);
+                              gboolean want_stderr, gboolean follow, volatile int *interrupted,
+                              GError **error);
 
 G_END_DECLS

@@ -25,27 +25,24 @@ static const CmdbCliCommand commands[] = {
 static void
 print_usage (FILE *stream)
 {
-  fprintf (stream,
-           "Usage: cmdbuilder COMMAND [OPTIONS]\n"
-           "\n"
-           "Compose, check and run the commands of a Hydra project.\n"
-           "\n"
-           "Commands:\n");
+  fprintf (stream, "Usage: cmdbuilder COMMAND [OPTIONS]\n"
+                   "\n"
+                   "Compose, check and run the commands of a Hydra project.\n"
+                   "\n"
+                   "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (!commands[i].hidden)
       fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf (stream,
-           "\n"
-           "Options:\n"
-           "  --version  Print the version and exit\n"
-           "  --help     Print this help and exit\n"
-           "\n"
-           "Run 'cmdbuilder COMMAND --help' for a command's options.\n");
+  fprintf (stream, "\n"
+                   "Options:\n"
+                   "  --version  Print the version and exit\n"
+                   "  --help     Print this help and exit\n"
+                   "\n"
+                   "Run 'cmdbuilder COMMAND --help' for a command's options.\n");
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
 
@@ -59,7 +56,8 @@ main (int    argc,
       printf ("cmdbuilder %s\n", CMDB_VERSION);
       return 0;
     }
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
+      || g_str_equal (argv[1], "help"))
     {
       print_usage (stdout);
       return 0;

@@ -26,23 +26,26 @@ G_BEGIN_DECLS
 
 #define CMDB_HOST_ERROR (cmdb_host_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_HOST_ERROR_FAILED,
-  CMDB_HOST_ERROR_NOT_FOUND,       /* no plugin or source of that id */
-  CMDB_HOST_ERROR_DISABLED,        /* the plugin is disabled by configuration */
-  CMDB_HOST_ERROR_LOAD_FAILED,     /* the module could not be loaded */
-  CMDB_HOST_ERROR_NO_EXTENSION,    /* loaded, but provides no usable extension */
-  CMDB_HOST_ERROR_WRONG_KIND,      /* e.g. a registry id where a page was asked */
-  CMDB_HOST_ERROR_INVALID_PLUGIN,  /* the .plugin file is unusable */
+  CMDB_HOST_ERROR_NOT_FOUND,      /* no plugin or source of that id */
+  CMDB_HOST_ERROR_DISABLED,       /* the plugin is disabled by configuration */
+  CMDB_HOST_ERROR_LOAD_FAILED,    /* the module could not be loaded */
+  CMDB_HOST_ERROR_NO_EXTENSION,   /* loaded, but provides no usable extension */
+  CMDB_HOST_ERROR_WRONG_KIND,     /* e.g. a registry id where a page was asked */
+  CMDB_HOST_ERROR_INVALID_PLUGIN, /* the .plugin file is unusable */
 } CmdbHostError;
 
-typedef enum {
+typedef enum
+{
   CMDB_PLUGIN_KIND_PAGE,
   CMDB_PLUGIN_KIND_REGISTRY,
   CMDB_PLUGIN_KIND_EXECUTOR,
 } CmdbPluginKind;
 
-typedef enum {
+typedef enum
+{
   CMDB_PAGE_STATE_DISCOVERED,
   CMDB_PAGE_STATE_LOADED,
   CMDB_PAGE_STATE_ACTIVATED,
@@ -51,96 +54,85 @@ typedef enum {
 } CmdbPageState;
 
 /* What the host knows of one plugin. Owned by the host; valid for its life. */
-typedef struct {
-  char          *id;          /* module directory name: "train", "decoders" */
+typedef struct
+{
+  char *id; /* module directory name: "train", "decoders" */
   CmdbPluginKind kind;
-  PeasPluginInfo *info;       /* (transfer none) */
-  char          *module_dir;
-  gboolean       enabled;     /* FALSE when [plugins] disabled names it */
-  gboolean       loaded;      /* module mapped in this process */
-  double         load_ms;     /* time spent in peas_engine_load_plugin; < 0 if not loaded */
-  gint64         loaded_at_us;/* monotonic time of the load, 0 if not loaded */
-  char          *error;       /* (nullable) why loading or creating the extension failed */
-  GObject       *extension;   /* (nullable) the CmdbPage / CmdbOptionSource, once created */
-  GPtrArray     *sources;     /* (element-type utf8) X-Sources (registries) */
+  PeasPluginInfo *info; /* (transfer none) */
+  char *module_dir;
+  gboolean enabled;    /* FALSE when [plugins] disabled names it */
+  gboolean loaded;     /* module mapped in this process */
+  double load_ms;      /* time spent in peas_engine_load_plugin; < 0 if not loaded */
+  gint64 loaded_at_us; /* monotonic time of the load, 0 if not loaded */
+  char *error;         /* (nullable) why loading or creating the extension failed */
+  GObject *extension;  /* (nullable) the CmdbPage / CmdbOptionSource, once created */
+  GPtrArray *sources;  /* (element-type utf8) X-Sources (registries) */
   /* Pages only. */
-  char          *title;
-  int            order;
-  char          *icon;        /* (nullable) */
-  char          *schema_name; /* X-Schema, default the id */
-  char          *runner;      /* X-Runner, default "<id>.py" */
-  gboolean       suffix_default; /* X-Suffix */
-  CmdbPageState  state;
-  double         activate_ms; /* < 0 until activated */
+  char *title;
+  int order;
+  char *icon;              /* (nullable) */
+  char *schema_name;       /* X-Schema, default the id */
+  char *runner;            /* X-Runner, default "<id>.py" */
+  gboolean suffix_default; /* X-Suffix */
+  CmdbPageState state;
+  double activate_ms; /* < 0 until activated */
 } CmdbPluginRecord;
 
 #define CMDB_TYPE_HOST (cmdb_host_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbHost, cmdb_host, CMDB, HOST, GObject)
 
-GQuark            cmdb_host_error_quark     (void);
+GQuark cmdb_host_error_quark (void);
 
 /* (transfer full): a host that discovers plugins in the built-in plugin
  * directories (the build tree's when running uninstalled), [plugins] path and
  * $CMDBUILDER_PLUGIN_PATH. Problems with directories or .plugin files are
  * collected (cmdb_host_get_problems), never fatal. */
-CmdbHost         *cmdb_host_new             (CmdbConfig  *config);
+CmdbHost *cmdb_host_new (CmdbConfig *config);
 
 /* (transfer none) (element-type CmdbPluginRecord): every discovered plugin,
  * pages first by order, then registries and executors by id. Maps nothing. */
-GPtrArray        *cmdb_host_list_plugins    (CmdbHost    *self);
+GPtrArray *cmdb_host_list_plugins (CmdbHost *self);
 /* (transfer full) (element-type CmdbPluginRecord, records transfer none):
  * the enabled pages in sidebar order. Maps nothing. */
-GPtrArray        *cmdb_host_list_pages      (CmdbHost    *self);
+GPtrArray *cmdb_host_list_pages (CmdbHost *self);
 /* (transfer none) (nullable) */
-CmdbPluginRecord *cmdb_host_lookup          (CmdbHost    *self,
-                                             const char  *id);
+CmdbPluginRecord *cmdb_host_lookup (CmdbHost *self, const char *id);
 /* (transfer none) (nullable): the enabled registry providing @source_id,
  * from X-Sources; NULL for the core's built-in sources. */
-CmdbPluginRecord *cmdb_host_lookup_source_provider (CmdbHost   *self,
-                                                    const char *source_id);
+CmdbPluginRecord *cmdb_host_lookup_source_provider (CmdbHost *self, const char *source_id);
 /* (transfer none) (element-type CmdbProblem): problems met while
  * discovering and loading (bad directories, bad .plugin files, failed loads). */
-GPtrArray        *cmdb_host_get_problems    (CmdbHost    *self);
+GPtrArray *cmdb_host_get_problems (CmdbHost *self);
 
 /* Loads the plugin @id (maps its module) and creates its extension.
  * Returns (transfer none) the extension, or NULL with @error: DISABLED,
  * NOT_FOUND, LOAD_FAILED (with the loader's reason), NO_EXTENSION. */
-GObject          *cmdb_host_load_plugin     (CmdbHost    *self,
-                                             const char  *id,
-                                             GError     **error);
+GObject *cmdb_host_load_plugin (CmdbHost *self, const char *id, GError **error);
 
 /* Installs the host as @context's source resolver: built-in sources from the
  * core, others from the providing registry plugin (loaded on first use). */
-void              cmdb_host_attach_context  (CmdbHost    *self,
-                                             CmdbContext *context);
+void cmdb_host_attach_context (CmdbHost *self, CmdbContext *context);
 
 /* Activates page @id for @context: loads its module, parses its schema and
  * loads the registries its schema's options_source keys need. Returns
  * (transfer none) the page extension. Idempotent; the first call is timed. */
-CmdbPage         *cmdb_host_activate_page   (CmdbHost    *self,
-                                             CmdbContext *context,
-                                             const char  *id,
-                                             GError     **error);
-void              cmdb_host_show_page       (CmdbHost    *self,
-                                             const char  *id);
-void              cmdb_host_leave_page      (CmdbHost    *self,
-                                             const char  *id);
+CmdbPage *cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const char *id,
+                                   GError **error);
+void cmdb_host_show_page (CmdbHost *self, const char *id);
+void cmdb_host_leave_page (CmdbHost *self, const char *id);
 /* (transfer full): the schema file of page @id in @context's schema
  * directory: <dir>/<schema>.yaml or <dir>/command_builder_<schema>.yaml.
  * NULL with @error (NOT_FOUND, naming both candidates) otherwise. */
-char             *cmdb_host_find_schema     (CmdbHost    *self,
-                                             CmdbContext *context,
-                                             const char  *id,
-                                             GError     **error);
+char *cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GError **error);
 
 /* (transfer full): the JSON array `cmdbuilder plugins --json` prints:
  * [{id, kind, enabled, loaded, load_ms}], load_ms null when not loaded,
  * plus loaded_at_ms (since the host started, null when not loaded), for
  * pages {title, order, state, activate_ms}, for registries {sources}, and
  * {error} for a plugin that failed. */
-JsonNode         *cmdb_host_plugins_to_json (CmdbHost    *self);
+JsonNode *cmdb_host_plugins_to_json (CmdbHost *self);
 
-const char       *cmdb_plugin_kind_to_string (CmdbPluginKind kind);
-const char       *cmdb_page_state_to_string  (CmdbPageState  state);
+const char *cmdb_plugin_kind_to_string (CmdbPluginKind kind);
+const char *cmdb_page_state_to_string (CmdbPageState state);
 
 G_END_DECLS

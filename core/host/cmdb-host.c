@@ -9,19 +9,19 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-G_DEFINE_QUARK (cmdb-host-error-quark, cmdb_host_error)
+G_DEFINE_QUARK (cmdb - host - error - quark, cmdb_host_error)
 
 struct _CmdbHost
 {
-  GObject     parent_instance;
+  GObject parent_instance;
   CmdbConfig *config;
   PeasEngine *engine;
-  GPtrArray  *records;    /* CmdbPluginRecord, discovery order sorted */
-  GHashTable *by_id;      /* id -> record (borrowed) */
-  GHashTable *disabled;   /* id set */
-  GPtrArray  *problems;   /* CmdbProblem */
-  GString    *captured;   /* library warnings captured while loading */
-  gint64      created_us; /* monotonic time the host was created */
+  GPtrArray *records;   /* CmdbPluginRecord, discovery order sorted */
+  GHashTable *by_id;    /* id -> record (borrowed) */
+  GHashTable *disabled; /* id set */
+  GPtrArray *problems;  /* CmdbProblem */
+  GString *captured;    /* library warnings captured while loading */
+  gint64 created_us;    /* monotonic time the host was created */
 };
 
 G_DEFINE_FINAL_TYPE (CmdbHost, cmdb_host, G_TYPE_OBJECT)
@@ -46,14 +46,14 @@ cmdb_plugin_kind_to_string (CmdbPluginKind kind)
 {
   switch (kind)
     {
-    case CMDB_PLUGIN_KIND_PAGE:
-      return "page";
-    case CMDB_PLUGIN_KIND_REGISTRY:
-      return "registry";
-    case CMDB_PLUGIN_KIND_EXECUTOR:
-      return "executor";
-    default:
-      return "unknown";
+      case CMDB_PLUGIN_KIND_PAGE:
+        return "page";
+      case CMDB_PLUGIN_KIND_REGISTRY:
+        return "registry";
+      case CMDB_PLUGIN_KIND_EXECUTOR:
+        return "executor";
+      default:
+        return "unknown";
     }
 }
 
@@ -68,8 +68,7 @@ cmdb_page_state_to_string (CmdbPageState state)
 }
 
 static gboolean
-parse_kind (const char     *text,
-            CmdbPluginKind *ret_kind)
+parse_kind (const char *text, CmdbPluginKind *ret_kind)
 {
   for (int kind = CMDB_PLUGIN_KIND_PAGE; kind <= CMDB_PLUGIN_KIND_EXECUTOR; kind++)
     if (g_strcmp0 (text, cmdb_plugin_kind_to_string (kind)) == 0)
@@ -85,19 +84,18 @@ extension_type_for_kind (CmdbPluginKind kind)
 {
   switch (kind)
     {
-    case CMDB_PLUGIN_KIND_PAGE:
-      return CMDB_TYPE_PAGE;
-    case CMDB_PLUGIN_KIND_REGISTRY:
-      return CMDB_TYPE_OPTION_SOURCE;
-    case CMDB_PLUGIN_KIND_EXECUTOR:
-    default:
-      return G_TYPE_INVALID;
+      case CMDB_PLUGIN_KIND_PAGE:
+        return CMDB_TYPE_PAGE;
+      case CMDB_PLUGIN_KIND_REGISTRY:
+        return CMDB_TYPE_OPTION_SOURCE;
+      case CMDB_PLUGIN_KIND_EXECUTOR:
+      default:
+        return G_TYPE_INVALID;
     }
 }
 
 static void
-add_problem (CmdbHost    *self,
-             CmdbProblem *problem)
+add_problem (CmdbHost *self, CmdbProblem *problem)
 {
   g_debug ("%s", problem->message);
   g_ptr_array_add (self->problems, problem);
@@ -107,10 +105,7 @@ add_problem (CmdbHost    *self,
  * host scans or loads, those messages are captured so the failure can be
  * reported with the plugin it belongs to instead of as stray warnings. */
 static void
-capture_log (const char    *domain,
-             GLogLevelFlags level,
-             const char    *message,
-             gpointer       user_data)
+capture_log (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
 {
   CmdbHost *self = user_data;
 
@@ -122,20 +117,17 @@ capture_log (const char    *domain,
 static const char *const captured_domains[] = { "libpeas", "GLib-GObject", "GLib-GModule", "GLib" };
 
 static void
-begin_capture (CmdbHost *self,
-               guint     handler_ids[G_N_ELEMENTS (captured_domains)])
+begin_capture (CmdbHost *self, guint handler_ids[G_N_ELEMENTS (captured_domains)])
 {
   g_string_truncate (self->captured, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (captured_domains); i++)
-    handler_ids[i] = g_log_set_handler (captured_domains[i],
-                                        G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL
-                                          | G_LOG_LEVEL_MESSAGE,
-                                        capture_log, self);
+    handler_ids[i] = g_log_set_handler (
+        captured_domains[i], G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_MESSAGE,
+        capture_log, self);
 }
 
 static void
-end_capture (CmdbHost *self,
-             guint     handler_ids[G_N_ELEMENTS (captured_domains)])
+end_capture (CmdbHost *self, guint handler_ids[G_N_ELEMENTS (captured_domains)])
 {
   for (gsize i = 0; i < G_N_ELEMENTS (captured_domains); i++)
     g_log_remove_handler (captured_domains[i], handler_ids[i]);
@@ -144,9 +136,7 @@ end_capture (CmdbHost *self,
 /* Stops libpeas from mapping a disabled plugin, however the load was asked
  * for (directly, through Depends=, or by set_loaded_plugins). */
 static void
-on_load_plugin (PeasEngine     *engine,
-                PeasPluginInfo *info,
-                gpointer        user_data)
+on_load_plugin (PeasEngine *engine, PeasPluginInfo *info, gpointer user_data)
 {
   CmdbHost *self = user_data;
   g_autofree char *id = g_path_get_basename (peas_plugin_info_get_module_dir (info));
@@ -190,8 +180,7 @@ cmdb_host_init (CmdbHost *self)
 /* Checks one .plugin file ourselves before libpeas sees it: libpeas only logs
  * a warning and drops a broken file, and we want a located error. */
 static gboolean
-check_plugin_file (CmdbHost   *self,
-                   const char *path)
+check_plugin_file (CmdbHost *self, const char *path)
 {
   g_autoptr (GKeyFile) keyfile = g_key_file_new ();
   g_autoptr (GError) error = NULL;
@@ -239,9 +228,7 @@ check_plugin_file (CmdbHost   *self,
 /* Adds @dir as a search path after checking it and every .plugin one level
  * below it. A bad directory is a problem, never fatal. */
 static void
-add_search_dir (CmdbHost   *self,
-                const char *dir,
-                gboolean    must_exist)
+add_search_dir (CmdbHost *self, const char *dir, gboolean must_exist)
 {
   g_autoptr (GDir) listing = NULL;
   g_autoptr (GError) error = NULL;
@@ -294,8 +281,7 @@ add_search_dir (CmdbHost   *self,
 }
 
 static char *
-external (PeasPluginInfo *info,
-          const char     *key)
+external (PeasPluginInfo *info, const char *key)
 {
   const char *value = peas_plugin_info_get_external_data (info, key);
 
@@ -303,8 +289,7 @@ external (PeasPluginInfo *info,
 }
 
 static CmdbPluginRecord *
-make_record (CmdbHost       *self,
-             PeasPluginInfo *info)
+make_record (CmdbHost *self, PeasPluginInfo *info)
 {
   CmdbPluginRecord *record;
   g_autofree char *kind = external (info, "Kind");
@@ -349,8 +334,7 @@ make_record (CmdbHost       *self,
 }
 
 static int
-compare_records (gconstpointer a,
-                 gconstpointer b)
+compare_records (gconstpointer a, gconstpointer b)
 {
   const CmdbPluginRecord *ra = *(CmdbPluginRecord *const *) a;
   const CmdbPluginRecord *rb = *(CmdbPluginRecord *const *) b;
@@ -445,8 +429,7 @@ cmdb_host_list_pages (CmdbHost *self)
 }
 
 CmdbPluginRecord *
-cmdb_host_lookup (CmdbHost   *self,
-                  const char *id)
+cmdb_host_lookup (CmdbHost *self, const char *id)
 {
   g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
@@ -454,9 +437,7 @@ cmdb_host_lookup (CmdbHost   *self,
 }
 
 static CmdbPluginRecord *
-find_source_provider (CmdbHost   *self,
-                      const char *source_id,
-                      gboolean    enabled_only)
+find_source_provider (CmdbHost *self, const char *source_id, gboolean enabled_only)
 {
   for (guint i = 0; i < self->records->len; i++)
     {
@@ -472,8 +453,7 @@ find_source_provider (CmdbHost   *self,
 }
 
 CmdbPluginRecord *
-cmdb_host_lookup_source_provider (CmdbHost   *self,
-                                  const char *source_id)
+cmdb_host_lookup_source_provider (CmdbHost *self, const char *source_id)
 {
   g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
   g_return_val_if_fail (source_id != NULL, NULL);
@@ -488,9 +468,7 @@ cmdb_host_get_problems (CmdbHost *self)
 }
 
 static void
-record_failure (CmdbHost         *self,
-                CmdbPluginRecord *record,
-                GError           *error)
+record_failure (CmdbHost *self, CmdbPluginRecord *record, GError *error)
 {
   if (record->error == NULL)
     {
@@ -501,9 +479,7 @@ record_failure (CmdbHost         *self,
 }
 
 GObject *
-cmdb_host_load_plugin (CmdbHost   *self,
-                       const char *id,
-                       GError    **error)
+cmdb_host_load_plugin (CmdbHost *self, const char *id, GError **error)
 {
   CmdbPluginRecord *record;
   const char *const *dependencies;
@@ -564,8 +540,8 @@ cmdb_host_load_plugin (CmdbHost   *self,
   start = g_get_monotonic_time ();
   loaded = peas_engine_load_plugin (self->engine, record->info);
   if (loaded && peas_engine_provides_extension (self->engine, record->info, extension_type))
-    record->extension = peas_engine_create_extension (self->engine, record->info, extension_type,
-                                                      NULL);
+    record->extension
+        = peas_engine_create_extension (self->engine, record->info, extension_type, NULL);
   record->load_ms = (g_get_monotonic_time () - start) / 1000.0;
   end_capture (self, handlers);
   record->loaded = peas_plugin_info_is_loaded (record->info);
@@ -579,11 +555,9 @@ cmdb_host_load_plugin (CmdbHost   *self,
                                "plugin '%s' failed to load: %s", id,
                                self->captured->len > 0 ? self->captured->str : "unknown reason");
   else if (record->extension == NULL)
-    local_error = g_error_new (CMDB_HOST_ERROR, CMDB_HOST_ERROR_NO_EXTENSION,
-                               "plugin '%s' provides no %s extension%s%s", id,
-                               g_type_name (extension_type),
-                               self->captured->len > 0 ? ": " : "",
-                               self->captured->str);
+    local_error = g_error_new (
+        CMDB_HOST_ERROR, CMDB_HOST_ERROR_NO_EXTENSION, "plugin '%s' provides no %s extension%s%s",
+        id, g_type_name (extension_type), self->captured->len > 0 ? ": " : "", self->captured->str);
   if (local_error != NULL)
     {
       record_failure (self, record, local_error);
@@ -597,10 +571,7 @@ cmdb_host_load_plugin (CmdbHost   *self,
 }
 
 static CmdbOptionList *
-resolve_source (CmdbContext *context,
-                const char  *source_id,
-                gpointer     user_data,
-                GError     **error)
+resolve_source (CmdbContext *context, const char *source_id, gpointer user_data, GError **error)
 {
   CmdbHost *self = user_data;
   CmdbPluginRecord *provider;
@@ -635,8 +606,7 @@ resolve_source (CmdbContext *context,
 }
 
 void
-cmdb_host_attach_context (CmdbHost    *self,
-                          CmdbContext *context)
+cmdb_host_attach_context (CmdbHost *self, CmdbContext *context)
 {
   g_return_if_fail (CMDB_IS_HOST (self));
   g_return_if_fail (CMDB_IS_CONTEXT (context));
@@ -646,10 +616,7 @@ cmdb_host_attach_context (CmdbHost    *self,
 }
 
 char *
-cmdb_host_find_schema (CmdbHost    *self,
-                       CmdbContext *context,
-                       const char  *id,
-                       GError     **error)
+cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GError **error)
 {
   CmdbPluginRecord *record;
   const char *dir;
@@ -682,10 +649,7 @@ cmdb_host_find_schema (CmdbHost    *self,
 }
 
 CmdbPage *
-cmdb_host_activate_page (CmdbHost    *self,
-                         CmdbContext *context,
-                         const char  *id,
-                         GError     **error)
+cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const char *id, GError **error)
 {
   CmdbPluginRecord *record;
   GObject *extension;
@@ -742,8 +706,7 @@ cmdb_host_activate_page (CmdbHost    *self,
 }
 
 void
-cmdb_host_show_page (CmdbHost   *self,
-                     const char *id)
+cmdb_host_show_page (CmdbHost *self, const char *id)
 {
   CmdbPluginRecord *record = cmdb_host_lookup (self, id);
 
@@ -752,8 +715,7 @@ cmdb_host_show_page (CmdbHost   *self,
 }
 
 void
-cmdb_host_leave_page (CmdbHost   *self,
-                      const char *id)
+cmdb_host_leave_page (CmdbHost *self, const char *id)
 {
   CmdbPluginRecord *record = cmdb_host_lookup (self, id);
 
@@ -791,8 +753,7 @@ cmdb_host_plugins_to_json (CmdbHost *self)
       /* When, in ms since the host started: shows what a page switch loaded. */
       json_builder_set_member_name (builder, "loaded_at_ms");
       if (record->loaded)
-        json_builder_add_double_value (builder,
-                                       (record->loaded_at_us - self->created_us) / 1000.0);
+        json_builder_add_double_value (builder, (record->loaded_at_us - self->created_us) / 1000.0);
       else
         json_builder_add_null_value (builder);
       if (record->kind == CMDB_PLUGIN_KIND_PAGE)

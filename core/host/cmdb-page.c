@@ -10,10 +10,8 @@ cmdb_page_default_init (CmdbPageInterface *iface)
 }
 
 void
-cmdb_page_add_overrides (CmdbPage    *self,
-                         CmdbContext *context,
-                         JsonObject  *values,
-                         GPtrArray   *overrides)
+cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                         GPtrArray *overrides)
 {
   CmdbPageInterface *iface;
 
@@ -26,10 +24,7 @@ cmdb_page_add_overrides (CmdbPage    *self,
 }
 
 void
-cmdb_page_validate (CmdbPage    *self,
-                    CmdbContext *context,
-                    JsonObject  *values,
-                    GPtrArray   *problems)
+cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values, GPtrArray *problems)
 {
   CmdbPageInterface *iface;
 
@@ -56,11 +51,8 @@ cmdb_page_list_actions (CmdbPage *self)
 }
 
 JsonObject *
-cmdb_page_run_action (CmdbPage    *self,
-                      CmdbContext *context,
-                      const char  *action_id,
-                      JsonObject  *params,
-                      GError     **error)
+cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
+                      JsonObject *params, GError **error)
 {
   CmdbPageInterface *iface;
 

@@ -35,7 +35,8 @@ G_BEGIN_DECLS
 
 #define CMDB_CACHE_ERROR (cmdb_cache_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_CACHE_ERROR_FAILED,
   CMDB_CACHE_ERROR_NOT_FOUND,     /* a file or directory does not exist */
   CMDB_CACHE_ERROR_NOT_DIRECTORY, /* a scan target is not a directory */
@@ -44,7 +45,8 @@ typedef enum {
 
 typedef struct _CmdbCache CmdbCache;
 
-typedef struct {
+typedef struct
+{
   guint64 hits;          /* lookups answered from a valid entry */
   guint64 misses;        /* lookups that computed (first time or after invalidation) */
   guint64 invalidations; /* entries found stale because a dependency changed */
@@ -52,92 +54,81 @@ typedef struct {
   guint64 yaml_parses;   /* YAML files actually parsed */
   guint64 dir_scans;     /* directories actually read */
   guint64 stats;         /* stat() calls made for validation */
-  guint   n_entries;
-  gsize   n_bytes;
-  gsize   max_bytes;
+  guint n_entries;
+  gsize n_bytes;
+  gsize max_bytes;
 } CmdbCacheStats;
 
 /* One item of a directory scan. */
-typedef struct {
-  char    *name;     /* file name, no directory part */
+typedef struct
+{
+  char *name; /* file name, no directory part */
   gboolean is_dir;
-  goffset  size;
-  gint64   mtime_us; /* modification time, microseconds since the epoch */
+  goffset size;
+  gint64 mtime_us; /* modification time, microseconds since the epoch */
 } CmdbDirEntry;
 
 /* A directory listing, sorted by name (bytewise), shared and immutable. */
-typedef struct {
-  char         *path;
+typedef struct
+{
+  char *path;
   CmdbDirEntry *entries;
-  guint         n_entries;
+  guint n_entries;
   /*< private >*/
-  gint          ref_count;
+  gint ref_count;
 } CmdbDirScan;
 
-typedef enum {
-  CMDB_SCAN_ALL   = 0,
+typedef enum
+{
+  CMDB_SCAN_ALL = 0,
   CMDB_SCAN_FILES = 1 << 0, /* regular files (after following symlinks) only */
-  CMDB_SCAN_DIRS  = 1 << 1, /* directories only */
+  CMDB_SCAN_DIRS = 1 << 1,  /* directories only */
 } CmdbScanFlags;
 
 /* Computes a derived value for @key. Returns (transfer full) the value, or
  * NULL with @error set; @ret_size receives an approximate size in bytes.
  * Lookups of other entries made from inside become dependencies. */
-typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache  *cache,
-                                          const char *key,
-                                          gpointer    user_data,
-                                          gsize      *ret_size,
-                                          GError    **error);
+typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache *cache, const char *key, gpointer user_data,
+                                          gsize *ret_size, GError **error);
 
-GQuark          cmdb_cache_error_quark       (void);
+GQuark cmdb_cache_error_quark (void);
 
 /* (transfer full): a new cache holding at most about @max_bytes
  * (0 selects the default, 64 MiB). */
-CmdbCache      *cmdb_cache_new               (gsize          max_bytes);
-CmdbCache      *cmdb_cache_ref               (CmdbCache     *cache);
-void            cmdb_cache_unref             (CmdbCache     *cache);
+CmdbCache *cmdb_cache_new (gsize max_bytes);
+CmdbCache *cmdb_cache_ref (CmdbCache *cache);
+void cmdb_cache_unref (CmdbCache *cache);
 
 /* Starts a new validation generation: paths stat()ed before are stat()ed
  * again at their next use. Call it at the start of each render or request. */
-void            cmdb_cache_new_generation    (CmdbCache     *cache);
+void cmdb_cache_new_generation (CmdbCache *cache);
 
 /* (transfer full): the parsed document at @path, parsed at most once while
  * the file is unchanged. */
-CmdbYamlDocument *cmdb_cache_get_yaml        (CmdbCache     *cache,
-                                              const char    *path,
-                                              GError       **error);
+CmdbYamlDocument *cmdb_cache_get_yaml (CmdbCache *cache, const char *path, GError **error);
 
 /* (transfer full): the entries of @dir that match @flags and, when
  * @suffix is non-NULL, whose name ends with it (e.g. ".yaml"). A missing
  * directory is CMDB_CACHE_ERROR_NOT_FOUND. */
-CmdbDirScan    *cmdb_cache_scan_dir          (CmdbCache     *cache,
-                                              const char    *dir,
-                                              CmdbScanFlags  flags,
-                                              const char    *suffix,
-                                              GError       **error);
-CmdbDirScan    *cmdb_dir_scan_ref            (CmdbDirScan   *scan);
-void            cmdb_dir_scan_unref          (CmdbDirScan   *scan);
+CmdbDirScan *cmdb_cache_scan_dir (CmdbCache *cache, const char *dir, CmdbScanFlags flags,
+                                  const char *suffix, GError **error);
+CmdbDirScan *cmdb_dir_scan_ref (CmdbDirScan *scan);
+void cmdb_dir_scan_unref (CmdbDirScan *scan);
 
 /* (transfer full): the value for @key, computed by @compute when absent or
  * stale. @value_ref / @value_unref manage the value's references; the
  * cache keeps one. @key must be unique for what @compute computes. */
-gpointer        cmdb_cache_get_derived       (CmdbCache            *cache,
-                                              const char           *key,
-                                              CmdbCacheComputeFunc  compute,
-                                              gpointer              user_data,
-                                              GBoxedCopyFunc        value_ref,
-                                              GDestroyNotify        value_unref,
-                                              GError              **error);
+gpointer cmdb_cache_get_derived (CmdbCache *cache, const char *key, CmdbCacheComputeFunc compute,
+                                 gpointer user_data, GBoxedCopyFunc value_ref,
+                                 GDestroyNotify value_unref, GError **error);
 
 /* From inside a computation: record that the value depends on @path (its
  * current identity, or its absence). A no-op outside computations. */
-void            cmdb_cache_add_dependency    (CmdbCache     *cache,
-                                              const char    *path);
+void cmdb_cache_add_dependency (CmdbCache *cache, const char *path);
 
 /* Drops every entry (tests, and "reload" actions). */
-void            cmdb_cache_clear             (CmdbCache     *cache);
-void            cmdb_cache_get_stats         (CmdbCache     *cache,
-                                              CmdbCacheStats *ret_stats);
+void cmdb_cache_clear (CmdbCache *cache);
+void cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCache, cmdb_cache_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbDirScan, cmdb_dir_scan_unref)

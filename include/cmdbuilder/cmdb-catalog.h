@@ -31,19 +31,21 @@ G_BEGIN_DECLS
 typedef struct _CmdbContext CmdbContext;
 
 /* One architecture or optimizer. */
-typedef struct {
-  char               *name;
-  char               *config_file;  /* model/architectures/<name>.yaml */
-  char               *meta_file;    /* (nullable) ui_meta file when it exists */
-  const CmdbYamlNode *ui_metadata;  /* (nullable) the metadata mapping, unwrapped */
-  const CmdbYamlNode *config;       /* (nullable) root of config_file */
+typedef struct
+{
+  char *name;
+  char *config_file;               /* model/architectures/<name>.yaml */
+  char *meta_file;                 /* (nullable) ui_meta file when it exists */
+  const CmdbYamlNode *ui_metadata; /* (nullable) the metadata mapping, unwrapped */
+  const CmdbYamlNode *config;      /* (nullable) root of config_file */
 } CmdbCatalogItem;
 
-typedef struct {
-  char      *key;         /* "lens_style" */
-  char      *label;       /* from the file, or the key title-cased */
-  char      *description; /* "" when absent */
-  GPtrArray *overrides;   /* (element-type utf8) Hydra tokens, file order */
+typedef struct
+{
+  char *key;            /* "lens_style" */
+  char *label;          /* from the file, or the key title-cased */
+  char *description;    /* "" when absent */
+  GPtrArray *overrides; /* (element-type utf8) Hydra tokens, file order */
 } CmdbProfile;
 
 typedef struct _CmdbCatalog CmdbCatalog;
@@ -52,36 +54,29 @@ typedef struct _CmdbCatalog CmdbCatalog;
  * directory gives an empty catalog with a warning; a file that fails to
  * parse gives an error problem and the item without metadata; neither
  * fails the call. NULL with @error only on I/O errors of another kind. */
-CmdbCatalog        *cmdb_context_get_architectures (CmdbContext *context,
-                                                    GError     **error);
+CmdbCatalog *cmdb_context_get_architectures (CmdbContext *context, GError **error);
 /* (transfer full): the optimizers, same rules. */
-CmdbCatalog        *cmdb_context_get_optimizers    (CmdbContext *context,
-                                                    GError     **error);
+CmdbCatalog *cmdb_context_get_optimizers (CmdbContext *context, GError **error);
 
-CmdbCatalog        *cmdb_catalog_ref               (CmdbCatalog *catalog);
-void                cmdb_catalog_unref             (CmdbCatalog *catalog);
-guint               cmdb_catalog_get_n_items       (CmdbCatalog *catalog);
+CmdbCatalog *cmdb_catalog_ref (CmdbCatalog *catalog);
+void cmdb_catalog_unref (CmdbCatalog *catalog);
+guint cmdb_catalog_get_n_items (CmdbCatalog *catalog);
 /* (transfer none) */
-const CmdbCatalogItem *cmdb_catalog_get_item       (CmdbCatalog *catalog,
-                                                    guint        index);
+const CmdbCatalogItem *cmdb_catalog_get_item (CmdbCatalog *catalog, guint index);
 /* (transfer none) (nullable) */
-const CmdbCatalogItem *cmdb_catalog_lookup         (CmdbCatalog *catalog,
-                                                    const char  *name);
+const CmdbCatalogItem *cmdb_catalog_lookup (CmdbCatalog *catalog, const char *name);
 /* (transfer none) (element-type CmdbProblem) */
-GPtrArray          *cmdb_catalog_get_problems      (CmdbCatalog *catalog);
+GPtrArray *cmdb_catalog_get_problems (CmdbCatalog *catalog);
 
 /* (transfer full) (element-type utf8): the strings at @dotted_path of the
  * item's ui_metadata; a scalar counts as a one-item list; empty when absent. */
-GPtrArray          *cmdb_catalog_item_get_strings  (const CmdbCatalogItem *item,
-                                                    const char            *dotted_path);
+GPtrArray *cmdb_catalog_item_get_strings (const CmdbCatalogItem *item, const char *dotted_path);
 
 /* (transfer full) (element-type CmdbProfile): the preprocessing profiles in
  * file order, with `none` first-added when the file lacks it. A missing file
  * gives just `none`. Problems go to @problems (element-type CmdbProblem). */
-GPtrArray          *cmdb_context_get_profiles      (CmdbContext *context,
-                                                    GPtrArray   *problems,
-                                                    GError     **error);
-void                cmdb_profile_free              (CmdbProfile *profile);
+GPtrArray *cmdb_context_get_profiles (CmdbContext *context, GPtrArray *problems, GError **error);
+void cmdb_profile_free (CmdbProfile *profile);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCatalog, cmdb_catalog_unref)
 

@@ -21,25 +21,23 @@ G_BEGIN_DECLS
 
 #define CMDB_WORKSPACE_ERROR (cmdb_workspace_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_WORKSPACE_ERROR_FAILED,
   CMDB_WORKSPACE_ERROR_NOT_FOUND, /* the given directory does not exist */
 } CmdbWorkspaceError;
 
-GQuark       cmdb_workspace_error_quark (void);
+GQuark cmdb_workspace_error_quark (void);
 
 /* (transfer full): the workspace root: @explicit_dir made absolute without
  * resolving symlinks, or, when NULL, the first directory from the working
  * directory upwards holding pyproject.toml, requirements.txt, setup.py or
  * .git (the working directory itself when none does). */
-char        *cmdb_workspace_discover    (const char  *explicit_dir,
-                                         GError     **error);
+char *cmdb_workspace_discover (const char *explicit_dir, GError **error);
 
 /* Resolves an option source for the context (the host's job). */
-typedef CmdbOptionList *(*CmdbSourceResolver) (CmdbContext *context,
-                                               const char  *source_id,
-                                               gpointer     user_data,
-                                               GError     **error);
+typedef CmdbOptionList *(*CmdbSourceResolver) (CmdbContext *context, const char *source_id,
+                                               gpointer user_data, GError **error);
 
 #define CMDB_TYPE_CONTEXT (cmdb_context_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbContext, cmdb_context, CMDB, CONTEXT, GObject)
@@ -48,31 +46,24 @@ G_DECLARE_FINAL_TYPE (CmdbContext, cmdb_context, CMDB, CONTEXT, GObject)
  * given in commands). Directories come from [workspace] keys of @config,
  * relative to @root: configs (default "configs"), outputs ("outputs"),
  * state (".cmdbuilder"), schemas (NULL: the bundled schemas). */
-CmdbContext *cmdb_context_new           (const char *root,
-                                         CmdbConfig *config,
-                                         CmdbCache  *cache);
+CmdbContext *cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache);
 /* (transfer none) */
-const char  *cmdb_context_get_root        (CmdbContext *self);
-const char  *cmdb_context_get_configs_dir (CmdbContext *self);
-const char  *cmdb_context_get_outputs_dir (CmdbContext *self);
-const char  *cmdb_context_get_state_dir   (CmdbContext *self);
+const char *cmdb_context_get_root (CmdbContext *self);
+const char *cmdb_context_get_configs_dir (CmdbContext *self);
+const char *cmdb_context_get_outputs_dir (CmdbContext *self);
+const char *cmdb_context_get_state_dir (CmdbContext *self);
 /* (transfer none): the directory holding the page schemas. */
-const char  *cmdb_context_get_schemas_dir (CmdbContext *self);
-void         cmdb_context_set_schemas_dir (CmdbContext *self,
-                                           const char  *dir);
-CmdbConfig  *cmdb_context_get_config      (CmdbContext *self);
-CmdbCache   *cmdb_context_get_cache       (CmdbContext *self);
+const char *cmdb_context_get_schemas_dir (CmdbContext *self);
+void cmdb_context_set_schemas_dir (CmdbContext *self, const char *dir);
+CmdbConfig *cmdb_context_get_config (CmdbContext *self);
+CmdbCache *cmdb_context_get_cache (CmdbContext *self);
 
 /* (transfer full): the list of @source_id, from the core's built-in
  * sources or the plugin providing it (loaded now if needed). Errors name
  * the source (unknown, provider disabled, provider failed to load). */
-CmdbOptionList *cmdb_context_get_options  (CmdbContext *self,
-                                           const char  *source_id,
-                                           GError     **error);
+CmdbOptionList *cmdb_context_get_options (CmdbContext *self, const char *source_id, GError **error);
 /* Installed by the host. */
-void         cmdb_context_set_source_resolver (CmdbContext       *self,
-                                               CmdbSourceResolver resolver,
-                                               gpointer           user_data,
-                                               GDestroyNotify     destroy);
+void cmdb_context_set_source_resolver (CmdbContext *self, CmdbSourceResolver resolver,
+                                       gpointer user_data, GDestroyNotify destroy);
 
 G_END_DECLS

@@ -28,78 +28,71 @@ typedef struct _CmdbContext CmdbContext;
 
 #define CMDB_OPTION_SOURCE_ERROR (cmdb_option_source_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_OPTION_SOURCE_ERROR_FAILED,
   CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE, /* the provider does not list that source id */
 } CmdbOptionSourceError;
 
-GQuark           cmdb_option_source_error_quark (void);
+GQuark cmdb_option_source_error_quark (void);
 
 /* One choice of a source. Immutable once the list is built. */
-typedef struct {
-  char      *name;          /* the value put into the command */
-  char      *file;          /* (nullable) absolute path of the file it came from */
-  char      *description;   /* (nullable) filled lazily, see cmdb_option_entry_get_description() */
+typedef struct
+{
+  char *name;               /* the value put into the command */
+  char *file;               /* (nullable) absolute path of the file it came from */
+  char *description;        /* (nullable) filled lazily, see cmdb_option_entry_get_description() */
   GPtrArray *architectures; /* (element-type utf8) architectures listing it as compatible */
   JsonObject *metadata;     /* (nullable) source-specific extras (checkpoint epoch, size, ...) */
   /*< private >*/
-  gint       ref_count;
-  gboolean   description_loaded;
+  gint ref_count;
+  gboolean description_loaded;
 } CmdbOptionEntry;
 
 /* A source's whole list, shared and immutable. */
-typedef struct {
-  char      *source_id;
+typedef struct
+{
+  char *source_id;
   GPtrArray *entries;  /* (element-type CmdbOptionEntry) in the source's documented order */
   GPtrArray *problems; /* (element-type CmdbProblem) warnings and errors met while listing */
   /*< private >*/
-  GHashTable *index;   /* name -> entry */
-  gint       ref_count;
+  GHashTable *index; /* name -> entry */
+  gint ref_count;
 } CmdbOptionList;
 
 /* (transfer full): an entry named @name from @file (nullable). */
-CmdbOptionEntry *cmdb_option_entry_new        (const char      *name,
-                                               const char      *file);
-CmdbOptionEntry *cmdb_option_entry_ref        (CmdbOptionEntry *entry);
-void             cmdb_option_entry_unref      (CmdbOptionEntry *entry);
+CmdbOptionEntry *cmdb_option_entry_new (const char *name, const char *file);
+CmdbOptionEntry *cmdb_option_entry_ref (CmdbOptionEntry *entry);
+void cmdb_option_entry_unref (CmdbOptionEntry *entry);
 /* Adds @architecture to the entry's compatible list once. */
-void             cmdb_option_entry_add_architecture (CmdbOptionEntry *entry,
-                                                     const char      *architecture);
+void cmdb_option_entry_add_architecture (CmdbOptionEntry *entry, const char *architecture);
 /* (transfer none) (nullable): the description: the file's top-level
  * `description` string if any, else its leading comment block. Read on the
  * first call, through @context's cache; NULL when there is none. */
-const char      *cmdb_option_entry_get_description (CmdbOptionEntry *entry,
-                                                    CmdbContext     *context);
+const char *cmdb_option_entry_get_description (CmdbOptionEntry *entry, CmdbContext *context);
 /* (transfer full): the entry as a JSON object {name, file, description?,
  * architectures, ...metadata}. */
-JsonObject      *cmdb_option_entry_to_json    (CmdbOptionEntry *entry,
-                                               CmdbContext     *context,
-                                               gboolean         with_description);
+JsonObject *cmdb_option_entry_to_json (CmdbOptionEntry *entry, CmdbContext *context,
+                                       gboolean with_description);
 
 /* (transfer full): an empty list for @source_id. */
-CmdbOptionList  *cmdb_option_list_new         (const char      *source_id);
-CmdbOptionList  *cmdb_option_list_ref         (CmdbOptionList  *list);
-void             cmdb_option_list_unref       (CmdbOptionList  *list);
+CmdbOptionList *cmdb_option_list_new (const char *source_id);
+CmdbOptionList *cmdb_option_list_ref (CmdbOptionList *list);
+void cmdb_option_list_unref (CmdbOptionList *list);
 /* Appends @entry unless an entry of that name exists; returns the entry now
  * in the list under that name (transfer none). Takes a reference. */
-CmdbOptionEntry *cmdb_option_list_add         (CmdbOptionList  *list,
-                                               CmdbOptionEntry *entry);
+CmdbOptionEntry *cmdb_option_list_add (CmdbOptionList *list, CmdbOptionEntry *entry);
 /* (transfer none) (nullable) */
-CmdbOptionEntry *cmdb_option_list_lookup      (CmdbOptionList  *list,
-                                               const char      *name);
+CmdbOptionEntry *cmdb_option_list_lookup (CmdbOptionList *list, const char *name);
 /* Takes ownership of @problem. */
-void             cmdb_option_list_add_problem (CmdbOptionList  *list,
-                                               CmdbProblem     *problem);
+void cmdb_option_list_add_problem (CmdbOptionList *list, CmdbProblem *problem);
 /* (transfer full) (element-type CmdbOptionEntry): the entries whose name
  * contains @query (case-insensitive; NULL or "" matches all), from @offset,
  * at most @limit (0: no limit). @ret_total receives the number of matches. */
-GPtrArray       *cmdb_option_list_search      (CmdbOptionList  *list,
-                                               const char      *query,
-                                               guint            offset,
-                                               guint            limit,
-                                               guint           *ret_total);
+GPtrArray *cmdb_option_list_search (CmdbOptionList *list, const char *query, guint offset,
+                                    guint limit, guint *ret_total);
 /* Approximate bytes held, for the cache's bound. */
-gsize            cmdb_option_list_get_size    (CmdbOptionList  *list);
+gsize cmdb_option_list_get_size (CmdbOptionList *list);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbOptionEntry, cmdb_option_entry_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbOptionList, cmdb_option_list_unref)
@@ -115,16 +108,12 @@ struct _CmdbOptionSourceInterface
    * ids named in the plugin's X-Sources key. A missing directory is not an
    * error: it gives an empty list with a warning problem. NULL with @error
    * only when the source cannot be listed at all. */
-  CmdbOptionList *(*list_options) (CmdbOptionSource *self,
-                                   CmdbContext      *context,
-                                   const char       *source_id,
-                                   GError          **error);
+  CmdbOptionList *(*list_options) (CmdbOptionSource *self, CmdbContext *context,
+                                   const char *source_id, GError **error);
 };
 
 /* (transfer full): calls the implementation. */
-CmdbOptionList *cmdb_option_source_list_options (CmdbOptionSource *self,
-                                                 CmdbContext      *context,
-                                                 const char       *source_id,
-                                                 GError          **error);
+CmdbOptionList *cmdb_option_source_list_options (CmdbOptionSource *self, CmdbContext *context,
+                                                 const char *source_id, GError **error);
 
 G_END_DECLS

@@ -37,47 +37,32 @@ struct _CmdbPageInterface
 
   /* Appends Hydra override tokens (char *, transfer full) to @overrides,
    * after the schema's own and the preprocessing profile's. */
-  void      (*add_overrides) (CmdbPage    *self,
-                              CmdbContext *context,
-                              JsonObject  *values,
-                              GPtrArray   *overrides);
+  void (*add_overrides) (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                         GPtrArray *overrides);
 
   /* Appends page-specific problems (CmdbProblem *, transfer full; subject =
    * the element key) after the schema's validation. Errors block the
    * command, warnings do not. */
-  void      (*validate)      (CmdbPage    *self,
-                              CmdbContext *context,
-                              JsonObject  *values,
-                              GPtrArray   *problems);
+  void (*validate) (CmdbPage *self, CmdbContext *context, JsonObject *values, GPtrArray *problems);
 
   /* (transfer full) (nullable) (element-type utf8): ids of the page's own
    * actions (Predict: "export-csv"). */
-  GPtrArray *(*list_actions) (CmdbPage    *self);
+  GPtrArray *(*list_actions) (CmdbPage *self);
 
   /* Runs action @action_id with @params. Returns (transfer full) a JSON
    * object describing the outcome, or NULL with @error set. */
-  JsonObject *(*run_action)  (CmdbPage    *self,
-                              CmdbContext *context,
-                              const char  *action_id,
-                              JsonObject  *params,
-                              GError     **error);
+  JsonObject *(*run_action) (CmdbPage *self, CmdbContext *context, const char *action_id,
+                             JsonObject *params, GError **error);
 };
 
-void        cmdb_page_add_overrides (CmdbPage    *self,
-                                     CmdbContext *context,
-                                     JsonObject  *values,
-                                     GPtrArray   *overrides);
-void        cmdb_page_validate      (CmdbPage    *self,
-                                     CmdbContext *context,
-                                     JsonObject  *values,
-                                     GPtrArray   *problems);
+void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                              GPtrArray *overrides);
+void cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                         GPtrArray *problems);
 /* (transfer full): never NULL (empty when the page has no actions). */
-GPtrArray  *cmdb_page_list_actions  (CmdbPage    *self);
+GPtrArray *cmdb_page_list_actions (CmdbPage *self);
 /* (transfer full) (nullable) */
-JsonObject *cmdb_page_run_action    (CmdbPage    *self,
-                                     CmdbContext *context,
-                                     const char  *action_id,
-                                     JsonObject  *params,
-                                     GError     **error);
+JsonObject *cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
+                                  JsonObject *params, GError **error);
 
 G_END_DECLS

@@ -15,33 +15,30 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   CMDB_SEVERITY_WARNING,
   CMDB_SEVERITY_ERROR,
 } CmdbSeverity;
 
-typedef struct {
+typedef struct
+{
   CmdbSeverity severity;
-  char        *path;    /* (nullable) file the problem is in */
-  guint        line;    /* 1-based; 0 when unknown */
-  guint        column;  /* 1-based; 0 when unknown */
-  char        *subject; /* (nullable) element key, config key or source id */
-  char        *message; /* human sentence, without location */
+  char *path;    /* (nullable) file the problem is in */
+  guint line;    /* 1-based; 0 when unknown */
+  guint column;  /* 1-based; 0 when unknown */
+  char *subject; /* (nullable) element key, config key or source id */
+  char *message; /* human sentence, without location */
 } CmdbProblem;
 
 /* (transfer full): a new problem; strings are copied. */
-CmdbProblem *cmdb_problem_new      (CmdbSeverity  severity,
-                                    const char   *path,
-                                    guint         line,
-                                    guint         column,
-                                    const char   *subject,
-                                    const char   *format,
-                                    ...) G_GNUC_PRINTF (6, 7);
-CmdbProblem *cmdb_problem_copy     (const CmdbProblem *problem);
-void         cmdb_problem_free     (CmdbProblem *problem);
+CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint column,
+                               const char *subject, const char *format, ...) G_GNUC_PRINTF (6, 7);
+CmdbProblem *cmdb_problem_copy (const CmdbProblem *problem);
+void cmdb_problem_free (CmdbProblem *problem);
 /* (transfer full): "path:line:column: error: [subject] message", the form
  * compilers use, so editors can jump to it. */
-char        *cmdb_problem_to_string (const CmdbProblem *problem);
+char *cmdb_problem_to_string (const CmdbProblem *problem);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbProblem, cmdb_problem_free)
 

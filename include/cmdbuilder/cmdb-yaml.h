@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 
 #define CMDB_YAML_ERROR (cmdb_yaml_error_quark ())
 
-typedef enum {
+typedef enum
+{
   CMDB_YAML_ERROR_FAILED,
   CMDB_YAML_ERROR_IO,            /* the file could not be read */
   CMDB_YAML_ERROR_SYNTAX,        /* libyaml rejected the text */
@@ -26,21 +27,24 @@ typedef enum {
   CMDB_YAML_ERROR_UNSUPPORTED,   /* merge keys, complex keys, several documents, tags */
 } CmdbYamlError;
 
-typedef enum {
+typedef enum
+{
   CMDB_YAML_NODE_SCALAR,
   CMDB_YAML_NODE_MAPPING,
   CMDB_YAML_NODE_SEQUENCE,
 } CmdbYamlNodeKind;
 
 /* How a scalar was written; a quoted scalar is always a string. */
-typedef enum {
+typedef enum
+{
   CMDB_YAML_SCALAR_PLAIN,
   CMDB_YAML_SCALAR_QUOTED, /* single or double quoted, literal or folded block */
 } CmdbYamlScalarStyle;
 
 /* What a plain scalar reads as: the YAML 1.2 core schema, as OmegaConf/Hydra read configs
  * (1e-5 is a float, yes/no/on/off are strings, no _ in numbers). */
-typedef enum {
+typedef enum
+{
   CMDB_YAML_SCALAR_NULL,
   CMDB_YAML_SCALAR_BOOL,
   CMDB_YAML_SCALAR_INT,
@@ -49,74 +53,63 @@ typedef enum {
 } CmdbYamlScalarType;
 
 typedef struct _CmdbYamlDocument CmdbYamlDocument;
-typedef struct _CmdbYamlNode     CmdbYamlNode;
+typedef struct _CmdbYamlNode CmdbYamlNode;
 
-GQuark              cmdb_yaml_error_quark            (void);
+GQuark cmdb_yaml_error_quark (void);
 
 /* Parses @path. Returns (transfer full) a document, or NULL with @error set
  * to a message that starts with "path:line:column: ". An empty file gives a
  * document whose root is NULL. */
-CmdbYamlDocument   *cmdb_yaml_document_load          (const char   *path,
-                                                      GError      **error);
+CmdbYamlDocument *cmdb_yaml_document_load (const char *path, GError **error);
 /* Parses @text (length @length, or -1 for NUL-terminated); @display_name is
  * used in locations and error messages. (transfer full) */
-CmdbYamlDocument   *cmdb_yaml_document_parse         (const char   *display_name,
-                                                      const char   *text,
-                                                      gssize        length,
-                                                      GError      **error);
-CmdbYamlDocument   *cmdb_yaml_document_ref           (CmdbYamlDocument *document);
-void                cmdb_yaml_document_unref         (CmdbYamlDocument *document);
+CmdbYamlDocument *cmdb_yaml_document_parse (const char *display_name, const char *text,
+                                            gssize length, GError **error);
+CmdbYamlDocument *cmdb_yaml_document_ref (CmdbYamlDocument *document);
+void cmdb_yaml_document_unref (CmdbYamlDocument *document);
 /* (transfer none) (nullable): NULL for an empty document. */
-const CmdbYamlNode *cmdb_yaml_document_get_root      (CmdbYamlDocument *document);
+const CmdbYamlNode *cmdb_yaml_document_get_root (CmdbYamlDocument *document);
 /* (transfer none): the path or display name given at load. */
-const char         *cmdb_yaml_document_get_path      (CmdbYamlDocument *document);
+const char *cmdb_yaml_document_get_path (CmdbYamlDocument *document);
 /* Approximate bytes held, for the cache's memory bound. */
-gsize               cmdb_yaml_document_get_size      (CmdbYamlDocument *document);
+gsize cmdb_yaml_document_get_size (CmdbYamlDocument *document);
 
-CmdbYamlNodeKind    cmdb_yaml_node_get_kind          (const CmdbYamlNode *node);
+CmdbYamlNodeKind cmdb_yaml_node_get_kind (const CmdbYamlNode *node);
 /* 1-based line and column of the node's first character. */
-guint               cmdb_yaml_node_get_line          (const CmdbYamlNode *node);
-guint               cmdb_yaml_node_get_column        (const CmdbYamlNode *node);
+guint cmdb_yaml_node_get_line (const CmdbYamlNode *node);
+guint cmdb_yaml_node_get_column (const CmdbYamlNode *node);
 /* (transfer none): the file (or display name) the node was read from. */
-const char         *cmdb_yaml_node_get_path          (const CmdbYamlNode *node);
+const char *cmdb_yaml_node_get_path (const CmdbYamlNode *node);
 /* (transfer full): "path:line:column", for messages. */
-char               *cmdb_yaml_node_dup_location      (const CmdbYamlNode *node);
+char *cmdb_yaml_node_dup_location (const CmdbYamlNode *node);
 
 /* Scalars. The text is owned by the document. (transfer none) */
-const char         *cmdb_yaml_node_get_scalar        (const CmdbYamlNode *node);
-CmdbYamlScalarStyle cmdb_yaml_node_get_scalar_style  (const CmdbYamlNode *node);
-CmdbYamlScalarType  cmdb_yaml_node_get_scalar_type   (const CmdbYamlNode *node);
-gboolean            cmdb_yaml_node_is_null           (const CmdbYamlNode *node);
+const char *cmdb_yaml_node_get_scalar (const CmdbYamlNode *node);
+CmdbYamlScalarStyle cmdb_yaml_node_get_scalar_style (const CmdbYamlNode *node);
+CmdbYamlScalarType cmdb_yaml_node_get_scalar_type (const CmdbYamlNode *node);
+gboolean cmdb_yaml_node_is_null (const CmdbYamlNode *node);
 /* TRUE when @node is a scalar of that type; the value goes to @ret_value. */
-gboolean            cmdb_yaml_node_get_bool          (const CmdbYamlNode *node,
-                                                      gboolean           *ret_value);
-gboolean            cmdb_yaml_node_get_int           (const CmdbYamlNode *node,
-                                                      gint64             *ret_value);
+gboolean cmdb_yaml_node_get_bool (const CmdbYamlNode *node, gboolean *ret_value);
+gboolean cmdb_yaml_node_get_int (const CmdbYamlNode *node, gint64 *ret_value);
 /* Accepts ints and floats. */
-gboolean            cmdb_yaml_node_get_double        (const CmdbYamlNode *node,
-                                                      double             *ret_value);
+gboolean cmdb_yaml_node_get_double (const CmdbYamlNode *node, double *ret_value);
 
 /* Mappings keep their keys in file order. Keys are scalars. */
-guint               cmdb_yaml_node_get_n_children    (const CmdbYamlNode *node);
+guint cmdb_yaml_node_get_n_children (const CmdbYamlNode *node);
 /* (transfer none) (nullable) */
-const CmdbYamlNode *cmdb_yaml_node_lookup            (const CmdbYamlNode *node,
-                                                      const char         *key);
+const CmdbYamlNode *cmdb_yaml_node_lookup (const CmdbYamlNode *node, const char *key);
 /* (transfer none) (nullable): follows a dotted path ("a.b.c") through
  * mappings; NULL when a segment is missing or a non-mapping is met. */
-const CmdbYamlNode *cmdb_yaml_node_lookup_path       (const CmdbYamlNode *node,
-                                                      const char         *dotted_path);
+const CmdbYamlNode *cmdb_yaml_node_lookup_path (const CmdbYamlNode *node, const char *dotted_path);
 /* (transfer none): the i-th key node and value node of a mapping. */
-const CmdbYamlNode *cmdb_yaml_node_get_key_node      (const CmdbYamlNode *node,
-                                                      guint               index);
-const CmdbYamlNode *cmdb_yaml_node_get_value_node    (const CmdbYamlNode *node,
-                                                      guint               index);
+const CmdbYamlNode *cmdb_yaml_node_get_key_node (const CmdbYamlNode *node, guint index);
+const CmdbYamlNode *cmdb_yaml_node_get_value_node (const CmdbYamlNode *node, guint index);
 /* (transfer none): the i-th item of a sequence. */
-const CmdbYamlNode *cmdb_yaml_node_get_item          (const CmdbYamlNode *node,
-                                                      guint               index);
+const CmdbYamlNode *cmdb_yaml_node_get_item (const CmdbYamlNode *node, guint index);
 
 /* Converts a subtree into JSON: plain scalars by their YAML type, quoted
  * ones as strings, mappings as objects in file order. (transfer full) */
-JsonNode           *cmdb_yaml_node_to_json           (const CmdbYamlNode *node);
+JsonNode *cmdb_yaml_node_to_json (const CmdbYamlNode *node);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbYamlDocument, cmdb_yaml_document_unref)
 

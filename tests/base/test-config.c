@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   char *tmp;
 } Fixture;
 
@@ -32,10 +33,7 @@ teardown (void **state)
 }
 
 static CmdbConfig *
-merge (const char *tmp,
-       const char *name,
-       const char *text,
-       CmdbConfig *config)
+merge (const char *tmp, const char *name, const char *text, CmdbConfig *config)
 {
   g_autofree char *path = cmdb_test_write_file (tmp, name, text);
   g_autoptr (GError) error = NULL;
@@ -49,8 +47,7 @@ merge (const char *tmp,
 }
 
 static gboolean
-list_equals (GPtrArray  *list,
-             const char *joined)
+list_equals (GPtrArray *list, const char *joined)
 {
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -84,9 +81,11 @@ test_layers (void **state)
   char *envp[] = { "CMDBUILDER_SERVER_PORT=9000", "CMDBUILDER_RUN_STOP_GRACE=250ms", NULL };
 
   merge (fixture->tmp, "system.ini",
-         "[command]\nlauncher=python3\n[server]\nallowed-hosts=a.example;b.example\nport=1\n", config);
+         "[command]\nlauncher=python3\n[server]\nallowed-hosts=a.example;b.example\nport=1\n",
+         config);
   merge (fixture->tmp, "user.ini",
-         "[command]\nlauncher=uv run python3\n[server]\nallowed-hosts=b.example,c.example\n", config);
+         "[command]\nlauncher=uv run python3\n[server]\nallowed-hosts=b.example,c.example\n",
+         config);
   assert_string_equal (cmdb_config_get_string (config, "command", "launcher"), "uv run python3");
   assert_true (list_equals (cmdb_config_get_list (config, "server", "allowed-hosts"),
                             "a.example,b.example,c.example"));
@@ -111,7 +110,8 @@ test_disabled_replaced (void **state)
   g_autoptr (CmdbConfig) config = cmdb_config_new ();
 
   merge (fixture->tmp, "a.ini", "[plugins]\ndisabled=predict;losses\n", config);
-  assert_true (list_equals (cmdb_config_get_list (config, "plugins", "disabled"), "predict,losses"));
+  assert_true (
+      list_equals (cmdb_config_get_list (config, "plugins", "disabled"), "predict,losses"));
   merge (fixture->tmp, "b.ini", "[plugins]\ndisabled=heads\n", config);
   assert_true (list_equals (cmdb_config_get_list (config, "plugins", "disabled"), "heads"));
   merge (fixture->tmp, "c.ini", "[plugins]\ndisabled=\n", config);
@@ -139,8 +139,8 @@ test_unknown_keys_are_located_warnings (void **state)
   GPtrArray *problems;
   CmdbProblem *problem;
 
-  merge (fixture->tmp, "w.ini", "# comment\n[command]\nlauncher=python3\nlaunchr=x\n[colours]\na=b\n",
-         config);
+  merge (fixture->tmp, "w.ini",
+         "# comment\n[command]\nlauncher=python3\nlaunchr=x\n[colours]\na=b\n", config);
   problems = cmdb_config_get_problems (config);
   assert_int_equal (problems->len, 2);
   problem = g_ptr_array_index (problems, 0);
@@ -160,7 +160,8 @@ test_invalid_values (void **state)
   Fixture *fixture = *state;
   g_autoptr (CmdbConfig) config = cmdb_config_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = cmdb_test_write_file (fixture->tmp, "bad.ini", "[server]\n\nport=eighty\n");
+  g_autofree char *path
+      = cmdb_test_write_file (fixture->tmp, "bad.ini", "[server]\n\nport=eighty\n");
   g_autofree char *expected = g_strdup_printf ("%s:3: [server] port: expected a whole number, got "
                                                "'eighty'",
                                                path);

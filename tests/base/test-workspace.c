@@ -23,9 +23,7 @@ teardown (void **state)
 }
 
 static char *
-discover_from (const char *cwd,
-               const char *explicit_dir,
-               GError    **error)
+discover_from (const char *cwd, const char *explicit_dir, GError **error)
 {
   g_autofree char *saved = g_get_current_dir ();
   char *root;

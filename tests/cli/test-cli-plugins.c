@@ -33,10 +33,7 @@ teardown (void **state)
 
 /* Runs cmdbuilder with @args (NULL-terminated). */
 static char *
-run (int        *ret_status,
-     char      **ret_stderr,
-     const char *first,
-     ...)
+run (int *ret_status, char **ret_stderr, const char *first, ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   va_list args;
@@ -52,8 +49,7 @@ run (int        *ret_status,
 }
 
 static JsonObject *
-find_plugin (JsonArray  *array,
-             const char *id)
+find_plugin (JsonArray *array, const char *id)
 {
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
@@ -113,7 +109,7 @@ test_plugins_json_lists_without_loading (void **state)
   g_autoptr (JsonNode) root = parse_json (out);
   JsonArray *array = json_node_get_array (root);
   static const char *const expected[][2] = {
-    { "train", "page" },       { "test", "page" },      { "predict", "page" },
+    { "train", "page" },        { "test", "page" },         { "predict", "page" },
     { "decoders", "registry" }, { "encoders", "registry" }, { "heads", "registry" },
     { "losses", "registry" },
   };
@@ -129,8 +125,8 @@ test_plugins_json_lists_without_loading (void **state)
       assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (plugin, "load_ms")));
     }
   /* Pages come first, in sidebar order. */
-  assert_string_equal (json_object_get_string_member (json_array_get_object_element (array, 0), "id"),
-                       "train");
+  assert_string_equal (
+      json_object_get_string_member (json_array_get_object_element (array, 0), "id"), "train");
 }
 
 static void
@@ -172,8 +168,8 @@ test_bad_workspace (void **state)
   g_autofree char *err = NULL;
   g_autofree char *missing = g_build_filename (tmp, "missing", NULL);
   g_autofree char *out = run (&status, &err, "plugins", "--workspace", missing, NULL);
-  g_autofree char *expected = g_strdup_printf ("cmdbuilder: workspace %s: not a directory\n",
-                                               missing);
+  g_autofree char *expected
+      = g_strdup_printf ("cmdbuilder: workspace %s: not a directory\n", missing);
 
   assert_int_equal (status, 1);
   assert_string_equal (err, expected);

@@ -16,7 +16,8 @@ required_env (const char *name)
 
   if (value == NULL || value[0] == '\0')
     {
-      g_printerr ("test environment variable %s is not set: run the tests with `meson test`\n", name);
+      g_printerr ("test environment variable %s is not set: run the tests with `meson test`\n",
+                  name);
       fail ();
     }
   return value;
@@ -86,8 +87,7 @@ cmdb_test_remove_tree (const char *path)
 }
 
 void
-cmdb_test_copy_tree (const char *src,
-                     const char *dst)
+cmdb_test_copy_tree (const char *src, const char *dst)
 {
   g_autoptr (GDir) dir = NULL;
   const char *name;
@@ -100,8 +100,8 @@ cmdb_test_copy_tree (const char *src,
       g_autoptr (GFile) to = g_file_new_for_path (dst);
       g_autoptr (GError) error = NULL;
 
-      if (!g_file_copy (from, to, G_FILE_COPY_OVERWRITE | G_FILE_COPY_ALL_METADATA, NULL, NULL, NULL,
-                        &error))
+      if (!g_file_copy (from, to, G_FILE_COPY_OVERWRITE | G_FILE_COPY_ALL_METADATA, NULL, NULL,
+                        NULL, &error))
         {
           g_printerr ("copy %s -> %s: %s\n", src, dst, error->message);
           fail ();
@@ -120,9 +120,7 @@ cmdb_test_copy_tree (const char *src,
 }
 
 char *
-cmdb_test_write_file (const char *dir,
-                      const char *relative,
-                      const char *contents)
+cmdb_test_write_file (const char *dir, const char *relative, const char *contents)
 {
   g_autoptr (GError) error = NULL;
   char *path = g_build_filename (dir, relative, NULL);
@@ -152,8 +150,7 @@ cmdb_test_read_file (const char *path)
 }
 
 void
-cmdb_test_touch (const char *path,
-                 int         seconds_ahead)
+cmdb_test_touch (const char *path, int seconds_ahead)
 {
   struct utimbuf times;
   time_t now = time (NULL) + seconds_ahead;
@@ -167,12 +164,9 @@ void
 cmdb_test_isolate_environment (const char *tmpdir)
 {
   static const char *const xdg[][2] = {
-    { "XDG_CONFIG_HOME", "xdg-config-home" },
-    { "XDG_CONFIG_DIRS", "xdg-config-dirs" },
-    { "XDG_DATA_HOME", "xdg-data-home" },
-    { "XDG_CACHE_HOME", "xdg-cache-home" },
-    { "XDG_STATE_HOME", "xdg-state-home" },
-    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "xdg-config-home" }, { "XDG_CONFIG_DIRS", "xdg-config-dirs" },
+    { "XDG_DATA_HOME", "xdg-data-home" },     { "XDG_CACHE_HOME", "xdg-cache-home" },
+    { "XDG_STATE_HOME", "xdg-state-home" },   { "HOME", "home" },
   };
   g_auto (GStrv) env = g_get_environ ();
 
@@ -191,18 +185,15 @@ cmdb_test_isolate_environment (const char *tmpdir)
 }
 
 char *
-cmdb_test_run (const char *const *argv,
-               const char        *cwd,
-               char             **ret_stderr,
-               int               *ret_exit_status)
+cmdb_test_run (const char *const *argv, const char *cwd, char **ret_stderr, int *ret_exit_status)
 {
   g_autoptr (GError) error = NULL;
   char *out = NULL;
   char *err = NULL;
   int wait_status = 0;
 
-  if (!g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &wait_status,
-                     &error))
+  if (!g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                     &wait_status, &error))
     {
       g_printerr ("cannot run %s: %s\n", argv[0], error->message);
       fail ();
@@ -221,9 +212,7 @@ cmdb_test_run (const char *const *argv,
 }
 
 void
-cmdb_test_assert_text_equal (const char *expected,
-                             const char *actual,
-                             const char *what)
+cmdb_test_assert_text_equal (const char *expected, const char *actual, const char *what)
 {
   g_auto (GStrv) want = NULL;
   g_auto (GStrv) got = NULL;
@@ -242,8 +231,7 @@ cmdb_test_assert_text_equal (const char *expected,
 }
 
 CmdbTestSession *
-cmdb_test_session_new (const char *workspace,
-                       const char *config_text)
+cmdb_test_session_new (const char *workspace, const char *config_text)
 {
   CmdbTestSession *session = g_new0 (CmdbTestSession, 1);
   g_autoptr (GError) error = NULL;

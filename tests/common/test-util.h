@@ -15,66 +15,58 @@
 
 /* (transfer none): absolute source / build roots (from meson's test env). */
 const char *cmdb_test_source_root (void);
-const char *cmdb_test_build_root  (void);
+const char *cmdb_test_build_root (void);
 /* (transfer full): absolute path of the built cmdbuilder executable. */
-char       *cmdb_test_cmdbuilder  (void);
+char *cmdb_test_cmdbuilder (void);
 /* (transfer full): <source root>/<relative>. */
-char       *cmdb_test_source_path (const char *relative);
+char *cmdb_test_source_path (const char *relative);
 
 /* (transfer full): a new empty directory under $TMPDIR. */
-char       *cmdb_test_make_tempdir (void);
+char *cmdb_test_make_tempdir (void);
 /* Removes @path recursively (no-op when absent). */
-void        cmdb_test_remove_tree  (const char *path);
+void cmdb_test_remove_tree (const char *path);
 /* Copies the tree @src to @dst (created), keeping file modes. */
-void        cmdb_test_copy_tree    (const char *src,
-                                    const char *dst);
+void cmdb_test_copy_tree (const char *src, const char *dst);
 /* Writes @contents to @dir/@relative, creating parent directories. Returns
  * (transfer full) the file's absolute path. */
-char       *cmdb_test_write_file   (const char *dir,
-                                    const char *relative,
-                                    const char *contents);
+char *cmdb_test_write_file (const char *dir, const char *relative, const char *contents);
 /* Reads a whole file; fails the test when it cannot. (transfer full) */
-char       *cmdb_test_read_file    (const char *path);
+char *cmdb_test_read_file (const char *path);
 /* Sets a file's mtime @seconds into the future relative to now, so a
  * change is visible even on filesystems with coarse timestamps. */
-void        cmdb_test_touch        (const char *path,
-                                    int         seconds_ahead);
+void cmdb_test_touch (const char *path, int seconds_ahead);
 
 /* Points XDG_CONFIG_HOME, XDG_CONFIG_DIRS, XDG_DATA_HOME, XDG_CACHE_HOME,
  * XDG_STATE_HOME and HOME at fresh directories under @tmpdir and clears
  * CMDBUILDER_* variables, so no real user's configuration leaks in. */
-void        cmdb_test_isolate_environment (const char *tmpdir);
+void cmdb_test_isolate_environment (const char *tmpdir);
 
 /* Runs @argv (NULL-terminated) in @cwd (nullable) and waits. Returns its
  * stdout (transfer full); @ret_stderr (nullable) gets stderr and
  * @ret_exit_status the exit code (-1 when killed by a signal). */
-char       *cmdb_test_run          (const char *const *argv,
-                                    const char        *cwd,
-                                    char             **ret_stderr,
-                                    int               *ret_exit_status);
+char *cmdb_test_run (const char *const *argv, const char *cwd, char **ret_stderr,
+                     int *ret_exit_status);
 
 /* A workspace opened as the CLI opens it: layered configuration (the
  * workspace's cmdbuilder.ini, then @config_text as an extra layer when
  * non-NULL), a cache, a context and a plugin host attached to it. Call
  * cmdb_test_isolate_environment() first. */
 typedef struct _CmdbHost CmdbHost;
-typedef struct {
-  CmdbConfig  *config;
-  CmdbCache   *cache;
+typedef struct
+{
+  CmdbConfig *config;
+  CmdbCache *cache;
   CmdbContext *context;
-  CmdbHost    *host;
+  CmdbHost *host;
 } CmdbTestSession;
 
 /* (transfer full) */
-CmdbTestSession *cmdb_test_session_new  (const char      *workspace,
-                                         const char      *config_text);
-void             cmdb_test_session_free (CmdbTestSession *session);
+CmdbTestSession *cmdb_test_session_new (const char *workspace, const char *config_text);
+void cmdb_test_session_free (CmdbTestSession *session);
 
 /* TRUE when a file whose name is @file_name (e.g. "libtrain.so") is mapped
  * into this process, according to /proc/self/maps. */
-gboolean    cmdb_test_module_is_mapped (const char *file_name);
+gboolean cmdb_test_module_is_mapped (const char *file_name);
 
 /* Line-oriented golden comparison: fails with a readable diff-like message. */
-void        cmdb_test_assert_text_equal (const char *expected,
-                                         const char *actual,
-                                         const char *what);
+void cmdb_test_assert_text_equal (const char *expected, const char *actual, const char *what);

@@ -63,8 +63,7 @@ assert_nothing_mapped (void)
 }
 
 static CmdbPluginRecord *
-record (CmdbTestSession *session,
-        const char      *id)
+record (CmdbTestSession *session, const char *id)
 {
   CmdbPluginRecord *found = cmdb_host_lookup (session->host, id);
   assert_non_null (found);
@@ -117,17 +116,17 @@ test_pages_load_on_activation (void **state)
 static void
 test_only_needed_registries (void **state)
 {
-  g_autofree char *plugins = g_build_filename (cmdb_test_build_root (), "tests", "host", "plugins",
-                                               NULL);
+  g_autofree char *plugins
+      = g_build_filename (cmdb_test_build_root (), "tests", "host", "plugins", NULL);
   g_autofree char *schemas = cmdb_test_source_path ("tests/host/fixtures/schemas");
-  g_autofree char *config = g_strdup_printf ("[plugins]\npath=%s\n[workspace]\nschemas=%s\n",
-                                             plugins, schemas);
+  g_autofree char *config
+      = g_strdup_printf ("[plugins]\npath=%s\n[workspace]\nschemas=%s\n", plugins, schemas);
   CmdbTestSession *session = cmdb_test_session_new (workspace, config);
   g_autoptr (GError) error = NULL;
 
   assert_nothing_mapped ();
-  assert_non_null (cmdb_host_activate_page (session->host, session->context, "decoder-lab",
-                                            &error));
+  assert_non_null (
+      cmdb_host_activate_page (session->host, session->context, "decoder-lab", &error));
   assert_null (error);
   assert_true (mapped ("decoder-lab"));
   assert_true (mapped ("decoders"));
@@ -143,8 +142,8 @@ test_only_needed_registries (void **state)
 static void
 test_disabled_never_mapped (void **state)
 {
-  CmdbTestSession *session = cmdb_test_session_new (workspace,
-                                                    "[plugins]\ndisabled=predict;heads\n");
+  CmdbTestSession *session
+      = cmdb_test_session_new (workspace, "[plugins]\ndisabled=predict;heads\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) pages = cmdb_host_list_pages (session->host);
   g_autoptr (CmdbOptionList) heads = NULL;
@@ -163,8 +162,9 @@ test_disabled_never_mapped (void **state)
   heads = cmdb_context_get_options (session->context, "models.heads", &error);
   assert_null (heads);
   assert_true (g_error_matches (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_DISABLED));
-  assert_string_equal (error->message, "option source 'models.heads' is provided by plugin 'heads', "
-                                       "which is disabled by configuration");
+  assert_string_equal (error->message,
+                       "option source 'models.heads' is provided by plugin 'heads', "
+                       "which is disabled by configuration");
 
   assert_false (mapped ("predict"));
   assert_false (mapped ("heads"));
@@ -174,8 +174,7 @@ test_disabled_never_mapped (void **state)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   const struct CMUnitTest pages[] = {
     cmocka_unit_test_setup_teardown (test_pages_load_on_activation, setup, teardown),

@@ -17,8 +17,7 @@ static char *plugin_dir;
 /* Copies fixture <name>.plugin (and the built lib<module>.so, if any) into
  * <plugin_dir>/<name>/. */
 static void
-install_fixture (const char *name,
-                 const char *built_module)
+install_fixture (const char *name, const char *built_module)
 {
   g_autofree char *fixture = g_strdup_printf ("tests/host/fixtures/bad-plugins/%s.plugin", name);
   g_autofree char *source = cmdb_test_source_path (fixture);
@@ -31,7 +30,8 @@ install_fixture (const char *name,
   if (built_module != NULL)
     {
       g_autofree char *so = g_strdup_printf ("lib%s.so", built_module);
-      g_autofree char *built = g_build_filename (cmdb_test_build_root (), "tests", "host", so, NULL);
+      g_autofree char *built
+          = g_build_filename (cmdb_test_build_root (), "tests", "host", so, NULL);
       g_autofree char *so_name = g_strdup_printf ("lib%s.so", name);
       g_autofree char *copy = g_build_filename (dir, so_name, NULL);
       cmdb_test_copy_tree (built, copy);
@@ -77,8 +77,7 @@ open_session (const char *extra_config)
 
 /* The problem whose text contains @needle, or a test failure listing all. */
 static const CmdbProblem *
-find_problem (CmdbHost   *host,
-              const char *needle)
+find_problem (CmdbHost *host, const char *needle)
 {
   GPtrArray *problems = cmdb_host_get_problems (host);
 
@@ -194,8 +193,8 @@ test_clashing_type_names (void **state)
   assert_null (error);
   assert_null (cmdb_host_load_plugin (session->host, "clash-b", &error));
   assert_true (g_error_matches (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NO_EXTENSION));
-  assert_true (g_str_has_prefix (error->message,
-                                 "plugin 'clash-b' provides no CmdbPage extension: "));
+  assert_true (
+      g_str_has_prefix (error->message, "plugin 'clash-b' provides no CmdbPage extension: "));
   assert_non_null (strstr (error->message, "CmdbTestClashPage"));
   assert_others_still_work (session);
   cmdb_test_session_free (session);
@@ -249,16 +248,16 @@ test_unreadable_plugin_directory (void **state)
   if (getuid () != 0)
     {
       /* Not root: an unreadable directory is unreadable for us too. */
-      const char *argv[] = { exe, "plugins", "--json", "--workspace", workspace, "--config",
-                             config_arg, NULL };
+      const char *argv[]
+          = { exe, "plugins", "--json", "--workspace", workspace, "--config", config_arg, NULL };
       assert_int_equal (g_mkdir_with_parents (locked, 0000), 0);
       out = cmdb_test_run (argv, NULL, &err, &status);
     }
   else
     {
-      const char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", exe,
-                             "plugins", "--json", "--workspace", workspace, "--config", config_arg,
-                             NULL };
+      const char *argv[]
+          = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", exe,        "plugins",
+              "--json",  "--workspace",   workspace,       "--config",       config_arg, NULL };
       /* nobody must reach the workspace and the build tree. */
       assert_int_equal (g_chmod (tmp, 0755), 0);
       assert_int_equal (g_mkdir_with_parents (locked, 0700), 0);

@@ -19,7 +19,8 @@ struct _CmdbPredictPage
 
 static void cmdb_predict_page_iface_init (CmdbPageInterface *iface);
 
-G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbPredictPage, cmdb_predict_page, G_TYPE_OBJECT, G_TYPE_FLAG_FINAL,
+G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbPredictPage, cmdb_predict_page, G_TYPE_OBJECT,
+                                G_TYPE_FLAG_FINAL,
                                 G_IMPLEMENT_INTERFACE_DYNAMIC (CMDB_TYPE_PAGE,
                                                                cmdb_predict_page_iface_init))
 

@@ -22,10 +22,7 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbDecoderLabPage, cmdb_decoder_lab_page, G_TYP
                                                                cmdb_decoder_lab_page_iface_init))
 
 static void
-add_overrides (CmdbPage    *page,
-               CmdbContext *context,
-               JsonObject  *values,
-               GPtrArray   *overrides)
+add_overrides (CmdbPage *page, CmdbContext *context, JsonObject *values, GPtrArray *overrides)
 {
   g_ptr_array_add (overrides, g_strdup ("+lab=decoder"));
 }
