@@ -293,7 +293,7 @@ test_round_trip_through_sh (void **state)
   if (batch->len > 0)
     check_batch (&check, batch);
 
-  print_message ("seed %u: %u values, %u quoted, %u /bin/sh runs, %u failure(s)\n", seed,
+  print_message ("# seed %u: %u values, %u quoted, %u /bin/sh runs, %u failure(s)\n", seed,
                  N_STRINGS + N_LISTS, n_quoted, check.n_sh_runs, check.n_failures);
   if (check.n_failures > 0)
     fail_msg ("%u failure(s) with seed %u (first ones):\n%s", check.n_failures, seed, report->str);
