@@ -201,9 +201,10 @@ write_log (Supervisor *self, int stream, const char *data, gsize length)
 }
 
 /* Reads what a pipe holds now (bounded per call, so one busy stream does
- * not starve the other); closes it at end of file. */
+ * not starve the other); closes it at end of file, or when it is empty and
+ * @final (nothing of the tree is left to write more). */
 static void
-drain (Supervisor *self, int stream, guint max_chunks)
+drain (Supervisor *self, int stream, guint max_chunks, gboolean final)
 {
   static char buffer[CHUNK_SIZE];
 
@@ -213,7 +214,7 @@ drain (Supervisor *self, int stream, guint max_chunks)
 
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0 && errno == EAGAIN)
+      if (n < 0 && errno == EAGAIN && !final)
         return;
       if (n <= 0)
         {
@@ -344,7 +345,7 @@ watch (Supervisor *self)
         handle_signals (self);
       for (nfds_t i = 1; i < n_fds; i++)
         if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-          drain (self, stream_of[i], CHUNKS_PER_WAKE);
+          drain (self, stream_of[i], CHUNKS_PER_WAKE, FALSE);
 
       if (self->child_exited && !self->ending)
         begin_ending (self);
@@ -366,10 +367,11 @@ watch (Supervisor *self)
         }
     }
   kill_tree (self);
-  /* Nothing of the tree holds the pipes any more: take what is left. */
+  /* Nothing of the tree holds the pipes any more: take what is left. (A
+   * process that would not die may still hold one: what it writes later is
+   * lost, rather than the supervisor waiting for it forever.) */
   for (int stream = 0; stream < 2; stream++)
-    while (self->pipes[stream] >= 0)
-      drain (self, stream, G_MAXUINT);
+    drain (self, stream, G_MAXUINT, TRUE);
 }
 
 static void
