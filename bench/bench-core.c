@@ -9,6 +9,11 @@
  *       MODE invalidated: the same right after a watched file changed
  *       MODE evaluate:    form evaluation + command build only
  *       Prints {"mode":..., "iterations":..., "p50_us":..., "p99_us":..., "mean_us":...}.
+ *   bench-core scan WORKSPACE ITERATIONS
+ *       Lists every option source: once cold (first listing in this process,
+ *       every file read), then ITERATIONS warm lookups (new cache generation,
+ *       every dependency re-validated). Prints {"cold_ms":..., "warm_p50_us":...,
+ *       "entries": {source: count}}.
  *
  * Times are CLOCK_MONOTONIC; bench/run also runs `loop` under callgrind for
  * instruction counts, which do not depend on machine load.
@@ -132,10 +137,70 @@ percentile (double *sorted, guint n, double p)
   return sorted[MIN (index, n - 1)];
 }
 
+static const char *const all_sources[] = {
+  "models.architectures", "models.optimizers", "models.encoders", "models.backbones",
+  "models.decoders",      "models.heads",      "models.losses",   "datasets",
+  "checkpoints",          "preprocessing_profiles",
+};
+
+/* Lists every source once; returns the number of entries seen. */
+static guint
+list_all_sources (Bench *bench, GString *counts)
+{
+  guint total = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (all_sources); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CmdbOptionList) list = cmdb_context_get_options (bench->context, all_sources[i],
+                                                                  &error);
+      if (list == NULL)
+        die (all_sources[i], error);
+      total += list->entries->len;
+      if (counts != NULL)
+        g_string_append_printf (counts, "%s\"%s\": %u", counts->len > 1 ? ", " : "",
+                                all_sources[i], list->entries->len);
+    }
+  return total;
+}
+
+static int
+bench_scan (const char *workspace, guint iterations)
+{
+  Bench bench = { 0 };
+  g_autofree double *samples = g_new0 (double, MAX (iterations, 1));
+  g_autoptr (GString) counts = g_string_new ("{");
+  gint64 start;
+  double cold_ms;
+  guint sink = 0;
+
+  bench_open (&bench, workspace);
+  start = g_get_monotonic_time ();
+  sink += list_all_sources (&bench, counts);
+  cold_ms = (g_get_monotonic_time () - start) / 1000.0;
+  g_string_append (counts, "}");
+  for (guint i = 0; i < iterations; i++)
+    {
+      start = g_get_monotonic_time ();
+      cmdb_cache_new_generation (bench.cache);
+      sink += list_all_sources (&bench, NULL);
+      samples[i] = (double) (g_get_monotonic_time () - start);
+    }
+  qsort (samples, iterations, sizeof (double), compare_doubles);
+  printf ("{\"cold_ms\": %.4f, \"warm_p50_us\": %.2f, \"warm_p99_us\": %.2f, \"entries\": %s, "
+          "\"sink\": %u}\n",
+          cold_ms, percentile (samples, iterations, 0.5), percentile (samples, iterations, 0.99),
+          counts->str, sink);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
   Bench bench = { 0 };
+
+  if (argc >= 4 && g_str_equal (argv[1], "scan"))
+    return bench_scan (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)));
 
   if (argc >= 4 && g_str_equal (argv[1], "activate"))
     {
@@ -200,6 +265,7 @@ main (int argc, char **argv)
       return 0;
     }
   fprintf (stderr, "usage: bench-core activate WORKSPACE PAGE\n"
-                   "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n");
+                   "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n"
+                   "       bench-core scan WORKSPACE ITERATIONS\n");
   return 2;
 }
