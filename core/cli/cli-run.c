@@ -77,107 +77,6 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   return cmdb_run_get_exit_code (last, &exit_code) ? exit_code : 1;
 }
 
-static void
-print_problems_as_lines (GPtrArray *problems)
-{
-  for (guint i = 0; problems != NULL && i < problems->len; i++)
-    {
-      g_autofree char *line = cmdb_problem_to_string (g_ptr_array_index (problems, i));
-
-      fprintf (stderr, "%s\n", line);
-    }
-}
-
-/* Builds the page's command as `cmdbuilder build PAGE` does. Returns
- * (transfer full) the command, or NULL after printing why, with the exit
- * status in @ret_status. */
-static CmdbCommand *
-build_page_command (CmdbCliSession *session, const char *page_id, char **sets,
-                    CmdbFormState **ret_state, int *ret_status)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CmdbSchema) schema = NULL;
-  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
-  g_autoptr (CmdbFormState) state = NULL;
-  g_autoptr (CmdbCommand) command = NULL;
-  g_autofree char *schema_path = NULL;
-  CmdbPluginRecord *record;
-  CmdbPage *page;
-  CmdbCommandOptions options = { 0 };
-  GPtrArray *problems;
-
-  *ret_status = 1;
-  record = cmdb_host_lookup (session->host, page_id);
-  page = cmdb_host_activate_page (session->host, session->context, page_id, &error);
-  if (page == NULL || record == NULL)
-    {
-      fprintf (stderr, "cmdbuilder: %s\n", error != NULL ? error->message : "no such page");
-      return NULL;
-    }
-  schema_path = cmdb_host_find_schema (session->host, session->context, page_id, &error);
-  if (schema_path != NULL)
-    schema = cmdb_schema_load (session->cache, schema_path, &error);
-  if (schema == NULL)
-    {
-      fprintf (stderr, "%s\n", error->message);
-      return NULL;
-    }
-  print_problems_as_lines (cmdb_schema_get_problems (schema));
-  if (cmdb_schema_has_errors (schema))
-    {
-      fprintf (stderr, "cmdbuilder: %s has errors; fix them first (cmdbuilder check)\n",
-               schema_path);
-      return NULL;
-    }
-  for (guint i = 0; sets != NULL && sets[i] != NULL; i++)
-    {
-      const char *equals = strchr (sets[i], '=');
-      g_autofree char *key = NULL;
-
-      *ret_status = 2;
-      if (equals == NULL || equals == sets[i])
-        {
-          fprintf (stderr, "cmdbuilder: --set %s: expected KEY=VALUE\n", sets[i]);
-          return NULL;
-        }
-      key = g_strndup (sets[i], equals - sets[i]);
-      if (!cmdb_form_input_set_text (input, schema, key, equals + 1, &error))
-        {
-          fprintf (stderr, "cmdbuilder: --set %s\n", error->message);
-          return NULL;
-        }
-    }
-  *ret_status = 1;
-  state = cmdb_form_evaluate (schema, session->context, input, CMDB_FORM_KEEP_INVALID);
-  problems = cmdb_form_state_get_problems (state);
-  print_problems_as_lines (problems);
-  for (guint i = 0; i < problems->len; i++)
-    if (((CmdbProblem *) g_ptr_array_index (problems, i))->severity == CMDB_SEVERITY_ERROR)
-      return NULL;
-  options.runner = record->runner;
-  options.suffix
-      = cmdb_config_get_bool (session->config, "command", "suffix", record->suffix_default);
-  options.page = page;
-  command = cmdb_command_build (state, session->context, &options, &error);
-  if (command == NULL)
-    {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
-      return NULL;
-    }
-  for (guint i = 0; i < command->warnings->len; i++)
-    fprintf (stderr, "warning: %s\n", (char *) g_ptr_array_index (command->warnings, i));
-  for (guint i = 0; i < command->errors->len; i++)
-    fprintf (stderr, "error: %s\n", (char *) g_ptr_array_index (command->errors, i));
-  if (command->errors->len > 0)
-    {
-      *ret_status = 2;
-      return NULL;
-    }
-  *ret_state = g_steal_pointer (&state);
-  *ret_status = 0;
-  return g_steal_pointer (&command);
-}
-
 int
 cmdb_cli_run (int argc, char **argv)
 {
@@ -201,6 +100,7 @@ cmdb_cli_run (int argc, char **argv)
   g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GPtrArray) words = NULL;
   g_autoptr (GError) error = NULL;
+  CmdbCliPageCommandFlags flags = { 0 };
   int status = 1;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
@@ -219,9 +119,16 @@ cmdb_cli_run (int argc, char **argv)
       fprintf (stderr, "cmdbuilder: %s\n", error->message);
       return 1;
     }
-  command = build_page_command (session, argv[1], sets, &state, &status);
+  flags.sets = sets;
+  flags.suffix = -1;
+  command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &status, &error);
   if (command == NULL)
-    return status;
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return status;
+    }
+  if (status != 0)
+    return status; /* the form has errors: nothing to run */
   words = g_ptr_array_copy (command->argv, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
   g_ptr_array_set_free_func (words, g_free);
   g_ptr_array_add (words, NULL);

@@ -55,6 +55,25 @@ void cmdb_cli_print_problems (GPtrArray *problems);
 /* Prints @node as JSON (pretty) followed by a newline to stdout. */
 void cmdb_cli_print_json (JsonNode *node);
 
+/* What `build` and `run` take from the command line to compose a command. */
+typedef struct
+{
+  char **sets;             /* (nullable) KEY=VALUE strings of --set */
+  const char *use_case_id; /* (nullable) --use-case */
+  int suffix;              /* -1: the page's default and [command] suffix; 0 or 1: forced */
+} CmdbCliPageCommandFlags;
+
+/* Activates @page_id and composes its command. Prints the schema's and
+ * the form's problems, warnings and errors to stderr. Returns (transfer
+ * full) the command, with @ret_status 0, or 2 when the form has errors (the
+ * command is then returned for display only); or NULL with @error and
+ * @ret_status 2 for bad --set / --use-case input, 1 for page, schema or
+ * workspace problems. @ret_state (nullable) receives the evaluated form. */
+CmdbCommand *cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
+                                          const CmdbCliPageCommandFlags *flags,
+                                          CmdbFormState **ret_state, int *ret_status,
+                                          GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliSession, cmdb_cli_session_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_clear)
 

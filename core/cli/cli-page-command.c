@@ -1,0 +1,159 @@
+#define G_LOG_DOMAIN "cmdb-cli"
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The part `cmdbuilder build` and `cmdbuilder run` share: a page's command
+ * from its schema, the workspace and the --set / --use-case / suffix flags,
+ * as the web UI would compose it. */
+
+static const CmdbUseCase *
+find_use_case (GPtrArray *use_cases, const char *id)
+{
+  for (guint i = 0; i < use_cases->len; i++)
+    {
+      const CmdbUseCase *use_case = g_ptr_array_index (use_cases, i);
+
+      if (g_str_equal (use_case->id, id))
+        return use_case;
+    }
+  return NULL;
+}
+
+/* Every use case of every architecture. */
+static GPtrArray *
+all_use_cases (CmdbContext *context)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_use_case_free);
+  g_autoptr (CmdbCatalog) catalog = cmdb_context_get_architectures (context, NULL);
+
+  for (guint i = 0; catalog != NULL && i < cmdb_catalog_get_n_items (catalog); i++)
+    {
+      g_autoptr (GPtrArray) use_cases
+          = cmdb_list_use_cases (context, cmdb_catalog_get_item (catalog, i)->name);
+
+      while (use_cases->len > 0)
+        g_ptr_array_add (all, g_ptr_array_steal_index (use_cases, 0));
+    }
+  return all;
+}
+
+/* Applies --use-case then --set; on failure sets @error (the exit status
+ * is 2: the user's input, not the workspace, is wrong). */
+static gboolean
+fill_input (CmdbCliSession *session, CmdbSchema *schema, const CmdbCliPageCommandFlags *flags,
+            CmdbFormInput *input, GError **error)
+{
+  if (flags->use_case_id != NULL)
+    {
+      g_autoptr (GPtrArray) use_cases = all_use_cases (session->context);
+      const CmdbUseCase *use_case = find_use_case (use_cases, flags->use_case_id);
+
+      if (use_case == NULL)
+        {
+          g_autoptr (GString) known = g_string_new (NULL);
+
+          for (guint i = 0; i < use_cases->len; i++)
+            g_string_append_printf (known, "%s%s", i > 0 ? ", " : "",
+                                    ((CmdbUseCase *) g_ptr_array_index (use_cases, i))->id);
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+                       "unknown use case '%s' (known: %s)", flags->use_case_id,
+                       known->len > 0 ? known->str : "none");
+          return FALSE;
+        }
+      cmdb_form_input_apply_use_case (input, schema, use_case);
+    }
+  for (guint i = 0; flags->sets != NULL && flags->sets[i] != NULL; i++)
+    {
+      const char *set = flags->sets[i];
+      const char *equals = strchr (set, '=');
+      g_autofree char *key = NULL;
+      g_autoptr (GError) local_error = NULL;
+
+      if (equals == NULL || equals == set)
+        {
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+                       "--set %s: expected KEY=VALUE", set);
+          return FALSE;
+        }
+      key = g_strndup (set, equals - set);
+      if (!cmdb_form_input_set_text (input, schema, key, equals + 1, &local_error))
+        {
+          g_set_error (error, CMDB_FORM_ERROR, local_error->code, "--set %s: %s", set,
+                       local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+CmdbCommand *
+cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
+                             const CmdbCliPageCommandFlags *flags, CmdbFormState **ret_state,
+                             int *ret_status, GError **error)
+{
+  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
+  g_autoptr (CmdbFormState) state = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autofree char *schema_path = NULL;
+  CmdbPluginRecord *record;
+  CmdbPage *page;
+  CmdbCommandOptions options = { 0 };
+  GPtrArray *problems;
+
+  *ret_status = 1;
+  page = cmdb_host_activate_page (session->host, session->context, page_id, error);
+  if (page == NULL)
+    return NULL;
+  record = cmdb_host_lookup (session->host, page_id);
+  schema_path = cmdb_host_find_schema (session->host, session->context, page_id, error);
+  if (schema_path == NULL)
+    return NULL;
+  schema = cmdb_schema_load (session->cache, schema_path, error);
+  if (schema == NULL)
+    return NULL;
+  cmdb_cli_print_problems (cmdb_schema_get_problems (schema));
+  if (cmdb_schema_has_errors (schema))
+    {
+      g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_FAILED,
+                   "%s has errors; fix them first (cmdbuilder check)", schema_path);
+      return NULL;
+    }
+  if (!fill_input (session, schema, flags, input, error))
+    {
+      *ret_status = 2;
+      return NULL;
+    }
+
+  state = cmdb_form_evaluate (schema, session->context, input, CMDB_FORM_KEEP_INVALID);
+  problems = cmdb_form_state_get_problems (state);
+  cmdb_cli_print_problems (problems);
+  for (guint i = 0; i < problems->len; i++)
+    if (((CmdbProblem *) g_ptr_array_index (problems, i))->severity == CMDB_SEVERITY_ERROR)
+      {
+        g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_FAILED,
+                     "the workspace has errors (see above; cmdbuilder check lists them all)");
+        return NULL;
+      }
+
+  options.runner = record->runner;
+  options.suffix
+      = cmdb_config_get_bool (session->config, "command", "suffix", record->suffix_default);
+  if (flags->suffix >= 0)
+    options.suffix = flags->suffix > 0;
+  options.page = page;
+  command = cmdb_command_build (state, session->context, &options, error);
+  if (command == NULL)
+    return NULL;
+  for (guint i = 0; i < command->warnings->len; i++)
+    fprintf (stderr, "warning: %s\n", (char *) g_ptr_array_index (command->warnings, i));
+  for (guint i = 0; i < command->errors->len; i++)
+    fprintf (stderr, "error: %s\n", (char *) g_ptr_array_index (command->errors, i));
+  *ret_status = command->errors->len > 0 ? 2 : 0;
+  if (ret_state != NULL)
+    *ret_state = g_steal_pointer (&state);
+  return g_steal_pointer (&command);
+}
