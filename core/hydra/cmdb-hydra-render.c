@@ -163,15 +163,17 @@ cmdb_hydra_escape_interpolations (const char *value)
   return g_string_free (out, FALSE);
 }
 
-/* [A-Za-z0-9_./+\-@%:$]: the characters a value may hold unquoted in the
- * emitted commands (users and the original write these bare). */
+/* [A-Za-z0-9_./+\-@%$]: the characters a value may hold unquoted in the
+ * emitted commands (users and the original write these bare). Hydra would
+ * also read ':' bare, but the original quoted values holding one, and where
+ * its output was right we keep it byte for byte (hydra-overrides.md). */
 static gboolean
 is_bare_safe (const char *text)
 {
   if (*text == '\0')
     return FALSE;
   for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("_./+-@%:$", *p) == NULL)
+    if (!g_ascii_isalnum (*p) && strchr ("_./+-@%$", *p) == NULL)
       return FALSE;
   return TRUE;
 }

@@ -5,237 +5,60 @@
 
 #include <string.h>
 
-/* ---- the Hydra and shell layer used here ----
- *
- * TRANSITION: these follow the rules of docs/hydra-overrides (round-trip
- * quoting, POSIX single quotes); they move to calls into cmdb-hydra.h once
- * the hydra module lands, with the goldens unchanged. */
-
-/* Characters a Hydra value may hold bare and that no one misreads. The
- * original also quoted ':', and where its output was right we keep it. */
-static gboolean
-hydra_bare_char (char c)
-{
-  return g_ascii_isalnum (c) || strchr ("_./+-@%$", c) != NULL;
-}
-
-static gboolean
-hydra_needs_quotes (const char *value)
-{
-  if (value[0] == '\0')
-    return TRUE;
-  for (const char *p = value; *p != '\0'; p++)
-    if (!hydra_bare_char (*p))
-      return TRUE;
-  return FALSE;
-}
-
-/* TRUE when @value, written bare, would reach the program as a constant
- * (null, a boolean, a number) instead of the string. */
-static gboolean
-hydra_reads_as_constant (const char *value)
-{
-  g_autoptr (GRegex) number = NULL;
-
-  if (g_ascii_strcasecmp (value, "null") == 0 || g_ascii_strcasecmp (value, "true") == 0
-      || g_ascii_strcasecmp (value, "false") == 0)
-    return TRUE;
-  /* Over-matching only quotes a string that did not need it, which is harmless. */
-  number = g_regex_new ("^[+-]?(inf|nan|[0-9_]*\\.?[0-9_]*([eE][+-]?[0-9_]+)?)$", G_REGEX_CASELESS,
-                        0, NULL);
-  if (strpbrk (value, "0123456789") == NULL
-      && g_ascii_strncasecmp (value + (value[0] == '-' || value[0] == '+'), "inf", 3) != 0
-      && g_ascii_strncasecmp (value + (value[0] == '-' || value[0] == '+'), "nan", 3) != 0)
-    return FALSE;
-  return g_regex_match (number, value, 0, NULL);
-}
-
-/* Double quotes that Hydra reads back as exactly @value: backslashes
- * before a quote or at the end are doubled, quotes escaped. */
-static char *
-hydra_quote (const char *value)
-{
-  GString *out = g_string_new ("\"");
-
-  for (const char *p = value; *p != '\0';)
-    {
-      gsize run = 0;
-
-      while (p[run] == '\\')
-        run++;
-      if (run > 0)
-        {
-          gboolean before_quote = p[run] == '"' || p[run] == '\0';
-
-          for (gsize i = 0; i < (before_quote ? 2 * run : run); i++)
-            g_string_append_c (out, '\\');
-          p += run;
-          continue;
-        }
-      if (*p == '"')
-        g_string_append (out, "\\\"");
-      else
-        g_string_append_c (out, *p);
-      p++;
-    }
-  g_string_append_c (out, '"');
-  return g_string_free (out, FALSE);
-}
-
-/* A value as a Hydra override value. "Text" values (free text typed by the
- * user) are also quoted when bare they would read as a constant. */
-static char *
-hydra_render_text (const char *value, gboolean text_style)
-{
-  if (hydra_needs_quotes (value) || (text_style && hydra_reads_as_constant (value)))
-    return hydra_quote (value);
-  return g_strdup (value);
-}
-
-static gboolean
-shell_safe_char (char c)
-{
-  return g_ascii_isalnum (c) || strchr ("_./+-@%:=,", c) != NULL;
-}
-
-/* A token as a POSIX shell word: single quotes when anything in it is
- * special to a shell, each ' written '\''. */
-static char *
-shell_quote (const char *token)
-{
-  GString *out;
-  gboolean safe = token[0] != '\0';
-
-  for (const char *p = token; *p != '\0' && safe; p++)
-    safe = shell_safe_char (*p);
-  if (safe)
-    return g_strdup (token);
-  out = g_string_new ("'");
-  for (const char *p = token; *p != '\0'; p++)
-    if (*p == '\'')
-      g_string_append (out, "'\\''");
-    else
-      g_string_append_c (out, *p);
-  g_string_append_c (out, '\'');
-  return g_string_free (out, FALSE);
-}
+/* Quoting, splitting and reading overrides are the hydra module's
+ * (cmdb-hydra.h); this file composes commands from them. */
 
 GPtrArray *
 cmdb_command_split_text (const char *text, GError **error)
 {
-  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
-  GString *word = NULL;
-  const char *p = text;
+  g_auto (GStrv) words = NULL;
+  g_autoptr (GError) split_error = NULL;
+  GPtrArray *argv;
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  while (*p != '\0')
+  if (!cmdb_shell_split (text, &words, &split_error))
     {
-      if (*p == ' ' || *p == '\t' || *p == '\n')
-        {
-          if (word != NULL)
-            g_ptr_array_add (words, g_string_free (g_steal_pointer (&word), FALSE));
-          p++;
-          continue;
-        }
-      if (word == NULL)
-        word = g_string_new (NULL);
-      if (*p == '\'')
-        {
-          const char *close = strchr (p + 1, '\'');
-
-          if (close == NULL)
-            {
-              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_SPLIT,
-                           "unbalanced single quote at offset %u", (guint) (p - text));
-              g_string_free (word, TRUE);
-              return NULL;
-            }
-          g_string_append_len (word, p + 1, close - p - 1);
-          p = close + 1;
-        }
-      else if (*p == '"')
-        {
-          const char *open = p++;
-
-          while (*p != '\0' && *p != '"')
-            {
-              if (*p == '\\' && p[1] != '\0' && strchr ("$`\"\\\n", p[1]) != NULL)
-                {
-                  if (p[1] != '\n')
-                    g_string_append_c (word, p[1]);
-                  p += 2;
-                  continue;
-                }
-              g_string_append_c (word, *p++);
-            }
-          if (*p != '"')
-            {
-              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_SPLIT,
-                           "unbalanced double quote at offset %u", (guint) (open - text));
-              g_string_free (word, TRUE);
-              return NULL;
-            }
-          p++;
-        }
-      else if (*p == '\\')
-        {
-          if (p[1] == '\0')
-            {
-              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_SPLIT,
-                           "a backslash ends the text at offset %u", (guint) (p - text));
-              g_string_free (word, TRUE);
-              return NULL;
-            }
-          if (p[1] != '\n')
-            g_string_append_c (word, p[1]);
-          p += 2;
-        }
-      else
-        g_string_append_c (word, *p++);
+      g_set_error_literal (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_SPLIT, split_error->message);
+      return NULL;
     }
-  if (word != NULL)
-    g_ptr_array_add (words, g_string_free (word, FALSE));
-  return g_steal_pointer (&words);
+  argv = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; words[i] != NULL; i++)
+    g_ptr_array_add (argv, g_steal_pointer (&words[i]));
+  return argv;
 }
 
-/* TRUE when @token reads as a Hydra override: [+|++|~]key[@package][=value]
- * with a dotted/slashed key and, when quoted, a balanced value. */
+/* TRUE when @token is an override Hydra accepts for a single run: it
+ * parses, its key is not empty, and it is not a sweep (which needs
+ * --multirun). Hydra's own flags (-m, --cfg, ...) pass. */
 static gboolean
-hydra_check_token (const char *token, char **ret_reason)
+check_override_token (const char *token, gboolean multirun, char **ret_reason)
 {
-  g_autoptr (GRegex) key_regex = g_regex_new (
-      "^(\\+\\+|\\+|~)?([A-Za-z_$][A-Za-z0-9_$-]*|[0-9]+)([./]([A-Za-z_$][A-Za-z0-9_$-]*|[0-9]+))*"
-      "(@[A-Za-z0-9_.$/-]*)?$",
-      0, 0, NULL);
-  const char *equals = strchr (token, '=');
-  g_autofree char *key = equals != NULL ? g_strndup (token, equals - token) : g_strdup (token);
-  const char *value = equals != NULL ? equals + 1 : NULL;
+  g_autoptr (GError) error = NULL;
+  CmdbHydraOverride *override;
+  gboolean ok = TRUE;
 
-  if (!g_regex_match (key_regex, key, 0, NULL))
+  if (token[0] == '-')
+    return TRUE;
+  override = cmdb_hydra_override_parse (token, &error);
+  if (override == NULL)
     {
-      *ret_reason = g_strdup_printf ("'%s' is not a Hydra override key", key);
+      *ret_reason = g_strdup (error->message);
       return FALSE;
     }
-  if (value == NULL && key[0] != '~')
+  if (override->key[0] == '\0')
     {
-      *ret_reason = g_strdup_printf ("'%s' has no '=' and is not a deletion", token);
-      return FALSE;
+      *ret_reason = g_strdup_printf ("'%s' has an empty key", token);
+      ok = FALSE;
     }
-  if (value != NULL && (value[0] == '"' || value[0] == '\''))
+  else if (override->value_type == CMDB_HYDRA_VALUE_SWEEP && !multirun)
     {
-      gsize length = strlen (value);
-      gsize backslashes = 0;
-
-      for (gsize i = length - 1; i > 0 && value[i - 1] == '\\'; i--)
-        backslashes++;
-      if (length < 2 || value[length - 1] != value[0] || backslashes % 2 == 1)
-        {
-          *ret_reason = g_strdup_printf ("the quoted value of '%s' is not closed", key);
-          return FALSE;
-        }
+      *ret_reason
+          = g_strdup_printf ("'%s' is a sweep, which Hydra runs only with --multirun", token);
+      ok = FALSE;
     }
-  return TRUE;
+  cmdb_hydra_override_free (override);
+  return ok;
 }
 
 /* Tokens written in schemas and profile files are Hydra syntax already and
@@ -251,7 +74,7 @@ normalize_written_token (const char *token)
     return g_strdup (token);
   key = g_strndup (token, equals - token);
   {
-    g_autofree char *quoted = hydra_quote (equals + 1);
+    g_autofree char *quoted = cmdb_hydra_quote_string (equals + 1);
 
     return g_strconcat (key, "=", quoted, NULL);
   }
@@ -323,46 +146,40 @@ runner_path (CmdbContext *context, const char *runner)
   return g_build_filename (root, runners, runner, NULL);
 }
 
-/* The value of a field as the Hydra value text, or NULL for no override. */
+/* The value of a field as the Hydra value text, or NULL for no override
+ * (null, "" and empty lists are omitted; 0 and false are values). Free text
+ * keeps its type (a name typed as 1e5 stays a string); picked values are
+ * bare as the original wrote them. The suffix joins the plain string before
+ * quoting, so it never nests quotes. */
 static char *
 render_value (const CmdbFieldState *field, const char *suffix)
 {
   JsonNode *value = field->value;
-  const CmdbSchemaElement *element = field->element;
+  CmdbHydraValueStyle style = field->element->type == CMDB_ELEMENT_TEXT_INPUT
+                                  ? CMDB_HYDRA_STYLE_TEXT
+                                  : CMDB_HYDRA_STYLE_BARE;
 
   if (value == NULL || JSON_NODE_HOLDS_NULL (value))
     return NULL;
   if (JSON_NODE_HOLDS_ARRAY (value))
     {
-      JsonArray *array = json_node_get_array (value);
-      GString *out;
-
-      if (json_array_get_length (array) == 0)
+      if (json_array_get_length (json_node_get_array (value)) == 0)
         return NULL;
-      out = g_string_new ("[");
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          g_autofree char *text = cmdb_format_scalar (json_array_get_element (array, i));
-          g_autofree char *rendered = hydra_render_text (text, FALSE);
-
-          if (i > 0)
-            g_string_append_c (out, ',');
-          g_string_append (out, rendered);
-        }
-      g_string_append_c (out, ']');
-      return g_string_free (out, FALSE);
+      return cmdb_hydra_format_value (value, CMDB_HYDRA_STYLE_BARE, NULL);
     }
   if (!JSON_NODE_HOLDS_VALUE (value))
     return NULL;
   if (json_node_get_value_type (value) == G_TYPE_STRING)
     {
       g_autofree char *text = g_strconcat (json_node_get_string (value), suffix, NULL);
+      g_autoptr (JsonNode) node = NULL;
 
       if (text[0] == '\0')
         return NULL;
-      return hydra_render_text (text, element->type == CMDB_ELEMENT_TEXT_INPUT);
+      node = json_node_init_string (json_node_alloc (), text);
+      return cmdb_hydra_format_value (node, style, NULL);
     }
-  return cmdb_format_scalar (value);
+  return cmdb_hydra_format_value (value, style, NULL);
 }
 
 static const char *
@@ -409,36 +226,24 @@ exp_name_suffix (CmdbFormState *state, gboolean enabled)
 static char *
 join_display (GPtrArray *argv)
 {
-  GString *out = g_string_new (NULL);
+  g_autoptr (GPtrArray) words = g_ptr_array_copy (argv, NULL, NULL);
 
-  for (guint i = 0; i < argv->len; i++)
-    {
-      g_autofree char *word = shell_quote (g_ptr_array_index (argv, i));
-
-      if (i > 0)
-        g_string_append_c (out, ' ');
-      g_string_append (out, word);
-    }
-  return g_string_free (out, FALSE);
+  /* A copy keeps the free function; these strings still belong to @argv. */
+  g_ptr_array_set_free_func (words, NULL);
+  g_ptr_array_add (words, NULL);
+  return cmdb_shell_join ((const char *const *) words->pdata);
 }
 
 /* The launcher and runner on the first line, then one override per line. */
 static char *
 pretty_display (GPtrArray *argv, guint n_head)
 {
-  GString *out = g_string_new (NULL);
+  g_autoptr (GPtrArray) words = g_ptr_array_copy (argv, NULL, NULL);
 
-  for (guint i = 0; i < argv->len; i++)
-    {
-      g_autofree char *word = shell_quote (g_ptr_array_index (argv, i));
-
-      if (i > 0 && i < n_head)
-        g_string_append_c (out, ' ');
-      else if (i >= n_head)
-        g_string_append (out, " \\\n  ");
-      g_string_append (out, word);
-    }
-  return g_string_free (out, FALSE);
+  /* A copy keeps the free function; these strings still belong to @argv. */
+  g_ptr_array_set_free_func (words, NULL);
+  g_ptr_array_add (words, NULL);
+  return cmdb_shell_format_pretty ((const char *const *) words->pdata, n_head);
 }
 
 CmdbCommand *
@@ -600,6 +405,7 @@ cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error)
 {
   g_autoptr (GPtrArray) launcher = NULL;
   const char *runner;
+  gboolean multirun = FALSE;
 
   g_return_val_if_fail (argv != NULL, FALSE);
   g_return_val_if_fail (CMDB_IS_CONTEXT (context), FALSE);
@@ -643,10 +449,14 @@ cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error)
       }
   }
   for (guint i = launcher->len + 1; i < argv->len; i++)
+    if (g_str_equal (g_ptr_array_index (argv, i), "-m")
+        || g_str_equal (g_ptr_array_index (argv, i), "--multirun"))
+      multirun = TRUE;
+  for (guint i = launcher->len + 1; i < argv->len; i++)
     {
       g_autofree char *reason = NULL;
 
-      if (!hydra_check_token (g_ptr_array_index (argv, i), &reason))
+      if (!check_override_token (g_ptr_array_index (argv, i), multirun, &reason))
         {
           g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "Override %u: %s",
                        i - launcher->len, reason);

@@ -133,7 +133,7 @@ gboolean cmdb_hydra_check_key (const char *key, GError **error);
 typedef enum
 {
   /* Values picked from a list (selectbox, slider, number, checkbox): a
-   * string inside [A-Za-z0-9_./+\-@%:$] is written bare, as a person would,
+   * string inside [A-Za-z0-9_./+\-@%$] is written bare, as a person would,
    * so `32` reaches the program as the int 32 and `bf16-mixed` as a string.
    * Any other string is quoted with the round-trip rule. */
   CMDB_HYDRA_STYLE_BARE,

@@ -315,7 +315,8 @@ test_split_and_check (void **state)
 
   broken = cmdb_command_split_text ("python3 run.py 'a=b", &error);
   assert_null (broken);
-  assert_string_equal (error->message, "unbalanced single quote at offset 15");
+  assert_true (g_error_matches (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_SPLIT));
+  assert_string_equal (error->message, "the single quote at line 1, column 16 is never closed");
   g_clear_error (&error);
 
   /* the demo's launcher is python3 */
@@ -323,8 +324,21 @@ test_split_and_check (void **state)
   assert_true (cmdb_command_check_argv (argv, fixture->session->context, &error));
   g_ptr_array_add (argv, g_strdup ("a b=1"));
   assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
-  assert_string_equal (error->message, "Override 3: 'a b' is not a Hydra override key");
+  assert_string_equal (error->message, "Override 3: cannot read override 'a b=1': the character "
+                                       "' ' at column 2 is not allowed in a key");
   g_clear_error (&error);
+  /* A sweep runs only with --multirun. */
+  g_free (g_ptr_array_steal_index (argv, argv->len - 1));
+  g_ptr_array_add (argv, g_strdup ("seed=1,2"));
+  assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  assert_string_equal (error->message,
+                       "Override 3: 'seed=1,2' is a sweep, which Hydra runs only with --multirun");
+  g_clear_error (&error);
+  g_ptr_array_add (argv, g_strdup ("--multirun"));
+  assert_true (cmdb_command_check_argv (argv, fixture->session->context, &error));
+  g_free (g_ptr_array_steal_index (argv, argv->len - 1));
+  g_free (g_ptr_array_steal_index (argv, argv->len - 1));
+  g_ptr_array_add (argv, g_strdup ("a b=1"));
   g_ptr_array_index (argv, 0) = (g_free (g_ptr_array_index (argv, 0)), g_strdup ("uv"));
   assert_false (cmdb_command_check_argv (argv, fixture->session->context, &error));
   assert_string_equal (error->message,
