@@ -89,6 +89,7 @@ extension_type_for_kind (CmdbPluginKind kind)
       case CMDB_PLUGIN_KIND_REGISTRY:
         return CMDB_TYPE_OPTION_SOURCE;
       case CMDB_PLUGIN_KIND_EXECUTOR:
+        return CMDB_TYPE_EXECUTOR;
       default:
         return G_TYPE_INVALID;
     }
