@@ -73,6 +73,8 @@ typedef struct
   const char *error;            /* (nullable) a page that could not be opened */
   const char *notice;           /* (nullable) a one-line status ("Command generated") */
   guint picker_threshold;       /* sources with more options get the search picker */
+  gboolean suffix_available;    /* the page offers the exp_name suffix checkbox (X-Suffix) */
+  gboolean suffix;              /* the checkbox's state */
 } CmdbHtmlPageView;
 
 /* (transfer full): the inner HTML of <main> for @view. */
@@ -98,6 +100,7 @@ typedef struct
   char *generated;       /* (nullable) the last generated command */
   char *previous;        /* (nullable) the one generated before it */
   char *active_use_case; /* (nullable) */
+  int suffix;            /* "Append architecture + encoder": -1 follows the default, 0 off, 1 on */
   JsonNode *last_run;    /* (nullable) opaque: the run panel's record */
   /*< private >*/
   char *written; /* the JSON last read or written, to skip no-op writes */
@@ -107,7 +110,8 @@ typedef struct
  * empty one when there is none or it is unreadable (a warning is logged). */
 CmdbPageStore *cmdb_page_store_load (const char *state_dir, const char *page_id);
 void cmdb_page_store_free (CmdbPageStore *store);
-/* Forgets the values, the edited command and the active use case (Reset). */
+/* Forgets the values, the edited command, the suffix choice and the active
+ * use case (Reset). */
 void cmdb_page_store_reset (CmdbPageStore *store);
 /* (transfer full) */
 JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);

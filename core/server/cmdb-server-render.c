@@ -636,6 +636,27 @@ render_overrides_and_diffs (GString *out, const CmdbHtmlPageView *view)
   g_string_append (out, "</details>");
 }
 
+/* The page option "Append architecture + encoder to experiment name": not
+ * a schema field, so its name starts with '_' like the other form
+ * controls (_action, _command), which no schema key uses. */
+static void
+render_suffix (GString *out, gboolean checked)
+{
+  g_string_append_printf (
+      out,
+      "<div class=\"field field-checkbox page-option\" id=\"w-suffix\">"
+      "<div class=\"label-row\"><label for=\"append-suffix\">Append architecture + encoder to "
+      "experiment name</label><button type=\"button\" class=\"help\" aria-label=\"Help: Append "
+      "architecture + encoder to experiment name\" aria-describedby=\"h-suffix\">?</button>"
+      "<span class=\"tip\" role=\"tooltip\" id=\"h-suffix\">Adds -architecture-decoder-encoder "
+      "to exp_name so that runs of different models write to different experiment directories. "
+      "Not applied when resuming or without an encoder.</span></div>"
+      "<input type=\"hidden\" name=\"_suffix\" value=\"false\">"
+      "<input type=\"checkbox\" id=\"append-suffix\" name=\"_suffix\" value=\"true\" "
+      "aria-describedby=\"h-suffix\"%s></div>",
+      checked ? " checked" : "");
+}
+
 char *
 cmdb_html_render_page_body (const CmdbHtmlPageView *view)
 {
@@ -676,6 +697,8 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
       if (JSON_NODE_HOLDS_OBJECT (node))
         render_field (out, json_node_get_object (node), view->picker_threshold);
     }
+  if (view->suffix_available)
+    render_suffix (out, view->suffix);
   g_string_append (out, "<noscript><p class=\"note\">Without JavaScript, press Generate command to "
                         "update the form after a change.</p></noscript></section>"
                         "<div class=\"output\">");

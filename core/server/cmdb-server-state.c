@@ -56,6 +56,7 @@ cmdb_page_store_load (const char *state_dir, const char *page_id)
 
   store->page_id = g_strdup (page_id);
   store->values = json_object_new ();
+  store->suffix = -1;
   if (!g_file_get_contents (path, &text, NULL, &error))
     {
       if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -80,6 +81,10 @@ cmdb_page_store_load (const char *state_dir, const char *page_id)
   store->generated = g_strdup (member_string (root, "generated"));
   store->previous = g_strdup (member_string (root, "previous"));
   store->active_use_case = g_strdup (member_string (root, "active_use_case"));
+  node = json_object_get_member (root, "suffix");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    store->suffix = json_node_get_boolean (node) ? 1 : 0;
   node = json_object_get_member (root, "last_run");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     store->last_run = json_node_copy (node);
@@ -115,6 +120,7 @@ cmdb_page_store_reset (CmdbPageStore *store)
   store->values = json_object_new ();
   g_clear_pointer (&store->edited, g_free);
   g_clear_pointer (&store->active_use_case, g_free);
+  store->suffix = -1;
 }
 
 static void
@@ -143,6 +149,12 @@ cmdb_page_store_to_json (CmdbPageStore *store)
   add_nullable_string (builder, "generated", store->generated);
   add_nullable_string (builder, "previous", store->previous);
   add_nullable_string (builder, "active_use_case", store->active_use_case);
+  /* null: the page's default ([command] suffix, else X-Suffix) applies. */
+  json_builder_set_member_name (builder, "suffix");
+  if (store->suffix < 0)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_boolean_value (builder, store->suffix == 1);
   json_builder_set_member_name (builder, "last_run");
   if (store->last_run != NULL)
     json_builder_add_value (builder, json_node_copy (store->last_run));

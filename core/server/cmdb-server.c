@@ -295,10 +295,13 @@ typedef struct
   CmdbPage *page; /* (transfer none) */
   CmdbSchema *schema;
   CmdbFormState *form;
-  CmdbCommand *command;   /* (nullable) */
-  char *command_error;    /* (nullable) */
-  char *defaults_command; /* (nullable) */
-  GPtrArray *use_cases;   /* (nullable) */
+  CmdbCommand *command;      /* (nullable) */
+  char *command_error;       /* (nullable) */
+  char *defaults_command;    /* (nullable) */
+  GPtrArray *use_cases;      /* (nullable) */
+  gboolean suffix_available; /* the page shows the suffix checkbox */
+  gboolean suffix_default;   /* [command] suffix, else the plugin's X-Suffix */
+  gboolean suffix;           /* what the command was built with */
 } PageEvaluation;
 
 static void
@@ -359,15 +362,30 @@ store_values_from_input (CmdbPageStore *store, CmdbFormInput *input)
 }
 
 static CmdbCommand *
-build_command (CmdbServer *self, PageEvaluation *evaluation, CmdbFormState *form, GError **error)
+build_command (PageEvaluation *evaluation, CmdbFormState *form, gboolean suffix,
+               CmdbContext *context, GError **error)
 {
   CmdbCommandOptions options = { 0 };
 
   options.runner = evaluation->record->runner;
-  options.suffix = cmdb_config_get_bool (cmdb_context_get_config (self->context), "command",
-                                         "suffix", evaluation->record->suffix_default);
+  options.suffix = suffix;
   options.page = evaluation->page;
-  return cmdb_command_build (form, self->context, &options, error);
+  return cmdb_command_build (form, context, &options, error);
+}
+
+/* The original shows "Append architecture + encoder to experiment name"
+ * on the pages whose suffix rule is on by default (Train); the user's
+ * choice, kept per page, wins over [command] suffix and X-Suffix. */
+static void
+resolve_suffix (CmdbServer *self, CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  evaluation->suffix_available = evaluation->record->suffix_default;
+  evaluation->suffix_default
+      = cmdb_config_get_bool (cmdb_context_get_config (self->context), "command", "suffix",
+                              evaluation->record->suffix_default);
+  evaluation->suffix = evaluation->suffix_available && store->suffix >= 0
+                           ? store->suffix == 1
+                           : evaluation->suffix_default;
 }
 
 static gboolean
@@ -397,15 +415,18 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   if (evaluation->schema == NULL)
     return FALSE;
 
+  resolve_suffix (self, store, evaluation);
   input = input_from_store (store);
   evaluation->form
       = cmdb_form_evaluate (evaluation->schema, self->context, input, CMDB_FORM_FLAGS_NONE);
-  evaluation->command = build_command (self, evaluation, evaluation->form, &command_error);
+  evaluation->command = build_command (evaluation, evaluation->form, evaluation->suffix,
+                                       self->context, &command_error);
   if (evaluation->command == NULL)
     evaluation->command_error = g_strdup (command_error->message);
 
   defaults = cmdb_form_evaluate (evaluation->schema, self->context, NULL, CMDB_FORM_FLAGS_NONE);
-  defaults_command = build_command (self, evaluation, defaults, NULL);
+  defaults_command
+      = build_command (evaluation, defaults, evaluation->suffix_default, self->context, NULL);
   if (defaults_command != NULL)
     evaluation->defaults_command = g_strdup (defaults_command->display);
 
@@ -503,6 +524,8 @@ render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
         json_array_add_object_element (
             use_cases, cmdb_use_case_to_json (g_ptr_array_index (evaluation->use_cases, i)));
       view.use_cases = use_cases;
+      view.suffix_available = evaluation->suffix_available;
+      view.suffix = evaluation->suffix;
     }
   if (store != NULL)
     {
@@ -647,6 +670,7 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   const char *action = NULL;
   const char *use_case_id = NULL;
   const char *command_text = NULL;
+  const char *suffix_text = NULL;
   const char *notice = NULL;
   g_autofree char *location = NULL;
 
@@ -675,6 +699,8 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
         use_case_id = value;
       else if (g_str_equal (name, "_command"))
         command_text = value;
+      else if (g_str_equal (name, "_suffix"))
+        suffix_text = value; /* the hidden "false" first, the box's "true" last */
       else
         {
           values = g_hash_table_lookup (posted, name);
@@ -716,6 +742,10 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
           json_object_set_member (store->values, key, g_steal_pointer (&node));
         }
       apply_command_text (store, command_text);
+      /* Like the fields: only a change from what was shown is the user's. */
+      if (suffix_text != NULL && evaluation.suffix_available
+          && g_str_equal (suffix_text, "true") != evaluation.suffix)
+        store->suffix = g_str_equal (suffix_text, "true") ? 1 : 0;
     }
   apply_action (store, &evaluation, action, use_case_id, &notice);
 
@@ -745,6 +775,15 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
   json_builder_set_member_name (builder, "command");
   json_builder_add_value (builder, command_json (evaluation));
+  json_builder_set_member_name (builder, "suffix");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "available");
+  json_builder_add_boolean_value (builder, evaluation->suffix_available);
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, evaluation->suffix);
+  json_builder_set_member_name (builder, "default");
+  json_builder_add_boolean_value (builder, evaluation->suffix_default);
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "state");
   json_builder_add_value (builder, cmdb_page_store_to_json (store));
   json_builder_set_member_name (builder, "notice");
@@ -776,6 +815,31 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   save_store (self, store);
   answer = page_answer (self, page_id, store, &evaluation, NULL);
   respond_json (msg, SOUP_STATUS_OK, answer);
+}
+
+/* The "suffix" member of a POST: true or false is the user's choice, null
+ * goes back to the default. */
+static gboolean
+apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode *node,
+                     const char *page_id, GError **error)
+{
+  if (!evaluation->suffix_available)
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "page %s has no experiment name suffix option", page_id);
+      return FALSE;
+    }
+  if (JSON_NODE_HOLDS_NULL (node))
+    store->suffix = -1;
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    store->suffix = json_node_get_boolean (node) ? 1 : 0;
+  else
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "suffix must be true, false or null");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* POST /api/pages/<id>: {changes: {key: value}, command: text, action:
@@ -838,6 +902,13 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
           json_object_set_member (store->values, l->data, typed);
         }
     }
+  if (json_object_has_member (request, "suffix")
+      && !apply_suffix_member (store, &evaluation, json_object_get_member (request, "suffix"),
+                               page_id, &error))
+    {
+      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
   if (json_object_has_member (request, "command")
       && JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "command")))
     apply_command_text (store, json_object_get_string_member (request, "command"));
@@ -873,6 +944,7 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   g_autoptr (CmdbFormInput) input = NULL;
   g_autoptr (CmdbFormState) form = NULL;
   g_autoptr (CmdbPageStore) scratch = NULL;
+  JsonNode *suffix_node;
 
   if (body == NULL)
     return;
@@ -885,6 +957,7 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   scratch = g_new0 (CmdbPageStore, 1);
   scratch->page_id = g_strdup (page_id);
   scratch->values = json_object_new ();
+  scratch->suffix = -1;
   if (!evaluate_page (self, page_id, scratch, &evaluation, &error))
     {
       respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
@@ -901,7 +974,17 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   g_clear_pointer (&evaluation.form, cmdb_form_state_unref);
   g_clear_pointer (&evaluation.command, cmdb_command_unref);
   evaluation.form = cmdb_form_state_ref (form);
-  evaluation.command = build_command (self, &evaluation, form, &error);
+  suffix_node = json_object_get_member (request, "suffix");
+  if (suffix_node != NULL && !JSON_NODE_HOLDS_NULL (suffix_node))
+    {
+      if (!apply_suffix_member (scratch, &evaluation, suffix_node, page_id, &error))
+        {
+          respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+          return;
+        }
+      resolve_suffix (self, scratch, &evaluation);
+    }
+  evaluation.command = build_command (&evaluation, form, evaluation.suffix, self->context, &error);
   if (evaluation.command == NULL)
     {
       respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);

@@ -215,6 +215,23 @@ try {
     assertEqual(await page.inputValue('#f-exp_name'), 'kept_in_browser', 'after a restart');
   });
 
+  await step('the suffix checkbox changes the command and survives a page switch', async () => {
+    await page.goto(server.origin + '/train');
+    assert(await page.isChecked('#append-suffix'), 'on by default on Train');
+    await page.waitForFunction(() => /exp_name=kept_in_browser-dbnet-/.test(document.querySelector('#command').value));
+    await page.uncheck('#append-suffix');
+    await page.waitForFunction(() => /exp_name=kept_in_browser( |$)/.test(document.querySelector('#command').value));
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    assertEqual(await page.$('#append-suffix'), null, 'no checkbox on Test');
+    await page.click('.sidebar a[data-page="train"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
+    assert(!(await page.isChecked('#append-suffix')), 'still off after a page switch');
+    assert(/exp_name=kept_in_browser( |$)/.test(await page.inputValue('#command')), 'command without suffix');
+    await page.check('#append-suffix');
+    await page.waitForFunction(() => /exp_name=kept_in_browser-dbnet-/.test(document.querySelector('#command').value));
+  });
+
   await step('a deep link works on reload, and Reset restores the defaults', async () => {
     await page.goto(server.origin + '/predict');
     assertEqual(await page.textContent('#page-title'), 'Predict', 'deep link');

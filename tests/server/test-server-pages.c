@@ -7,6 +7,7 @@
 #include "server-test-util.h"
 
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 static char *tmp;
@@ -598,6 +599,216 @@ test_download_and_build_api (void **state)
   }
 }
 
+static JsonObject *
+suffix_of (JsonNode *answer)
+{
+  return json_object_get_object_member (json_node_get_object (answer), "suffix");
+}
+
+static const char *
+html_of (JsonNode *answer)
+{
+  return json_object_get_string_member (json_node_get_object (answer), "html");
+}
+
+/* "Append architecture + encoder to experiment name": on by default on
+ * Train (X-Suffix=true), the user's choice is kept in the page state
+ * across page switches and restarts, and the command follows it. */
+static void
+test_suffix_option (void **state)
+{
+  g_autoptr (JsonNode) first = get_json ("/api/pages/train");
+  g_autoptr (JsonNode) off = NULL;
+  g_autoptr (JsonNode) after_restart = NULL;
+  g_autoptr (JsonNode) back = NULL;
+  g_autoptr (JsonNode) reset = NULL;
+  g_autofree char *path = state_file ("train");
+  g_autofree char *saved = NULL;
+
+  assert_true (json_object_get_boolean_member (suffix_of (first), "available"));
+  assert_true (json_object_get_boolean_member (suffix_of (first), "enabled"));
+  assert_true (json_object_get_boolean_member (suffix_of (first), "default"));
+  assert_contains (command_text (first), "exp_name=ocr_training-dbnet-");
+  assert_contains (html_of (first), "<input type=\"checkbox\" id=\"append-suffix\" "
+                                    "name=\"_suffix\" value=\"true\" "
+                                    "aria-describedby=\"h-suffix\" checked>");
+  assert_contains (html_of (first),
+                   "<label for=\"append-suffix\">Append architecture + encoder to experiment "
+                   "name</label>");
+
+  off = post_json_ok ("/api/pages/train", "{\"suffix\": false}");
+  assert_false (json_object_get_boolean_member (suffix_of (off), "enabled"));
+  assert_contains (command_text (off), "exp_name=ocr_training ");
+  assert_lacks (command_text (off), "exp_name=ocr_training-");
+  assert_contains (html_of (off), "aria-describedby=\"h-suffix\"></div>");
+  assert_false (json_object_get_boolean_member (
+      json_object_get_object_member (json_node_get_object (off), "state"), "suffix"));
+  assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  assert_contains (saved, "\"suffix\" : false");
+
+  json_node_unref (get_json ("/api/pages/test"));
+  restart (NULL);
+  after_restart = get_json ("/api/pages/train");
+  assert_false (json_object_get_boolean_member (suffix_of (after_restart), "enabled"));
+  assert_lacks (command_text (after_restart), "exp_name=ocr_training-");
+
+  back = post_json_ok ("/api/pages/train", "{\"suffix\": null}");
+  assert_true (json_object_get_boolean_member (suffix_of (back), "enabled"));
+  assert_true (json_node_is_null (json_object_get_member (
+      json_object_get_object_member (json_node_get_object (back), "state"), "suffix")));
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"suffix\": false}"));
+  reset = post_json_ok ("/api/pages/train", "{\"action\": \"reset\"}");
+  assert_true (json_object_get_boolean_member (suffix_of (reset), "enabled"));
+}
+
+/* [command] suffix gives the checkbox its default. */
+static void
+test_suffix_default_from_configuration (void **state)
+{
+  const char *args[] = { "--config", "command.suffix=false", NULL };
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (JsonNode) on = NULL;
+
+  restart (args);
+  answer = get_json ("/api/pages/train");
+  assert_true (json_object_get_boolean_member (suffix_of (answer), "available"));
+  assert_false (json_object_get_boolean_member (suffix_of (answer), "enabled"));
+  assert_false (json_object_get_boolean_member (suffix_of (answer), "default"));
+  assert_lacks (command_text (answer), "exp_name=ocr_training-");
+  on = post_json_ok ("/api/pages/train", "{\"suffix\": true}");
+  assert_contains (command_text (on), "exp_name=ocr_training-dbnet-");
+}
+
+/* Pages whose plugin has no X-Suffix=true do not offer the option. */
+static void
+test_suffix_absent_elsewhere (void **state)
+{
+  g_autoptr (JsonNode) answer = get_json ("/api/pages/test");
+  g_autoptr (TestResponse) refused
+      = test_post_json (server, "/api/pages/test", "{\"suffix\": true}");
+  g_autoptr (TestResponse) wrong_type
+      = test_post_json (server, "/api/pages/train", "{\"suffix\": \"yes\"}");
+
+  assert_false (json_object_get_boolean_member (suffix_of (answer), "available"));
+  assert_lacks (html_of (answer), "append-suffix");
+  assert_int_equal (refused->status, 400);
+  assert_contains (refused->body, "page test has no experiment name suffix option");
+  assert_int_equal (wrong_type->status, 400);
+  assert_contains (wrong_type->body, "suffix must be true, false or null");
+}
+
+/* Without JavaScript: an unchecked box posts only the hidden "false", a
+ * checked one posts "false" then "true". */
+static void
+test_suffix_without_javascript (void **state)
+{
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", server->cookie);
+  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  const char *headers[]
+      = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
+  g_autoptr (TestResponse) unchecked = NULL;
+  g_autoptr (TestResponse) page_off = NULL;
+  g_autoptr (TestResponse) checked = NULL;
+  g_autoptr (TestResponse) page_on = NULL;
+
+  unchecked = test_http (server, "POST", "/train", headers, "exp_name=nojs&_suffix=false");
+  assert_int_equal (unchecked->status, 303);
+  page_off = get_ok ("/train");
+  assert_contains (page_off->body, "exp_name=nojs ");
+  assert_contains (page_off->body, "aria-describedby=\"h-suffix\"></div>");
+
+  checked
+      = test_http (server, "POST", "/train", headers, "exp_name=nojs&_suffix=false&_suffix=true");
+  assert_int_equal (checked->status, 303);
+  page_on = get_ok ("/train");
+  assert_contains (page_on->body, "exp_name=nojs-dbnet-");
+  assert_contains (page_on->body, "aria-describedby=\"h-suffix\" checked>");
+}
+
+static gboolean
+json_lists_checkpoint (JsonNode *options, const char *name)
+{
+  JsonArray *entries = json_object_get_array_member (json_node_get_object (options), "entries");
+
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    if (g_str_equal (
+            json_object_get_string_member (json_array_get_object_element (entries, i), "name"),
+            name))
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+cli_checkpoints (void)
+{
+  g_autofree char *exe = cmdb_test_cmdbuilder ();
+  const char *argv[] = { exe, "options", "checkpoints", "--workspace", workspace, NULL };
+
+  return cmdb_test_run (argv, workspace, NULL, NULL);
+}
+
+/* Issue 3: a checkpoint written while the server runs appears in the
+ * options API, in the Train page's resume picker and in `cmdbuilder
+ * options checkpoints`, with no restart. */
+static void
+test_new_checkpoint_seen_without_restart (void **state)
+{
+  const char *name = "outputs/newexp/checkpoints/epoch_01_step_000010.ckpt";
+  const char *second = "outputs/ocr_training-dbnet-unet-resnet18/checkpoints/"
+                       "epoch_10_step_000500.ckpt";
+  g_autofree char *option = g_strdup_printf ("<option value=\"%s\"", name);
+  g_autoptr (JsonNode) resume = NULL;
+  g_autoptr (JsonNode) before = NULL;
+  g_autoptr (TestResponse) page_before = NULL;
+  g_autofree char *cli_before = NULL;
+  GPid pid = server->pid;
+
+  resume = post_json_ok ("/api/pages/train", "{\"changes\": {\"resume_training\": true}}");
+  assert_true (json_object_get_boolean_member (field (resume, "checkpoint_path"), "visible"));
+  page_before = get_ok ("/train");
+  assert_contains (page_before->body, "name=\"checkpoint_path\"");
+  assert_lacks (page_before->body, option);
+  before = get_json ("/api/options/checkpoints");
+  assert_false (json_lists_checkpoint (before, name));
+  cli_before = cli_checkpoints ();
+  assert_lacks (cli_before, name);
+
+  g_free (cmdb_test_write_file (workspace, name, "weights"));
+  {
+    g_autoptr (TestResponse) page = get_ok ("/train");
+    g_autoptr (JsonNode) options = get_json ("/api/options/checkpoints");
+    g_autoptr (JsonNode) answer = get_json ("/api/pages/train");
+    g_autofree char *cli = cli_checkpoints ();
+    JsonArray *choices
+        = json_object_get_array_member (field (answer, "checkpoint_path"), "options");
+    gboolean offered = FALSE;
+
+    assert_contains (page->body, option);
+    assert_true (json_lists_checkpoint (options, name));
+    for (guint i = 0; i < json_array_get_length (choices); i++)
+      if (g_strcmp0 (
+              json_object_get_string_member (json_array_get_object_element (choices, i), "value"),
+              name)
+          == 0)
+        offered = TRUE;
+    assert_true (offered);
+    assert_contains (cli, name);
+  }
+
+  /* A new file in a checkpoints directory that was already listed. */
+  g_free (cmdb_test_write_file (workspace, second, "weights"));
+  {
+    g_autoptr (JsonNode) options = get_json ("/api/options/checkpoints");
+    g_autoptr (TestResponse) page = get_ok ("/train");
+
+    assert_true (json_lists_checkpoint (options, second));
+    assert_contains (page->body, second);
+  }
+  /* The same server process answered all along. */
+  assert_int_equal (server->pid, pid);
+  assert_int_equal (kill (pid, 0), 0);
+}
+
 int
 main (void)
 {
@@ -620,6 +831,13 @@ main (void)
     cmocka_unit_test_setup_teardown (test_apply_suggestion, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_options_paged_and_searchable, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_download_and_build_api, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_option, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_default_from_configuration, setup_server,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_absent_elsewhere, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_without_javascript, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_new_checkpoint_seen_without_restart, setup_server,
+                                     teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -14,6 +14,7 @@
     page: main.dataset.page,
     pending: {},        // key -> value not yet sent
     pendingCommand: null,
+    pendingSuffix: null, // the "append architecture + encoder" checkbox
     inFlight: null,     // the promise of the request being sent
     sequence: 0,        // answers older than the newest request are ignored
     textTimer: 0,
@@ -137,10 +138,12 @@
     const body = {};
     if (Object.keys(state.pending).length) body.changes = state.pending;
     if (state.pendingCommand !== null) body.command = state.pendingCommand;
+    if (state.pendingSuffix !== null) body.suffix = state.pendingSuffix;
     if (action) body.action = action;
     Object.assign(body, extra || {});
     state.pending = {};
     state.pendingCommand = null;
+    state.pendingSuffix = null;
     if (!Object.keys(body).length) return;
     const page = state.page;
     const sequence = ++state.sequence;
@@ -191,6 +194,12 @@
       return;
     }
     if (!target.name || !target.form || target.form.id !== 'page-form') return;
+    if (target.name === '_suffix') {
+      state.pendingSuffix = target.checked;
+      clearTimeout(state.textTimer);
+      send();
+      return;
+    }
     const typed = target.type === 'text' || target.type === 'number' || target.nodeName === 'TEXTAREA';
     queueChange(target, !typed);
   });
@@ -231,6 +240,7 @@
       setStatus('Copied!');
       setTimeout(() => setStatus(''), 2000);
     } else if (target.id === 'download' && (state.inFlight || state.pendingCommand !== null ||
+                                             state.pendingSuffix !== null ||
                                              Object.keys(state.pending).length)) {
       // Save what was typed first, so the file holds what is on screen.
       event.preventDefault();
