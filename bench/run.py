@@ -5,10 +5,15 @@ import argparse
 import json
 import os
 import platform
+import re
+import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 
 
 def run_json(argv, env=None):
@@ -33,6 +38,80 @@ def per_iteration_instructions(bench, workspace, page, mode, small=20, large=120
     return (b - a) / (large - small)
 
 
+class Server:
+    """`cmdbuilder serve --port 0` on a workspace; stopped by PID."""
+
+    def __init__(self, cmdbuilder, workspace):
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [cmdbuilder, "serve", "--port", "0", "--workspace", workspace],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline().strip()
+        url = urllib.parse.urlparse(line)
+        if not url.port:
+            self.stop()
+            raise RuntimeError(f"serve printed no URL: {line!r}")
+        self.port = url.port
+        self.token = urllib.parse.parse_qs(url.query)["token"][0]
+
+    def first_byte(self, path):
+        """Seconds from process start to the first byte of GET path."""
+        with socket.create_connection(("127.0.0.1", self.port)) as conn:
+            conn.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                          f"Authorization: Bearer {self.token}\r\nConnection: close\r\n\r\n")
+                         .encode())
+            conn.recv(1)
+            return time.perf_counter() - self.started
+
+    def rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+WRK_COUNTER = """
+local limit = tonumber(os.getenv("WRK_LIMIT") or "0")
+local count = 0
+response = function(status, headers, body)
+  count = count + 1
+  if limit > 0 and count >= limit then wrk.thread:stop() end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESPONSES %d\\n", summary.requests))
+  io.write(string.format("LATENCY %f %f\\n", latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk(server, path, connections, seconds=None, limit=None):
+    """Runs wrk; returns (responses, req/s, p50 ms, p99 ms)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_COUNTER)
+    try:
+        env = dict(os.environ, WRK_LIMIT=str(limit or 0))
+        argv = ["wrk", "-t1", f"-c{connections}", "-d", f"{seconds or 600}s", "-s", script.name,
+                "-H", f"Authorization: Bearer {server.token}",
+                f"http://127.0.0.1:{server.port}{path}"]
+        out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+    finally:
+        os.unlink(script.name)
+    responses = int(re.search(r"RESPONSES (\d+)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+    p50, p99 = (float(x) / 1000.0 for x in re.search(r"LATENCY ([0-9.]+) ([0-9.]+)", out).groups())
+    return responses, rps, p50, p99
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
@@ -40,6 +119,7 @@ def main():
     parser.add_argument("--demo", required=True)
     parser.add_argument("--scale", required=True)
     parser.add_argument("--processes", type=int, default=30)
+    parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -73,6 +153,64 @@ def main():
     for mode in ("warm", "invalidated", "evaluate"):
         count = per_iteration_instructions(bench, args.demo, "train", mode)
         record(f"instructions_{mode}", count, "instr", f"callgrind instructions per {mode} iteration")
+
+    # 3. Source listing on the scale workspace: cold, then warm lookups.
+    scan = run_json([bench, "scan", args.scale, "200"])
+    record("scale_scan_cold_ms", scan["cold_ms"], "ms", "scale workspace: list every source, cold")
+    record("scale_lookup_warm_p50_us", scan["warm_p50_us"], "us",
+           "scale workspace: every source again, warm (p50)")
+
+    cmdbuilder = os.path.join(args.build, "core", "cli", "cmdbuilder")
+    if not args.skip_http:
+        # 4. Start-up: process start to the first byte of the first page.
+        samples = []
+        for _ in range(20):
+            server = Server(cmdbuilder, args.demo)
+            try:
+                samples.append(server.first_byte("/train") * 1000.0)
+            finally:
+                server.stop()
+        record("startup_ms", statistics.median(samples), "ms",
+               "start-up to the first byte of /train (median of 20)", "<= 50 ms")
+
+        # 5. HTTP throughput and latency; RSS after an exact number of requests.
+        server = Server(cmdbuilder, args.demo)
+        try:
+            server.first_byte("/train")  # activate, as a user's first visit would
+            for path, name in (("/train", "page"), ("/api/pages/train", "api")):
+                for connections in (1, 10):
+                    _, rps, p50, p99 = wrk(server, path, connections, seconds=8)
+                    suffix = f"{name}_c{connections}"
+                    results[f"http_rps_{suffix}"] = round(rps, 1)
+                    results[f"http_p50_ms_{suffix}"] = round(p50, 3)
+                    results[f"http_p99_ms_{suffix}"] = round(p99, 3)
+                    rows.append((f"HTTP GET {path}, {connections} connection(s)",
+                                 f"{rps:,.0f} req/s", f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"))
+            record("http_rps_c10", results["http_rps_page_c10"], "req/s",
+                   "page renders/s over HTTP, 10 connections", ">= 5,000")
+            record("http_p99_ms_c10", results["http_p99_ms_page_c10"], "ms",
+                   "page render p99 over HTTP, 10 connections")
+        finally:
+            server.stop()
+
+        server = Server(cmdbuilder, args.demo)
+        try:
+            total = 0
+            for target, key in ((50000, "rss_50k_kb"), (100000, "rss_100k_kb")):
+                # wrk stops its thread at the limit but waits out -d: run short
+                # rounds until the counted responses reach the target exactly.
+                while total < target:
+                    responses, _, _, _ = wrk(server, "/train", 10, seconds=4,
+                                             limit=target - total)
+                    total += responses
+                results[f"{key}_requests"] = total
+                record(key, server.rss_kb(), "kB", f"server RSS after {total:,} requests",
+                       "<= 20,000 kB")
+            growth = (results["rss_100k_kb"] - results["rss_50k_kb"]) / results["rss_50k_kb"]
+            record("rss_growth_50k_100k_percent", growth * 100.0, "%",
+                   "RSS growth from 50k to 100k requests", "< 5 %")
+        finally:
+            server.stop()
 
     results["machine"] = {
         "cpus": os.cpu_count(),
