@@ -112,6 +112,13 @@
     enhance();
   }
 
+  // Tells listeners (tests, the browser benchmark, the runs UI) that the
+  // server's HTML is in the DOM: 'cmdb:page-swapped' after a page switch,
+  // 'cmdb:updated' after a change was applied. detail.page names the page.
+  function announce(name, page) {
+    document.dispatchEvent(new CustomEvent(name, { detail: { page } }));
+  }
+
   // ---- talking to the server ----
 
   async function request(method, url, body) {
@@ -150,7 +157,10 @@
     state.inFlight = request('POST', '/api/pages/' + encodeURIComponent(page), body);
     try {
       const answer = await state.inFlight;
-      if (sequence === state.sequence && page === state.page) applyHtml(answer.html);
+      if (sequence === state.sequence && page === state.page) {
+        applyHtml(answer.html);
+        announce('cmdb:updated', page);
+      }
     } catch (error) {
       setStatus('Not saved: ' + error.message);
     } finally {
@@ -287,6 +297,7 @@
     if (push) history.pushState({ page }, '', '/' + page);
     enhance();
     main.focus({ preventScroll: true });
+    announce('cmdb:page-swapped', page);
   }
 
   document.querySelector('.sidebar').addEventListener('click', (event) => {

@@ -1,0 +1,411 @@
+#!/usr/bin/env node
+// The browser part of the benchmark (issue 8 §3, issue 5's acceptance).
+//
+//   node bench/browser/bench-browser.mjs --cmdbuilder PATH [--workspace DIR]
+//        [--switches N] [--changes N] [--navigations N] [--chromium PATH]
+//
+// Starts `cmdbuilder serve --port 0` on a copy of DIR (default: the demo
+// workspace), drives Debian's chromium through playwright-core (installed in
+// tests/browser/node_modules) and prints one JSON object on stdout; progress
+// goes to stderr. Every figure is measured inside the page:
+//
+// - warm page switch: from the sidebar click's event.timeStamp to the second
+//   requestAnimationFrame after app.js announced 'cmdb:page-swapped' (the new
+//   page's DOM is in place; the second frame callback runs after the frame
+//   showing it was produced). Pages train -> test -> predict -> train..., all
+//   visited once in the tab before measuring.
+// - static navigation floor: a full link navigation between two saved static
+//   copies of the same pages (same HTML, CSS, JavaScript and headers), served
+//   by a small node HTTP server on 127.0.0.1: from the click's timeStamp
+//   (performance.timeOrigin + timeStamp, kept in sessionStorage) to the second
+//   requestAnimationFrame after 'load' in the new document. The same figure
+//   for a full navigation to the real server (location.href = '/test') is
+//   reported as browser_full_nav_median_ms.
+// - cold first visit: a fresh server process (no page activated, no state),
+//   each page opened once in a new tab: navigation start to first contentful
+//   paint (the 'first-contentful-paint' paint entry). browser_cold_visit_ms is
+//   the slowest of the pages.
+// - live update: selecting another encoder, from the input event's timeStamp
+//   to the second requestAnimationFrame after the command text on screen
+//   changed (app.js announces 'cmdb:updated' after applying the answer).
+//   Typing in exp_name is measured the same way (live_update_typing_*).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceRoot = path.resolve(here, '..', '..');
+const require = createRequire(import.meta.url);
+
+function parseArguments(argv) {
+  const options = {
+    cmdbuilder: null,
+    workspace: path.join(sourceRoot, 'examples', 'ocr-workspace'),
+    switches: 36,
+    changes: 40,
+    navigations: 20,
+    chromium: process.env.CMDB_CHROMIUM || '/usr/bin/chromium',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    const value = argv[i + 1];
+    if (!(name in options) || value === undefined) {
+      console.error(`bench-browser: unknown or incomplete argument ${argv[i]}`);
+      console.error('usage: bench-browser.mjs --cmdbuilder PATH [--workspace DIR] [--switches N] ' +
+                    '[--changes N] [--navigations N] [--chromium PATH]');
+      process.exit(2);
+    }
+    options[name] = typeof options[name] === 'number' ? Number(value) : value;
+    i++;
+  }
+  if (!options.cmdbuilder) {
+    console.error('bench-browser: --cmdbuilder PATH is required');
+    process.exit(2);
+  }
+  options.cmdbuilder = path.resolve(options.cmdbuilder);
+  options.workspace = path.resolve(options.workspace);
+  return options;
+}
+
+const options = parseArguments(process.argv.slice(2));
+let chromium;
+try {
+  ({ chromium } = require(path.join(sourceRoot, 'tests', 'browser', 'node_modules', 'playwright-core')));
+} catch (error) {
+  console.error("bench-browser: playwright-core is missing: run 'npm ci --prefix tests/browser'");
+  process.exit(2);
+}
+
+const chromiumFlags = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-bench-browser-'));
+const log = (text) => process.stderr.write(`bench-browser: ${text}\n`);
+
+// No real user's configuration reaches the server.
+const serverEnv = { ...process.env };
+for (const name of Object.keys(serverEnv))
+  if (name.startsWith('CMDBUILDER_')) delete serverEnv[name];
+for (const [name, dir] of [['XDG_CONFIG_HOME', 'config'], ['XDG_CONFIG_DIRS', 'config-dirs'],
+                           ['XDG_DATA_HOME', 'data'], ['XDG_CACHE_HOME', 'cache'],
+                           ['XDG_STATE_HOME', 'state'], ['HOME', 'home']]) {
+  serverEnv[name] = path.join(tmp, 'env', dir);
+  fs.mkdirSync(serverEnv[name], { recursive: true });
+}
+
+// ---- the server ----
+
+const servers = [];
+
+function copyWorkspace(name) {
+  const copy = path.join(tmp, name);
+  fs.cpSync(options.workspace, copy, { recursive: true });
+  fs.rmSync(path.join(copy, '.cmdbuilder'), { recursive: true, force: true });
+  return copy;
+}
+
+function startServer(workspace) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.cmdbuilder, ['serve', '--port', '0', '--workspace', workspace], {
+      cwd: workspace, env: serverEnv, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const server = { child, pid: child.pid };
+    servers.push(server);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error('cmdbuilder serve exited early with ' + code)));
+    createInterface({ input: child.stdout }).once('line', (url) => {
+      const parsed = new URL(url);
+      Object.assign(server, { url, origin: parsed.origin, token: parsed.searchParams.get('token') });
+      child.removeAllListeners('exit');
+      resolve(server);
+    });
+  });
+}
+
+function stopServer(server) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.child.once('exit', resolve);
+    process.kill(server.pid, 'SIGTERM');
+  });
+}
+
+// ---- statistics ----
+
+function percentile(samples, fraction) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil(fraction * sorted.length));
+  return sorted[rank - 1];
+}
+const median = (samples) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const round = (value) => Math.round(value * 100) / 100;
+
+// ---- measurements ----
+
+// Marks installed in every document of the context before its own scripts:
+// the static navigation's click time crosses documents via sessionStorage.
+function navigationProbe() {
+  addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('#bench-nav');
+    if (link) sessionStorage.setItem('bench-click', String(performance.timeOrigin + event.timeStamp));
+  }, true);
+  const started = sessionStorage.getItem('bench-click');
+  if (started === null) return;
+  sessionStorage.removeItem('bench-click');
+  addEventListener('load', () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    window.benchNavigation = performance.timeOrigin + performance.now() - Number(started);
+  })));
+}
+
+async function waitResult(page, expression) {
+  const handle = await page.waitForFunction(expression, null, { timeout: 15000, polling: 'raf' });
+  return handle.jsonValue();
+}
+
+async function measureSwitches(page, origin) {
+  const order = ['test', 'predict', 'train'];
+  await page.goto(origin + '/train');
+  // Visit every page once in this tab first: the figure is the warm switch.
+  for (const id of order) {
+    await page.click(`.sidebar a[data-page="${id}"]`);
+    await page.waitForFunction((id) => document.getElementById('main').dataset.page === id &&
+                               document.getElementById('page-title'), id);
+  }
+  await page.evaluate(() => {
+    window.bench = { click: null, result: null };
+    document.querySelector('.sidebar').addEventListener('click', (event) => {
+      if (event.target.closest('a[data-page]')) window.bench.click = event.timeStamp;
+    }, true);
+    document.addEventListener('cmdb:page-swapped', () => {
+      const click = window.bench.click;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.bench.result = performance.now() - click;
+      }));
+    });
+  });
+  const samples = [];
+  for (let i = 0; i < options.switches; i++) {
+    const id = order[i % order.length];
+    await page.evaluate(() => { window.bench.result = null; });
+    await page.click(`.sidebar a[data-page="${id}"]`);
+    samples.push(await waitResult(page, () => window.bench.result));
+  }
+  return samples;
+}
+
+// Saves the server's own pages, CSS and JavaScript and serves them as
+// static files with the same headers, each page with a plain link to the
+// other one outside the parts app.js handles.
+async function startStaticCopy(server) {
+  const headers = { Authorization: 'Bearer ' + server.token };
+  const files = new Map();
+  for (const [name, route, next] of [['a.html', '/train', '/b.html'], ['b.html', '/test', '/a.html']]) {
+    const response = await fetch(server.origin + route, { headers });
+    const html = (await response.text()).replace(
+      '<body>', `<body><a id="bench-nav" href="${next}">Next page (full navigation)</a>`);
+    files.set('/' + name, { body: html, headers: pickHeaders(response, 'no-store') });
+  }
+  for (const asset of ['app.css', 'app.js']) {
+    const response = await fetch(server.origin + '/assets/' + asset, { headers });
+    files.set('/assets/' + asset, {
+      body: Buffer.from(await response.arrayBuffer()), headers: pickHeaders(response, 'no-cache'),
+    });
+  }
+  const staticServer = http.createServer((request, response) => {
+    const file = files.get(new URL(request.url, 'http://127.0.0.1').pathname);
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, file.headers).end(file.body);
+  });
+  await new Promise((resolve) => staticServer.listen(0, '127.0.0.1', resolve));
+  return { server: staticServer, origin: `http://127.0.0.1:${staticServer.address().port}` };
+}
+
+function pickHeaders(response, cacheControl) {
+  const kept = { 'Cache-Control': cacheControl };
+  for (const name of ['content-type', 'content-security-policy', 'x-content-type-options',
+                      'referrer-policy', 'x-frame-options'])
+    if (response.headers.get(name)) kept[name] = response.headers.get(name);
+  return kept;
+}
+
+async function measureStaticNavigations(page, staticOrigin) {
+  await page.goto(staticOrigin + '/a.html');
+  const samples = [];
+  for (let i = 0; i < options.navigations; i++) {
+    await page.click('#bench-nav');
+    await page.waitForURL(/\/[ab]\.html$/);
+    samples.push(await waitResult(page, () => window.benchNavigation));
+  }
+  return samples;
+}
+
+// The same full navigation to the real server's page (rendered per request).
+async function measureFullNavigations(page, origin) {
+  const samples = [];
+  for (let i = 0; i < options.navigations; i++) {
+    const target = i % 2 ? '/train' : '/test';
+    await Promise.all([
+      page.waitForURL(origin + target),
+      page.evaluate((target) => {
+        sessionStorage.setItem('bench-click', String(performance.timeOrigin + performance.now()));
+        location.href = target;
+      }, target),
+    ]);
+    samples.push(await waitResult(page, () => window.benchNavigation));
+  }
+  return samples;
+}
+
+async function measureColdVisits(context) {
+  const server = await startServer(copyWorkspace('cold-ws'));
+  const visits = {};
+  try {
+    const login = await context.newPage();
+    // The token for the cookie on a route that activates no page.
+    await login.goto(server.origin + '/api/pages?token=' + server.token);
+    await login.close();
+    for (const id of ['train', 'test', 'predict']) {
+      const page = await context.newPage();
+      await page.goto(server.origin + '/' + id);
+      visits[id] = await waitResult(page, () => {
+        const paint = performance.getEntriesByName('first-contentful-paint')[0];
+        if (!paint) return null;
+        const navigation = performance.getEntriesByType('navigation')[0];
+        return {
+          first_contentful_paint_ms: paint.startTime,
+          response_end_ms: navigation.responseEnd,
+          server_ms: navigation.responseStart - navigation.requestStart,
+        };
+      });
+      await page.close();
+    }
+  } finally {
+    await stopServer(server);
+  }
+  return visits;
+}
+
+async function measureLiveUpdates(page, origin) {
+  await page.goto(origin + '/train');
+  const encoders = await page.$$eval('#f-encoder option', (list) => list.map((o) => o.value));
+  if (encoders.length < 2) throw new Error('the demo Train page offers fewer than two encoders');
+  await page.evaluate(() => {
+    window.live = { start: null, before: null, result: null };
+    const main = document.getElementById('main');
+    const begin = (event) => {
+      if (window.live.start !== null) return;
+      window.live.start = event.timeStamp;
+      window.live.before = document.getElementById('command').value;
+    };
+    main.addEventListener('input', (event) => {
+      if (event.target.id === 'f-encoder' || event.target.id === 'f-exp_name') begin(event);
+    }, true);
+    document.addEventListener('cmdb:updated', () => {
+      const { start, before } = window.live;
+      if (start === null || document.getElementById('command').value === before) return;
+      window.live.start = null;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.live.result = performance.now() - start;
+      }));
+    });
+  });
+  const selecting = [];
+  for (let i = 0; i < options.changes; i++) {
+    await page.evaluate(() => { window.live.result = null; });
+    await page.selectOption('#f-encoder', encoders[(i + 1) % 2]);
+    selecting.push(await waitResult(page, () => window.live.result));
+  }
+  const typing = [];
+  await page.focus('#f-exp_name');
+  await page.keyboard.press('End');
+  for (let i = 0; i < options.changes; i++) {
+    await page.evaluate(() => { window.live.result = null; });
+    await page.keyboard.type(String.fromCharCode(97 + (i % 26)));
+    typing.push(await waitResult(page, () => window.live.result));
+  }
+  return { selecting, typing };
+}
+
+// ---- main ----
+
+let context = null;
+let staticCopy = null;
+let exitCode = 0;
+try {
+  const server = await startServer(copyWorkspace('ws'));
+  log(`server pid ${server.pid} at ${server.origin}`);
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: options.chromium, headless: true, args: chromiumFlags,
+    viewport: { width: 1280, height: 900 },
+  });
+  await context.addInitScript(navigationProbe);
+  const page = context.pages()[0] || await context.newPage();
+  await page.goto(server.url);
+
+  log('cold first visits (fresh server)');
+  const cold = await measureColdVisits(context);
+  log(`warm page switches (${options.switches})`);
+  const switches = await measureSwitches(page, server.origin);
+  log(`live updates (${options.changes} selections, ${options.changes} keystrokes)`);
+  const live = await measureLiveUpdates(page, server.origin);
+  log(`static navigations (${options.navigations})`);
+  staticCopy = await startStaticCopy(server);
+  const statics = await measureStaticNavigations(page, staticCopy.origin);
+  log(`full navigations to the server (${options.navigations})`);
+  await page.goto(server.origin + '/train');
+  const fulls = await measureFullNavigations(page, server.origin);
+
+  const coldWorst = Math.max(...Object.values(cold).map((v) => v.first_contentful_paint_ms));
+  const result = {
+    browser_switch_median_ms: round(median(switches)),
+    browser_switch_p95_ms: round(percentile(switches, 0.95)),
+    browser_switch_samples: switches.length,
+    browser_static_nav_median_ms: round(median(statics)),
+    browser_static_nav_samples: statics.length,
+    browser_switch_to_static_ratio: round(median(switches) / median(statics)),
+    browser_full_nav_median_ms: round(median(fulls)),
+    browser_full_nav_samples: fulls.length,
+    browser_cold_visit_ms: round(coldWorst),
+    browser_cold_visit_samples: Object.keys(cold).length,
+    browser_cold_visits: Object.fromEntries(Object.entries(cold).map(([id, v]) => [id, {
+      first_contentful_paint_ms: round(v.first_contentful_paint_ms),
+      response_end_ms: round(v.response_end_ms),
+      server_ms: round(v.server_ms),
+    }])),
+    live_update_median_ms: round(median(live.selecting)),
+    live_update_p95_ms: round(percentile(live.selecting, 0.95)),
+    live_update_samples: live.selecting.length,
+    live_update_typing_median_ms: round(median(live.typing)),
+    live_update_typing_samples: live.typing.length,
+  };
+  result.targets = {
+    switch_median_le_30ms: result.browser_switch_median_ms <= 30,
+    switch_below_static_floor: result.browser_switch_median_ms < result.browser_static_nav_median_ms,
+    cold_visit_le_100ms: result.browser_cold_visit_ms <= 100,
+    live_update_median_le_50ms: result.live_update_median_ms <= 50,
+  };
+  console.log(JSON.stringify(result, null, 2));
+} catch (error) {
+  console.error('bench-browser: ' + (error && error.stack || error));
+  exitCode = 1;
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (staticCopy) staticCopy.server.close();
+  for (const server of servers) await stopServer(server);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(exitCode);
