@@ -232,6 +232,23 @@ try {
     await page.waitForFunction(() => /exp_name=kept_in_browser-dbnet-/.test(document.querySelector('#command').value));
   });
 
+  await step('a warm switch shows the page at once and then what the server knows', async () => {
+    await page.goto(server.origin + '/train');
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    // Changed elsewhere (another tab, a script) while this tab shows Test.
+    const changed = await fetch(server.origin + '/api/pages/train', {
+      method: 'POST', body: JSON.stringify({ changes: { exp_name: 'from_elsewhere' } }),
+      headers: { Authorization: 'Bearer ' + server.token, 'Content-Type': 'application/json' },
+    });
+    assertEqual(changed.status, 200, 'POST from elsewhere');
+    await page.click('.sidebar a[data-page="train"]');
+    await waitValue(page, '#f-exp_name', 'from_elsewhere');
+    await page.waitForFunction(() => document.querySelector('#command').value.includes('exp_name=from_elsewhere'));
+    const last = await fetch(server.origin + '/', { redirect: 'manual', headers: { Authorization: 'Bearer ' + server.token } });
+    assertEqual(last.headers.get('location'), '/train', 'the server knows the page shown');
+  });
+
   await step('a deep link works on reload, and Reset restores the defaults', async () => {
     await page.goto(server.origin + '/predict');
     assertEqual(await page.textContent('#page-title'), 'Predict', 'deep link');

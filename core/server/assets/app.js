@@ -15,11 +15,15 @@
     pending: {},        // key -> value not yet sent
     pendingCommand: null,
     pendingSuffix: null, // the "append architecture + encoder" checkbox
-    inFlight: null,     // the promise of the request being sent
+    inFlight: null,     // the last request queued: requests go out one at a time, in order
+    queued: null,       // a send waiting for the request in flight (coalesces typing)
     sequence: 0,        // answers older than the newest request are ignored
     textTimer: 0,
     navigation: 0,
   };
+  // Pages left in this tab, as they were: page -> {nodes, title}. A warm
+  // switch puts them back at once and refreshes them from the server.
+  const visited = new Map();
 
   // ---- morphing: apply new server HTML without losing focus or caret ----
 
@@ -138,10 +142,26 @@
     if (status) status.textContent = text;
   }
 
-  // Sends the pending changes (and an action); answers to older requests are
-  // dropped, so fast typing never shows a stale form.
-  async function send(action, extra) {
-    if (state.inFlight) await state.inFlight.catch(() => {});
+  function pageUrl(page) {
+    return '/api/pages/' + encodeURIComponent(page);
+  }
+
+  // One request at a time, in the order asked: the changes of a page being
+  // left reach the server before the next page is fetched.
+  function queueRequest(method, url, body) {
+    const previous = state.inFlight;
+    const sent = previous
+      ? previous.catch(() => {}).then(() => request(method, url, body))
+      : request(method, url, body);
+    state.inFlight = sent;
+    sent.catch(() => {}).then(() => {
+      if (state.inFlight === sent) state.inFlight = null;
+    });
+    return sent;
+  }
+
+  // Takes the pending changes (and an action) as one request body, or null.
+  function collect(action, extra) {
     const body = {};
     if (Object.keys(state.pending).length) body.changes = state.pending;
     if (state.pendingCommand !== null) body.command = state.pendingCommand;
@@ -151,21 +171,39 @@
     state.pending = {};
     state.pendingCommand = null;
     state.pendingSuffix = null;
-    if (!Object.keys(body).length) return;
-    const page = state.page;
+    return Object.keys(body).length ? body : null;
+  }
+
+  // Posts @body to @page; the answer is applied only if it is the newest and
+  // its page is still shown, so fast typing never shows a stale form.
+  async function post(page, body) {
     const sequence = ++state.sequence;
-    state.inFlight = request('POST', '/api/pages/' + encodeURIComponent(page), body);
     try {
-      const answer = await state.inFlight;
+      const answer = await queueRequest('POST', pageUrl(page), body);
       if (sequence === state.sequence && page === state.page) {
         applyHtml(answer.html);
         announce('cmdb:updated', page);
       }
     } catch (error) {
-      setStatus('Not saved: ' + error.message);
-    } finally {
-      if (sequence === state.sequence) state.inFlight = null;
+      if (page === state.page) setStatus('Not saved: ' + error.message);
     }
+  }
+
+  // Sends the pending changes (and an action). Changes made while a request
+  // is out go together in one request after it: each keystroke is sent at
+  // once when the server is idle, and typing never queues a backlog.
+  function send(action, extra) {
+    if (!action && !extra && state.inFlight) {
+      if (!state.queued)
+        state.queued = state.inFlight.catch(() => {}).then(() => {
+          state.queued = null;
+          const body = collect();
+          return body ? post(state.page, body) : undefined;
+        });
+      return state.queued;
+    }
+    const body = collect(action, extra);
+    return body ? post(state.page, body) : Promise.resolve();
   }
 
   function fieldValue(element) {
@@ -174,11 +212,10 @@
     return element.value;
   }
 
-  function queueChange(element, immediate) {
+  function queueChange(element) {
     state.pending[element.name] = fieldValue(element);
     clearTimeout(state.textTimer);
-    if (immediate) send();
-    else state.textTimer = setTimeout(() => send(), 250);
+    send();
   }
 
   // ---- events (delegated, so swapped markup needs no rebinding) ----
@@ -189,7 +226,7 @@
       const box = document.getElementById(target.dataset.for);
       if (box) {
         box.value = target.value;
-        queueChange(box, false);
+        queueChange(box);
       }
       return;
     }
@@ -210,16 +247,7 @@
       send();
       return;
     }
-    const typed = target.type === 'text' || target.type === 'number' || target.nodeName === 'TEXTAREA';
-    queueChange(target, !typed);
-  });
-
-  main.addEventListener('change', (event) => {
-    const target = event.target;
-    if (!target.name || !target.form || target.form.id !== 'page-form' || target.id === 'command') return;
-    // Selects and checkboxes were sent on 'input'; text is committed on blur.
-    if (target.type !== 'text' && target.type !== 'number') return;
-    queueChange(target, true);
+    queueChange(target);
   });
 
   main.addEventListener('submit', (event) => {
@@ -256,6 +284,7 @@
       event.preventDefault();
       clearTimeout(state.textTimer);
       await send();
+      while (state.inFlight) await state.inFlight.catch(() => {});
       target.click();
     }
   });
@@ -274,22 +303,68 @@
 
   // ---- page switches inside the document ----
 
+  // Sends what is pending for the page shown and keeps its DOM for a later
+  // switch back (values, open sections and the run panel stay as they are).
+  function leavePage() {
+    clearTimeout(state.textTimer);
+    const body = collect();
+    if (body) post(state.page, body);
+    const nodes = document.createDocumentFragment();
+    nodes.append(...main.childNodes);
+    visited.set(state.page, { nodes, title: document.title });
+  }
+
+  // Fetches @page again and merges it into what is shown (a warm switch
+  // showed the page as it was left; the server may know better).
+  async function refresh(page) {
+    const sequence = ++state.sequence;
+    try {
+      const answer = await queueRequest('GET', pageUrl(page));
+      if (sequence === state.sequence && page === state.page) {
+        applyHtml(answer.html);
+        announce('cmdb:updated', page);
+      }
+    } catch (error) {
+      // What is shown stays; the next change asks the server again.
+    }
+  }
+
   async function showPage(page, push) {
     const navigation = ++state.navigation;
+    const kept = visited.get(page);
+    if (kept) {
+      // Warm: the page comes back within this event, the refresh follows.
+      leavePage();
+      visited.delete(page);
+      main.replaceChildren(kept.nodes);
+      enterPage(page, push, kept.title);
+      refresh(page);
+      return;
+    }
     clearTimeout(state.textTimer);
-    await send();
+    const body = collect();
+    if (body) post(state.page, body);
     let answer;
     try {
-      answer = await request('GET', '/api/pages/' + encodeURIComponent(page));
+      answer = await queueRequest('GET', pageUrl(page));
     } catch (error) {
       window.location.href = '/' + page;   // the full-page way still works
       return;
     }
     if (navigation !== state.navigation) return;
+    const late = Object.keys(state.pending).length > 0;
+    leavePage();
+    main.innerHTML = answer.html;
+    enterPage(page, push, answer.title + ' \u00b7 Command Builder');
+    // Changes typed while the page was fetched were sent after the fetch,
+    // so the server heard of the page shown before them: remind it.
+    if (late) refresh(page);
+  }
+
+  function enterPage(page, push, title) {
     state.page = page;
     main.dataset.page = page;
-    main.innerHTML = answer.html;
-    document.title = answer.title + ' \u00b7 Command Builder';
+    document.title = title;
     document.querySelectorAll('.sidebar a[data-page]').forEach((link) => {
       if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
