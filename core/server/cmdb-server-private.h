@@ -75,6 +75,7 @@ typedef struct
   guint picker_threshold;       /* sources with more options get the search picker */
   gboolean suffix_available;    /* the page offers the exp_name suffix checkbox (X-Suffix) */
   gboolean suffix;              /* the checkbox's state */
+  JsonObject *last_run;         /* (nullable) cmdb_run_to_json() of the page's last run */
 } CmdbHtmlPageView;
 
 /* (transfer full): the inner HTML of <main> for @view. */
@@ -89,6 +90,10 @@ char *cmdb_html_render_message (const char *title, const char *message);
 /* (transfer full): a line diff of @before and @after as HTML (<del>/<ins>
  * lines), comparing the commands split at override boundaries. */
 char *cmdb_html_render_diff (const char *before, const char *after);
+/* (transfer none): a short hash of the embedded stylesheet and script. Pages
+ * link them as /assets/NAME?v=VERSION, which may be cached for good: a new
+ * executable with other assets links other addresses. */
+const char *cmdb_html_asset_version (void);
 
 /* ---- per-page state (cmdb-server-state.c) ---- */
 
@@ -155,5 +160,51 @@ char *cmdb_server_get_start_url (CmdbServer *server);
 const char *cmdb_server_get_token (CmdbServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbServer, cmdb_server_free)
+
+/* ---- runs (cmdb-server-runs.c, cmdb-server-render-runs.c) ---- */
+
+typedef struct _CmdbServerRuns CmdbServerRuns;
+
+/* (transfer full): the runs API and the event streams of @server. */
+CmdbServerRuns *cmdb_server_runs_new (CmdbServer *server, CmdbContext *context);
+/* Ends every open event stream. */
+void cmdb_server_runs_free (CmdbServerRuns *runs);
+/* Answers /api/runs..., /api/events and /api/pages/<id>/actions...;
+ * FALSE (nothing answered) for any other path. */
+gboolean cmdb_server_runs_dispatch (CmdbServerRuns *runs, SoupServerMessage *msg, const char *path,
+                                    GHashTable *query);
+/* (transfer full) (nullable): cmdb_run_to_json() of the run recorded in
+ * @store's last_run slot, when it still exists. */
+JsonNode *cmdb_server_runs_last_run_json (CmdbServerRuns *runs, CmdbPageStore *store);
+
+/* The execution panel of a page (status, Run/Stop, output, history). */
+void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *last_run);
+/* (transfer full): a table of runs (cmdb_run_to_json() objects). */
+char *cmdb_html_render_run_list (JsonArray *runs, gboolean show_page);
+/* (transfer full): the Predict page's submission export panel. */
+char *cmdb_html_render_export_panel (JsonObject *choices);
+
+/* What cmdb-server.c lends cmdb-server-runs.c. */
+void cmdb_server_respond (SoupServerMessage *msg, guint status, const char *content_type,
+                          char *body);
+void cmdb_server_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);
+void cmdb_server_respond_json_error (SoupServerMessage *msg, guint status, const char *message);
+void cmdb_server_set_common_headers (SoupServerMessage *msg);
+/* (transfer full) (nullable): the request body; NULL when too large (413
+ * already answered). */
+char *cmdb_server_request_body (SoupServerMessage *msg);
+/* (transfer full) (nullable): the body parsed as a JSON object. */
+JsonObject *cmdb_server_parse_json_object (const char *text, GError **error);
+gboolean cmdb_server_has_page (CmdbServer *server, const char *page_id);
+/* (transfer none): the stored state of @page_id (loaded on first use). */
+CmdbPageStore *cmdb_server_get_page_store (CmdbServer *server, const char *page_id);
+void cmdb_server_save_page_store (CmdbServer *server, CmdbPageStore *store);
+/* (transfer none): the page's extension, activated. */
+CmdbPage *cmdb_server_activate_page (CmdbServer *server, const char *page_id, GError **error);
+/* Builds @page_id's command from its stored state. Returns (transfer full)
+ * the command (check its errors) with @ret_values (transfer full) the form
+ * values, or NULL with @error. */
+CmdbCommand *cmdb_server_build_page_command (CmdbServer *server, const char *page_id,
+                                             JsonObject **ret_values, GError **error);
 
 G_END_DECLS

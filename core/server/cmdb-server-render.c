@@ -704,13 +704,33 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
                         "<div class=\"output\">");
   render_command (out, view);
   render_overrides_and_diffs (out, view);
-  g_string_append (
-      out, "<section class=\"execution\" id=\"execution\" aria-labelledby=\"execution-title\">"
-           "<h3 id=\"execution-title\">Run</h3><div id=\"execution-panel\" class=\"placeholder\" "
-           "data-client-owned>"
-           "<p class=\"note\">Runs appear here.</p></div></section>");
+  cmdb_html_render_execution_panel (out, view->page_id, view->last_run);
   g_string_append (out, "</div></div></form>");
   return g_string_free (out, FALSE);
+}
+
+const char *
+cmdb_html_asset_version (void)
+{
+  /* Computed once; the server is single-threaded. */
+  static char *version;
+
+  if (version == NULL)
+    {
+      static const char *const names[] = { "app.css", "app.js" };
+      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree char *path = g_strconcat ("/org/cmdbuilder/server/assets/", names[i], NULL);
+          g_autoptr (GBytes) bytes
+              = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+          if (bytes != NULL)
+            g_checksum_update (checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+        }
+      version = g_strndup (g_checksum_get_string (checksum), 16);
+    }
+  return version;
 }
 
 static void
@@ -722,8 +742,11 @@ render_head (GString *out, const char *title)
                         "<meta name=\"referrer\" content=\"no-referrer\">");
   append_text (out, "<title>", title);
   g_string_append (out, " \u00b7 Command Builder</title>"
-                        "<link rel=\"stylesheet\" href=\"/assets/app.css\">"
-                        "<script src=\"/assets/app.js\" defer></script></head>");
+                        "<link rel=\"stylesheet\" href=\"/assets/app.css?v=");
+  g_string_append (out, cmdb_html_asset_version ());
+  g_string_append (out, "\"><script src=\"/assets/app.js?v=");
+  g_string_append (out, cmdb_html_asset_version ());
+  g_string_append (out, "\" defer></script></head>");
 }
 
 char *

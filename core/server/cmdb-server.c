@@ -40,6 +40,7 @@ struct _CmdbServer
   char *cookie_name;
   GHashTable *stores; /* page id -> CmdbPageStore */
   char *shown_page;   /* (nullable) */
+  CmdbServerRuns *runs;
 };
 
 /* ---- responses ---- */
@@ -492,6 +493,7 @@ render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   g_autoptr (JsonNode) form = NULL;
   g_autoptr (JsonNode) command = NULL;
   g_autoptr (JsonArray) use_cases = json_array_new ();
+  g_autoptr (JsonNode) last_run = NULL;
   CmdbPluginRecord *record = lookup_page (self, page_id);
 
   view.page_id = page_id;
@@ -532,6 +534,8 @@ render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       view.edited = store->edited;
       view.previous = store->previous;
       view.active_use_case = store->active_use_case;
+      last_run = cmdb_server_runs_last_run_json (self->runs, store);
+      view.last_run = last_run != NULL ? json_node_get_object (last_run) : NULL;
     }
   return cmdb_html_render_page_body (&view);
 }
@@ -1105,10 +1109,17 @@ static void
 serve_api (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
 {
   const char *method = soup_server_message_get_method (msg);
-  g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/"), "/", -1);
-  guint n = g_strv_length (parts);
-  gboolean get = is_safe_method (method);
-  gboolean post = g_str_equal (method, "POST");
+  g_auto (GStrv) parts = NULL;
+  guint n;
+  gboolean get;
+  gboolean post;
+
+  if (cmdb_server_runs_dispatch (self->runs, msg, path, query))
+    return;
+  parts = g_strsplit (path + strlen ("/api/"), "/", -1);
+  n = g_strv_length (parts);
+  get = is_safe_method (method);
+  post = g_str_equal (method, "POST");
 
   if (n == 1 && g_str_equal (parts[0], "plugins") && get)
     {
@@ -1165,8 +1176,9 @@ asset_content_type (const char *name)
 }
 
 static void
-serve_asset (SoupServerMessage *msg, const char *name)
+serve_asset (SoupServerMessage *msg, const char *name, GHashTable *query)
 {
+  const char *version = query != NULL ? g_hash_table_lookup (query, "v") : NULL;
   g_autofree char *resource = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
@@ -1183,9 +1195,14 @@ serve_asset (SoupServerMessage *msg, const char *name)
       return;
     }
   set_common_headers (msg);
-  /* Assets change only with the executable; revalidating is cheap locally. */
+  /* Assets change only with the executable. The pages link them with their
+   * hash (?v=), and such an address always means the same bytes: the
+   * browser keeps them, and the first visit of each page fetches nothing
+   * but the page. Any other address is revalidated. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
-                                "no-cache");
+                                g_strcmp0 (version, cmdb_html_asset_version ()) == 0
+                                    ? "public, max-age=31536000, immutable"
+                                    : "no-cache");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
                                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -1289,7 +1306,7 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
     }
   if (g_str_has_prefix (path, "/assets/"))
     {
-      serve_asset (msg, path + strlen ("/assets/"));
+      serve_asset (msg, path + strlen ("/assets/"), query);
       return;
     }
   if (g_str_has_prefix (path, "/api/"))
@@ -1340,6 +1357,7 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   /* Referencing the resource keeps its object file (and the constructor
    * that registers the assets) in the link from the static library. */
   g_assert (cmdb_server_get_resource () != NULL);
+  self->runs = cmdb_server_runs_new (self, context);
 
   if (self->requested_port < 0 || self->requested_port > 65535)
     {
@@ -1366,6 +1384,7 @@ cmdb_server_free (CmdbServer *self)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->runs, cmdb_server_runs_free);
   g_clear_object (&self->context);
   g_clear_object (&self->host);
   g_free (self->bind);
@@ -1439,4 +1458,91 @@ const char *
 cmdb_server_get_token (CmdbServer *self)
 {
   return self->token;
+}
+
+/* ---- lent to cmdb-server-runs.c ---- */
+
+void
+cmdb_server_respond (SoupServerMessage *msg, guint status, const char *content_type, char *body)
+{
+  respond (msg, status, content_type, body);
+}
+
+void
+cmdb_server_respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  respond_json (msg, status, node);
+}
+
+void
+cmdb_server_respond_json_error (SoupServerMessage *msg, guint status, const char *message)
+{
+  respond_json_error (msg, status, message);
+}
+
+void
+cmdb_server_set_common_headers (SoupServerMessage *msg)
+{
+  set_common_headers (msg);
+}
+
+char *
+cmdb_server_request_body (SoupServerMessage *msg)
+{
+  return request_body (msg);
+}
+
+JsonObject *
+cmdb_server_parse_json_object (const char *text, GError **error)
+{
+  return parse_json_object (text, error);
+}
+
+gboolean
+cmdb_server_has_page (CmdbServer *self, const char *page_id)
+{
+  return lookup_page (self, page_id) != NULL;
+}
+
+CmdbPageStore *
+cmdb_server_get_page_store (CmdbServer *self, const char *page_id)
+{
+  return get_store (self, page_id);
+}
+
+void
+cmdb_server_save_page_store (CmdbServer *self, CmdbPageStore *store)
+{
+  save_store (self, store);
+}
+
+CmdbPage *
+cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error)
+{
+  if (lookup_page (self, page_id) == NULL)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return NULL;
+    }
+  return cmdb_host_activate_page (self->host, self->context, page_id, error);
+}
+
+CmdbCommand *
+cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
+                                GError **error)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  CmdbPageStore *store = get_store (self, page_id);
+
+  if (!evaluate_page (self, page_id, store, &evaluation, error))
+    return NULL;
+  if (evaluation.command == NULL)
+    {
+      g_set_error_literal (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                           evaluation.command_error);
+      return NULL;
+    }
+  track_generated (store, &evaluation);
+  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
+  return cmdb_command_ref (evaluation.command);
 }

@@ -1,0 +1,2 @@
+// Command Builder web UI: the execution panel (filled in the next step).
+'use strict';

@@ -1,0 +1,315 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* The renderer's part for runs: the execution panel of a page, the runs
+ * table and the Predict page's submission export panel. Like the rest of
+ * the renderer (cmdb-server-render.c) it turns data into markup and escapes
+ * every string it did not write itself: run ids, commands, page ids, file
+ * names and the converter's output are all hostile text here. Live output
+ * lines are added by runs.js with textContent, never as markup. */
+
+#include "cmdb-server-private.h"
+
+static void
+append_text (GString *out, const char *markup, const char *text)
+{
+  g_string_append (out, markup);
+  cmdb_html_append_escaped (out, text != NULL ? text : "");
+}
+
+static const char *
+get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+get_int (JsonObject *object, const char *name, gint64 *ret_value)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *ret_value = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+get_bool (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
+static JsonArray *
+get_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* "exit 0", "exit 143 (signal 15)" or "" while running. */
+static void
+append_exit (GString *out, JsonObject *run)
+{
+  gint64 code, signal_number;
+
+  if (!get_int (run, "exit_code", &code))
+    return;
+  g_string_append_printf (out, "exit %" G_GINT64_FORMAT, code);
+  if (get_int (run, "signal", &signal_number))
+    g_string_append_printf (out, " (signal %" G_GINT64_FORMAT ")", signal_number);
+}
+
+void
+cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *run)
+{
+  const char *status = get_string (run, "status");
+  const char *id = get_string (run, "id");
+  gboolean going = status != NULL
+                   && (g_str_equal (status, "starting") || g_str_equal (status, "running")
+                       || g_str_equal (status, "stopping"));
+
+  append_text (out,
+               "<section class=\"execution\" id=\"execution\" aria-labelledby=\"execution-title\">"
+               "<h3 id=\"execution-title\">Run</h3>"
+               "<div id=\"execution-panel\" class=\"run-panel\" data-client-owned data-page=\"",
+               page_id);
+  append_text (out, "\" data-run=\"", id);
+  append_text (out, "\" data-status=\"", status);
+  append_text (out, "\" data-started-at=\"", get_string (run, "started_at"));
+  append_text (out, "\" data-ended-at=\"", get_string (run, "ended_at"));
+  g_string_append (out, "\"><div class=\"run-head\"><span class=\"run-status\" id=\"run-status\" "
+                        "role=\"status\" data-status=\"");
+  cmdb_html_append_escaped (out, status != NULL ? status : "none");
+  g_string_append (out, "\">");
+  cmdb_html_append_escaped (out, status != NULL ? status : "No run yet");
+  g_string_append (out, "</span> <span class=\"run-elapsed\" id=\"run-elapsed\"></span> "
+                        "<span class=\"run-exit\" id=\"run-exit\">");
+  append_exit (out, run);
+  append_text (out, "</span> <code class=\"run-id\" id=\"run-id\">", id);
+  g_string_append_printf (
+      out,
+      "</code></div><div class=\"run-buttons\">"
+      "<button type=\"button\" id=\"run-start\" class=\"primary\"%s>Run command</button>"
+      "<button type=\"button\" id=\"run-stop\"%s>Stop</button></div>",
+      going ? " disabled" : "", going && !g_str_equal (status, "stopping") ? "" : " disabled");
+  g_string_append (out,
+                   "<p class=\"run-message\" id=\"run-message\" role=\"alert\"></p>"
+                   "<div class=\"run-output\" id=\"run-output\" role=\"log\" aria-live=\"polite\" "
+                   "aria-label=\"Live output\" tabindex=\"0\"></div>"
+                   "<p class=\"run-logs\" id=\"run-logs\"");
+  if (id == NULL)
+    g_string_append (out, " hidden");
+  g_string_append (out, "><a id=\"run-stdout\" target=\"_blank\" href=\"");
+  if (id != NULL)
+    append_text (out, "/api/runs/", id), g_string_append (out, "/log?stream=stdout");
+  g_string_append (out, "\">Complete standard output</a> \u00b7 "
+                        "<a id=\"run-stderr\" target=\"_blank\" href=\"");
+  if (id != NULL)
+    append_text (out, "/api/runs/", id), g_string_append (out, "/log?stream=stderr");
+  g_string_append (out, "\">Complete standard error</a></p>"
+                        "<details class=\"run-history\" id=\"run-history\"><summary>Runs</summary>"
+                        "<div class=\"run-filters\"><label>Page <select id=\"run-filter-page\">"
+                        "<option value=\"page\" selected>This page</option>"
+                        "<option value=\"*\">All pages</option></select></label> "
+                        "<label>Status <select id=\"run-filter-status\"><option value=\"\" "
+                        "selected>Any</option>");
+  for (int s = CMDB_RUN_STATUS_STARTING; s <= CMDB_RUN_STATUS_LOST; s++)
+    {
+      const char *name = cmdb_run_status_to_string ((CmdbRunStatus) s);
+      append_text (out, "<option value=\"", name);
+      append_text (out, "\">", name);
+      g_string_append (out, "</option>");
+    }
+  g_string_append (out, "</select></label> <button type=\"button\" id=\"run-diff-button\" "
+                        "disabled>Compare the two selected</button></div>"
+                        "<div id=\"run-list\" class=\"run-list\"></div>"
+                        "<div id=\"run-diff\" class=\"run-diff\"></div></details>"
+                        "<section id=\"page-actions\" class=\"page-actions\" hidden></section>"
+                        "</div></section>");
+}
+
+char *
+cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
+{
+  GString *out = g_string_new (NULL);
+  guint n = runs != NULL ? json_array_get_length (runs) : 0;
+
+  if (n == 0)
+    {
+      g_string_append (out, "<p class=\"note\">No runs.</p>");
+      return g_string_free (out, FALSE);
+    }
+  g_string_append (out, "<table class=\"runs\"><thead><tr><th scope=\"col\">Compare</th>"
+                        "<th scope=\"col\">Status</th><th scope=\"col\">Run</th>");
+  if (show_page)
+    g_string_append (out, "<th scope=\"col\">Page</th>");
+  g_string_append (out, "<th scope=\"col\">Created</th><th scope=\"col\">Exit</th>"
+                        "<th scope=\"col\">Command</th><th scope=\"col\">Actions</th>"
+                        "</tr></thead><tbody>");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *run = json_array_get_object_element (runs, i);
+      const char *id = get_string (run, "id");
+      const char *status = get_string (run, "status");
+      const char *command = get_bool (run, "edited") && get_string (run, "edited_command") != NULL
+                                ? get_string (run, "edited_command")
+                                : get_string (run, "command");
+      gboolean going
+          = status != NULL && (g_str_equal (status, "starting") || g_str_equal (status, "running"));
+      gboolean has_values = json_object_has_member (run, "values")
+                            && JSON_NODE_HOLDS_OBJECT (json_object_get_member (run, "values"))
+                            && get_string (run, "page") != NULL;
+
+      append_text (out, "<tr data-run=\"", id);
+      append_text (out, "\" data-status=\"", status);
+      append_text (out, "\"><td><input type=\"checkbox\" class=\"run-compare\" value=\"", id);
+      append_text (out, "\" aria-label=\"Compare run ", id);
+      append_text (out, "\"></td><td><span class=\"run-status\" data-status=\"", status);
+      append_text (out, "\">", status);
+      append_text (out, "</span></td><td><code>", id);
+      g_string_append (out, "</code></td>");
+      if (show_page)
+        append_text (out, "<td>",
+                     get_string (run, "page") != NULL ? get_string (run, "page") : "-"),
+            g_string_append (out, "</td>");
+      append_text (out, "<td>", get_string (run, "created_at"));
+      g_string_append (out, "</td><td>");
+      append_exit (out, run);
+      append_text (out, "</td><td class=\"run-command\"><code>", command);
+      g_string_append (out, "</code>");
+      if (get_bool (run, "edited"))
+        g_string_append (out, " <span class=\"badge\">edited</span>");
+      append_text (out,
+                   "</td><td class=\"run-actions\"><button type=\"button\" "
+                   "class=\"run-show\" data-run=\"",
+                   id);
+      g_string_append (out, "\">Show</button>");
+      if (going)
+        append_text (out, "<button type=\"button\" class=\"run-stop-one\" data-run=\"", id),
+            g_string_append (out, "\">Stop</button>");
+      if (has_values)
+        append_text (out,
+                     "<button type=\"button\" class=\"run-rerun\" data-mode=\"values\" "
+                     "data-run=\"",
+                     id),
+            g_string_append (out, "\" title=\"Put the run's form values back and run the "
+                                  "command they give now\">Rerun with its values</button>");
+      append_text (
+          out, "<button type=\"button\" class=\"run-rerun\" data-mode=\"argv\" data-run=\"", id);
+      g_string_append (out, "\" title=\"Run exactly the same command line again\">Rerun "
+                            "exact command</button></td></tr>");
+    }
+  g_string_append (out, "</tbody></table>");
+  return g_string_free (out, FALSE);
+}
+
+static void
+append_option (GString *out, const char *value, const char *label, gboolean selected)
+{
+  append_text (out, "<option value=\"", value);
+  g_string_append_printf (out, "\"%s>", selected ? " selected" : "");
+  cmdb_html_append_escaped (out, label);
+  g_string_append (out, "</option>");
+}
+
+/* The outcome of a conversion: message, then the converter's own words. */
+static void
+render_export_outcome (GString *out, JsonObject *result)
+{
+  const char *message = get_string (result, "message");
+  const char *stdout_text = get_string (result, "stdout");
+  const char *stderr_text = get_string (result, "stderr");
+  gboolean ok = get_bool (result, "ok");
+
+  if (message == NULL)
+    return;
+  append_text (out,
+               ok ? "<p class=\"export-message success\" role=\"status\">"
+                  : "<p class=\"export-message error\" role=\"alert\">",
+               message);
+  g_string_append (out, "</p>");
+  if (get_bool (result, "needs_confirmation"))
+    g_string_append (out, "<p><button type=\"button\" id=\"export-overwrite\">Overwrite it"
+                          "</button></p>");
+  if (stdout_text != NULL && stdout_text[0] != '\0')
+    append_text (out,
+                 "<details class=\"export-stdout\"><summary>Conversion output</summary>"
+                 "<pre>",
+                 stdout_text),
+        g_string_append (out, "</pre></details>");
+  if (stderr_text != NULL && stderr_text[0] != '\0')
+    append_text (out,
+                 "<details class=\"export-stderr\" open><summary>Error details</summary>"
+                 "<pre>",
+                 stderr_text),
+        g_string_append (out, "</pre></details>");
+}
+
+char *
+cmdb_html_render_export_panel (JsonObject *result)
+{
+  GString *out = g_string_new (NULL);
+  JsonArray *experiments = get_array (result, "experiments");
+  const char *chosen_experiment = get_string (result, "experiment");
+  const char *chosen_json = get_string (result, "json_path");
+  const char *output = get_string (result, "output");
+  JsonArray *submissions = NULL;
+
+  g_string_append (out, "<h3 id=\"export-title\">Export submission (CSV)</h3>"
+                        "<div class=\"export\" id=\"export\" aria-labelledby=\"export-title\">");
+  if (experiments == NULL || json_array_get_length (experiments) == 0)
+    {
+      g_string_append (out, "<p class=\"note warning\" id=\"export-none\">No JSON file available: "
+                            "run a prediction first (its submissions go to "
+                            "outputs/&lt;experiment&gt;/submissions/).</p>");
+      render_export_outcome (out, result);
+      g_string_append (out, "</div>");
+      return g_string_free (out, FALSE);
+    }
+  g_string_append (out, "<label for=\"export-experiment\">Experiment</label>"
+                        "<select id=\"export-experiment\">");
+  append_option (out, "", "Choose experiment\u2026", chosen_experiment == NULL);
+  for (guint i = 0; i < json_array_get_length (experiments); i++)
+    {
+      JsonObject *experiment = json_array_get_object_element (experiments, i);
+      const char *name = get_string (experiment, "name");
+      gboolean selected = g_strcmp0 (name, chosen_experiment) == 0;
+
+      append_option (out, name, name, selected);
+      if (selected)
+        submissions = get_array (experiment, "submissions");
+    }
+  g_string_append (out, "</select><label for=\"export-json\">Submission JSON (newest first)"
+                        "</label><select id=\"export-json\">");
+  append_option (out, "", "Choose file\u2026", chosen_json == NULL);
+  for (guint i = 0; submissions != NULL && i < json_array_get_length (submissions); i++)
+    {
+      JsonObject *file = json_array_get_object_element (submissions, i);
+      append_option (out, get_string (file, "path"), get_string (file, "name"),
+                     g_strcmp0 (get_string (file, "path"), chosen_json) == 0);
+    }
+  append_text (out,
+               "</select><div class=\"export-row\"><label for=\"export-output\">Output CSV "
+               "filename</label><input type=\"text\" id=\"export-output\" value=\"",
+               output != NULL ? output : "submission.csv");
+  g_string_append_printf (out,
+                          "\"><label><input type=\"checkbox\" id=\"export-confidence\"%s> "
+                          "Include confidence</label>"
+                          "<button type=\"button\" id=\"export-convert\"%s>Convert to CSV"
+                          "</button></div>",
+                          get_bool (result, "include_confidence") ? " checked" : "",
+                          chosen_json == NULL ? " disabled" : "");
+  render_export_outcome (out, result);
+  g_string_append (out, "</div>");
+  return g_string_free (out, FALSE);
+}

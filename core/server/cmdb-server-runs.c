@@ -1,0 +1,1138 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* The runs of the web UI: the JSON API under /api/runs, page actions under
+ * /api/pages/<id>/actions, and one Server-Sent Events stream per tab on
+ * /api/events that multiplexes the output of the runs the tab watches.
+ *
+ * Runs live in files (docs/runs.md), so the server keeps no run state of
+ * its own: every answer reads the run store, and a run started by the CLI
+ * in the same workspace is seen like one started here. Event streams read
+ * the logs from disk with CmdbLogReader at the offset the client reached,
+ * so a reconnect loses no byte, and every buffer has a hard cap: one read
+ * buffer for the whole server, one partial line per watched stream, and a
+ * bound on what may wait unsent on one connection. */
+
+#include "cmdb-server-private.h"
+
+#include <string.h>
+
+/* How often open event streams look for new output and status changes. */
+#define POLL_INTERVAL_MS 100
+/* Every tenth poll: the runs lists, which read every run's record. */
+#define LIST_EVERY_POLLS 10
+/* A comment line keeps idle connections from being closed by proxies. */
+#define KEEPALIVE_US (15 * G_USEC_PER_SEC)
+/* One read; lines made from it go out in one event. */
+#define READ_CHUNK_BYTES (16 * 1024)
+/* Reads per stream and poll: bounds the work one poll does for one run. */
+#define READS_PER_POLL 16
+/* Bytes appended to a connection but not yet written: beyond this, a
+ * stream reads no more until the client caught up (a slow client costs
+ * memory only up to here). */
+#define MAX_PENDING_BYTES (1024 * 1024)
+/* Longer lines are split (CmdbLogView). */
+#define MAX_LINE_BYTES (8 * 1024)
+#define MAX_WATCHED_RUNS 16
+#define MAX_EVENT_STREAMS 64
+#define LIST_DEFAULT_LIMIT 50
+#define LIST_MAX_LIMIT 500
+
+typedef struct
+{
+  CmdbRunStream which;
+  CmdbLogReader *reader; /* at the next byte to read */
+  CmdbLogView *view;
+  guint64 resume;    /* where a reconnect starts: after the last line end */
+  gboolean after_cr; /* the last byte read was '\r' */
+  gboolean drained;  /* read to the final size of an ended run */
+} Follower;
+
+typedef struct
+{
+  char *id;
+  CmdbRun *run; /* (nullable) the record as last read */
+  char *status; /* the status last sent */
+  Follower streams[2];
+  gboolean ended; /* "end" was sent */
+} Watch;
+
+typedef struct
+{
+  CmdbServerRuns *owner;
+  SoupServerMessage *msg;
+  GPtrArray *watches; /* (element-type Watch) */
+  char *list_page;    /* (nullable) runs list events: a page id or "*" */
+  char *list_status;  /* (nullable) */
+  char *list_signature;
+  guint64 pending;
+  gint64 last_send;
+  gulong wrote_handler;
+  gulong finished_handler;
+} EventStream;
+
+struct _CmdbServerRuns
+{
+  CmdbServer *server; /* (transfer none): it owns us */
+  CmdbContext *context;
+  CmdbRunStore *store;
+  GPtrArray *streams; /* (element-type EventStream) */
+  guint poll_source;
+  guint polls;
+  guint8 *buffer; /* READ_CHUNK_BYTES, shared by every stream */
+};
+
+/* ---- small helpers ---- */
+
+static JsonNode *
+object_node (JsonObject *object) /* transfer full */
+{
+  JsonNode *node = json_node_alloc ();
+
+  json_node_init_object (node, object);
+  json_object_unref (object);
+  return node;
+}
+
+static gboolean
+is_valid_run_id (const char *id)
+{
+  if (id == NULL || id[0] == '\0' || strlen (id) > 200)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static guint
+run_error_status (const GError *error)
+{
+  if (g_error_matches (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND))
+    return SOUP_STATUS_NOT_FOUND;
+  if (g_error_matches (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING))
+    return SOUP_STATUS_CONFLICT;
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static const char *
+query_get (GHashTable *query, const char *name)
+{
+  const char *value = query != NULL ? g_hash_table_lookup (query, name) : NULL;
+
+  return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* The text a run executed: the user's edit when there was one. */
+static const char *
+run_command_text (CmdbRun *run)
+{
+  return cmdb_run_get_edited (run) && cmdb_run_get_edited_command (run) != NULL
+             ? cmdb_run_get_edited_command (run)
+             : cmdb_run_get_command (run);
+}
+
+static JsonObject *
+run_values (CmdbRun *run)
+{
+  JsonNode *node = json_object_get_member (cmdb_run_get_data (run), "values");
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* ---- the runs API ---- */
+
+static JsonArray *
+list_runs (CmdbServerRuns *self, const char *page, const char *status, guint limit,
+           guint *ret_total, GError **error)
+{
+  g_autoptr (GPtrArray) runs = cmdb_run_store_list (self->store, page, status, error);
+  JsonArray *array;
+
+  if (runs == NULL)
+    return NULL;
+  array = json_array_new ();
+  for (guint i = 0; i < runs->len && i < limit; i++)
+    json_array_add_element (array, cmdb_run_to_json (g_ptr_array_index (runs, i)));
+  *ret_total = runs->len;
+  return array;
+}
+
+/* GET /api/runs?page=&status=&limit= */
+static void
+api_runs_list (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
+{
+  g_autoptr (GError) error = NULL;
+  const char *page = query_get (query, "page");
+  const char *status = query_get (query, "status");
+  const char *limit_text = query_get (query, "limit");
+  guint64 limit = LIST_DEFAULT_LIMIT;
+  guint total = 0;
+  g_autoptr (JsonArray) runs = NULL;
+  JsonObject *answer;
+  g_autoptr (JsonNode) node = NULL;
+  CmdbRunStatus ignored;
+
+  if (status != NULL && !cmdb_run_status_from_string (status, &ignored))
+    {
+      g_autofree char *message = g_strdup_printf ("no run status %s", status);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  if (limit_text != NULL
+      && !g_ascii_string_to_unsigned (limit_text, 10, 1, LIST_MAX_LIMIT, &limit, NULL))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                      "limit must be a number from 1 to 500");
+      return;
+    }
+  runs = list_runs (self, page, status, (guint) limit, &total, &error);
+  if (runs == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  answer = json_object_new ();
+  json_object_set_int_member (answer, "total", total);
+  json_object_set_string_member (answer, "html", cmdb_html_render_run_list (runs, page == NULL));
+  json_object_set_array_member (answer, "runs", json_array_ref (runs));
+  node = object_node (answer);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+respond_run (SoupServerMessage *msg, guint status, CmdbRun *run)
+{
+  g_autoptr (JsonNode) node = cmdb_run_to_json (run);
+
+  cmdb_server_respond_json (msg, status, node);
+}
+
+/* Records @run as the last run of its page, so the panel shows it after a
+ * page switch or a restart. */
+static void
+remember_last_run (CmdbServerRuns *self, CmdbRun *run)
+{
+  const char *page = cmdb_run_get_page (run);
+  CmdbPageStore *store;
+  JsonObject *record;
+
+  if (page == NULL || !cmdb_server_has_page (self->server, page))
+    return;
+  store = cmdb_server_get_page_store (self->server, page);
+  record = json_object_new ();
+  json_object_set_string_member (record, "id", cmdb_run_get_id (run));
+  g_clear_pointer (&store->last_run, json_node_unref);
+  store->last_run = object_node (record);
+  cmdb_server_save_page_store (self->server, store);
+}
+
+static CmdbRun *
+create_and_start (CmdbServerRuns *self, const char *page, const char *const *argv,
+                  const char *command, const char *edited, JsonObject *values, GError **error)
+{
+  g_autoptr (CmdbRun) created = NULL;
+  CmdbRun *started;
+
+  created = cmdb_run_store_create (self->store, page, argv, command, edited, values, NULL, error);
+  if (created == NULL)
+    return NULL;
+  started = cmdb_run_store_start (self->store, created, error);
+  if (started != NULL)
+    remember_last_run (self, started);
+  return started;
+}
+
+/* A run of the page's current state: its command, or the user's edited
+ * text when it differs (recorded as edited). */
+static CmdbRun *
+start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_override,
+                guint *ret_status, GError **error)
+{
+  g_autoptr (JsonObject) values = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self->server, page_id);
+  const char *edited = edited_override != NULL ? edited_override : store->edited;
+
+  command = cmdb_server_build_page_command (self->server, page_id, &values, error);
+  if (command == NULL)
+    {
+      *ret_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+      return NULL;
+    }
+  /* An edited text runs as typed; the form's command only without errors. */
+  if (edited == NULL && command->errors->len > 0)
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED, "the form has errors: %s",
+                   (const char *) g_ptr_array_index (command->errors, 0));
+      *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
+      return NULL;
+    }
+  argv = g_ptr_array_new ();
+  for (guint i = 0; i < command->argv->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (command->argv, i));
+  g_ptr_array_add (argv, NULL);
+  *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
+  return create_and_start (self, page_id, (const char *const *) argv->pdata, command->display,
+                           edited, values, error);
+}
+
+/* "values": the form goes back to the run's values (so the page shows
+ * what ran) and runs from there; "argv": exactly what was executed. */
+static CmdbRun *
+start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, guint *ret_status,
+             GError **error)
+{
+  g_autoptr (CmdbRun) previous = cmdb_run_store_load (self->store, run_id, error);
+  const char *page;
+  JsonObject *values;
+
+  if (previous == NULL)
+    {
+      *ret_status = run_error_status (*error);
+      return NULL;
+    }
+  page = cmdb_run_get_page (previous);
+  values = run_values (previous);
+  if (g_strcmp0 (mode, "values") == 0)
+    {
+      CmdbPageStore *store;
+
+      if (page == NULL || values == NULL || !cmdb_server_has_page (self->server, page))
+        {
+          g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                       "run %s has no page form values to rerun; rerun its argv instead",
+                       cmdb_run_get_id (previous));
+          *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
+          return NULL;
+        }
+      store = cmdb_server_get_page_store (self->server, page);
+      json_object_unref (store->values);
+      {
+        g_autoptr (JsonNode) copy
+            = json_node_copy (json_object_get_member (cmdb_run_get_data (previous), "values"));
+        store->values = json_object_ref (json_node_get_object (copy));
+      }
+      g_clear_pointer (&store->edited, g_free);
+      cmdb_server_save_page_store (self->server, store);
+      return start_page_run (self, page, NULL, ret_status, error);
+    }
+  if (mode != NULL && !g_str_equal (mode, "argv"))
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "mode must be \"values\" or \"argv\", not \"%s\"", mode);
+      *ret_status = SOUP_STATUS_BAD_REQUEST;
+      return NULL;
+    }
+  *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
+  /* The same argv: an edited run passes its text, which splits back into
+   * the argv it had, and stays marked edited. */
+  return create_and_start (
+      self, page, cmdb_run_get_argv (previous), cmdb_run_get_command (previous),
+      cmdb_run_get_edited (previous) ? cmdb_run_get_edited_command (previous) : NULL, values,
+      error);
+}
+
+/* POST /api/runs {page, command?} or {rerun: ID, mode: "values"|"argv"} */
+static void
+api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = cmdb_server_request_body (msg);
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  const char *page;
+  const char *rerun;
+  guint status = SOUP_STATUS_BAD_REQUEST;
+
+  if (body == NULL)
+    return;
+  request = cmdb_server_parse_json_object (body, &error);
+  if (request == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  page = member_string (request, "page");
+  rerun = member_string (request, "rerun");
+  if (rerun != NULL)
+    run = start_rerun (self, rerun, member_string (request, "mode"), &status, &error);
+  else if (page != NULL && cmdb_server_has_page (self->server, page))
+    run = start_page_run (self, page, member_string (request, "command"), &status, &error);
+  else
+    {
+      g_autofree char *message = page != NULL
+                                     ? g_strdup_printf ("no page %s", page)
+                                     : g_strdup ("expected {\"page\": ID} or {\"rerun\": RUN_ID}");
+      cmdb_server_respond_json_error (
+          msg, page != NULL ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  if (run == NULL)
+    {
+      cmdb_server_respond_json_error (msg, status, error->message);
+      return;
+    }
+  respond_run (msg, SOUP_STATUS_CREATED, run);
+}
+
+/* GET /api/runs/diff?a=ID&b=ID: the two commands as executed. */
+static void
+api_runs_diff (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
+{
+  g_autoptr (GError) error = NULL;
+  const char *a_id = query_get (query, "a");
+  const char *b_id = query_get (query, "b");
+  g_autoptr (CmdbRun) a = NULL;
+  g_autoptr (CmdbRun) b = NULL;
+  JsonObject *answer;
+  g_autoptr (JsonNode) node = NULL;
+
+  if (a_id == NULL || b_id == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, "expected ?a=RUN&b=RUN");
+      return;
+    }
+  a = cmdb_run_store_load (self->store, a_id, &error);
+  if (a != NULL)
+    b = cmdb_run_store_load (self->store, b_id, &error);
+  if (b == NULL)
+    {
+      cmdb_server_respond_json_error (msg, run_error_status (error), error->message);
+      return;
+    }
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "a", cmdb_run_get_id (a));
+  json_object_set_string_member (answer, "b", cmdb_run_get_id (b));
+  json_object_set_string_member (answer, "before", run_command_text (a));
+  json_object_set_string_member (answer, "after", run_command_text (b));
+  json_object_set_boolean_member (answer, "same",
+                                  g_str_equal (run_command_text (a), run_command_text (b)));
+  json_object_set_string_member (
+      answer, "html", cmdb_html_render_diff (run_command_text (a), run_command_text (b)));
+  node = object_node (answer);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+/* GET /api/runs/<id>/log?stream=stdout|stderr&offset=N: the raw bytes. */
+static void
+api_runs_log (CmdbServerRuns *self, SoupServerMessage *msg, CmdbRun *run, GHashTable *query)
+{
+  const char *stream_name = query_get (query, "stream");
+  const char *offset_text = query_get (query, "offset");
+  CmdbRunStream stream = CMDB_RUN_STREAM_STDOUT;
+  guint64 offset = 0;
+  g_autofree char *path = NULL;
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  gsize size = 0;
+
+  if (stream_name != NULL && g_str_equal (stream_name, "stderr"))
+    stream = CMDB_RUN_STREAM_STDERR;
+  else if (stream_name != NULL && !g_str_equal (stream_name, "stdout"))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                      "stream must be stdout or stderr");
+      return;
+    }
+  if (offset_text != NULL
+      && !g_ascii_string_to_unsigned (offset_text, 10, 0, G_MAXUINT64, &offset, NULL))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, "offset must be a number");
+      return;
+    }
+  path = cmdb_run_get_log_path (run, stream);
+  /* Mapped, not read: the kernel pages the file in as it is sent. */
+  mapped = g_mapped_file_new (path, FALSE, NULL);
+  if (mapped != NULL)
+    size = g_mapped_file_get_length (mapped);
+  cmdb_server_set_common_headers (msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Log-Size", "0");
+  {
+    g_autofree char *size_text = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+    soup_message_headers_replace (headers, "X-Log-Size", size_text);
+  }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  /* text/plain with nosniff: hostile output is never interpreted. */
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC, "", 0);
+  if (mapped != NULL && offset < size)
+    {
+      g_autoptr (GBytes) whole = g_mapped_file_get_bytes (mapped);
+      bytes = g_bytes_new_from_bytes (whole, (gsize) offset, size - (gsize) offset);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+    }
+}
+
+/* /api/runs/... */
+static void
+serve_runs (CmdbServerRuns *self, SoupServerMessage *msg, char **parts, guint n, GHashTable *query)
+{
+  const char *method = soup_server_message_get_method (msg);
+  gboolean get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+  gboolean post = g_str_equal (method, "POST");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+
+  if (n == 1 && get)
+    api_runs_list (self, msg, query);
+  else if (n == 1 && post)
+    api_runs_start (self, msg);
+  else if (n == 2 && g_str_equal (parts[1], "diff") && get)
+    api_runs_diff (self, msg, query);
+  else if (n == 1 || (n == 2 && g_str_equal (parts[1], "diff")))
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed here");
+  else if (!is_valid_run_id (parts[1]))
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "no such run");
+  else if ((run = cmdb_run_store_load (self->store, parts[1], &error)) == NULL)
+    cmdb_server_respond_json_error (msg, run_error_status (error), error->message);
+  else if (n == 2 && get)
+    respond_run (msg, SOUP_STATUS_OK, run);
+  else if (n == 3 && g_str_equal (parts[2], "log") && get)
+    api_runs_log (self, msg, run, query);
+  else if (n == 3 && g_str_equal (parts[2], "stop") && post)
+    {
+      g_autoptr (CmdbRun) now = NULL;
+
+      if (!cmdb_run_store_stop (self->store, cmdb_run_get_id (run), &error))
+        {
+          cmdb_server_respond_json_error (msg, run_error_status (error), error->message);
+          return;
+        }
+      now = cmdb_run_store_load (self->store, cmdb_run_get_id (run), NULL);
+      respond_run (msg, SOUP_STATUS_ACCEPTED, now != NULL ? now : run);
+    }
+  else if (n <= 3)
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed here");
+  else
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "no such API");
+}
+
+/* ---- page actions ---- */
+
+/* GET /api/pages/<id>/actions, POST /api/pages/<id>/actions/<action> */
+static void
+serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id,
+               const char *action_id)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) actions = NULL;
+  CmdbPage *page;
+  gboolean known = FALSE;
+
+  if (!cmdb_server_has_page (self->server, page_id))
+    {
+      g_autofree char *message = g_strdup_printf ("no page %s", page_id);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  page = cmdb_server_activate_page (self->server, page_id, &error);
+  if (page == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  actions = cmdb_page_list_actions (page);
+  if (action_id == NULL)
+    {
+      JsonObject *answer = json_object_new ();
+      JsonArray *array = json_array_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      if (!g_str_equal (method, "GET"))
+        {
+          json_array_unref (array);
+          json_object_unref (answer);
+          cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET here");
+          return;
+        }
+      for (guint i = 0; i < actions->len; i++)
+        json_array_add_string_element (array, g_ptr_array_index (actions, i));
+      json_object_set_string_member (answer, "page", page_id);
+      json_object_set_array_member (answer, "actions", array);
+      node = object_node (answer);
+      cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+      return;
+    }
+  for (guint i = 0; i < actions->len; i++)
+    known = known || g_str_equal (g_ptr_array_index (actions, i), action_id);
+  if (!known)
+    {
+      g_autofree char *message = g_strdup_printf ("page %s has no action %s", page_id, action_id);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  if (!g_str_equal (method, "POST"))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST here");
+      return;
+    }
+  {
+    g_autofree char *body = cmdb_server_request_body (msg);
+    g_autoptr (JsonObject) params = NULL;
+    JsonObject *result;
+    g_autoptr (JsonNode) node = NULL;
+    JsonObject *last;
+
+    if (body == NULL)
+      return;
+    params = cmdb_server_parse_json_object (body, &error);
+    if (params == NULL)
+      {
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+        return;
+      }
+    /* The page's last run (its exp_name) lets an action pick what it made. */
+    last = NULL;
+    {
+      CmdbPageStore *store = cmdb_server_get_page_store (self->server, page_id);
+      g_autoptr (JsonNode) run = cmdb_server_runs_last_run_json (self, store);
+      if (run != NULL && !json_object_has_member (params, "last_run"))
+        {
+          last = json_node_get_object (run);
+          json_object_set_object_member (params, "last_run", json_object_ref (last));
+        }
+    }
+    result = cmdb_page_run_action (page, self->context, action_id, params, &error);
+    if (result == NULL)
+      {
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                                        error != NULL ? error->message : "the action failed");
+        return;
+      }
+    if (g_str_equal (page_id, "predict") && !json_object_has_member (result, "html"))
+      json_object_set_string_member (result, "html", cmdb_html_render_export_panel (result));
+    node = object_node (result);
+    cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+  }
+}
+
+/* ---- event streams ---- */
+
+static void
+follower_init (Follower *follower, CmdbRun *run, CmdbRunStream which, guint64 offset)
+{
+  follower->which = which;
+  follower->reader = cmdb_log_reader_new (run, which, offset);
+  follower->view = cmdb_log_view_new (MAX_LINE_BYTES);
+  follower->resume = offset;
+}
+
+static void
+follower_clear (Follower *follower)
+{
+  g_clear_pointer (&follower->reader, cmdb_log_reader_free);
+  g_clear_pointer (&follower->view, cmdb_log_view_free);
+}
+
+static void
+watch_free (Watch *watch)
+{
+  g_free (watch->id);
+  g_clear_pointer (&watch->run, cmdb_run_unref);
+  g_free (watch->status);
+  follower_clear (&watch->streams[0]);
+  follower_clear (&watch->streams[1]);
+  g_free (watch);
+}
+
+static void
+event_stream_free (EventStream *stream)
+{
+  if (stream->msg != NULL)
+    {
+      g_signal_handler_disconnect (stream->msg, stream->wrote_handler);
+      g_signal_handler_disconnect (stream->msg, stream->finished_handler);
+      g_clear_object (&stream->msg);
+    }
+  g_ptr_array_unref (stream->watches);
+  g_free (stream->list_page);
+  g_free (stream->list_status);
+  g_free (stream->list_signature);
+  g_free (stream);
+}
+
+static void
+send_text (EventStream *stream, const char *text, gsize length)
+{
+  soup_message_body_append (soup_server_message_get_response_body (stream->msg), SOUP_MEMORY_COPY,
+                            text, length);
+  stream->pending += length;
+  stream->last_send = g_get_monotonic_time ();
+  soup_server_message_unpause (stream->msg);
+}
+
+/* One event; @data is one line of JSON. @id (nullable) is the resume
+ * token the browser sends back as Last-Event-ID. */
+static void
+send_event (EventStream *stream, const char *event, JsonNode *data, const char *id)
+{
+  g_autofree char *json = json_to_string (data, FALSE);
+  GString *text = g_string_new (NULL);
+
+  if (id != NULL)
+    g_string_append_printf (text, "id: %s\n", id);
+  g_string_append_printf (text, "event: %s\ndata: %s\n\n", event, json);
+  send_text (stream, text->str, text->len);
+  g_string_free (text, TRUE);
+}
+
+/* "RUN:OUT:ERR,RUN:OUT:ERR": every watched stream's resume offset. */
+static char *
+resume_token (EventStream *stream)
+{
+  GString *token = g_string_new (NULL);
+
+  for (guint i = 0; i < stream->watches->len; i++)
+    {
+      Watch *watch = g_ptr_array_index (stream->watches, i);
+
+      g_string_append_printf (token, "%s%s:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                              i > 0 ? "," : "", watch->id, watch->streams[0].resume,
+                              watch->streams[1].resume);
+    }
+  return g_string_free (token, FALSE);
+}
+
+static JsonObject *
+line_object (const char *text)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "text", text);
+  json_object_set_string_member (object, "class",
+                                 cmdb_shell_line_class_to_string (cmdb_shell_classify_line (text)));
+  return object;
+}
+
+/* Where a reconnect may start: after a line end, or after a bare '\r'
+ * (the view throws the line away there, so nothing before it matters). */
+static void
+advance_resume (Follower *follower, const guint8 *data, gsize length, guint64 base)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      if (follower->after_cr)
+        {
+          follower->after_cr = FALSE;
+          if (data[i] != '\n')
+            follower->resume = base + i;
+        }
+      if (data[i] == '\n')
+        follower->resume = base + i + 1;
+      else if (data[i] == '\r')
+        follower->after_cr = TRUE;
+    }
+}
+
+static void
+send_output (EventStream *stream, Watch *watch, Follower *follower, GPtrArray *lines,
+             gboolean partial_changed)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *array = json_array_new ();
+  g_autofree char *partial = cmdb_log_view_peek_partial (follower->view);
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *id = NULL;
+
+  for (guint i = 0; i < lines->len; i++)
+    json_array_add_object_element (array, line_object (g_ptr_array_index (lines, i)));
+  json_object_set_string_member (object, "run", watch->id);
+  json_object_set_string_member (object, "stream", cmdb_run_stream_to_string (follower->which));
+  json_object_set_int_member (object, "offset", (gint64) follower->resume);
+  json_object_set_int_member (object, "read",
+                              (gint64) cmdb_log_reader_get_offset (follower->reader));
+  json_object_set_array_member (object, "lines", array);
+  if (partial != NULL)
+    json_object_set_object_member (object, "partial", line_object (partial));
+  else
+    json_object_set_null_member (object, "partial");
+  node = object_node (object);
+  id = resume_token (stream);
+  send_event (stream, "output", node, id);
+  (void) partial_changed;
+}
+
+/* Reads what is new in one stream of a run. Returns FALSE on an I/O
+ * error (sent as an event). */
+static void
+poll_follower (CmdbServerRuns *self, EventStream *stream, Watch *watch, Follower *follower)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  gboolean got = FALSE;
+  guint64 final_size = 0;
+  gboolean ended;
+
+  for (guint i = 0; i < READS_PER_POLL && stream->pending < MAX_PENDING_BYTES; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      guint64 base = cmdb_log_reader_get_offset (follower->reader);
+      gssize n = cmdb_log_reader_read (follower->reader, self->buffer, READ_CHUNK_BYTES, &error);
+
+      if (n < 0)
+        {
+          g_warning ("run %s: %s", watch->id, error->message);
+          break;
+        }
+      if (n == 0)
+        break;
+      got = TRUE;
+      cmdb_log_view_feed (follower->view, (const char *) self->buffer, (gsize) n, lines);
+      advance_resume (follower, self->buffer, (gsize) n, base);
+      /* One event per chunk keeps every event (and the lines array)
+       * bounded by the chunk size. */
+      send_output (stream, watch, follower, lines, TRUE);
+      g_ptr_array_set_size (lines, 0);
+    }
+  ended = watch->run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (watch->run));
+  if (!got && ended && !follower->drained)
+    {
+      /* A lost run has no final sizes: what is on disk is all there is. */
+      if (!cmdb_run_get_final_log_size (watch->run, follower->which, &final_size)
+          || cmdb_log_reader_get_offset (follower->reader) >= final_size)
+        {
+          follower->drained = TRUE;
+          cmdb_log_view_finish (follower->view, lines);
+          if (lines->len > 0)
+            {
+              follower->resume = cmdb_log_reader_get_offset (follower->reader);
+              send_output (stream, watch, follower, lines, TRUE);
+            }
+        }
+    }
+}
+
+static void
+poll_watch (CmdbServerRuns *self, EventStream *stream, Watch *watch)
+{
+  g_autoptr (GError) error = NULL;
+  CmdbRun *run;
+  const char *status;
+
+  if (watch->ended)
+    return;
+  /* The record first: output read after a final status is complete. */
+  run = cmdb_run_store_load (self->store, watch->id, &error);
+  if (run == NULL)
+    {
+      JsonObject *object = json_object_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      json_object_set_string_member (object, "run", watch->id);
+      json_object_set_string_member (object, "error", error->message);
+      node = object_node (object);
+      send_event (stream, "gone", node, NULL);
+      watch->ended = TRUE;
+      return;
+    }
+  g_clear_pointer (&watch->run, cmdb_run_unref);
+  watch->run = run;
+  if (watch->streams[0].reader == NULL)
+    {
+      follower_init (&watch->streams[0], run, CMDB_RUN_STREAM_STDOUT, watch->streams[0].resume);
+      follower_init (&watch->streams[1], run, CMDB_RUN_STREAM_STDERR, watch->streams[1].resume);
+    }
+  status = cmdb_run_status_to_string (cmdb_run_get_status (run));
+  if (g_strcmp0 (status, watch->status) != 0)
+    {
+      g_autoptr (JsonNode) node = cmdb_run_to_json (run);
+
+      g_free (watch->status);
+      watch->status = g_strdup (status);
+      send_event (stream, "status", node, NULL);
+    }
+  poll_follower (self, stream, watch, &watch->streams[0]);
+  poll_follower (self, stream, watch, &watch->streams[1]);
+  if (watch->streams[0].drained && watch->streams[1].drained)
+    {
+      g_autoptr (JsonNode) node = cmdb_run_to_json (run);
+      g_autofree char *id = resume_token (stream);
+
+      watch->ended = TRUE;
+      send_event (stream, "end", node, id);
+      follower_clear (&watch->streams[0]);
+      follower_clear (&watch->streams[1]);
+    }
+}
+
+static void
+poll_list (CmdbServerRuns *self, EventStream *stream)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) runs = NULL;
+  GString *signature = g_string_new (NULL);
+  guint total = 0;
+  const char *page = g_strcmp0 (stream->list_page, "*") == 0 ? NULL : stream->list_page;
+
+  runs = list_runs (self, page, stream->list_status, LIST_DEFAULT_LIMIT, &total, &error);
+  if (runs == NULL)
+    {
+      g_string_free (signature, TRUE);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (runs); i++)
+    {
+      JsonObject *run = json_array_get_object_element (runs, i);
+      g_string_append_printf (signature, "%s:%s;", json_object_get_string_member (run, "id"),
+                              json_object_get_string_member (run, "status"));
+    }
+  if (g_strcmp0 (signature->str, stream->list_signature) != 0)
+    {
+      JsonObject *object = json_object_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      json_object_set_int_member (object, "total", total);
+      json_object_set_string_member (object, "html",
+                                     cmdb_html_render_run_list (runs, page == NULL));
+      json_object_set_array_member (object, "runs", json_array_ref (runs));
+      node = object_node (object);
+      send_event (stream, "runs", node, NULL);
+      g_free (stream->list_signature);
+      stream->list_signature = g_string_free (signature, FALSE);
+      return;
+    }
+  g_string_free (signature, TRUE);
+}
+
+static void
+poll_stream (CmdbServerRuns *self, EventStream *stream, gboolean lists)
+{
+  for (guint i = 0; i < stream->watches->len; i++)
+    poll_watch (self, stream, g_ptr_array_index (stream->watches, i));
+  if (lists && stream->list_page != NULL)
+    poll_list (self, stream);
+  if (g_get_monotonic_time () - stream->last_send > KEEPALIVE_US)
+    send_text (stream, ": keepalive\n\n", strlen (": keepalive\n\n"));
+}
+
+static gboolean
+on_poll (gpointer user_data)
+{
+  CmdbServerRuns *self = user_data;
+  gboolean lists = ++self->polls % LIST_EVERY_POLLS == 0;
+
+  for (guint i = 0; i < self->streams->len; i++)
+    poll_stream (self, g_ptr_array_index (self->streams, i), lists);
+  if (self->streams->len == 0)
+    {
+      self->poll_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *msg, guint chunk_size, gpointer user_data)
+{
+  EventStream *stream = user_data;
+
+  stream->pending = stream->pending > chunk_size ? stream->pending - chunk_size : 0;
+}
+
+static void
+on_finished (SoupServerMessage *msg, gpointer user_data)
+{
+  EventStream *stream = user_data;
+
+  /* The client went away (or the server is closing): forget the stream. */
+  g_ptr_array_remove (stream->owner->streams, stream);
+}
+
+/* Parses "RUN[:OUT:ERR],..." into @stream's watches (a run already
+ * watched gets the offsets). FALSE for a malformed list. */
+static gboolean
+parse_watch_list (EventStream *stream, const char *text, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_auto (GStrv) fields = NULL;
+      Watch *watch = NULL;
+      guint64 out = 0, err = 0;
+
+      if (items[i][0] == '\0')
+        continue;
+      fields = g_strsplit (items[i], ":", -1);
+      if (!is_valid_run_id (fields[0])
+          || (g_strv_length (fields) != 1 && g_strv_length (fields) != 3)
+          || (fields[1] != NULL
+              && (!g_ascii_string_to_unsigned (fields[1], 10, 0, G_MAXUINT64, &out, NULL)
+                  || !g_ascii_string_to_unsigned (fields[2], 10, 0, G_MAXUINT64, &err, NULL))))
+        {
+          g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                       "'%s' is not RUN or RUN:STDOUT_OFFSET:STDERR_OFFSET", items[i]);
+          return FALSE;
+        }
+      for (guint j = 0; j < stream->watches->len && watch == NULL; j++)
+        if (g_str_equal (((Watch *) g_ptr_array_index (stream->watches, j))->id, fields[0]))
+          watch = g_ptr_array_index (stream->watches, j);
+      if (watch == NULL)
+        {
+          if (stream->watches->len >= MAX_WATCHED_RUNS)
+            {
+              g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                           "at most %d runs per event stream", MAX_WATCHED_RUNS);
+              return FALSE;
+            }
+          watch = g_new0 (Watch, 1);
+          watch->id = g_strdup (fields[0]);
+          g_ptr_array_add (stream->watches, watch);
+        }
+      if (fields[1] != NULL)
+        {
+          watch->streams[0].resume = out;
+          watch->streams[1].resume = err;
+        }
+    }
+  return TRUE;
+}
+
+/* GET /api/events?runs=RUN[:OUT:ERR],...&list=PAGE|*&status=S
+ * Last-Event-ID (sent by a reconnecting EventSource) wins over the offsets
+ * in the address: it is where the client really got to. */
+static void
+api_events (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
+{
+  g_autoptr (GError) error = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *runs = query_get (query, "runs");
+  const char *last_event_id = soup_message_headers_get_one (
+      soup_server_message_get_request_headers (msg), "Last-Event-ID");
+  const char *list_status = query_get (query, "status");
+  EventStream *stream;
+  CmdbRunStatus ignored;
+
+  if (self->streams->len >= MAX_EVENT_STREAMS)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                      "too many event streams are open");
+      return;
+    }
+  if (list_status != NULL && !cmdb_run_status_from_string (list_status, &ignored))
+    {
+      g_autofree char *message = g_strdup_printf ("no run status %s", list_status);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  stream = g_new0 (EventStream, 1);
+  stream->owner = self;
+  stream->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) watch_free);
+  if ((runs != NULL && !parse_watch_list (stream, runs, &error))
+      || (last_event_id != NULL && last_event_id[0] != '\0'
+          && !parse_watch_list (stream, last_event_id, &error)))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      event_stream_free (stream);
+      return;
+    }
+  stream->list_page = g_strdup (query_get (query, "list"));
+  stream->list_status = g_strdup (list_status);
+  stream->msg = g_object_ref (msg);
+
+  cmdb_server_set_common_headers (msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  stream->wrote_handler
+      = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data), stream);
+  stream->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_finished), stream);
+  g_ptr_array_add (self->streams, stream);
+
+  /* The client reconnects after a second if the connection drops. */
+  send_text (stream, "retry: 1000\n\n", strlen ("retry: 1000\n\n"));
+  poll_stream (self, stream, TRUE);
+  if (self->poll_source == 0)
+    self->poll_source = g_timeout_add (POLL_INTERVAL_MS, on_poll, self);
+}
+
+/* ---- public ---- */
+
+CmdbServerRuns *
+cmdb_server_runs_new (CmdbServer *server, CmdbContext *context)
+{
+  CmdbServerRuns *self = g_new0 (CmdbServerRuns, 1);
+
+  self->server = server;
+  self->context = g_object_ref (context);
+  self->store = cmdb_run_store_new (context);
+  self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) event_stream_free);
+  self->buffer = g_malloc (READ_CHUNK_BYTES);
+  return self;
+}
+
+void
+cmdb_server_runs_free (CmdbServerRuns *self)
+{
+  if (self == NULL)
+    return;
+  if (self->poll_source != 0)
+    g_source_remove (self->poll_source);
+  g_ptr_array_unref (self->streams);
+  g_clear_object (&self->store);
+  g_clear_object (&self->context);
+  g_free (self->buffer);
+  g_free (self);
+}
+
+JsonNode *
+cmdb_server_runs_last_run_json (CmdbServerRuns *self, CmdbPageStore *store)
+{
+  g_autoptr (CmdbRun) run = NULL;
+  const char *id;
+
+  if (store->last_run == NULL || !JSON_NODE_HOLDS_OBJECT (store->last_run))
+    return NULL;
+  id = member_string (json_node_get_object (store->last_run), "id");
+  if (!is_valid_run_id (id))
+    return NULL;
+  run = cmdb_run_store_load (self->store, id, NULL);
+  return run != NULL ? cmdb_run_to_json (run) : NULL;
+}
+
+gboolean
+cmdb_server_runs_dispatch (CmdbServerRuns *self, SoupServerMessage *msg, const char *path,
+                           GHashTable *query)
+{
+  g_auto (GStrv) parts = NULL;
+  guint n;
+
+  if (!g_str_has_prefix (path, "/api/"))
+    return FALSE;
+  parts = g_strsplit (path + strlen ("/api/"), "/", -1);
+  n = g_strv_length (parts);
+  if (n >= 1 && g_str_equal (parts[0], "runs"))
+    {
+      serve_runs (self, msg, parts, n, query);
+      return TRUE;
+    }
+  if (n == 1 && g_str_equal (parts[0], "events"))
+    {
+      if (!g_str_equal (soup_server_message_get_method (msg), "GET"))
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET here");
+      else
+        api_events (self, msg, query);
+      return TRUE;
+    }
+  if ((n == 3 || n == 4) && g_str_equal (parts[0], "pages") && g_str_equal (parts[2], "actions"))
+    {
+      serve_actions (self, msg, parts[1], n == 4 ? parts[3] : NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
