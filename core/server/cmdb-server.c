@@ -1201,7 +1201,7 @@ serve_asset (SoupServerMessage *msg, const char *name, GHashTable *query)
    * but the page. Any other address is revalidated. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 g_strcmp0 (version, cmdb_html_asset_version ()) == 0
-                                    ? "public, max-age=31536000, immutable"
+                                    ? "private, max-age=31536000, immutable"
                                     : "no-cache");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,

@@ -266,7 +266,8 @@ test_page_layout (void **state)
   assert_contains (page->body, "download=\"command.sh\"");
   assert_contains (page->body, "Overrides preview");
   assert_contains (page->body, "id=\"execution\"");
-  assert_contains (page->body, "<script src=\"/assets/app.js\" defer></script>");
+  assert_contains (page->body, "<script src=\"/assets/app.js?v=");
+  assert_contains (page->body, "<link rel=\"stylesheet\" href=\"/assets/app.css?v=");
   csp = test_response_header (page, "content-security-policy");
   assert_non_null (csp);
   assert_contains (csp, "script-src 'self'");
@@ -290,6 +291,36 @@ test_assets_embedded (void **state)
     g_autoptr (TestResponse) traversal = test_get (server, "/assets/../cmdb-server.c");
     assert_int_equal (missing->status, 404);
     assert_int_equal (traversal->status, 404);
+  }
+}
+
+/* The pages link the assets with the hash of their content: those
+ * addresses may be cached for good, any other one is revalidated. */
+static void
+test_assets_cached_by_version (void **state)
+{
+  g_autoptr (TestResponse) page = get_ok ("/test");
+  g_autoptr (GRegex) link = g_regex_new ("src=\"/assets/app\\.js\\?v=([0-9a-f]{16})\"", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *versioned = NULL;
+  g_autofree char *stale = NULL;
+
+  assert_true (g_regex_match (link, page->body, 0, &match));
+  version = g_match_info_fetch (match, 1);
+  assert_non_null (strstr (page->body, version));
+  versioned = g_strdup_printf ("/assets/app.css?v=%s", version);
+  stale = g_strdup_printf ("/assets/app.css?v=%s", "0000000000000000");
+  {
+    g_autoptr (TestResponse) cached = get_ok (versioned);
+    g_autoptr (TestResponse) other = get_ok (stale);
+    g_autoptr (TestResponse) plain = get_ok ("/assets/app.css");
+
+    assert_string_equal (test_response_header (cached, "cache-control"),
+                         "private, max-age=31536000, immutable");
+    assert_string_equal (test_response_header (other, "cache-control"), "no-cache");
+    assert_string_equal (test_response_header (plain, "cache-control"), "no-cache");
+    assert_string_equal (cached->body, plain->body);
   }
 }
 
@@ -820,6 +851,7 @@ main (void)
                                      teardown),
     cmocka_unit_test_setup_teardown (test_page_layout, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_assets_embedded, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_assets_cached_by_version, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_root_remembers_last_page, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_hostile_strings_escaped, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults, setup_server,
