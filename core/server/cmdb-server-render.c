@@ -717,10 +717,12 @@ cmdb_html_asset_version (void)
 
   if (version == NULL)
     {
-      static const char *const names[] = { "app.css", "app.js" };
+      /* Every embedded asset, so one added later is covered too. */
+      g_auto (GStrv) names = g_resources_enumerate_children ("/org/cmdbuilder/server/assets/",
+                                                             G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
 
-      for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+      for (guint i = 0; names != NULL && names[i] != NULL; i++)
         {
           g_autofree char *path = g_strconcat ("/org/cmdbuilder/server/assets/", names[i], NULL);
           g_autoptr (GBytes) bytes
