@@ -21,6 +21,14 @@ void cmdb_run_set_time_now (CmdbRun *run, const char *key);
 /* Marks a run the store found abandoned: status lost, with @message. */
 void cmdb_run_mark_lost (CmdbRun *run, const char *message);
 
+/* Lets @self load executor plugins through @host the first time a run
+ * names an executor id it does not have (lazily: a module is mapped only
+ * when a run asks for its executor). The store keeps a reference. An
+ * executor that has a "context" property (CmdbContext) gets the store's
+ * context, for its configuration. */
+typedef struct _CmdbHost CmdbHost;
+void cmdb_run_store_set_host (CmdbRunStore *self, CmdbHost *host);
+
 /* The local executor: one supervisor process per run. */
 #define CMDB_TYPE_LOCAL_EXECUTOR (cmdb_local_executor_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbLocalExecutor, cmdb_local_executor, CMDB, LOCAL_EXECUTOR, GObject)

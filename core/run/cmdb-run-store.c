@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-run"
 
 #include "cmdb-run-private.h"
+#include "host/cmdb-host-private.h"
 
 #include <glib/gstdio.h>
 
@@ -17,6 +18,7 @@ struct _CmdbRunStore
   char *directory;
   GHashTable *executors; /* id -> CmdbExecutor */
   CmdbExecutor *local;
+  CmdbHost *host; /* (nullable): loads executor plugins on demand */
 };
 
 G_DEFINE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, G_TYPE_OBJECT)
@@ -30,6 +32,7 @@ cmdb_run_store_finalize (GObject *object)
   g_free (self->directory);
   g_hash_table_unref (self->executors);
   g_clear_object (&self->local);
+  g_clear_object (&self->host);
   G_OBJECT_CLASS (cmdb_run_store_parent_class)->finalize (object);
 }
 
@@ -80,6 +83,49 @@ cmdb_run_store_get_executor (CmdbRunStore *self, const char *executor_id)
 {
   g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
   return g_hash_table_lookup (self->executors, executor_id);
+}
+
+void
+cmdb_run_store_set_host (CmdbRunStore *self, CmdbHost *host)
+{
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  g_set_object (&self->host, host);
+}
+
+/* The executor named @executor_id: a registered one, else one loaded from
+ * the executor plugin of that id through the host. NULL with
+ * CMDB_RUN_ERROR_UNKNOWN_EXECUTOR when there is none or it cannot load. */
+static CmdbExecutor *
+lookup_executor (CmdbRunStore *self, const char *executor_id, GError **error)
+{
+  CmdbExecutor *executor = g_hash_table_lookup (self->executors, executor_id);
+  CmdbPluginRecord *record;
+  g_autoptr (GError) load_error = NULL;
+  GObject *extension;
+
+  if (executor != NULL)
+    return executor;
+  record = self->host != NULL ? cmdb_host_lookup (self->host, executor_id) : NULL;
+  if (record == NULL || record->kind != CMDB_PLUGIN_KIND_EXECUTOR)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
+                   executor_id);
+      return NULL;
+    }
+  extension = cmdb_host_load_plugin (self->host, executor_id, &load_error);
+  if (extension == NULL || !CMDB_IS_EXECUTOR (extension))
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR,
+                   "cannot load executor '%s': %s", executor_id,
+                   load_error != NULL ? load_error->message : "the plugin is no executor");
+      return NULL;
+    }
+  /* Executors read their settings ([slurm] ...) from the workspace's
+   * configuration, which only the store knows. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (extension), "context") != NULL)
+    g_object_set (extension, "context", self->context, NULL);
+  cmdb_run_store_add_executor (self, CMDB_EXECUTOR (extension));
+  return CMDB_EXECUTOR (extension);
 }
 
 void
@@ -158,12 +204,8 @@ cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *
     executor_id = cmdb_config_get_string (config, "run", "executor");
   if (executor_id == NULL)
     executor_id = "local";
-  if (g_hash_table_lookup (self->executors, executor_id) == NULL)
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
-                   executor_id);
-      return NULL;
-    }
+  if (lookup_executor (self, executor_id, error) == NULL)
+    return NULL;
 
   if (command == NULL && argv != NULL)
     command = display = g_strjoinv (" ", (char **) argv);
@@ -222,13 +264,9 @@ cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error)
 
   g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
   g_return_val_if_fail (run != NULL, NULL);
-  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
+  executor = lookup_executor (self, cmdb_run_get_executor (run), error);
   if (executor == NULL)
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
-                   cmdb_run_get_executor (run));
-      return NULL;
-    }
+    return NULL;
   if (!cmdb_executor_start (executor, run, &start_error))
     {
       /* Record why, unless the executor got far enough to record it. */
@@ -256,8 +294,8 @@ check_liveness (CmdbRunStore *self, CmdbRun *run)
 
   if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
     return run;
-  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
-  /* An executor whose plugin is not loaded here cannot be asked. */
+  executor = lookup_executor (self, cmdb_run_get_executor (run), NULL);
+  /* An executor whose plugin cannot be loaded here cannot be asked. */
   if (executor == NULL || cmdb_executor_is_alive (executor, run))
     return run;
   /* The watcher may have recorded the end just before it went away. */
@@ -396,13 +434,9 @@ cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error)
                    cmdb_run_status_to_string (status));
       return FALSE;
     }
-  executor = g_hash_table_lookup (self->executors, cmdb_run_get_executor (run));
+  executor = lookup_executor (self, cmdb_run_get_executor (run), error);
   if (executor == NULL)
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, "unknown executor '%s'",
-                   cmdb_run_get_executor (run));
-      return FALSE;
-    }
+    return FALSE;
   return cmdb_executor_stop (executor, run, error);
 }
 
