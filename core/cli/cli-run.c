@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-cli"
 
 #include "cli.h"
+#include "run/cmdb-run-private.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,91 @@ static void
 on_interrupt (int signal_number)
 {
   interrupted = 1;
+}
+
+/* A store that loads executor plugins (Slurm) through the session's host,
+ * only when a run names one. */
+static CmdbRunStore *
+open_store (CmdbCliSession *session)
+{
+  CmdbRunStore *store = cmdb_run_store_new (session->context);
+
+  cmdb_run_store_set_host (store, session->host);
+  return store;
+}
+
+/* Parses --slurm KEY=VALUE options into the object recorded in the run as
+ * "slurm_options" (the Slurm executor reads it when it submits and checks
+ * the keys and values; docs/slurm.md). "extra" may be given several times:
+ * each is one more #SBATCH line. Checked before the run is created, so a
+ * usage error leaves no run behind. Returns TRUE with @ret_options NULL
+ * when there are none. */
+static gboolean
+parse_slurm_options (CmdbCliSession *session, const char *executor, char **options,
+                     JsonObject **ret_options, GError **error)
+{
+  g_autoptr (JsonObject) object = NULL;
+  JsonArray *extra = NULL;
+
+  *ret_options = NULL;
+  if (options == NULL || options[0] == NULL)
+    return TRUE;
+  if (executor == NULL)
+    executor = cmdb_config_get_string (session->config, "run", "executor");
+  if (g_strcmp0 (executor, "slurm") != 0)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
+                   "--slurm needs the slurm executor (--executor slurm or [run] executor = slurm)");
+      return FALSE;
+    }
+  object = json_object_new ();
+  for (guint i = 0; options[i] != NULL; i++)
+    {
+      const char *equals = strchr (options[i], '=');
+      g_autofree char *key = NULL;
+
+      if (equals == NULL || equals == options[i])
+        {
+          g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
+                       "--slurm %s: expected KEY=VALUE", options[i]);
+          return FALSE;
+        }
+      key = g_strndup (options[i], equals - options[i]);
+      if (g_str_equal (key, "extra"))
+        {
+          if (extra == NULL)
+            {
+              extra = json_array_new ();
+              json_object_set_array_member (object, "extra", extra);
+            }
+          json_array_add_string_element (extra, equals + 1);
+        }
+      else
+        json_object_set_string_member (object, key, equals + 1);
+    }
+  *ret_options = g_steal_pointer (&object);
+  return TRUE;
+}
+
+/* Creates the run with its executor options recorded. */
+static CmdbRun *
+create_run (CmdbRunStore *store, const char *page, const char *const *argv, const char *display,
+            const char *edited, JsonObject *values, const char *executor, JsonObject *slurm_options,
+            GError **error)
+{
+  g_autoptr (CmdbRun) run
+      = cmdb_run_store_create (store, page, argv, display, edited, values, executor, error);
+
+  if (run == NULL)
+    return NULL;
+  if (slurm_options != NULL)
+    {
+      json_object_set_object_member (cmdb_run_get_data (run), "slurm_options",
+                                     json_object_ref (slurm_options));
+      if (!cmdb_run_save (run, error))
+        return NULL;
+    }
+  return g_steal_pointer (&run);
 }
 
 /* Starts @run and streams it; returns the process exit status. */
@@ -83,10 +169,19 @@ cmdb_cli_run (int argc, char **argv)
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_auto (GStrv) sets = NULL;
   g_autofree char *edited = NULL;
+  g_autofree char *executor = NULL;
+  g_auto (GStrv) slurm_options = NULL;
+  g_autoptr (JsonObject) parsed_slurm_options = NULL;
   gboolean detach = FALSE;
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "Set a form value (as for cmdbuilder build); repeatable", "KEY=VALUE" },
+          { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor,
+            "Run with this executor (local, slurm; default: [run] executor)", "ID" },
+          { "slurm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &slurm_options,
+            "A Slurm option (partition, nodes, gpus, cpus-per-task, mem, time, account, qos, "
+            "job-name, extra); repeatable",
+            "KEY=VALUE" },
           { "command", 0, 0, G_OPTION_ARG_STRING, &edited,
             "Run this text instead of the page's command (recorded as edited)", "TEXT" },
           { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Print the run id and leave it running",
@@ -119,6 +214,11 @@ cmdb_cli_run (int argc, char **argv)
       fprintf (stderr, "cmdbuilder: %s\n", error->message);
       return 1;
     }
+  if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
   flags.sets = sets;
   flags.suffix = -1;
   command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &status, &error);
@@ -133,9 +233,9 @@ cmdb_cli_run (int argc, char **argv)
   g_ptr_array_set_free_func (words, g_free);
   g_ptr_array_add (words, NULL);
 
-  store = cmdb_run_store_new (session->context);
-  run = cmdb_run_store_create (store, argv[1], (const char *const *) words->pdata, command->display,
-                               edited, cmdb_form_state_get_values (state), NULL, &error);
+  store = open_store (session);
+  run = create_run (store, argv[1], (const char *const *) words->pdata, command->display, edited,
+                    cmdb_form_state_get_values (state), executor, parsed_slurm_options, &error);
   if (run == NULL)
     {
       fprintf (stderr, "cmdbuilder: %s\n", error->message);
@@ -149,9 +249,16 @@ cmdb_cli_exec (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_autofree char *page = NULL;
+  g_autofree char *executor = NULL;
+  g_auto (GStrv) slurm_options = NULL;
+  g_autoptr (JsonObject) parsed_slurm_options = NULL;
   gboolean detach = FALSE;
   const GOptionEntry entries[]
       = { { "page", 'p', 0, G_OPTION_ARG_STRING, &page, "Record the run under this page", "PAGE" },
+          { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor,
+            "Run with this executor (local, slurm; default: [run] executor)", "ID" },
+          { "slurm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &slurm_options,
+            "A Slurm option (as for cmdbuilder run); repeatable", "KEY=VALUE" },
           { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Print the run id and leave it running",
             NULL },
           { NULL } };
@@ -189,10 +296,15 @@ cmdb_cli_exec (int argc, char **argv)
       fprintf (stderr, "cmdbuilder: %s\n", error->message);
       return 1;
     }
-  store = cmdb_run_store_new (session->context);
+  if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
+    {
+      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      return 1;
+    }
+  store = open_store (session);
   display = cmdb_shell_join ((const char *const *) command_argv);
-  run = cmdb_run_store_create (store, page, (const char *const *) command_argv, display, NULL, NULL,
-                               NULL, &error);
+  run = create_run (store, page, (const char *const *) command_argv, display, NULL, NULL, executor,
+                    parsed_slurm_options, &error);
   if (run == NULL)
     {
       fprintf (stderr, "cmdbuilder: %s\n", error->message);

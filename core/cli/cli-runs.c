@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-cli"
 
 #include "cli.h"
+#include "run/cmdb-run-private.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -134,6 +135,7 @@ open_store (CmdbCliCommonOptions *common, CmdbCliSession **ret_session)
 {
   g_autoptr (GError) error = NULL;
   CmdbCliSession *session = cmdb_cli_session_open (common, &error);
+  CmdbRunStore *store;
 
   if (session == NULL)
     {
@@ -141,7 +143,11 @@ open_store (CmdbCliCommonOptions *common, CmdbCliSession **ret_session)
       return NULL;
     }
   *ret_session = session;
-  return cmdb_run_store_new (session->context);
+  store = cmdb_run_store_new (session->context);
+  /* A run of a plugin's executor (Slurm) is checked, stopped and finished
+   * by that executor: it is loaded when such a run is met. */
+  cmdb_run_store_set_host (store, session->host);
+  return store;
 }
 
 static char *
