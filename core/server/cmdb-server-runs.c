@@ -309,7 +309,9 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, guint *
     {
       CmdbPageStore *store;
 
-      if (page == NULL || values == NULL || !cmdb_server_has_page (self->server, page))
+      /* `cmdbuilder exec --page` records no form values. */
+      if (page == NULL || values == NULL || json_object_get_size (values) == 0
+          || !cmdb_server_has_page (self->server, page))
         {
           g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
                        "run %s has no page form values to rerun; rerun its argv instead",
