@@ -1,0 +1,156 @@
+#!/bin/sh
+# slurm-cluster.sh: a private single-node Slurm cluster on localhost, for the
+# slurm tests. Everything (configuration, munge key and socket, state, spool,
+# logs, pid files) lives in DIR; nothing in /etc or /var is touched.
+#
+#   slurm-cluster.sh start DIR   starts munged, slurmctld and slurmd; prints
+#                                the path of the slurm.conf once the node is
+#                                idle; exits non-zero with the daemons' log
+#                                tails when the cluster does not come up
+#   slurm-cluster.sh stop DIR    stops the daemons by their recorded pids
+set -u
+
+command=${1:?usage: slurm-cluster.sh start|stop DIR}
+dir=${2:?usage: slurm-cluster.sh start|stop DIR}
+
+# Sends SIGTERM to each recorded daemon, waits for it, then SIGKILL.
+stop_daemons () {
+  for name in slurmd slurmctld munged; do
+    pid_file="$dir/$name.daemon-pid"
+    [ -f "$pid_file" ] || continue
+    pid=$(cat "$pid_file")
+    if kill -TERM "$pid" 2>/dev/null; then
+      tries=0
+      while kill -0 "$pid" 2>/dev/null && [ $tries -lt 100 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+      done
+      kill -KILL "$pid" 2>/dev/null
+    fi
+    rm -f "$pid_file"
+  done
+}
+
+# A TCP port nobody listens on, from a range the system does not hand out
+# for outgoing connections.
+free_port () {
+  while :; do
+    port=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      # Also skip ports in use by a listener bound elsewhere.
+      if ! grep -qi ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+        echo "$port"
+        return
+      fi
+    fi
+  done
+}
+
+show_logs () {
+  for log in munged.log slurmctld.log slurmd.log; do
+    if [ -f "$dir/$log" ]; then
+      echo "--- $log (last 20 lines)" >&2
+      tail -n 20 "$dir/$log" >&2
+    fi
+  done
+}
+
+case "$command" in
+  stop)
+    stop_daemons
+    exit 0
+    ;;
+  start)
+    ;;
+  *)
+    echo "usage: slurm-cluster.sh start|stop DIR" >&2
+    exit 2
+    ;;
+esac
+
+for program in munged slurmctld slurmd sinfo; do
+  if ! command -v "$program" >/dev/null 2>&1; then
+    echo "slurm-cluster.sh: $program is not installed (apt-get install slurm-wlm munge)" >&2
+    exit 1
+  fi
+done
+
+mkdir -p "$dir/state" "$dir/spool" "$dir/munge" || exit 1
+chmod 700 "$dir/munge"
+# A fresh key: the cluster trusts only itself.
+dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 2>/dev/null
+chmod 600 "$dir/munge/munge.key"
+
+controller_port=$(free_port)
+node_port=$(free_port)
+while [ "$node_port" = "$controller_port" ]; do node_port=$(free_port); done
+cpus=$(nproc)
+
+cat > "$dir/slurm.conf" <<CONF
+ClusterName=cmdbtest
+SlurmctldHost=localhost
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=$controller_port
+SlurmdPort=$node_port
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$dir/munge/munge.socket.2
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=1
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+KillWait=2
+MinJobAge=300
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/slurmctld.log
+SlurmdLogFile=$dir/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+MailProg=/bin/true
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=1000 State=UNKNOWN
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+: > "$dir/cgroup.conf"
+export SLURM_CONF="$dir/slurm.conf"
+
+munged -F -f --socket="$dir/munge/munge.socket.2" --key-file="$dir/munge/munge.key" \
+  --log-file="$dir/munged.log" --pid-file="$dir/munge/munged.pid" \
+  --seed-file="$dir/munge/munged.seed" </dev/null >>"$dir/munged.log" 2>&1 &
+echo $! > "$dir/munged.daemon-pid"
+tries=0
+while [ ! -S "$dir/munge/munge.socket.2" ] && [ $tries -lt 100 ]; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
+
+slurmctld -D -i </dev/null >>"$dir/slurmctld.out" 2>&1 &
+echo $! > "$dir/slurmctld.daemon-pid"
+slurmd -D -N localhost </dev/null >>"$dir/slurmd.out" 2>&1 &
+echo $! > "$dir/slurmd.daemon-pid"
+
+tries=0
+while [ $tries -lt 300 ]; do
+  state=$(sinfo -h -N -o %T 2>/dev/null)
+  if [ "$state" = "idle" ]; then
+    echo "$dir/slurm.conf"
+    exit 0
+  fi
+  sleep 0.1
+  tries=$((tries + 1))
+done
+echo "slurm-cluster.sh: the node did not become idle within 30 s (state: '${state:-}')" >&2
+show_logs
+for out in slurmctld.out slurmd.out; do
+  [ -s "$dir/$out" ] && { echo "--- $out" >&2; tail -n 20 "$dir/$out" >&2; }
+done
+stop_daemons
+exit 1
