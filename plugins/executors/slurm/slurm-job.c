@@ -98,10 +98,13 @@ cmdb_slurm_options_load_config (CmdbSlurmOptions *options, CmdbConfig *config)
 
   for (guint i = 0; i < N_SCALAR_KEYS; i++)
     {
-      const char *value = cmdb_config_get_string (config, "slurm", option_keys[i]);
+      const char *value;
 
       /* job-name is not a configuration key: it defaults per run. */
-      if (value != NULL && !g_str_equal (option_keys[i], "job-name"))
+      if (g_str_equal (option_keys[i], "job-name"))
+        continue;
+      value = cmdb_config_get_string (config, "slurm", option_keys[i]);
+      if (value != NULL)
         cmdb_slurm_options_set (options, option_keys[i], value, NULL);
     }
   extra = cmdb_config_get_list (config, "slurm", "extra");
