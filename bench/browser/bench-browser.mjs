@@ -175,16 +175,9 @@ async function waitResult(page, expression) {
   return handle.jsonValue();
 }
 
-async function measureSwitches(page, origin) {
-  const order = ['test', 'predict', 'train'];
-  await page.goto(origin + '/train');
-  // Visit every page once in this tab first: the figure is the warm switch.
-  for (const id of order) {
-    await page.click(`.sidebar a[data-page="${id}"]`);
-    await page.waitForFunction((id) => document.getElementById('main').dataset.page === id &&
-                               document.getElementById('page-title'), id);
-  }
-  await page.evaluate(() => {
+// Click time to the second animation frame after the page swap.
+function installSwitchProbe(page) {
+  return page.evaluate(() => {
     window.bench = { click: null, result: null };
     document.querySelector('.sidebar').addEventListener('click', (event) => {
       if (event.target.closest('a[data-page]')) window.bench.click = event.timeStamp;
@@ -196,6 +189,18 @@ async function measureSwitches(page, origin) {
       }));
     });
   });
+}
+
+async function measureSwitches(page, origin) {
+  const order = ['test', 'predict', 'train'];
+  await page.goto(origin + '/train');
+  // Visit every page once in this tab first: the figure is the warm switch.
+  for (const id of order) {
+    await page.click(`.sidebar a[data-page="${id}"]`);
+    await page.waitForFunction((id) => document.getElementById('main').dataset.page === id &&
+                               document.getElementById('page-title'), id);
+  }
+  await installSwitchProbe(page);
   const samples = [];
   for (let i = 0; i < options.switches; i++) {
     const id = order[i % order.length];
@@ -207,25 +212,32 @@ async function measureSwitches(page, origin) {
 }
 
 // Saves the server's own pages, CSS and JavaScript and serves them as
-// static files with the same headers, each page with a plain link to the
-// other one outside the parts app.js handles.
+// static files with the headers the server sent, each page with a plain
+// link to the other one outside the parts app.js handles; /blank.html is a
+// page with one heading and nothing to load (the browser's own floor).
 async function startStaticCopy(server) {
   const headers = { Authorization: 'Bearer ' + server.token };
   const files = new Map();
+  const assets = new Set();
   for (const [name, route, next] of [['a.html', '/train', '/b.html'], ['b.html', '/test', '/a.html']]) {
     const response = await fetch(server.origin + route, { headers });
-    const html = (await response.text()).replace(
+    const text = await response.text();
+    for (const match of text.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)) assets.add(match[1]);
+    const html = text.replace(
       '<body>', `<body><a id="bench-nav" href="${next}">Next page (full navigation)</a>`);
-    files.set('/' + name, { body: html, headers: pickHeaders(response, 'no-store') });
+    files.set('/' + name, { body: html, headers: pickHeaders(response) });
   }
-  for (const asset of ['app.css', 'app.js']) {
-    const response = await fetch(server.origin + '/assets/' + asset, { headers });
-    files.set('/assets/' + asset, {
-      body: Buffer.from(await response.arrayBuffer()), headers: pickHeaders(response, 'no-cache'),
-    });
+  for (const asset of assets) {
+    const response = await fetch(server.origin + asset, { headers });
+    files.set(asset, { body: Buffer.from(await response.arrayBuffer()), headers: pickHeaders(response) });
   }
+  files.set('/blank.html', {
+    body: '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Blank</title></head>' +
+          '<body><h1>Blank</h1></body></html>',
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
   const staticServer = http.createServer((request, response) => {
-    const file = files.get(new URL(request.url, 'http://127.0.0.1').pathname);
+    const file = files.get(request.url) || files.get(new URL(request.url, 'http://127.0.0.1').pathname);
     if (!file) {
       response.writeHead(404).end();
       return;
@@ -236,10 +248,10 @@ async function startStaticCopy(server) {
   return { server: staticServer, origin: `http://127.0.0.1:${staticServer.address().port}` };
 }
 
-function pickHeaders(response, cacheControl) {
-  const kept = { 'Cache-Control': cacheControl };
-  for (const name of ['content-type', 'content-security-policy', 'x-content-type-options',
-                      'referrer-policy', 'x-frame-options'])
+function pickHeaders(response) {
+  const kept = {};
+  for (const name of ['content-type', 'cache-control', 'content-security-policy',
+                      'x-content-type-options', 'referrer-policy', 'x-frame-options'])
     if (response.headers.get(name)) kept[name] = response.headers.get(name);
   return kept;
 }
@@ -272,30 +284,50 @@ async function measureFullNavigations(page, origin) {
   return samples;
 }
 
+function firstPaint() {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  if (!paint) return null;
+  const navigation = performance.getEntriesByType('navigation')[0];
+  return {
+    first_contentful_paint_ms: paint.startTime,
+    response_end_ms: navigation.responseEnd,
+    server_ms: navigation.responseStart - navigation.requestStart,
+    dom_content_loaded_ms: navigation.domContentLoadedEventEnd,
+  };
+}
+
+// A fresh server process: the tab loads Train (a full load: its first
+// contentful paint is reported), then opens Test and Predict for the first
+// time from the sidebar. Each of them is activated on the server then (its
+// plugin, schema and registries load), and is not in the tab yet.
 async function measureColdVisits(page) {
   const server = await startServer(copyWorkspace('cold-ws'));
   const visits = {};
+  let load = null;
   try {
     // The token for the cookie, on a route that activates no page.
     await page.goto(server.origin + '/api/pages?token=' + server.token);
-    for (const id of ['train', 'test', 'predict']) {
-      await page.goto(server.origin + '/' + id);
-      visits[id] = await waitResult(page, () => {
-        const paint = performance.getEntriesByName('first-contentful-paint')[0];
-        if (!paint) return null;
-        const navigation = performance.getEntriesByType('navigation')[0];
-        return {
-          first_contentful_paint_ms: paint.startTime,
-          response_end_ms: navigation.responseEnd,
-          server_ms: navigation.responseStart - navigation.requestStart,
-          dom_content_loaded_ms: navigation.domContentLoadedEventEnd,
-        };
-      });
+    await page.goto(server.origin + '/train');
+    load = await waitResult(page, firstPaint);
+    await installSwitchProbe(page);
+    for (const id of ['test', 'predict']) {
+      await page.evaluate(() => { window.bench.result = null; });
+      await page.click(`.sidebar a[data-page="${id}"]`);
+      visits[id] = await waitResult(page, () => window.bench.result);
     }
   } finally {
     await stopServer(server);
   }
-  return visits;
+  return { visits, load };
+}
+
+async function measureBlankPaints(page, staticOrigin) {
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(staticOrigin + '/blank.html');
+    samples.push((await waitResult(page, firstPaint)).first_contentful_paint_ms);
+  }
+  return samples;
 }
 
 async function measureLiveUpdates(page, origin) {
@@ -367,11 +399,12 @@ try {
   log(`static navigations (${options.navigations})`);
   staticCopy = await startStaticCopy(server);
   const statics = await measureStaticNavigations(page, staticCopy.origin);
+  const blanks = await measureBlankPaints(page, staticCopy.origin);
   log(`full navigations to the server (${options.navigations})`);
   await page.goto(server.origin + '/train');
   const fulls = await measureFullNavigations(page, server.origin);
 
-  const coldWorst = Math.max(...Object.values(cold).map((v) => v.first_contentful_paint_ms));
+  const coldVisits = Object.values(cold.visits);
   const result = {
     browser_switch_median_ms: round(median(switches)),
     browser_switch_p95_ms: round(percentile(switches, 0.95)),
@@ -381,14 +414,15 @@ try {
     browser_switch_to_static_ratio: round(median(switches) / median(statics)),
     browser_full_nav_median_ms: round(median(fulls)),
     browser_full_nav_samples: fulls.length,
-    browser_cold_visit_ms: round(coldWorst),
-    browser_cold_visit_samples: Object.keys(cold).length,
-    browser_cold_visits: Object.fromEntries(Object.entries(cold).map(([id, v]) => [id, {
-      first_contentful_paint_ms: round(v.first_contentful_paint_ms),
-      response_end_ms: round(v.response_end_ms),
-      server_ms: round(v.server_ms),
-      dom_content_loaded_ms: round(v.dom_content_loaded_ms),
-    }])),
+    browser_cold_visit_ms: round(Math.max(...coldVisits)),
+    browser_cold_visit_samples: coldVisits.length,
+    browser_cold_visits_ms: Object.fromEntries(
+      Object.entries(cold.visits).map(([id, value]) => [id, round(value)])),
+    browser_cold_load_fcp_ms: round(cold.load.first_contentful_paint_ms),
+    browser_cold_load: Object.fromEntries(
+      Object.entries(cold.load).map(([name, value]) => [name, round(value)])),
+    browser_blank_fcp_median_ms: round(median(blanks)),
+    browser_blank_fcp_samples: blanks.length,
     live_update_median_ms: round(median(live.selecting)),
     live_update_p95_ms: round(percentile(live.selecting, 0.95)),
     live_update_samples: live.selecting.length,

@@ -371,7 +371,9 @@
     });
     if (push) history.pushState({ page }, '', '/' + page);
     enhance();
-    main.focus({ preventScroll: true });
+    // Focus needs the new page's style and layout: asked for here it would
+    // compute them at once, before the frame that computes them anyway.
+    requestAnimationFrame(() => main.focus({ preventScroll: true }));
     announce('cmdb:page-swapped', page);
   }
 
