@@ -467,6 +467,34 @@ test_slurm_stop_cancels (void **state)
   assert_string_equal (squeue_out, "CANCELLED\n");
 }
 
+/* A job stopped while still queued (held) never ran: stopped, CANCELLED,
+ * no exit code, no log written by it. */
+static void
+test_slurm_stop_pending (void **state)
+{
+  const char *args[] = { "exec",     "--executor", "slurm", "--slurm", "extra=--hold",
+                         "--detach", "--",         "echo",  "never",   NULL };
+  g_autofree char *run_id = submit_detached (args);
+  const char *stop_args[] = { "stop", run_id, "--wait", NULL };
+  g_autofree char *expected = g_strdup_printf ("%s stopped\n", run_id);
+  g_autofree char *started_file = run_file (run_id, "slurm-started");
+  g_autoptr (JsonObject) queued = run_record (run_id);
+  g_autoptr (JsonObject) record = NULL;
+  g_autofree char *out = NULL;
+  int exit_code = -1;
+
+  assert_string_equal (json_object_get_string_member (queued, "status"), "starting");
+  assert_string_equal (json_object_get_string_member (queued, "slurm_state"), "PENDING");
+  out = run_cmdbuilder (stop_args, NULL, &exit_code);
+  assert_int_equal (exit_code, 0);
+  assert_string_equal (out, expected);
+  record = run_record (run_id);
+  assert_string_equal (json_object_get_string_member (record, "status"), "stopped");
+  assert_string_equal (json_object_get_string_member (record, "slurm_state"), "CANCELLED");
+  assert_false (json_object_has_member (record, "exit_code"));
+  assert_false (g_file_test (started_file, G_FILE_TEST_EXISTS));
+}
+
 /* An unknown partition is refused before sbatch, with the partitions the
  * cluster has; the run stays in the history as failed to submit. */
 static void
@@ -722,6 +750,7 @@ main (void)
     cmocka_unit_test (test_slurm_failing_command),
     cmocka_unit_test (test_slurm_train_simulated_failure),
     cmocka_unit_test (test_slurm_stop_cancels),
+    cmocka_unit_test (test_slurm_stop_pending),
     cmocka_unit_test (test_slurm_invalid_partition),
     cmocka_unit_test (test_slurm_rejected_job),
     cmocka_unit_test (test_slurm_invalid_options),

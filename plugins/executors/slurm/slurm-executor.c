@@ -442,7 +442,14 @@ slurm_is_alive (CmdbExecutor *executor, CmdbRun *run)
       if (finish_from_exit_file (run))
         return FALSE;
       /* Ended without running its trap: cancelled while queued, killed
-       * at the time limit, a node failure. */
+       * at the time limit, a node failure. A job whose script never
+       * started has no exit code. */
+      {
+        g_autofree char *started = read_run_file (run, CMDB_SLURM_STARTED_NAME);
+
+        if (started == NULL)
+          exit_code = -1;
+      }
       if (!g_str_equal (state, "COMPLETED") && !json_object_has_member (data, "stop_requested_at"))
         message = g_strdup_printf ("Slurm ended the job: %s", state);
       record_end (run, exit_code, NULL, state, message);
