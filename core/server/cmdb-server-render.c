@@ -748,6 +748,8 @@ render_head (GString *out, const char *title)
   g_string_append (out, cmdb_html_asset_version ());
   g_string_append (out, "\"><script src=\"/assets/app.js?v=");
   g_string_append (out, cmdb_html_asset_version ());
+  g_string_append (out, "\" defer></script><script src=\"/assets/runs.js?v=");
+  g_string_append (out, cmdb_html_asset_version ());
   g_string_append (out, "\" defer></script></head>");
 }
 

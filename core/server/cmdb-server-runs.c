@@ -271,6 +271,9 @@ start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_ov
       *ret_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
       return NULL;
     }
+  /* The text as shown, unchanged, is the form's command, not an edit. */
+  if (edited != NULL && g_str_equal (edited, command->display))
+    edited = NULL;
   /* An edited text runs as typed; the form's command only without errors. */
   if (edited == NULL && command->errors->len > 0)
     {

@@ -1,2 +1,384 @@
-// Command Builder web UI: the execution panel (filled in the next step).
+// Command Builder web UI: the execution panel. The server renders the
+// panel's markup, the runs table and the diffs (escaped there); this script
+// starts and stops runs, and shows their output live from ONE event stream
+// per tab (/api/events), which multiplexes the runs it watches and resumes
+// from per-stream byte offsets after a reconnect. Output lines are hostile
+// text: they only ever go into the page through textContent.
 'use strict';
+
+(function () {
+  const main = document.getElementById('main');
+  if (!main || !window.EventSource) return;
+
+  const MAX_LINES = 2000;       // lines kept on screen (the logs keep everything)
+  const LINE_CLASSES = new Set(['plain', 'metrics', 'error', 'warning', 'success', 'progress']);
+
+  const tab = {
+    panel: null,
+    page: null,
+    run: null,          // the run the panel shows
+    record: null,       // its record as last received
+    offsets: {},        // run id -> {stdout, stderr}: where a reconnect resumes
+    source: null,       // the one EventSource of this tab
+    sourceKey: '',
+    timer: 0,
+    exportState: {},
+  };
+
+  // ---- talking to the server ----
+
+  async function request(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const answer = await response.json().catch(() => ({ error: response.statusText }));
+    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
+    return answer;
+  }
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function message(text) {
+    const box = $('run-message');
+    if (box) box.textContent = text || '';
+  }
+
+  // ---- the event stream ----
+
+  function listFilter() {
+    const pageFilter = $('run-filter-page');
+    const statusFilter = $('run-filter-status');
+    return {
+      list: pageFilter && pageFilter.value === '*' ? '*' : tab.page,
+      status: statusFilter ? statusFilter.value : '',
+    };
+  }
+
+  function streamUrl() {
+    const params = new URLSearchParams();
+    if (tab.run) {
+      const at = tab.offsets[tab.run] || { stdout: 0, stderr: 0 };
+      params.set('runs', tab.run + ':' + at.stdout + ':' + at.stderr);
+    }
+    const filter = listFilter();
+    if (filter.list) params.set('list', filter.list);
+    if (filter.status) params.set('status', filter.status);
+    return '/api/events?' + params.toString();
+  }
+
+  // (Re)opens the tab's stream when what it watches changed. The browser's
+  // own reconnects send Last-Event-ID, which carries every offset.
+  function connect(force) {
+    if (!tab.panel) return;
+    const key = streamUrl();
+    if (!force && tab.source && key === tab.sourceKey) return;
+    if (tab.source) tab.source.close();
+    tab.sourceKey = key;
+    tab.source = new EventSource(key);
+    tab.source.addEventListener('output', onOutput);
+    tab.source.addEventListener('status', (event) => onRecord(JSON.parse(event.data)));
+    tab.source.addEventListener('end', (event) => onRecord(JSON.parse(event.data), true));
+    tab.source.addEventListener('runs', (event) => onRuns(JSON.parse(event.data)));
+    tab.source.addEventListener('gone', (event) => {
+      const data = JSON.parse(event.data);
+      if (data.run === tab.run) message(data.error);
+    });
+  }
+
+  function lineElement(line, stream) {
+    const element = document.createElement('div');
+    const lineClass = LINE_CLASSES.has(line.class) ? line.class : 'plain';
+    element.className = 'line line-' + lineClass + (stream === 'stderr' ? ' stderr' : '');
+    element.textContent = line.text;
+    return element;
+  }
+
+  function onOutput(event) {
+    const data = JSON.parse(event.data);
+    if (data.run !== tab.run) return;
+    const output = $('run-output');
+    if (!output) return;
+    const at = tab.offsets[data.run] || (tab.offsets[data.run] = { stdout: 0, stderr: 0 });
+    at[data.stream] = data.offset;
+    // The partial line of each stream (a progress bar as it is now) stays
+    // last; complete lines go before it.
+    const partialId = 'run-partial-' + data.stream;
+    let partial = $(partialId);
+    const stick = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+    for (const line of data.lines) output.insertBefore(lineElement(line, data.stream), partial);
+    if (data.partial) {
+      const element = lineElement(data.partial, data.stream);
+      element.id = partialId;
+      element.classList.add('partial');
+      if (partial) partial.replaceWith(element);
+      else output.appendChild(element);
+    } else if (partial) {
+      partial.remove();
+    }
+    while (output.childElementCount > MAX_LINES) output.firstElementChild.remove();
+    if (stick) output.scrollTop = output.scrollHeight;
+  }
+
+  const GOING = new Set(['starting', 'running', 'stopping']);
+
+  function showRecord(record) {
+    const status = record ? record.status : null;
+    const statusBox = $('run-status');
+    if (statusBox) {
+      statusBox.textContent = status || 'No run yet';
+      statusBox.dataset.status = status || 'none';
+    }
+    const exit = $('run-exit');
+    if (exit) {
+      exit.textContent = record && record.exit_code !== undefined && record.exit_code !== null
+        ? 'exit ' + record.exit_code + (record.signal ? ' (signal ' + record.signal + ')' : '')
+        : '';
+    }
+    const id = $('run-id');
+    if (id) id.textContent = record ? record.id : '';
+    const start = $('run-start');
+    const stop = $('run-stop');
+    if (start) start.disabled = GOING.has(status);
+    if (stop) stop.disabled = status !== 'running' && status !== 'starting';
+    const logs = $('run-logs');
+    if (logs && record) {
+      logs.hidden = false;
+      $('run-stdout').href = '/api/runs/' + encodeURIComponent(record.id) + '/log?stream=stdout';
+      $('run-stderr').href = '/api/runs/' + encodeURIComponent(record.id) + '/log?stream=stderr';
+    }
+    if (tab.panel) {
+      tab.panel.dataset.status = status || '';
+      tab.panel.dataset.run = record ? record.id : '';
+    }
+    tickElapsed();
+  }
+
+  function onRecord(record, ended) {
+    if (record.id !== tab.run) return;
+    tab.record = record;
+    showRecord(record);
+    if (ended && record.status === 'succeeded' && tab.page && tab.exportState.available)
+      loadExport({});   // a predict run made a new submission: preselect it
+  }
+
+  function onRuns(data) {
+    const list = $('run-list');
+    if (!list) return;
+    const checked = new Set(Array.from(list.querySelectorAll('.run-compare:checked')).map((b) => b.value));
+    list.innerHTML = data.html;    // rendered and escaped by the server
+    list.querySelectorAll('.run-compare').forEach((box) => { box.checked = checked.has(box.value); });
+    updateCompare();
+  }
+
+  function formatElapsed(ms) {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    const minutes = Math.floor(seconds / 60);
+    return minutes > 0 ? minutes + 'm ' + (seconds % 60) + 's' : seconds + 's';
+  }
+
+  function tickElapsed() {
+    const box = $('run-elapsed');
+    const record = tab.record;
+    if (!box) return;
+    if (!record || !record.started_at) {
+      box.textContent = '';
+      return;
+    }
+    const end = record.ended_at ? Date.parse(record.ended_at) : Date.now();
+    box.textContent = formatElapsed(end - Date.parse(record.started_at));
+  }
+
+  // ---- showing a run ----
+
+  function follow(run, record) {
+    tab.run = run;
+    tab.record = record || null;
+    tab.offsets[run] = { stdout: 0, stderr: 0 };
+    const output = $('run-output');
+    if (output) output.textContent = '';
+    message('');
+    showRecord(record || { id: run, status: 'starting' });
+    connect(true);
+  }
+
+  async function startRun(body) {
+    message('');
+    try {
+      const record = await request('POST', '/api/runs', body);
+      follow(record.id, record);
+      if (record.status === 'failed' && record.message) message(record.message);
+      return record;
+    } catch (error) {
+      message('Cannot run: ' + error.message);
+      return null;
+    }
+  }
+
+  function commandText() {
+    const area = document.getElementById('command');
+    return area ? area.value.replace(/\r\n/g, '\n').trim() : null;
+  }
+
+  // ---- comparing two runs ----
+
+  function selectedRuns() {
+    return Array.from(document.querySelectorAll('#run-list .run-compare:checked')).map((b) => b.value);
+  }
+
+  function updateCompare() {
+    const button = $('run-diff-button');
+    if (button) button.disabled = selectedRuns().length !== 2;
+  }
+
+  // ---- the page's actions (Predict: the submission export) ----
+
+  async function pageAction(action, params) {
+    return request('POST', '/api/pages/' + encodeURIComponent(tab.page) + '/actions/' +
+                   encodeURIComponent(action), params || {});
+  }
+
+  async function loadExport(params) {
+    const section = $('page-actions');
+    if (!section) return;
+    try {
+      const answer = await pageAction('list-submissions', params);
+      section.innerHTML = answer.html;   // rendered and escaped by the server
+      section.hidden = false;
+    } catch (error) {
+      section.textContent = error.message;
+      section.hidden = false;
+    }
+  }
+
+  async function convert(force) {
+    const section = $('page-actions');
+    const json = $('export-json');
+    const params = {
+      experiment: $('export-experiment') ? $('export-experiment').value : null,
+      json_path: json ? json.value : null,
+      output: $('export-output') ? $('export-output').value : '',
+      include_confidence: $('export-confidence') ? $('export-confidence').checked : false,
+      force: !!force,
+    };
+    const button = $('export-convert');
+    if (button) {
+      button.disabled = true;
+      button.textContent = 'Converting JSON to CSV\u2026';
+    }
+    try {
+      const answer = await pageAction('export-csv', params);
+      section.innerHTML = answer.html;
+    } catch (error) {
+      section.textContent = error.message;
+    }
+  }
+
+  async function setupActions() {
+    tab.exportState = {};
+    let answer;
+    try {
+      answer = await request('GET', '/api/pages/' + encodeURIComponent(tab.page) + '/actions');
+    } catch (error) {
+      return;
+    }
+    if (answer.actions.includes('list-submissions')) {
+      tab.exportState.available = true;
+      loadExport({});
+    }
+  }
+
+  // ---- events (delegated) ----
+
+  main.addEventListener('click', async (event) => {
+    const target = event.target.closest('button');
+    if (!target || !tab.panel || !tab.panel.contains(target)) return;
+    if (target.id === 'run-start') {
+      event.preventDefault();
+      target.disabled = true;
+      const command = commandText();
+      await startRun(command ? { page: tab.page, command } : { page: tab.page });
+    } else if (target.id === 'run-stop' || target.classList.contains('run-stop-one')) {
+      const run = target.dataset.run || tab.run;
+      if (!run) return;
+      target.disabled = true;
+      try {
+        const record = await request('POST', '/api/runs/' + encodeURIComponent(run) + '/stop');
+        if (run === tab.run) onRecord(record);
+      } catch (error) {
+        message('Cannot stop: ' + error.message);
+      }
+    } else if (target.classList.contains('run-show')) {
+      follow(target.dataset.run, null);
+    } else if (target.classList.contains('run-rerun')) {
+      const mode = target.dataset.mode;
+      const record = await startRun({ rerun: target.dataset.run, mode });
+      // The form went back to the run's values: show them (the panel
+      // follows the new run again after the reload: it is the last run).
+      if (record && mode === 'values') window.location.reload();
+    } else if (target.id === 'run-diff-button') {
+      const [a, b] = selectedRuns();
+      try {
+        const answer = await request('GET', '/api/runs/diff?a=' + encodeURIComponent(a) +
+                                     '&b=' + encodeURIComponent(b));
+        $('run-diff').innerHTML = answer.html;   // rendered and escaped by the server
+      } catch (error) {
+        message(error.message);
+      }
+    } else if (target.id === 'export-convert') {
+      convert(false);
+    } else if (target.id === 'export-overwrite') {
+      convert(true);
+    }
+  });
+
+  main.addEventListener('change', (event) => {
+    const target = event.target;
+    if (!tab.panel || !tab.panel.contains(target)) return;
+    if (target.id === 'run-filter-page' || target.id === 'run-filter-status') connect(false);
+    else if (target.classList.contains('run-compare')) updateCompare();
+    else if (target.id === 'export-experiment') loadExport({ experiment: target.value });
+    else if (target.id === 'export-json') {
+      const convertButton = $('export-convert');
+      if (convertButton) convertButton.disabled = !target.value;
+    }
+  }, true);
+
+  // ---- set up on load and after every page switch ----
+
+  function setup() {
+    const panel = document.getElementById('execution-panel');
+    tab.panel = panel;
+    if (!panel) return;
+    tab.page = panel.dataset.page;
+    tab.run = null;
+    tab.record = null;
+    if (panel.dataset.run) {
+      const output = $('run-output');
+      tab.run = panel.dataset.run;
+      // A page switched back to keeps its DOM: resume where its lines end.
+      if (!tab.offsets[tab.run] || !output || output.childElementCount === 0) {
+        tab.offsets[tab.run] = { stdout: 0, stderr: 0 };
+        if (output) output.textContent = '';
+      }
+      tab.record = {
+        id: tab.run,
+        status: panel.dataset.status,
+        started_at: panel.dataset.startedAt || null,
+        ended_at: panel.dataset.endedAt || null,
+      };
+    }
+    tickElapsed();
+    connect(true);
+    setupActions();
+  }
+
+  document.addEventListener('cmdb:page-swapped', setup);
+  clearInterval(tab.timer);
+  tab.timer = setInterval(tickElapsed, 1000);
+  setup();
+})();
