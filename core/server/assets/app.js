@@ -338,7 +338,10 @@
       visited.delete(page);
       main.replaceChildren(kept.nodes);
       enterPage(page, push, kept.title);
-      refresh(page);
+      // After the frame that shows it, so the refresh never delays that frame.
+      requestAnimationFrame(() => setTimeout(() => {
+        if (state.page === page) refresh(page);
+      }, 0));
       return;
     }
     clearTimeout(state.textTimer);
