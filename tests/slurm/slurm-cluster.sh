@@ -31,17 +31,14 @@ stop_daemons () {
   done
 }
 
-# A TCP port nobody listens on, from a range the system does not hand out
-# for outgoing connections.
+# A TCP port nobody uses (not in /proc/net/tcp*), from a range the system
+# does not hand out for outgoing connections.
 free_port () {
   while :; do
     port=$(( $(od -An -N2 -tu2 /dev/urandom) % 20000 + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      # Also skip ports in use by a listener bound elsewhere.
-      if ! grep -qi ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-        echo "$port"
-        return
-      fi
+    if ! grep -qi ":$(printf '%04X' "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+      echo "$port"
+      return
     fi
   done
 }
@@ -85,12 +82,13 @@ controller_port=$(free_port)
 node_port=$(free_port)
 while [ "$node_port" = "$controller_port" ]; do node_port=$(free_port); done
 cpus=$(nproc)
+user=$(id -un)
 
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=cmdbtest
 SlurmctldHost=localhost
-SlurmUser=root
-SlurmdUser=root
+SlurmUser=$user
+SlurmdUser=$user
 SlurmctldPort=$controller_port
 SlurmdPort=$node_port
 AuthType=auth/munge
