@@ -9,7 +9,10 @@
  *
  * Executors are an extension point: the core provides the "local" executor
  * (a supervisor process per run), plugins may add others (Slurm) by
- * implementing CmdbExecutor and registering it with the store.
+ * implementing CmdbExecutor and registering it with the store. A store
+ * given the plugin host loads an executor plugin (X-Kind=executor) the first
+ * time a run names its id; an executor with a "context" property
+ * (CmdbContext) then gets the store's context, for its configuration.
  */
 #pragma once
 
