@@ -226,8 +226,11 @@
 
   // ---- comparing two runs ----
 
+  // Oldest first (the table lists the newest first): the diff reads as
+  // "what changed since".
   function selectedRuns() {
-    return Array.from(document.querySelectorAll('#run-list .run-compare:checked')).map((b) => b.value);
+    return Array.from(document.querySelectorAll('#run-list .run-compare:checked')).map((b) => b.value)
+      .reverse();
   }
 
   function updateCompare() {

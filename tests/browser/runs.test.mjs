@@ -1,0 +1,241 @@
+// Browser test of the execution panel: a real `cmdbuilder serve` on a copy
+// of the demo workspace, driven by Playwright through Debian's chromium.
+// Runs the Train command from the UI, watches its lines and the collapsed
+// \r progress arrive live, stops a run, reruns one from the history and
+// compares two runs' commands. Prints TAP.
+// Environment (set by meson): CMDB_TEST_SOURCE_ROOT, CMDB_TEST_CMDBUILDER.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const sourceRoot = process.env.CMDB_TEST_SOURCE_ROOT;
+const cmdbuilder = process.env.CMDB_TEST_CMDBUILDER;
+const chromiumPath = process.env.CMDB_CHROMIUM || '/usr/bin/chromium';
+const chromiumFlags = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-browser-runs-'));
+const workspace = path.join(tmp, 'ws');
+fs.cpSync(path.join(sourceRoot, 'examples', 'ocr-workspace'), workspace, { recursive: true });
+
+// No real user's configuration leaks into the server.
+const serverEnv = { ...process.env, DEMO_EPOCH_SECONDS: '0.4' };
+for (const name of Object.keys(serverEnv))
+  if (name.startsWith('CMDBUILDER_')) delete serverEnv[name];
+for (const [name, dir] of [['XDG_CONFIG_HOME', 'config'], ['XDG_CONFIG_DIRS', 'config-dirs'],
+                           ['XDG_DATA_HOME', 'data'], ['XDG_CACHE_HOME', 'cache'],
+                           ['XDG_STATE_HOME', 'state'], ['HOME', 'home']]) {
+  serverEnv[name] = path.join(tmp, 'env', dir);
+  fs.mkdirSync(serverEnv[name], { recursive: true });
+}
+
+let server = null;
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmdbuilder, ['serve', '--workspace', workspace, '--port', '0'], {
+      cwd: workspace, env: serverEnv, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    child.once('exit', (code) => reject(new Error('server exited early with ' + code)));
+    lines.once('line', (url) => {
+      const parsed = new URL(url);
+      resolve({ child, url, origin: parsed.origin, token: parsed.searchParams.get('token') });
+    });
+  });
+}
+
+function stopServer() {
+  if (!server) return Promise.resolve();
+  const { child } = server;
+  server = null;
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function assertEqual(actual, expected, what) {
+  if (actual !== expected)
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+const results = [];
+async function step(name, body) {
+  try {
+    await body();
+    results.push({ name, ok: true });
+  } catch (error) {
+    results.push({ name, ok: false, error });
+  }
+}
+
+async function waitValue(page, selector, expected) {
+  await page.waitForFunction(([s, v]) => {
+    const element = document.querySelector(s);
+    return element && element.value === v;
+  }, [selector, expected], { timeout: 10000 }).catch(async () => {
+    const actual = await page.$eval(selector, (e) => e.value).catch(() => '<missing>');
+    throw new Error(`${selector}: expected value ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  });
+}
+
+
+// Every run the page shows, as the server lists them.
+async function listRuns() {
+  const response = await fetch(server.origin + '/api/runs?page=train',
+                               { headers: { Authorization: 'Bearer ' + server.token } });
+  return (await response.json()).runs;
+}
+
+async function waitStatus(page, status) {
+  await page.waitForFunction((s) => document.querySelector('#run-status')?.dataset.status === s,
+                             status, { timeout: 60000 }).catch(async () => {
+    const actual = await page.$eval('#run-status', (e) => e.dataset.status).catch(() => '<missing>');
+    throw new Error(`run status: expected ${status}, got ${actual}`);
+  });
+}
+
+async function setMaxEpochs(page, value) {
+  await page.fill('#f-max_epochs', String(value));
+  await page.press('#f-max_epochs', 'Tab');
+  await page.waitForFunction((v) => document.querySelector('#command')?.value.includes('trainer.max_epochs=' + v),
+                             value);
+}
+
+let context = null;
+try {
+  server = await startServer();
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumFlags,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20000);
+  await page.goto(server.url);
+  let firstRun = null;
+
+  await step('Run shows the Train command\'s lines and its collapsed progress live', async () => {
+    await setMaxEpochs(page, 3);
+    // Record, as they happen, the lines added and the status at that moment.
+    await page.evaluate(() => {
+      window.seen = { lines: [], partials: [], statusAtFirstLine: null };
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.addedNodes) {
+            if (node.nodeType !== 1 || !node.classList.contains('line')) continue;
+            if (window.seen.statusAtFirstLine === null)
+              window.seen.statusAtFirstLine = document.querySelector('#run-status').dataset.status;
+            (node.classList.contains('partial') ? window.seen.partials : window.seen.lines)
+              .push({ text: node.textContent, className: node.className });
+          }
+      }).observe(document.querySelector('#run-output'), { childList: true });
+    });
+    await page.click('#run-start');
+    await waitStatus(page, 'running');
+    assert(await page.isDisabled('#run-start'), 'Run is disabled while running');
+    assert(!(await page.isDisabled('#run-stop')), 'Stop is enabled while running');
+    await waitStatus(page, 'succeeded');
+    const seen = await page.evaluate(() => window.seen);
+    assertEqual(seen.statusAtFirstLine, 'running', 'status when the first line arrived');
+    const texts = seen.lines.map((l) => l.text);
+    assert(texts.some((t) => t.startsWith('[demo] train.py')), 'the first line arrived');
+    assert(texts.every((t) => !t.includes('\r')), 'no carriage return reaches the page');
+    const bars = texts.filter((t) => /^Epoch \d\/3: +\d+%\|/.test(t));
+    assertEqual(bars.length, 3, 'one progress line per epoch (the \\r updates collapsed)');
+    assert(bars.every((t) => t.includes('100%|')), 'each progress line shows its last state');
+    const metrics = seen.lines.filter((l) => l.text.startsWith('Epoch 1/3: train_loss'));
+    assertEqual(metrics.length, 1, 'the epoch metrics line');
+    assert(metrics[0].className.includes('line-metrics'), 'metrics lines are highlighted');
+    const warning = seen.lines.find((l) => l.text.startsWith('UserWarning'));
+    assert(warning && warning.className.includes('line-warning'), 'warnings are highlighted');
+    assert(warning.className.includes('stderr'), 'stderr lines are marked');
+    assertEqual(await page.textContent('#run-exit'), 'exit 0', 'exit code');
+    firstRun = await page.$eval('#execution-panel', (e) => e.dataset.run);
+    const stdout = await page.getAttribute('#run-stdout', 'href');
+    assertEqual(stdout, `/api/runs/${firstRun}/log?stream=stdout`, 'full stdout link');
+    const log = await page.evaluate(async (url) => (await fetch(url)).text(), stdout);
+    assert(log.includes('\rEpoch 1/3:'), 'the complete stdout keeps the raw bytes');
+  });
+
+  await step('the panel shows the last run again after a reload', async () => {
+    await page.reload();
+    await page.waitForFunction((id) => document.querySelector('#run-id')?.textContent === id, firstRun);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#run-output .line'))
+      .some((l) => l.textContent.startsWith('Training completed successfully')));
+    assertEqual(await page.$eval('#run-status', (e) => e.dataset.status), 'succeeded', 'status');
+  });
+
+  await step('Stop stops a running command', async () => {
+    await setMaxEpochs(page, 10);
+    await page.click('#run-start');
+    await waitStatus(page, 'running');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#run-output .line'))
+      .some((l) => l.textContent.startsWith('Seed set to')));
+    await page.click('#run-stop');
+    await waitStatus(page, 'stopped');
+    assert(!(await page.isDisabled('#run-start')), 'Run is enabled again');
+    assert(await page.isDisabled('#run-stop'), 'Stop is disabled');
+    const runs = await listRuns();
+    assertEqual(runs[0].status, 'stopped', 'the server agrees');
+  });
+
+  await step('a run is rerun from the history with its exact command', async () => {
+    await page.click('#run-history summary');
+    const row = `#run-list tr[data-run="${firstRun}"]`;
+    await page.waitForSelector(row);
+    await page.waitForFunction(() => document.querySelectorAll('#run-list tr[data-run]').length === 2);
+    await page.click(`${row} .run-rerun[data-mode="argv"]`);
+    await page.waitForFunction((id) => {
+      const shown = document.querySelector('#run-id')?.textContent;
+      return shown && shown !== id;
+    }, firstRun);
+    await waitStatus(page, 'succeeded');
+    const runs = await listRuns();
+    assertEqual(runs.length, 3, 'three runs');
+    const shown = await page.$eval('#run-id', (e) => e.textContent);
+    const rerun = runs.find((r) => r.id === shown);
+    const first = runs.find((r) => r.id === firstRun);
+    assertEqual(JSON.stringify(rerun.argv), JSON.stringify(first.argv), 'the same argv');
+    await page.waitForFunction(() => document.querySelectorAll('#run-list tr[data-run]').length === 3);
+  });
+
+  await step('two runs\' commands are compared', async () => {
+    const runs = await listRuns();
+    const stopped = runs.find((r) => r.status === 'stopped');
+    await page.check(`#run-list .run-compare[value="${firstRun}"]`);
+    await page.check(`#run-list .run-compare[value="${stopped.id}"]`);
+    await page.click('#run-diff-button');
+    await page.waitForSelector('#run-diff pre.diff');
+    assertEqual(await page.textContent('#run-diff del'), '- trainer.max_epochs=3', 'removed');
+    assertEqual(await page.textContent('#run-diff ins'), '+ trainer.max_epochs=10', 'added');
+  });
+} catch (error) {
+  results.push({ name: 'setup', ok: false, error });
+} finally {
+  if (context) await context.close().catch(() => {});
+  await stopServer();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+console.log(`1..${results.length}`);
+results.forEach((result, i) => {
+  console.log(`${result.ok ? 'ok' : 'not ok'} ${i + 1} - ${result.name}`);
+  if (!result.ok)
+    for (const line of String(result.error && result.error.stack || result.error).split('\n'))
+      console.log('# ' + line);
+});
+process.exit(results.every((r) => r.ok) ? 0 : 1);
