@@ -1,0 +1,252 @@
+/* The Predict page's submission export (spec 1.5) through its page actions
+ * (POST /api/pages/predict/actions/...): a submission made by the demo's
+ * predict runner, started from the API, is preselected and converted by the
+ * workspace's converter; an existing CSV is not overwritten without
+ * confirmation; a failing conversion shows the converter's stderr. */
+#define G_LOG_DOMAIN "cmdb-test"
+
+#include "server-test-util.h"
+
+#include <string.h>
+
+static char *tmp;
+static char *workspace;
+static TestServer *server;
+
+static const char checkpoint[]
+    = "outputs/ocr_training-dbnet-unet-resnet18/checkpoints/epoch_09_step_000450.ckpt";
+
+static int
+setup (void **state)
+{
+  tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (tmp);
+  workspace = test_copy_demo_workspace (tmp);
+  g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
+  server = test_server_start (workspace, NULL);
+  test_server_login (server);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  g_clear_pointer (&server, test_server_free);
+  cmdb_test_remove_tree (tmp);
+  g_clear_pointer (&tmp, g_free);
+  g_clear_pointer (&workspace, g_free);
+  return 0;
+}
+
+static void
+assert_contains (const char *haystack, const char *needle)
+{
+  if (haystack == NULL || strstr (haystack, needle) == NULL)
+    {
+      print_error ("expected to find: %s\nin: %s\n", needle,
+                   haystack != NULL ? haystack : "(null)");
+      fail ();
+    }
+}
+
+static JsonNode *
+post (const char *path, const char *json, guint status)
+{
+  g_autoptr (TestResponse) response = test_post_json (server, path, json);
+
+  if (response->status != status)
+    {
+      print_error ("%s: expected %u, got %u: %s\n", path, status, response->status, response->body);
+      fail ();
+    }
+  return test_response_json (response);
+}
+
+static JsonObject *
+object (JsonNode *node)
+{
+  return json_node_get_object (node);
+}
+
+/* Runs the Predict page's command from the API and waits for its end
+ * (polling the record; the run takes a fraction of a second). Returns
+ * (transfer full) the submission's path relative to the workspace. */
+static char *
+predict_from_api (void)
+{
+  g_autofree char *changes
+      = g_strdup_printf ("{\"changes\": {\"checkpoint_path\": \"%s\"}}", checkpoint);
+  g_autoptr (JsonNode) page = post ("/api/pages/predict", changes, 200);
+  g_autoptr (JsonNode) run = post ("/api/runs", "{\"page\": \"predict\"}", 201);
+  g_autofree char *path
+      = g_strdup_printf ("/api/runs/%s", json_object_get_string_member (object (run), "id"));
+  g_autofree char *directory
+      = g_build_filename (workspace, "outputs", "ocr_prediction", "submissions", NULL);
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+  char *found = NULL;
+
+  for (;;)
+    {
+      g_autoptr (TestResponse) response = test_get (server, path);
+      g_autoptr (JsonNode) record = test_response_json (response);
+      const char *status = json_object_get_string_member (object (record), "status");
+
+      if (!g_str_equal (status, "starting") && !g_str_equal (status, "running"))
+        {
+          assert_string_equal (status, "succeeded");
+          break;
+        }
+      g_usleep (50 * 1000);
+    }
+  dir = g_dir_open (directory, 0, NULL);
+  assert_non_null (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      assert_null (found); /* one prediction, one file */
+      found = g_build_filename ("outputs", "ocr_prediction", "submissions", name, NULL);
+    }
+  assert_non_null (found);
+  (void) page;
+  return found;
+}
+
+static JsonNode *export(const char *json_path, const char *output, gboolean force,
+                        gboolean confidence)
+{
+  g_autofree char *body = g_strdup_printf (
+      "{\"json_path\": \"%s\", \"output\": \"%s\", \"force\": %s, \"include_confidence\": %s}",
+      json_path, output, force ? "true" : "false", confidence ? "true" : "false");
+
+  return post ("/api/pages/predict/actions/export-csv", body, 200);
+}
+
+static void
+test_actions_listed (void **state)
+{
+  g_autoptr (TestResponse) response = test_get (server, "/api/pages/predict/actions");
+  g_autoptr (JsonNode) node = test_response_json (response);
+  JsonArray *actions = json_object_get_array_member (object (node), "actions");
+
+  assert_int_equal (response->status, 200);
+  assert_int_equal (json_array_get_length (actions), 2);
+  assert_string_equal (json_array_get_string_element (actions, 0), "list-submissions");
+  assert_string_equal (json_array_get_string_element (actions, 1), "export-csv");
+}
+
+/* The newest submission of the experiment the predict run wrote is
+ * preselected; converting it writes the CSV; a second conversion asks
+ * first, and overwrites only when confirmed. */
+static void
+test_convert_and_confirm_overwrite (void **state)
+{
+  g_autofree char *submission = predict_from_api ();
+  g_autoptr (JsonNode) choices = post ("/api/pages/predict/actions/list-submissions", "{}", 200);
+  g_autoptr (JsonNode) converted = NULL;
+  g_autoptr (JsonNode) refused = NULL;
+  g_autoptr (JsonNode) forced = NULL;
+  g_autofree char *csv_path = g_build_filename (workspace, "submission.csv", NULL);
+  g_autofree char *first_csv = NULL;
+  g_autofree char *unchanged = NULL;
+  g_autofree char *second_csv = NULL;
+
+  assert_string_equal (json_object_get_string_member (object (choices), "experiment"),
+                       "ocr_prediction");
+  assert_string_equal (json_object_get_string_member (object (choices), "json_path"), submission);
+  assert_contains (json_object_get_string_member (object (choices), "html"), "Convert to CSV");
+
+  converted = export(submission, "submission.csv", FALSE, FALSE);
+  assert_true (json_object_get_boolean_member (object (converted), "ok"));
+  assert_string_equal (json_object_get_string_member (object (converted), "message"),
+                       "Successfully converted to submission.csv");
+  assert_contains (json_object_get_string_member (object (converted), "stdout"),
+                   "Converted 12 images");
+  first_csv = cmdb_test_read_file (csv_path);
+  assert_true (g_str_has_prefix (first_csv, "filename,polygons\n"));
+
+  refused = export(submission, "submission.csv", FALSE, TRUE);
+  assert_false (json_object_get_boolean_member (object (refused), "ok"));
+  assert_true (json_object_get_boolean_member (object (refused), "needs_confirmation"));
+  assert_string_equal (json_object_get_string_member (object (refused), "message"),
+                       "submission.csv already exists. Overwrite it?");
+  assert_contains (json_object_get_string_member (object (refused), "html"), "Overwrite it");
+  unchanged = cmdb_test_read_file (csv_path);
+  assert_string_equal (unchanged, first_csv);
+
+  forced = export(submission, "submission.csv", TRUE, TRUE);
+  assert_true (json_object_get_boolean_member (object (forced), "ok"));
+  assert_contains (json_object_get_string_member (object (forced), "command"), " --force");
+  second_csv = cmdb_test_read_file (csv_path);
+  assert_true (g_str_has_prefix (second_csv, "filename,polygons,confidence\n"));
+}
+
+/* A submission the converter rejects: its exit status and its stderr. */
+static void
+test_failure_shows_stderr (void **state)
+{
+  g_autofree char *bad
+      = cmdb_test_write_file (workspace, "outputs/broken/submissions/bad.json", "{\"images\": 5}");
+  g_autoptr (JsonNode) failed
+      = export("outputs/broken/submissions/bad.json", "out.csv", FALSE, FALSE);
+  g_autofree char *csv_path = g_build_filename (workspace, "out.csv", NULL);
+  const char *html;
+
+  assert_false (json_object_get_boolean_member (object (failed), "ok"));
+  assert_string_equal (json_object_get_string_member (object (failed), "message"),
+                       "Conversion failed with return code 1");
+  assert_int_equal (json_object_get_int_member (object (failed), "exit_code"), 1);
+  assert_string_equal (json_object_get_string_member (object (failed), "stderr"),
+                       "Error: the JSON has no 'images' object\n");
+  html = json_object_get_string_member (object (failed), "html");
+  assert_contains (html, "Error details");
+  assert_contains (html, "Error: the JSON has no &#39;images&#39; object");
+  assert_false (g_file_test (csv_path, G_FILE_TEST_EXISTS));
+  (void) bad;
+}
+
+static void
+test_blank_output_name (void **state)
+{
+  g_autofree char *bad
+      = cmdb_test_write_file (workspace, "outputs/one/submissions/a.json", "{\"images\": {}}");
+  g_autoptr (JsonNode) refused = export("outputs/one/submissions/a.json", "  ", FALSE, FALSE);
+
+  assert_false (json_object_get_boolean_member (object (refused), "ok"));
+  assert_string_equal (json_object_get_string_member (object (refused), "message"),
+                       "Please provide a valid output filename");
+  (void) bad;
+}
+
+static void
+test_missing_json (void **state)
+{
+  g_autoptr (JsonNode) refused = export("outputs/none.json", "x.csv", FALSE, FALSE);
+
+  assert_false (json_object_get_boolean_member (object (refused), "ok"));
+  assert_string_equal (json_object_get_string_member (object (refused), "message"),
+                       "The JSON file outputs/none.json does not exist");
+}
+
+static void
+test_unknown_action (void **state)
+{
+  g_autoptr (JsonNode) error = post ("/api/pages/predict/actions/nope", "{}", 404);
+
+  assert_string_equal (json_object_get_string_member (object (error), "error"),
+                       "page predict has no action nope");
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_actions_listed, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_convert_and_confirm_overwrite, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_failure_shows_stderr, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_blank_output_name, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_missing_json, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_unknown_action, setup, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
