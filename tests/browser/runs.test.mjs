@@ -223,6 +223,46 @@ try {
     assertEqual(await page.textContent('#run-diff del'), '- trainer.max_epochs=3', 'removed');
     assertEqual(await page.textContent('#run-diff ins'), '+ trainer.max_epochs=10', 'added');
   });
+
+  await step('a run started by the CLI shows up live in the panel', async () => {
+    const child = spawn(cmdbuilder, ['exec', '--workspace', workspace, '--page', 'train', '--detach',
+                                     '--', 'sh', '-c', 'echo from the CLI; sleep 1; echo bye'],
+                        { cwd: workspace, env: serverEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    let id = '';
+    child.stdout.on('data', (chunk) => { id += chunk; });
+    await new Promise((resolve) => child.once('exit', resolve));
+    id = id.trim();
+    await page.waitForFunction((run) => document.querySelector('#run-id')?.textContent === run, id);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#run-output .line'))
+      .some((l) => l.textContent === 'from the CLI'));
+    await waitStatus(page, 'succeeded');
+  });
+
+  await step('Predict: the new submission is preselected and exported, overwriting only when confirmed', async () => {
+    const checkpoint = 'outputs/ocr_training-dbnet-unet-resnet18/checkpoints/epoch_09_step_000450.ckpt';
+    const set = await fetch(server.origin + '/api/pages/predict', {
+      method: 'POST', body: JSON.stringify({ changes: { checkpoint_path: checkpoint } }),
+      headers: { Authorization: 'Bearer ' + server.token, 'Content-Type': 'application/json' },
+    });
+    assertEqual(set.status, 200, 'checkpoint set');
+    await page.click('.sidebar a[data-page="predict"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Predict');
+    await page.waitForSelector('#export-none');
+    await page.click('#run-start');
+    await waitStatus(page, 'succeeded');
+    await page.waitForFunction(() => document.querySelector('#export-experiment')?.value === 'ocr_prediction');
+    const chosen = await page.$eval('#export-json', (e) => e.value);
+    assert(/^outputs\/ocr_prediction\/submissions\/.+\.json$/.test(chosen), 'newest submission chosen: ' + chosen);
+    await page.click('#export-convert');
+    await page.waitForSelector('.export-message.success');
+    assertEqual(await page.textContent('.export-message'), 'Successfully converted to submission.csv', 'converted');
+    await page.click('#export-convert');
+    await page.waitForSelector('#export-overwrite');
+    assertEqual(await page.textContent('.export-message'), 'submission.csv already exists. Overwrite it?', 'asks first');
+    await page.click('#export-overwrite');
+    await page.waitForSelector('.export-message.success');
+    assert(fs.existsSync(path.join(workspace, 'submission.csv')), 'the CSV exists');
+  });
 } catch (error) {
   results.push({ name: 'setup', ok: false, error });
 } finally {

@@ -173,6 +173,11 @@
     list.innerHTML = data.html;    // rendered and escaped by the server
     list.querySelectorAll('.run-compare').forEach((box) => { box.checked = checked.has(box.value); });
     updateCompare();
+    // A run of this page started elsewhere (the CLI, another tab) while the
+    // panel shows nothing going: follow it live.
+    const newest = data.runs.find((run) => run.page === tab.page);
+    const idle = !tab.record || !GOING.has(tab.record.status);
+    if (newest && idle && newest.id !== tab.run && GOING.has(newest.status)) follow(newest.id, newest);
   }
 
   function formatElapsed(ms) {
