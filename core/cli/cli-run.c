@@ -108,14 +108,11 @@ create_run (CmdbRunStore *store, const char *page, const char *const *argv, cons
 
 /* Starts @run and streams it; returns the process exit status. */
 static int
-start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
+start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (CmdbRun) started = NULL;
   g_autoptr (CmdbRun) last = NULL;
-  struct sigaction action = { 0 };
-  struct sigaction old_int;
-  struct sigaction old_term;
   int exit_code = 1;
 
   started = cmdb_run_store_start (store, run, &error);
@@ -140,13 +137,7 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
       return 0;
     }
 
-  action.sa_handler = on_interrupt;
-  sigemptyset (&action.sa_mask);
-  sigaction (SIGINT, &action, &old_int);
-  sigaction (SIGTERM, &action, &old_term);
   last = cmdb_cli_follow_run (store, started, TRUE, TRUE, TRUE, &interrupted, &error);
-  sigaction (SIGINT, &old_int, NULL);
-  sigaction (SIGTERM, &old_term, NULL);
   if (last == NULL)
     {
       fprintf (stderr, "cmdbuilder: %s\n", error->message);
@@ -161,6 +152,30 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
       return 1;
     }
   return cmdb_run_get_exit_code (last, &exit_code) ? exit_code : 1;
+}
+
+/* Ctrl-C and SIGTERM are caught from before the run starts: a signal that
+ * arrives while the executor is starting it (the run may already be
+ * listed as running) then stops the run once it has started, instead of
+ * killing this process. A detached start is not guarded: nothing follows. */
+static int
+start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
+{
+  struct sigaction action = { 0 };
+  struct sigaction old_int;
+  struct sigaction old_term;
+  int status;
+
+  if (detach)
+    return start_and_follow (store, run, detach);
+  action.sa_handler = on_interrupt;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, &old_int);
+  sigaction (SIGTERM, &action, &old_term);
+  status = start_and_follow (store, run, detach);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGTERM, &old_term, NULL);
+  return status;
 }
 
 int

@@ -167,6 +167,16 @@ list_partitions (void)
   return g_strv_builder_end (builder);
 }
 
+/* Sets @key of @data to the current time (ISO 8601, UTC, microseconds). */
+static void
+set_now (JsonObject *data, const char *key)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *text = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+
+  json_object_set_string_member (data, key, text);
+}
+
 /* Records @run as failed to submit: nothing ran, the message says why. */
 static gboolean
 record_submit_failure (CmdbRun *run, const char *summary, const char *details, GError **error)
@@ -176,23 +186,13 @@ record_submit_failure (CmdbRun *run, const char *summary, const char *details, G
             ? g_strdup_printf ("failed to submit to Slurm: %s\n%s", summary, details)
             : g_strdup_printf ("failed to submit to Slurm: %s", summary);
   JsonObject *data = cmdb_run_get_data (run);
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *now_text = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
 
   g_strchomp (message);
   cmdb_run_set_status (run, CMDB_RUN_STATUS_FAILED);
   cmdb_run_set_message (run, message);
   json_object_set_string_member (data, "slurm_state", "SUBMIT_FAILED");
-  json_object_set_string_member (data, "ended_at", now_text);
+  set_now (data, "ended_at");
   return cmdb_run_save (run, error);
-}
-
-static char *
-now_iso8601 (void)
-{
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-
-  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
 }
 
 /* The job name: the form's experiment name when there is one. */
@@ -277,7 +277,7 @@ slurm_start (CmdbExecutor *executor, CmdbRun *run, GError **error)
     }
   json_object_set_string_member (data, "slurm_job_id", out);
   json_object_set_string_member (data, "slurm_state", "PENDING");
-  json_object_set_string_member (data, "submitted_at", now_iso8601 ());
+  set_now (data, "submitted_at");
   /* starting = queued: it becomes running when the job's script starts. */
   return cmdb_run_save (run, error);
 }
@@ -320,7 +320,7 @@ record_started (CmdbRun *run)
   if (started != NULL && g_strstrip (started)[0] != '\0')
     json_object_set_string_member (data, "started_at", started);
   else
-    json_object_set_string_member (data, "started_at", now_iso8601 ());
+    set_now (data, "started_at");
 }
 
 /* Writes the end of @run: @exit_code (< 0: unknown), the final status
@@ -351,7 +351,7 @@ record_end (CmdbRun *run, int exit_code, const char *end_time, const char *slurm
   if (end_time != NULL)
     json_object_set_string_member (data, "ended_at", end_time);
   else
-    json_object_set_string_member (data, "ended_at", now_iso8601 ());
+    set_now (data, "ended_at");
   cmdb_run_set_status (run, status);
   if (!cmdb_run_save (run, NULL))
     g_debug ("cannot record the end of run %s", cmdb_run_get_id (run));
@@ -506,7 +506,7 @@ slurm_stop (CmdbExecutor *executor, CmdbRun *run, GError **error)
   if (cmdb_run_get_status (run) == CMDB_RUN_STATUS_STOPPING)
     return TRUE;
   /* Recorded first: the job's end then reads as stopped, whoever sees it. */
-  json_object_set_string_member (cmdb_run_get_data (run), "stop_requested_at", now_iso8601 ());
+  set_now (cmdb_run_get_data (run), "stop_requested_at");
   cmdb_run_set_status (run, CMDB_RUN_STATUS_STOPPING);
   if (!cmdb_run_save (run, error))
     return FALSE;
