@@ -744,8 +744,7 @@ advance_resume (Follower *follower, const guint8 *data, gsize length, guint64 ba
 }
 
 static void
-send_output (EventStream *stream, Watch *watch, Follower *follower, GPtrArray *lines,
-             gboolean partial_changed)
+send_output (EventStream *stream, Watch *watch, Follower *follower, GPtrArray *lines)
 {
   JsonObject *object = json_object_new ();
   JsonArray *array = json_array_new ();
@@ -768,16 +767,16 @@ send_output (EventStream *stream, Watch *watch, Follower *follower, GPtrArray *l
   node = object_node (object);
   id = resume_token (stream);
   send_event (stream, "output", node, id);
-  (void) partial_changed;
 }
 
-/* Reads what is new in one stream of a run. Returns FALSE on an I/O
- * error (sent as an event). */
+/* Reads what is new in one stream of a run (an I/O error is logged and
+ * retried at the next poll); once the run is final and the log read to its
+ * final size, the partial line is sent as a line. */
 static void
 poll_follower (CmdbServerRuns *self, EventStream *stream, Watch *watch, Follower *follower)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  gboolean got = FALSE;
+  gboolean at_end = FALSE; /* a read found nothing more, this poll */
   guint64 final_size = 0;
   gboolean ended;
 
@@ -793,17 +792,19 @@ poll_follower (CmdbServerRuns *self, EventStream *stream, Watch *watch, Follower
           break;
         }
       if (n == 0)
-        break;
-      got = TRUE;
+        {
+          at_end = TRUE;
+          break;
+        }
       cmdb_log_view_feed (follower->view, (const char *) self->buffer, (gsize) n, lines);
       advance_resume (follower, self->buffer, (gsize) n, base);
       /* One event per chunk keeps every event (and the lines array)
        * bounded by the chunk size. */
-      send_output (stream, watch, follower, lines, TRUE);
+      send_output (stream, watch, follower, lines);
       g_ptr_array_set_size (lines, 0);
     }
   ended = watch->run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (watch->run));
-  if (!got && ended && !follower->drained)
+  if (at_end && ended && !follower->drained)
     {
       /* A lost run has no final sizes: what is on disk is all there is. */
       if (!cmdb_run_get_final_log_size (watch->run, follower->which, &final_size)
@@ -814,7 +815,7 @@ poll_follower (CmdbServerRuns *self, EventStream *stream, Watch *watch, Follower
           if (lines->len > 0)
             {
               follower->resume = cmdb_log_reader_get_offset (follower->reader);
-              send_output (stream, watch, follower, lines, TRUE);
+              send_output (stream, watch, follower, lines);
             }
         }
     }
