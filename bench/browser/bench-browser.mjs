@@ -373,6 +373,7 @@ async function measureLiveUpdates(page, origin) {
 
 // ---- main ----
 
+const loadAtStart = os.loadavg()[0];
 let context = null;
 let staticCopy = null;
 let exitCode = 0;
@@ -429,6 +430,9 @@ try {
     live_update_typing_median_ms: round(median(live.typing)),
     live_update_typing_samples: live.typing.length,
   };
+  // The machine's load (1-minute average, at the start and the end): on a
+  // shared 2-core machine the figures stretch with it.
+  result.load_average = [round(loadAtStart), round(os.loadavg()[0])];
   result.targets = {
     switch_median_le_30ms: result.browser_switch_median_ms <= 30,
     switch_below_static_floor: result.browser_switch_median_ms < result.browser_static_nav_median_ms,
