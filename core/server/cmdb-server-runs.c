@@ -179,6 +179,7 @@ api_runs_list (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
   guint64 limit = LIST_DEFAULT_LIMIT;
   guint total = 0;
   g_autoptr (JsonArray) runs = NULL;
+  g_autofree char *html = NULL;
   JsonObject *answer;
   g_autoptr (JsonNode) node = NULL;
   CmdbRunStatus ignored;
@@ -202,9 +203,10 @@ api_runs_list (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
+  html = cmdb_html_render_run_list (runs, page == NULL);
   answer = json_object_new ();
   json_object_set_int_member (answer, "total", total);
-  json_object_set_string_member (answer, "html", cmdb_html_render_run_list (runs, page == NULL));
+  json_object_set_string_member (answer, "html", html);
   json_object_set_array_member (answer, "runs", json_array_ref (runs));
   node = object_node (answer);
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
@@ -424,8 +426,10 @@ api_runs_diff (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
   json_object_set_string_member (answer, "after", run_command_text (b));
   json_object_set_boolean_member (answer, "same",
                                   g_str_equal (run_command_text (a), run_command_text (b)));
-  json_object_set_string_member (
-      answer, "html", cmdb_html_render_diff (run_command_text (a), run_command_text (b)));
+  {
+    g_autofree char *html = cmdb_html_render_diff (run_command_text (a), run_command_text (b));
+    json_object_set_string_member (answer, "html", html);
+  }
   node = object_node (answer);
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
@@ -619,7 +623,10 @@ serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id
         return;
       }
     if (g_str_equal (page_id, "predict") && !json_object_has_member (result, "html"))
-      json_object_set_string_member (result, "html", cmdb_html_render_export_panel (result));
+      {
+        g_autofree char *html = cmdb_html_render_export_panel (result);
+        json_object_set_string_member (result, "html", html);
+      }
     node = object_node (result);
     cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
   }
@@ -901,8 +908,10 @@ poll_list (CmdbServerRuns *self, EventStream *stream)
       g_autoptr (JsonNode) node = NULL;
 
       json_object_set_int_member (object, "total", total);
-      json_object_set_string_member (object, "html",
-                                     cmdb_html_render_run_list (runs, page == NULL));
+      {
+        g_autofree char *html = cmdb_html_render_run_list (runs, page == NULL);
+        json_object_set_string_member (object, "html", html);
+      }
       json_object_set_array_member (object, "runs", json_array_ref (runs));
       node = object_node (object);
       send_event (stream, "runs", node, NULL);
