@@ -781,6 +781,25 @@ test_bad_events_query (void **state)
                 "'a:b' is not RUN or RUN:STDOUT_OFFSET:STDERR_OFFSET");
 }
 
+/* Run output and commands are hostile text: escaped in the runs table,
+ * never sniffed as HTML from the log. */
+static void
+test_hostile_run_escaped (void **state)
+{
+  g_autofree char *id = cli_exec_detached ("echo '<script>alert(1)</script>'");
+  g_autoptr (JsonNode) end = wait_end (id);
+  g_autoptr (JsonNode) list = get_ok ("/api/runs");
+  g_autofree char *log_path = g_strdup_printf ("/api/runs/%s/log?stream=stdout", id);
+  g_autoptr (TestResponse) log = test_get (server, log_path);
+  const char *html = json_object_get_string_member (json_node_get_object (list), "html");
+
+  assert_contains (html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+  assert_null (strstr (html, "<script>"));
+  assert_string_equal (log->body, "<script>alert(1)</script>\n");
+  assert_string_equal (test_response_header (log, "content-type"), "text/plain; charset=utf-8");
+  assert_string_equal (test_response_header (log, "x-content-type-options"), "nosniff");
+}
+
 static void
 test_bad_status_filter (void **state)
 {
@@ -808,6 +827,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_rerun_values_of_exec_run, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad_events_query, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad_status_filter, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_hostile_run_escaped, setup, teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
