@@ -249,6 +249,24 @@ try {
     assertEqual(last.headers.get('location'), '/train', 'the server knows the page shown');
   });
 
+  await step('what is typed just before a switch is saved for its own page', async () => {
+    await page.goto(server.origin + '/train');
+    await page.fill('#f-exp_name', '');
+    await page.type('#f-exp_name', 'typed_then_left', { delay: 0 });
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    await page.click('.sidebar a[data-page="train"]');
+    await waitValue(page, '#f-exp_name', 'typed_then_left');
+    await page.waitForFunction(() => document.querySelector('#command').value.includes('exp_name=typed_then_left'));
+    const stored = await (await fetch(server.origin + '/api/pages/train', {
+      headers: { Authorization: 'Bearer ' + server.token } })).json();
+    assertEqual(stored.state.values.exp_name, 'typed_then_left', 'stored for Train');
+    const test = await (await fetch(server.origin + '/api/pages/test', {
+      headers: { Authorization: 'Bearer ' + server.token } })).json();
+    assert(!('exp_name' in test.state.values), 'nothing of Train went to Test');
+    assert(!(await page.textContent('#status')).includes('Not saved'), 'no request failed');
+  });
+
   await step('a deep link works on reload, and Reset restores the defaults', async () => {
     await page.goto(server.origin + '/predict');
     assertEqual(await page.textContent('#page-title'), 'Predict', 'deep link');
