@@ -105,6 +105,15 @@ for (const [name, dir] of [['XDG_CONFIG_HOME', 'config'], ['XDG_CONFIG_DIRS', 'c
 // ---- the server ----
 
 const servers = [];
+// A benchmark stopped early leaves no server behind.
+process.on('exit', () => {
+  for (const server of servers)
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      try { process.kill(server.pid, 'SIGKILL'); } catch (error) { /* already gone */ }
+    }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 function copyWorkspace(name) {
   const copy = path.join(tmp, name);
