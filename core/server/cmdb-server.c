@@ -761,10 +761,12 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   redirect (msg, SOUP_STATUS_SEE_OTHER, location);
 }
 
-/* The JSON answer about one page: what the UI swaps in. */
+/* The JSON answer about one page: what the UI swaps in. With @html_only
+ * (?view=html, what app.js asks for) only page, title, notice and html:
+ * the page's data would double the answer and the script does not read it. */
 static JsonNode *
 page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-             PageEvaluation *evaluation, const char *notice)
+             PageEvaluation *evaluation, const char *notice, gboolean html_only)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   CmdbPluginRecord *record = lookup_page (self, page_id);
@@ -775,21 +777,24 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   json_builder_add_string_value (builder, page_id);
   json_builder_set_member_name (builder, "title");
   json_builder_add_string_value (builder, record->title);
-  json_builder_set_member_name (builder, "form");
-  json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
-  json_builder_set_member_name (builder, "command");
-  json_builder_add_value (builder, command_json (evaluation));
-  json_builder_set_member_name (builder, "suffix");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "available");
-  json_builder_add_boolean_value (builder, evaluation->suffix_available);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, evaluation->suffix);
-  json_builder_set_member_name (builder, "default");
-  json_builder_add_boolean_value (builder, evaluation->suffix_default);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_value (builder, cmdb_page_store_to_json (store));
+  if (!html_only)
+    {
+      json_builder_set_member_name (builder, "form");
+      json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
+      json_builder_set_member_name (builder, "command");
+      json_builder_add_value (builder, command_json (evaluation));
+      json_builder_set_member_name (builder, "suffix");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "available");
+      json_builder_add_boolean_value (builder, evaluation->suffix_available);
+      json_builder_set_member_name (builder, "enabled");
+      json_builder_add_boolean_value (builder, evaluation->suffix);
+      json_builder_set_member_name (builder, "default");
+      json_builder_add_boolean_value (builder, evaluation->suffix_default);
+      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_value (builder, cmdb_page_store_to_json (store));
+    }
   json_builder_set_member_name (builder, "notice");
   if (notice != NULL)
     json_builder_add_string_value (builder, notice);
@@ -802,7 +807,7 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
 }
 
 static void
-api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
   g_auto (PageEvaluation) evaluation = { 0 };
   g_autoptr (GError) error = NULL;
@@ -817,7 +822,7 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   show_page (self, page_id);
   track_generated (store, &evaluation);
   save_store (self, store);
-  answer = page_answer (self, page_id, store, &evaluation, NULL);
+  answer = page_answer (self, page_id, store, &evaluation, NULL, html_only);
   respond_json (msg, SOUP_STATUS_OK, answer);
 }
 
@@ -849,7 +854,7 @@ apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode 
 /* POST /api/pages/<id>: {changes: {key: value}, command: text, action:
  * "generate"|"reset"|"apply", use_case: id}. Every change is the user's. */
 static void
-api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
   g_auto (PageEvaluation) evaluation = { 0 };
   g_autoptr (GError) error = NULL;
@@ -932,7 +937,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   show_page (self, page_id);
   track_generated (store, &evaluation);
   save_store (self, store);
-  answer = page_answer (self, page_id, store, &evaluation, notice);
+  answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
   respond_json (msg, SOUP_STATUS_OK, answer);
 }
 
@@ -1113,6 +1118,8 @@ serve_api (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTabl
   guint n;
   gboolean get;
   gboolean post;
+  const char *view = query != NULL ? g_hash_table_lookup (query, "view") : NULL;
+  gboolean html_only = g_strcmp0 (view, "html") == 0;
 
   if (cmdb_server_runs_dispatch (self->runs, msg, path, query))
     return;
@@ -1148,9 +1155,9 @@ serve_api (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTabl
           return;
         }
       if (n == 2 && g_str_equal (parts[0], "pages") && get)
-        api_page_get (self, msg, parts[1]);
+        api_page_get (self, msg, parts[1], html_only);
       else if (n == 2 && g_str_equal (parts[0], "pages") && post)
-        api_page_post (self, msg, parts[1]);
+        api_page_post (self, msg, parts[1], html_only);
       else if (n == 3 && g_str_equal (parts[0], "pages") && g_str_equal (parts[2], "command.sh")
                && get)
         api_command_sh (self, msg, parts[1]);

@@ -455,6 +455,28 @@ test_validation_messages (void **state)
   assert_contains (command_text (good), "exp_name=abc");
 }
 
+/* ?view=html answers what the script swaps in, without the page's data. */
+static void
+test_view_html_only (void **state)
+{
+  g_autoptr (JsonNode) full = get_json ("/api/pages/train");
+  g_autoptr (JsonNode) slim = get_json ("/api/pages/train?view=html");
+  g_autoptr (JsonNode) posted
+      = post_json_ok ("/api/pages/train?view=html", "{\"changes\": {\"exp_name\": \"slim\"}}");
+  JsonObject *object = json_node_get_object (slim);
+  g_autoptr (GList) members = json_object_get_members (object);
+
+  assert_int_equal (g_list_length (members), 4);
+  assert_string_equal (json_object_get_string_member (object, "page"), "train");
+  assert_string_equal (json_object_get_string_member (object, "title"), "Train");
+  assert_true (json_node_is_null (json_object_get_member (object, "notice")));
+  assert_string_equal (json_object_get_string_member (object, "html"),
+                       json_object_get_string_member (json_node_get_object (full), "html"));
+  assert_false (json_object_has_member (json_node_get_object (posted), "form"));
+  assert_contains (json_object_get_string_member (json_node_get_object (posted), "html"),
+                   "exp_name=slim");
+}
+
 static void
 test_unknown_field_refused (void **state)
 {
@@ -857,6 +879,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults, setup_server,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_validation_messages, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_view_html_only, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_unknown_field_refused, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_state_kept_and_written_on_change, setup_server, teardown),
     cmocka_unit_test_setup_teardown (test_form_without_javascript, setup_server, teardown),

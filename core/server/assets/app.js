@@ -142,8 +142,9 @@
     if (status) status.textContent = text;
   }
 
+  // ?view=html: the page's HTML and title only, not its data as well.
   function pageUrl(page) {
-    return '/api/pages/' + encodeURIComponent(page);
+    return '/api/pages/' + encodeURIComponent(page) + '?view=html';
   }
 
   // One request at a time, in the order asked: the changes of a page being
