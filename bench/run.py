@@ -120,6 +120,7 @@ def main():
     parser.add_argument("--scale", required=True)
     parser.add_argument("--processes", type=int, default=30)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -212,11 +213,32 @@ def main():
         finally:
             server.stop()
 
+    if not args.skip_browser:
+        # 6. Browser (Playwright + Debian's Chromium): warm switches, the static
+        # navigation floor, cold first visit, live update. See docs/web-ui.md.
+        here = os.path.dirname(os.path.abspath(__file__))
+        browser = run_json(["node", os.path.join(here, "browser", "bench-browser.mjs"),
+                            "--cmdbuilder", cmdbuilder, "--workspace", args.demo])
+        record("browser_switch_median_ms", browser["browser_switch_median_ms"], "ms",
+               "warm page switch, median (click to 2nd rAF)", "<= 30 ms, < static floor")
+        record("browser_switch_p95_ms", browser["browser_switch_p95_ms"], "ms",
+               "warm page switch, p95")
+        record("browser_static_nav_median_ms", browser["browser_static_nav_median_ms"], "ms",
+               "same-origin static navigation floor, median")
+        results["browser_switch_static_ratio"] = round(
+            browser["browser_switch_median_ms"] / browser["browser_static_nav_median_ms"], 3)
+        record("browser_cold_visit_ms", browser["browser_cold_visit_ms"], "ms",
+               "cold first visit of a page", "<= 100 ms")
+        record("live_update_median_ms", browser["live_update_median_ms"], "ms",
+               "live update: field change to command on screen, median", "<= 50 ms")
+        results["browser"] = browser
+
     results["machine"] = {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d"),
+        "load_average": os.getloadavg(),
     }
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
