@@ -457,14 +457,41 @@ test_slurm_stop_cancels (void **state)
   assert_string_equal (json_object_get_string_member (record, "slurm_state"), "CANCELLED");
   assert_true (json_object_has_member (record, "stop_requested_at"));
   job_id = json_object_get_string_member (record, "slurm_job_id");
-  {
-    const char *squeue[]
-        = { "squeue", "--noheader", "--states=all", "--format=%T", "--jobs", job_id, NULL };
+  /* Slurm may still be completing the job (KillWait) after the run has
+   * recorded its end: wait until Slurm says how it ended. */
+  for (guint i = 0; i < 600; i++)
+    {
+      const char *squeue[]
+          = { "squeue", "--noheader", "--states=all", "--format=%T", "--jobs", job_id, NULL };
 
-    squeue_out = cmdb_test_run (squeue, NULL, NULL, &exit_code);
-  }
-  assert_int_equal (exit_code, 0);
+      g_free (squeue_out);
+      squeue_out = cmdb_test_run (squeue, NULL, NULL, &exit_code);
+      assert_int_equal (exit_code, 0);
+      if (!g_str_equal (squeue_out, "COMPLETING\n"))
+        break;
+      g_usleep (100 * 1000);
+    }
   assert_string_equal (squeue_out, "CANCELLED\n");
+}
+
+/* A job past its time limit (1 minute: the shortest Slurm has; the
+ * controller checks limits every 30 s, so this takes up to ~2 minutes):
+ * failed, named TIMEOUT, with the exit code of the job's TERM trap. */
+static void
+test_slurm_time_limit (void **state)
+{
+  const char *args[] = { "exec",     "--executor", "slurm", "--slurm", "time=1",
+                         "--detach", "--",         "sleep", "600",     NULL };
+  g_autofree char *run_id = submit_detached (args);
+  g_autoptr (JsonObject) record = NULL;
+
+  g_free (follow_to_end (run_id));
+  record = run_record (run_id);
+  assert_string_equal (json_object_get_string_member (record, "status"), "failed");
+  assert_string_equal (json_object_get_string_member (record, "slurm_state"), "TIMEOUT");
+  assert_int_equal (json_object_get_int_member (record, "exit_code"), 143);
+  assert_string_equal (json_object_get_string_member (record, "message"),
+                       "Slurm ended the job: TIMEOUT");
 }
 
 /* A job stopped while still queued (held) never ran: stopped, CANCELLED,
@@ -674,6 +701,31 @@ test_slurm_follower_killed (void **state)
   assert_int_equal (exit_code, 5);
 }
 
+/* A workspace whose path has a blank and a '%' (which sbatch would expand
+ * in --output): the job still writes the run's logs and its end. */
+static void
+test_slurm_workspace_path_quoting (void **state)
+{
+  g_autofree char *source_workspace = cmdb_test_source_path ("examples/ocr-workspace");
+  g_autofree char *workspace = g_build_filename (cluster.tmp, "lab 100%", NULL);
+  g_autofree char *expected = g_strdup_printf ("ok\n%s\n", workspace);
+  const char *args[] = { "exec", "--workspace", workspace, "--executor",   "slurm",
+                         "--",   "sh",          "-c",      "echo ok; pwd", NULL };
+  const char *list_args[] = { "runs", "--workspace", workspace, "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *listing = NULL;
+  int exit_code = -1;
+
+  cmdb_test_copy_tree (source_workspace, workspace);
+  out = run_cmdbuilder (args, NULL, &exit_code);
+  assert_int_equal (exit_code, 0);
+  assert_string_equal (out, expected);
+  listing = run_cmdbuilder (list_args, NULL, &exit_code);
+  assert_int_equal (exit_code, 0);
+  assert_non_null (strstr (listing, "\"status\" : \"succeeded\""));
+  cmdb_test_remove_tree (workspace);
+}
+
 /* [run] executor = slurm makes Slurm the default executor. */
 static void
 test_slurm_default_executor (void **state)
@@ -751,12 +803,14 @@ main (void)
     cmocka_unit_test (test_slurm_train_simulated_failure),
     cmocka_unit_test (test_slurm_stop_cancels),
     cmocka_unit_test (test_slurm_stop_pending),
+    cmocka_unit_test (test_slurm_time_limit),
     cmocka_unit_test (test_slurm_invalid_partition),
     cmocka_unit_test (test_slurm_rejected_job),
     cmocka_unit_test (test_slurm_invalid_options),
     cmocka_unit_test (test_slurm_not_installed),
     cmocka_unit_test (test_slurm_controller_down),
     cmocka_unit_test (test_slurm_follower_killed),
+    cmocka_unit_test (test_slurm_workspace_path_quoting),
     cmocka_unit_test (test_slurm_default_executor),
     cmocka_unit_test (test_slurm_golden_script),
   };

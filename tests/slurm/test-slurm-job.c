@@ -274,6 +274,14 @@ test_slurm_parses_scontrol (void **state)
   g_free (job_state);
   assert_false (cmdb_slurm_parse_job ("slurm_load_jobs error: Invalid job id specified\n",
                                       &job_state, &exit_code));
+  {
+    g_autofree char *reason = cmdb_slurm_job_field (
+        "JobId=9 JobState=COMPLETING Reason=TimeLimit Dependency=(null)", "Reason");
+    g_autofree char *missing = cmdb_slurm_job_field ("JobId=9 JobState=RUNNING", "Reason");
+
+    assert_string_equal (reason, "TimeLimit");
+    assert_null (missing);
+  }
   assert_true (cmdb_slurm_state_is_final ("TIMEOUT"));
   assert_false (cmdb_slurm_state_is_final ("COMPLETING"));
   assert_true (cmdb_slurm_state_is_running ("COMPLETING"));
@@ -309,6 +317,32 @@ test_slurm_summarizes_errors (void **state)
       "the cluster cannot satisfy the requested resources");
   assert_string_equal (cmdb_slurm_summarize_error ("sbatch: error: something new"),
                        "Slurm refused the job");
+}
+
+/* The form section's description (for the web UI) lists exactly the
+ * options the executor takes. */
+static void
+test_slurm_form_section_matches_options (void **state)
+{
+  g_autofree char *path = cmdb_test_source_path ("plugins/executors/slurm/slurm-options.yaml");
+  g_autofree char *text = cmdb_test_read_file (path);
+  const char *const *keys = cmdb_slurm_option_keys ();
+  guint n_options = 0;
+  const char *at = text;
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("\n    option: %s\n", keys[i]);
+
+      if (strstr (text, line) == NULL)
+        fail_msg ("slurm-options.yaml has no element for option '%s'", keys[i]);
+    }
+  while ((at = strstr (at, "\n    option: ")) != NULL)
+    {
+      n_options++;
+      at++;
+    }
+  assert_int_equal (n_options, g_strv_length ((char **) keys));
 }
 
 /* The run store maps the Slurm module only when a run names the slurm
@@ -393,6 +427,7 @@ main (void)
     cmocka_unit_test (test_slurm_parses_scontrol),
     cmocka_unit_test (test_slurm_parses_exit_file),
     cmocka_unit_test (test_slurm_summarizes_errors),
+    cmocka_unit_test (test_slurm_form_section_matches_options),
     cmocka_unit_test (test_slurm_plugin_loads_lazily),
     cmocka_unit_test (test_slurm_unknown_without_host),
   };

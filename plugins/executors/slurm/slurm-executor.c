@@ -357,23 +357,78 @@ record_end (CmdbRun *run, int exit_code, const char *end_time, const char *slurm
     g_debug ("cannot record the end of run %s", cmdb_run_get_id (run));
 }
 
-/* The end as the job's trap wrote it; FALSE while it has not. */
+static const char *job_id (CmdbRun *run);
+
+/* Asks `scontrol show job` about @run's job: TRUE with (transfer full)
+ * @ret_state, @ret_exit_code and @ret_reason (nullable); FALSE when Slurm cannot say, with
+ * @ret_forgotten TRUE when Slurm answered that it does not know the job. */
+static gboolean
+query_job (CmdbRun *run, char **ret_state, int *ret_exit_code, gboolean *ret_forgotten,
+           char **ret_reason)
+{
+  const char *argv[] = { "scontrol", "--oneliner", "show", "job", job_id (run), NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  *ret_forgotten = FALSE;
+  if (argv[4] == NULL || !run_tool (argv, NULL, &out, &err, &status, NULL))
+    return FALSE;
+  if (status == 0 && cmdb_slurm_parse_job (out, ret_state, ret_exit_code))
+    {
+      if (ret_reason != NULL)
+        *ret_reason = cmdb_slurm_job_field (out, "Reason");
+      return TRUE;
+    }
+  *ret_forgotten = err != NULL && strstr (err, "Invalid job id") != NULL;
+  return FALSE;
+}
+
+/* The end as the job's trap wrote it; FALSE while it has not. The exit
+ * code alone decides the status. Slurm is asked only to name a failure it
+ * caused (TIMEOUT, OUT_OF_MEMORY); when it cannot be asked, or has
+ * forgotten the job, the end is recorded all the same. */
 static gboolean
 finish_from_exit_file (CmdbRun *run)
 {
   g_autofree char *text = read_run_file (run, CMDB_SLURM_EXIT_NAME);
   g_autofree char *end_time = NULL;
+  g_autofree char *slurm_state = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *reason = NULL;
   const char *state;
+  gboolean forgotten = FALSE;
+  int slurm_exit_code = -1;
   int exit_code = 0;
 
   if (text == NULL || !cmdb_slurm_parse_exit (text, &exit_code, &end_time))
     return FALSE;
-  /* What Slurm itself calls such an end (no need to ask it). */
+  /* What Slurm itself calls such an end. */
   if (json_object_has_member (cmdb_run_get_data (run), "stop_requested_at"))
     state = "CANCELLED";
+  else if (exit_code == 0)
+    state = "COMPLETED";
   else
-    state = exit_code == 0 ? "COMPLETED" : "FAILED";
-  record_end (run, exit_code, end_time, state, NULL);
+    {
+      state = "FAILED";
+      if (query_job (run, &slurm_state, &slurm_exit_code, &forgotten, &reason))
+        {
+          /* While the job completes Slurm shows COMPLETING; the reason
+           * already names a time limit. */
+          if (g_str_equal (slurm_state, "COMPLETING") && g_strcmp0 (reason, "TimeLimit") == 0)
+            {
+              g_free (slurm_state);
+              slurm_state = g_strdup ("TIMEOUT");
+            }
+          if (cmdb_slurm_state_is_final (slurm_state) && !g_str_equal (slurm_state, "COMPLETED")
+              && !g_str_equal (slurm_state, "FAILED"))
+            {
+              state = slurm_state;
+              message = g_strdup_printf ("Slurm ended the job: %s", slurm_state);
+            }
+        }
+    }
+  record_end (run, exit_code, end_time, state, message);
   return TRUE;
 }
 
@@ -397,15 +452,12 @@ slurm_is_alive (CmdbExecutor *executor, CmdbRun *run)
   CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
   JsonObject *data = cmdb_run_get_data (run);
   const char *id = job_id (run);
-  const char *argv[] = { "scontrol", "--oneliner", "show", "job", id, NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   g_autofree char *state = NULL;
   const char *recorded_state;
   gint64 now = g_get_monotonic_time ();
   gint64 *last;
+  gboolean forgotten = FALSE;
   int exit_code = -1;
-  int status = 0;
 
   if (finish_from_exit_file (run))
     return FALSE;
@@ -423,16 +475,11 @@ slurm_is_alive (CmdbExecutor *executor, CmdbRun *run)
     }
   *last = now;
 
-  /* Slurm unreachable or not installed here: nothing can be said. */
-  if (!run_tool (argv, NULL, &out, &err, &status, NULL))
-    return TRUE;
-  if (status != 0 || !cmdb_slurm_parse_job (out, &state, &exit_code))
-    {
-      if (err == NULL || strstr (err, "Invalid job id") == NULL)
-        return TRUE;
-      /* Slurm has forgotten the job; the trap may have just written. */
-      return finish_from_exit_file (run);
-    }
+  if (!query_job (run, &state, &exit_code, &forgotten, NULL))
+    /* Slurm unreachable or not installed here: nothing can be said. When
+     * it has forgotten the job, the trap may have just written; else the
+     * job left no trace and the run is lost. */
+    return forgotten ? finish_from_exit_file (run) : TRUE;
 
   if (cmdb_slurm_state_is_final (state))
     {

@@ -363,10 +363,8 @@ cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id, const c
   return g_string_free (g_steal_pointer (&script), FALSE);
 }
 
-/* (transfer full) (nullable): the value of " KEY=" in scontrol's one-line
- * output, up to the next blank. */
-static char *
-field (const char *text, const char *key)
+char *
+cmdb_slurm_job_field (const char *text, const char *key)
 {
   g_autofree char *needle = g_strconcat (key, "=", NULL);
   const char *at = text;
@@ -387,8 +385,8 @@ field (const char *text, const char *key)
 gboolean
 cmdb_slurm_parse_job (const char *text, char **ret_state, int *ret_exit_code)
 {
-  g_autofree char *state = field (text, "JobState");
-  g_autofree char *exit_code = field (text, "ExitCode");
+  g_autofree char *state = cmdb_slurm_job_field (text, "JobState");
+  g_autofree char *exit_code = cmdb_slurm_job_field (text, "ExitCode");
   int code = -1;
 
   if (state == NULL || state[0] == '\0')

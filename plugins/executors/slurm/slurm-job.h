@@ -57,6 +57,9 @@ char *cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id,
  * as RUNNING, CANCELLED) and the ExitCode as an exit status (128 + signal
  * when a signal ended it). FALSE when the text has no JobState. */
 gboolean cmdb_slurm_parse_job (const char *text, char **ret_state, int *ret_exit_code);
+/* (transfer full) (nullable): the value of KEY= in `scontrol show job -o`
+ * output (a whole field, up to the next blank). */
+char *cmdb_slurm_job_field (const char *text, const char *key);
 /* TRUE for a state after which the job does nothing more. */
 gboolean cmdb_slurm_state_is_final (const char *state);
 /* TRUE for a state in which the job's script runs. */
