@@ -138,6 +138,18 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
                         "</div></section>");
 }
 
+/* "2026-11-30 19:23:58" from the record's ISO 8601 UTC time. */
+static void
+append_created (GString *out, const char *created_at)
+{
+  g_autofree char *shown = g_strndup (created_at != NULL ? created_at : "", 19);
+
+  g_strdelimit (shown, "T", ' ');
+  append_text (out, "<td class=\"run-created\"><time datetime=\"", created_at);
+  append_text (out, "\">", shown);
+  g_string_append (out, "</time></td>");
+}
+
 char *
 cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
 {
@@ -153,7 +165,7 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
                         "<th scope=\"col\">Status</th><th scope=\"col\">Run</th>");
   if (show_page)
     g_string_append (out, "<th scope=\"col\">Page</th>");
-  g_string_append (out, "<th scope=\"col\">Created</th><th scope=\"col\">Exit</th>"
+  g_string_append (out, "<th scope=\"col\">Created (UTC)</th><th scope=\"col\">Exit</th>"
                         "<th scope=\"col\">Command</th><th scope=\"col\">Actions</th>"
                         "</tr></thead><tbody>");
   for (guint i = 0; i < n; i++)
@@ -182,10 +194,12 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
         append_text (out, "<td>",
                      get_string (run, "page") != NULL ? get_string (run, "page") : "-"),
             g_string_append (out, "</td>");
-      append_text (out, "<td>", get_string (run, "created_at"));
-      g_string_append (out, "</td><td>");
+      append_created (out, get_string (run, "created_at"));
+      g_string_append (out, "<td>");
       append_exit (out, run);
-      append_text (out, "</td><td class=\"run-command\"><code>", command);
+      /* One line, cut by the stylesheet; the whole text on hover. */
+      append_text (out, "</td><td class=\"run-command\"><code title=\"", command);
+      append_text (out, "\">", command);
       g_string_append (out, "</code>");
       if (get_bool (run, "edited"))
         g_string_append (out, " <span class=\"badge\">edited</span>");
