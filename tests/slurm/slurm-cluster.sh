@@ -3,11 +3,14 @@
 # slurm tests. Everything (configuration, munge key and socket, state, spool,
 # logs, pid files) lives in DIR; nothing in /etc or /var is touched.
 #
-#   slurm-cluster.sh start DIR   starts munged, slurmctld and slurmd; prints
-#                                the path of the slurm.conf once the node is
-#                                idle; exits non-zero with the daemons' log
-#                                tails when the cluster does not come up
-#   slurm-cluster.sh stop DIR    stops the daemons by their recorded pids
+#   slurm-cluster.sh start DIR [OWNER_PID]
+#       starts munged, slurmctld and slurmd; prints the path of the
+#       slurm.conf once the node is idle; exits non-zero with the daemons'
+#       log tails when the cluster does not come up. With OWNER_PID, a
+#       watcher stops the daemons when that process is gone (a test that
+#       crashed before its teardown leaves no daemon behind).
+#   slurm-cluster.sh stop DIR
+#       stops the daemons (and the watcher) by their recorded pids
 set -u
 
 command=${1:?usage: slurm-cluster.sh start|stop DIR}
@@ -15,7 +18,7 @@ dir=${2:?usage: slurm-cluster.sh start|stop DIR}
 
 # Sends SIGTERM to each recorded daemon, waits for it, then SIGKILL.
 stop_daemons () {
-  for name in slurmd slurmctld munged; do
+  for name in watcher slurmd slurmctld munged; do
     pid_file="$dir/$name.daemon-pid"
     [ -f "$pid_file" ] || continue
     pid=$(cat "$pid_file")
@@ -54,6 +57,14 @@ show_logs () {
 
 case "$command" in
   stop)
+    stop_daemons
+    exit 0
+    ;;
+  watch)
+    # Internal: waits for the owner, then stops the cluster.
+    owner=${3:?}
+    while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+    rm -f "$dir/watcher.daemon-pid"
     stop_daemons
     exit 0
     ;;
@@ -139,6 +150,11 @@ tries=0
 while [ $tries -lt 300 ]; do
   state=$(sinfo -h -N -o %T 2>/dev/null)
   if [ "$state" = "idle" ]; then
+    if [ -n "${3:-}" ]; then
+      # Detached from our stdout, which the caller reads to its end.
+      "$0" watch "$dir" "$3" </dev/null >/dev/null 2>&1 &
+      echo $! > "$dir/watcher.daemon-pid"
+    fi
     echo "$dir/slurm.conf"
     exit 0
   fi

@@ -41,7 +41,8 @@ group_setup (void **state)
   cmdb_test_isolate_environment (cluster.tmp);
   cmdb_test_copy_tree (source_workspace, cluster.workspace);
   {
-    const char *argv[] = { cluster.cluster_script, "start", cluster.cluster_dir, NULL };
+    g_autofree char *owner = g_strdup_printf ("%d", (int) getpid ());
+    const char *argv[] = { cluster.cluster_script, "start", cluster.cluster_dir, owner, NULL };
 
     slurm_conf = cmdb_test_run (argv, NULL, &err, &exit_status);
   }
