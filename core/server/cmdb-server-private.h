@@ -166,7 +166,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbServer, cmdb_server_free)
 typedef struct _CmdbServerRuns CmdbServerRuns;
 
 /* (transfer full): the runs API and the event streams of @server. */
-CmdbServerRuns *cmdb_server_runs_new (CmdbServer *server, CmdbContext *context);
+CmdbServerRuns *cmdb_server_runs_new (CmdbServer *server, CmdbContext *context, CmdbHost *host);
 /* Ends every open event stream. */
 void cmdb_server_runs_free (CmdbServerRuns *runs);
 /* Answers /api/runs..., /api/events and /api/pages/<id>/actions...;

@@ -13,6 +13,7 @@
  * bound on what may wait unsent on one connection. */
 
 #include "cmdb-server-private.h"
+#include "run/cmdb-run-private.h"
 
 #include <string.h>
 
@@ -1079,13 +1080,15 @@ api_events (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
 /* ---- public ---- */
 
 CmdbServerRuns *
-cmdb_server_runs_new (CmdbServer *server, CmdbContext *context)
+cmdb_server_runs_new (CmdbServer *server, CmdbContext *context, CmdbHost *host)
 {
   CmdbServerRuns *self = g_new0 (CmdbServerRuns, 1);
 
   self->server = server;
   self->context = g_object_ref (context);
   self->store = cmdb_run_store_new (context);
+  /* Executor plugins (Slurm) load through the host when a run names them. */
+  cmdb_run_store_set_host (self->store, host);
   self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) event_stream_free);
   self->buffer = g_malloc (READ_CHUNK_BYTES);
   return self;

@@ -1364,7 +1364,7 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   /* Referencing the resource keeps its object file (and the constructor
    * that registers the assets) in the link from the static library. */
   g_assert (cmdb_server_get_resource () != NULL);
-  self->runs = cmdb_server_runs_new (self, context);
+  self->runs = cmdb_server_runs_new (self, context, host);
 
   if (self->requested_port < 0 || self->requested_port > 65535)
     {
