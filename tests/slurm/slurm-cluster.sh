@@ -16,8 +16,30 @@ set -u
 command=${1:?usage: slurm-cluster.sh start|stop DIR}
 dir=${2:?usage: slurm-cluster.sh start|stop DIR}
 
-# Sends SIGTERM to each recorded daemon, waits for it, then SIGKILL.
+# Kills what is left of this cluster's jobs. A job step (slurmstepd and the
+# job script under $dir/spool) is its own daemon and outlives slurmd, so it
+# is found by its script's path and its slurmstepd parent.
+kill_job_leftovers () {
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [ "$pid" = "$$" ] && continue
+    if tr '\0' ' ' < "$proc/cmdline" 2>/dev/null | grep -q -- "$dir/spool/"; then
+      ppid=$(awk '/^PPid:/ { print $2 }' "$proc/status" 2>/dev/null)
+      if [ -n "$ppid" ] && [ "$(cat "/proc/$ppid/comm" 2>/dev/null)" = slurmstepd ]; then
+        kill -KILL "$ppid" 2>/dev/null
+      fi
+      kill -KILL "$pid" 2>/dev/null
+    fi
+  done
+}
+
+# Cancels the cluster's jobs while the controller is up, sends SIGTERM to
+# each recorded daemon, waits for it, then SIGKILL; then kills leftovers.
 stop_daemons () {
+  if [ -f "$dir/slurm.conf" ] && [ -f "$dir/slurmctld.daemon-pid" ]; then
+    SLURM_CONF="$dir/slurm.conf" timeout 10 scancel --quiet --user="$(id -un)" 2>/dev/null
+    sleep 0.5
+  fi
   for name in watcher slurmd slurmctld munged; do
     pid_file="$dir/$name.daemon-pid"
     [ -f "$pid_file" ] || continue
@@ -32,6 +54,7 @@ stop_daemons () {
     fi
     rm -f "$pid_file"
   done
+  kill_job_leftovers
 }
 
 # A TCP port nobody uses (not in /proc/net/tcp*), from a range the system
