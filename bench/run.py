@@ -17,8 +17,11 @@ import urllib.parse
 
 
 def run_json(argv, env=None):
-    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout.strip()
+    try:
+        return json.loads(out)  # one (possibly pretty-printed) object
+    except json.JSONDecodeError:
+        return json.loads(out.splitlines()[-1])  # progress lines, then the object
 
 
 def callgrind_instructions(argv):
