@@ -2,109 +2,22 @@
 // demo workspace, driven by Playwright through Debian's chromium. Prints TAP.
 // Environment (set by meson): CMDB_TEST_SOURCE_ROOT, CMDB_TEST_CMDBUILDER.
 // CMDB_SCREENSHOT_DIR (optional): keep the page screenshots there.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  assert, assertEqual, copyDemoWorkspace, finishTap, isolatedEnvironment, runInBrowser, step,
+  TestServer, waitValue,
+} from './helpers.mjs';
 
-const sourceRoot = process.env.CMDB_TEST_SOURCE_ROOT;
-const cmdbuilder = process.env.CMDB_TEST_CMDBUILDER;
-const chromiumPath = process.env.CMDB_CHROMIUM || '/usr/bin/chromium';
-const chromiumFlags = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cmdb-browser-'));
-const workspace = path.join(tmp, 'ws');
+const { tmp, workspace } = copyDemoWorkspace('cmdb-browser-');
 const screenshots = process.env.CMDB_SCREENSHOT_DIR || path.join(tmp, 'screenshots');
-fs.cpSync(path.join(sourceRoot, 'examples', 'ocr-workspace'), workspace, { recursive: true });
 fs.mkdirSync(screenshots, { recursive: true });
+const server = new TestServer(workspace, isolatedEnvironment(tmp));
 
-// No real user's configuration leaks into the server.
-const serverEnv = { ...process.env };
-for (const name of Object.keys(serverEnv))
-  if (name.startsWith('CMDBUILDER_')) delete serverEnv[name];
-for (const [name, dir] of [['XDG_CONFIG_HOME', 'config'], ['XDG_CONFIG_DIRS', 'config-dirs'],
-                           ['XDG_DATA_HOME', 'data'], ['XDG_CACHE_HOME', 'cache'],
-                           ['XDG_STATE_HOME', 'state'], ['HOME', 'home']]) {
-  serverEnv[name] = path.join(tmp, 'env', dir);
-  fs.mkdirSync(serverEnv[name], { recursive: true });
-}
-
-let server = null;
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmdbuilder, ['serve', '--workspace', workspace, '--port', '0'], {
-      cwd: workspace, env: serverEnv, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    child.once('exit', (code) => reject(new Error('server exited early with ' + code)));
-    lines.once('line', (url) => {
-      const parsed = new URL(url);
-      resolve({ child, url, origin: parsed.origin, token: parsed.searchParams.get('token') });
-    });
-  });
-}
-
-function stopServer() {
-  if (!server) return Promise.resolve();
-  const { child } = server;
-  server = null;
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function assertEqual(actual, expected, what) {
-  if (actual !== expected)
-    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-const results = [];
-async function step(name, body) {
-  try {
-    await body();
-    results.push({ name, ok: true });
-  } catch (error) {
-    results.push({ name, ok: false, error });
-  }
-}
-
-async function waitValue(page, selector, expected) {
-  await page.waitForFunction(([s, v]) => {
-    const element = document.querySelector(s);
-    return element && element.value === v;
-  }, [selector, expected], { timeout: 10000 }).catch(async () => {
-    const actual = await page.$eval(selector, (e) => e.value).catch(() => '<missing>');
-    throw new Error(`${selector}: expected value ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  });
-}
-
-let context = null;
-try {
-  server = await startServer();
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumFlags,
-    acceptsDownloads: true,
-    viewport: { width: 1280, height: 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
-
+await runInBrowser({
+  tmp, server, timeout: 15000,
+  contextOptions: { acceptsDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] },
+}, async (page) => {
   await step('the start URL sets the cookie and lands on the first page without the token', async () => {
     await page.goto(server.url);
     assertEqual(new URL(page.url()).pathname, '/train', 'landing page');
@@ -208,8 +121,7 @@ try {
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
     assertEqual(await page.inputValue('#f-exp_name'), 'kept_in_browser', 'after a page switch');
 
-    await stopServer();
-    server = await startServer();
+    await server.restart();
     await page.goto(server.url);
     assertEqual(new URL(page.url()).pathname, '/train', 'the last visited page');
     assertEqual(await page.inputValue('#f-exp_name'), 'kept_in_browser', 'after a restart');
@@ -286,20 +198,6 @@ try {
     await page.setViewportSize({ width: 700, height: 900 });
     await page.screenshot({ path: path.join(screenshots, 'train-narrow.png'), fullPage: true });
   });
-} catch (error) {
-  results.push({ name: 'setup', ok: false, error });
-} finally {
-  if (context) await context.close().catch(() => {});
-  await stopServer();
-  fs.rmSync(tmp, { recursive: true, force: true });
-  if (process.env.CMDB_SCREENSHOT_DIR) console.log(`# screenshots in ${screenshots}`);
-}
-
-console.log(`1..${results.length}`);
-results.forEach((result, i) => {
-  console.log(`${result.ok ? 'ok' : 'not ok'} ${i + 1} - ${result.name}`);
-  if (!result.ok)
-    for (const line of String(result.error && result.error.stack || result.error).split('\n'))
-      console.log('# ' + line);
 });
-process.exit(results.every((r) => r.ok) ? 0 : 1);
+if (process.env.CMDB_SCREENSHOT_DIR) console.log(`# screenshots in ${screenshots}`);
+finishTap();

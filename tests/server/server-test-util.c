@@ -275,3 +275,80 @@ test_copy_demo_workspace (const char *tmp)
   cmdb_test_copy_tree (source, workspace);
   return workspace;
 }
+
+TestServerFixture fixture;
+
+int
+test_fixture_setup (void **state)
+{
+  fixture.tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (fixture.tmp);
+  fixture.workspace = test_copy_demo_workspace (fixture.tmp);
+  return 0;
+}
+
+int
+test_fixture_setup_server (void **state)
+{
+  test_fixture_setup (state);
+  fixture.server = test_server_start (fixture.workspace, NULL);
+  return 0;
+}
+
+int
+test_fixture_setup_login (void **state)
+{
+  test_fixture_setup_server (state);
+  test_server_login (fixture.server);
+  return 0;
+}
+
+int
+test_fixture_teardown (void **state)
+{
+  g_clear_pointer (&fixture.server, test_server_free);
+  cmdb_test_remove_tree (fixture.tmp);
+  g_clear_pointer (&fixture.tmp, g_free);
+  g_clear_pointer (&fixture.workspace, g_free);
+  return 0;
+}
+
+TestServer *
+test_fixture_restart (const char *const *extra_args, gboolean login)
+{
+  g_clear_pointer (&fixture.server, test_server_free);
+  fixture.server = test_server_start (fixture.workspace, extra_args);
+  if (login)
+    test_server_login (fixture.server);
+  return fixture.server;
+}
+
+void
+test_assert_contains (const char *haystack, const char *needle)
+{
+  if (haystack == NULL || strstr (haystack, needle) == NULL)
+    {
+      print_error ("expected to find: %s\nin: %s\n", needle,
+                   haystack != NULL ? haystack : "(null)");
+      fail ();
+    }
+}
+
+JsonNode *
+test_expect_json (TestResponse *response, guint status, const char *what)
+{
+  if (response->status != status)
+    {
+      print_error ("%s: expected %u, got %u: %s\n", what, status, response->status, response->body);
+      fail ();
+    }
+  return test_response_json (response);
+}
+
+JsonNode *
+test_fixture_post_json (const char *path, const char *json, guint status)
+{
+  g_autoptr (TestResponse) response = test_post_json (fixture.server, path, json);
+
+  return test_expect_json (response, status, path);
+}

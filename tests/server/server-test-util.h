@@ -1,6 +1,8 @@
 /* server-test-util.h: a `cmdbuilder serve` subprocess and a raw HTTP/1.1
  * client (GSocketClient; no libsoup client, so every header, including a
- * forged Host, is exactly what the test writes). */
+ * forged Host, is exactly what the test writes), and the cmocka fixtures
+ * every server test shares: a temporary copy of the demo workspace and the
+ * server on it. */
 #pragma once
 
 #include "test-util.h"
@@ -44,5 +46,40 @@ void test_response_free (TestResponse *response);
 
 /* Copies examples/ocr-workspace to @tmp/ws; (transfer full) its path. */
 char *test_copy_demo_workspace (const char *tmp);
+
+/* What every server test works on: one test at a time, so one global that
+ * the cmocka fixtures below fill before a test and clear after it. */
+typedef struct
+{
+  char *tmp;          /* (owned) temporary directory, removed by the teardown */
+  char *workspace;    /* (owned) the demo workspace copied into tmp */
+  TestServer *server; /* (owned) (nullable) the running server */
+} TestServerFixture;
+
+extern TestServerFixture fixture;
+
+/* cmocka setup: an isolated environment in a new temporary directory holding
+ * a copy of the demo workspace; no server. */
+int test_fixture_setup (void **state);
+/* cmocka setup: test_fixture_setup() and a server on the workspace. */
+int test_fixture_setup_server (void **state);
+/* cmocka setup: test_fixture_setup_server() and the login cookie. */
+int test_fixture_setup_login (void **state);
+/* cmocka teardown: stops the server and removes the temporary directory. */
+int test_fixture_teardown (void **state);
+/* Replaces the fixture's server by a new one started with @extra_args
+ * (NULL-terminated, nullable), logged in when @login. Returns (transfer none)
+ * the new server, owned by the fixture. */
+TestServer *test_fixture_restart (const char *const *extra_args, gboolean login);
+
+/* Fails the test, naming both, when @needle is not in @haystack (nullable). */
+void test_assert_contains (const char *haystack, const char *needle);
+/* (transfer full): @response's body parsed; fails the test, naming @what,
+ * when the status is not @status or the body is not JSON. */
+JsonNode *test_expect_json (TestResponse *response, guint status, const char *what);
+/* (transfer full): POSTs @json to @path on the fixture's server (logged in)
+ * and returns the parsed answer; fails the test when the status is not
+ * @status. */
+JsonNode *test_fixture_post_json (const char *path, const char *json, guint status);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)

@@ -7,60 +7,16 @@
 
 #include "server-test-util.h"
 
-#include <string.h>
-
-static char *tmp;
-static char *workspace;
-static TestServer *server;
-
-static const char checkpoint[]
-    = "outputs/ocr_training-dbnet-unet-resnet18/checkpoints/epoch_09_step_000450.ckpt";
-
 static int
 setup (void **state)
 {
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = test_copy_demo_workspace (tmp);
+  /* Short demo epochs keep the predict run started by each test quick. */
   g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
-  server = test_server_start (workspace, NULL);
-  test_server_login (server);
-  return 0;
+  return test_fixture_setup_login (state);
 }
 
-static int
-teardown (void **state)
-{
-  g_clear_pointer (&server, test_server_free);
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr (haystack, needle) == NULL)
-    {
-      print_error ("expected to find: %s\nin: %s\n", needle,
-                   haystack != NULL ? haystack : "(null)");
-      fail ();
-    }
-}
-
-static JsonNode *
-post (const char *path, const char *json, guint status)
-{
-  g_autoptr (TestResponse) response = test_post_json (server, path, json);
-
-  if (response->status != status)
-    {
-      print_error ("%s: expected %u, got %u: %s\n", path, status, response->status, response->body);
-      fail ();
-    }
-  return test_response_json (response);
-}
+static const char checkpoint[]
+    = "outputs/ocr_training-dbnet-unet-resnet18/checkpoints/epoch_09_step_000450.ckpt";
 
 static JsonObject *
 object (JsonNode *node)
@@ -76,19 +32,19 @@ predict_from_api (void)
 {
   g_autofree char *changes
       = g_strdup_printf ("{\"changes\": {\"checkpoint_path\": \"%s\"}}", checkpoint);
-  g_autoptr (JsonNode) page = post ("/api/pages/predict", changes, 200);
-  g_autoptr (JsonNode) run = post ("/api/runs", "{\"page\": \"predict\"}", 201);
+  g_autoptr (JsonNode) page = test_fixture_post_json ("/api/pages/predict", changes, 200);
+  g_autoptr (JsonNode) run = test_fixture_post_json ("/api/runs", "{\"page\": \"predict\"}", 201);
   g_autofree char *path
       = g_strdup_printf ("/api/runs/%s", json_object_get_string_member (object (run), "id"));
   g_autofree char *directory
-      = g_build_filename (workspace, "outputs", "ocr_prediction", "submissions", NULL);
+      = g_build_filename (fixture.workspace, "outputs", "ocr_prediction", "submissions", NULL);
   g_autoptr (GDir) dir = NULL;
   const char *name;
   char *found = NULL;
 
   for (;;)
     {
-      g_autoptr (TestResponse) response = test_get (server, path);
+      g_autoptr (TestResponse) response = test_get (fixture.server, path);
       g_autoptr (JsonNode) record = test_response_json (response);
       const char *status = json_object_get_string_member (object (record), "status");
 
@@ -118,13 +74,13 @@ static JsonNode *export(const char *json_path, const char *output, gboolean forc
       "{\"json_path\": \"%s\", \"output\": \"%s\", \"force\": %s, \"include_confidence\": %s}",
       json_path, output, force ? "true" : "false", confidence ? "true" : "false");
 
-  return post ("/api/pages/predict/actions/export-csv", body, 200);
+  return test_fixture_post_json ("/api/pages/predict/actions/export-csv", body, 200);
 }
 
 static void
 test_actions_listed (void **state)
 {
-  g_autoptr (TestResponse) response = test_get (server, "/api/pages/predict/actions");
+  g_autoptr (TestResponse) response = test_get (fixture.server, "/api/pages/predict/actions");
   g_autoptr (JsonNode) node = test_response_json (response);
   JsonArray *actions = json_object_get_array_member (object (node), "actions");
 
@@ -141,11 +97,12 @@ static void
 test_convert_and_confirm_overwrite (void **state)
 {
   g_autofree char *submission = predict_from_api ();
-  g_autoptr (JsonNode) choices = post ("/api/pages/predict/actions/list-submissions", "{}", 200);
+  g_autoptr (JsonNode) choices
+      = test_fixture_post_json ("/api/pages/predict/actions/list-submissions", "{}", 200);
   g_autoptr (JsonNode) converted = NULL;
   g_autoptr (JsonNode) refused = NULL;
   g_autoptr (JsonNode) forced = NULL;
-  g_autofree char *csv_path = g_build_filename (workspace, "submission.csv", NULL);
+  g_autofree char *csv_path = g_build_filename (fixture.workspace, "submission.csv", NULL);
   g_autofree char *first_csv = NULL;
   g_autofree char *unchanged = NULL;
   g_autofree char *second_csv = NULL;
@@ -153,14 +110,14 @@ test_convert_and_confirm_overwrite (void **state)
   assert_string_equal (json_object_get_string_member (object (choices), "experiment"),
                        "ocr_prediction");
   assert_string_equal (json_object_get_string_member (object (choices), "json_path"), submission);
-  assert_contains (json_object_get_string_member (object (choices), "html"), "Convert to CSV");
+  test_assert_contains (json_object_get_string_member (object (choices), "html"), "Convert to CSV");
 
   converted = export(submission, "submission.csv", FALSE, FALSE);
   assert_true (json_object_get_boolean_member (object (converted), "ok"));
   assert_string_equal (json_object_get_string_member (object (converted), "message"),
                        "Successfully converted to submission.csv");
-  assert_contains (json_object_get_string_member (object (converted), "stdout"),
-                   "Converted 12 images");
+  test_assert_contains (json_object_get_string_member (object (converted), "stdout"),
+                        "Converted 12 images");
   first_csv = cmdb_test_read_file (csv_path);
   assert_true (g_str_has_prefix (first_csv, "filename,polygons\n"));
 
@@ -169,13 +126,13 @@ test_convert_and_confirm_overwrite (void **state)
   assert_true (json_object_get_boolean_member (object (refused), "needs_confirmation"));
   assert_string_equal (json_object_get_string_member (object (refused), "message"),
                        "submission.csv already exists. Overwrite it?");
-  assert_contains (json_object_get_string_member (object (refused), "html"), "Overwrite it");
+  test_assert_contains (json_object_get_string_member (object (refused), "html"), "Overwrite it");
   unchanged = cmdb_test_read_file (csv_path);
   assert_string_equal (unchanged, first_csv);
 
   forced = export(submission, "submission.csv", TRUE, TRUE);
   assert_true (json_object_get_boolean_member (object (forced), "ok"));
-  assert_contains (json_object_get_string_member (object (forced), "command"), " --force");
+  test_assert_contains (json_object_get_string_member (object (forced), "command"), " --force");
   second_csv = cmdb_test_read_file (csv_path);
   assert_true (g_str_has_prefix (second_csv, "filename,polygons,confidence\n"));
 }
@@ -184,11 +141,11 @@ test_convert_and_confirm_overwrite (void **state)
 static void
 test_failure_shows_stderr (void **state)
 {
-  g_autofree char *bad
-      = cmdb_test_write_file (workspace, "outputs/broken/submissions/bad.json", "{\"images\": 5}");
+  g_autofree char *bad = cmdb_test_write_file (
+      fixture.workspace, "outputs/broken/submissions/bad.json", "{\"images\": 5}");
   g_autoptr (JsonNode) failed
       = export("outputs/broken/submissions/bad.json", "out.csv", FALSE, FALSE);
-  g_autofree char *csv_path = g_build_filename (workspace, "out.csv", NULL);
+  g_autofree char *csv_path = g_build_filename (fixture.workspace, "out.csv", NULL);
   const char *html;
 
   assert_false (json_object_get_boolean_member (object (failed), "ok"));
@@ -198,8 +155,8 @@ test_failure_shows_stderr (void **state)
   assert_string_equal (json_object_get_string_member (object (failed), "stderr"),
                        "Error: the JSON has no 'images' object\n");
   html = json_object_get_string_member (object (failed), "html");
-  assert_contains (html, "Error details");
-  assert_contains (html, "Error: the JSON has no &#39;images&#39; object");
+  test_assert_contains (html, "Error details");
+  test_assert_contains (html, "Error: the JSON has no &#39;images&#39; object");
   assert_false (g_file_test (csv_path, G_FILE_TEST_EXISTS));
   (void) bad;
 }
@@ -207,8 +164,8 @@ test_failure_shows_stderr (void **state)
 static void
 test_blank_output_name (void **state)
 {
-  g_autofree char *bad
-      = cmdb_test_write_file (workspace, "outputs/one/submissions/a.json", "{\"images\": {}}");
+  g_autofree char *bad = cmdb_test_write_file (fixture.workspace, "outputs/one/submissions/a.json",
+                                               "{\"images\": {}}");
   g_autoptr (JsonNode) refused = export("outputs/one/submissions/a.json", "  ", FALSE, FALSE);
 
   assert_false (json_object_get_boolean_member (object (refused), "ok"));
@@ -230,7 +187,8 @@ test_missing_json (void **state)
 static void
 test_unknown_action (void **state)
 {
-  g_autoptr (JsonNode) error = post ("/api/pages/predict/actions/nope", "{}", 404);
+  g_autoptr (JsonNode) error
+      = test_fixture_post_json ("/api/pages/predict/actions/nope", "{}", 404);
 
   assert_string_equal (json_object_get_string_member (object (error), "error"),
                        "page predict has no action nope");
@@ -240,12 +198,13 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_actions_listed, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_convert_and_confirm_overwrite, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_failure_shows_stderr, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_blank_output_name, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_missing_json, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_unknown_action, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_actions_listed, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_convert_and_confirm_overwrite, setup,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_failure_shows_stderr, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_blank_output_name, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_missing_json, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_unknown_action, setup, test_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

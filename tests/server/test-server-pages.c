@@ -10,46 +10,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-static char *tmp;
-static char *workspace;
-static TestServer *server;
-
-static int
-setup (void **state)
-{
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = test_copy_demo_workspace (tmp);
-  return 0;
-}
-
-static int
-setup_server (void **state)
-{
-  setup (state);
-  server = test_server_start (workspace, NULL);
-  test_server_login (server);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  g_clear_pointer (&server, test_server_free);
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
-static void
-restart (const char *const *args)
-{
-  g_clear_pointer (&server, test_server_free);
-  server = test_server_start (workspace, args);
-  test_server_login (server);
-}
-
 static void
 assert_contains (const char *haystack, const char *needle)
 {
@@ -73,7 +33,7 @@ assert_lacks (const char *haystack, const char *needle)
 static TestResponse *
 get_ok (const char *path)
 {
-  TestResponse *response = test_get (server, path);
+  TestResponse *response = test_get (fixture.server, path);
 
   if (response->status != 200)
     {
@@ -94,7 +54,7 @@ get_json (const char *path)
 static JsonNode *
 post_json_ok (const char *path, const char *body)
 {
-  g_autoptr (TestResponse) response = test_post_json (server, path, body);
+  g_autoptr (TestResponse) response = test_post_json (fixture.server, path, body);
 
   if (response->status != 200)
     {
@@ -130,7 +90,7 @@ loaded (JsonNode *plugins, const char *id)
 static gboolean
 server_maps (const char *file_name)
 {
-  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", server->pid);
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", fixture.server->pid);
   g_autofree char *maps = NULL;
   g_autofree char *needle = g_strconcat ("/", file_name, "\n", NULL);
 
@@ -171,7 +131,7 @@ command_text (JsonNode *answer)
 static void
 test_root_redirects_without_activating (void **state)
 {
-  g_autoptr (TestResponse) root = test_get (server, "/");
+  g_autoptr (TestResponse) root = test_get (fixture.server, "/");
   g_autoptr (JsonNode) plugins = NULL;
   JsonArray *array;
 
@@ -193,8 +153,8 @@ test_plugins_api_matches_cli (void **state)
 {
   g_autoptr (JsonNode) from_server = get_json ("/api/plugins");
   g_autofree char *exe = cmdb_test_cmdbuilder ();
-  const char *argv[] = { exe, "plugins", "--json", "--workspace", workspace, NULL };
-  g_autofree char *out = cmdb_test_run (argv, workspace, NULL, NULL);
+  const char *argv[] = { exe, "plugins", "--json", "--workspace", fixture.workspace, NULL };
+  g_autofree char *out = cmdb_test_run (argv, fixture.workspace, NULL, NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
 
   assert_true (json_parser_load_from_data (parser, out, -1, NULL));
@@ -207,7 +167,7 @@ test_plugins_api_matches_cli (void **state)
 static void
 test_first_visit_loads_only_what_it_needs (void **state)
 {
-  g_autofree char *schemas = g_build_filename (tmp, "schemas", NULL);
+  g_autofree char *schemas = g_build_filename (fixture.tmp, "schemas", NULL);
   g_autofree char *bundled = cmdb_test_source_path ("schemas");
   const char *args[] = { "--schemas", schemas, NULL };
   g_autoptr (TestResponse) page = NULL;
@@ -222,7 +182,7 @@ test_first_visit_loads_only_what_it_needs (void **state)
                                 "    label: Decoder\n"
                                 "    options_source: models.decoders\n"
                                 "    hydra_override: model.decoder\n"));
-  restart (args);
+  test_fixture_restart (args, TRUE);
 
   page = get_ok ("/test");
   assert_contains (page->body, "name=\"decoder\"");
@@ -249,8 +209,8 @@ static void
 test_page_layout (void **state)
 {
   g_autoptr (TestResponse) page = get_ok ("/train");
-  g_autoptr (TestResponse) missing = test_get (server, "/nope");
-  g_autoptr (TestResponse) nested = test_get (server, "/train/x");
+  g_autoptr (TestResponse) missing = test_get (fixture.server, "/nope");
+  g_autoptr (TestResponse) nested = test_get (fixture.server, "/train/x");
   const char *csp;
 
   assert_contains (page->body,
@@ -287,8 +247,8 @@ test_assets_embedded (void **state)
       assert_true (strlen (asset->body) > 0);
     }
   {
-    g_autoptr (TestResponse) missing = test_get (server, "/assets/none.js");
-    g_autoptr (TestResponse) traversal = test_get (server, "/assets/../cmdb-server.c");
+    g_autoptr (TestResponse) missing = test_get (fixture.server, "/assets/none.js");
+    g_autoptr (TestResponse) traversal = test_get (fixture.server, "/assets/../cmdb-server.c");
     assert_int_equal (missing->status, 404);
     assert_int_equal (traversal->status, 404);
   }
@@ -330,12 +290,12 @@ test_root_remembers_last_page (void **state)
   g_autoptr (TestResponse) visit = get_ok ("/predict");
   g_autoptr (TestResponse) root = NULL;
 
-  root = test_get (server, "/");
+  root = test_get (fixture.server, "/");
   assert_int_equal (root->status, 302);
   assert_string_equal (test_response_header (root, "location"), "/predict");
-  restart (NULL);
+  test_fixture_restart (NULL, TRUE);
   {
-    g_autoptr (TestResponse) again = test_get (server, "/");
+    g_autoptr (TestResponse) again = test_get (fixture.server, "/");
     assert_string_equal (test_response_header (again, "location"), "/predict");
   }
 }
@@ -345,10 +305,10 @@ test_root_remembers_last_page (void **state)
 static void
 test_hostile_strings_escaped (void **state)
 {
-  g_autofree char *schemas = g_build_filename (tmp, "schemas", NULL);
+  g_autofree char *schemas = g_build_filename (fixture.tmp, "schemas", NULL);
   g_autofree char *bundled = cmdb_test_source_path ("schemas");
-  g_autofree char *dbnet
-      = g_build_filename (workspace, "configs", "ui_meta", "architectures", "dbnet.yaml", NULL);
+  g_autofree char *dbnet = g_build_filename (fixture.workspace, "configs", "ui_meta",
+                                             "architectures", "dbnet.yaml", NULL);
   g_autofree char *dbnet_text = cmdb_test_read_file (dbnet);
   g_autoptr (GRegex) notes = g_regex_new ("^  notes: .*$", G_REGEX_MULTILINE, 0, NULL);
   g_autofree char *hostile_meta = NULL;
@@ -384,12 +344,12 @@ test_hostile_strings_escaped (void **state)
                                 "    metadata_help_key: notes\n"
                                 "    hydra_override: model/architectures\n"));
   g_free (cmdb_test_write_file (
-      workspace, "outputs/evil/checkpoints/\"><img src=x onerror=alert(3)>.ckpt", ""));
+      fixture.workspace, "outputs/evil/checkpoints/\"><img src=x onerror=alert(3)>.ckpt", ""));
   hostile_meta = g_regex_replace_literal (notes, dbnet_text, -1, 0,
                                           "  notes: \"<script>alert(4)</script>\"", 0, NULL);
-  g_free (
-      cmdb_test_write_file (workspace, "configs/ui_meta/architectures/dbnet.yaml", hostile_meta));
-  restart (args);
+  g_free (cmdb_test_write_file (fixture.workspace, "configs/ui_meta/architectures/dbnet.yaml",
+                                hostile_meta));
+  test_fixture_restart (args, TRUE);
 
   page = get_ok ("/test");
   assert_contains (page->body, "&lt;script&gt;alert(1)&lt;/script&gt;");
@@ -480,9 +440,9 @@ test_view_html_only (void **state)
 static void
 test_unknown_field_refused (void **state)
 {
-  g_autoptr (TestResponse) response
-      = test_post_json (server, "/api/pages/train", "{\"changes\": {\"no_such_key\": \"x\"}}");
-  g_autoptr (TestResponse) not_json = test_post_json (server, "/api/pages/train", "{nope");
+  g_autoptr (TestResponse) response = test_post_json (fixture.server, "/api/pages/train",
+                                                      "{\"changes\": {\"no_such_key\": \"x\"}}");
+  g_autoptr (TestResponse) not_json = test_post_json (fixture.server, "/api/pages/train", "{nope");
 
   assert_int_equal (response->status, 400);
   assert_contains (response->body, "page train has no field no_such_key");
@@ -493,7 +453,7 @@ static char *
 state_file (const char *page)
 {
   g_autofree char *name = g_strconcat (page, ".json", NULL);
-  return g_build_filename (workspace, ".cmdbuilder", "ui", "pages", name, NULL);
+  return g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", name, NULL);
 }
 
 static ino_t
@@ -525,7 +485,7 @@ test_state_kept_and_written_on_change (void **state)
    * new inode). */
   assert_true (inode == inode_of (path));
 
-  restart (NULL);
+  test_fixture_restart (NULL, TRUE);
   after_restart = get_json ("/api/pages/train");
   assert_string_equal (field_string (after_restart, "exp_name"), "kept_run");
   assert_true (json_object_get_boolean_member (field (after_restart, "exp_name"), "user_set"));
@@ -533,7 +493,7 @@ test_state_kept_and_written_on_change (void **state)
   json_node_unref (post_json_ok ("/api/pages/train",
                                  "{\"command\": \"python3 runners/train.py exp_name=by_hand\"}"));
   assert_true (inode != inode_of (path));
-  restart (NULL);
+  test_fixture_restart (NULL, TRUE);
   {
     g_autoptr (JsonNode) edited = get_json ("/api/pages/train");
     JsonObject *saved = json_object_get_object_member (json_node_get_object (edited), "state");
@@ -553,8 +513,8 @@ test_state_kept_and_written_on_change (void **state)
 static void
 test_form_without_javascript (void **state)
 {
-  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", server->cookie);
-  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
+  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
   const char *headers[]
       = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
   g_autoptr (TestResponse) before = get_ok ("/train");
@@ -563,7 +523,7 @@ test_form_without_javascript (void **state)
   g_autoptr (JsonNode) answer = NULL;
 
   posted = test_http (
-      server, "POST", "/train", headers,
+      fixture.server, "POST", "/train", headers,
       "exp_name=plain+form&architecture=dbnet&wandb=false&wandb=true&_action=generate");
   assert_int_equal (posted->status, 303);
   assert_string_equal (test_response_header (posted, "location"), "/train");
@@ -577,7 +537,8 @@ test_form_without_javascript (void **state)
   assert_false (json_object_get_boolean_member (field (answer, "architecture"), "user_set"));
 
   {
-    g_autoptr (TestResponse) reset = test_http (server, "POST", "/train", headers, "_action=reset");
+    g_autoptr (TestResponse) reset
+        = test_http (fixture.server, "POST", "/train", headers, "_action=reset");
     g_autoptr (JsonNode) fresh = get_json ("/api/pages/train");
     assert_int_equal (reset->status, 303);
     assert_string_equal (field_string (fresh, "exp_name"), "ocr_training");
@@ -605,7 +566,7 @@ test_options_paged_and_searchable (void **state)
   g_autoptr (JsonNode) page = get_json ("/api/options/checkpoints?offset=1&limit=1");
   g_autoptr (JsonNode) search = get_json ("/api/options/checkpoints?q=LAST");
   g_autoptr (JsonNode) none = get_json ("/api/options/checkpoints?q=zzzz");
-  g_autoptr (TestResponse) unknown = test_get (server, "/api/options/no.such.source");
+  g_autoptr (TestResponse) unknown = test_get (fixture.server, "/api/options/no.such.source");
   JsonObject *object = json_node_get_object (all);
   gint64 total = json_object_get_int_member (object, "total");
   JsonArray *entries;
@@ -700,7 +661,7 @@ test_suffix_option (void **state)
   assert_contains (saved, "\"suffix\" : false");
 
   json_node_unref (get_json ("/api/pages/test"));
-  restart (NULL);
+  test_fixture_restart (NULL, TRUE);
   after_restart = get_json ("/api/pages/train");
   assert_false (json_object_get_boolean_member (suffix_of (after_restart), "enabled"));
   assert_lacks (command_text (after_restart), "exp_name=ocr_training-");
@@ -722,7 +683,7 @@ test_suffix_default_from_configuration (void **state)
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (JsonNode) on = NULL;
 
-  restart (args);
+  test_fixture_restart (args, TRUE);
   answer = get_json ("/api/pages/train");
   assert_true (json_object_get_boolean_member (suffix_of (answer), "available"));
   assert_false (json_object_get_boolean_member (suffix_of (answer), "enabled"));
@@ -738,9 +699,9 @@ test_suffix_absent_elsewhere (void **state)
 {
   g_autoptr (JsonNode) answer = get_json ("/api/pages/test");
   g_autoptr (TestResponse) refused
-      = test_post_json (server, "/api/pages/test", "{\"suffix\": true}");
+      = test_post_json (fixture.server, "/api/pages/test", "{\"suffix\": true}");
   g_autoptr (TestResponse) wrong_type
-      = test_post_json (server, "/api/pages/train", "{\"suffix\": \"yes\"}");
+      = test_post_json (fixture.server, "/api/pages/train", "{\"suffix\": \"yes\"}");
 
   assert_false (json_object_get_boolean_member (suffix_of (answer), "available"));
   assert_lacks (html_of (answer), "append-suffix");
@@ -755,8 +716,8 @@ test_suffix_absent_elsewhere (void **state)
 static void
 test_suffix_without_javascript (void **state)
 {
-  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", server->cookie);
-  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
+  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
   const char *headers[]
       = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
   g_autoptr (TestResponse) unchecked = NULL;
@@ -764,14 +725,14 @@ test_suffix_without_javascript (void **state)
   g_autoptr (TestResponse) checked = NULL;
   g_autoptr (TestResponse) page_on = NULL;
 
-  unchecked = test_http (server, "POST", "/train", headers, "exp_name=nojs&_suffix=false");
+  unchecked = test_http (fixture.server, "POST", "/train", headers, "exp_name=nojs&_suffix=false");
   assert_int_equal (unchecked->status, 303);
   page_off = get_ok ("/train");
   assert_contains (page_off->body, "exp_name=nojs ");
   assert_contains (page_off->body, "aria-describedby=\"h-suffix\"></div>");
 
-  checked
-      = test_http (server, "POST", "/train", headers, "exp_name=nojs&_suffix=false&_suffix=true");
+  checked = test_http (fixture.server, "POST", "/train", headers,
+                       "exp_name=nojs&_suffix=false&_suffix=true");
   assert_int_equal (checked->status, 303);
   page_on = get_ok ("/train");
   assert_contains (page_on->body, "exp_name=nojs-dbnet-");
@@ -795,9 +756,9 @@ static char *
 cli_checkpoints (void)
 {
   g_autofree char *exe = cmdb_test_cmdbuilder ();
-  const char *argv[] = { exe, "options", "checkpoints", "--workspace", workspace, NULL };
+  const char *argv[] = { exe, "options", "checkpoints", "--workspace", fixture.workspace, NULL };
 
-  return cmdb_test_run (argv, workspace, NULL, NULL);
+  return cmdb_test_run (argv, fixture.workspace, NULL, NULL);
 }
 
 /* Issue 3: a checkpoint written while the server runs appears in the
@@ -814,7 +775,7 @@ test_new_checkpoint_seen_without_restart (void **state)
   g_autoptr (JsonNode) before = NULL;
   g_autoptr (TestResponse) page_before = NULL;
   g_autofree char *cli_before = NULL;
-  GPid pid = server->pid;
+  GPid pid = fixture.server->pid;
 
   resume = post_json_ok ("/api/pages/train", "{\"changes\": {\"resume_training\": true}}");
   assert_true (json_object_get_boolean_member (field (resume, "checkpoint_path"), "visible"));
@@ -826,7 +787,7 @@ test_new_checkpoint_seen_without_restart (void **state)
   cli_before = cli_checkpoints ();
   assert_lacks (cli_before, name);
 
-  g_free (cmdb_test_write_file (workspace, name, "weights"));
+  g_free (cmdb_test_write_file (fixture.workspace, name, "weights"));
   {
     g_autoptr (TestResponse) page = get_ok ("/train");
     g_autoptr (JsonNode) options = get_json ("/api/options/checkpoints");
@@ -849,7 +810,7 @@ test_new_checkpoint_seen_without_restart (void **state)
   }
 
   /* A new file in a checkpoints directory that was already listed. */
-  g_free (cmdb_test_write_file (workspace, second, "weights"));
+  g_free (cmdb_test_write_file (fixture.workspace, second, "weights"));
   {
     g_autoptr (JsonNode) options = get_json ("/api/options/checkpoints");
     g_autoptr (TestResponse) page = get_ok ("/train");
@@ -858,7 +819,7 @@ test_new_checkpoint_seen_without_restart (void **state)
     assert_contains (page->body, second);
   }
   /* The same server process answered all along. */
-  assert_int_equal (server->pid, pid);
+  assert_int_equal (fixture.server->pid, pid);
   assert_int_equal (kill (pid, 0), 0);
 }
 
@@ -866,33 +827,50 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_root_redirects_without_activating, setup_server,
-                                     teardown),
-    cmocka_unit_test_setup_teardown (test_plugins_api_matches_cli, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_first_visit_loads_only_what_it_needs, setup_server,
-                                     teardown),
-    cmocka_unit_test_setup_teardown (test_page_layout, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_assets_embedded, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_assets_cached_by_version, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_root_remembers_last_page, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_hostile_strings_escaped, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults, setup_server,
-                                     teardown),
-    cmocka_unit_test_setup_teardown (test_validation_messages, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_view_html_only, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_unknown_field_refused, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_state_kept_and_written_on_change, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_form_without_javascript, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_apply_suggestion, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_options_paged_and_searchable, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_download_and_build_api, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_suffix_option, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_suffix_default_from_configuration, setup_server,
-                                     teardown),
-    cmocka_unit_test_setup_teardown (test_suffix_absent_elsewhere, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_suffix_without_javascript, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_new_checkpoint_seen_without_restart, setup_server,
-                                     teardown),
+    cmocka_unit_test_setup_teardown (test_root_redirects_without_activating,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_plugins_api_matches_cli, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_first_visit_loads_only_what_it_needs,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_page_layout, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_assets_embedded, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_assets_cached_by_version, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_root_remembers_last_page, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_hostile_strings_escaped, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_validation_messages, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_view_html_only, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_unknown_field_refused, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_state_kept_and_written_on_change,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_form_without_javascript, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_apply_suggestion, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_options_paged_and_searchable, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_download_and_build_api, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_option, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_default_from_configuration,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_absent_elsewhere, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_suffix_without_javascript, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_new_checkpoint_seen_without_restart,
+                                     test_fixture_setup_login, test_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -9,68 +9,20 @@
 #include <signal.h>
 #include <string.h>
 
-static char *tmp;
-static char *workspace;
-static TestServer *server;
-
 static int
 setup (void **state)
 {
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = test_copy_demo_workspace (tmp);
   /* The demo runners' epochs last this long; the server passes its
    * environment on to the runs. */
   g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
-  server = test_server_start (workspace, NULL);
-  test_server_login (server);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  g_clear_pointer (&server, test_server_free);
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
-static void
-assert_contains (const char *haystack, const char *needle)
-{
-  if (haystack == NULL || strstr (haystack, needle) == NULL)
-    {
-      print_error ("expected to find: %s\nin: %s\n", needle,
-                   haystack != NULL ? haystack : "(null)");
-      fail ();
-    }
-}
-
-static JsonNode *
-expect_json (TestResponse *response, guint status, const char *what)
-{
-  if (response->status != status)
-    {
-      print_error ("%s: expected %u, got %u: %s\n", what, status, response->status, response->body);
-      fail ();
-    }
-  return test_response_json (response);
-}
-
-static JsonNode *
-post_ok (const char *path, const char *json, guint status)
-{
-  g_autoptr (TestResponse) response = test_post_json (server, path, json);
-  return expect_json (response, status, path);
+  return test_fixture_setup_login (state);
 }
 
 static JsonNode *
 get_ok (const char *path)
 {
-  g_autoptr (TestResponse) response = test_get (server, path);
-  return expect_json (response, 200, path);
+  g_autoptr (TestResponse) response = test_get (fixture.server, path);
+  return test_expect_json (response, 200, path);
 }
 
 /* ---- a Server-Sent Events client over a raw socket ---- */
@@ -132,12 +84,12 @@ events_open (const char *query, const char *last_event_id)
    * instead of hanging it. */
   g_socket_client_set_timeout (client, 120);
   reader->connection
-      = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+      = g_socket_client_connect_to_host (client, "127.0.0.1", fixture.server->port, NULL, &error);
   assert_non_null (reader->connection);
   g_string_append_printf (request,
                           "GET /api/events?%s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: %s\r\n"
                           "Accept: text/event-stream\r\n",
-                          query, server->port, server->cookie);
+                          query, fixture.server->port, fixture.server->cookie);
   if (last_event_id != NULL)
     g_string_append_printf (request, "Last-Event-ID: %s\r\n", last_event_id);
   g_string_append (request, "\r\n");
@@ -161,8 +113,8 @@ events_open (const char *query, const char *last_event_id)
         print_error ("event stream refused: %s\n", head);
         fail ();
       }
-    assert_contains (lower, "content-type: text/event-stream");
-    assert_contains (lower, "transfer-encoding: chunked");
+    test_assert_contains (lower, "content-type: text/event-stream");
+    test_assert_contains (lower, "transfer-encoding: chunked");
     g_byte_array_remove_range (reader->raw, 0,
                                (guint) (end + 4 - (const char *) reader->raw->data));
   }
@@ -339,7 +291,7 @@ static GPtrArray *
 expected_lines (const char *run_id, const char *stream)
 {
   g_autofree char *path = g_strdup_printf ("/api/runs/%s/log?stream=%s", run_id, stream);
-  g_autoptr (TestResponse) response = test_get (server, path);
+  g_autoptr (TestResponse) response = test_get (fixture.server, path);
   g_autoptr (CmdbLogView) view = cmdb_log_view_new (8 * 1024);
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
 
@@ -370,7 +322,7 @@ static char *
 start_page_run (const char *page)
 {
   g_autofree char *body = g_strdup_printf ("{\"page\": \"%s\"}", page);
-  g_autoptr (JsonNode) run = post_ok ("/api/runs", body, 201);
+  g_autoptr (JsonNode) run = test_fixture_post_json ("/api/runs", body, 201);
 
   return g_strdup (json_object_get_string_member (json_node_get_object (run), "id"));
 }
@@ -417,7 +369,7 @@ static void
 test_page_run_streams (void **state)
 {
   g_autoptr (JsonNode) page
-      = post_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
+      = test_fixture_post_json ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
   g_autofree char *id = start_page_run ("train");
   g_autofree char *query = g_strdup_printf ("runs=%s", id);
   g_autoptr (JsonNode) record = NULL;
@@ -450,7 +402,7 @@ test_page_run_streams (void **state)
   assert_same_lines (out, gathered.stdout_lines, "stdout");
   assert_same_lines (err, gathered.stderr_lines, "stderr");
   /* The log keeps the progress bar's carriage returns; the lines do not. */
-  raw = test_get (server, raw_path);
+  raw = test_get (fixture.server, raw_path);
   assert_non_null (strchr (raw->body, '\r'));
   for (guint i = 0; i < gathered.classes->len; i++)
     {
@@ -473,7 +425,7 @@ test_page_run_streams (void **state)
               json_object_get_object_member (json_node_get_object (after), "state"), "last_run"),
           "id"),
       id);
-  assert_contains (json_object_get_string_member (json_node_get_object (after), "html"), id);
+  test_assert_contains (json_object_get_string_member (json_node_get_object (after), "html"), id);
   (void) page;
 }
 
@@ -482,7 +434,7 @@ test_stop (void **state)
 {
   g_autofree char *id = start_page_run ("train");
   g_autofree char *stop_path = g_strdup_printf ("/api/runs/%s/stop", id);
-  g_autoptr (JsonNode) stopping = post_ok (stop_path, "", 202);
+  g_autoptr (JsonNode) stopping = test_fixture_post_json (stop_path, "", 202);
   g_autoptr (JsonNode) end = wait_end (id);
   g_autoptr (TestResponse) again = NULL;
   g_autoptr (JsonNode) error = NULL;
@@ -490,8 +442,8 @@ test_stop (void **state)
 
   assert_string_equal (json_object_get_string_member (run_record (end), "status"), "stopped");
   assert_true (json_object_has_member (run_record (end), "stop_requested_at"));
-  again = test_post_json (server, stop_path, "");
-  error = expect_json (again, 409, "second stop");
+  again = test_post_json (fixture.server, stop_path, "");
+  error = test_expect_json (again, 409, "second stop");
   assert_string_equal (json_object_get_string_member (json_node_get_object (error), "error"),
                        expected);
   (void) stopping;
@@ -503,11 +455,12 @@ static char *
 cli_exec_detached (const char *script)
 {
   g_autofree char *cmdbuilder = cmdb_test_cmdbuilder ();
-  const char *argv[] = { cmdbuilder, "exec", "--workspace", workspace, "--page", "train",
-                         "--detach", "--",   "sh",          "-c",      script,   NULL };
+  const char *argv[] = { cmdbuilder, "exec",  "--workspace", fixture.workspace,
+                         "--page",   "train", "--detach",    "--",
+                         "sh",       "-c",    script,        NULL };
   g_autofree char *err = NULL;
   int status = -1;
-  char *out = cmdb_test_run (argv, workspace, &err, &status);
+  char *out = cmdb_test_run (argv, fixture.workspace, &err, &status);
 
   assert_int_equal (status, 0);
   return g_strstrip (out);
@@ -579,17 +532,15 @@ static void
 test_server_killed (void **state)
 {
   g_autoptr (JsonNode) page
-      = post_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
+      = test_fixture_post_json ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
   g_autofree char *id = start_page_run ("train");
   g_autofree char *path = g_strdup_printf ("/api/runs/%s", id);
   g_autoptr (JsonNode) end = NULL;
   g_autoptr (JsonNode) record = NULL;
 
-  kill (server->pid, SIGKILL);
-  assert_int_equal (test_server_stop (server), -1);
-  g_clear_pointer (&server, test_server_free);
-  server = test_server_start (workspace, NULL);
-  test_server_login (server);
+  kill (fixture.server->pid, SIGKILL);
+  assert_int_equal (test_server_stop (fixture.server), -1);
+  test_fixture_restart (NULL, TRUE);
 
   end = wait_end (id);
   record = get_ok (path);
@@ -615,11 +566,11 @@ static void
 test_rerun_and_diff (void **state)
 {
   g_autoptr (JsonNode) page
-      = post_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
+      = test_fixture_post_json ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
   g_autofree char *first = start_page_run ("train");
   g_autoptr (JsonNode) first_end = wait_end (first);
   g_autoptr (JsonNode) changed
-      = post_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 1}}", 200);
+      = test_fixture_post_json ("/api/pages/train", "{\"changes\": {\"max_epochs\": 1}}", 200);
   g_autofree char *second = start_page_run ("train");
   g_autoptr (JsonNode) second_end = wait_end (second);
   g_autofree char *body = NULL;
@@ -632,15 +583,15 @@ test_rerun_and_diff (void **state)
 
   /* Exact argv: the same command line again. */
   body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\"}", first);
-  by_argv = post_ok ("/api/runs", body, 201);
+  by_argv = test_fixture_post_json ("/api/runs", body, 201);
   assert_true (argv_has (run_record (by_argv), "trainer.max_epochs=2"));
   g_free (body);
   /* Form values: the form goes back to them, and runs. */
   body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"values\"}", first);
-  by_values = post_ok ("/api/runs", body, 201);
+  by_values = test_fixture_post_json ("/api/runs", body, 201);
   assert_true (argv_has (run_record (by_values), "trainer.max_epochs=2"));
   form = get_ok ("/api/pages/train");
-  assert_contains (
+  test_assert_contains (
       json_object_get_string_member (
           json_object_get_object_member (json_node_get_object (form), "command"), "command"),
       "trainer.max_epochs=2");
@@ -648,8 +599,8 @@ test_rerun_and_diff (void **state)
   diff_path = g_strdup_printf ("/api/runs/diff?a=%s&b=%s", first, second);
   diff = get_ok (diff_path);
   html = json_object_get_string_member (json_node_get_object (diff), "html");
-  assert_contains (html, "<del>- trainer.max_epochs=2</del>");
-  assert_contains (html, "<ins>+ trainer.max_epochs=1</ins>");
+  test_assert_contains (html, "<del>- trainer.max_epochs=2</del>");
+  test_assert_contains (html, "<ins>+ trainer.max_epochs=1</ins>");
   assert_false (json_object_get_boolean_member (json_node_get_object (diff), "same"));
 
   json_node_unref (wait_end (json_object_get_string_member (run_record (by_argv), "id")));
@@ -661,10 +612,10 @@ test_rerun_and_diff (void **state)
 static void
 test_edited_command (void **state)
 {
-  g_autofree char *runner = g_build_filename (workspace, "runners", "train.py", NULL);
+  g_autofree char *runner = g_build_filename (fixture.workspace, "runners", "train.py", NULL);
   g_autofree char *body = g_strdup_printf (
       "{\"command\": \"python3 %s trainer.max_epochs=1 exp_name=edited\"}", runner);
-  g_autoptr (JsonNode) page = post_ok ("/api/pages/train", body, 200);
+  g_autoptr (JsonNode) page = test_fixture_post_json ("/api/pages/train", body, 200);
   g_autofree char *id = start_page_run ("train");
   g_autoptr (JsonNode) end = wait_end (id);
 
@@ -698,7 +649,7 @@ test_list_order_and_filters (void **state)
   assert_int_equal (json_array_get_length (
                         json_object_get_array_member (json_node_get_object (other_page), "runs")),
                     0);
-  stopping = post_ok (stop_path, "", 202);
+  stopping = test_fixture_post_json (stop_path, "", 202);
   stopped = wait_end (going);
   assert_string_equal (json_object_get_string_member (run_record (stopped), "status"), "stopped");
   (void) done_end;
@@ -708,10 +659,10 @@ test_list_order_and_filters (void **state)
 static void
 test_start_needs_origin (void **state)
 {
-  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", server->cookie);
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
   const char *headers[] = { cookie, "Content-Type: application/json", NULL };
   g_autoptr (TestResponse) response
-      = test_http (server, "POST", "/api/runs", headers, "{\"page\": \"train\"}");
+      = test_http (fixture.server, "POST", "/api/runs", headers, "{\"page\": \"train\"}");
   g_autoptr (JsonNode) list = get_ok ("/api/runs");
 
   assert_int_equal (response->status, 403);
@@ -724,9 +675,10 @@ static void
 expect_error (const char *method, const char *path, const char *body, guint status,
               const char *message)
 {
-  g_autoptr (TestResponse) response
-      = g_str_equal (method, "GET") ? test_get (server, path) : test_post_json (server, path, body);
-  g_autoptr (JsonNode) node = expect_json (response, status, path);
+  g_autoptr (TestResponse) response = g_str_equal (method, "GET")
+                                          ? test_get (fixture.server, path)
+                                          : test_post_json (fixture.server, path, body);
+  g_autoptr (JsonNode) node = test_expect_json (response, status, path);
 
   assert_string_equal (json_object_get_string_member (json_node_get_object (node), "error"),
                        message);
@@ -790,10 +742,10 @@ test_hostile_run_escaped (void **state)
   g_autoptr (JsonNode) end = wait_end (id);
   g_autoptr (JsonNode) list = get_ok ("/api/runs");
   g_autofree char *log_path = g_strdup_printf ("/api/runs/%s/log?stream=stdout", id);
-  g_autoptr (TestResponse) log = test_get (server, log_path);
+  g_autoptr (TestResponse) log = test_get (fixture.server, log_path);
   const char *html = json_object_get_string_member (json_node_get_object (list), "html");
 
-  assert_contains (html, "&lt;script&gt;alert(1)&lt;/script&gt;");
+  test_assert_contains (html, "&lt;script&gt;alert(1)&lt;/script&gt;");
   assert_null (strstr (html, "<script>"));
   assert_string_equal (log->body, "<script>alert(1)</script>\n");
   assert_string_equal (test_response_header (log, "content-type"), "text/plain; charset=utf-8");
@@ -810,24 +762,25 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_page_run_streams, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_stop, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_cli_run_reconnect_last_event_id, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_cli_run_reconnect_offsets, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_server_killed, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_failed_run_status, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_rerun_and_diff, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_edited_command, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_list_order_and_filters, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_start_needs_origin, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_bad_start_request, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_start_unknown_page, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_unknown_run, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_bad_rerun_mode, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_rerun_values_of_exec_run, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_bad_events_query, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_bad_status_filter, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_hostile_run_escaped, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_page_run_streams, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_stop, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cli_run_reconnect_last_event_id, setup,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cli_run_reconnect_offsets, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_killed, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_failed_run_status, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_rerun_and_diff, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_edited_command, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_list_order_and_filters, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_start_needs_origin, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_bad_start_request, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_start_unknown_page, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_unknown_run, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_bad_rerun_mode, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_rerun_values_of_exec_run, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_bad_events_query, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_bad_status_filter, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_hostile_run_escaped, setup, test_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -9,37 +9,6 @@
 
 #include <string.h>
 
-static char *tmp;
-static char *workspace;
-static TestServer *server;
-
-static int
-setup (void **state)
-{
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = test_copy_demo_workspace (tmp);
-  return 0;
-}
-
-static int
-setup_server (void **state)
-{
-  setup (state);
-  server = test_server_start (workspace, NULL);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  g_clear_pointer (&server, test_server_free);
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
 /* ---- pure checks ---- */
 
 static void
@@ -139,9 +108,9 @@ test_loopback_and_cookies (void **state)
 static void
 test_start_url (void **state)
 {
-  assert_non_null (server->token);
-  assert_int_equal (strlen (server->token), 43);
-  assert_true (server->port > 0);
+  assert_non_null (fixture.server->token);
+  assert_int_equal (strlen (fixture.server->token), 43);
+  assert_true (fixture.server->port > 0);
 }
 
 static void
@@ -170,18 +139,18 @@ test_without_token_refused (void **state)
                                        "/api/options/checkpoints" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
-    assert_status (server, "GET", paths[i], NULL, NULL, 401);
+    assert_status (fixture.server, "GET", paths[i], NULL, NULL, 401);
   {
     const char *wrong_cookie[] = { "Cookie: cmdbuilder-token-1=nope", NULL };
-    g_autofree char *other_port
-        = g_strdup_printf ("Cookie: cmdbuilder-token-%u=%s", server->port + 1, server->token);
+    g_autofree char *other_port = g_strdup_printf ("Cookie: cmdbuilder-token-%u=%s",
+                                                   fixture.server->port + 1, fixture.server->token);
     const char *cookie_of_other_port[] = { other_port, NULL };
     const char *wrong_bearer[] = { "Authorization: Bearer nope", NULL };
 
-    assert_status (server, "GET", "/api/plugins", wrong_cookie, NULL, 401);
-    assert_status (server, "GET", "/api/plugins", cookie_of_other_port, NULL, 401);
-    assert_status (server, "GET", "/api/plugins", wrong_bearer, NULL, 401);
-    assert_status (server, "GET", "/?token=nope", NULL, NULL, 401);
+    assert_status (fixture.server, "GET", "/api/plugins", wrong_cookie, NULL, 401);
+    assert_status (fixture.server, "GET", "/api/plugins", cookie_of_other_port, NULL, 401);
+    assert_status (fixture.server, "GET", "/api/plugins", wrong_bearer, NULL, 401);
+    assert_status (fixture.server, "GET", "/?token=nope", NULL, NULL, 401);
   }
   /* Nothing was activated by refused requests. */
   assert_false (cmdb_test_module_is_mapped ("libtrain-page.so"));
@@ -190,11 +159,11 @@ test_without_token_refused (void **state)
 static void
 test_token_becomes_cookie (void **state)
 {
-  g_autofree char *path = g_strdup_printf ("/train?token=%s", server->token);
-  g_autoptr (TestResponse) response = test_http (server, "GET", path, NULL, NULL);
+  g_autofree char *path = g_strdup_printf ("/train?token=%s", fixture.server->token);
+  g_autoptr (TestResponse) response = test_http (fixture.server, "GET", path, NULL, NULL);
   const char *set_cookie = test_response_header (response, "set-cookie");
   g_autofree char *expected_name
-      = g_strdup_printf ("cmdbuilder-token-%u=%s;", server->port, server->token);
+      = g_strdup_printf ("cmdbuilder-token-%u=%s;", fixture.server->port, fixture.server->token);
   g_autoptr (TestResponse) page = NULL;
 
   assert_int_equal (response->status, 302);
@@ -205,38 +174,38 @@ test_token_becomes_cookie (void **state)
   assert_non_null (strstr (set_cookie, "HttpOnly"));
   assert_non_null (strstr (set_cookie, "SameSite=Strict"));
 
-  test_server_login (server);
-  page = test_get (server, "/api/pages");
+  test_server_login (fixture.server);
+  page = test_get (fixture.server, "/api/pages");
   assert_int_equal (page->status, 200);
 }
 
 static void
 test_bearer_accepted (void **state)
 {
-  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", fixture.server->token);
   const char *headers[] = { bearer, NULL };
 
-  assert_status (server, "GET", "/api/pages", headers, NULL, 200);
+  assert_status (fixture.server, "GET", "/api/pages", headers, NULL, 200);
 }
 
 static void
 test_foreign_host_refused (void **state)
 {
-  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
-  g_autofree char *path = g_strdup_printf ("/?token=%s", server->token);
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", fixture.server->token);
+  g_autofree char *path = g_strdup_printf ("/?token=%s", fixture.server->token);
   const char *evil[] = { bearer, "Host: evil.example:8501", NULL };
   const char *evil_token[] = { "Host: attacker.example", NULL };
   const char *localhost[] = { bearer, "Host: localhost:1", NULL };
   const char *v6[] = { bearer, "Host: [::1]:8501", NULL };
   g_autoptr (TestResponse) response = NULL;
 
-  assert_status (server, "GET", "/api/pages", evil, NULL, 403);
+  assert_status (fixture.server, "GET", "/api/pages", evil, NULL, 403);
   /* The token exchange itself is refused under a foreign name. */
-  response = test_http (server, "GET", path, evil_token, NULL);
+  response = test_http (fixture.server, "GET", path, evil_token, NULL);
   assert_int_equal (response->status, 403);
   assert_null (test_response_header (response, "set-cookie"));
-  assert_status (server, "GET", "/api/pages", localhost, NULL, 200);
-  assert_status (server, "GET", "/api/pages", v6, NULL, 200);
+  assert_status (fixture.server, "GET", "/api/pages", localhost, NULL, 200);
+  assert_status (fixture.server, "GET", "/api/pages", v6, NULL, 200);
 }
 
 static void
@@ -246,8 +215,7 @@ test_allow_host (void **state)
   TestServer *other;
   g_autofree char *bearer = NULL;
 
-  g_clear_pointer (&server, test_server_free);
-  other = server = test_server_start (workspace, args);
+  other = test_fixture_restart (args, FALSE);
   bearer = g_strdup_printf ("Authorization: Bearer %s", other->token);
   {
     const char *box[] = { bearer, "Host: box.lan:8080", NULL };
@@ -262,12 +230,12 @@ test_cross_origin_post_refused (void **state)
 {
   g_autofree char *cookie = NULL;
   g_autofree char *own_origin = NULL;
-  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", server->token);
+  g_autofree char *bearer = g_strdup_printf ("Authorization: Bearer %s", fixture.server->token);
   const char *body = "{\"changes\": {\"exp_name\": \"from_post\"}}";
 
-  test_server_login (server);
-  cookie = g_strdup_printf ("Cookie: %s", server->cookie);
-  own_origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", server->port);
+  test_server_login (fixture.server);
+  cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
+  own_origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
   {
     const char *foreign[] = { cookie, "Origin: http://evil.example", NULL };
     const char *null_origin[] = { cookie, "Origin: null", NULL };
@@ -277,20 +245,20 @@ test_cross_origin_post_refused (void **state)
     const char *script[] = { bearer, NULL };
     const char *foreign_bearer[] = { bearer, "Origin: http://evil.example", NULL };
 
-    assert_status (server, "POST", "/api/pages/train", foreign, body, 403);
-    assert_status (server, "POST", "/api/pages/train", null_origin, body, 403);
-    assert_status (server, "POST", "/api/pages/train", other_port, body, 403);
-    assert_status (server, "POST", "/api/pages/train", no_origin_cookie_only, body, 403);
-    assert_status (server, "POST", "/api/pages/train", foreign_bearer, body, 403);
-    assert_status (server, "POST", "/train", foreign, "exp_name=from_form", 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", foreign, body, 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", null_origin, body, 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", other_port, body, 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", no_origin_cookie_only, body, 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", foreign_bearer, body, 403);
+    assert_status (fixture.server, "POST", "/train", foreign, "exp_name=from_form", 403);
     /* Nothing above changed the page's state. */
     {
       g_autofree char *state_file
-          = g_build_filename (workspace, ".cmdbuilder", "ui", "pages", "train.json", NULL);
+          = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", "train.json", NULL);
       assert_false (g_file_test (state_file, G_FILE_TEST_EXISTS));
     }
-    assert_status (server, "POST", "/api/pages/train", same, body, 200);
-    assert_status (server, "POST", "/api/pages/train", script, body, 200);
+    assert_status (fixture.server, "POST", "/api/pages/train", same, body, 200);
+    assert_status (fixture.server, "POST", "/api/pages/train", script, body, 200);
   }
 }
 
@@ -298,13 +266,13 @@ static void
 test_no_token_only_on_loopback (void **state)
 {
   g_autofree char *exe = cmdb_test_cmdbuilder ();
-  const char *argv[] = { exe, "serve",  "--workspace", workspace,    "--port",
-                         "0", "--bind", "0.0.0.0",     "--no-token", NULL };
+  const char *argv[] = { exe, "serve",  "--workspace", fixture.workspace, "--port",
+                         "0", "--bind", "0.0.0.0",     "--no-token",      NULL };
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
   int status = 0;
 
-  out = cmdb_test_run (argv, workspace, &err, &status);
+  out = cmdb_test_run (argv, fixture.workspace, &err, &status);
   assert_int_equal (status, 1);
   assert_string_equal (out, "");
   assert_non_null (strstr (err, "--no-token is allowed only on a loopback address"));
@@ -316,22 +284,21 @@ test_no_token_on_loopback (void **state)
 {
   const char *args[] = { "--no-token", NULL };
 
-  g_clear_pointer (&server, test_server_free);
-  server = test_server_start (workspace, args);
-  assert_null (server->token);
-  assert_status (server, "GET", "/api/pages", NULL, NULL, 200);
+  test_fixture_restart (args, FALSE);
+  assert_null (fixture.server->token);
+  assert_status (fixture.server, "GET", "/api/pages", NULL, NULL, 200);
   {
     const char *evil[] = { "Host: evil.example", NULL };
     const char *foreign[] = { "Origin: http://evil.example", NULL };
-    assert_status (server, "GET", "/api/pages", evil, NULL, 403);
-    assert_status (server, "POST", "/api/pages/train", foreign, "{}", 403);
+    assert_status (fixture.server, "GET", "/api/pages", evil, NULL, 403);
+    assert_status (fixture.server, "POST", "/api/pages/train", foreign, "{}", 403);
   }
 }
 
 static void
 test_clean_shutdown (void **state)
 {
-  assert_int_equal (test_server_stop (server), 0);
+  assert_int_equal (test_server_stop (fixture.server), 0);
 }
 
 int
@@ -342,16 +309,26 @@ main (void)
     cmocka_unit_test (test_host_rules),
     cmocka_unit_test (test_origin_rules),
     cmocka_unit_test (test_loopback_and_cookies),
-    cmocka_unit_test_setup_teardown (test_start_url, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_without_token_refused, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_token_becomes_cookie, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_bearer_accepted, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_foreign_host_refused, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_allow_host, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_cross_origin_post_refused, setup_server, teardown),
-    cmocka_unit_test_setup_teardown (test_no_token_only_on_loopback, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_no_token_on_loopback, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_clean_shutdown, setup_server, teardown),
+    cmocka_unit_test_setup_teardown (test_start_url, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_without_token_refused, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_token_becomes_cookie, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_bearer_accepted, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_foreign_host_refused, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_allow_host, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cross_origin_post_refused, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_no_token_only_on_loopback, test_fixture_setup,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_no_token_on_loopback, test_fixture_setup,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_clean_shutdown, test_fixture_setup_server,
+                                     test_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
