@@ -52,12 +52,16 @@ bench_open (Bench *bench, const char *workspace)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ini = g_build_filename (workspace, "cmdbuilder.ini", NULL);
+  g_autofree char *root = NULL;
 
   bench->config = cmdb_config_new ();
   if (!cmdb_config_merge_file (bench->config, ini, FALSE, &error))
     die ("configuration", error);
   bench->cache = cmdb_cache_new (0);
-  bench->context = cmdb_context_new (workspace, bench->config, bench->cache);
+  root = cmdb_workspace_discover (workspace, &error);
+  if (root == NULL)
+    die ("workspace", error);
+  bench->context = cmdb_context_new (root, bench->config, bench->cache);
   bench->host = cmdb_host_new (bench->config);
   cmdb_host_attach_context (bench->host, bench->context);
 }
@@ -138,8 +142,8 @@ percentile (double *sorted, guint n, double p)
 }
 
 static const char *const all_sources[] = {
-  "models.architectures", "models.optimizers", "models.encoders", "models.backbones",
-  "models.decoders",      "models.heads",      "models.losses",   "datasets",
+  "models.architectures", "models.optimizers",      "models.encoders", "models.backbones",
+  "models.decoders",      "models.heads",           "models.losses",   "datasets",
   "checkpoints",          "preprocessing_profiles",
 };
 
@@ -152,14 +156,14 @@ list_all_sources (Bench *bench, GString *counts)
   for (gsize i = 0; i < G_N_ELEMENTS (all_sources); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (CmdbOptionList) list = cmdb_context_get_options (bench->context, all_sources[i],
-                                                                  &error);
+      g_autoptr (CmdbOptionList) list
+          = cmdb_context_get_options (bench->context, all_sources[i], &error);
       if (list == NULL)
         die (all_sources[i], error);
       total += list->entries->len;
       if (counts != NULL)
-        g_string_append_printf (counts, "%s\"%s\": %u", counts->len > 1 ? ", " : "",
-                                all_sources[i], list->entries->len);
+        g_string_append_printf (counts, "%s\"%s\": %u", counts->len > 1 ? ", " : "", all_sources[i],
+                                list->entries->len);
     }
   return total;
 }

@@ -108,6 +108,32 @@ test_defaults (void **state)
   assert_null (cmdb_form_state_lookup (form, "checkpoint_path")->value);
 }
 
+/* A hidden element's option source is not listed: the checkpoint scan
+ * happens only once "resume" makes the picker visible. */
+static void
+test_hidden_source_not_listed (void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr (CmdbFormState) hidden = NULL;
+  g_autoptr (CmdbFormState) shown = NULL;
+  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
+  CmdbCacheStats before, after;
+
+  hidden = evaluate (fixture, NULL, CMDB_FORM_FLAGS_NONE);
+  assert_false (cmdb_form_state_lookup (hidden, "checkpoint_path")->visible);
+  assert_int_equal (cmdb_form_state_lookup (hidden, "checkpoint_path")->options->len, 1);
+  cmdb_cache_get_stats (fixture->session->cache, &before);
+
+  set (input, fixture->schema, "resume_training", "true");
+  shown = evaluate (fixture, input, CMDB_FORM_FLAGS_NONE);
+  cmdb_cache_get_stats (fixture->session->cache, &after);
+  assert_true (cmdb_form_state_lookup (shown, "checkpoint_path")->visible);
+  /* the demo's three checkpoints */
+  assert_int_equal (cmdb_form_state_lookup (shown, "checkpoint_path")->options->len, 3);
+  /* outputs/ and the experiments were read only now */
+  assert_true (after.dir_scans > before.dir_scans);
+}
+
 /* A value the user set survives an architecture change while it is still
  * valid; values at their defaults follow the new architecture. */
 static void
@@ -356,6 +382,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_defaults, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_hidden_source_not_listed, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_change, setup, teardown),
     cmocka_unit_test_setup_teardown (test_learning_rate_precedence, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_help, setup, teardown),
