@@ -389,14 +389,59 @@ resolve_suffix (CmdbServer *self, CmdbPageStore *store, PageEvaluation *evaluati
                            : evaluation->suffix_default;
 }
 
+typedef struct
+{
+  CmdbContext *context;
+  PageEvaluation *evaluation;
+  const char *schema_path;
+  gboolean suffix;
+} DefaultsRequest;
+
+static gpointer
+compute_defaults_command (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                          GError **error)
+{
+  DefaultsRequest *request = user_data;
+  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbFormState) defaults = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+
+  /* Loading the schema here (a cache hit) makes its file a dependency. */
+  schema = cmdb_schema_load (cache, request->schema_path, error);
+  if (schema == NULL)
+    return NULL;
+  defaults = cmdb_form_evaluate (schema, request->context, NULL, CMDB_FORM_FLAGS_NONE);
+  command = build_command (request->evaluation, defaults, request->suffix, request->context, error);
+  if (command == NULL)
+    return NULL;
+  *ret_size = strlen (command->display) + 1;
+  return g_bytes_new (command->display, strlen (command->display) + 1);
+}
+
+/* (transfer full) (nullable): the command of the page's defaults, for the
+ * "against the defaults" diff. It changes only when a file it came from
+ * changes, so it is a derived cache entry (the evaluation inside records
+ * its dependencies) instead of a second evaluation on every request. */
+static char *
+defaults_command_display (CmdbServer *self, const char *page_id, const char *schema_path,
+                          PageEvaluation *evaluation)
+{
+  DefaultsRequest request = { self->context, evaluation, schema_path, evaluation->suffix_default };
+  g_autofree char *key = g_strdup_printf ("server:defaults-command:%s:%s:%d", page_id, schema_path,
+                                          evaluation->suffix_default);
+  g_autoptr (GBytes) display = cmdb_cache_get_derived (
+      cmdb_context_get_cache (self->context), key, compute_defaults_command, &request,
+      (GBoxedCopyFunc) g_bytes_ref, (GDestroyNotify) g_bytes_unref, NULL);
+
+  return display != NULL ? g_strdup (g_bytes_get_data (display, NULL)) : NULL;
+}
+
 static gboolean
 evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
                PageEvaluation *evaluation, GError **error)
 {
   g_autofree char *schema_path = NULL;
   g_autoptr (CmdbFormInput) input = NULL;
-  g_autoptr (CmdbFormState) defaults = NULL;
-  g_autoptr (CmdbCommand) defaults_command = NULL;
   g_autoptr (GError) command_error = NULL;
 
   evaluation->record = lookup_page (self, page_id);
@@ -425,11 +470,7 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   if (evaluation->command == NULL)
     evaluation->command_error = g_strdup (command_error->message);
 
-  defaults = cmdb_form_evaluate (evaluation->schema, self->context, NULL, CMDB_FORM_FLAGS_NONE);
-  defaults_command
-      = build_command (evaluation, defaults, evaluation->suffix_default, self->context, NULL);
-  if (defaults_command != NULL)
-    evaluation->defaults_command = g_strdup (defaults_command->display);
+  evaluation->defaults_command = defaults_command_display (self, page_id, schema_path, evaluation);
 
   if (page_has_suggestions (evaluation->record))
     {

@@ -397,6 +397,31 @@ test_architecture_changes_choices_and_defaults (void **state)
   assert_string_equal (field_string (back, "decoder"), field_string (before, "decoder"));
 }
 
+/* The defaults command (for the diff) is a cached value: a changed config
+ * file must reach it without a restart. */
+static void
+test_defaults_diff_follows_config_change (void **state)
+{
+  g_autoptr (JsonNode) chosen
+      = post_json_ok ("/api/pages/train", "{\"changes\": {\"encoder\": \"resnet34\"}}");
+  g_autoptr (JsonNode) after = NULL;
+  g_autofree char *meta = g_build_filename (fixture.workspace, "configs", "ui_meta",
+                                            "architectures", "dbnet.yaml", NULL);
+  g_autofree char *text = cmdb_test_read_file (meta);
+  g_autoptr (GString) changed = g_string_new (text);
+
+  assert_null (strstr (json_object_get_string_member (json_node_get_object (chosen), "html"),
+                       "Same as the defaults."));
+  assert_true (
+      g_string_replace (changed, "default_backbone: resnet18", "default_backbone: resnet34", 1)
+      == 1);
+  assert_true (g_file_set_contents (meta, changed->str, -1, NULL));
+  cmdb_test_touch (meta, 5);
+  after = get_json ("/api/pages/train");
+  assert_contains (json_object_get_string_member (json_node_get_object (after), "html"),
+                   "Same as the defaults.");
+}
+
 static void
 test_validation_messages (void **state)
 {
@@ -844,6 +869,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_hostile_strings_escaped, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_architecture_changes_choices_and_defaults,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_defaults_diff_follows_config_change,
                                      test_fixture_setup_login, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_validation_messages, test_fixture_setup_login,
                                      test_fixture_teardown),
