@@ -75,6 +75,7 @@ struct _CmdbServerRuns
 {
   CmdbServer *server; /* (transfer none): it owns us */
   CmdbContext *context;
+  CmdbHost *host; /* (nullable) executor plugins, listed from their records */
   CmdbRunStore *store;
   GPtrArray *streams; /* (element-type EventStream) */
   guint poll_source;
@@ -240,16 +241,37 @@ remember_last_run (CmdbServerRuns *self, CmdbRun *run)
   cmdb_server_save_page_store (self->server, store);
 }
 
+/* What POST /api/runs asked for besides the command: the executor (NULL:
+ * [run] executor) and its options, recorded in the run as
+ * "<executor>_options" (how the CLI records --slurm; the executor reads
+ * and checks them when it starts the run). */
+typedef struct
+{
+  const char *executor;
+  JsonObject *options; /* (nullable) */
+} RunRequest;
+
 static CmdbRun *
 create_and_start (CmdbServerRuns *self, const char *page, const char *const *argv,
-                  const char *command, const char *edited, JsonObject *values, GError **error)
+                  const char *command, const char *edited, JsonObject *values,
+                  const RunRequest *request, GError **error)
 {
   g_autoptr (CmdbRun) created = NULL;
   CmdbRun *started;
 
-  created = cmdb_run_store_create (self->store, page, argv, command, edited, values, NULL, error);
+  created = cmdb_run_store_create (self->store, page, argv, command, edited, values,
+                                   request->executor, error);
   if (created == NULL)
     return NULL;
+  if (request->options != NULL && json_object_get_size (request->options) > 0)
+    {
+      g_autofree char *key = g_strdup_printf ("%s_options", cmdb_run_get_executor (created));
+
+      json_object_set_object_member (cmdb_run_get_data (created), key,
+                                     json_object_ref (request->options));
+      if (!cmdb_run_save (created, error))
+        return NULL;
+    }
   started = cmdb_run_store_start (self->store, created, error);
   if (started != NULL)
     remember_last_run (self, started);
@@ -260,7 +282,7 @@ create_and_start (CmdbServerRuns *self, const char *page, const char *const *arg
  * text when it differs (recorded as edited). */
 static CmdbRun *
 start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_override,
-                guint *ret_status, GError **error)
+                const RunRequest *request, guint *ret_status, GError **error)
 {
   g_autoptr (JsonObject) values = NULL;
   g_autoptr (CmdbCommand) command = NULL;
@@ -291,14 +313,14 @@ start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_ov
   g_ptr_array_add (argv, NULL);
   *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
   return create_and_start (self, page_id, (const char *const *) argv->pdata, command->display,
-                           edited, values, error);
+                           edited, values, request, error);
 }
 
 /* "values": the form goes back to the run's values (so the page shows
  * what ran) and runs from there; "argv": exactly what was executed. */
 static CmdbRun *
-start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, guint *ret_status,
-             GError **error)
+start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const RunRequest *request,
+             guint *ret_status, GError **error)
 {
   g_autoptr (CmdbRun) previous = cmdb_run_store_load (self->store, run_id, error);
   const char *page;
@@ -334,7 +356,7 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, guint *
       }
       g_clear_pointer (&store->edited, g_free);
       cmdb_server_save_page_store (self->server, store);
-      return start_page_run (self, page, NULL, ret_status, error);
+      return start_page_run (self, page, NULL, request, ret_status, error);
     }
   if (mode != NULL && !g_str_equal (mode, "argv"))
     {
@@ -349,10 +371,71 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, guint *
   return create_and_start (
       self, page, cmdb_run_get_argv (previous), cmdb_run_get_command (previous),
       cmdb_run_get_edited (previous) ? cmdb_run_get_edited_command (previous) : NULL, values,
-      error);
+      request, error);
 }
 
-/* POST /api/runs {page, command?} or {rerun: ID, mode: "values"|"argv"} */
+/* Whether @id is an executor a run may name: local, or an enabled
+ * executor plugin (from its record: nothing is loaded here). */
+static gboolean
+is_known_executor (CmdbServerRuns *self, const char *id)
+{
+  CmdbPluginRecord *record;
+
+  if (g_str_equal (id, "local"))
+    return TRUE;
+  record = self->host != NULL ? cmdb_host_lookup (self->host, id) : NULL;
+  return record != NULL && record->kind == CMDB_PLUGIN_KIND_EXECUTOR && record->enabled;
+}
+
+/* Reads "executor" and "executor_options" of a POST /api/runs body; FALSE
+ * with the message of a 400 when they are malformed or name no executor. */
+static gboolean
+parse_run_request (CmdbServerRuns *self, JsonObject *body, RunRequest *ret_request, GError **error)
+{
+  JsonNode *executor = json_object_get_member (body, "executor");
+  JsonNode *options = json_object_get_member (body, "executor_options");
+
+  ret_request->executor = NULL;
+  ret_request->options = NULL;
+  if (executor != NULL && !JSON_NODE_HOLDS_NULL (executor))
+    {
+      ret_request->executor = member_string (body, "executor");
+      if (ret_request->executor == NULL || !is_known_executor (self, ret_request->executor))
+        {
+          g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED, "unknown executor '%s'",
+                       ret_request->executor != NULL ? ret_request->executor : "(not a string)");
+          return FALSE;
+        }
+    }
+  if (options != NULL && !JSON_NODE_HOLDS_NULL (options))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (options))
+        {
+          g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                       "executor_options must be an object {KEY: VALUE}");
+          return FALSE;
+        }
+      ret_request->options = json_node_get_object (options);
+      /* The local executor has no options: a request that gives some
+       * expects them to matter. */
+      if (json_object_get_size (ret_request->options) > 0
+          && (ret_request->executor == NULL
+                  ? g_strcmp0 (cmdb_config_get_string (cmdb_context_get_config (self->context),
+                                                       "run", "executor"),
+                               "local")
+                        == 0
+                  : g_str_equal (ret_request->executor, "local")))
+        {
+          g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                       "the local executor takes no executor_options");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* POST /api/runs {page, command?} or {rerun: ID, mode: "values"|"argv"},
+ * both with executor? and executor_options? */
 static void
 api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
 {
@@ -362,6 +445,7 @@ api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
   g_autoptr (CmdbRun) run = NULL;
   const char *page;
   const char *rerun;
+  RunRequest run_request;
   guint status = SOUP_STATUS_BAD_REQUEST;
 
   if (body == NULL)
@@ -372,12 +456,18 @@ api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
       cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
+  if (!parse_run_request (self, request, &run_request, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
   page = member_string (request, "page");
   rerun = member_string (request, "rerun");
   if (rerun != NULL)
-    run = start_rerun (self, rerun, member_string (request, "mode"), &status, &error);
+    run = start_rerun (self, rerun, member_string (request, "mode"), &run_request, &status, &error);
   else if (page != NULL && cmdb_server_has_page (self->server, page))
-    run = start_page_run (self, page, member_string (request, "command"), &status, &error);
+    run = start_page_run (self, page, member_string (request, "command"), &run_request, &status,
+                          &error);
   else
     {
       g_autofree char *message = page != NULL
@@ -1077,6 +1167,51 @@ api_events (CmdbServerRuns *self, SoupServerMessage *msg, GHashTable *query)
     self->poll_source = g_timeout_add (POLL_INTERVAL_MS, on_poll, self);
 }
 
+/* ---- executors ---- */
+
+/* GET /api/executors: {default, executors: [{id, title, loaded}]}: local
+ * and the enabled executor plugins, from their .plugin records (X-Kind):
+ * listing maps no module. */
+static void
+api_executors (CmdbServerRuns *self, SoupServerMessage *msg)
+{
+  JsonObject *answer = json_object_new ();
+  JsonArray *executors = json_array_new ();
+  JsonObject *local = json_object_new ();
+  g_autoptr (JsonNode) node = NULL;
+  const char *default_id
+      = cmdb_config_get_string (cmdb_context_get_config (self->context), "run", "executor");
+
+  json_object_set_string_member (local, "id", "local");
+  json_object_set_string_member (local, "title", "Local");
+  json_object_set_boolean_member (local, "loaded", TRUE);
+  json_array_add_object_element (executors, local);
+  if (self->host != NULL)
+    {
+      GPtrArray *records = cmdb_host_list_plugins (self->host);
+
+      for (guint i = 0; i < records->len; i++)
+        {
+          CmdbPluginRecord *record = g_ptr_array_index (records, i);
+          JsonObject *executor;
+          const char *name;
+
+          if (record->kind != CMDB_PLUGIN_KIND_EXECUTOR || !record->enabled)
+            continue;
+          name = record->info != NULL ? peas_plugin_info_get_name (record->info) : NULL;
+          executor = json_object_new ();
+          json_object_set_string_member (executor, "id", record->id);
+          json_object_set_string_member (executor, "title", name != NULL ? name : record->id);
+          json_object_set_boolean_member (executor, "loaded", record->loaded);
+          json_array_add_object_element (executors, executor);
+        }
+    }
+  json_object_set_string_member (answer, "default", default_id != NULL ? default_id : "local");
+  json_object_set_array_member (answer, "executors", executors);
+  node = object_node (answer);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
 /* ---- public ---- */
 
 CmdbServerRuns *
@@ -1086,6 +1221,7 @@ cmdb_server_runs_new (CmdbServer *server, CmdbContext *context, CmdbHost *host)
 
   self->server = server;
   self->context = g_object_ref (context);
+  self->host = host != NULL ? g_object_ref (host) : NULL;
   self->store = cmdb_run_store_new (context);
   /* Executor plugins (Slurm) load through the host when a run names them. */
   cmdb_run_store_set_host (self->store, host);
@@ -1103,6 +1239,7 @@ cmdb_server_runs_free (CmdbServerRuns *self)
     g_source_remove (self->poll_source);
   g_ptr_array_unref (self->streams);
   g_clear_object (&self->store);
+  g_clear_object (&self->host);
   g_clear_object (&self->context);
   g_free (self->buffer);
   g_free (self);
@@ -1137,6 +1274,16 @@ cmdb_server_runs_dispatch (CmdbServerRuns *self, SoupServerMessage *msg, const c
   if (n >= 1 && g_str_equal (parts[0], "runs"))
     {
       serve_runs (self, msg, parts, n, query);
+      return TRUE;
+    }
+  if (n == 1 && g_str_equal (parts[0], "executors"))
+    {
+      const char *method = soup_server_message_get_method (msg);
+
+      if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET here");
+      else
+        api_executors (self, msg);
       return TRUE;
     }
   if (n == 1 && g_str_equal (parts[0], "events"))

@@ -1,0 +1,279 @@
+#define G_LOG_DOMAIN "cmdb-test"
+
+/* The web UI's runs API with the Slurm executor, against a real single-node
+ * cluster on localhost (slurm-cluster.sh, started in the group setup and
+ * stopped by pid in the group teardown, also when a test failed). Each test
+ * runs `cmdbuilder serve --port 0` on its own copy of the demo workspace
+ * (server-test-util); the server inherits SLURM_CONF and
+ * DEMO_EPOCH_SECONDS from this process. */
+
+#include "server-test-util.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct
+{
+  char *tmp;
+  char *cluster_dir;
+  char *cluster_script;
+} Cluster;
+
+static Cluster cluster;
+
+static int
+group_setup (void **state)
+{
+  g_autofree char *slurm_conf = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *owner = g_strdup_printf ("%d", (int) getpid ());
+  int exit_status = -1;
+
+  cluster.tmp = cmdb_test_make_tempdir ();
+  cluster.cluster_dir = g_build_filename (cluster.tmp, "cluster", NULL);
+  cluster.cluster_script = cmdb_test_source_path ("tests/slurm/slurm-cluster.sh");
+  {
+    const char *argv[] = { cluster.cluster_script, "start", cluster.cluster_dir, owner, NULL };
+
+    slurm_conf = cmdb_test_run (argv, NULL, &err, &exit_status);
+  }
+  if (exit_status != 0)
+    {
+      g_printerr ("the Slurm cluster did not start:\n%s", err);
+      return -1;
+    }
+  g_strchomp (slurm_conf);
+  g_setenv ("SLURM_CONF", slurm_conf, TRUE);
+  g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
+  return 0;
+}
+
+static int
+group_teardown (void **state)
+{
+  const char *argv[] = { cluster.cluster_script, "stop", cluster.cluster_dir, NULL };
+  g_autofree char *out = NULL;
+
+  /* Jobs still queued or running are cancelled with the cluster. */
+  out = cmdb_test_run (argv, NULL, NULL, NULL);
+  cmdb_test_remove_tree (cluster.tmp);
+  g_free (cluster.tmp);
+  g_free (cluster.cluster_dir);
+  g_free (cluster.cluster_script);
+  return 0;
+}
+
+/* (transfer full): GET @path on the fixture's server, 200 and JSON. */
+static JsonNode *
+get_json (const char *path)
+{
+  g_autoptr (TestResponse) response = test_get (fixture.server, path);
+
+  return test_expect_json (response, 200, path);
+}
+
+/* (transfer full): the run @run_id as GET /api/runs lists it. */
+static JsonObject *
+listed_run (const char *run_id)
+{
+  g_autoptr (JsonNode) answer = get_json ("/api/runs");
+  JsonArray *runs = json_object_get_array_member (json_node_get_object (answer), "runs");
+
+  for (guint i = 0; i < json_array_get_length (runs); i++)
+    {
+      JsonObject *run = json_array_get_object_element (runs, i);
+
+      if (g_str_equal (json_object_get_string_member (run, "id"), run_id))
+        return json_object_ref (run);
+    }
+  fail_msg ("GET /api/runs does not list %s", run_id);
+  return NULL;
+}
+
+/* (transfer full): the run as `cmdbuilder runs --json` shows it. */
+static JsonObject *
+cli_run (const char *run_id)
+{
+  g_autofree char *program = cmdb_test_cmdbuilder ();
+  const char *argv[] = { program, "runs", "--json", NULL };
+  g_autofree char *err = NULL;
+  int exit_code = -1;
+  g_autofree char *out = cmdb_test_run (argv, fixture.workspace, &err, &exit_code);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *runs;
+
+  assert_int_equal (exit_code, 0);
+  assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  runs = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (runs); i++)
+    {
+      JsonObject *run = json_array_get_object_element (runs, i);
+
+      if (g_str_equal (json_object_get_string_member (run, "id"), run_id))
+        return json_object_ref (run);
+    }
+  fail_msg ("runs --json does not list %s", run_id);
+  return NULL;
+}
+
+/* Waits (bounded: about two minutes) until @name exists in @directory. */
+static void
+wait_for_file (const char *directory, const char *name)
+{
+  g_autofree char *path = g_build_filename (directory, name, NULL);
+
+  for (guint i = 0; i < 1200; i++)
+    {
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return;
+      g_usleep (100 * 1000);
+    }
+  fail_msg ("%s never appeared", path);
+}
+
+/* (transfer full): POSTs a train run with max_epochs=2 to the slurm
+ * executor; the answer (201). */
+static JsonObject *
+post_train_run (const char *executor_options)
+{
+  g_autofree char *body = g_strdup_printf (
+      "{\"page\": \"train\", \"executor\": \"slurm\", \"executor_options\": %s}", executor_options);
+  g_autoptr (JsonNode) changed
+      = test_fixture_post_json ("/api/pages/train", "{\"changes\": {\"max_epochs\": 2}}", 200);
+  g_autoptr (JsonNode) answer = test_fixture_post_json ("/api/runs", body, 201);
+
+  return json_object_ref (json_node_get_object (answer));
+}
+
+/* A run posted with executor slurm is a Slurm job, listed by the API and by
+ * the CLI with executor slurm; the server killed with SIGKILL while the job
+ * runs does not matter: the restarted server records the job's end. */
+static void
+test_server_slurm_run_survives_server (void **state)
+{
+  g_autoptr (JsonObject) posted = post_train_run ("{\"time\": \"5\"}");
+  const char *run_id = json_object_get_string_member (posted, "id");
+  const char *directory = json_object_get_string_member (posted, "directory");
+  g_autoptr (JsonObject) listed = NULL;
+  g_autoptr (JsonObject) from_cli = NULL;
+  g_autoptr (JsonObject) ended = NULL;
+  JsonObject *options;
+
+  assert_string_equal (json_object_get_string_member (posted, "executor"), "slurm");
+  assert_string_equal (json_object_get_string_member (posted, "status"), "starting");
+  assert_true (json_object_has_member (posted, "slurm_job_id"));
+  options = json_object_get_object_member (posted, "slurm_options");
+  assert_string_equal (json_object_get_string_member (options, "time"), "5");
+  assert_string_equal (json_object_get_string_member (options, "job-name"), "ocr_training");
+
+  listed = listed_run (run_id);
+  assert_string_equal (json_object_get_string_member (listed, "executor"), "slurm");
+  from_cli = cli_run (run_id);
+  assert_string_equal (json_object_get_string_member (from_cli, "executor"), "slurm");
+  assert_string_equal (json_object_get_string_member (from_cli, "slurm_job_id"),
+                       json_object_get_string_member (posted, "slurm_job_id"));
+
+  /* The job's script started: the server goes away without a word. */
+  wait_for_file (directory, "slurm-started");
+  assert_int_equal (kill (fixture.server->pid, SIGKILL), 0);
+  test_server_stop (fixture.server);
+  wait_for_file (directory, "slurm-exit");
+
+  test_fixture_restart (NULL, TRUE);
+  ended = listed_run (run_id);
+  assert_string_equal (json_object_get_string_member (ended, "status"), "succeeded");
+  assert_int_equal (json_object_get_int_member (ended, "exit_code"), 0);
+  assert_string_equal (json_object_get_string_member (ended, "slurm_state"), "COMPLETED");
+  assert_string_equal (json_object_get_string_member (ended, "executor"), "slurm");
+}
+
+/* GET /api/executors lists local and slurm from the plugin records: the
+ * Slurm module is not loaded by listing. */
+static void
+test_server_executors_list (void **state)
+{
+  g_autoptr (JsonNode) answer = get_json ("/api/executors");
+  JsonObject *object = json_node_get_object (answer);
+  JsonArray *executors = json_object_get_array_member (object, "executors");
+  JsonObject *local;
+  JsonObject *slurm;
+
+  assert_string_equal (json_object_get_string_member (object, "default"), "local");
+  assert_int_equal (json_array_get_length (executors), 2);
+  local = json_array_get_object_element (executors, 0);
+  slurm = json_array_get_object_element (executors, 1);
+  assert_string_equal (json_object_get_string_member (local, "id"), "local");
+  assert_string_equal (json_object_get_string_member (slurm, "id"), "slurm");
+  assert_string_equal (json_object_get_string_member (slurm, "title"), "Slurm");
+  assert_false (json_object_get_boolean_member (slurm, "loaded"));
+}
+
+/* An executor nobody provides is refused before any run is recorded. */
+static void
+test_server_unknown_executor (void **state)
+{
+  g_autoptr (JsonNode) answer
+      = test_fixture_post_json ("/api/runs", "{\"page\": \"train\", \"executor\": \"nope\"}", 400);
+  g_autoptr (JsonNode) runs = get_json ("/api/runs");
+
+  assert_string_equal (json_object_get_string_member (json_node_get_object (answer), "error"),
+                       "unknown executor 'nope'");
+  assert_int_equal (json_object_get_int_member (json_node_get_object (runs), "total"), 0);
+}
+
+/* The executor's check of the options: the run is recorded as failed to
+ * submit, with every problem under the summary. */
+static void
+test_server_invalid_partition (void **state)
+{
+  g_autoptr (JsonObject) posted = post_train_run ("{\"partition\": \"nope\"}");
+  const char *run_id = json_object_get_string_member (posted, "id");
+  g_autoptr (JsonObject) listed = listed_run (run_id);
+
+  assert_string_equal (json_object_get_string_member (posted, "status"), "failed");
+  assert_string_equal (json_object_get_string_member (listed, "status"), "failed");
+  assert_string_equal (json_object_get_string_member (listed, "slurm_state"), "SUBMIT_FAILED");
+  assert_string_equal (json_object_get_string_member (listed, "message"),
+                       "failed to submit to Slurm: invalid Slurm options:\n"
+                       "  partition: the cluster has no partition 'nope' (it has: debug)");
+}
+
+/* A job sbatch itself refuses: its lines verbatim under the summary. */
+static void
+test_server_rejected_job (void **state)
+{
+  g_autoptr (JsonObject) posted = post_train_run ("{\"mem\": \"999999G\"}");
+  const char *run_id = json_object_get_string_member (posted, "id");
+  g_autoptr (JsonObject) listed = listed_run (run_id);
+
+  assert_string_equal (json_object_get_string_member (listed, "status"), "failed");
+  assert_string_equal (json_object_get_string_member (listed, "slurm_state"), "SUBMIT_FAILED");
+  assert_string_equal (
+      json_object_get_string_member (listed, "message"),
+      "failed to submit to Slurm: the cluster cannot satisfy the requested resources (sbatch "
+      "exited with status 1)\n"
+      "sbatch: error: Memory specification can not be satisfied\n"
+      "sbatch: error: Batch job submission failed: Requested node configuration is not "
+      "available");
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_server_slurm_run_survives_server,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_executors_list, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_unknown_executor, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_invalid_partition, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_rejected_job, test_fixture_setup_login,
+                                     test_fixture_teardown),
+  };
+
+  return cmocka_run_group_tests (tests, group_setup, group_teardown);
+}
