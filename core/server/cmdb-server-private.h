@@ -181,6 +181,13 @@ JsonNode *cmdb_server_runs_last_run_json (CmdbServerRuns *runs, CmdbPageStore *s
 void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *last_run);
 /* (transfer full): a table of runs (cmdb_run_to_json() objects). */
 char *cmdb_html_render_run_list (JsonArray *runs, gboolean show_page);
+/* (transfer full): the executor selector of the execution panel (from
+ * GET /api/executors' list), "" when there is only one executor. */
+char *cmdb_html_render_executor_choice (JsonArray *executors, const char *default_id);
+/* (transfer full): an executor's option form (GET /api/executors/<id>/form's
+ * answer) as a fieldset; each input carries data-option, its
+ * executor_options key. */
+char *cmdb_html_render_executor_form (JsonObject *form);
 /* (transfer full): the Predict page's submission export panel. */
 char *cmdb_html_render_export_panel (JsonObject *choices);
 

@@ -102,6 +102,9 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
       "<button type=\"button\" id=\"run-start\" class=\"primary\"%s>Run command</button>"
       "<button type=\"button\" id=\"run-stop\"%s>Stop</button></div>",
       going ? " disabled" : "", going && !g_str_equal (status, "stopping") ? "" : " disabled");
+  /* Filled by runs.js from GET /api/executors (rendered below) when there
+   * is more than one executor to choose from. */
+  g_string_append (out, "<div class=\"run-executor\" id=\"run-executor\" hidden></div>");
   g_string_append (out,
                    "<p class=\"run-message\" id=\"run-message\" role=\"alert\"></p>"
                    "<div class=\"run-output\" id=\"run-output\" role=\"log\" aria-live=\"polite\" "
@@ -165,6 +168,7 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
                         "<th scope=\"col\">Status</th><th scope=\"col\">Run</th>");
   if (show_page)
     g_string_append (out, "<th scope=\"col\">Page</th>");
+  g_string_append (out, "<th scope=\"col\">Executor</th>");
   g_string_append (out, "<th scope=\"col\">Created (UTC)</th><th scope=\"col\">Exit</th>"
                         "<th scope=\"col\">Command</th><th scope=\"col\">Actions</th>"
                         "</tr></thead><tbody>");
@@ -194,6 +198,10 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
         append_text (out, "<td>",
                      get_string (run, "page") != NULL ? get_string (run, "page") : "-"),
             g_string_append (out, "</td>");
+      /* Runs recorded before executors existed ran locally. */
+      append_text (out, "<td class=\"run-executor\">",
+                   get_string (run, "executor") != NULL ? get_string (run, "executor") : "local");
+      g_string_append (out, "</td>");
       append_created (out, get_string (run, "created_at"));
       g_string_append (out, "<td>");
       append_exit (out, run);
@@ -325,5 +333,145 @@ cmdb_html_render_export_panel (JsonObject *result)
                           chosen_json == NULL ? " disabled" : "");
   render_export_outcome (out, result);
   g_string_append (out, "</div>");
+  return g_string_free (out, FALSE);
+}
+
+char *
+cmdb_html_render_executor_choice (JsonArray *executors, const char *default_id)
+{
+  GString *out;
+  guint n = executors != NULL ? json_array_get_length (executors) : 0;
+
+  if (n < 2)
+    return g_strdup ("");
+  out = g_string_new ("<label>Executor <select id=\"run-executor-select\">");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *executor = json_array_get_object_element (executors, i);
+      const char *id = get_string (executor, "id");
+
+      append_option (out, id, get_string (executor, "title"), g_strcmp0 (id, default_id) == 0);
+    }
+  g_string_append (out, "</select></label><div id=\"run-executor-form\" "
+                        "class=\"run-executor-form\"></div>");
+  return g_string_free (out, FALSE);
+}
+
+/* The value of a form field as the text of an input. */
+static char *
+field_text (JsonObject *field)
+{
+  JsonNode *value = json_object_get_member (field, "value");
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+    return g_strdup ("");
+  if (json_node_get_value_type (value) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (value));
+  if (json_node_get_value_type (value) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+  if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
+    {
+      char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (value)));
+    }
+  return g_strdup ("");
+}
+
+static void
+append_number_attribute (GString *out, JsonObject *field, const char *name)
+{
+  JsonNode *value = json_object_get_member (field, name);
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+    return;
+  if (json_node_get_value_type (value) == G_TYPE_INT64)
+    g_string_append_printf (out, " %s=\"%" G_GINT64_FORMAT "\"", name, json_node_get_int (value));
+}
+
+char *
+cmdb_html_render_executor_form (JsonObject *form)
+{
+  GString *out = g_string_new (NULL);
+  JsonArray *fields = get_array (form, "fields");
+  const char *title = get_string (form, "title");
+
+  append_text (out, "<fieldset class=\"executor-form\" data-executor=\"",
+               get_string (form, "executor"));
+  append_text (out, "\"><legend>", title != NULL ? title : get_string (form, "executor"));
+  g_string_append (out, "</legend>");
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      const char *key = get_string (field, "key");
+      const char *type = get_string (field, "type");
+      const char *option = get_string (field, "option");
+      const char *help = get_string (field, "help");
+      JsonArray *errors = get_array (field, "errors");
+      g_autofree char *text = field_text (field);
+      g_autofree char *id = g_strconcat ("executor-", key != NULL ? key : "", NULL);
+
+      if (option == NULL
+          || (json_object_has_member (field, "visible") && !get_bool (field, "visible")))
+        continue;
+      append_text (out, "<div class=\"field\"><label for=\"", id);
+      append_text (out, "\">", get_string (field, "label"));
+      g_string_append (out, "</label>");
+      if (g_strcmp0 (type, "selectbox") == 0)
+        {
+          JsonArray *choices = get_array (field, "options");
+          gboolean listed = text[0] == '\0';
+
+          append_text (out, "<select id=\"", id);
+          append_text (out, "\" data-option=\"", option);
+          g_string_append (out, "\">");
+          append_option (out, "", "(cluster default)", text[0] == '\0');
+          for (guint j = 0; choices != NULL && j < json_array_get_length (choices); j++)
+            {
+              JsonObject *choice = json_array_get_object_element (choices, j);
+              const char *value = get_string (choice, "value");
+
+              if (value == NULL || value[0] == '\0')
+                continue;
+              listed = listed || g_str_equal (value, text);
+              append_option (out, value, get_string (choice, "label"), g_str_equal (value, text));
+            }
+          /* A configured default the cluster does not list stays visible:
+           * the executor reports it when the run is submitted. */
+          if (!listed)
+            append_option (out, text, text, TRUE);
+          g_string_append (out, "</select>");
+        }
+      else if (g_strcmp0 (type, "text_area") == 0)
+        {
+          append_text (out, "<textarea rows=\"2\" data-list id=\"", id);
+          append_text (out, "\" data-option=\"", option);
+          append_text (out, "\">", text);
+          g_string_append (out, "</textarea>");
+        }
+      else
+        {
+          append_text (out, "<input id=\"", id);
+          append_text (out, "\" data-option=\"", option);
+          if (g_strcmp0 (type, "number_input") == 0)
+            {
+              g_string_append (out, "\" type=\"number\"");
+              append_number_attribute (out, field, "min");
+              append_number_attribute (out, field, "max");
+              append_number_attribute (out, field, "step");
+            }
+          else
+            g_string_append (out, "\" type=\"text\"");
+          append_text (out, " value=\"", text);
+          g_string_append (out, "\">");
+        }
+      if (help != NULL)
+        append_text (out, "<small class=\"help\">", help), g_string_append (out, "</small>");
+      for (guint j = 0; errors != NULL && j < json_array_get_length (errors); j++)
+        append_text (out, "<span class=\"error\" role=\"alert\">",
+                     json_array_get_string_element (errors, j)),
+            g_string_append (out, "</span>");
+      g_string_append (out, "</div>");
+    }
+  g_string_append (out, "</fieldset>");
   return g_string_free (out, FALSE);
 }

@@ -1208,8 +1208,192 @@ api_executors (CmdbServerRuns *self, SoupServerMessage *msg)
     }
   json_object_set_string_member (answer, "default", default_id != NULL ? default_id : "local");
   json_object_set_array_member (answer, "executors", executors);
+  {
+    g_autofree char *html = cmdb_html_render_executor_choice (
+        executors, json_object_get_string_member (answer, "default"));
+    json_object_set_string_member (answer, "html", html);
+  }
   node = object_node (answer);
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+/* The choices of an element with `options_command`: one per non-empty
+ * line of the command's output, after "" (the cluster's default). NULL
+ * when the command cannot run or fails (no Slurm here): the field then
+ * takes any text, and the executor checks it when it submits. */
+static JsonArray *
+command_choices (const char *command_line)
+{
+  g_auto (GStrv) argv = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *out = NULL;
+  int wait_status = 0;
+  JsonArray *choices;
+
+  if (!g_shell_parse_argv (command_line, NULL, &argv, NULL)
+      || !g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                        NULL, &out, NULL, &wait_status, NULL)
+      || !g_spawn_check_wait_status (wait_status, NULL))
+    return NULL;
+  choices = json_array_new ();
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+      JsonObject *choice;
+
+      if (line[0] == '\0')
+        continue;
+      choice = json_object_new ();
+      json_object_set_string_member (choice, "label", line);
+      json_object_set_string_member (choice, "value", line);
+      json_array_add_object_element (choices, choice);
+    }
+  return choices;
+}
+
+/* The string of key @key of the YAML mapping @node, or NULL. */
+static const char *
+yaml_string (const CmdbYamlNode *node, const char *key)
+{
+  const CmdbYamlNode *value = node != NULL ? cmdb_yaml_node_lookup (node, key) : NULL;
+
+  return value != NULL && cmdb_yaml_node_get_kind (value) == CMDB_YAML_NODE_SCALAR
+             ? cmdb_yaml_node_get_scalar (value)
+             : NULL;
+}
+
+/* GET /api/executors/<id>/form: the executor's option form, evaluated like
+ * a page's form ({title, fields, ...}, cmdb_form_state_to_json) plus
+ * "executor" and, per field, "option" (the executor_options key). Only now
+ * is the plugin loaded. The form is <id>-options.yaml in the plugin's
+ * module directory; an executor without one (local) has no fields. Each
+ * element's `config_default` ("group.key") gives its default from the
+ * configuration and `options_command` its choices. */
+static void
+respond_form (SoupServerMessage *msg, JsonNode *node)
+{
+  g_autofree char *html = cmdb_html_render_executor_form (json_node_get_object (node));
+
+  json_object_set_string_member (json_node_get_object (node), "html", html);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbFormState) state = NULL;
+  CmdbFormInput *input;
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  CmdbPluginRecord *record;
+  CmdbConfig *config = cmdb_context_get_config (self->context);
+  JsonObject *answer;
+  JsonArray *fields;
+
+  if (!is_known_executor (self, id))
+    {
+      g_autofree char *message = g_strdup_printf ("unknown executor '%s'", id);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  if (g_str_equal (id, "local"))
+    {
+      answer = json_object_new ();
+      json_object_set_string_member (answer, "executor", id);
+      json_object_set_string_member (answer, "title", "Local");
+      json_object_set_array_member (answer, "fields", json_array_new ());
+      node = object_node (answer);
+      respond_form (msg, node);
+      return;
+    }
+  record = cmdb_host_lookup (self->host, id);
+  if (cmdb_host_load_plugin (self->host, id, &error) == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  file_name = g_strdup_printf ("%s-options.yaml", id);
+  path = g_build_filename (record->module_dir, file_name, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      answer = json_object_new ();
+      json_object_set_string_member (answer, "executor", id);
+      json_object_set_array_member (answer, "fields", json_array_new ());
+      node = object_node (answer);
+      respond_form (msg, node);
+      return;
+    }
+  schema = cmdb_schema_load (cmdb_context_get_cache (self->context), path, &error);
+  if (schema == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  input = cmdb_form_input_new ();
+  for (guint i = 0; i < cmdb_schema_get_n_elements (schema); i++)
+    {
+      const CmdbSchemaElement *element = cmdb_schema_get_element (schema, i);
+      const char *config_key = yaml_string (element->node, "config_default");
+      const char *dot = config_key != NULL ? strchr (config_key, '.') : NULL;
+      g_autofree char *group = NULL;
+      const char *text;
+      gint64 number;
+
+      if (dot == NULL)
+        continue;
+      group = g_strndup (config_key, dot - config_key);
+      text = cmdb_config_get_string (config, group, dot + 1);
+      if (text == NULL || text[0] == '\0')
+        continue;
+      /* Given as set (the engine keeps only set values over the schema's
+       * default), reported as the field's default below. */
+      if (element->type == CMDB_ELEMENT_NUMBER_INPUT
+          && g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &number, NULL))
+        {
+          JsonNode *value = json_node_new (JSON_NODE_VALUE);
+          json_node_set_int (value, number);
+          cmdb_form_input_set (input, element->key, value, TRUE);
+        }
+      else
+        {
+          JsonNode *value = json_node_new (JSON_NODE_VALUE);
+          json_node_set_string (value, text);
+          cmdb_form_input_set (input, element->key, value, TRUE);
+        }
+    }
+  state = cmdb_form_evaluate (schema, self->context, input, CMDB_FORM_FLAGS_NONE);
+  cmdb_form_input_free (input);
+  node = cmdb_form_state_to_json (state);
+  answer = json_node_get_object (node);
+  json_object_set_string_member (answer, "executor", id);
+  fields = json_object_get_array_member (answer, "fields");
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      const CmdbSchemaElement *element
+          = cmdb_schema_lookup (schema, json_object_get_string_member (field, "key"));
+      const char *option = element != NULL ? yaml_string (element->node, "option") : NULL;
+      const char *command = element != NULL ? yaml_string (element->node, "options_command") : NULL;
+      JsonArray *choices = command != NULL ? command_choices (command) : NULL;
+
+      if (option != NULL)
+        json_object_set_string_member (field, "option", option);
+      if (element != NULL && yaml_string (element->node, "config_default") != NULL
+          && json_object_get_boolean_member_with_default (field, "user_set", FALSE))
+        {
+          JsonNode *value = json_object_get_member (field, "value");
+
+          json_object_set_member (field, "default", json_node_copy (value));
+          json_object_set_boolean_member (field, "user_set", FALSE);
+        }
+      if (choices != NULL)
+        json_object_set_array_member (field, "options", choices);
+    }
+  respond_form (msg, node);
 }
 
 /* ---- public ---- */
@@ -1274,6 +1458,16 @@ cmdb_server_runs_dispatch (CmdbServerRuns *self, SoupServerMessage *msg, const c
   if (n >= 1 && g_str_equal (parts[0], "runs"))
     {
       serve_runs (self, msg, parts, n, query);
+      return TRUE;
+    }
+  if (n == 3 && g_str_equal (parts[0], "executors") && g_str_equal (parts[2], "form"))
+    {
+      const char *method = soup_server_message_get_method (msg);
+
+      if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET here");
+      else
+        api_executor_form (self, msg, parts[1]);
       return TRUE;
     }
   if (n == 1 && g_str_equal (parts[0], "executors"))

@@ -182,6 +182,16 @@ test_server_slurm_run_survives_server (void **state)
   wait_for_file (directory, "slurm-exit");
 
   test_fixture_restart (NULL, TRUE);
+  /* The runs table shows the executor. */
+  {
+    g_autoptr (JsonNode) answer = get_json ("/api/runs");
+    g_autofree char *row = g_strdup_printf ("<tr data-run=\"%s\"", run_id);
+    const char *html = json_object_get_string_member (json_node_get_object (answer), "html");
+
+    test_assert_contains (html, "<th scope=\"col\">Executor</th>");
+    test_assert_contains (html, row);
+    test_assert_contains (strstr (html, row), "<td class=\"run-executor\">slurm</td>");
+  }
   ended = listed_run (run_id);
   assert_string_equal (json_object_get_string_member (ended, "status"), "succeeded");
   assert_int_equal (json_object_get_int_member (ended, "exit_code"), 0);
@@ -208,6 +218,90 @@ test_server_executors_list (void **state)
   assert_string_equal (json_object_get_string_member (slurm, "id"), "slurm");
   assert_string_equal (json_object_get_string_member (slurm, "title"), "Slurm");
   assert_false (json_object_get_boolean_member (slurm, "loaded"));
+}
+
+/* (transfer none): the field @key of a form answer. */
+static JsonObject *
+form_field (JsonObject *form, const char *key)
+{
+  JsonArray *fields = json_object_get_array_member (form, "fields");
+
+  for (guint i = 0; i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+
+      if (g_str_equal (json_object_get_string_member (field, "key"), key))
+        return field;
+    }
+  fail_msg ("the form has no field %s", key);
+  return NULL;
+}
+
+/* The Slurm form: the fields of slurm-options.yaml evaluated by the schema
+ * engine, each with its executor_options key, the partitions from sinfo,
+ * defaults from [slurm]; asking for it loads the plugin. */
+static void
+test_server_slurm_form (void **state)
+{
+  g_autofree char *ini = g_build_filename (fixture.workspace, "cmdbuilder.ini", NULL);
+  g_autofree char *ini_text = cmdb_test_read_file (ini);
+  g_autofree char *with_slurm = g_strconcat (ini_text, "\n[slurm]\ntime = 7\nnodes = 2\n", NULL);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (JsonNode) executors = NULL;
+  g_autoptr (JsonNode) local = NULL;
+  JsonObject *form;
+  JsonObject *partition;
+  JsonArray *choices;
+  gboolean has_debug = FALSE;
+  const char *const keys[]
+      = { "slurm_partition", "slurm_nodes",   "slurm_gpus", "slurm_cpus_per_task", "slurm_mem",
+          "slurm_time",      "slurm_account", "slurm_qos",  "slurm_job_name",      NULL };
+
+  g_assert_true (g_file_set_contents (ini, with_slurm, -1, NULL));
+  test_fixture_restart (NULL, TRUE);
+  answer = get_json ("/api/executors/slurm/form");
+  form = json_node_get_object (answer);
+  assert_string_equal (json_object_get_string_member (form, "executor"), "slurm");
+  assert_string_equal (json_object_get_string_member (form, "title"), "Slurm");
+  for (guint i = 0; keys[i] != NULL; i++)
+    form_field (form, keys[i]);
+  partition = form_field (form, "slurm_partition");
+  assert_string_equal (json_object_get_string_member (partition, "option"), "partition");
+  assert_string_equal (json_object_get_string_member (partition, "type"), "selectbox");
+  choices = json_object_get_array_member (partition, "options");
+  for (guint i = 0; i < json_array_get_length (choices); i++)
+    if (g_str_equal (
+            json_object_get_string_member (json_array_get_object_element (choices, i), "value"),
+            "debug"))
+      has_debug = TRUE;
+  assert_true (has_debug);
+  assert_string_equal (json_object_get_string_member (form_field (form, "slurm_time"), "value"),
+                       "7");
+  assert_int_equal (json_object_get_int_member (form_field (form, "slurm_nodes"), "value"), 2);
+  assert_string_equal (
+      json_object_get_string_member (form_field (form, "slurm_cpus_per_task"), "option"),
+      "cpus-per-task");
+
+  /* The form as the execution panel shows it: each input names its
+   * executor_options key. */
+  test_assert_contains (json_object_get_string_member (form, "html"),
+                        "<select id=\"executor-slurm_partition\" data-option=\"partition\">");
+  test_assert_contains (json_object_get_string_member (form, "html"),
+                        "<option value=\"debug\">debug</option>");
+  test_assert_contains (json_object_get_string_member (form, "html"),
+                        "data-option=\"time\" type=\"text\" value=\"7\">");
+
+  executors = get_json ("/api/executors");
+  test_assert_contains (json_object_get_string_member (json_node_get_object (executors), "html"),
+                        "<select id=\"run-executor-select\">");
+  assert_true (json_object_get_boolean_member (
+      json_array_get_object_element (
+          json_object_get_array_member (json_node_get_object (executors), "executors"), 1),
+      "loaded"));
+  local = get_json ("/api/executors/local/form");
+  assert_int_equal (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (local), "fields")),
+      0);
 }
 
 /* An executor nobody provides is refused before any run is recorded. */
@@ -266,6 +360,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_server_slurm_run_survives_server,
                                      test_fixture_setup_login, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_server_executors_list, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_slurm_form, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_server_unknown_executor, test_fixture_setup_login,
                                      test_fixture_teardown),

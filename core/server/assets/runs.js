@@ -224,6 +224,52 @@
     }
   }
 
+  // ---- executors: the selector and the option form are rendered (and
+  // escaped) by the server; shown only when there is a choice ----
+
+  async function loadExecutors() {
+    const box = $('run-executor');
+    // A page switched back to keeps its DOM, and the user's choices.
+    if (!box || !box.hidden) return;
+    try {
+      const answer = await request('GET', '/api/executors');
+      if (!answer.html || !box.isConnected) return;
+      box.innerHTML = answer.html;
+      box.hidden = false;
+      showExecutorForm();
+    } catch (error) {
+      message('Cannot list the executors: ' + error.message);
+    }
+  }
+
+  async function showExecutorForm() {
+    const select = $('run-executor-select');
+    const form = $('run-executor-form');
+    if (!select || !form) return;
+    form.textContent = '';
+    if (select.value === 'local') return;
+    try {
+      const url = '/api/executors/' + encodeURIComponent(select.value) + '/form';
+      form.innerHTML = (await request('GET', url)).html;
+    } catch (error) {
+      message('Cannot show the executor options: ' + error.message);
+    }
+  }
+
+  // {executor, executor_options} for POST /api/runs; {} without a choice.
+  function executorRequest() {
+    const select = $('run-executor-select');
+    if (!select) return {};
+    const options = {};
+    for (const input of document.querySelectorAll('#run-executor-form [data-option]')) {
+      const value = input.value.trim();
+      if (value === '') continue;
+      options[input.dataset.option] = 'list' in input.dataset
+        ? value.split(/\r?\n/).filter((line) => line.trim() !== '') : value;
+    }
+    return { executor: select.value, executor_options: options };
+  }
+
   function commandText() {
     const area = document.getElementById('command');
     return area ? area.value.replace(/\r\n/g, '\n').trim() : null;
@@ -309,7 +355,8 @@
       event.preventDefault();
       target.disabled = true;
       const command = commandText();
-      await startRun(command ? { page: tab.page, command } : { page: tab.page });
+      const body = Object.assign({ page: tab.page }, command ? { command } : {}, executorRequest());
+      await startRun(body);
     } else if (target.id === 'run-stop' || target.classList.contains('run-stop-one')) {
       const run = target.dataset.run || tab.run;
       if (!run) return;
@@ -349,6 +396,7 @@
     if (!tab.panel || !tab.panel.contains(target)) return;
     if (target.id === 'run-filter-page' || target.id === 'run-filter-status') connect(false);
     else if (target.classList.contains('run-compare')) updateCompare();
+    else if (target.id === 'run-executor-select') showExecutorForm();
     else if (target.id === 'export-experiment') loadExport({ experiment: target.value });
     else if (target.id === 'export-json') {
       const convertButton = $('export-convert');
@@ -383,6 +431,7 @@
     tickElapsed();
     connect(true);
     setupActions();
+    loadExecutors();
   }
 
   document.addEventListener('cmdb:page-swapped', setup);
