@@ -323,6 +323,7 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
              guint *ret_status, GError **error)
 {
   g_autoptr (CmdbRun) previous = cmdb_run_store_load (self->store, run_id, error);
+  RunRequest inherited;
   const char *page;
   JsonObject *values;
 
@@ -331,6 +332,19 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
       *ret_status = run_error_status (*error);
       return NULL;
     }
+  /* A rerun goes where the run went (a Slurm run to Slurm, with its
+   * options) unless the request names an executor. */
+  inherited = *request;
+  if (inherited.executor == NULL)
+    {
+      g_autofree char *key = g_strdup_printf ("%s_options", cmdb_run_get_executor (previous));
+      JsonNode *options = json_object_get_member (cmdb_run_get_data (previous), key);
+
+      inherited.executor = cmdb_run_get_executor (previous);
+      if (inherited.options == NULL && options != NULL && JSON_NODE_HOLDS_OBJECT (options))
+        inherited.options = json_node_get_object (options);
+    }
+  request = &inherited;
   page = cmdb_run_get_page (previous);
   values = run_values (previous);
   if (g_strcmp0 (mode, "values") == 0)

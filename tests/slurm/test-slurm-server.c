@@ -197,6 +197,19 @@ test_server_slurm_run_survives_server (void **state)
   assert_int_equal (json_object_get_int_member (ended, "exit_code"), 0);
   assert_string_equal (json_object_get_string_member (ended, "slurm_state"), "COMPLETED");
   assert_string_equal (json_object_get_string_member (ended, "executor"), "slurm");
+
+  /* A rerun goes to Slurm again, with the same options. */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\"}", run_id);
+    g_autoptr (JsonNode) answer = test_fixture_post_json ("/api/runs", body, 201);
+    JsonObject *rerun = json_node_get_object (answer);
+
+    assert_string_equal (json_object_get_string_member (rerun, "executor"), "slurm");
+    assert_string_equal (json_object_get_string_member (
+                             json_object_get_object_member (rerun, "slurm_options"), "time"),
+                         "5");
+    wait_for_file (json_object_get_string_member (rerun, "directory"), "slurm-exit");
+  }
 }
 
 /* GET /api/executors lists local and slurm from the plugin records: the
