@@ -7,6 +7,7 @@
  * executable as a user would. */
 
 #include "test-util.h"
+#include "slurm-test-cluster.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@ typedef struct
   char *tmp;
   char *cluster_dir;
   char *workspace;
-  char *cluster_script;
   GArray *spawned; /* (element-type GPid) cmdbuilder processes a test started */
 } Cluster;
 
@@ -29,41 +29,19 @@ static int
 group_setup (void **state)
 {
   g_autofree char *source_workspace = cmdb_test_source_path ("examples/ocr-workspace");
-  g_autofree char *slurm_conf = NULL;
-  g_autofree char *err = NULL;
-  int exit_status = -1;
 
   cluster.tmp = cmdb_test_make_tempdir ();
-  cluster.cluster_dir = g_build_filename (cluster.tmp, "cluster", NULL);
   cluster.workspace = g_build_filename (cluster.tmp, "ws", NULL);
-  cluster.cluster_script = cmdb_test_source_path ("tests/slurm/slurm-cluster.sh");
   cluster.spawned = g_array_new (FALSE, FALSE, sizeof (GPid));
   cmdb_test_isolate_environment (cluster.tmp);
   cmdb_test_copy_tree (source_workspace, cluster.workspace);
-  {
-    g_autofree char *owner = g_strdup_printf ("%d", (int) getpid ());
-    const char *argv[] = { cluster.cluster_script, "start", cluster.cluster_dir, owner, NULL };
-
-    slurm_conf = cmdb_test_run (argv, NULL, &err, &exit_status);
-  }
-  if (exit_status != 0)
-    {
-      /* Not faked: the daemons' own log lines say why. */
-      g_printerr ("the Slurm cluster did not start:\n%s", err);
-      return -1;
-    }
-  g_strchomp (slurm_conf);
-  g_setenv ("SLURM_CONF", slurm_conf, TRUE);
-  g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
-  return 0;
+  cluster.cluster_dir = slurm_test_cluster_start (cluster.tmp);
+  return cluster.cluster_dir != NULL ? 0 : -1;
 }
 
 static int
 group_teardown (void **state)
 {
-  const char *argv[] = { cluster.cluster_script, "stop", cluster.cluster_dir, NULL };
-  g_autofree char *out = NULL;
-
   for (guint i = 0; i < cluster.spawned->len; i++)
     {
       GPid pid = g_array_index (cluster.spawned, GPid, i);
@@ -71,13 +49,11 @@ group_teardown (void **state)
       if (kill (pid, SIGKILL) == 0)
         waitpid (pid, NULL, 0);
     }
-  /* Jobs still queued or running are cancelled with the cluster. */
-  out = cmdb_test_run (argv, NULL, NULL, NULL);
+  slurm_test_cluster_stop (cluster.cluster_dir);
   cmdb_test_remove_tree (cluster.tmp);
   g_free (cluster.tmp);
   g_free (cluster.cluster_dir);
   g_free (cluster.workspace);
-  g_free (cluster.cluster_script);
   g_array_unref (cluster.spawned);
   return 0;
 }

@@ -8,6 +8,7 @@
  * DEMO_EPOCH_SECONDS from this process. */
 
 #include "server-test-util.h"
+#include "slurm-test-cluster.h"
 
 #include <signal.h>
 #include <string.h>
@@ -18,7 +19,6 @@ typedef struct
 {
   char *tmp;
   char *cluster_dir;
-  char *cluster_script;
 } Cluster;
 
 static Cluster cluster;
@@ -26,42 +26,18 @@ static Cluster cluster;
 static int
 group_setup (void **state)
 {
-  g_autofree char *slurm_conf = NULL;
-  g_autofree char *err = NULL;
-  g_autofree char *owner = g_strdup_printf ("%d", (int) getpid ());
-  int exit_status = -1;
-
   cluster.tmp = cmdb_test_make_tempdir ();
-  cluster.cluster_dir = g_build_filename (cluster.tmp, "cluster", NULL);
-  cluster.cluster_script = cmdb_test_source_path ("tests/slurm/slurm-cluster.sh");
-  {
-    const char *argv[] = { cluster.cluster_script, "start", cluster.cluster_dir, owner, NULL };
-
-    slurm_conf = cmdb_test_run (argv, NULL, &err, &exit_status);
-  }
-  if (exit_status != 0)
-    {
-      g_printerr ("the Slurm cluster did not start:\n%s", err);
-      return -1;
-    }
-  g_strchomp (slurm_conf);
-  g_setenv ("SLURM_CONF", slurm_conf, TRUE);
-  g_setenv ("DEMO_EPOCH_SECONDS", "0.2", TRUE);
-  return 0;
+  cluster.cluster_dir = slurm_test_cluster_start (cluster.tmp);
+  return cluster.cluster_dir != NULL ? 0 : -1;
 }
 
 static int
 group_teardown (void **state)
 {
-  const char *argv[] = { cluster.cluster_script, "stop", cluster.cluster_dir, NULL };
-  g_autofree char *out = NULL;
-
-  /* Jobs still queued or running are cancelled with the cluster. */
-  out = cmdb_test_run (argv, NULL, NULL, NULL);
+  slurm_test_cluster_stop (cluster.cluster_dir);
   cmdb_test_remove_tree (cluster.tmp);
   g_free (cluster.tmp);
   g_free (cluster.cluster_dir);
-  g_free (cluster.cluster_script);
   return 0;
 }
 
