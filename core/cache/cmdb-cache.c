@@ -485,6 +485,19 @@ cmdb_cache_new_generation (CmdbCache *cache)
 }
 
 void
+cmdb_cache_remove (CmdbCache *cache, const char *key)
+{
+  Entry *entry;
+
+  g_return_if_fail (cache != NULL);
+  g_return_if_fail (key != NULL);
+
+  entry = g_hash_table_lookup (cache->entries, key);
+  if (entry != NULL && !entry->computing)
+    entry_remove (cache, entry);
+}
+
+void
 cmdb_cache_clear (CmdbCache *cache)
 {
   GList *link;

@@ -126,6 +126,12 @@ gpointer cmdb_cache_get_derived (CmdbCache *cache, const char *key, CmdbCacheCom
  * current identity, or its absence). A no-op outside computations. */
 void cmdb_cache_add_dependency (CmdbCache *cache, const char *path);
 
+/* Drops the entry for @key, if there is one and it is not being computed
+ * right now (a computation in progress stores its result when it ends).
+ * For values that only the latest of a series is worth keeping, such as a
+ * page rendered for the state the user left it in. */
+void cmdb_cache_remove (CmdbCache *cache, const char *key);
+
 /* Drops every entry (tests, and "reload" actions). */
 void cmdb_cache_clear (CmdbCache *cache);
 void cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats);

@@ -797,6 +797,26 @@ test_clear (void **state)
   assert_int_equal (stats_of (fixture->cache).yaml_parses, 2);
 }
 
+/* Removing one derived entry recomputes it alone; the YAML entry it was
+ * computed from stays, and an unknown key is ignored. */
+static void
+test_remove (void **state)
+{
+  Fixture *fixture = *state;
+  g_autofree char *path = cmdb_test_write_file (fixture->tmp, "a.yaml", "name: one\n");
+  ScalarSource source = { path, "name", 0 };
+
+  assert_scalar (fixture->cache, "name", &source, "one");
+  assert_int_equal (stats_of (fixture->cache).n_entries, 2);
+  cmdb_cache_remove (fixture->cache, "name");
+  cmdb_cache_remove (fixture->cache, "no such key");
+  assert_int_equal (stats_of (fixture->cache).n_entries, 1);
+  assert_scalar (fixture->cache, "name", &source, "one");
+  assert_int_equal (source.n_computed, 2);
+  assert_int_equal (stats_of (fixture->cache).yaml_parses, 1);
+  assert_int_equal (stats_of (fixture->cache).n_entries, 2);
+}
+
 int
 main (void)
 {
@@ -821,6 +841,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_generations, setup, teardown),
     cmocka_unit_test_setup_teardown (test_add_dependency, setup, teardown),
     cmocka_unit_test_setup_teardown (test_clear, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_remove, setup, teardown),
   };
 
   return cmocka_run_group_tests_name ("cache", tests, NULL, NULL);
