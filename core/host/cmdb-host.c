@@ -638,9 +638,13 @@ cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GEr
   plain_name = g_strdup_printf ("%s.yaml", record->schema_name);
   prefixed_name = g_strdup_printf ("command_builder_%s.yaml", record->schema_name);
   plain = g_build_filename (dir, plain_name, NULL);
+  /* Which file is the schema is itself a fact about the workspace: a cached
+   * computation that asked must be redone when either name appears. */
+  cmdb_cache_add_dependency (cmdb_context_get_cache (context), plain);
   if (g_file_test (plain, G_FILE_TEST_IS_REGULAR))
     return g_steal_pointer (&plain);
   prefixed = g_build_filename (dir, prefixed_name, NULL);
+  cmdb_cache_add_dependency (cmdb_context_get_cache (context), prefixed);
   if (g_file_test (prefixed, G_FILE_TEST_IS_REGULAR))
     return g_steal_pointer (&prefixed);
   g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND,

@@ -441,6 +441,9 @@ cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error)
               ? g_strdup (runner)
               : g_build_filename (cmdb_context_get_root (context), runner, NULL);
 
+    /* A cached page view that checked an edited command must notice the
+     * script appearing or going away. */
+    cmdb_cache_add_dependency (cmdb_context_get_cache (context), resolved);
     if (!g_file_test (resolved, G_FILE_TEST_IS_REGULAR))
       {
         g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "Script not found: %s",
