@@ -490,19 +490,31 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
 
 /* Keeps the "generated" and "previous" commands of @store current: the
  * previous one is what the form produced before its last change. */
-static void
-track_generated (CmdbPageStore *store, PageEvaluation *evaluation)
+static gboolean
+track_generated_display (CmdbPageStore *store, const char *display)
 {
-  const char *display;
-
-  if (evaluation->command == NULL || evaluation->command->errors->len > 0)
-    return;
-  display = evaluation->command->display;
-  if (g_strcmp0 (store->generated, display) == 0)
-    return;
+  if (display == NULL || g_strcmp0 (store->generated, display) == 0)
+    return FALSE;
   g_free (store->previous);
   store->previous = g_steal_pointer (&store->generated);
   store->generated = g_strdup (display);
+  return TRUE;
+}
+
+/* (nullable) (transfer none): the command that counts as "generated" (one
+ * without errors), or NULL. */
+static const char *
+generated_display (PageEvaluation *evaluation)
+{
+  if (evaluation->command == NULL || evaluation->command->errors->len > 0)
+    return NULL;
+  return evaluation->command->display;
+}
+
+static void
+track_generated (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  track_generated_display (store, generated_display (evaluation));
 }
 
 static JsonNode *
@@ -526,15 +538,17 @@ command_json (PageEvaluation *evaluation)
   return node;
 }
 
+/* The page body for @evaluation (NULL: only @error_message) and @store,
+ * with @last_run (nullable, transfer none) as the execution panel's run. */
 static char *
-render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-             PageEvaluation *evaluation, const char *error_message, const char *notice)
+render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+                      PageEvaluation *evaluation, const char *error_message, const char *notice,
+                      JsonNode *last_run)
 {
   CmdbHtmlPageView view = { 0 };
   g_autoptr (JsonNode) form = NULL;
   g_autoptr (JsonNode) command = NULL;
   g_autoptr (JsonArray) use_cases = json_array_new ();
-  g_autoptr (JsonNode) last_run = NULL;
   CmdbPluginRecord *record = lookup_page (self, page_id);
 
   view.page_id = page_id;
@@ -575,10 +589,19 @@ render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       view.edited = store->edited;
       view.previous = store->previous;
       view.active_use_case = store->active_use_case;
-      last_run = cmdb_server_runs_last_run_json (self->runs, store);
       view.last_run = last_run != NULL ? json_node_get_object (last_run) : NULL;
     }
   return cmdb_html_render_page_body (&view);
+}
+
+static char *
+render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+             PageEvaluation *evaluation, const char *error_message, const char *notice)
+{
+  g_autoptr (JsonNode) last_run
+      = store != NULL ? cmdb_server_runs_last_run_json (self->runs, store) : NULL;
+
+  return render_body_with_run (self, page_id, store, evaluation, error_message, notice, last_run);
 }
 
 static char *
@@ -595,6 +618,127 @@ render_document (CmdbServer *self, const char *current_id, const char *title, co
       links[i].icon = record->icon;
     }
   return cmdb_html_render_document (title, links, pages->len, current_id, body);
+}
+
+/* ---- page views ----
+ *
+ * A GET of a page whose state has not changed is the common request
+ * (reloads, page switches, a second tab, a script polling), and rendering
+ * it from scratch costs an evaluation, a command build and the HTML (about
+ * 3 M instructions). So the rendered page is a derived cache entry: the
+ * evaluation inside records every file it read (schema, configs, directory
+ * scans, the defaults command), and the page's stored state is compared by
+ * its serialisation. There is one entry per page: a new state replaces the
+ * old view instead of keeping a view of every state the user went through.
+ */
+
+typedef struct
+{
+  char *state;     /* the stored state and last run it was rendered for */
+  char *body;      /* the page body */
+  char *generated; /* (nullable) what track_generated() recorded */
+  char *title;
+  char *document; /* (nullable) the whole HTML document, made on first need */
+  char *answer;   /* (nullable) the ?view=html JSON answer, made on first need */
+} PageView;
+
+static void
+page_view_clear (PageView *view)
+{
+  g_free (view->state);
+  g_free (view->body);
+  g_free (view->generated);
+  g_free (view->title);
+  g_free (view->document);
+  g_free (view->answer);
+}
+
+static PageView *
+page_view_ref (PageView *view)
+{
+  return g_rc_box_acquire (view);
+}
+
+static void
+page_view_unref (PageView *view)
+{
+  g_rc_box_release_full (view, (GDestroyNotify) page_view_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageView, page_view_unref)
+
+typedef struct
+{
+  CmdbServer *self;
+  const char *page_id;
+  CmdbPageStore *store;
+  const char *state;
+  JsonNode *last_run; /* (nullable) */
+} PageViewRequest;
+
+static gpointer
+compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                   GError **error)
+{
+  PageViewRequest *request = user_data;
+  g_auto (PageEvaluation) evaluation = { 0 };
+  PageView *view;
+
+  if (!evaluate_page (request->self, request->page_id, request->store, &evaluation, error))
+    return NULL;
+  view = g_rc_box_new0 (PageView);
+  view->state = g_strdup (request->state);
+  view->generated = g_strdup (generated_display (&evaluation));
+  view->title = g_strdup (evaluation.record->title);
+  /* The body shows the state after this view's own "generated" step. */
+  track_generated_display (request->store, view->generated);
+  view->body = render_body_with_run (request->self, request->page_id, request->store, &evaluation,
+                                     NULL, NULL, request->last_run);
+  /* The document and the JSON answer, made later, are each about the
+   * body's size. */
+  *ret_size = sizeof *view + strlen (view->state) + 3 * strlen (view->body);
+  return view;
+}
+
+/* (transfer full) (nullable): the rendered view of @page_id for @store's
+ * current state, from the cache when nothing it depends on changed. Applies
+ * the view's "generated" step to @store (sets *@ret_changed when that
+ * changed it). NULL when the page cannot be evaluated: the caller renders
+ * the error the uncached way. */
+static PageView *
+page_view_get (CmdbServer *self, const char *page_id, CmdbPageStore *store, gboolean *ret_changed)
+{
+  CmdbCache *cache = cmdb_context_get_cache (self->context);
+  g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self->runs, store);
+  g_autoptr (JsonNode) stored = cmdb_page_store_to_json (store);
+  g_autofree char *stored_text = json_to_string (stored, TRUE);
+  g_autofree char *run_text = last_run != NULL ? json_to_string (last_run, FALSE) : NULL;
+  g_autofree char *state = g_strconcat (stored_text, "\n", run_text, NULL);
+  g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
+  PageViewRequest request = { self, page_id, store, state, last_run };
+  PageView *view;
+
+  view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                 (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
+                                 NULL);
+  if (view != NULL && !g_str_equal (view->state, state))
+    {
+      g_clear_pointer (&view, page_view_unref);
+      cmdb_cache_remove (cache, key);
+      view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                     (GBoxedCopyFunc) page_view_ref,
+                                     (GDestroyNotify) page_view_unref, NULL);
+    }
+  if (view == NULL)
+    {
+      /* Failures are not kept: the caller's uncached path reports them. */
+      cmdb_cache_remove (cache, key);
+      return NULL;
+    }
+  /* On a hit this replays what the computation did to the store. */
+  *ret_changed = track_generated_display (store, view->generated)
+                 || g_strcmp0 (stored_text, store->written) != 0;
+  return view;
 }
 
 /* Applies a change of one element typed as text (a form post, or a string
@@ -686,7 +830,21 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   CmdbPageStore *store = get_store (self, page_id);
   CmdbPluginRecord *record = lookup_page (self, page_id);
   g_autofree char *body = NULL;
+  g_autoptr (PageView) view = NULL;
+  gboolean changed = FALSE;
   gboolean ok;
+
+  view = page_view_get (self, page_id, store, &changed);
+  if (view != NULL)
+    {
+      show_page (self, page_id);
+      if (changed)
+        save_store (self, store);
+      if (view->document == NULL)
+        view->document = render_document (self, page_id, view->title, view->body);
+      respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", g_strdup (view->document));
+      return;
+    }
 
   ok = evaluate_page (self, page_id, store, &evaluation, &error);
   if (ok)
@@ -847,6 +1005,25 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   return json_builder_get_root (builder);
 }
 
+/* (transfer full): page_answer()'s ?view=html shape for a cached body. */
+static JsonNode *
+page_answer_html (const char *page_id, const char *title, const char *body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, page_id);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, title);
+  json_builder_set_member_name (builder, "notice");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "html");
+  json_builder_add_string_value (builder, body);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 static void
 api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
@@ -854,6 +1031,27 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
   CmdbPageStore *store = get_store (self, page_id);
+
+  /* What app.js asks for on a page switch: the cached view's body. */
+  if (html_only)
+    {
+      gboolean changed = FALSE;
+      g_autoptr (PageView) view = page_view_get (self, page_id, store, &changed);
+
+      if (view != NULL)
+        {
+          show_page (self, page_id);
+          if (changed)
+            save_store (self, store);
+          if (view->answer == NULL)
+            {
+              g_autoptr (JsonNode) node = page_answer_html (page_id, view->title, view->body);
+              view->answer = json_to_string (node, FALSE);
+            }
+          respond (msg, SOUP_STATUS_OK, "application/json", g_strdup (view->answer));
+          return;
+        }
+    }
 
   if (!evaluate_page (self, page_id, store, &evaluation, &error))
     {
@@ -1310,6 +1508,9 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
   const char *method = soup_server_message_get_method (msg);
   const char *host = request_header (msg, "Host");
   CmdbPluginRecord *page;
+
+  /* Each file a request depends on is stat()ed once per request. */
+  cmdb_cache_new_generation (cmdb_context_get_cache (self->context));
 
   if (!cmdb_server_host_is_allowed (host, self->allowed_hosts))
     {

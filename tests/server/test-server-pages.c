@@ -9,6 +9,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <glib/gstdio.h>
 
 static void
 assert_contains (const char *haystack, const char *needle)
@@ -848,6 +849,108 @@ test_new_checkpoint_seen_without_restart (void **state)
   assert_int_equal (kill (pid, 0), 0);
 }
 
+/* The html of ?view=html (served from the cached page view) equals the
+ * html of the full answer (always evaluated and rendered afresh). */
+static char *
+assert_view_matches_fresh_render (void)
+{
+  g_autoptr (JsonNode) slim = get_json ("/api/pages/train?view=html");
+  g_autoptr (JsonNode) again = get_json ("/api/pages/train?view=html");
+  g_autoptr (JsonNode) full = get_json ("/api/pages/train");
+  const char *cached = json_object_get_string_member (json_node_get_object (again), "html");
+
+  assert_string_equal (json_object_get_string_member (json_node_get_object (slim), "html"), cached);
+  assert_string_equal (cached, json_object_get_string_member (json_node_get_object (full), "html"));
+  return g_strdup (cached);
+}
+
+/* A GET of an unchanged page is answered from a cached view (one per
+ * page). It must follow the page's state both ways (a value changed and
+ * changed back), the "previous command" diff, the schema file, a new file
+ * in a scanned directory and the schema file appearing under the other name. */
+static void
+test_cached_view_follows_state_and_files (void **state)
+{
+  g_autofree char *schemas = g_build_filename (fixture.tmp, "schemas", NULL);
+  g_autofree char *schema = g_build_filename (schemas, "train.yaml", NULL);
+  g_autofree char *source = g_build_filename (cmdb_test_source_root (), "schemas", NULL);
+  const char *const args[] = { "--schemas", schemas, NULL };
+  g_autofree char *text = NULL;
+  g_autoptr (GString) relabelled = NULL;
+  g_autofree char *architecture = NULL;
+  g_autofree char *html = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (schemas, 0755), ==, 0);
+  for (const char *const *name
+       = (const char *const[]){ "train.yaml", "test.yaml", "predict.yaml", NULL };
+       *name != NULL; name++)
+    {
+      g_autofree char *from = g_build_filename (source, *name, NULL);
+      g_autofree char *to = g_build_filename (schemas, *name, NULL);
+      g_autofree char *contents = cmdb_test_read_file (from);
+      assert_true (g_file_set_contents (to, contents, -1, NULL));
+    }
+  test_fixture_restart (args, TRUE);
+
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "Experiment name");
+  assert_lacks (html, "exp_name=first_value");
+
+  /* State: a value set, set again, and back to the default. */
+  json_node_unref (
+      post_json_ok ("/api/pages/train", "{\"changes\": {\"exp_name\": \"first_value\"}}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "exp_name=first_value");
+  json_node_unref (
+      post_json_ok ("/api/pages/train", "{\"changes\": {\"exp_name\": \"second_value\"}}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "exp_name=second_value");
+  assert_lacks (html, "exp_name=first_value</textarea>");
+  /* The diff against the previous command names the value it replaced. */
+  assert_contains (html, "first_value");
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"action\": \"reset\"}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_lacks (html, "exp_name=second_value</textarea>");
+
+  /* The schema file: a label edited in place. */
+  text = cmdb_test_read_file (schema);
+  relabelled = g_string_new (text);
+  assert_true (g_string_replace (relabelled, "label: \"Experiment name\"",
+                                 "label: \"Name of this experiment\"", 1)
+               == 1);
+  assert_true (g_file_set_contents (schema, relabelled->str, -1, NULL));
+  cmdb_test_touch (schema, 5);
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "Name of this experiment");
+
+  /* A scanned directory: a new architecture becomes a choice. */
+  architecture = g_build_filename (fixture.workspace, "configs", "model", "architectures",
+                                   "viewcache_arch.yaml", NULL);
+  assert_true (g_file_set_contents (architecture, "name: viewcache_arch\n", -1, NULL));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "viewcache_arch");
+
+  /* Which file is the schema: train.yaml gone, the prefixed name found;
+   * then train.yaml created again. */
+  {
+    g_autofree char *prefixed = g_build_filename (schemas, "command_builder_train.yaml", NULL);
+    assert_int_equal (g_rename (schema, prefixed), 0);
+    g_free (html);
+    html = assert_view_matches_fresh_render ();
+    assert_contains (html, "Name of this experiment");
+    /* train.yaml back beside it: the plain name wins again. */
+    assert_true (g_file_set_contents (schema, text, -1, NULL));
+    g_free (html);
+    html = assert_view_matches_fresh_render ();
+    assert_contains (html, "Experiment name");
+  }
+}
+
 int
 main (void)
 {
@@ -897,6 +1000,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_suffix_without_javascript, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_new_checkpoint_seen_without_restart,
+                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cached_view_follows_state_and_files,
                                      test_fixture_setup_login, test_fixture_teardown),
   };
 
