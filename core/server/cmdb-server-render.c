@@ -776,9 +776,12 @@ cmdb_html_render_document (const char *title, const CmdbHtmlPageLink *pages, gui
   g_string_append (out, "</ul><p class=\"hint\">Apply a suggested setup to fill the form with an "
                         "architecture's defaults. Ctrl+Enter generates the command.</p></nav>");
   append_text (out, "<main id=\"main\" tabindex=\"-1\" data-page=\"", current_id);
+  /* The page's own box: app.js keeps a page the user left in the document
+   * as such a box, hidden, so that coming back costs no style or layout. */
+  append_text (out, "\"><div class=\"view\" data-view=\"", current_id);
   g_string_append (out, "\">");
   g_string_append (out, body_html != NULL ? body_html : "");
-  g_string_append (out, "</main></div></body></html>\n");
+  g_string_append (out, "</div></main></div></body></html>\n");
   return g_string_free (out, FALSE);
 }
 

@@ -20,10 +20,23 @@
     sequence: 0,        // answers older than the newest request are ignored
     textTimer: 0,
     navigation: 0,
+    html: null,         // the server HTML the page shown was last brought in line with
   };
-  // Pages left in this tab, as they were: page -> {nodes, title}. A warm
-  // switch puts them back at once and refreshes them from the server.
+  // Each page visited in this tab has its own box in <main> (div.view); the
+  // boxes of pages left are kept, hidden with content-visibility (their
+  // style and layout stay computed) and without their ids (ids stay unique
+  // in the document: scripts and labels find only the page shown). A warm
+  // switch shows the box again at once and refreshes it from the server.
+  // visited: page -> {view, title, html} for the pages not shown.
   const visited = new Map();
+  let view = main.querySelector(':scope > .view');
+  if (!view) {
+    view = document.createElement('div');
+    view.className = 'view';
+    view.append(...main.childNodes);
+    main.append(view);
+  }
+  view.dataset.view = state.page;
 
   // ---- morphing: apply new server HTML without losing focus or caret ----
 
@@ -110,9 +123,10 @@
   function applyHtml(html) {
     const template = document.createElement('template');
     template.innerHTML = html;
-    const replacement = document.createElement('main');
+    const replacement = document.createElement('div');
     replacement.appendChild(template.content);
-    morphChildren(main, replacement);
+    morphChildren(view, replacement);
+    state.html = html;
     enhance();
   }
 
@@ -241,7 +255,8 @@
       searchPicker(target);
       return;
     }
-    if (!target.name || !target.form || target.form.id !== 'page-form') return;
+    // getAttribute: a field named "id" would shadow a form's id property.
+    if (!target.name || !target.form || target.form.getAttribute('id') !== 'page-form') return;
     if (target.name === '_suffix') {
       state.pendingSuffix = target.checked;
       clearTimeout(state.textTimer);
@@ -304,25 +319,49 @@
 
   // ---- page switches inside the document ----
 
-  // Sends what is pending for the page shown and keeps its DOM for a later
+  // Sends what is pending for the page shown and keeps its box for a later
   // switch back (values, open sections and the run panel stay as they are).
   function leavePage() {
     clearTimeout(state.textTimer);
     const body = collect();
     if (body) post(state.page, body);
-    const nodes = document.createDocumentFragment();
-    nodes.append(...main.childNodes);
-    visited.set(state.page, { nodes, title: document.title });
+    // Focus must not stay in a box that is no longer rendered (the browser
+    // would keep computing its style); enterPage() puts it on <main> anyway.
+    if (view.contains(document.activeElement)) main.focus({ preventScroll: true });
+    // Attributes, not dataset: a form's dataset can be shadowed by a field
+    // named "dataset" (forms expose their fields by name).
+    for (const element of view.querySelectorAll('[id]')) {
+      element.setAttribute('data-away-id', element.id);
+      element.removeAttribute('id');
+    }
+    view.classList.add('away');
+    visited.set(state.page, { view, title: document.title, html: state.html });
+  }
+
+  // Shown first, ids second: an id given back to a form field inside a box
+  // still hidden would make the browser compute style in there.
+  function showView(box) {
+    box.classList.remove('away');
+    for (const element of box.querySelectorAll('[data-away-id]')) {
+      element.setAttribute('id', element.getAttribute('data-away-id'));
+      element.removeAttribute('data-away-id');
+    }
+    view = box;
   }
 
   // Fetches @page again and merges it into what is shown (a warm switch
-  // showed the page as it was left; the server may know better).
-  async function refresh(page) {
+  // showed the page as it was left; the server may know better). With
+  // @settled (a promise), the answer waits for it before touching the DOM;
+  // the request itself goes at once, so the server knows the page is shown.
+  async function refresh(page, settled) {
     const sequence = ++state.sequence;
     try {
       const answer = await queueRequest('GET', pageUrl(page));
+      if (settled) await settled;
       if (sequence === state.sequence && page === state.page) {
-        applyHtml(answer.html);
+        // Usually nothing changed while the page was away: then the DOM is
+        // left alone (no parse, no morph, no style work for the browser).
+        if (answer.html !== state.html) applyHtml(answer.html);
         announce('cmdb:updated', page);
       }
     } catch (error) {
@@ -337,12 +376,10 @@
       // Warm: the page comes back within this event, the refresh follows.
       leavePage();
       visited.delete(page);
-      main.replaceChildren(kept.nodes);
+      showView(kept.view);
+      state.html = kept.html;
       enterPage(page, push, kept.title);
-      // After the frame that shows it, so the refresh never delays that frame.
-      requestAnimationFrame(() => setTimeout(() => {
-        if (state.page === page) refresh(page);
-      }, 0));
+      refresh(page, new Promise((resolve) => whenShownAndIdle(resolve)));
       return;
     }
     clearTimeout(state.textTimer);
@@ -358,11 +395,28 @@
     if (navigation !== state.navigation) return;
     const late = Object.keys(state.pending).length > 0;
     leavePage();
-    main.innerHTML = answer.html;
+    const box = document.createElement('div');
+    box.className = 'view';
+    box.dataset.view = page;
+    box.innerHTML = answer.html;
+    main.append(box);
+    view = box;
+    state.html = answer.html;
     enterPage(page, push, answer.title + ' \u00b7 Command Builder');
     // Changes typed while the page was fetched were sent after the fetch,
     // so the server heard of the page shown before them: remind it.
     if (late) refresh(page);
+  }
+
+  // Runs @work once the page shown now is on screen (two frames) and the
+  // browser has nothing else to do, at the latest 300 ms later. For work the
+  // user does not wait for (the URL, a refresh, the runs panel's requests),
+  // so that neither it nor its answers delay those frames.
+  function whenShownAndIdle(work) {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 300 });
+      else setTimeout(work, 0);
+    }));
   }
 
   function enterPage(page, push, title) {
@@ -373,7 +427,12 @@
       if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     });
-    if (push) history.pushState({ page }, '', '/' + page);
+    // pushState makes the browser save the document's state, which needs
+    // style and layout at once: asked for right after the swap it forces
+    // them early (delaying the frame that shows the page) and computes style
+    // inside the box just hidden, 20-30 ms on the 2-core machine
+    // (docs/performance.md). Once the page is on screen it costs under 1 ms.
+    if (push) whenShownAndIdle(() => history.pushState({ page }, '', '/' + page));
     enhance();
     // Focus needs the new page's style and layout: asked for here it would
     // compute them at once, before the frame that computes them anyway.
@@ -484,7 +543,7 @@
 
   function enhance() {
     // Nothing to bind (events are delegated); keep slider mirrors in step.
-    main.querySelectorAll('input.mirror').forEach((range) => {
+    view.querySelectorAll('input.mirror').forEach((range) => {
       const box = document.getElementById(range.dataset.for);
       if (box && box !== document.activeElement && box.value !== '') range.value = box.value;
     });

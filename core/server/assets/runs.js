@@ -429,9 +429,24 @@
       };
     }
     tickElapsed();
-    connect(true);
-    setupActions();
-    loadExecutors();
+    // The network part waits until the page is on screen and the browser is
+    // idle, so that neither its requests nor their answers delay the frames
+    // that show a switched page.
+    whenShownAndIdle(() => {
+      if (tab.panel !== panel) return;   // switched again meanwhile
+      connect(true);
+      setupActions();
+      loadExecutors();
+    });
+  }
+
+  // Runs @work once the page is on screen (two frames) and the browser is
+  // idle, at the latest 300 ms later (the same rule as app.js).
+  function whenShownAndIdle(work) {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 300 });
+      else setTimeout(work, 0);
+    }));
   }
 
   document.addEventListener('cmdb:page-swapped', setup);
