@@ -193,14 +193,19 @@ function installSwitchProbe(page) {
     }, true);
     document.addEventListener('cmdb:page-swapped', () => {
       const click = window.bench.click;
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        window.bench.result = performance.now() - click;
+      const swapped = performance.now();
+      requestAnimationFrame((frame1) => requestAnimationFrame((frame2) => {
+        const now = performance.now();
+        window.bench.result = now - click;
+        // Where the time went: the click to the new DOM in place, then to the
+        // start of the first and second frames after it.
+        window.bench.phases = { swap: swapped - click, frame1: frame1 - click, frame2: frame2 - click };
       }));
     });
   });
 }
 
-async function measureSwitches(page, origin) {
+async function measureSwitches(page, origin, phases = []) {
   const order = ['test', 'predict', 'train'];
   await page.goto(origin + '/train');
   // Visit every page once in this tab first: the figure is the warm switch.
@@ -216,6 +221,7 @@ async function measureSwitches(page, origin) {
     await page.evaluate(() => { window.bench.result = null; });
     await page.click(`.sidebar a[data-page="${id}"]`);
     samples.push(await waitResult(page, () => window.bench.result));
+    phases.push(await page.evaluate(() => window.bench.phases));
   }
   return samples;
 }
@@ -240,6 +246,14 @@ async function startStaticCopy(server) {
     const response = await fetch(server.origin + asset, { headers });
     files.set(asset, { body: Buffer.from(await response.arrayBuffer()), headers: pickHeaders(response) });
   }
+  // The frame-scheduling floor of the switch measurement: the same sidebar
+  // and probe, but a click changes one line of text (no page at all).
+  files.set('/floor.html', {
+    body: '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Floor</title></head>' +
+          '<body><nav class="sidebar"><a data-page="a" href="#a">A</a> <a data-page="b" href="#b">B</a>' +
+          '</nav><main id="main"><h1 id="page-title">A</h1></main></body></html>',
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
   files.set('/blank.html', {
     body: '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Blank</title></head>' +
           '<body><h1>Blank</h1></body></html>',
@@ -330,6 +344,39 @@ async function measureColdVisits(page) {
   return { visits, load };
 }
 
+// The switch probe on /floor.html, where a click only changes a heading's
+// text: what the browser's own frame scheduling costs the measurement.
+async function measureFrameFloor(page, staticOrigin, phases = []) {
+  await page.goto(staticOrigin + '/floor.html');
+  await page.evaluate(() => {
+    document.querySelector('.sidebar').addEventListener('click', (event) => {
+      const link = event.target.closest('a[data-page]');
+      if (!link) return;
+      event.preventDefault();
+      document.getElementById('page-title').textContent = link.textContent;
+      document.dispatchEvent(new CustomEvent('cmdb:page-swapped'));
+    });
+  });
+  await installSwitchProbe(page);
+  const samples = [];
+  for (let i = 0; i < options.switches; i++) {
+    await page.evaluate(() => { window.bench.result = null; });
+    await page.click(`.sidebar a[data-page="${i % 2 ? 'a' : 'b'}"]`);
+    samples.push(await waitResult(page, () => window.bench.result));
+    phases.push(await page.evaluate(() => window.bench.phases));
+  }
+  return samples;
+}
+
+// Medians of each phase of the switch probe, and of the time from the start
+// of the second frame to its callback (where the main thread was busy).
+function phaseMedians(phases, totals) {
+  const result = Object.fromEntries(['swap', 'frame1', 'frame2'].map(
+    (name) => [name, round(median(phases.map((phase) => phase[name])))]));
+  result.frame2_to_callback = round(median(phases.map((phase, i) => totals[i] - phase.frame2)));
+  return result;
+}
+
 async function measureBlankPaints(page, staticOrigin) {
   const samples = [];
   for (let i = 0; i < 5; i++) {
@@ -403,13 +450,17 @@ try {
   const cold = await measureColdVisits(page);
   await page.goto(server.origin + '/train');
   log(`warm page switches (${options.switches})`);
-  const switches = await measureSwitches(page, server.origin);
+  const switchPhases = [];
+  const switches = await measureSwitches(page, server.origin, switchPhases);
   log(`live updates (${options.changes} selections, ${options.changes} keystrokes)`);
   const live = await measureLiveUpdates(page, server.origin);
   log(`static navigations (${options.navigations})`);
   staticCopy = await startStaticCopy(server);
   const statics = await measureStaticNavigations(page, staticCopy.origin);
   const blanks = await measureBlankPaints(page, staticCopy.origin);
+  log(`frame floor (${options.switches} clicks on a one-line page)`);
+  const floorPhases = [];
+  const floor = await measureFrameFloor(page, staticCopy.origin, floorPhases);
   log(`full navigations to the server (${options.navigations})`);
   await page.goto(server.origin + '/train');
   const fulls = await measureFullNavigations(page, server.origin);
@@ -419,6 +470,10 @@ try {
     browser_switch_median_ms: round(median(switches)),
     browser_switch_p95_ms: round(percentile(switches, 0.95)),
     browser_switch_samples: switches.length,
+    browser_switch_phases_median_ms: phaseMedians(switchPhases, switches),
+    browser_frame_floor_median_ms: round(median(floor)),
+    browser_frame_floor_p95_ms: round(percentile(floor, 0.95)),
+    browser_frame_floor_phases_median_ms: phaseMedians(floorPhases, floor),
     browser_static_nav_median_ms: round(median(statics)),
     browser_static_nav_samples: statics.length,
     browser_switch_to_static_ratio: round(median(switches) / median(statics)),
