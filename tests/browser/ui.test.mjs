@@ -43,13 +43,16 @@ await runInBrowser({
     await page.evaluate(() => { window.notReloaded = true; });
     await page.click('.sidebar a[data-page="test"]');
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
-    assertEqual(new URL(page.url()).pathname, '/test', 'address');
+    // The address follows once the page is on screen (pushState then costs
+    // no frame: docs/web-ui.md).
+    await page.waitForURL(server.origin + '/test', { timeout: 2000 });
     assert(await page.evaluate(() => window.notReloaded === true), 'the document was reloaded');
     assertEqual(await page.getAttribute('.sidebar a[data-page="test"]', 'aria-current'), 'page', 'current link');
     await page.screenshot({ path: path.join(screenshots, 'test.png'), fullPage: true });
     await page.click('.sidebar a[data-page="predict"]');
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Predict');
     await page.screenshot({ path: path.join(screenshots, 'predict.png'), fullPage: true });
+    await page.waitForURL(server.origin + '/predict', { timeout: 2000 });
     await page.goBack();
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
     await page.click('.sidebar a[data-page="train"]');
@@ -177,6 +180,32 @@ await runInBrowser({
       headers: { Authorization: 'Bearer ' + server.token } })).json();
     assert(!('exp_name' in test.state.values), 'nothing of Train went to Test');
     assert(!(await page.textContent('#status')).includes('Not saved'), 'no request failed');
+  });
+
+  await step('pages left stay in the tab, hidden and out of reach', async () => {
+    await page.goto(server.origin + '/train');
+    for (const [id, title] of [['test', 'Test'], ['predict', 'Predict']]) {
+      await page.click(`.sidebar a[data-page="${id}"]`);
+      await page.waitForFunction((title) => document.querySelector('#page-title')?.textContent === title, title);
+    }
+    await page.waitForURL(server.origin + '/predict');
+    const boxes = await page.$$eval('#main > .view', (list) => list.map((box) => [box.dataset.view, box.classList.contains('away')]));
+    assertEqual(JSON.stringify(boxes.sort()), JSON.stringify([['predict', false], ['test', true], ['train', true]]), 'one box per page visited');
+    // Ids stay unique: labels, scripts and tests find the page shown only.
+    assertEqual(await page.evaluate(() => document.querySelectorAll('[id="page-title"]').length), 1, 'one #page-title');
+    assertEqual(await page.evaluate(() => document.querySelectorAll('[id="execution-panel"]').length), 1, 'one run panel');
+    assert(await page.evaluate(() => getComputedStyle(document.querySelector('.view.away')).contentVisibility === 'hidden'), 'not rendered');
+    // Keyboard: Tab never reaches a field of a page left.
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      const inAway = await page.evaluate(() => !!document.activeElement.closest('.view.away'));
+      assert(!inAway, 'focus went into a hidden page after ' + (i + 1) + ' Tabs');
+    }
+    await page.click('.sidebar a[data-page="train"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
+    assert(await page.$('#f-exp_name') !== null, 'Train has its ids back');
+    assertEqual(await page.evaluate(() => document.querySelectorAll('[data-away-id]').length > 0), true, 'the others keep theirs aside');
+    await page.waitForURL(server.origin + '/train');
   });
 
   await step('a deep link works on reload, and Reset restores the defaults', async () => {
