@@ -226,6 +226,8 @@ def main():
                "warm page switch, median (click to 2nd rAF)", "<= 30 ms, < static floor")
         record("browser_switch_p95_ms", browser["browser_switch_p95_ms"], "ms",
                "warm page switch, p95")
+        record("browser_frame_floor_median_ms", browser["browser_frame_floor_median_ms"], "ms",
+               "frame-scheduling floor of that probe (a click changing one line), median")
         record("browser_static_nav_median_ms", browser["browser_static_nav_median_ms"], "ms",
                "same-origin static navigation floor, median")
         results["browser_switch_static_ratio"] = round(
