@@ -218,6 +218,18 @@ await runInBrowser({
     await waitValue(page, '#f-exp_name', 'ocr_training');
   });
 
+  await step('no page is wider than the window, full or on half a laptop screen', async () => {
+    for (const width of [1280, 640]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const id of ['train', 'test', 'predict']) {
+        await page.goto(server.origin + '/' + id);
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(wide <= 0, `/${id} at ${width} px is ${wide} px wider than the window`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   await step('dark colour scheme renders', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(server.origin + '/train');
