@@ -326,6 +326,7 @@ function firstPaint() {
 async function measureColdVisits(page) {
   const server = await startServer(copyWorkspace('cold-ws'));
   const visits = {};
+  const phases = {};
   let load = null;
   try {
     // The token for the cookie, on a route that activates no page.
@@ -337,11 +338,12 @@ async function measureColdVisits(page) {
       await page.evaluate(() => { window.bench.result = null; });
       await page.click(`.sidebar a[data-page="${id}"]`);
       visits[id] = await waitResult(page, () => window.bench.result);
+      phases[id] = await page.evaluate(() => window.bench.phases);
     }
   } finally {
     await stopServer(server);
   }
-  return { visits, load };
+  return { visits, load, phases };
 }
 
 // The switch probe on /floor.html, where a click only changes a heading's
@@ -483,6 +485,8 @@ try {
     browser_cold_visit_samples: coldVisits.length,
     browser_cold_visits_ms: Object.fromEntries(
       Object.entries(cold.visits).map(([id, value]) => [id, round(value)])),
+    browser_cold_visit_phases_ms: Object.fromEntries(Object.entries(cold.phases).map(
+      ([id, phase]) => [id, Object.fromEntries(Object.entries(phase).map(([k, v]) => [k, round(v)]))])),
     browser_cold_load_fcp_ms: round(cold.load.first_contentful_paint_ms),
     browser_cold_load: Object.fromEntries(
       Object.entries(cold.load).map(([name, value]) => [name, round(value)])),
