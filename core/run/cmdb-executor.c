@@ -61,3 +61,16 @@ cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run)
   iface = CMDB_EXECUTOR_GET_IFACE (self);
   return iface->is_alive == NULL || iface->is_alive (self, run);
 }
+
+JsonObject *
+cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options)
+{
+  CmdbExecutorInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->check_options == NULL)
+    return json_object_new ();
+  return iface->check_options (self, options);
+}

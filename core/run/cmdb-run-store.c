@@ -128,6 +128,14 @@ lookup_executor (CmdbRunStore *self, const char *executor_id, GError **error)
   return CMDB_EXECUTOR (extension);
 }
 
+CmdbExecutor *
+cmdb_run_store_load_executor (CmdbRunStore *self, const char *executor_id, GError **error)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  g_return_val_if_fail (executor_id != NULL, NULL);
+  return lookup_executor (self, executor_id, error);
+}
+
 void
 cmdb_run_store_set_supervisor_program (CmdbRunStore *self, const char *program)
 {

@@ -470,7 +470,11 @@ cmdb_html_render_executor_form (JsonObject *form)
         append_text (out, "<span class=\"error\" role=\"alert\">",
                      json_array_get_string_element (errors, j)),
             g_string_append (out, "</span>");
-      g_string_append (out, "</div>");
+      /* Filled by runs.js (as text) with what POST /api/executors/<id>/check
+       * finds wrong with this value. */
+      append_text (out, "<span class=\"error option-problem\" role=\"alert\" data-problem-for=\"",
+                   option);
+      g_string_append (out, "\" hidden></span></div>");
     }
   g_string_append (out, "</fieldset>");
   return g_string_free (out, FALSE);

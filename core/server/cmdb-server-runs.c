@@ -1458,6 +1458,68 @@ cmdb_server_runs_last_run_json (CmdbServerRuns *self, CmdbPageStore *store)
   return run != NULL ? cmdb_run_to_json (run) : NULL;
 }
 
+/* POST /api/executors/<id>/check {"options": {KEY: VALUE}}: what the
+ * executor finds wrong with each value before any run exists, so the form
+ * can say it next to the field: {"executor", "valid", "problems": {KEY:
+ * text}}. The local executor takes no options: any key is a problem. */
+static void
+api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = cmdb_server_request_body (msg);
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (JsonObject) problems = NULL;
+  JsonNode *options;
+  JsonObject *answer;
+  CmdbExecutor *executor;
+
+  if (body == NULL)
+    return;
+  request = cmdb_server_parse_json_object (body, &error);
+  if (request == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  options = json_object_get_member (request, "options");
+  if (options == NULL || !JSON_NODE_HOLDS_OBJECT (options))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST,
+                                      "options must be an object {KEY: VALUE}");
+      return;
+    }
+  if (!is_known_executor (self, id))
+    {
+      g_autofree char *message = g_strdup_printf ("unknown executor '%s'", id);
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  executor = cmdb_run_store_load_executor (self->store, id, &error);
+  if (executor == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  if (g_str_equal (id, "local"))
+    {
+      g_autoptr (GList) keys = json_object_get_members (json_node_get_object (options));
+
+      problems = json_object_new ();
+      for (GList *l = keys; l != NULL; l = l->next)
+        json_object_set_string_member (problems, l->data, "the local executor takes no options");
+    }
+  else
+    problems = cmdb_executor_check_options (executor, json_node_get_object (options));
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "executor", id);
+  json_object_set_boolean_member (answer, "valid", json_object_get_size (problems) == 0);
+  json_object_set_object_member (answer, "problems", json_object_ref (problems));
+  {
+    g_autoptr (JsonNode) node = object_node (answer);
+    cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+  }
+}
+
 gboolean
 cmdb_server_runs_dispatch (CmdbServerRuns *self, SoupServerMessage *msg, const char *path,
                            GHashTable *query)
@@ -1482,6 +1544,14 @@ cmdb_server_runs_dispatch (CmdbServerRuns *self, SoupServerMessage *msg, const c
         cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET here");
       else
         api_executor_form (self, msg, parts[1]);
+      return TRUE;
+    }
+  if (n == 3 && g_str_equal (parts[0], "executors") && g_str_equal (parts[2], "check"))
+    {
+      if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+        cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST here");
+      else
+        api_executor_check (self, msg, parts[1]);
       return TRUE;
     }
   if (n == 1 && g_str_equal (parts[0], "executors"))

@@ -155,6 +155,13 @@ struct _CmdbExecutorInterface
   /* Whether whatever watches an unfinished @run is still there; when it is
    * not, readers see the run as lost. Optional: missing means alive. */
   gboolean (*is_alive) (CmdbExecutor *self, CmdbRun *run);
+
+  /* Checks @options (a run request's executor_options, KEY -> value) before
+   * any run is created, so a form can show each problem next to its field.
+   * Returns (transfer full) KEY -> problem text for each wrong value (empty:
+   * nothing is). Optional: missing means nothing can be checked before the
+   * start (the start still records what is wrong). May ask the cluster. */
+  JsonObject *(*check_options) (CmdbExecutor *self, JsonObject *options);
 };
 
 /* (transfer none) */
@@ -162,6 +169,9 @@ const char *cmdb_executor_get_id (CmdbExecutor *self);
 gboolean cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error);
 gboolean cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error);
 gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
+/* (transfer full): see CmdbExecutorInterface.check_options; an empty object
+ * for executors that do not check. */
+JsonObject *cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options);
 
 /* ------------------------------------------------------------------ */
 /* CmdbRunStore: the runs of one workspace. */
@@ -177,8 +187,14 @@ CmdbRunStore *cmdb_run_store_new (CmdbContext *context);
 const char *cmdb_run_store_get_directory (CmdbRunStore *self);
 /* Adds (or replaces) an executor, under its own id. */
 void cmdb_run_store_add_executor (CmdbRunStore *self, CmdbExecutor *executor);
-/* (transfer none) (nullable) */
+/* (transfer none) (nullable): a registered executor; loads nothing. */
 CmdbExecutor *cmdb_run_store_get_executor (CmdbRunStore *self, const char *executor_id);
+/* (transfer none): the executor @executor_id, loading its plugin (through
+ * the host given with cmdb_run_store_set_host()) on first use, as starting
+ * a run does. NULL with CMDB_RUN_ERROR_UNKNOWN_EXECUTOR when there is none
+ * or it cannot be loaded. */
+CmdbExecutor *cmdb_run_store_load_executor (CmdbRunStore *self, const char *executor_id,
+                                            GError **error);
 /* The program the local executor runs as `PROGRAM supervise RUN_DIR`:
  * by default this process's own executable when it is cmdbuilder, else
  * cmdbuilder from PATH. Tests and embedders set it. */

@@ -152,6 +152,29 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     await waitStatus(page, 'succeeded');
   });
 
+  await step('the Slurm executor\'s options are checked next to their fields, before any run exists', async () => {
+    await page.goto(server.origin + '/train');
+    await page.waitForSelector('#run-executor-select');
+    const before = (await listRuns()).length;
+    await page.selectOption('#run-executor-select', 'slurm');
+    await page.waitForSelector('#run-executor-form fieldset[data-executor="slurm"]');
+    await page.fill('#run-executor-form [data-option="time"]', 'soon');
+    await page.fill('#run-executor-form [data-option="gpus"]', 'a100:0');
+    await page.waitForSelector('[data-problem-for="time"]:not([hidden])');
+    assert((await page.textContent('[data-problem-for="time"]')).includes("expected MINUTES"), 'time problem');
+    assert((await page.textContent('[data-problem-for="gpus"]')).includes("'a100:0'"), 'gpus problem');
+    assertEqual(await page.getAttribute('#run-executor-form [data-option="time"]', 'aria-invalid'), 'true', 'marked');
+    assert(await page.isHidden('[data-problem-for="mem"]'), 'nothing said about mem');
+    await page.click('#run-start');
+    await page.waitForFunction(() => document.querySelector('#run-message')?.textContent.includes('Fix the marked'));
+    assertEqual((await listRuns()).length, before, 'no run created for wrong options');
+    await page.fill('#run-executor-form [data-option="time"]', '1:30:00');
+    await page.fill('#run-executor-form [data-option="gpus"]', '');
+    await page.waitForSelector('[data-problem-for="time"][hidden]', { state: 'attached' });
+    assert(await page.isHidden('[data-problem-for="gpus"]'), 'gpus problem gone');
+    await page.selectOption('#run-executor-select', 'local');
+  });
+
   await step('Predict: the new submission is preselected and exported, overwriting only when confirmed', async () => {
     const checkpoint = 'outputs/ocr_training-dbnet-unet-resnet18/checkpoints/epoch_09_step_000450.ckpt';
     const set = await fetch(server.origin + '/api/pages/predict', {

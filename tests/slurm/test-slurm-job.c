@@ -72,6 +72,42 @@ test_slurm_accepts_valid_values (void **state)
     }
 }
 
+/* The per-key form of the checks (what a form shows next to each field):
+ * every wrong value under its own key, in #SBATCH order, nothing for the
+ * right ones; validate() says the same in one message. */
+static void
+test_slurm_check_per_key (void **state)
+{
+  g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
+  const char *const partitions[] = { "debug", NULL };
+  g_autoptr (JsonObject) problems = NULL;
+  g_autoptr (GList) keys = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_true (cmdb_slurm_options_set (options, "time", "2h", NULL));
+  assert_true (cmdb_slurm_options_set (options, "mem", "16G", NULL));
+  assert_true (cmdb_slurm_options_set (options, "partition", "gpu", NULL));
+  assert_true (cmdb_slurm_options_set (options, "nodes", "0", NULL));
+  problems = cmdb_slurm_options_check (options, partitions);
+  keys = json_object_get_members (problems);
+  assert_int_equal (g_list_length (keys), 3);
+  assert_string_equal (keys->data, "partition");
+  assert_string_equal (keys->next->data, "nodes");
+  assert_string_equal (keys->next->next->data, "time");
+  assert_string_equal (json_object_get_string_member (problems, "partition"),
+                       "the cluster has no partition 'gpu' (it has: debug)");
+  assert_string_equal (json_object_get_string_member (problems, "nodes"),
+                       "expected a positive whole number (or MIN-MAX), got '0'");
+  assert_false (json_object_has_member (problems, "mem"));
+  assert_false (cmdb_slurm_options_validate (options, partitions, &error));
+  assert_string_equal (error->message,
+                       "invalid Slurm options:\n"
+                       "  partition: the cluster has no partition 'gpu' (it has: debug)\n"
+                       "  nodes: expected a positive whole number (or MIN-MAX), got '0'\n"
+                       "  time: expected MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, "
+                       "DAYS-HOURS, DAYS-HOURS:MINUTES or DAYS-HOURS:MINUTES:SECONDS, got '2h'");
+}
+
 static void
 test_slurm_refuses_zero_nodes (void **state)
 {
@@ -411,6 +447,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_slurm_accepts_valid_values),
+    cmocka_unit_test (test_slurm_check_per_key),
     cmocka_unit_test (test_slurm_refuses_zero_nodes),
     cmocka_unit_test (test_slurm_refuses_word_cpus),
     cmocka_unit_test (test_slurm_refuses_zero_gpus),

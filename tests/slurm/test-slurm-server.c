@@ -323,6 +323,50 @@ test_server_invalid_partition (void **state)
                        "  partition: the cluster has no partition 'nope' (it has: debug)");
 }
 
+/* POST /api/executors/<id>/check: each wrong value named by its key, the
+ * partition against the real cluster's, and no run recorded; malformed
+ * requests and unknown executors are refused. */
+static void
+test_server_check_options (void **state)
+{
+  g_autoptr (JsonNode) wrong = test_fixture_post_json (
+      "/api/executors/slurm/check",
+      "{\"options\": {\"partition\": \"nope\", \"time\": \"soon\", \"mem\": \"16G\", "
+      "\"bogus\": \"1\"}}",
+      200);
+  g_autoptr (JsonNode) fine = test_fixture_post_json (
+      "/api/executors/slurm/check",
+      "{\"options\": {\"partition\": \"debug\", \"time\": \"1:30:00\", \"gpus\": \"\"}}", 200);
+  g_autoptr (JsonNode) local = test_fixture_post_json ("/api/executors/local/check",
+                                                       "{\"options\": {\"time\": \"5\"}}", 200);
+  g_autoptr (JsonNode) malformed
+      = test_fixture_post_json ("/api/executors/slurm/check", "{\"options\": 3}", 400);
+  g_autoptr (JsonNode) unknown
+      = test_fixture_post_json ("/api/executors/nope/check", "{\"options\": {}}", 404);
+  g_autoptr (JsonNode) runs = get_json ("/api/runs");
+  JsonObject *problems = json_object_get_object_member (json_node_get_object (wrong), "problems");
+
+  assert_false (json_object_get_boolean_member (json_node_get_object (wrong), "valid"));
+  assert_int_equal (json_object_get_size (problems), 3);
+  assert_string_equal (json_object_get_string_member (problems, "partition"),
+                       "the cluster has no partition 'nope' (it has: debug)");
+  assert_non_null (strstr (json_object_get_string_member (problems, "time"), "got 'soon'"));
+  assert_non_null (
+      strstr (json_object_get_string_member (problems, "bogus"), "unknown Slurm option 'bogus'"));
+  assert_true (json_object_get_boolean_member (json_node_get_object (fine), "valid"));
+  assert_int_equal (json_object_get_size (
+                        json_object_get_object_member (json_node_get_object (fine), "problems")),
+                    0);
+  assert_string_equal (
+      json_object_get_string_member (
+          json_object_get_object_member (json_node_get_object (local), "problems"), "time"),
+      "the local executor takes no options");
+  assert_string_equal (json_object_get_string_member (json_node_get_object (unknown), "error"),
+                       "unknown executor 'nope'");
+  assert_non_null (malformed);
+  assert_int_equal (json_object_get_int_member (json_node_get_object (runs), "total"), 0);
+}
+
 /* A job sbatch itself refuses: its lines verbatim under the summary. */
 static void
 test_server_rejected_job (void **state)
@@ -353,6 +397,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_server_slurm_form, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_server_unknown_executor, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_check_options, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_server_invalid_partition, test_fixture_setup_login,
                                      test_fixture_teardown),

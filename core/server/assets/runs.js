@@ -256,6 +256,30 @@
     }
   }
 
+  // Asks the server what is wrong with the executor options typed, shows
+  // each problem next to its field (as text) and says whether all are fine.
+  // A check that cannot be made (network) lets the start decide.
+  async function checkExecutorOptions() {
+    const choice = executorRequest();
+    if (!choice.executor || choice.executor === 'local') return true;
+    let answer;
+    try {
+      answer = await request('POST', '/api/executors/' + encodeURIComponent(choice.executor) + '/check',
+                             { options: choice.executor_options });
+    } catch (error) {
+      return true;
+    }
+    if (executorRequest().executor !== choice.executor) return true;   // changed meanwhile
+    for (const slot of document.querySelectorAll('#run-executor-form [data-problem-for]')) {
+      const problem = answer.problems[slot.dataset.problemFor];
+      slot.textContent = problem || '';
+      slot.hidden = !problem;
+      const input = slot.parentNode.querySelector('[data-option]');
+      if (input) input.setAttribute('aria-invalid', problem ? 'true' : 'false');
+    }
+    return answer.valid;
+  }
+
   // {executor, executor_options} for POST /api/runs; {} without a choice.
   function executorRequest() {
     const select = $('run-executor-select');
@@ -355,7 +379,16 @@
       event.preventDefault();
       target.disabled = true;
       const command = commandText();
-      const body = Object.assign({ page: tab.page }, command ? { command } : {}, executorRequest());
+      const choice = executorRequest();
+      // Wrong executor options are shown next to their fields, and no run
+      // is created for them.
+      if (choice.executor && choice.executor !== 'local' && !(await checkExecutorOptions())) {
+        target.disabled = false;
+        message('Fix the marked ' + ($('run-executor-select').selectedOptions[0]?.textContent || '') +
+                ' options first.');
+        return;
+      }
+      const body = Object.assign({ page: tab.page }, command ? { command } : {}, choice);
       await startRun(body);
     } else if (target.id === 'run-stop' || target.classList.contains('run-stop-one')) {
       const run = target.dataset.run || tab.run;
@@ -389,6 +422,14 @@
     } else if (target.id === 'export-overwrite') {
       convert(true);
     }
+  });
+
+  // Executor options are checked as they are typed (after a short pause).
+  let optionsTimer = 0;
+  main.addEventListener('input', (event) => {
+    if (!event.target.closest || !event.target.closest('#run-executor-form')) return;
+    clearTimeout(optionsTimer);
+    optionsTimer = setTimeout(checkExecutorOptions, 300);
   });
 
   main.addEventListener('change', (event) => {

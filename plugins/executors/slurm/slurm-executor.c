@@ -214,6 +214,40 @@ default_job_name (CmdbRun *run)
   return cmdb_run_get_page (run) != NULL ? cmdb_run_get_page (run) : "cmdbuilder";
 }
 
+/* CmdbExecutor.check_options: each requested value on its own (so one bad
+ * key does not hide the others), then the value checks of a submission;
+ * the cluster is asked for its partitions only when one is named. */
+static JsonObject *
+slurm_check_options (CmdbExecutor *executor, JsonObject *requested)
+{
+  g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
+  g_autoptr (JsonObject) checked = NULL;
+  g_auto (GStrv) partitions = NULL;
+  JsonObject *problems = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, requested);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      g_autoptr (JsonObject) one = json_object_new ();
+      g_autoptr (GError) error = NULL;
+
+      json_object_set_member (one, name, json_node_copy (member));
+      if (!cmdb_slurm_options_apply_json (options, one, &error))
+        json_object_set_string_member (problems, name, error->message);
+    }
+  if (cmdb_slurm_options_get (options, "partition") != NULL)
+    partitions = list_partitions ();
+  checked = cmdb_slurm_options_check (options, (const char *const *) partitions);
+  json_object_iter_init (&iter, checked);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!json_object_has_member (problems, name))
+      json_object_set_member (problems, name, json_node_copy (member));
+  return problems;
+}
+
 static gboolean
 slurm_start (CmdbExecutor *executor, CmdbRun *run, GError **error)
 {
@@ -577,6 +611,7 @@ executor_iface_init (CmdbExecutorInterface *iface)
   iface->start = slurm_start;
   iface->stop = slurm_stop;
   iface->is_alive = slurm_is_alive;
+  iface->check_options = slurm_check_options;
 }
 
 G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);

@@ -180,82 +180,82 @@ matches (const char *pattern, const char *text)
   return g_regex_match_simple (pattern, text, 0, 0);
 }
 
-/* One problem per option, appended to @problems as "  KEY: text". */
-static void
-check_value (const char *key, const char *value, const char *const *known_partitions,
-             GString *problems)
+/* (transfer full) (nullable): what is wrong with @value for @key, or NULL. */
+static char *
+check_value (const char *key, const char *value, const char *const *known_partitions)
 {
   if (strpbrk (value, "\n\r\"") != NULL)
-    {
-      g_string_append_printf (problems, "\n  %s: must be one line without '\"'", key);
-      return;
-    }
+    return g_strdup ("must be one line without '\"'");
   if (g_str_equal (key, "nodes") && !matches ("^[1-9][0-9]*(-[1-9][0-9]*)?$", value))
-    g_string_append_printf (
-        problems, "\n  nodes: expected a positive whole number (or MIN-MAX), got '%s'", value);
-  else if (g_str_equal (key, "cpus-per-task") && !matches ("^[1-9][0-9]*$", value))
-    g_string_append_printf (problems,
-                            "\n  cpus-per-task: expected a positive whole number, got '%s'", value);
-  else if (g_str_equal (key, "gpus") && !matches ("^([A-Za-z0-9_.-]+:)?[1-9][0-9]*$", value))
-    g_string_append_printf (problems,
-                            "\n  gpus: expected a positive count, optionally after a type "
-                            "(2, a100:2), got '%s'",
+    return g_strdup_printf ("expected a positive whole number (or MIN-MAX), got '%s'", value);
+  if (g_str_equal (key, "cpus-per-task") && !matches ("^[1-9][0-9]*$", value))
+    return g_strdup_printf ("expected a positive whole number, got '%s'", value);
+  if (g_str_equal (key, "gpus") && !matches ("^([A-Za-z0-9_.-]+:)?[1-9][0-9]*$", value))
+    return g_strdup_printf (
+        "expected a positive count, optionally after a type (2, a100:2), got '%s'", value);
+  if (g_str_equal (key, "mem") && !matches ("^[1-9][0-9]*[KMGTkmgt]?$", value))
+    return g_strdup_printf (
+        "expected a positive size with an optional unit K, M, G or T (16G), got '%s'", value);
+  if (g_str_equal (key, "time")
+      && !matches ("^(UNLIMITED|INFINITE|[0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]+(:[0-9]{1,2}){0,"
+                   "2})$",
+                   value))
+    return g_strdup_printf ("expected MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, "
+                            "DAYS-HOURS, DAYS-HOURS:MINUTES or DAYS-HOURS:MINUTES:SECONDS, got "
+                            "'%s'",
                             value);
-  else if (g_str_equal (key, "mem") && !matches ("^[1-9][0-9]*[KMGTkmgt]?$", value))
-    g_string_append_printf (problems,
-                            "\n  mem: expected a positive size with an optional unit K, M, G or T "
-                            "(16G), got '%s'",
-                            value);
-  else if (g_str_equal (key, "time")
-           && !matches (
-               "^(UNLIMITED|INFINITE|[0-9]+(:[0-9]{1,2}){0,2}|[0-9]+-[0-9]+(:[0-9]{1,2}){0,"
-               "2})$",
-               value))
-    g_string_append_printf (
-        problems,
-        "\n  time: expected MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, "
-        "DAYS-HOURS, DAYS-HOURS:MINUTES or DAYS-HOURS:MINUTES:SECONDS, got '%s'",
-        value);
-  else if (g_str_equal (key, "partition"))
+  if (g_str_equal (key, "partition"))
     {
       g_auto (GStrv) names = g_strsplit (value, ",", -1);
 
       for (guint i = 0; names[i] != NULL; i++)
         if (!matches ("^[A-Za-z0-9_.-]+$", names[i]))
-          {
-            g_string_append_printf (problems, "\n  partition: '%s' is not a partition name",
-                                    names[i]);
-            return;
-          }
+          return g_strdup_printf ("'%s' is not a partition name", names[i]);
         else if (known_partitions != NULL && !g_strv_contains (known_partitions, names[i]))
           {
             g_autofree char *known = g_strjoinv (", ", (char **) known_partitions);
 
-            g_string_append_printf (problems,
-                                    "\n  partition: the cluster has no partition '%s' (it has: "
-                                    "%s)",
-                                    names[i], known[0] != '\0' ? known : "none");
-            return;
+            return g_strdup_printf ("the cluster has no partition '%s' (it has: %s)", names[i],
+                                    known[0] != '\0' ? known : "none");
           }
     }
+  return NULL;
+}
+
+JsonObject *
+cmdb_slurm_options_check (CmdbSlurmOptions *options, const char *const *known_partitions)
+{
+  JsonObject *problems = json_object_new ();
+
+  for (guint i = 0; i < N_SCALAR_KEYS; i++)
+    if (options->values[i] != NULL)
+      {
+        g_autofree char *problem
+            = check_value (option_keys[i], options->values[i], known_partitions);
+        if (problem != NULL)
+          json_object_set_string_member (problems, option_keys[i], problem);
+      }
+  for (guint i = 0; i < options->extra->len; i++)
+    if (strpbrk (g_ptr_array_index (options->extra, i), "\n\r") != NULL)
+      json_object_set_string_member (problems, "extra", "each line must be one line");
+  return problems;
 }
 
 gboolean
 cmdb_slurm_options_validate (CmdbSlurmOptions *options, const char *const *known_partitions,
                              GError **error)
 {
-  g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (JsonObject) problems = cmdb_slurm_options_check (options, known_partitions);
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GList) keys = json_object_get_members (problems);
 
-  for (guint i = 0; i < N_SCALAR_KEYS; i++)
-    if (options->values[i] != NULL)
-      check_value (option_keys[i], options->values[i], known_partitions, problems);
-  for (guint i = 0; i < options->extra->len; i++)
-    if (strpbrk (g_ptr_array_index (options->extra, i), "\n\r") != NULL)
-      g_string_append (problems, "\n  extra: each line must be one line");
-  if (problems->len == 0)
+  if (keys == NULL)
     return TRUE;
-  g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "invalid Slurm options:%s",
-               problems->str);
+  /* In #SBATCH order: the members were added in that order. */
+  for (GList *l = keys; l != NULL; l = l->next)
+    g_string_append_printf (text, "\n  %s: %s", (const char *) l->data,
+                            json_object_get_string_member (problems, l->data));
+  g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "invalid Slurm options:%s", text->str);
   return FALSE;
 }
 

@@ -36,9 +36,14 @@ void cmdb_slurm_options_load_config (CmdbSlurmOptions *options, CmdbConfig *conf
  * "extra" as a string or an array of strings. */
 gboolean cmdb_slurm_options_apply_json (CmdbSlurmOptions *options, JsonObject *object,
                                         GError **error);
-/* Checks every value: positive counts, the time format, memory sizes, one
+/* (transfer full): what is wrong with each value, KEY -> problem (empty
+ * when nothing is): positive counts, the time format, memory sizes, one
  * line each, and the partition against @known_partitions (nullable: not
- * checked). All problems go into one error, one "  KEY: problem" line each. */
+ * checked). Keys in #SBATCH order. */
+JsonObject *cmdb_slurm_options_check (CmdbSlurmOptions *options,
+                                      const char *const *known_partitions);
+/* The same checks; all problems go into one error, one "  KEY: problem"
+ * line each. */
 gboolean cmdb_slurm_options_validate (CmdbSlurmOptions *options,
                                       const char *const *known_partitions, GError **error);
 /* (transfer full): the options as a JSON object (unset keys left out). */
