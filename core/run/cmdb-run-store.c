@@ -318,27 +318,67 @@ check_liveness (CmdbRunStore *self, CmdbRun *run)
   return run;
 }
 
-static gint
-compare_runs (gconstpointer a, gconstpointer b)
+static gpointer
+compute_run_record (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                    GError **error)
 {
-  CmdbRun *run_a = *(CmdbRun **) a;
-  CmdbRun *run_b = *(CmdbRun **) b;
-  gboolean final_a = cmdb_run_status_is_final (cmdb_run_get_status (run_a));
-  gboolean final_b = cmdb_run_status_is_final (cmdb_run_get_status (run_b));
-  gint64 time_a = cmdb_run_get_created_time (run_a);
-  gint64 time_b = cmdb_run_get_created_time (run_b);
+  const char *directory = user_data;
+  g_autofree char *record = g_build_filename (directory, CMDB_RUN_RECORD_NAME, NULL);
+  CmdbRun *run;
 
-  if (final_a != final_b)
-    return final_a ? 1 : -1;
-  if (time_a != time_b)
-    return time_a < time_b ? 1 : -1;
-  return -g_strcmp0 (cmdb_run_get_id (run_a), cmdb_run_get_id (run_b));
+  cmdb_cache_add_dependency (cache, record);
+  run = cmdb_run_load_from_directory (directory, error);
+  *ret_size = 2048; /* about a record's size in memory */
+  return run;
+}
+
+/* (transfer full) (nullable): the run in @directory for a listing. An ended
+ * run's record never changes again, so listing a workspace's history every
+ * second (each open page's event stream does) parses each record once, not
+ * every time: ended runs come from the shared cache, keyed by their
+ * run.json's identity. The objects are shared snapshots: listings only read
+ * them. An unfinished run is read afresh, for the liveness check. */
+static CmdbRun *
+load_listed_run (CmdbRunStore *self, const char *directory)
+{
+  g_autofree char *key = g_strconcat ("run-store:record:", directory, NULL);
+  CmdbRun *run = cmdb_cache_get_derived (
+      cmdb_context_get_cache (self->context), key, compute_run_record, (gpointer) directory,
+      (GBoxedCopyFunc) cmdb_run_ref, (GDestroyNotify) cmdb_run_unref, NULL);
+
+  if (run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (run)))
+    return run;
+  g_clear_pointer (&run, cmdb_run_unref);
+  return cmdb_run_load_from_directory (directory, NULL);
+}
+
+/* A run with its sort key, computed once (the creation time is parsed
+ * from its ISO 8601 text: once per run, not once per comparison). */
+typedef struct
+{
+  CmdbRun *run;
+  gboolean final;
+  gint64 created;
+} ListedRun;
+
+static gint
+compare_listed (gconstpointer a, gconstpointer b)
+{
+  const ListedRun *run_a = a;
+  const ListedRun *run_b = b;
+
+  if (run_a->final != run_b->final)
+    return run_a->final ? 1 : -1;
+  if (run_a->created != run_b->created)
+    return run_a->created < run_b->created ? 1 : -1;
+  return -g_strcmp0 (cmdb_run_get_id (run_a->run), cmdb_run_get_id (run_b->run));
 }
 
 GPtrArray *
 cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, GError **error)
 {
   g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_run_unref);
+  g_autoptr (GArray) listed = g_array_new (FALSE, FALSE, sizeof (ListedRun));
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
   CmdbRunStatus wanted = CMDB_RUN_STATUS_STARTING;
@@ -364,7 +404,7 @@ cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, G
   while ((name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_build_filename (self->directory, name, NULL);
-      CmdbRun *run = cmdb_run_load_from_directory (path, NULL);
+      CmdbRun *run = load_listed_run (self, path);
 
       if (run == NULL)
         continue;
@@ -375,9 +415,15 @@ cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, G
           cmdb_run_unref (run);
           continue;
         }
-      g_ptr_array_add (runs, run);
+      {
+        ListedRun item = { run, cmdb_run_status_is_final (cmdb_run_get_status (run)),
+                           cmdb_run_get_created_time (run) };
+        g_array_append_val (listed, item);
+      }
     }
-  g_ptr_array_sort (runs, compare_runs);
+  g_array_sort (listed, compare_listed);
+  for (guint i = 0; i < listed->len; i++)
+    g_ptr_array_add (runs, g_array_index (listed, ListedRun, i).run);
   return g_steal_pointer (&runs);
 }
 

@@ -1044,6 +1044,10 @@ on_poll (gpointer user_data)
   CmdbServerRuns *self = user_data;
   gboolean lists = ++self->polls % LIST_EVERY_POLLS == 0;
 
+  /* Like a request: files changed since are seen (run records in listings
+   * come through the cache). */
+  cmdb_cache_new_generation (cmdb_context_get_cache (self->context));
+
   for (guint i = 0; i < self->streams->len; i++)
     poll_stream (self, g_ptr_array_index (self->streams, i), lists);
   if (self->streams->len == 0)

@@ -219,7 +219,9 @@ CmdbRun *cmdb_run_store_create (CmdbRunStore *self, const char *page, const char
 CmdbRun *cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error);
 /* (transfer full) (element-type CmdbRun): the runs, unfinished ones first,
  * then newest first. @page and @status (nullable) filter; @status is a
- * status name. Unreadable run directories are skipped. */
+ * status name. Unreadable run directories are skipped. Ended runs come from
+ * the context's cache (parsed once while their run.json is unchanged) and
+ * are shared with later listings: read them, do not modify them. */
 GPtrArray *cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status,
                                 GError **error);
 /* (transfer full): the run with id @run_id, or the only one whose id starts

@@ -390,6 +390,62 @@ test_killed_supervisor_is_lost (void **state)
   kill (-group, SIGKILL);
 }
 
+/* Listings (the server lists every second per open page) parse an ended
+ * run's record once while its run.json is unchanged: they return the same
+ * shared record; a rewritten record is read again, and an unfinished run is
+ * always read afresh. */
+static void
+test_list_parses_ended_runs_once (void **state)
+{
+  RunFixture *fixture = *state;
+  g_autofree char *script
+      = run_fixture_write_script (fixture, "long.sh", "echo up\nexec sleep 600\n");
+  const char *quick[] = { "true", NULL };
+  const char *slow[] = { "sh", script, NULL };
+  g_autoptr (CmdbRun) first = run_fixture_start (fixture, "train", quick);
+  g_autoptr (CmdbRun) first_final = run_fixture_wait (fixture, first);
+  g_autoptr (CmdbRun) second = run_fixture_start (fixture, "train", quick);
+  g_autoptr (CmdbRun) second_final = run_fixture_wait (fixture, second);
+  g_autoptr (CmdbRun) running = run_fixture_start (fixture, "test", slow);
+  g_autoptr (GPtrArray) before = NULL;
+  g_autoptr (GPtrArray) after = NULL;
+  g_autoptr (GPtrArray) rewritten = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GString) changed = NULL;
+
+  run_fixture_wait_for_log (running, CMDB_RUN_STREAM_STDOUT, "up");
+  cmdb_cache_new_generation (fixture->session->cache);
+  before = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+  cmdb_cache_new_generation (fixture->session->cache);
+  after = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+  assert_int_equal (before->len, 3);
+  assert_int_equal (after->len, 3);
+  assert_int_equal (cmdb_run_get_status (g_ptr_array_index (after, 0)), CMDB_RUN_STATUS_RUNNING);
+  /* Running: a new object each time. Ended: the same record, not parsed
+   * again. */
+  assert_ptr_not_equal (g_ptr_array_index (before, 0), g_ptr_array_index (after, 0));
+  assert_ptr_equal (g_ptr_array_index (before, 1), g_ptr_array_index (after, 1));
+  assert_ptr_equal (g_ptr_array_index (before, 2), g_ptr_array_index (after, 2));
+
+  /* A rewritten record is read again: the listing shows the new text. */
+  record = g_build_filename (cmdb_run_get_directory (first_final), "run.json", NULL);
+  assert_true (g_file_get_contents (record, &text, NULL, NULL));
+  changed = g_string_new (text);
+  assert_true (
+      g_string_replace (changed, "\"command\" : \"true\"", "\"command\" : \"true # noted\"", 1)
+      == 1);
+  assert_true (g_file_set_contents (record, changed->str, -1, NULL));
+  cmdb_cache_new_generation (fixture->session->cache);
+  rewritten = cmdb_run_store_list (fixture->store, "train", NULL, &error);
+  assert_int_equal (rewritten->len, 2);
+  assert_string_equal (cmdb_run_get_command (g_ptr_array_index (rewritten, 1)), "true # noted");
+  assert_ptr_not_equal (g_ptr_array_index (rewritten, 1), g_ptr_array_index (after, 2));
+  assert_ptr_equal (g_ptr_array_index (rewritten, 0), g_ptr_array_index (after, 1));
+  assert_true (cmdb_run_store_stop (fixture->store, cmdb_run_get_id (running), &error));
+}
+
 /* Lists: unfinished runs first, then newest; filters by page and status;
  * ids resolve by unique prefix. */
 static void
@@ -513,6 +569,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_create_refusals, setup, teardown),
     cmocka_unit_test_setup_teardown (test_killed_supervisor_is_lost, setup, teardown),
     cmocka_unit_test_setup_teardown (test_list_order_and_filters, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_list_parses_ended_runs_once, setup, teardown),
     cmocka_unit_test_setup_teardown (test_follower_memory_is_bounded, setup, teardown),
   };
 
