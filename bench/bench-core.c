@@ -14,6 +14,11 @@
  *       every file read), then ITERATIONS warm lookups (new cache generation,
  *       every dependency re-validated). Prints {"cold_ms":..., "warm_p50_us":...,
  *       "entries": {source: count}}.
+ *   bench-core runs WORKSPACE COUNT ITERATIONS
+ *       Writes COUNT ended run records into the workspace's state directory
+ *       (the server lists them every second per open page), then lists them
+ *       once cold and ITERATIONS times warm (new cache generation each).
+ *       Prints {"runs":..., "cold_ms":..., "warm_p50_ms":..., "warm_p99_ms":...}.
  *
  * Times are CLOCK_MONOTONIC; bench/run also runs `loop` under callgrind for
  * instruction counts, which do not depend on machine load.
@@ -198,10 +203,83 @@ bench_scan (const char *workspace, guint iterations)
   return 0;
 }
 
+/* A record as the local executor leaves it (only the id, page and times
+ * differ between the generated runs). */
+static void
+write_run_record (const char *runs_dir, guint index)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("20261130-%06u-bench-%04x", index, index);
+  g_autofree char *dir = g_build_filename (runs_dir, id, NULL);
+  g_autofree char *path = g_build_filename (dir, "run.json", NULL);
+  g_autofree char *text = g_strdup_printf (
+      "{\n  \"version\" : 1,\n  \"id\" : \"%s\",\n  \"status\" : \"succeeded\",\n"
+      "  \"page\" : \"%s\",\n  \"executor\" : \"local\",\n"
+      "  \"argv\" : [\"python3\", \"runners/train.py\", \"exp_name=run_%u\"],\n"
+      "  \"command\" : \"python3 runners/train.py exp_name=run_%u\",\n"
+      "  \"edited_command\" : null,\n  \"edited\" : false,\n"
+      "  \"values\" : { \"exp_name\" : \"run_%u\" },\n  \"cwd\" : \"/\",\n"
+      "  \"created_at\" : \"2026-11-30T%02u:%02u:%02u.000000Z\",\n  \"stop_grace_ms\" : 5000,\n"
+      "  \"exit_code\" : 0,\n  \"stdout_bytes\" : 1024,\n  \"stderr_bytes\" : 0,\n"
+      "  \"started_at\" : \"2026-11-30T00:00:00.000000Z\",\n"
+      "  \"ended_at\" : \"2026-11-30T00:00:01.000000Z\"\n}\n",
+      id, index % 3 == 0 ? "test" : "train", index, index, index, (index / 3600) % 24,
+      (index / 60) % 60, index % 60);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_file_set_contents (path, text, -1, &error))
+    die (path, error);
+}
+
+static int
+bench_runs (const char *workspace, guint count, guint iterations)
+{
+  Bench bench = { 0 };
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (GPtrArray) first = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree double *samples = g_new0 (double, MAX (iterations, 1));
+  g_autofree char *runs_dir = NULL;
+  gint64 start;
+  double cold_ms;
+
+  bench_open (&bench, workspace);
+  runs_dir = g_build_filename (cmdb_context_get_state_dir (bench.context), "runs", NULL);
+  for (guint i = 0; i < count; i++)
+    write_run_record (runs_dir, i);
+  store = cmdb_run_store_new (bench.context);
+  cmdb_cache_new_generation (bench.cache);
+  start = g_get_monotonic_time ();
+  first = cmdb_run_store_list (store, "train", NULL, &error);
+  if (first == NULL)
+    die ("list", error);
+  cold_ms = (g_get_monotonic_time () - start) / 1000.0;
+  for (guint i = 0; i < iterations; i++)
+    {
+      g_autoptr (GPtrArray) runs = NULL;
+
+      start = g_get_monotonic_time ();
+      cmdb_cache_new_generation (bench.cache);
+      runs = cmdb_run_store_list (store, "train", NULL, &error);
+      if (runs == NULL)
+        die ("list", error);
+      samples[i] = (g_get_monotonic_time () - start) / 1000.0;
+    }
+  qsort (samples, iterations, sizeof (double), compare_doubles);
+  printf ("{\"runs\": %u, \"listed\": %u, \"cold_ms\": %.3f, \"warm_p50_ms\": %.3f, "
+          "\"warm_p99_ms\": %.3f}\n",
+          count, first->len, cold_ms, percentile (samples, iterations, 0.5),
+          percentile (samples, iterations, 0.99));
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
   Bench bench = { 0 };
+
+  if (argc >= 5 && g_str_equal (argv[1], "runs"))
+    return bench_runs (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)),
+                       (guint) MAX (1, g_ascii_strtoull (argv[4], NULL, 10)));
 
   if (argc >= 4 && g_str_equal (argv[1], "scan"))
     return bench_scan (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)));
@@ -270,6 +348,7 @@ main (int argc, char **argv)
     }
   fprintf (stderr, "usage: bench-core activate WORKSPACE PAGE\n"
                    "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n"
-                   "       bench-core scan WORKSPACE ITERATIONS\n");
+                   "       bench-core scan WORKSPACE ITERATIONS\n"
+                   "       bench-core runs WORKSPACE COUNT ITERATIONS\n");
   return 2;
 }

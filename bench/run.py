@@ -8,6 +8,7 @@ import platform
 import re
 import signal
 import socket
+import shutil
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,17 @@ def main():
     record("scale_scan_cold_ms", scan["cold_ms"], "ms", "scale workspace: list every source, cold")
     record("scale_lookup_warm_p50_us", scan["warm_p50_us"], "us",
            "scale workspace: every source again, warm (p50)")
+
+    # 3b. The run history: 1,000 ended runs listed (each open page's event
+    # stream lists its runs every second), on a copy of the demo workspace.
+    runs_workspace = os.path.join(args.out, "runs-workspace")
+    shutil.rmtree(runs_workspace, ignore_errors=True)
+    shutil.copytree(args.demo, runs_workspace)
+    listing = run_json([bench, "runs", runs_workspace, "1000", "200"])
+    record("runs_list_cold_ms", listing["cold_ms"], "ms", "list a page's runs among 1,000, cold")
+    record("runs_list_warm_p50_ms", listing["warm_p50_ms"], "ms",
+           "list a page's runs among 1,000 again (records unchanged), p50")
+    shutil.rmtree(runs_workspace, ignore_errors=True)
 
     cmdbuilder = os.path.join(args.build, "core", "cli", "cmdbuilder")
     if not args.skip_http:
