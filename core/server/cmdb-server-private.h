@@ -202,6 +202,9 @@ void cmdb_server_set_common_headers (SoupServerMessage *msg);
 char *cmdb_server_request_body (SoupServerMessage *msg);
 /* (transfer full) (nullable): the body parsed as a JSON object. */
 JsonObject *cmdb_server_parse_json_object (const char *text, GError **error);
+/* (transfer full) (nullable): the request body as a JSON object; NULL when
+ * it is too large (413) or not a JSON object (400), already answered. */
+JsonObject *cmdb_server_request_json_object (SoupServerMessage *msg);
 gboolean cmdb_server_has_page (CmdbServer *server, const char *page_id);
 /* (transfer none): the stored state of @page_id (loaded on first use). */
 CmdbPageStore *cmdb_server_get_page_store (CmdbServer *server, const char *page_id);

@@ -454,7 +454,6 @@ static void
 api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *body = cmdb_server_request_body (msg);
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (CmdbRun) run = NULL;
   const char *page;
@@ -462,14 +461,9 @@ api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
   RunRequest run_request;
   guint status = SOUP_STATUS_BAD_REQUEST;
 
-  if (body == NULL)
-    return;
-  request = cmdb_server_parse_json_object (body, &error);
+  request = cmdb_server_request_json_object (msg);
   if (request == NULL)
-    {
-      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+    return;
   if (!parse_run_request (self, request, &run_request, &error))
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
@@ -695,20 +689,14 @@ serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id
       return;
     }
   {
-    g_autofree char *body = cmdb_server_request_body (msg);
     g_autoptr (JsonObject) params = NULL;
     JsonObject *result;
     g_autoptr (JsonNode) node = NULL;
     JsonObject *last;
 
-    if (body == NULL)
-      return;
-    params = cmdb_server_parse_json_object (body, &error);
+    params = cmdb_server_request_json_object (msg);
     if (params == NULL)
-      {
-        cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-        return;
-      }
+      return;
     /* The page's last run (its exp_name) lets an action pick what it made. */
     last = NULL;
     {
@@ -1470,21 +1458,15 @@ static void
 api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *body = cmdb_server_request_body (msg);
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonObject) problems = NULL;
   JsonNode *options;
   JsonObject *answer;
   CmdbExecutor *executor;
 
-  if (body == NULL)
-    return;
-  request = cmdb_server_parse_json_object (body, &error);
+  request = cmdb_server_request_json_object (msg);
   if (request == NULL)
-    {
-      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+    return;
   options = json_object_get_member (request, "options");
   if (options == NULL || !JSON_NODE_HOLDS_OBJECT (options))
     {

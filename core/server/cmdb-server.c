@@ -201,6 +201,23 @@ parse_json_object (const char *text, GError **error)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* (transfer full) (nullable): the request body as a JSON object; NULL when
+ * it is too large (413) or not a JSON object (400), already answered. */
+static JsonObject *
+request_json_object (SoupServerMessage *msg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = request_body (msg);
+  JsonObject *object;
+
+  if (body == NULL)
+    return NULL;
+  object = parse_json_object (body, &error);
+  if (object == NULL)
+    respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+  return object;
+}
+
 /* Decodes application/x-www-form-urlencoded keeping repeated names (a
  * multiselect posts one pair per choice). Returns (element-type utf8)
  * name, value, name, value... */
@@ -1097,21 +1114,15 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
 {
   g_auto (PageEvaluation) evaluation = { 0 };
   g_autoptr (GError) error = NULL;
-  g_autofree char *body = request_body (msg);
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (JsonNode) answer = NULL;
   CmdbPageStore *store = get_store (self, page_id);
   JsonNode *changes_node;
   const char *notice = NULL;
 
-  if (body == NULL)
-    return;
-  request = parse_json_object (body, &error);
+  request = request_json_object (msg);
   if (request == NULL)
-    {
-      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+    return;
   if (!evaluate_page (self, page_id, store, &evaluation, &error))
     {
       respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
@@ -1187,21 +1198,15 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
 {
   g_auto (PageEvaluation) evaluation = { 0 };
   g_autoptr (GError) error = NULL;
-  g_autofree char *body = request_body (msg);
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (CmdbFormInput) input = NULL;
   g_autoptr (CmdbFormState) form = NULL;
   g_autoptr (CmdbPageStore) scratch = NULL;
   JsonNode *suffix_node;
 
-  if (body == NULL)
-    return;
-  request = parse_json_object (body, &error);
+  request = request_json_object (msg);
   if (request == NULL)
-    {
-      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+    return;
   scratch = g_new0 (CmdbPageStore, 1);
   scratch->page_id = g_strdup (page_id);
   scratch->values = json_object_new ();
@@ -1745,6 +1750,12 @@ JsonObject *
 cmdb_server_parse_json_object (const char *text, GError **error)
 {
   return parse_json_object (text, error);
+}
+
+JsonObject *
+cmdb_server_request_json_object (SoupServerMessage *msg)
+{
+  return request_json_object (msg);
 }
 
 gboolean
