@@ -374,11 +374,12 @@
     const kept = visited.get(page);
     if (kept) {
       // Warm: the page comes back within this event, the refresh follows.
+      pushAddress(page, push);
       leavePage();
       visited.delete(page);
       showView(kept.view);
       state.html = kept.html;
-      enterPage(page, push, kept.title);
+      enterPage(page, kept.title);
       refresh(page, new Promise((resolve) => whenShownAndIdle(resolve)));
       return;
     }
@@ -394,6 +395,7 @@
     }
     if (navigation !== state.navigation) return;
     const late = Object.keys(state.pending).length > 0;
+    pushAddress(page, push);
     leavePage();
     const box = document.createElement('div');
     box.className = 'view';
@@ -402,7 +404,7 @@
     main.append(box);
     view = box;
     state.html = answer.html;
-    enterPage(page, push, answer.title + ' \u00b7 Command Builder');
+    enterPage(page, answer.title + ' \u00b7 Command Builder');
     // Changes typed while the page was fetched were sent after the fetch,
     // so the server heard of the page shown before them: remind it.
     if (late) refresh(page);
@@ -419,7 +421,17 @@
     }));
   }
 
-  function enterPage(page, push, title) {
+  // pushState makes the browser save the document's state, which needs
+  // style and layout at once: called right after a swap it forced them early
+  // (delaying the frame that shows the page) and computed style inside the
+  // box just hidden, 20-30 ms on the 2-core machine (docs/performance.md).
+  // Called before the swap, while the document is as last rendered, it costs
+  // under 1 ms, and the address changes with the page.
+  function pushAddress(page, push) {
+    if (push) history.pushState({ page }, '', '/' + page);
+  }
+
+  function enterPage(page, title) {
     state.page = page;
     main.dataset.page = page;
     document.title = title;
@@ -427,12 +439,6 @@
       if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     });
-    // pushState makes the browser save the document's state, which needs
-    // style and layout at once: asked for right after the swap it forces
-    // them early (delaying the frame that shows the page) and computes style
-    // inside the box just hidden, 20-30 ms on the 2-core machine
-    // (docs/performance.md). Once the page is on screen it costs under 1 ms.
-    if (push) whenShownAndIdle(() => history.pushState({ page }, '', '/' + page));
     enhance();
     // Focus needs the new page's style and layout: asked for here it would
     // compute them at once, before the frame that computes them anyway.
