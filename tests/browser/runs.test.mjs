@@ -200,5 +200,27 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     await page.waitForSelector('.export-message.success');
     assert(fs.existsSync(path.join(workspace, 'submission.csv')), 'the CSV exists');
   });
+
+  await step('a live run keeps streaming across a switch away and back, without repeating lines', async () => {
+    await page.goto(server.origin + '/train');
+    await setMaxEpochs(page, 6);
+    await page.click('#run-start');
+    await waitStatus(page, 'running');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#run-output .line'))
+      .some((l) => /^Epoch 1\/6: train_loss/.test(l.textContent)));
+    await page.click('.sidebar a[data-page="test"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
+    await page.waitForTimeout(800);   // lines keep being written meanwhile
+    await page.click('.sidebar a[data-page="train"]');
+    await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
+    await waitStatus(page, 'succeeded');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#run-output .line'))
+      .some((l) => l.textContent.startsWith('Training completed successfully')));
+    const texts = await page.$$eval('#run-output .line:not(.partial)', (list) => list.map((l) => l.textContent));
+    const metrics = texts.filter((t) => /^Epoch \d\/6: train_loss/.test(t));
+    assertEqual(metrics.length, 6, 'each epoch\'s metrics line once: ' + JSON.stringify(metrics));
+    assertEqual(new Set(texts.filter((t) => t.startsWith('[demo] train.py'))).size, 1, 'the first line once');
+    assertEqual(texts.filter((t) => t.startsWith('[demo] train.py')).length, 1, 'not repeated');
+  });
 });
 finishTap();
