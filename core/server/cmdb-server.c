@@ -654,9 +654,8 @@ typedef struct
   char *state;     /* the stored state and last run it was rendered for */
   char *body;      /* the page body */
   char *generated; /* (nullable) what track_generated() recorded */
-  char *title;
-  char *document; /* (nullable) the whole HTML document, made on first need */
-  char *answer;   /* (nullable) the ?view=html JSON answer, made on first need */
+  char *document;  /* (nullable) the whole HTML document, made on first need */
+  char *answer;    /* (nullable) the ?view=html JSON answer, made on first need */
 } PageView;
 
 static void
@@ -665,7 +664,6 @@ page_view_clear (PageView *view)
   g_free (view->state);
   g_free (view->body);
   g_free (view->generated);
-  g_free (view->title);
   g_free (view->document);
   g_free (view->answer);
 }
@@ -691,6 +689,7 @@ typedef struct
   CmdbPageStore *store;
   const char *state;
   JsonNode *last_run; /* (nullable) */
+  gboolean tracked;   /* set when the computation changed the store */
 } PageViewRequest;
 
 static gpointer
@@ -706,9 +705,8 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
   view = g_rc_box_new0 (PageView);
   view->state = g_strdup (request->state);
   view->generated = g_strdup (generated_display (&evaluation));
-  view->title = g_strdup (evaluation.record->title);
   /* The body shows the state after this view's own "generated" step. */
-  track_generated_display (request->store, view->generated);
+  request->tracked = track_generated_display (request->store, view->generated);
   view->body = render_body_with_run (request->self, request->page_id, request->store, &evaluation,
                                      NULL, NULL, request->last_run);
   /* The document and the JSON answer, made later, are each about the
@@ -717,23 +715,25 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
   return view;
 }
 
-/* (transfer full) (nullable): the rendered view of @page_id for @store's
- * current state, from the cache when nothing it depends on changed. Applies
- * the view's "generated" step to @store (sets *@ret_changed when that
- * changed it). NULL when the page cannot be evaluated: the caller renders
+/* (transfer full) (nullable): the rendered view of @page_id for its
+ * stored state, from the cache when nothing it depends on changed; marks
+ * the page shown and saves the state when the view's "generated" step
+ * changed it. NULL when the page cannot be evaluated: the caller renders
  * the error the uncached way. */
 static PageView *
-page_view_get (CmdbServer *self, const char *page_id, CmdbPageStore *store, gboolean *ret_changed)
+shown_page_view (CmdbServer *self, const char *page_id)
 {
   CmdbCache *cache = cmdb_context_get_cache (self->context);
+  CmdbPageStore *store = get_store (self, page_id);
   g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self->runs, store);
   g_autoptr (JsonNode) stored = cmdb_page_store_to_json (store);
   g_autofree char *stored_text = json_to_string (stored, TRUE);
   g_autofree char *run_text = last_run != NULL ? json_to_string (last_run, FALSE) : NULL;
   g_autofree char *state = g_strconcat (stored_text, "\n", run_text, NULL);
   g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
-  PageViewRequest request = { self, page_id, store, state, last_run };
+  PageViewRequest request = { self, page_id, store, state, last_run, FALSE };
   PageView *view;
+  gboolean changed;
 
   view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
                                  (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
@@ -752,9 +752,13 @@ page_view_get (CmdbServer *self, const char *page_id, CmdbPageStore *store, gboo
       cmdb_cache_remove (cache, key);
       return NULL;
     }
-  /* On a hit this replays what the computation did to the store. */
-  *ret_changed = track_generated_display (store, view->generated)
-                 || g_strcmp0 (stored_text, store->written) != 0;
+  /* A computation applied the step to the store itself; on a hit this
+   * replays it. */
+  changed = track_generated_display (store, view->generated) || request.tracked
+            || g_strcmp0 (stored_text, store->written) != 0;
+  show_page (self, page_id);
+  if (changed)
+    save_store (self, store);
   return view;
 }
 
@@ -847,18 +851,13 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   CmdbPageStore *store = get_store (self, page_id);
   CmdbPluginRecord *record = lookup_page (self, page_id);
   g_autofree char *body = NULL;
-  g_autoptr (PageView) view = NULL;
-  gboolean changed = FALSE;
+  g_autoptr (PageView) view = shown_page_view (self, page_id);
   gboolean ok;
 
-  view = page_view_get (self, page_id, store, &changed);
   if (view != NULL)
     {
-      show_page (self, page_id);
-      if (changed)
-        save_store (self, store);
       if (view->document == NULL)
-        view->document = render_document (self, page_id, view->title, view->body);
+        view->document = render_document (self, page_id, record->title, view->body);
       respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", g_strdup (view->document));
       return;
     }
@@ -1052,17 +1051,14 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   /* What app.js asks for on a page switch: the cached view's body. */
   if (html_only)
     {
-      gboolean changed = FALSE;
-      g_autoptr (PageView) view = page_view_get (self, page_id, store, &changed);
+      g_autoptr (PageView) view = shown_page_view (self, page_id);
 
       if (view != NULL)
         {
-          show_page (self, page_id);
-          if (changed)
-            save_store (self, store);
           if (view->answer == NULL)
             {
-              g_autoptr (JsonNode) node = page_answer_html (page_id, view->title, view->body);
+              g_autoptr (JsonNode) node
+                  = page_answer_html (page_id, lookup_page (self, page_id)->title, view->body);
               view->answer = json_to_string (node, FALSE);
             }
           respond (msg, SOUP_STATUS_OK, "application/json", g_strdup (view->answer));
