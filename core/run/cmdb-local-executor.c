@@ -225,6 +225,18 @@ local_is_alive (CmdbExecutor *executor, CmdbRun *run)
   return supervisor_alive (run);
 }
 
+/* The local executor has no options: whatever is asked for is a problem. */
+static JsonObject *
+local_check_options (CmdbExecutor *executor, JsonObject *options)
+{
+  JsonObject *problems = json_object_new ();
+  g_autoptr (GList) keys = json_object_get_members (options);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    json_object_set_string_member (problems, l->data, "the local executor takes no options");
+  return problems;
+}
+
 static void
 executor_iface_init (CmdbExecutorInterface *iface)
 {
@@ -232,6 +244,7 @@ executor_iface_init (CmdbExecutorInterface *iface)
   iface->start = local_start;
   iface->stop = local_stop;
   iface->is_alive = local_is_alive;
+  iface->check_options = local_check_options;
 }
 
 gboolean

@@ -1453,7 +1453,7 @@ cmdb_server_runs_last_run_json (CmdbServerRuns *self, CmdbPageStore *store)
 /* POST /api/executors/<id>/check {"options": {KEY: VALUE}}: what the
  * executor finds wrong with each value before any run exists, so the form
  * can say it next to the field: {"executor", "valid", "problems": {KEY:
- * text}}. The local executor takes no options: any key is a problem. */
+ * text}} (the local executor, which has no options, names every key). */
 static void
 api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
 {
@@ -1486,16 +1486,7 @@ api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  if (g_str_equal (id, "local"))
-    {
-      g_autoptr (GList) keys = json_object_get_members (json_node_get_object (options));
-
-      problems = json_object_new ();
-      for (GList *l = keys; l != NULL; l = l->next)
-        json_object_set_string_member (problems, l->data, "the local executor takes no options");
-    }
-  else
-    problems = cmdb_executor_check_options (executor, json_node_get_object (options));
+  problems = cmdb_executor_check_options (executor, json_node_get_object (options));
   answer = json_object_new ();
   json_object_set_string_member (answer, "executor", id);
   json_object_set_boolean_member (answer, "valid", json_object_get_size (problems) == 0);
