@@ -29,12 +29,21 @@
   // switch shows the box again at once and refreshes it from the server.
   // visited: page -> {view, title, html} for the pages not shown.
   const visited = new Map();
+
+  // A new, empty box for @page, appended to <main>.
+  function newView(page) {
+    const box = document.createElement('div');
+    box.className = 'view';
+    box.dataset.view = page;
+    main.append(box);
+    return box;
+  }
+
   let view = main.querySelector(':scope > .view');
   if (!view) {
-    view = document.createElement('div');
-    view.className = 'view';
-    view.append(...main.childNodes);
-    main.append(view);
+    const nodes = Array.from(main.childNodes);
+    view = newView(state.page);
+    view.append(...nodes);
   }
   view.dataset.view = state.page;
 
@@ -132,7 +141,9 @@
 
   // Tells listeners (tests, the browser benchmark, the runs UI) that the
   // server's HTML is in the DOM: 'cmdb:page-swapped' after a page switch,
-  // 'cmdb:updated' after a change was applied. detail.page names the page.
+  // 'cmdb:updated' after a change was applied, 'cmdb:page-settled' once a
+  // page (loaded or switched to) is on screen and the browser is idle, for
+  // work the user does not wait for. detail.page names the page.
   function announce(name, page) {
     document.dispatchEvent(new CustomEvent(name, { detail: { page } }));
   }
@@ -397,12 +408,8 @@
     const late = Object.keys(state.pending).length > 0;
     pushAddress(page, push);
     leavePage();
-    const box = document.createElement('div');
-    box.className = 'view';
-    box.dataset.view = page;
-    box.innerHTML = answer.html;
-    main.append(box);
-    view = box;
+    view = newView(page);
+    view.innerHTML = answer.html;
     state.html = answer.html;
     enterPage(page, answer.title + ' \u00b7 Command Builder');
     // Changes typed while the page was fetched were sent after the fetch,
@@ -412,7 +419,7 @@
 
   // Runs @work once the page shown now is on screen (two frames) and the
   // browser has nothing else to do, at the latest 300 ms later. For work the
-  // user does not wait for (the URL, a refresh, the runs panel's requests),
+  // user does not wait for (applying a refresh, the runs panel's requests),
   // so that neither it nor its answers delay those frames.
   function whenShownAndIdle(work) {
     requestAnimationFrame(() => requestAnimationFrame(() => {
@@ -444,6 +451,7 @@
     // compute them at once, before the frame that computes them anyway.
     requestAnimationFrame(() => main.focus({ preventScroll: true }));
     announce('cmdb:page-swapped', page);
+    whenShownAndIdle(() => announce('cmdb:page-settled', page));
   }
 
   document.querySelector('.sidebar').addEventListener('click', (event) => {
@@ -555,4 +563,5 @@
     });
   }
   enhance();
+  whenShownAndIdle(() => announce('cmdb:page-settled', state.page));
 })();

@@ -23,6 +23,7 @@
     sourceKey: '',
     timer: 0,
     exportState: {},
+    networkPending: false, // set by setup(), cleared once its requests went out
   };
 
   // ---- talking to the server ----
@@ -470,27 +471,22 @@
       };
     }
     tickElapsed();
-    // The network part waits until the page is on screen and the browser is
-    // idle, so that neither its requests nor their answers delay the frames
-    // that show a switched page.
-    whenShownAndIdle(() => {
-      if (tab.panel !== panel) return;   // switched again meanwhile
-      connect(true);
-      setupActions();
-      loadExecutors();
-    });
+    tab.networkPending = true;
   }
 
-  // Runs @work once the page is on screen (two frames) and the browser is
-  // idle, at the latest 300 ms later (the same rule as app.js).
-  function whenShownAndIdle(work) {
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 300 });
-      else setTimeout(work, 0);
-    }));
+  // The network part waits until app.js says the page is on screen and the
+  // browser is idle, so that neither its requests nor their answers delay
+  // the frames that show a switched page.
+  function setupNetwork(event) {
+    if (!tab.panel || !tab.networkPending || event.detail.page !== tab.page) return;
+    tab.networkPending = false;
+    connect(true);
+    setupActions();
+    loadExecutors();
   }
 
   document.addEventListener('cmdb:page-swapped', setup);
+  document.addEventListener('cmdb:page-settled', setupNetwork);
   clearInterval(tab.timer);
   tab.timer = setInterval(tickElapsed, 1000);
   setup();
