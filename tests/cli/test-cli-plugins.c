@@ -51,15 +51,7 @@ run (int *ret_status, char **ret_stderr, const char *first, ...)
 static JsonObject *
 find_plugin (JsonArray *array, const char *id)
 {
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = json_array_get_object_element (array, i);
-      if (g_str_equal (json_object_get_string_member (object, "id"), id))
-        return object;
-    }
-  print_error ("no plugin %s in the listing\n", id);
-  fail ();
-  return NULL;
+  return cmdb_test_find_by_id (array, id, "the plugin listing");
 }
 
 static JsonNode *

@@ -284,3 +284,18 @@ cmdb_test_module_is_mapped (const char *file_name)
 
   return strstr (maps, needle) != NULL;
 }
+
+JsonObject *
+cmdb_test_find_by_id (JsonArray *array, const char *id, const char *what)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (object, "id"), id) == 0)
+        return object;
+    }
+  g_printerr ("%s does not list %s\n", what, id);
+  fail ();
+  return NULL;
+}

@@ -68,5 +68,9 @@ void cmdb_test_session_free (CmdbTestSession *session);
  * into this process, according to /proc/self/maps. */
 gboolean cmdb_test_module_is_mapped (const char *file_name);
 
+/* (transfer none): the object of @array whose "id" is @id; fails the test,
+ * naming @what (where it looked), when there is none. */
+JsonObject *cmdb_test_find_by_id (JsonArray *array, const char *id, const char *what);
+
 /* Line-oriented golden comparison: fails with a readable diff-like message. */
 void cmdb_test_assert_text_equal (const char *expected, const char *actual, const char *what);

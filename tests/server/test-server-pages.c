@@ -68,17 +68,7 @@ post_json_ok (const char *path, const char *body)
 static JsonObject *
 plugin (JsonNode *plugins, const char *id)
 {
-  JsonArray *array = json_node_get_array (plugins);
-
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = json_array_get_object_element (array, i);
-      if (g_str_equal (json_object_get_string_member (object, "id"), id))
-        return object;
-    }
-  print_error ("no plugin %s\n", id);
-  fail ();
-  return NULL;
+  return cmdb_test_find_by_id (json_node_get_array (plugins), id, "the plugin listing");
 }
 
 static gboolean

@@ -481,13 +481,8 @@ reconnect_case (gboolean use_last_event_id)
   Gathered gathered = { 0 };
   EventReader *reader;
   JsonArray *runs = json_object_get_array_member (json_node_get_object (list), "runs");
-  gboolean listed = FALSE;
 
-  for (guint i = 0; i < json_array_get_length (runs); i++)
-    listed = listed
-             || g_str_equal (
-                 json_object_get_string_member (json_array_get_object_element (runs, i), "id"), id);
-  assert_true (listed);
+  cmdb_test_find_by_id (runs, id, "GET /api/runs");
 
   gathered_init (&gathered);
   reader = events_open (query, NULL);

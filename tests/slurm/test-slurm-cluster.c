@@ -186,15 +186,7 @@ run_record_with_path (const char *run_id, const char *path)
   assert_string_equal (err, "");
   assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   runs = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (runs); i++)
-    {
-      JsonObject *run = json_array_get_object_element (runs, i);
-
-      if (g_str_equal (json_object_get_string_member (run, "id"), run_id))
-        return json_object_ref (run);
-    }
-  fail_msg ("runs --json does not list %s", run_id);
-  return NULL;
+  return json_object_ref (cmdb_test_find_by_id (runs, run_id, "runs --json"));
 }
 
 static JsonObject *

@@ -57,15 +57,7 @@ listed_run (const char *run_id)
   g_autoptr (JsonNode) answer = get_json ("/api/runs");
   JsonArray *runs = json_object_get_array_member (json_node_get_object (answer), "runs");
 
-  for (guint i = 0; i < json_array_get_length (runs); i++)
-    {
-      JsonObject *run = json_array_get_object_element (runs, i);
-
-      if (g_str_equal (json_object_get_string_member (run, "id"), run_id))
-        return json_object_ref (run);
-    }
-  fail_msg ("GET /api/runs does not list %s", run_id);
-  return NULL;
+  return json_object_ref (cmdb_test_find_by_id (runs, run_id, "GET /api/runs"));
 }
 
 /* (transfer full): the run as `cmdbuilder runs --json` shows it. */
@@ -83,15 +75,7 @@ cli_run (const char *run_id)
   assert_int_equal (exit_code, 0);
   assert_true (json_parser_load_from_data (parser, out, -1, NULL));
   runs = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (runs); i++)
-    {
-      JsonObject *run = json_array_get_object_element (runs, i);
-
-      if (g_str_equal (json_object_get_string_member (run, "id"), run_id))
-        return json_object_ref (run);
-    }
-  fail_msg ("runs --json does not list %s", run_id);
-  return NULL;
+  return json_object_ref (cmdb_test_find_by_id (runs, run_id, "runs --json"));
 }
 
 /* Waits (bounded: about two minutes) until @name exists in @directory. */
