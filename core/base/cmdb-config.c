@@ -5,7 +5,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - config - error - quark, cmdb_config_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-config-error-quark, cmdb_config_error)
+/* clang-format on */
 
 typedef enum
 {

@@ -7,7 +7,10 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK (cmdb - workspace - error - quark, cmdb_workspace_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-workspace-error-quark, cmdb_workspace_error)
+/* clang-format on */
 
 struct _CmdbContext
 {

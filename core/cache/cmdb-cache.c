@@ -20,7 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (cmdb - cache - error - quark, cmdb_cache_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-cache-error-quark, cmdb_cache_error)
+/* clang-format on */
 
 #define DEFAULT_MAX_BYTES ((gsize) 64 * 1024 * 1024)
 

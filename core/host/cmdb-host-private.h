@@ -26,6 +26,10 @@ G_BEGIN_DECLS
 
 #define CMDB_HOST_ERROR (cmdb_host_error_quark ())
 
+/* The plugin contract this host implements: a .plugin file's X-Cmdb-API key
+ * (absent means "1") must equal it, or the plugin is reported and skipped. */
+#define CMDB_HOST_PLUGIN_API "1"
+
 typedef enum
 {
   CMDB_HOST_ERROR_FAILED,

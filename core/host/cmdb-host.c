@@ -9,7 +9,10 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-G_DEFINE_QUARK (cmdb - host - error - quark, cmdb_host_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-host-error-quark, cmdb_host_error)
+/* clang-format on */
 
 struct _CmdbHost
 {
@@ -178,6 +181,19 @@ cmdb_host_init (CmdbHost *self)
   self->created_us = g_get_monotonic_time ();
 }
 
+/* X-Cmdb-API names the plugin contract a plugin was written for; a file
+ * without it predates the key and is API 1. */
+static gboolean
+plugin_api_supported (const char *api)
+{
+  g_autofree char *value = NULL;
+
+  if (api == NULL)
+    return TRUE;
+  value = g_strstrip (g_strdup (api));
+  return g_strcmp0 (value, CMDB_HOST_PLUGIN_API) == 0;
+}
+
 /* Checks one .plugin file ourselves before libpeas sees it: libpeas only logs
  * a warning and drops a broken file, and we want a located error. */
 static gboolean
@@ -187,6 +203,7 @@ check_plugin_file (CmdbHost *self, const char *path)
   g_autoptr (GError) error = NULL;
   g_autofree char *module = NULL;
   g_autofree char *kind = NULL;
+  g_autofree char *api = NULL;
   CmdbPluginKind parsed_kind;
 
   if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error))
@@ -212,6 +229,15 @@ check_plugin_file (CmdbHost *self, const char *path)
     {
       add_problem (self, cmdb_problem_new (CMDB_SEVERITY_ERROR, path, 0, 0, "Name",
                                            "plugin file has no 'Name' key"));
+      return FALSE;
+    }
+  api = g_key_file_get_string (keyfile, "Plugin", "X-Cmdb-API", NULL);
+  if (!plugin_api_supported (api))
+    {
+      add_problem (self, cmdb_problem_new (CMDB_SEVERITY_ERROR, path, 0, 0, "X-Cmdb-API",
+                                           "plugin is written for plugin API %s, this cmdbuilder "
+                                           "provides API %s: the plugin is skipped",
+                                           api, CMDB_HOST_PLUGIN_API));
       return FALSE;
     }
   kind = g_key_file_get_string (keyfile, "Plugin", "X-Kind", NULL);
@@ -301,6 +327,8 @@ make_record (CmdbHost *self, PeasPluginInfo *info)
 
   if (!parse_kind (kind, &parsed_kind))
     return NULL; /* already reported by check_plugin_file */
+  if (!plugin_api_supported (peas_plugin_info_get_external_data (info, "Cmdb-API")))
+    return NULL; /* likewise; its module is never mapped */
 
   record = g_new0 (CmdbPluginRecord, 1);
   record->info = info;

@@ -20,7 +20,10 @@
 #include "cmdb-hydra-private.h"
 
 // clang-format off
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
 G_DEFINE_QUARK (cmdb-hydra-error-quark, cmdb_hydra_error)
+/* clang-format on */
 // clang-format on
 
 /* Limits so that a hostile token cannot make the reader allocate without

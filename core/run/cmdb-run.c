@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - run - error - quark, cmdb_run_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-run-error-quark, cmdb_run_error)
+/* clang-format on */
 
 struct _CmdbRun
 {

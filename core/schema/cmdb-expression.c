@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - expression - error - quark, cmdb_expression_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-expression-error-quark, cmdb_expression_error)
+/* clang-format on */
 
 typedef enum
 {

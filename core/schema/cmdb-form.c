@@ -6,7 +6,10 @@
 #include <math.h>
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - form - error - quark, cmdb_form_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-form-error-quark, cmdb_form_error)
+/* clang-format on */
 
 /* ---- input ---- */
 

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - schema - error - quark, cmdb_schema_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-schema-error-quark, cmdb_schema_error)
+/* clang-format on */
 
 struct _CmdbSchema
 {

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-G_DEFINE_QUARK (cmdb - server - error - quark, cmdb_server_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-server-error-quark, cmdb_server_error)
+/* clang-format on */
 
 char *
 cmdb_server_token_new (void)

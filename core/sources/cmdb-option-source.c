@@ -8,7 +8,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - option - source - error - quark, cmdb_option_source_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-option-source-error-quark, cmdb_option_source_error)
+/* clang-format on */
 
 /* ------------------------------------------------------------------ */
 /* Entries */

@@ -19,7 +19,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-G_DEFINE_QUARK (cmdb - yaml - error - quark, cmdb_yaml_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-yaml-error-quark, cmdb_yaml_error)
+/* clang-format on */
 
 /* Mappings up to this many keys are searched linearly: for them a scan of
  * a few short strings beats hashing. */

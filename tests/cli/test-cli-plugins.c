@@ -153,6 +153,47 @@ test_disabled_from_command_line (void **state)
                                                 "enabled"));
 }
 
+/* `plugins` and `check` name a plugin written for another plugin contract,
+ * and every other plugin is still there. */
+static void
+test_plugin_for_another_api (void **state)
+{
+  g_autofree char *dir = g_build_filename (tmp, "plugins", NULL);
+  g_autofree char *file = cmdb_test_write_file (dir, "future/future.plugin",
+                                                "[Plugin]\nModule=future\nName=Future\n"
+                                                "X-Kind=page\nX-Cmdb-API=2\n");
+  g_autofree char *config_arg = g_strdup_printf ("plugins.path=%s", dir);
+  g_autofree char *expected
+      = g_strdup_printf ("%s: error: [X-Cmdb-API] plugin is written for plugin API 2, this "
+                         "cmdbuilder provides API 1: the plugin is skipped\n",
+                         file);
+  int status = -1;
+  g_autofree char *err = NULL;
+  g_autofree char *check_err = NULL;
+  g_autofree char *out = run (&status, &err, "plugins", "--json", "--config", config_arg,
+                              "--workspace", workspace, NULL);
+  g_autoptr (JsonNode) root = parse_json (out);
+  JsonArray *array = json_node_get_array (root);
+  g_autofree char *check_out = NULL;
+
+  assert_int_equal (status, 0);
+  if (strstr (err, expected) == NULL)
+    print_error ("stderr: %s\n", err);
+  assert_non_null (strstr (err, expected));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    assert_string_not_equal (
+        json_object_get_string_member (json_array_get_object_element (array, i), "id"), "future");
+  assert_non_null (find_plugin (array, "train"));
+  assert_non_null (find_plugin (array, "decoders"));
+
+  check_out = run (&status, &check_err, "check", "--config", config_arg, "--workspace",
+                   workspace, NULL);
+  assert_int_equal (status, 1);
+  if (strstr (check_err, expected) == NULL)
+    print_error ("stderr: %s\n", check_err);
+  assert_non_null (strstr (check_err, expected));
+}
+
 static void
 test_bad_workspace (void **state)
 {
@@ -175,6 +216,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_plugins_json_lists_without_loading, setup, teardown),
     cmocka_unit_test_setup_teardown (test_plugins_json_after_activation, setup, teardown),
     cmocka_unit_test_setup_teardown (test_disabled_from_command_line, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_plugin_for_another_api, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad_workspace, setup, teardown),
   };
 

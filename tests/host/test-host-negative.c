@@ -54,6 +54,7 @@ setup (void **state)
   install_fixture ("clash-a", "clash-a");
   install_fixture ("clash-b", "clash-b");
   install_fixture ("needy", "noextension");
+  install_fixture ("future-api", "noextension");
   return 0;
 }
 
@@ -133,6 +134,29 @@ test_plugin_file_without_kind (void **state)
   assert_string_equal (problem->message,
                        "plugin file needs X-Kind=page, registry or executor (got '')");
   assert_null (cmdb_host_lookup (session->host, "no-kind"));
+  assert_others_still_work (session);
+  cmdb_test_session_free (session);
+}
+
+/* A plugin written for another plugin contract is reported with its file and
+ * skipped at discovery: its module is never mapped, the others work. */
+static void
+test_plugin_for_another_api (void **state)
+{
+  CmdbTestSession *session = open_session (NULL);
+  g_autofree char *path = g_build_filename (plugin_dir, "future-api", "future-api.plugin", NULL);
+  const CmdbProblem *problem = find_problem (session->host, "future-api.plugin");
+  g_autoptr (GError) error = NULL;
+
+  assert_string_equal (problem->path, path);
+  assert_string_equal (problem->subject, "X-Cmdb-API");
+  assert_string_equal (problem->message, "plugin is written for plugin API 2, this cmdbuilder "
+                                         "provides API 1: the plugin is skipped");
+  assert_int_equal (problem->severity, CMDB_SEVERITY_ERROR);
+  assert_null (cmdb_host_lookup (session->host, "future-api"));
+  assert_null (cmdb_host_load_plugin (session->host, "future-api", &error));
+  assert_true (g_error_matches (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND));
+  assert_false (cmdb_test_module_is_mapped ("libfuture-api.so"));
   assert_others_still_work (session);
   cmdb_test_session_free (session);
 }
@@ -281,6 +305,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_plugin_file_without_module, setup, teardown),
     cmocka_unit_test_setup_teardown (test_plugin_file_without_kind, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_plugin_for_another_api, setup, teardown),
     cmocka_unit_test_setup_teardown (test_missing_shared_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_module_without_register_types, setup, teardown),
     cmocka_unit_test_setup_teardown (test_module_without_extension, setup, teardown),
