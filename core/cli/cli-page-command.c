@@ -43,9 +43,11 @@ all_use_cases (CmdbContext *context)
 /* Applies --use-case then --set; on failure sets @error (the exit status
  * is 2: the user's input, not the workspace, is wrong). */
 static gboolean
-fill_input (CmdbCliSession *session, CmdbSchema *schema, const CmdbCliPageCommandFlags *flags,
-            CmdbFormInput *input, GError **error)
+fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
+            const CmdbCliPageCommandFlags *flags, CmdbFormInput *input, GError **error)
 {
+  CmdbSchema *schema = cmdb_page_session_get_schema (page_session);
+
   if (flags->use_case_id != NULL)
     {
       g_autoptr (GPtrArray) use_cases = all_use_cases (session->context);
@@ -79,7 +81,7 @@ fill_input (CmdbCliSession *session, CmdbSchema *schema, const CmdbCliPageComman
           return FALSE;
         }
       key = g_strndup (set, equals - set);
-      if (!cmdb_form_input_set_text (input, schema, key, equals + 1, &local_error))
+      if (!cmdb_page_session_set_text (page_session, input, key, equals + 1, &local_error))
         {
           g_set_error (error, CMDB_FORM_ERROR, local_error->code, "--set %s: %s", set,
                        local_error->message);
@@ -94,41 +96,33 @@ cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                              const CmdbCliPageCommandFlags *flags, CmdbFormState **ret_state,
                              int *ret_status, GError **error)
 {
-  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbPageSession) page_session = NULL;
   g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
-  g_autofree char *schema_path = NULL;
-  CmdbPluginRecord *record;
-  CmdbPage *page;
-  CmdbCommandOptions options = { 0 };
+  CmdbSchema *schema;
   GPtrArray *problems;
 
   *ret_status = 1;
-  page = cmdb_host_activate_page (session->host, session->context, page_id, error);
-  if (page == NULL)
+  page_session = cmdb_page_session_open (session->host, session->context, page_id, error);
+  if (page_session == NULL)
     return NULL;
-  record = cmdb_host_lookup (session->host, page_id);
-  schema_path = cmdb_host_find_schema (session->host, session->context, page_id, error);
-  if (schema_path == NULL)
-    return NULL;
-  schema = cmdb_schema_load (session->cache, schema_path, error);
-  if (schema == NULL)
-    return NULL;
+  schema = cmdb_page_session_get_schema (page_session);
   cmdb_cli_print_problems (cmdb_schema_get_problems (schema));
   if (cmdb_schema_has_errors (schema))
     {
       g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_FAILED,
-                   "%s has errors; fix them first (cmdbuilder check)", schema_path);
+                   "%s has errors; fix them first (cmdbuilder check)",
+                   cmdb_page_session_get_schema_path (page_session));
       return NULL;
     }
-  if (!fill_input (session, schema, flags, input, error))
+  if (!fill_input (session, page_session, flags, input, error))
     {
       *ret_status = 2;
       return NULL;
     }
 
-  state = cmdb_form_evaluate (schema, session->context, input, CMDB_FORM_KEEP_INVALID);
+  state = cmdb_page_session_evaluate (page_session, input, CMDB_PAGE_SESSION_STRICT);
   problems = cmdb_form_state_get_problems (state);
   cmdb_cli_print_problems (problems);
   for (guint i = 0; i < problems->len; i++)
@@ -139,13 +133,8 @@ cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
         return NULL;
       }
 
-  options.runner = record->runner;
-  options.suffix
-      = cmdb_config_get_bool (session->config, "command", "suffix", record->suffix_default);
-  if (flags->suffix >= 0)
-    options.suffix = flags->suffix > 0;
-  options.page = page;
-  command = cmdb_command_build (state, session->context, &options, error);
+  command = cmdb_page_session_build (
+      page_session, state, cmdb_page_session_resolve_suffix (page_session, flags->suffix), error);
   if (command == NULL)
     return NULL;
   for (guint i = 0; i < command->warnings->len; i++)

@@ -9,6 +9,7 @@
 
 #include "cmdbuilder.h"
 #include "host/cmdb-host-private.h"
+#include "session/cmdb-page-session-private.h"
 
 G_BEGIN_DECLS
 

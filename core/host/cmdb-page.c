@@ -68,3 +68,14 @@ cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_i
     }
   return iface->run_action (self, context, action_id, params, error);
 }
+
+JsonObject *
+cmdb_page_get_rules (CmdbPage *self)
+{
+  CmdbPageInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_PAGE (self), NULL);
+
+  iface = CMDB_PAGE_GET_IFACE (self);
+  return iface->get_rules != NULL ? iface->get_rules (self) : NULL;
+}

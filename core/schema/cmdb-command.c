@@ -206,21 +206,86 @@ truth_value (CmdbFormState *state, const char *key)
   return string_value (state, key) != NULL;
 }
 
-/* "-<architecture>-<decoder>-<encoder>", or "" when the rule does not apply
- * (off, no encoder, resuming). */
-static char *
-exp_name_suffix (CmdbFormState *state, gboolean enabled)
+/* A rule's list of element keys (nullable: none). */
+static JsonArray *
+rule_keys (CmdbFormState *state, const char *key, const char *name)
 {
-  const char *keys[] = { "architecture", "decoder", "encoder" };
+  JsonNode *node = cmdb_form_state_get_rule (state, key, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* The name_suffix rule of element @key: "-<value>" for each non-empty
+ * element it lists, or "" when the rule does not apply (off, none, an
+ * element of name_suffix_requires empty, one of name_suffix_unless true). */
+static char *
+name_suffix (CmdbFormState *state, const char *key, gboolean enabled)
+{
+  JsonArray *keys = rule_keys (state, key, CMDB_RULE_NAME_SUFFIX);
+  JsonArray *requires = rule_keys (state, key, CMDB_RULE_NAME_SUFFIX_REQUIRES);
+  JsonArray *unless = rule_keys (state, key, CMDB_RULE_NAME_SUFFIX_UNLESS);
   GString *suffix;
 
-  if (!enabled || string_value (state, "encoder") == NULL || truth_value (state, "resume_training"))
+  if (!enabled || keys == NULL)
     return g_strdup ("");
+  for (guint i = 0; requires != NULL && i < json_array_get_length (requires); i++)
+    if (string_value (state, json_array_get_string_element (requires, i)) == NULL)
+      return g_strdup ("");
+  for (guint i = 0; unless != NULL && i < json_array_get_length (unless); i++)
+    if (truth_value (state, json_array_get_string_element (unless, i)))
+      return g_strdup ("");
   suffix = g_string_new (NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
-    if (string_value (state, keys[i]) != NULL)
-      g_string_append_printf (suffix, "-%s", string_value (state, keys[i]));
+  for (guint i = 0; i < json_array_get_length (keys); i++)
+    {
+      const char *value = string_value (state, json_array_get_string_element (keys, i));
+
+      if (value != NULL)
+        g_string_append_printf (suffix, "-%s", value);
+    }
   return g_string_free (suffix, FALSE);
+}
+
+char *
+cmdb_command_get_name_suffix (CmdbFormState *state, const char *key, gboolean enabled)
+{
+  g_return_val_if_fail (state != NULL && key != NULL, NULL);
+
+  return name_suffix (state, key, enabled);
+}
+
+/* The element whose profile_overrides rule is on and whose value names a
+ * profile (`none` and empty name none): its key, and the profile key. */
+static const char *
+profile_selector (CmdbFormState *state, const char **ret_profile_key)
+{
+  for (guint i = 0; i < cmdb_form_state_get_n_fields (state); i++)
+    {
+      const CmdbFieldState *field = cmdb_form_state_get_field (state, i);
+      JsonNode *rule
+          = cmdb_form_state_get_rule (state, field->element->key, CMDB_RULE_PROFILE_OVERRIDES);
+
+      if (rule != NULL && json_node_get_boolean (rule))
+        {
+          *ret_profile_key = string_value (state, field->element->key);
+          if (*ret_profile_key != NULL && g_str_equal (*ret_profile_key, "none"))
+            *ret_profile_key = NULL;
+          return field->element->key;
+        }
+    }
+  *ret_profile_key = NULL;
+  return NULL;
+}
+
+/* TRUE when the chosen profile replaces element @key's override. */
+static gboolean
+replaced_by_profile (CmdbFormState *state, const char *selector, const char *key)
+{
+  JsonArray *replaces = rule_keys (state, selector, CMDB_RULE_PROFILE_REPLACES);
+
+  for (guint i = 0; replaces != NULL && i < json_array_get_length (replaces); i++)
+    if (g_str_equal (json_array_get_string_element (replaces, i), key))
+      return TRUE;
+  return FALSE;
 }
 
 static char *
@@ -252,11 +317,11 @@ cmdb_command_build (CmdbFormState *state, CmdbContext *context, const CmdbComman
 {
   g_autoptr (CmdbCommand) command = NULL;
   g_autoptr (GPtrArray) launcher = NULL;
-  g_autofree char *suffix = NULL;
   g_autofree char *runner = NULL;
   CmdbSchema *schema;
   GPtrArray *messages;
   const char *profile_key;
+  const char *profile_selector_key;
   CmdbProfile *profile = NULL;
   g_autoptr (GPtrArray) profiles = NULL;
   guint n_head;
@@ -293,10 +358,10 @@ cmdb_command_build (CmdbFormState *state, CmdbContext *context, const CmdbComman
                      normalize_written_token (
                          g_ptr_array_index (cmdb_schema_get_constant_overrides (schema), i)));
 
-  /* The preprocessing profile: on every page whose schema has the
-   * selector; `none` adds nothing. */
-  profile_key = string_value (state, "preprocessing_profile");
-  if (profile_key != NULL && !g_str_equal (profile_key, "none"))
+  /* The preprocessing profile: on every page whose schema (or page rules)
+   * marks a selector with profile_overrides; `none` adds nothing. */
+  profile_selector_key = profile_selector (state, &profile_key);
+  if (profile_key != NULL)
     {
       g_autoptr (GPtrArray) problems
           = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
@@ -313,20 +378,21 @@ cmdb_command_build (CmdbFormState *state, CmdbContext *context, const CmdbComman
                                           profile_key));
     }
 
-  suffix = exp_name_suffix (state, options->suffix);
   for (guint i = 0; i < cmdb_form_state_get_n_fields (state); i++)
     {
       const CmdbFieldState *field = cmdb_form_state_get_field (state, i);
       const CmdbSchemaElement *element = field->element;
       g_autofree char *value = NULL;
+      g_autofree char *suffix = NULL;
 
       if (!field->visible || element->hydra_overrides->len == 0
           || element->type == CMDB_ELEMENT_INFO || element->type == CMDB_ELEMENT_UNKNOWN)
         continue;
-      /* The profile brings its own data preset. */
-      if (profile != NULL && g_str_equal (element->key, "dataset"))
+      /* The profile brings its own presets (the data config). */
+      if (profile != NULL && replaced_by_profile (state, profile_selector_key, element->key))
         continue;
-      value = render_value (field, g_str_equal (element->key, "exp_name") ? suffix : "");
+      suffix = name_suffix (state, element->key, options->suffix);
+      value = render_value (field, suffix);
       if (value == NULL)
         continue;
       for (guint j = 0; j < element->hydra_overrides->len; j++)
@@ -338,23 +404,11 @@ cmdb_command_build (CmdbFormState *state, CmdbContext *context, const CmdbComman
     g_ptr_array_add (command->overrides,
                      normalize_written_token (g_ptr_array_index (profile->overrides, i)));
 
+  /* The page's validation joined the form's when it was evaluated
+   * (cmdb_page_validate_form); only its extra overrides are added here. */
   if (options->page != NULL)
-    {
-      JsonObject *values = cmdb_form_state_get_values (state);
-      g_autoptr (GPtrArray) problems
-          = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
-
-      cmdb_page_add_overrides (options->page, context, values, command->overrides);
-      cmdb_page_validate (options->page, context, values, problems);
-      for (guint i = 0; i < problems->len; i++)
-        {
-          CmdbProblem *problem = g_ptr_array_index (problems, i);
-
-          g_ptr_array_add (problem->severity == CMDB_SEVERITY_ERROR ? command->errors
-                                                                    : command->warnings,
-                           g_strdup (problem->message));
-        }
-    }
+    cmdb_page_add_overrides (options->page, context, cmdb_form_state_get_values (state),
+                             command->overrides);
 
   for (guint i = 0; i < launcher->len; i++)
     g_ptr_array_add (command->argv, g_strdup (g_ptr_array_index (launcher, i)));

@@ -320,6 +320,7 @@ struct _CmdbFormState
   JsonObject *values;  /* visible values */
   GPtrArray *messages; /* CmdbProblem */
   GPtrArray *problems; /* CmdbProblem */
+  JsonObject *rules;   /* (nullable) the page's rule defaults */
   gboolean has_errors;
 };
 
@@ -460,6 +461,7 @@ typedef struct
   GHashTable *collected; /* key -> JsonNode (borrowed from fields) or NULL when hidden */
   CmdbCatalog *architectures;
   CmdbCatalog *optimizers;
+  JsonObject *rules; /* (nullable) the page's rule defaults */
 } Evaluation;
 
 static JsonNode *
@@ -1051,11 +1053,9 @@ evaluate_element (Evaluation *evaluation, const CmdbSchemaElement *element)
                       field_error (evaluation, field, message);
                     }
                   else if (element->filter_by_architecture_key != NULL
-                           && !g_str_equal (element->key, "encoder")
-                           && !g_str_equal (element->key, "decoder")
-                           && !g_str_equal (element->key, "head")
-                           && !g_str_equal (element->key, "loss")
-                           && !g_str_equal (element->key, "optimizer"))
+                           && cmdb_form_rule_get (element, evaluation->rules,
+                                                  CMDB_RULE_INCOMPATIBLE_MESSAGE)
+                                  == NULL)
                     {
                       message = g_strdup_printf ("'%s' value '%s' is not listed for '%s' "
                                                  "architecture.",
@@ -1228,114 +1228,110 @@ cross_field_error (Evaluation *evaluation, const char *key, gboolean is_error, c
     evaluation->state->has_errors = TRUE;
 }
 
+/* The incompatible_message rule: a selection outside the list its
+ * incompatible_list (default: filter_by_architecture_key) names in the
+ * selected architecture's metadata. */
+static void
+check_compatible (Evaluation *evaluation, CmdbFieldState *field)
+{
+  const CmdbSchemaElement *element = field->element;
+  const char *message_template
+      = cmdb_form_rule_get_string (element, evaluation->rules, CMDB_RULE_INCOMPATIBLE_MESSAGE);
+  const char *list = cmdb_form_rule_get_string (element, evaluation->rules,
+                                                CMDB_RULE_INCOMPATIBLE_LIST);
+  const char *severity = cmdb_form_rule_get_string (element, evaluation->rules,
+                                                    CMDB_RULE_INCOMPATIBLE_SEVERITY);
+  const char *architecture
+      = json_nonempty_string (collected_value (evaluation, element->architecture_key));
+  const char *selection = json_nonempty_string (field->value);
+  g_autoptr (GPtrArray) compatible = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *message = NULL;
+
+  if (list == NULL)
+    list = element->filter_by_architecture_key;
+  if (message_template == NULL || list == NULL || architecture == NULL || selection == NULL)
+    return;
+  compatible = cmdb_metadata_to_strings (
+      metadata_at (catalog_metadata (evaluation->architectures, architecture), list));
+  if (compatible->len == 0)
+    return;
+  for (guint j = 0; j < compatible->len; j++)
+    if (g_str_equal (g_ptr_array_index (compatible, j), selection))
+      return;
+  joined = strings_join (compatible);
+  message = cmdb_form_rule_fill (message_template,
+                                 (const char *const[]) { "value", selection, "architecture",
+                                                         architecture, "compatible", joined,
+                                                         "label", element->label, NULL });
+  cross_field_error (evaluation, element->key, g_strcmp0 (severity, "warning") != 0, message);
+}
+
+/* The optimizer_bounds_message rule: a number outside the min/max of the
+ * selected optimizer's optimizer_metadata_key map. */
+static void
+check_optimizer_bounds (Evaluation *evaluation, CmdbFieldState *field)
+{
+  const CmdbSchemaElement *element = field->element;
+  const char *message_template = cmdb_form_rule_get_string (
+      element, evaluation->rules, CMDB_RULE_OPTIMIZER_BOUNDS_MESSAGE);
+  const char *optimizer
+      = json_nonempty_string (collected_value (evaluation, element->optimizer_key));
+  const CmdbYamlNode *metadata;
+  const char *sides[] = { "min", "max" };
+
+  if (message_template == NULL || element->optimizer_metadata_key == NULL || optimizer == NULL
+      || !json_is_number (field->value))
+    return;
+  metadata = metadata_at (catalog_metadata (evaluation->optimizers, optimizer),
+                          element->optimizer_metadata_key);
+  for (gsize i = 0; i < G_N_ELEMENTS (sides); i++)
+    {
+      const CmdbYamlNode *bound_node = metadata_at (metadata, sides[i]);
+      double bound;
+      g_autoptr (JsonNode) node = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *rule = NULL;
+      g_autofree char *message = NULL;
+
+      if (bound_node == NULL || !cmdb_yaml_node_get_double (bound_node, &bound)
+          || (i == 0 ? json_number (field->value) >= bound : json_number (field->value) <= bound))
+        continue;
+      node = cmdb_yaml_node_to_json (bound_node);
+      text = cmdb_format_scalar (node);
+      rule = g_strdup_printf ("%s %s", i == 0 ? ">=" : "<=", text);
+      message = cmdb_form_rule_fill (message_template,
+                                     (const char *const[]) { "rule", rule, "optimizer", optimizer,
+                                                             "label", element->label, NULL });
+      cross_field_error (evaluation, element->key, TRUE, message);
+    }
+}
+
+/* The cross-field rules, in element order, after every element's own. */
 static void
 validate_across (Evaluation *evaluation)
 {
-  static const struct
-  {
-    const char *key;
-    const char *list;
-    const char *kind;
-    const char *plural;
-  } components[] = {
-    { "encoder", "compatible_backbones", "Encoder", "encoders" },
-    { "decoder", "compatible_decoders", "Decoder", "decoders" },
-    { "head", "compatible_heads", "Head", "heads" },
-    { "loss", "compatible_losses", "Loss", "losses" },
-  };
-  const char *architecture = json_nonempty_string (collected_value (evaluation, "architecture"));
-  const char *optimizer = json_nonempty_string (collected_value (evaluation, "optimizer"));
-  JsonNode *learning_rate = collected_value (evaluation, "learning_rate");
-
-  if (json_truth (collected_value (evaluation, "resume_training"))
-      && !json_is_empty (collected_value (evaluation, "checkpoint_path"))
-      && !json_is_empty (collected_value (evaluation, "encoder")))
-    cross_field_error (evaluation, "encoder", TRUE,
-                       "Cannot change Encoder when resuming from a checkpoint.");
-
-  if (architecture != NULL)
+  for (guint i = 0; i < evaluation->state->fields->len; i++)
     {
-      const CmdbYamlNode *metadata = catalog_metadata (evaluation->architectures, architecture);
+      CmdbFieldState *field = g_ptr_array_index (evaluation->state->fields, i);
 
-      for (gsize i = 0; i < G_N_ELEMENTS (components); i++)
-        {
-          const char *selection
-              = json_nonempty_string (collected_value (evaluation, components[i].key));
-          g_autoptr (GPtrArray) compatible
-              = cmdb_metadata_to_strings (metadata_at (metadata, components[i].list));
-          gboolean found = FALSE;
-
-          if (selection == NULL || compatible->len == 0)
-            continue;
-          for (guint j = 0; j < compatible->len; j++)
-            found = found || g_str_equal (g_ptr_array_index (compatible, j), selection);
-          if (!found)
-            {
-              g_autofree char *joined = strings_join (compatible);
-              g_autofree char *message = g_strdup_printf (
-                  "%s '%s' is not compatible with '%s' architecture. Compatible %s: %s",
-                  components[i].kind, selection, architecture, components[i].plural, joined);
-
-              cross_field_error (evaluation, components[i].key, TRUE, message);
-            }
-        }
-
-      if (optimizer != NULL)
-        {
-          g_autoptr (GPtrArray) recommended
-              = cmdb_metadata_to_strings (metadata_at (metadata, "recommended_optimizers"));
-          gboolean found = FALSE;
-
-          for (guint j = 0; j < recommended->len; j++)
-            found = found || g_str_equal (g_ptr_array_index (recommended, j), optimizer);
-          if (recommended->len > 0 && !found)
-            {
-              g_autofree char *joined = strings_join (recommended);
-              g_autofree char *message = g_strdup_printf (
-                  "Warning: Optimizer '%s' is not recommended for '%s'. Recommended optimizers: %s",
-                  optimizer, architecture, joined);
-
-              /* Worded as a warning, and now treated as one: it does not block. */
-              cross_field_error (evaluation, "optimizer", FALSE, message);
-            }
-        }
-    }
-
-  /* Checked whenever an optimizer is selected (the original only did it
-   * with an architecture set). */
-  if (optimizer != NULL && json_is_number (learning_rate))
-    {
-      const CmdbYamlNode *metadata = catalog_metadata (evaluation->optimizers, optimizer);
-      const CmdbYamlNode *low = metadata_at (metadata, "learning_rate.min");
-      const CmdbYamlNode *high = metadata_at (metadata, "learning_rate.max");
-      double bound;
-
-      if (low != NULL && cmdb_yaml_node_get_double (low, &bound)
-          && json_number (learning_rate) < bound)
-        {
-          g_autoptr (JsonNode) node = cmdb_yaml_node_to_json (low);
-          g_autofree char *text = cmdb_format_scalar (node);
-          g_autofree char *message = g_strdup_printf (
-              "Learning rate must be >= %s for optimizer '%s'.", text, optimizer);
-
-          cross_field_error (evaluation, "learning_rate", TRUE, message);
-        }
-      if (high != NULL && cmdb_yaml_node_get_double (high, &bound)
-          && json_number (learning_rate) > bound)
-        {
-          g_autoptr (JsonNode) node = cmdb_yaml_node_to_json (high);
-          g_autofree char *text = cmdb_format_scalar (node);
-          g_autofree char *message = g_strdup_printf (
-              "Learning rate must be <= %s for optimizer '%s'.", text, optimizer);
-
-          cross_field_error (evaluation, "learning_rate", TRUE, message);
-        }
+      if (!field->visible)
+        continue;
+      check_compatible (evaluation, field);
+      check_optimizer_bounds (evaluation, field);
     }
 }
 
 CmdbFormState *
 cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
                     CmdbFormFlags flags)
+{
+  return cmdb_form_evaluate_with_rules (schema, context, input, flags, NULL);
+}
+
+CmdbFormState *
+cmdb_form_evaluate_with_rules (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
+                               CmdbFormFlags flags, JsonObject *rules)
 {
   Evaluation evaluation = { 0 };
   CmdbFormState *state;
@@ -1350,8 +1346,10 @@ cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *inp
   state->values = json_object_new ();
   state->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   state->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+  state->rules = rules != NULL ? json_object_ref (rules) : NULL;
 
   evaluation.schema = schema;
+  evaluation.rules = rules;
   evaluation.context = context;
   evaluation.input = input;
   evaluation.flags = flags;
@@ -1408,8 +1406,54 @@ cmdb_form_state_unref (CmdbFormState *state)
   json_object_unref (state->values);
   g_ptr_array_unref (state->messages);
   g_ptr_array_unref (state->problems);
+  g_clear_pointer (&state->rules, json_object_unref);
   cmdb_schema_unref (state->schema);
   g_free (state);
+}
+
+JsonNode *
+cmdb_form_state_get_rule (CmdbFormState *state, const char *key, const char *name)
+{
+  const CmdbFieldState *field;
+
+  g_return_val_if_fail (state != NULL && key != NULL && name != NULL, NULL);
+
+  field = g_hash_table_lookup (state->by_key, key);
+  return field != NULL ? cmdb_form_rule_get (field->element, state->rules, name) : NULL;
+}
+
+const char *
+cmdb_form_state_find_role (CmdbFormState *state, const char *role)
+{
+  g_return_val_if_fail (state != NULL && role != NULL, NULL);
+
+  for (guint i = 0; i < state->fields->len; i++)
+    {
+      CmdbFieldState *field = g_ptr_array_index (state->fields, i);
+
+      if (g_strcmp0 (cmdb_form_rule_get_string (field->element, state->rules, CMDB_RULE_ROLE),
+                     role)
+          == 0)
+        return field->element->key;
+    }
+  return NULL;
+}
+
+void
+cmdb_form_state_add_message (CmdbFormState *state, CmdbSeverity severity, const char *key,
+                             const char *message)
+{
+  CmdbFieldState *field;
+
+  g_return_if_fail (state != NULL && message != NULL);
+
+  field = key != NULL ? g_hash_table_lookup (state->by_key, key) : NULL;
+  if (field != NULL)
+    g_ptr_array_add (severity == CMDB_SEVERITY_ERROR ? field->errors : field->warnings,
+                     g_strdup (message));
+  g_ptr_array_add (state->messages, cmdb_problem_new (severity, NULL, 0, 0, key, "%s", message));
+  if (severity == CMDB_SEVERITY_ERROR)
+    state->has_errors = TRUE;
 }
 
 CmdbSchema *
@@ -1587,21 +1631,6 @@ cmdb_form_state_to_json (CmdbFormState *state)
 
 /* ---- use cases (§6) ---- */
 
-static const char *const supported_parameters[] = { "architecture",
-                                                    "encoder",
-                                                    "decoder",
-                                                    "head",
-                                                    "loss",
-                                                    "optimizer",
-                                                    "learning_rate",
-                                                    "batch_size",
-                                                    "max_epochs",
-                                                    "preprocessing_profile",
-                                                    "precision",
-                                                    "accumulate_grad_batches",
-                                                    "gradient_clip_val",
-                                                    NULL };
-
 void
 cmdb_use_case_free (CmdbUseCase *use_case)
 {
@@ -1656,7 +1685,7 @@ add_use_cases (GPtrArray *use_cases, const CmdbCatalogItem *item, gboolean first
                 = cmdb_yaml_node_get_scalar (cmdb_yaml_node_get_key_node (recommendations, j));
             const CmdbYamlNode *value = cmdb_yaml_node_get_value_node (recommendations, j);
 
-            if (!g_strv_contains (supported_parameters, key) || cmdb_yaml_node_is_null (value)
+            if (cmdb_yaml_node_is_null (value)
                 || (cmdb_yaml_node_get_kind (value) == CMDB_YAML_NODE_SCALAR
                     && cmdb_yaml_node_get_scalar (value)[0] == '\0'))
               continue;

@@ -38,4 +38,37 @@ char *cmdb_format_double (double value);
  * JSON. */
 char *cmdb_format_scalar (JsonNode *node);
 
+/* ---- declarative rules (cmdb-form-rules.c; docs/schema-format.md) ---- */
+
+/* The element that names the experiment has this role. */
+#define CMDB_ROLE_EXPERIMENT_NAME "experiment_name"
+
+#define CMDB_RULE_ROLE "role"
+#define CMDB_RULE_NAME_SUFFIX "name_suffix"
+#define CMDB_RULE_NAME_SUFFIX_REQUIRES "name_suffix_requires"
+#define CMDB_RULE_NAME_SUFFIX_UNLESS "name_suffix_unless"
+#define CMDB_RULE_INCOMPATIBLE_MESSAGE "incompatible_message"
+#define CMDB_RULE_INCOMPATIBLE_LIST "incompatible_list"
+#define CMDB_RULE_INCOMPATIBLE_SEVERITY "incompatible_severity"
+#define CMDB_RULE_OPTIMIZER_BOUNDS_MESSAGE "optimizer_bounds_message"
+#define CMDB_RULE_PROFILE_OVERRIDES "profile_overrides"
+#define CMDB_RULE_PROFILE_REPLACES "profile_replaces"
+
+/* TRUE when @name is a rule attribute. */
+gboolean cmdb_form_rule_is_known (const char *name);
+/* TRUE when @value has the shape rule @name needs; else FALSE with
+ * @ret_reason (transfer full) saying what it must be. */
+gboolean cmdb_form_rule_check (const char *name, JsonNode *value, char **ret_reason);
+/* (transfer full): @template_text with each {name} replaced by the value
+ * of name in @fields (NULL-terminated name, value pairs); an unknown
+ * {name} stays as written. */
+char *cmdb_form_rule_fill (const char *template_text, const char *const *fields);
+/* (transfer none) (nullable): rule @name of @element: as the schema wrote
+ * it, else from @defaults (nullable; the page's {key: {name: value}}). */
+JsonNode *cmdb_form_rule_get (const CmdbSchemaElement *element, JsonObject *defaults,
+                              const char *name);
+/* (transfer none) (nullable): the same, when it is a string. */
+const char *cmdb_form_rule_get_string (const CmdbSchemaElement *element, JsonObject *defaults,
+                                       const char *name);
+
 G_END_DECLS

@@ -54,6 +54,7 @@ static const char *const element_keys[] = { "key",
                                             "step",
                                             "format",
                                             NULL };
+/* The declarative rules (cmdb-form-rules.c) are element keys too. */
 
 static const char *const validation_keys[]
     = { "required", "required_if", "min_length", "min", "max", "range", NULL };
@@ -129,6 +130,7 @@ element_free (gpointer data)
   g_clear_pointer (&element->max_value, json_node_unref);
   g_clear_pointer (&element->step, json_node_unref);
   g_free (element->format);
+  g_clear_pointer (&element->rules, json_object_unref);
   g_free (element);
 }
 
@@ -478,6 +480,30 @@ read_string_key (Loader *loader, const CmdbYamlNode *mapping, const char *name)
   return read_string (loader, cmdb_yaml_node_lookup (mapping, name), name);
 }
 
+/* The element's declarative rule attributes, each checked for its shape. */
+static void
+read_rules (Loader *loader, CmdbSchemaElement *element, const CmdbYamlNode *mapping)
+{
+  element->rules = json_object_new ();
+  for (guint i = 0; i < cmdb_yaml_node_get_n_children (mapping); i++)
+    {
+      const char *name = cmdb_yaml_node_get_scalar (cmdb_yaml_node_get_key_node (mapping, i));
+      const CmdbYamlNode *value = cmdb_yaml_node_get_value_node (mapping, i);
+      g_autoptr (JsonNode) node = NULL;
+      g_autofree char *reason = NULL;
+
+      if (!cmdb_form_rule_is_known (name) || cmdb_yaml_node_is_null (value))
+        continue;
+      node = cmdb_yaml_node_to_json (value);
+      if (!cmdb_form_rule_check (name, node, &reason))
+        {
+          add_problem (loader, CMDB_SEVERITY_ERROR, value, "'%s': %s", name, reason);
+          continue;
+        }
+      json_object_set_member (element->rules, name, g_steal_pointer (&node));
+    }
+}
+
 static void
 read_element (Loader *loader, const CmdbYamlNode *mapping, const char *key)
 {
@@ -502,7 +528,8 @@ read_element (Loader *loader, const CmdbYamlNode *mapping, const char *key)
     {
       const CmdbYamlNode *key_node = cmdb_yaml_node_get_key_node (mapping, i);
 
-      if (!g_strv_contains (element_keys, cmdb_yaml_node_get_scalar (key_node)))
+      if (!g_strv_contains (element_keys, cmdb_yaml_node_get_scalar (key_node))
+          && !cmdb_form_rule_is_known (cmdb_yaml_node_get_scalar (key_node)))
         add_problem (loader, CMDB_SEVERITY_WARNING, key_node, "unknown element key '%s'",
                      cmdb_yaml_node_get_scalar (key_node));
     }
@@ -568,6 +595,7 @@ read_element (Loader *loader, const CmdbYamlNode *mapping, const char *key)
       = read_number (loader, cmdb_yaml_node_lookup (mapping, "max_value"), "max_value");
   element->step = read_number (loader, cmdb_yaml_node_lookup (mapping, "step"), "step");
   element->format = read_string_key (loader, mapping, "format");
+  read_rules (loader, element, mapping);
 
   /* Shapes that make the element unusable or surprising. */
   if (element->type == CMDB_ELEMENT_SLIDER && element->optimizer_metadata_key == NULL

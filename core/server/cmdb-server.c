@@ -10,6 +10,7 @@
 
 #include "cmdb-server-private.h"
 #include "cmdb-server-resources.h"
+#include "session/cmdb-page-session-private.h"
 
 #include <string.h>
 
@@ -309,8 +310,8 @@ show_page (CmdbServer *self, const char *page_id)
 /* Everything one page view needs, computed from the stored state. */
 typedef struct
 {
-  CmdbPluginRecord *record;
-  CmdbPage *page; /* (transfer none) */
+  CmdbPageSession *session; /* activate, schema, evaluate, build: as the CLI */
+  CmdbPluginRecord *record; /* (transfer none) */
   CmdbSchema *schema;
   CmdbFormState *form;
   CmdbCommand *command;      /* (nullable) */
@@ -325,6 +326,7 @@ typedef struct
 static void
 page_evaluation_clear (PageEvaluation *evaluation)
 {
+  g_clear_pointer (&evaluation->session, cmdb_page_session_unref);
   g_clear_pointer (&evaluation->schema, cmdb_schema_unref);
   g_clear_pointer (&evaluation->form, cmdb_form_state_unref);
   g_clear_pointer (&evaluation->command, cmdb_command_unref);
@@ -379,31 +381,16 @@ store_values_from_input (CmdbPageStore *store, CmdbFormInput *input)
   store->values = kept;
 }
 
-static CmdbCommand *
-build_command (PageEvaluation *evaluation, CmdbFormState *form, gboolean suffix,
-               CmdbContext *context, GError **error)
-{
-  CmdbCommandOptions options = { 0 };
-
-  options.runner = evaluation->record->runner;
-  options.suffix = suffix;
-  options.page = evaluation->page;
-  return cmdb_command_build (form, context, &options, error);
-}
-
 /* The original shows "Append architecture + encoder to experiment name"
  * on the pages whose suffix rule is on by default (Train); the user's
- * choice, kept per page, wins over [command] suffix and X-Suffix. */
+ * choice, kept per page, wins (the session's precedence, as in the CLI). */
 static void
-resolve_suffix (CmdbServer *self, CmdbPageStore *store, PageEvaluation *evaluation)
+resolve_suffix (CmdbPageStore *store, PageEvaluation *evaluation)
 {
-  evaluation->suffix_available = evaluation->record->suffix_default;
-  evaluation->suffix_default
-      = cmdb_config_get_bool (cmdb_context_get_config (self->context), "command", "suffix",
-                              evaluation->record->suffix_default);
-  evaluation->suffix = evaluation->suffix_available && store->suffix >= 0
-                           ? store->suffix == 1
-                           : evaluation->suffix_default;
+  evaluation->suffix_available = cmdb_page_session_has_suffix_option (evaluation->session);
+  evaluation->suffix_default = cmdb_page_session_get_suffix_default (evaluation->session);
+  evaluation->suffix = cmdb_page_session_resolve_suffix (
+      evaluation->session, evaluation->suffix_available ? store->suffix : -1);
 }
 
 typedef struct
@@ -427,8 +414,10 @@ compute_defaults_command (CmdbCache *cache, const char *key, gpointer user_data,
   schema = cmdb_schema_load (cache, request->schema_path, error);
   if (schema == NULL)
     return NULL;
-  defaults = cmdb_form_evaluate (schema, request->context, NULL, CMDB_FORM_FLAGS_NONE);
-  command = build_command (request->evaluation, defaults, request->suffix, request->context, error);
+  defaults = cmdb_page_session_evaluate (request->evaluation->session, NULL,
+                                         CMDB_PAGE_SESSION_FOLLOW);
+  command = cmdb_page_session_build (request->evaluation->session, defaults, request->suffix,
+                                     error);
   if (command == NULL)
     return NULL;
   *ret_size = strlen (command->display) + 1;
@@ -453,37 +442,41 @@ defaults_command_display (CmdbServer *self, const char *page_id, const char *sch
   return display != NULL ? g_strdup (g_bytes_get_data (display, NULL)) : NULL;
 }
 
+/* Opens the page's session: the page activated, its schema loaded. */
 static gboolean
-evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-               PageEvaluation *evaluation, GError **error)
+open_page (CmdbServer *self, const char *page_id, PageEvaluation *evaluation, GError **error)
 {
-  g_autofree char *schema_path = NULL;
-  g_autoptr (CmdbFormInput) input = NULL;
-  g_autoptr (GError) command_error = NULL;
-
-  evaluation->record = lookup_page (self, page_id);
-  if (evaluation->record == NULL)
+  if (lookup_page (self, page_id) == NULL)
     {
       g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
       return FALSE;
     }
-  evaluation->page = cmdb_host_activate_page (self->host, self->context, page_id, error);
-  if (evaluation->page == NULL)
+  evaluation->session = cmdb_page_session_open (self->host, self->context, page_id, error);
+  if (evaluation->session == NULL)
     return FALSE;
-  schema_path = cmdb_host_find_schema (self->host, self->context, page_id, error);
-  if (schema_path == NULL)
-    return FALSE;
-  evaluation->schema
-      = cmdb_schema_load (cmdb_context_get_cache (self->context), schema_path, error);
-  if (evaluation->schema == NULL)
-    return FALSE;
+  evaluation->record = cmdb_page_session_get_record (evaluation->session);
+  evaluation->schema = cmdb_schema_ref (cmdb_page_session_get_schema (evaluation->session));
+  return TRUE;
+}
 
-  resolve_suffix (self, store, evaluation);
+static gboolean
+evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+               PageEvaluation *evaluation, GError **error)
+{
+  const char *schema_path;
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (GError) command_error = NULL;
+
+  if (!open_page (self, page_id, evaluation, error))
+    return FALSE;
+  schema_path = cmdb_page_session_get_schema_path (evaluation->session);
+
+  resolve_suffix (store, evaluation);
   input = input_from_store (store);
-  evaluation->form
-      = cmdb_form_evaluate (evaluation->schema, self->context, input, CMDB_FORM_FLAGS_NONE);
-  evaluation->command = build_command (evaluation, evaluation->form, evaluation->suffix,
-                                       self->context, &command_error);
+  evaluation->form = cmdb_page_session_evaluate (evaluation->session, input,
+                                                 CMDB_PAGE_SESSION_FOLLOW);
+  evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
+                                                 evaluation->suffix, &command_error);
   if (evaluation->command == NULL)
     evaluation->command_error = g_strdup (command_error->message);
 
@@ -1188,7 +1181,12 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
 }
 
 /* POST /api/evaluate/<id> and /api/build/<id>: pure functions of
- * {values, user_set}; nothing is stored. */
+ * {values, user_set, suffix}; nothing is stored. The verdict is the
+ * session's strict one, the same as `cmdbuilder build` gives for the same
+ * text: a string value is read as typed (as --set reads it), and a value
+ * that does not fit is an error, never replaced by the default. Input that
+ * cannot be read at all (an unknown key, text that is not a number) is 400
+ * with the same message as the CLI's. */
 static void
 api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean build)
 {
@@ -1196,44 +1194,48 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (CmdbFormInput) input = NULL;
-  g_autoptr (CmdbFormState) form = NULL;
   g_autoptr (CmdbPageStore) scratch = NULL;
   JsonNode *suffix_node;
 
   request = request_json_object (msg);
   if (request == NULL)
     return;
-  scratch = g_new0 (CmdbPageStore, 1);
-  scratch->page_id = g_strdup (page_id);
-  scratch->values = json_object_new ();
-  scratch->suffix = -1;
-  if (!evaluate_page (self, page_id, scratch, &evaluation, &error))
+  if (!open_page (self, page_id, &evaluation, &error))
     {
       respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  input = cmdb_form_input_new_from_json (request);
-  form = cmdb_form_evaluate (evaluation.schema, self->context, input, CMDB_FORM_FLAGS_NONE);
+  input = cmdb_page_session_read_json_input (evaluation.session, request, &error);
+  if (input == NULL)
+    {
+      respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  evaluation.form = cmdb_page_session_evaluate (evaluation.session, input,
+                                                CMDB_PAGE_SESSION_STRICT);
   if (!build)
     {
-      g_autoptr (JsonNode) node = cmdb_form_state_to_json (form);
+      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation.form);
       respond_json (msg, SOUP_STATUS_OK, node);
       return;
     }
-  g_clear_pointer (&evaluation.form, cmdb_form_state_unref);
-  g_clear_pointer (&evaluation.command, cmdb_command_unref);
-  evaluation.form = cmdb_form_state_ref (form);
+  scratch = g_new0 (CmdbPageStore, 1);
+  scratch->page_id = g_strdup (page_id);
+  scratch->values = json_object_new ();
+  scratch->suffix = -1;
   suffix_node = json_object_get_member (request, "suffix");
   if (suffix_node != NULL && !JSON_NODE_HOLDS_NULL (suffix_node))
     {
+      evaluation.suffix_available = cmdb_page_session_has_suffix_option (evaluation.session);
       if (!apply_suffix_member (scratch, &evaluation, suffix_node, page_id, &error))
         {
           respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
           return;
         }
-      resolve_suffix (self, scratch, &evaluation);
     }
-  evaluation.command = build_command (&evaluation, form, evaluation.suffix, self->context, &error);
+  resolve_suffix (scratch, &evaluation);
+  evaluation.command = cmdb_page_session_build (evaluation.session, evaluation.form,
+                                                evaluation.suffix, &error);
   if (evaluation.command == NULL)
     {
       respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);

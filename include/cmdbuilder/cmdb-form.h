@@ -28,6 +28,7 @@
 #include <json-glib/json-glib.h>
 #include "cmdb-context.h"
 #include "cmdb-page.h"
+#include "cmdb-problem.h"
 #include "cmdb-schema.h"
 
 G_BEGIN_DECLS
@@ -106,6 +107,12 @@ GQuark cmdb_form_error_quark (void);
  * option sources are in cmdb_form_state_get_problems(). (transfer full) */
 CmdbFormState *cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
                                    CmdbFormFlags flags);
+/* The same, with @rules (nullable): a page plugin's rule defaults,
+ * {element key: {rule attribute: value}} (cmdb_page_get_rules), applying
+ * where the schema's element does not set that attribute itself. */
+CmdbFormState *cmdb_form_evaluate_with_rules (CmdbSchema *schema, CmdbContext *context,
+                                              CmdbFormInput *input, CmdbFormFlags flags,
+                                              JsonObject *rules);
 CmdbFormState *cmdb_form_state_ref (CmdbFormState *state);
 void cmdb_form_state_unref (CmdbFormState *state);
 /* (transfer none) */
@@ -122,6 +129,16 @@ JsonObject *cmdb_form_state_get_values (CmdbFormState *state);
  * warnings (subject: the element key), in check order. */
 GPtrArray *cmdb_form_state_get_messages (CmdbFormState *state);
 gboolean cmdb_form_state_has_errors (CmdbFormState *state);
+/* Adds a message about element @key (nullable: about the form) to @state,
+ * under the field too: how a page plugin's validation joins the schema's. */
+void cmdb_form_state_add_message (CmdbFormState *state, CmdbSeverity severity, const char *key,
+                                  const char *message);
+/* (transfer none) (nullable): rule attribute @name of element @key as the
+ * evaluation saw it (the schema's, else the page's rule default). */
+JsonNode *cmdb_form_state_get_rule (CmdbFormState *state, const char *key, const char *name);
+/* (transfer none) (nullable): the key of the first element whose `role`
+ * rule is @role (e.g. "experiment_name"). */
+const char *cmdb_form_state_find_role (CmdbFormState *state, const char *role);
 /* (transfer none) (element-type CmdbProblem): problems of the workspace met
  * while evaluating (an option source that cannot be listed), located at the
  * schema key that asked for it. */
@@ -139,7 +156,7 @@ typedef struct
   char *title;
   char *description;
   char *architecture;
-  JsonObject *parameters; /* supported keys only, non-empty values */
+  JsonObject *parameters; /* the recommendations with non-empty values */
 } CmdbUseCase;
 
 /* (transfer full) (element-type CmdbUseCase): all use cases of
@@ -160,7 +177,7 @@ void cmdb_form_input_apply_use_case (CmdbFormInput *input, CmdbSchema *schema,
 typedef struct
 {
   const char *runner; /* runner file name (X-Runner), e.g. "train.py" */
-  gboolean suffix;    /* apply the exp_name suffix rule */
+  gboolean suffix;    /* apply the name_suffix rule */
   CmdbPage *page;     /* (nullable) page extension: its hooks are called */
 } CmdbCommandOptions;
 
@@ -178,14 +195,20 @@ typedef struct
 } CmdbCommand;
 
 /* Composes the command of an evaluated form: launcher words, runner path,
- * constant overrides, the form's overrides, the preprocessing profile's,
- * the page hook's, then the exp_name suffix. Returns (transfer full) the
+ * constant overrides, the form's overrides (an element with a name_suffix
+ * rule gets its suffix when options->suffix), the overrides of the profile
+ * a profile_overrides element selects, then the page hook's extra
+ * overrides. The page's validation is the evaluation's (the page session
+ * runs it), so its errors are the form's. Returns (transfer full) the
  * command (with errors when the form or the page's validation has errors,
  * in which case argv is still filled for display), or NULL with @error when
  * the workspace configuration is unusable (an unbalanced launcher). */
 CmdbCommand *cmdb_command_build (CmdbFormState *state, CmdbContext *context,
                                  const CmdbCommandOptions *options, GError **error);
 CmdbCommand *cmdb_command_ref (CmdbCommand *command);
+/* (transfer full): what the name_suffix rule of element @key appends to
+ * its value ("" when it does not apply or @enabled is FALSE). */
+char *cmdb_command_get_name_suffix (CmdbFormState *state, const char *key, gboolean enabled);
 void cmdb_command_unref (CmdbCommand *command);
 /* (transfer full): {command, argv, overrides, constant_overrides, errors,
  * warnings}. */

@@ -10,7 +10,8 @@
  *   X-Schema=train         schema file stem: <schemas>/train.yaml or
  *                          <schemas>/command_builder_train.yaml
  *   X-Runner=train.py      runner script under <workspace>/runners/
- *   X-Suffix=true          exp_name suffix rule on by default (optional)
+ *   X-Suffix=true          the experiment-name suffix is offered and on by
+ *                          default (optional)
  * The module is loaded when the page is first activated. Its extension
  * implements CmdbPage; every method is optional and gets the page's
  * evaluated form values as JSON (key -> value, hidden elements absent).
@@ -53,12 +54,22 @@ struct _CmdbPageInterface
    * object describing the outcome, or NULL with @error set. */
   JsonObject *(*run_action) (CmdbPage *self, CmdbContext *context, const char *action_id,
                              JsonObject *params, GError **error);
+
+  /* (transfer full) (nullable): the page's rule defaults, {element key:
+   * {rule attribute: value}} with the declarative rules of
+   * docs/schema-format.md (role, name_suffix, incompatible_message, ...).
+   * They apply to the elements of the page's schema that do not set that
+   * attribute themselves, so a schema written for the original app gets
+   * the page's rules unchanged. */
+  JsonObject *(*get_rules) (CmdbPage *self);
 };
 
 void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
                               GPtrArray *overrides);
 void cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
                          GPtrArray *problems);
+/* (transfer full) (nullable) */
+JsonObject *cmdb_page_get_rules (CmdbPage *self);
 /* (transfer full): never NULL (empty when the page has no actions). */
 GPtrArray *cmdb_page_list_actions (CmdbPage *self);
 /* (transfer full) (nullable) */

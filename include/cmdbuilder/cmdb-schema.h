@@ -108,6 +108,10 @@ typedef struct
   JsonNode *max_value; /* (nullable) */
   JsonNode *step;      /* (nullable) */
   char *format;
+  /* The declarative rule attributes written on the element (role,
+   * name_suffix, incompatible_message, ...: docs/schema-format.md), as
+   * JSON; a page plugin's rule defaults fill in the ones left out. */
+  JsonObject *rules;
   const CmdbYamlNode *node; /* the element's mapping, for locations */
   guint index;              /* position in the schema */
 } CmdbSchemaElement;

@@ -2,9 +2,11 @@
 
 /* Form evaluation on the bundled train schema and a copy of the demo
  * workspace: architecture changes, learning-rate precedence, help, info
- * templates, JSON. */
+ * templates, JSON. The form is evaluated through the Train page's session,
+ * so the page plugin's rules apply as they do in the CLI and the server. */
 
 #include "test-util.h"
+#include "session/cmdb-page-session-private.h"
 
 #include <string.h>
 
@@ -13,6 +15,7 @@ typedef struct
   char *tmp;
   char *workspace;
   CmdbTestSession *session;
+  CmdbPageSession *page;
   CmdbSchema *schema;
 } Fixture;
 
@@ -29,8 +32,13 @@ setup (void **state)
   cmdb_test_isolate_environment (fixture->tmp);
   cmdb_test_copy_tree (demo, fixture->workspace);
   fixture->session = cmdb_test_session_new (fixture->workspace, NULL);
+  fixture->page
+      = cmdb_page_session_open (fixture->session->host, fixture->session->context, "train", &error);
+  assert_non_null (fixture->page);
   fixture->schema = cmdb_schema_load (fixture->session->cache, schema_path, &error);
   assert_non_null (fixture->schema);
+  /* The page found the bundled schema: the same (cached) object. */
+  assert_ptr_equal (fixture->schema, cmdb_page_session_get_schema (fixture->page));
   assert_false (cmdb_schema_has_errors (fixture->schema));
   *state = fixture;
   return 0;
@@ -42,6 +50,7 @@ teardown (void **state)
   Fixture *fixture = *state;
 
   cmdb_schema_unref (fixture->schema);
+  cmdb_page_session_unref (fixture->page);
   cmdb_test_session_free (fixture->session);
   cmdb_test_remove_tree (fixture->tmp);
   g_free (fixture->workspace);
@@ -73,7 +82,9 @@ number_of (CmdbFormState *state, const char *key)
 static CmdbFormState *
 evaluate (Fixture *fixture, CmdbFormInput *input, CmdbFormFlags flags)
 {
-  return cmdb_form_evaluate (fixture->schema, fixture->session->context, input, flags);
+  return cmdb_page_session_evaluate (fixture->page, input,
+                                     (flags & CMDB_FORM_KEEP_INVALID) ? CMDB_PAGE_SESSION_STRICT
+                                                                      : CMDB_PAGE_SESSION_FOLLOW);
 }
 
 static void
@@ -218,6 +229,33 @@ test_learning_rate_precedence (void **state)
   assert_int_equal (rate->errors->len, 1);
   assert_string_equal (g_ptr_array_index (rate->errors, 0),
                        "Learning rate must be <= 0.005 for optimizer 'adamw'.");
+}
+
+/* The page's experiment name comes from the element whose role says so
+ * (the Train page's rules give exp_name that role), with the suffix. */
+static void
+test_experiment_name (void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
+  g_autoptr (CmdbFormState) form = NULL;
+  g_autoptr (CmdbFormState) resumed = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *suffixed = NULL;
+  g_autofree char *resumed_name = NULL;
+
+  form = evaluate (fixture, input, CMDB_FORM_KEEP_INVALID);
+  assert_string_equal (cmdb_page_session_get_experiment_key (fixture->page, form), "exp_name");
+  plain = cmdb_page_session_get_experiment_name (fixture->page, form, FALSE);
+  suffixed = cmdb_page_session_get_experiment_name (fixture->page, form, TRUE);
+  assert_string_equal (plain, "ocr_training");
+  assert_string_equal (suffixed, "ocr_training-dbnet-unet-resnet18");
+
+  /* Resuming keeps the checkpoint's name: no suffix. */
+  set (input, fixture->schema, "resume_training", "true");
+  resumed = evaluate (fixture, input, CMDB_FORM_KEEP_INVALID);
+  resumed_name = cmdb_page_session_get_experiment_name (fixture->page, resumed, TRUE);
+  assert_string_equal (resumed_name, "ocr_training");
 }
 
 /* The architecture field's help follows the selected architecture. */
@@ -384,6 +422,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_defaults, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hidden_source_not_listed, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_change, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_experiment_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_learning_rate_precedence, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_help, setup, teardown),
     cmocka_unit_test_setup_teardown (test_info_missing_field, setup, teardown),

@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "cmdb-page-predict"
 
 #include <cmdbuilder/cmdbuilder.h>
+#include "cmdb-model-page-rules.h"
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpeas/peas.h>
@@ -492,9 +493,16 @@ predict_run_action (CmdbPage *page, CmdbContext *context, const char *action_id,
   return NULL;
 }
 
+static JsonObject *
+predict_get_rules (CmdbPage *page)
+{
+  return cmdb_model_page_rules_new ();
+}
+
 static void
 cmdb_predict_page_iface_init (CmdbPageInterface *iface)
 {
+  iface->get_rules = predict_get_rules;
   iface->list_actions = predict_list_actions;
   iface->run_action = predict_run_action;
 }

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "cmdb-page-test"
 
 #include <cmdbuilder/cmdbuilder.h>
+#include "cmdb-model-page-rules.h"
 #include <libpeas/peas.h>
 
 #define CMDB_TYPE_TEST_PAGE (cmdb_test_page_get_type ())
@@ -23,9 +24,16 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbTestPage, cmdb_test_page, G_TYPE_OBJECT, G_T
                                 G_IMPLEMENT_INTERFACE_DYNAMIC (CMDB_TYPE_PAGE,
                                                                cmdb_test_page_iface_init))
 
+static JsonObject *
+test_get_rules (CmdbPage *page)
+{
+  return cmdb_model_page_rules_new ();
+}
+
 static void
 cmdb_test_page_iface_init (CmdbPageInterface *iface)
 {
+  iface->get_rules = test_get_rules;
 }
 
 static void

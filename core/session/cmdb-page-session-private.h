@@ -1,0 +1,97 @@
+/* cmdb-page-session-private.h: one page, from activation to its command.
+ *
+ * Both front ends (the cmdbuilder CLI and the web server) go through a
+ * CmdbPageSession for everything about a page's form, so they cannot
+ * disagree: activate (the host maps the module and the registries its
+ * schema needs) -> schema (found on the schema path, loaded through the
+ * cache) -> read the user's input -> evaluate (the schema's declarative
+ * rules, then the page plugin's own validation) -> build (the page's extra
+ * overrides, the experiment-name suffix) -> the page's experiment name.
+ *
+ * The verdict on an explicit request (a CLI --set, POST /api/build,
+ * POST /api/evaluate) is strict: a value that does not fit, is out of
+ * range or is no longer offered is an error, never silently replaced by
+ * the default. Only the web UI's stored form (CMDB_PAGE_SESSION_FOLLOW)
+ * lets a stored choice that a new architecture no longer offers fall back
+ * to the default, with a warning saying so.
+ */
+#pragma once
+
+#include "cmdbuilder.h"
+#include "host/cmdb-host-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  /* Explicit requests: invalid input is an error (CMDB_FORM_KEEP_INVALID). */
+  CMDB_PAGE_SESSION_STRICT,
+  /* The web UI's stored form: stored choices follow the architecture. */
+  CMDB_PAGE_SESSION_FOLLOW,
+} CmdbPageSessionMode;
+
+typedef struct _CmdbPageSession CmdbPageSession;
+
+/* Opens page @page_id of @host for @context: it must be an enabled page;
+ * it is activated and its schema found and loaded. Returns (transfer full)
+ * the session, or NULL with @error (CMDB_HOST_ERROR for a missing, disabled
+ * or broken page, the schema loader's error for an unreadable schema). */
+CmdbPageSession *cmdb_page_session_open (CmdbHost *host, CmdbContext *context,
+                                         const char *page_id, GError **error);
+CmdbPageSession *cmdb_page_session_ref (CmdbPageSession *self);
+void cmdb_page_session_unref (CmdbPageSession *self);
+
+/* (transfer none) */
+const char *cmdb_page_session_get_id (CmdbPageSession *self);
+/* (transfer none) */
+CmdbPluginRecord *cmdb_page_session_get_record (CmdbPageSession *self);
+/* (transfer none) */
+CmdbPage *cmdb_page_session_get_page (CmdbPageSession *self);
+/* (transfer none) */
+CmdbSchema *cmdb_page_session_get_schema (CmdbPageSession *self);
+/* (transfer none) */
+const char *cmdb_page_session_get_schema_path (CmdbPageSession *self);
+/* (transfer none) (nullable): the page plugin's rule defaults
+ * ({key: {attribute: value}}, cmdb-page.h). */
+JsonObject *cmdb_page_session_get_rules (CmdbPageSession *self);
+
+/* The experiment-name suffix. The page offers the choice when its plugin
+ * says X-Suffix=true; the default is [command] suffix, else X-Suffix;
+ * @choice (-1: none, 0 off, 1 on) is the user's explicit choice and wins. */
+gboolean cmdb_page_session_has_suffix_option (CmdbPageSession *self);
+gboolean cmdb_page_session_get_suffix_default (CmdbPageSession *self);
+gboolean cmdb_page_session_resolve_suffix (CmdbPageSession *self, int choice);
+
+/* Sets @key of @input from @text as typed by a user (cmdb_form_input_set_text).
+ * FALSE with @error (CMDB_FORM_ERROR UNKNOWN_KEY or INVALID). */
+gboolean cmdb_page_session_set_text (CmdbPageSession *self, CmdbFormInput *input, const char *key,
+                                     const char *text, GError **error);
+/* (transfer full): the input of a JSON request {values: {key: value},
+ * user_set: [keys]} (a missing user_set counts every value as set). A
+ * string is read as typed text, exactly like a CLI --set; other JSON
+ * values are taken as they are. NULL with @error for an unknown key or a
+ * text that does not fit (the same errors as cmdb_page_session_set_text). */
+CmdbFormInput *cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request,
+                                                  GError **error);
+
+/* (transfer full): evaluates the form for @input (nullable: the defaults):
+ * the schema's rules, the page's rule defaults, then the page plugin's
+ * validation, attached to the fields it names. */
+CmdbFormState *cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input,
+                                           CmdbPageSessionMode mode);
+/* (transfer full): the command of @form, with the suffix rule on or off.
+ * NULL with @error when the workspace configuration is unusable. */
+CmdbCommand *cmdb_page_session_build (CmdbPageSession *self, CmdbFormState *form,
+                                      gboolean suffix, GError **error);
+
+/* (transfer none) (nullable): the key of the element that names the
+ * experiment (the element whose rule role is experiment_name). */
+const char *cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFormState *form);
+/* (transfer full) (nullable): the experiment name @form gives, with the
+ * suffix when @suffix: what the run's outputs are filed under. */
+char *cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
+                                             gboolean suffix);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageSession, cmdb_page_session_unref)
+
+G_END_DECLS

@@ -1,0 +1,265 @@
+#define G_LOG_DOMAIN "cmdb-session"
+
+#include "session/cmdb-page-session-private.h"
+
+#include "schema/cmdb-schema-private.h"
+
+struct _CmdbPageSession
+{
+  gint ref_count;
+  CmdbHost *host;
+  CmdbContext *context;
+  CmdbPluginRecord *record; /* owned by the host */
+  CmdbPage *page;           /* owned by the host */
+  char *schema_path;
+  CmdbSchema *schema;
+  JsonObject *rules; /* (nullable) the page's rule defaults */
+};
+
+CmdbPageSession *
+cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_id,
+                        GError **error)
+{
+  g_autoptr (CmdbPageSession) self = NULL;
+  CmdbPluginRecord *record;
+
+  g_return_val_if_fail (CMDB_IS_HOST (host), NULL);
+  g_return_val_if_fail (CMDB_IS_CONTEXT (context), NULL);
+  g_return_val_if_fail (page_id != NULL, NULL);
+
+  record = cmdb_host_lookup (host, page_id);
+  if (record == NULL || record->kind != CMDB_PLUGIN_KIND_PAGE)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return NULL;
+    }
+  self = g_new0 (CmdbPageSession, 1);
+  self->ref_count = 1;
+  self->host = g_object_ref (host);
+  self->context = g_object_ref (context);
+  self->record = record;
+  self->page = cmdb_host_activate_page (host, context, page_id, error);
+  if (self->page == NULL)
+    return NULL;
+  self->schema_path = cmdb_host_find_schema (host, context, page_id, error);
+  if (self->schema_path == NULL)
+    return NULL;
+  self->schema = cmdb_schema_load (cmdb_context_get_cache (context), self->schema_path, error);
+  if (self->schema == NULL)
+    return NULL;
+  self->rules = cmdb_page_get_rules (self->page);
+  return g_steal_pointer (&self);
+}
+
+CmdbPageSession *
+cmdb_page_session_ref (CmdbPageSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  self->ref_count++;
+  return self;
+}
+
+void
+cmdb_page_session_unref (CmdbPageSession *self)
+{
+  if (self == NULL || --self->ref_count > 0)
+    return;
+  g_clear_pointer (&self->schema, cmdb_schema_unref);
+  g_clear_pointer (&self->rules, json_object_unref);
+  g_free (self->schema_path);
+  g_object_unref (self->context);
+  g_object_unref (self->host);
+  g_free (self);
+}
+
+const char *
+cmdb_page_session_get_id (CmdbPageSession *self)
+{
+  return self->record->id;
+}
+
+CmdbPluginRecord *
+cmdb_page_session_get_record (CmdbPageSession *self)
+{
+  return self->record;
+}
+
+CmdbPage *
+cmdb_page_session_get_page (CmdbPageSession *self)
+{
+  return self->page;
+}
+
+CmdbSchema *
+cmdb_page_session_get_schema (CmdbPageSession *self)
+{
+  return self->schema;
+}
+
+const char *
+cmdb_page_session_get_schema_path (CmdbPageSession *self)
+{
+  return self->schema_path;
+}
+
+JsonObject *
+cmdb_page_session_get_rules (CmdbPageSession *self)
+{
+  return self->rules;
+}
+
+/* ---- the experiment-name suffix ---- */
+
+gboolean
+cmdb_page_session_has_suffix_option (CmdbPageSession *self)
+{
+  return self->record->suffix_default;
+}
+
+gboolean
+cmdb_page_session_get_suffix_default (CmdbPageSession *self)
+{
+  return cmdb_config_get_bool (cmdb_context_get_config (self->context), "command", "suffix",
+                               self->record->suffix_default);
+}
+
+gboolean
+cmdb_page_session_resolve_suffix (CmdbPageSession *self, int choice)
+{
+  return choice >= 0 ? choice > 0 : cmdb_page_session_get_suffix_default (self);
+}
+
+/* ---- input ---- */
+
+gboolean
+cmdb_page_session_set_text (CmdbPageSession *self, CmdbFormInput *input, const char *key,
+                            const char *text, GError **error)
+{
+  return cmdb_form_input_set_text (input, self->schema, key, text, error);
+}
+
+static gboolean
+listed (JsonArray *keys, const char *key)
+{
+  for (guint i = 0; i < json_array_get_length (keys); i++)
+    {
+      JsonNode *item = json_array_get_element (keys, i);
+
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING
+          && g_str_equal (json_node_get_string (item), key))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+CmdbFormInput *
+cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request, GError **error)
+{
+  g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
+  JsonNode *values_node = request != NULL ? json_object_get_member (request, "values") : NULL;
+  JsonNode *user_set_node = request != NULL ? json_object_get_member (request, "user_set") : NULL;
+  JsonArray *user_set = NULL;
+  JsonObject *values;
+  g_autoptr (GList) keys = NULL;
+
+  if (values_node == NULL || JSON_NODE_HOLDS_NULL (values_node))
+    return g_steal_pointer (&input);
+  if (!JSON_NODE_HOLDS_OBJECT (values_node))
+    {
+      g_set_error_literal (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+                           "values must be an object of key: value");
+      return NULL;
+    }
+  if (user_set_node != NULL && JSON_NODE_HOLDS_ARRAY (user_set_node))
+    user_set = json_node_get_array (user_set_node);
+  values = json_node_get_object (values_node);
+  keys = json_object_get_members (values);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (values, key);
+      gboolean set = user_set == NULL || listed (user_set, key);
+
+      /* Text is read as typed, the same way as a CLI --set. */
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+        {
+          if (!cmdb_form_input_set_text (input, self->schema, key, json_node_get_string (value),
+                                         error))
+            return NULL;
+          if (!set)
+            cmdb_form_input_set (input, key, json_node_copy (cmdb_form_input_get (input, key)),
+                                 FALSE);
+          continue;
+        }
+      if (cmdb_schema_lookup (self->schema, key) == NULL)
+        {
+          /* Fails as a typed value would: naming the closest key. */
+          cmdb_form_input_set_text (input, self->schema, key, "", error);
+          return NULL;
+        }
+      cmdb_form_input_set (input, key, json_node_copy (value), set);
+    }
+  return g_steal_pointer (&input);
+}
+
+/* ---- evaluation and command ---- */
+
+CmdbFormState *
+cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input,
+                            CmdbPageSessionMode mode)
+{
+  CmdbFormState *form;
+  g_autoptr (GPtrArray) problems
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+
+  form = cmdb_form_evaluate_with_rules (
+      self->schema, self->context, input,
+      mode == CMDB_PAGE_SESSION_STRICT ? CMDB_FORM_KEEP_INVALID : CMDB_FORM_FLAGS_NONE,
+      self->rules);
+  /* The page's own validation, after the schema's rules, under the fields
+   * it names: the form and the command then give the same verdict. */
+  cmdb_page_validate (self->page, self->context, cmdb_form_state_get_values (form), problems);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      CmdbProblem *problem = g_ptr_array_index (problems, i);
+
+      cmdb_form_state_add_message (form, problem->severity, problem->subject, problem->message);
+    }
+  return form;
+}
+
+CmdbCommand *
+cmdb_page_session_build (CmdbPageSession *self, CmdbFormState *form, gboolean suffix,
+                         GError **error)
+{
+  CmdbCommandOptions options = { 0 };
+
+  options.runner = self->record->runner;
+  options.suffix = suffix;
+  options.page = self->page;
+  return cmdb_command_build (form, self->context, &options, error);
+}
+
+/* ---- the experiment name ---- */
+
+const char *
+cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFormState *form)
+{
+  return cmdb_form_state_find_role (form, CMDB_ROLE_EXPERIMENT_NAME);
+}
+
+char *
+cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
+                                       gboolean suffix)
+{
+  const char *key = cmdb_page_session_get_experiment_key (self, form);
+  const CmdbFieldState *field = key != NULL ? cmdb_form_state_lookup (form, key) : NULL;
+  g_autofree char *tail = NULL;
+
+  if (field == NULL || field->value == NULL || !JSON_NODE_HOLDS_VALUE (field->value)
+      || json_node_get_value_type (field->value) != G_TYPE_STRING
+      || json_node_get_string (field->value)[0] == '\0')
+    return NULL;
+  tail = cmdb_command_get_name_suffix (form, key, suffix);
+  return g_strconcat (json_node_get_string (field->value), tail, NULL);
+}
