@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "schema/cmdb-schema-private.h"
+#include "state/cmdb-state-private.h"
 
 #include <stdio.h>
 
@@ -169,6 +170,13 @@ cmdb_cli_check (int argc, char **argv)
   for (guint i = 0; i < pages->len; i++)
     check_page (&report, session, g_ptr_array_index (pages, i), &n_sources);
   check_catalogs (&report, session->context);
+  /* The history: state files this build cannot read, or a newer one wrote. */
+  {
+    g_autoptr (GPtrArray) state_problems
+        = cmdb_state_check (cmdb_context_get_state_dir (session->context));
+
+    report_add_all (&report, state_problems);
+  }
 
   cmdb_cli_print_problems (report.problems);
   for (guint i = 0; i < report.problems->len; i++)

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "cmdb-build-config.h"
+#include "state/cmdb-state-private.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -21,6 +22,14 @@ static const CmdbCliCommand commands[] = {
   { "stop", "Stop a run", cmdb_cli_stop },
   { "supervise", "Watch one run (internal)", cmdb_cli_supervise, TRUE },
 };
+
+/* A state file this build leaves alone (newer or unreadable), said once
+ * per process in the CLI's own voice. */
+static void
+print_state_warning (const char *message)
+{
+  fprintf (stderr, "cmdbuilder: warning: %s\n", message);
+}
 
 static void
 print_usage (FILE *stream)
@@ -45,6 +54,7 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  cmdb_state_set_reporter (print_state_warning);
 
   if (argc < 2)
     {

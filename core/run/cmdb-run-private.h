@@ -18,6 +18,23 @@ void cmdb_run_set_int (CmdbRun *run, const char *key, gint64 value);
 gint64 cmdb_run_get_int (CmdbRun *run, const char *key, gint64 default_value);
 /* Sets @key to the current time (ISO 8601, UTC, microseconds). */
 void cmdb_run_set_time_now (CmdbRun *run, const char *key);
+/* A moved or cloned workspace (docs/runs.md). The record keeps what ran,
+ * exactly; "workspace" names the root it was created in (format 1 records:
+ * their "cwd"). The store tells each run it loads which workspace it is
+ * read from now. */
+/* (transfer none) (nullable): the recorded workspace root. */
+const char *cmdb_run_get_workspace (CmdbRun *run);
+void cmdb_run_set_workspace_now (CmdbRun *run, const char *root);
+/* (transfer none) (nullable): the recorded workspace root when the run is
+ * read from another one, else NULL. */
+const char *cmdb_run_get_moved_from (CmdbRun *run);
+/* (transfer none): the argv with paths under the recorded workspace moved
+ * to the current one (the argv itself when the workspace did not move):
+ * what a rerun executes. */
+const char *const *cmdb_run_get_relocated_argv (CmdbRun *run);
+/* (transfer full) (nullable): @text (a command of this run) relocated the
+ * same way. */
+char *cmdb_run_relocate_text (CmdbRun *run, const char *text);
 /* Marks a run the store found abandoned: status lost, with @message. */
 void cmdb_run_mark_lost (CmdbRun *run, const char *message);
 

@@ -2,6 +2,7 @@
 
 #include "cmdb-run-private.h"
 #include "host/cmdb-host-private.h"
+#include "state/cmdb-state-private.h"
 
 #include <glib/gstdio.h>
 
@@ -150,6 +151,18 @@ cmdb_run_store_get_supervisor_program (CmdbRunStore *self)
   return cmdb_local_executor_get_program (CMDB_LOCAL_EXECUTOR (self->local));
 }
 
+/* (transfer full) (nullable): the run in @directory, told which workspace
+ * it is read from (for a workspace that moved since it ran). */
+static CmdbRun *
+load_run (CmdbRunStore *self, const char *directory, GError **error)
+{
+  CmdbRun *run = cmdb_run_load_from_directory (directory, error);
+
+  if (run != NULL)
+    cmdb_run_set_workspace_now (run, cmdb_context_get_root (self->context));
+  return run;
+}
+
 /* Run ids sort by time and say which page they ran:
  * 20261130-192358-train-3fa2. */
 static char *
@@ -160,14 +173,17 @@ make_run_directory (CmdbRunStore *self, const char *page, char **ret_id, GError 
   g_autofree char *safe_page = g_strdup (page != NULL && page[0] != '\0' ? page : "run");
 
   g_strcanon (safe_page, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", '_');
-  if (g_mkdir_with_parents (self->directory, 0755) < 0)
-    {
-      int saved_errno = errno;
+  {
+    g_autoptr (GError) dir_error = NULL;
+    g_autofree char *runs = cmdb_state_dir_ensure (cmdb_context_get_state_dir (self->context),
+                                                   "runs", 0755, &dir_error);
 
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "cannot create %s: %s",
-                   self->directory, g_strerror (saved_errno));
-      return NULL;
-    }
+    if (runs == NULL)
+      {
+        g_set_error_literal (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, dir_error->message);
+        return NULL;
+      }
+  }
   for (guint attempt = 0; attempt < 100; attempt++)
     {
       g_autofree char *id
@@ -255,6 +271,7 @@ cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *
   else
     json_object_set_object_member (cmdb_run_get_data (run), "values", json_object_new ());
   cmdb_run_set_string (run, "cwd", cmdb_context_get_root (self->context));
+  cmdb_run_set_string (run, "workspace", cmdb_context_get_root (self->context));
   cmdb_run_set_time_now (run, "created_at");
   cmdb_run_set_int (run, "stop_grace_ms",
                     cmdb_config_get_duration_ms (config, "run", "stop-grace", 5000));
@@ -278,7 +295,7 @@ cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error)
   if (!cmdb_executor_start (executor, run, &start_error))
     {
       /* Record why, unless the executor got far enough to record it. */
-      recorded = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+      recorded = load_run (self, cmdb_run_get_directory (run), NULL);
       if (recorded != NULL && cmdb_run_get_status (recorded) == CMDB_RUN_STATUS_STARTING)
         {
           cmdb_run_set_status (recorded, CMDB_RUN_STATUS_FAILED);
@@ -289,7 +306,7 @@ cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error)
       g_propagate_error (error, g_steal_pointer (&start_error));
       return NULL;
     }
-  return cmdb_run_load_from_directory (cmdb_run_get_directory (run), error);
+  return load_run (self, cmdb_run_get_directory (run), error);
 }
 
 /* Replaces an unfinished run whose watcher is gone by its latest record,
@@ -307,7 +324,7 @@ check_liveness (CmdbRunStore *self, CmdbRun *run)
   if (executor == NULL || cmdb_executor_is_alive (executor, run))
     return run;
   /* The watcher may have recorded the end just before it went away. */
-  latest = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+  latest = load_run (self, cmdb_run_get_directory (run), NULL);
   if (latest != NULL)
     {
       cmdb_run_unref (run);
@@ -342,14 +359,25 @@ static CmdbRun *
 load_listed_run (CmdbRunStore *self, const char *directory)
 {
   g_autofree char *key = g_strconcat ("run-store:record:", directory, NULL);
+  g_autoptr (GError) error = NULL;
   CmdbRun *run = cmdb_cache_get_derived (
       cmdb_context_get_cache (self->context), key, compute_run_record, (gpointer) directory,
-      (GBoxedCopyFunc) cmdb_run_ref, (GDestroyNotify) cmdb_run_unref, NULL);
+      (GBoxedCopyFunc) cmdb_run_ref, (GDestroyNotify) cmdb_run_unref, &error);
 
   if (run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (run)))
-    return run;
+    {
+      cmdb_run_set_workspace_now (run, cmdb_context_get_root (self->context));
+      return run;
+    }
   g_clear_pointer (&run, cmdb_run_unref);
-  return cmdb_run_load_from_directory (directory, NULL);
+  g_clear_error (&error);
+  run = load_run (self, directory, &error);
+  /* A record this build cannot use is left as it is, and said once; the
+   * rest of the history still lists. A directory without a record yet is
+   * a run being created. */
+  if (run == NULL && !g_error_matches (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND))
+    cmdb_state_report (error);
+  return run;
 }
 
 /* A run with its sort key, computed once (the creation time is parsed
@@ -465,7 +493,7 @@ cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error)
       g_free (path);
       path = g_build_filename (self->directory, match, NULL);
     }
-  run = cmdb_run_load_from_directory (path, error);
+  run = load_run (self, path, error);
   if (run == NULL)
     return NULL;
   return check_liveness (self, run);

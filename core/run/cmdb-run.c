@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-run"
 
 #include "cmdb-run-private.h"
+#include "state/cmdb-state-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -20,6 +21,10 @@ struct _CmdbRun
   /* Set by the store when the watcher is gone: never written to disk. */
   gboolean lost;
   char *lost_message;
+  /* (nullable) The workspace the run is read from, set by the store; when
+   * it differs from the recorded "workspace", the workspace moved. */
+  char *workspace_now;
+  GStrv relocated_argv; /* built on demand */
 };
 
 static const char *const status_names[] = {
@@ -69,7 +74,8 @@ cmdb_run_new_record (const char *directory, const char *id)
   g_atomic_ref_count_init (&run->ref_count);
   run->directory = g_strdup (directory);
   run->data = json_object_new ();
-  json_object_set_int_member (run->data, "version", 1);
+  json_object_set_int_member (run->data, "version",
+                              cmdb_state_format_version (CMDB_STATE_RUN_RECORD));
   json_object_set_string_member (run->data, "id", id);
   json_object_set_string_member (run->data, "status", "starting");
   return run;
@@ -93,6 +99,8 @@ cmdb_run_unref (CmdbRun *run)
   json_object_unref (run->data);
   g_strfreev (run->argv);
   g_free (run->lost_message);
+  g_free (run->workspace_now);
+  g_strfreev (run->relocated_argv);
   g_free (run);
 }
 
@@ -100,32 +108,24 @@ CmdbRun *
 cmdb_run_load_from_directory (const char *directory, GError **error)
 {
   g_autofree char *path = g_build_filename (directory, CMDB_RUN_RECORD_NAME, NULL);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (JsonObject) data
+      = cmdb_state_file_load (CMDB_STATE_RUN_RECORD, path, NULL, &local_error);
   CmdbRun *run;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  if (data == NULL)
     {
-      g_set_error (error, CMDB_RUN_ERROR,
-                   g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                       ? CMDB_RUN_ERROR_NOT_FOUND
-                       : CMDB_RUN_ERROR_INVALID,
-                   "%s", local_error->message);
+      g_set_error_literal (
+          error, CMDB_RUN_ERROR,
+          g_error_matches (local_error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NOT_FOUND)
+              ? CMDB_RUN_ERROR_NOT_FOUND
+          : g_error_matches (local_error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NEWER)
+              ? CMDB_RUN_ERROR_NEWER_FORMAT
+              : CMDB_RUN_ERROR_INVALID,
+          local_error->message);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) length, &local_error))
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_INVALID, "%s: %s", path,
-                   local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)
-      || !json_object_has_member (json_node_get_object (root), "id")
-      || !json_object_has_member (json_node_get_object (root), "status"))
+  if (!json_object_has_member (data, "id") || !json_object_has_member (data, "status"))
     {
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_INVALID,
                    "%s: not a run record (an object with \"id\" and \"status\")", path);
@@ -134,7 +134,7 @@ cmdb_run_load_from_directory (const char *directory, GError **error)
   run = g_new0 (CmdbRun, 1);
   g_atomic_ref_count_init (&run->ref_count);
   run->directory = g_strdup (directory);
-  run->data = json_object_ref (json_node_get_object (root));
+  run->data = g_steal_pointer (&data);
   return run;
 }
 
@@ -142,16 +142,11 @@ gboolean
 cmdb_run_save (CmdbRun *run, GError **error)
 {
   g_autofree char *path = g_build_filename (run->directory, CMDB_RUN_RECORD_NAME, NULL);
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), run->data);
-  g_autofree char *text = json_to_string (node, TRUE);
-  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
 
-  /* CONSISTENT + DURABLE: a temporary file, fsync, then rename, so a reader
-   * (another process) sees either the old record or the new one, never a
-   * torn one, even after a crash. */
-  return g_file_set_contents_full (path, with_newline, -1,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
+  /* Atomic and durable (temporary file, fsync, rename): a reader (another
+   * process) sees either the old record or the new one, never a torn one,
+   * even after a crash. */
+  return cmdb_state_file_save (CMDB_STATE_RUN_RECORD, path, run->data, error);
 }
 
 static const char *
@@ -310,6 +305,57 @@ cmdb_run_get_edited (CmdbRun *run)
 }
 
 const char *
+cmdb_run_get_workspace (CmdbRun *run)
+{
+  return get_string (run, "workspace");
+}
+
+void
+cmdb_run_set_workspace_now (CmdbRun *run, const char *root)
+{
+  if (g_strcmp0 (run->workspace_now, root) == 0)
+    return;
+  g_free (run->workspace_now);
+  run->workspace_now = g_strdup (root);
+  g_clear_pointer (&run->relocated_argv, g_strfreev);
+}
+
+const char *
+cmdb_run_get_moved_from (CmdbRun *run)
+{
+  const char *recorded = cmdb_run_get_workspace (run);
+
+  if (recorded == NULL || run->workspace_now == NULL || g_str_equal (recorded, run->workspace_now))
+    return NULL;
+  return recorded;
+}
+
+const char *const *
+cmdb_run_get_relocated_argv (CmdbRun *run)
+{
+  const char *from = cmdb_run_get_moved_from (run);
+
+  if (from == NULL)
+    return cmdb_run_get_argv (run);
+  if (run->relocated_argv == NULL)
+    run->relocated_argv
+        = cmdb_state_relocate_argv (cmdb_run_get_argv (run), from, run->workspace_now);
+  return (const char *const *) run->relocated_argv;
+}
+
+char *
+cmdb_run_relocate_text (CmdbRun *run, const char *text)
+{
+  const char *from = cmdb_run_get_moved_from (run);
+
+  if (text == NULL)
+    return NULL;
+  if (from == NULL)
+    return g_strdup (text);
+  return cmdb_state_relocate_text (text, from, run->workspace_now);
+}
+
+const char *
 cmdb_run_get_working_directory (CmdbRun *run)
 {
   const char *cwd = get_string (run, "cwd");
@@ -411,6 +457,22 @@ cmdb_run_to_json (CmdbRun *run)
   if (run->lost && run->lost_message != NULL)
     json_object_set_string_member (copy, "message", run->lost_message);
   json_object_set_string_member (copy, "directory", run->directory);
+  /* The record keeps what ran, for the audit; a moved workspace's reader
+   * also sees where that is now, and a rerun uses it. */
+  if (cmdb_run_get_moved_from (run) != NULL)
+    {
+      JsonObject *relocated = json_object_new ();
+      const char *const *argv = cmdb_run_get_relocated_argv (run);
+      JsonArray *array = json_array_new ();
+      g_autofree char *command = cmdb_run_relocate_text (run, cmdb_run_get_command (run));
+
+      for (guint i = 0; argv[i] != NULL; i++)
+        json_array_add_string_element (array, argv[i]);
+      json_object_set_string_member (relocated, "workspace", run->workspace_now);
+      json_object_set_array_member (relocated, "argv", array);
+      json_object_set_string_member (relocated, "command", command);
+      json_object_set_object_member (copy, "relocated", relocated);
+    }
   node = json_node_init_object (json_node_alloc (), copy);
   json_object_unref (copy);
   return node;

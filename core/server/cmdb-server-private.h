@@ -100,6 +100,7 @@ const char *cmdb_html_asset_version (void);
 typedef struct
 {
   char *page_id;
+  char *workspace;       /* (nullable) the root its texts were generated in (format 1: unknown) */
   JsonObject *values;    /* key -> value the user set (only those) */
   char *edited;          /* (nullable) the command text as edited */
   char *generated;       /* (nullable) the last generated command */
@@ -108,21 +109,31 @@ typedef struct
   int suffix;            /* "Append architecture + encoder": -1 follows the default, 0 off, 1 on */
   JsonNode *last_run;    /* (nullable) opaque: the run panel's record */
   /*< private >*/
-  char *written; /* the JSON last read or written, to skip no-op writes */
+  char *written;       /* the JSON last read or written, to skip no-op writes */
+  gboolean frozen;     /* the file is of a newer format: never written over */
+  gboolean unreadable; /* the file could not be read: moved aside at the next write */
 } CmdbPageStore;
 
-/* (transfer full): the stored state of @page_id under @state_dir, or an
- * empty one when there is none or it is unreadable (a warning is logged). */
+/* (transfer full): the stored state of @page_id under @state_dir (any
+ * format version up to the current one), or an empty one when there is
+ * none, it is unreadable or a newer build wrote it (reported once; see
+ * cmdb_page_store_save). */
 CmdbPageStore *cmdb_page_store_load (const char *state_dir, const char *page_id);
+/* Moves the command texts and values of @store from the workspace they
+ * were generated in to @root (a moved or cloned workspace); the next save
+ * records @root. */
+void cmdb_page_store_relocate (CmdbPageStore *store, const char *root);
 void cmdb_page_store_free (CmdbPageStore *store);
 /* Forgets the values, the edited command, the suffix choice and the active
  * use case (Reset). */
 void cmdb_page_store_reset (CmdbPageStore *store);
 /* (transfer full) */
 JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);
-/* Writes the state atomically (temporary file + rename) when it differs
- * from what was last read or written. @ret_written (nullable) tells whether
- * a write happened. */
+/* Writes the state atomically (temporary file + rename), in the current
+ * format version, when it differs from what was last read or written;
+ * never over a file of a newer format, and an unreadable file is first
+ * renamed to <file>.unreadable. @ret_written (nullable) tells whether a
+ * write happened. */
 gboolean cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret_written,
                                GError **error);
 /* (transfer full) (nullable): the page visited last, from

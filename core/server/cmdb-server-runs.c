@@ -14,6 +14,7 @@
 
 #include "cmdb-server-private.h"
 #include "run/cmdb-run-private.h"
+#include "state/cmdb-state-private.h"
 
 #include <string.h>
 
@@ -368,6 +369,9 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
             = json_node_copy (json_object_get_member (cmdb_run_get_data (previous), "values"));
         store->values = json_object_ref (json_node_get_object (copy));
       }
+      if (cmdb_run_get_moved_from (previous) != NULL)
+        cmdb_state_relocate_values (store->values, cmdb_run_get_moved_from (previous),
+                                    cmdb_context_get_root (self->context));
       g_clear_pointer (&store->edited, g_free);
       cmdb_server_save_page_store (self->server, store);
       return start_page_run (self, page, NULL, request, ret_status, error);
@@ -381,11 +385,18 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
     }
   *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
   /* The same argv: an edited run passes its text, which splits back into
-   * the argv it had, and stays marked edited. */
-  return create_and_start (
-      self, page, cmdb_run_get_argv (previous), cmdb_run_get_command (previous),
-      cmdb_run_get_edited (previous) ? cmdb_run_get_edited_command (previous) : NULL, values,
-      request, error);
+   * the argv it had, and stays marked edited. In a workspace that moved
+   * since, paths under the old place name the current one. */
+  {
+    g_autofree char *command = cmdb_run_relocate_text (previous, cmdb_run_get_command (previous));
+    g_autofree char *edited
+        = cmdb_run_get_edited (previous)
+              ? cmdb_run_relocate_text (previous, cmdb_run_get_edited_command (previous))
+              : NULL;
+
+    return create_and_start (self, page, cmdb_run_get_relocated_argv (previous), command, edited,
+                             values, request, error);
+  }
 }
 
 /* Whether @id is an executor a run may name: local, or an enabled

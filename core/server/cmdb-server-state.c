@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-server"
 
 #include "cmdb-server-private.h"
+#include "state/cmdb-state-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -26,21 +27,19 @@ member_string (JsonObject *object, const char *name)
   return json_node_get_string (node);
 }
 
-/* Writes @text to @path atomically (g_file_set_contents writes a temporary
- * file in the same directory and renames it over @path). */
+/* Writes @object as the state file @kind <state_dir>/@subdir/@name (a
+ * versioned, atomic write: cmdb-state-private.h), creating @subdir. */
 static gboolean
-write_atomically (const char *path, const char *text, GError **error)
+write_state_file (const char *state_dir, const char *subdir, const char *name, CmdbStateKind kind,
+                  JsonObject *object, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *dir = cmdb_state_dir_ensure (state_dir, subdir, 0700, error);
+  g_autofree char *path = NULL;
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", dir,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, name, NULL);
+  return cmdb_state_file_save (kind, path, object, error);
 }
 
 CmdbPageStore *
@@ -48,35 +47,34 @@ cmdb_page_store_load (const char *state_dir, const char *page_id)
 {
   g_autoptr (CmdbPageStore) store = g_new0 (CmdbPageStore, 1);
   g_autofree char *path = page_file (state_dir, page_id);
-  g_autofree char *text = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
-  JsonObject *root;
+  g_autoptr (JsonObject) root = NULL;
   JsonNode *node;
 
   store->page_id = g_strdup (page_id);
   store->values = json_object_new ();
   store->suffix = -1;
-  if (!g_file_get_contents (path, &text, NULL, &error))
+  root = cmdb_state_file_load (CMDB_STATE_PAGE_STATE, path, NULL, &error);
+  if (root == NULL)
     {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("%s: %s", path, error->message);
+      if (g_error_matches (error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NOT_FOUND))
+        return g_steal_pointer (&store);
+      /* The page starts from its defaults; a newer build's file is never
+       * written over, an unreadable one is kept beside the next write. */
+      cmdb_state_report (error);
+      if (g_error_matches (error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NEWER))
+        store->frozen = TRUE;
+      else
+        store->unreadable = TRUE;
       return g_steal_pointer (&store);
     }
-  if (!json_parser_load_from_data (parser, text, -1, &error)
-      || JSON_NODE_TYPE (json_parser_get_root (parser)) != JSON_NODE_OBJECT)
-    {
-      g_warning ("%s: not a page state, starting afresh (%s)", path,
-                 error != NULL ? error->message : "not an object");
-      return g_steal_pointer (&store);
-    }
-  root = json_node_get_object (json_parser_get_root (parser));
   node = json_object_get_member (root, "values");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
       json_object_unref (store->values);
       store->values = json_object_ref (json_node_get_object (node));
     }
+  store->workspace = g_strdup (member_string (root, "workspace"));
   store->edited = g_strdup (member_string (root, "edited"));
   store->generated = g_strdup (member_string (root, "generated"));
   store->previous = g_strdup (member_string (root, "previous"));
@@ -97,12 +95,43 @@ cmdb_page_store_load (const char *state_dir, const char *page_id)
   return g_steal_pointer (&store);
 }
 
+/* Replaces *@text by its relocated version. */
+static void
+relocate_text (char **text, const char *from_root, const char *to_root)
+{
+  char *moved;
+
+  if (*text == NULL)
+    return;
+  moved = cmdb_state_relocate_text (*text, from_root, to_root);
+  g_free (*text);
+  *text = moved;
+}
+
+void
+cmdb_page_store_relocate (CmdbPageStore *store, const char *root)
+{
+  if (g_strcmp0 (store->workspace, root) == 0)
+    return;
+  /* Format 1 did not record its workspace: its texts stay as they are. */
+  if (store->workspace != NULL)
+    {
+      relocate_text (&store->edited, store->workspace, root);
+      relocate_text (&store->generated, store->workspace, root);
+      relocate_text (&store->previous, store->workspace, root);
+      cmdb_state_relocate_values (store->values, store->workspace, root);
+    }
+  g_free (store->workspace);
+  store->workspace = g_strdup (root);
+}
+
 void
 cmdb_page_store_free (CmdbPageStore *store)
 {
   if (store == NULL)
     return;
   g_free (store->page_id);
+  g_free (store->workspace);
   g_clear_pointer (&store->values, json_object_unref);
   g_free (store->edited);
   g_free (store->generated);
@@ -141,10 +170,14 @@ cmdb_page_store_to_json (CmdbPageStore *store)
 
   json_node_set_object (values, store->values);
   json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, cmdb_state_format_version (CMDB_STATE_PAGE_STATE));
   json_builder_set_member_name (builder, "page");
   json_builder_add_string_value (builder, store->page_id);
   json_builder_set_member_name (builder, "values");
   json_builder_add_value (builder, g_steal_pointer (&values));
+  /* Where the texts below were generated: a moved workspace relocates them. */
+  add_nullable_string (builder, "workspace", store->workspace);
   add_nullable_string (builder, "edited", store->edited);
   add_nullable_string (builder, "generated", store->generated);
   add_nullable_string (builder, "previous", store->previous);
@@ -170,16 +203,31 @@ cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret
 {
   g_autoptr (JsonNode) node = cmdb_page_store_to_json (store);
   g_autofree char *text = json_to_string (node, TRUE);
-  g_autofree char *path = NULL;
+  g_autofree char *name = g_strconcat (store->page_id, ".json", NULL);
 
-  if (g_strcmp0 (text, store->written) == 0)
+  if (ret_written != NULL)
+    *ret_written = FALSE;
+  /* A newer build's state stays as it is (reported when it was read). */
+  if (store->frozen || g_strcmp0 (text, store->written) == 0)
+    return TRUE;
+  if (store->unreadable)
     {
-      if (ret_written != NULL)
-        *ret_written = FALSE;
-      return TRUE;
+      g_autofree char *path = page_file (state_dir, store->page_id);
+      g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
+
+      /* Nothing is lost: the file nobody could read stays for a person. */
+      if (g_rename (path, aside) != 0 && errno != ENOENT)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       "cannot move %s aside: %s", path, g_strerror (saved_errno));
+          return FALSE;
+        }
+      store->unreadable = FALSE;
     }
-  path = page_file (state_dir, store->page_id);
-  if (!write_atomically (path, text, error))
+  if (!write_state_file (state_dir, "ui/pages", name, CMDB_STATE_PAGE_STATE,
+                         json_node_get_object (node), error))
     return FALSE;
   g_free (store->written);
   store->written = g_steal_pointer (&text);
@@ -192,37 +240,34 @@ char *
 cmdb_server_state_load_last_page (const char *state_dir)
 {
   g_autofree char *path = g_build_filename (state_dir, "ui", "server.json", NULL);
-  g_autofree char *text = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) root = cmdb_state_file_load (CMDB_STATE_SERVER_STATE, path, NULL, &error);
 
-  if (!g_file_get_contents (path, &text, NULL, NULL)
-      || !json_parser_load_from_data (parser, text, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  return g_strdup (member_string (json_node_get_object (root), "last_page"));
+  if (root == NULL)
+    {
+      if (!g_error_matches (error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NOT_FOUND))
+        cmdb_state_report (error);
+      return NULL;
+    }
+  return g_strdup (member_string (root, "last_page"));
 }
 
 gboolean
 cmdb_server_state_save_last_page (const char *state_dir, const char *page_id, GError **error)
 {
-  g_autofree char *current = cmdb_server_state_load_last_page (state_dir);
-  g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr (JsonBuilder) builder = NULL;
-  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *path = g_build_filename (state_dir, "ui", "server.json", NULL);
+  g_autoptr (GError) load_error = NULL;
+  g_autoptr (JsonObject) current
+      = cmdb_state_file_load (CMDB_STATE_SERVER_STATE, path, NULL, &load_error);
+  g_autoptr (JsonObject) root = NULL;
 
-  if (g_strcmp0 (current, page_id) == 0)
+  if (current != NULL && g_strcmp0 (member_string (current, "last_page"), page_id) == 0)
     return TRUE;
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "last_page");
-  json_builder_add_string_value (builder, page_id);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, TRUE);
-  path = g_build_filename (state_dir, "ui", "server.json", NULL);
-  return write_atomically (path, text, error);
+  /* A newer build's file stays as it is (reported when it was read). */
+  if (g_error_matches (load_error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_NEWER))
+    return TRUE;
+  root = json_object_new ();
+  json_object_set_int_member (root, "version", cmdb_state_format_version (CMDB_STATE_SERVER_STATE));
+  json_object_set_string_member (root, "last_page", page_id);
+  return write_state_file (state_dir, "ui", "server.json", CMDB_STATE_SERVER_STATE, root, error);
 }

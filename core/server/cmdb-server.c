@@ -274,6 +274,7 @@ get_store (CmdbServer *self, const char *page_id)
   if (store == NULL)
     {
       store = cmdb_page_store_load (cmdb_context_get_state_dir (self->context), page_id);
+      cmdb_page_store_relocate (store, cmdb_context_get_root (self->context));
       g_hash_table_insert (self->stores, g_strdup (page_id), store);
     }
   return store;

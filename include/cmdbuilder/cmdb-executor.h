@@ -37,6 +37,7 @@ typedef enum
   CMDB_RUN_ERROR_UNKNOWN_EXECUTOR, /* no executor has this id */
   CMDB_RUN_ERROR_START,            /* the run could not be started */
   CMDB_RUN_ERROR_TOO_BIG,          /* a bounded buffer would exceed its cap */
+  CMDB_RUN_ERROR_NEWER_FORMAT,     /* run.json is of a newer format than this build reads */
 } CmdbRunError;
 
 GQuark cmdb_run_error_quark (void);
@@ -79,11 +80,14 @@ typedef struct _CmdbRun CmdbRun;
 CmdbRun *cmdb_run_ref (CmdbRun *run);
 void cmdb_run_unref (CmdbRun *run);
 
-/* Reads <@directory>/run.json. Returns (transfer full) the run, or NULL
- * with CMDB_RUN_ERROR_INVALID / CMDB_RUN_ERROR_NOT_FOUND. The status is as
- * recorded (no liveness check: the store does that). */
+/* Reads <@directory>/run.json, of any format version up to this build's
+ * (an earlier one is migrated in memory; docs/runs.md). Returns (transfer
+ * full) the run, or NULL with CMDB_RUN_ERROR_INVALID / NOT_FOUND /
+ * NEWER_FORMAT (a newer build wrote it; it is left untouched). The status is
+ * as recorded (no liveness check: the store does that). */
 CmdbRun *cmdb_run_load_from_directory (const char *directory, GError **error);
-/* Writes run.json atomically (temporary file, fsync, rename). */
+/* Writes run.json atomically (temporary file, fsync, rename), in this
+ * build's format version. */
 gboolean cmdb_run_save (CmdbRun *run, GError **error);
 
 /* (transfer none) */
@@ -91,7 +95,8 @@ const char *cmdb_run_get_id (CmdbRun *run);
 const char *cmdb_run_get_directory (CmdbRun *run);
 const char *cmdb_run_get_page (CmdbRun *run);
 const char *cmdb_run_get_executor (CmdbRun *run);
-/* (transfer none) (array zero-terminated=1): what is executed. */
+/* (transfer none) (array zero-terminated=1): what is executed, exactly as
+ * recorded (in a moved workspace it names the old place; docs/runs.md). */
 const char *const *cmdb_run_get_argv (CmdbRun *run);
 /* (transfer none): the page's command text as displayed. */
 const char *cmdb_run_get_command (CmdbRun *run);

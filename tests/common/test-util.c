@@ -299,3 +299,14 @@ cmdb_test_find_by_id (JsonArray *array, const char *id, const char *what)
   fail ();
   return NULL;
 }
+
+char *
+cmdb_test_install_state_fixture (const char *workspace, const char *name)
+{
+  g_autofree char *relative = g_build_filename ("tests", "fixtures", name, "state", NULL);
+  g_autofree char *source = cmdb_test_source_path (relative);
+  char *state = g_build_filename (workspace, ".cmdbuilder", NULL);
+
+  cmdb_test_copy_tree (source, state);
+  return state;
+}

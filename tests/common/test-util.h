@@ -36,6 +36,11 @@ char *cmdb_test_read_file (const char *path);
  * change is visible even on filesystems with coarse timestamps. */
 void cmdb_test_touch (const char *path, int seconds_ahead);
 
+/* Copies the state directory of tests/fixtures/@name/state (a history an
+ * earlier release wrote) to @workspace/.cmdbuilder. Returns (transfer full)
+ * the installed state directory. */
+char *cmdb_test_install_state_fixture (const char *workspace, const char *name);
+
 /* Points XDG_CONFIG_HOME, XDG_CONFIG_DIRS, XDG_DATA_HOME, XDG_CACHE_HOME,
  * XDG_STATE_HOME and HOME at fresh directories under @tmpdir and clears
  * CMDBUILDER_* variables, so no real user's configuration leaks in. */

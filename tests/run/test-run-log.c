@@ -231,6 +231,13 @@ test_record_errors (void **state)
   g_free (cmdb_test_write_file (bad, "run.json", "[1, 2]"));
   assert_null (cmdb_run_load_from_directory (bad, &invalid));
   assert_true (g_error_matches (invalid, CMDB_RUN_ERROR, CMDB_RUN_ERROR_INVALID));
+  assert_true (g_str_has_suffix (invalid->message,
+                                 "run.json: not a readable run record: expected a JSON object"));
+  g_clear_error (&invalid);
+  /* An object, but not a record. */
+  g_free (cmdb_test_write_file (bad, "run.json", "{\"version\": 1}"));
+  assert_null (cmdb_run_load_from_directory (bad, &invalid));
+  assert_true (g_error_matches (invalid, CMDB_RUN_ERROR, CMDB_RUN_ERROR_INVALID));
   assert_true (g_str_has_suffix (
       invalid->message, "run.json: not a run record (an object with \"id\" and \"status\")"));
 }

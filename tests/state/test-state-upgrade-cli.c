@@ -1,0 +1,295 @@
+#define G_LOG_DOMAIN "cmdb-test"
+
+/* The history the 2026-12-01 release wrote (tests/fixtures/state-2026-12-01:
+ * a run that succeeded, one that failed with exit 1, one stopped with 143,
+ * Train and Test page state), installed in a copy of the demo workspace at
+ * another path than the one it was written in, read by the cmdbuilder
+ * executable: the runs list, their logs print, a new run and the state
+ * directory's .gitignore; a record of a newer format is reported once and
+ * left as it is while the others still list, and `check` names it. */
+
+#include "test-util.h"
+
+#include <string.h>
+
+#define FIXTURE "state-2026-12-01"
+/* Where the release wrote it (its records name this place). */
+#define OLD_WORKSPACE "/tmp/cmdb-release-2026-12-01/ocr-workspace"
+
+typedef struct
+{
+  char *tmp;
+  char *workspace; /* the demo workspace, moved: <tmp>/moved here/ocr-workspace */
+  char *state;
+} Fixture;
+
+static const struct
+{
+  const char *id;
+  const char *page;
+  const char *status;
+  int exit_code;
+  const char *runner;
+} fixture_runs[] = {
+  { "20261207-023801-test-cacc", "test", "stopped", 143, "runners/test.py" },
+  { "20261207-023758-train-a4bf", "train", "failed", 1, "runners/train.py" },
+  { "20261207-023749-train-9bb2", "train", "succeeded", 0, "runners/train.py" },
+};
+
+static int
+setup (void **state)
+{
+  Fixture *fixture = g_new0 (Fixture, 1);
+  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
+
+  fixture->tmp = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (fixture->tmp);
+  g_setenv ("DEMO_EPOCH_SECONDS", "0", TRUE);
+  /* A space in the new path: relocated commands must quote it. */
+  fixture->workspace = g_build_filename (fixture->tmp, "moved here", "ocr-workspace", NULL);
+  cmdb_test_copy_tree (demo, fixture->workspace);
+  fixture->state = cmdb_test_install_state_fixture (fixture->workspace, FIXTURE);
+  *state = fixture;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *fixture = *state;
+
+  cmdb_test_remove_tree (fixture->tmp);
+  g_free (fixture->tmp);
+  g_free (fixture->workspace);
+  g_free (fixture->state);
+  g_free (fixture);
+  return 0;
+}
+
+/* Runs `cmdbuilder ARGS... --workspace WS`; (transfer full) stdout. */
+static char *
+cmdbuilder (Fixture *fixture, const char *const *args, char **ret_stderr, int *ret_exit)
+{
+  g_autofree char *program = cmdb_test_cmdbuilder ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, "--workspace");
+  g_ptr_array_add (argv, fixture->workspace);
+  g_ptr_array_add (argv, NULL);
+  return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_exit);
+}
+
+/* (transfer full): `runs --json` parsed; @ret_stderr (nullable). */
+static JsonNode *
+list_runs (Fixture *fixture, char **ret_stderr)
+{
+  const char *args[] = { "runs", "--json", NULL };
+  int exit_code = -1;
+  g_autofree char *out = cmdbuilder (fixture, args, ret_stderr, &exit_code);
+  g_autoptr (GError) error = NULL;
+  JsonNode *node;
+
+  assert_int_equal (exit_code, 0);
+  node = json_from_string (out, &error);
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    fail_msg ("runs --json: not an array: %s", out);
+  return node;
+}
+
+static char *
+fixture_log (Fixture *fixture, const char *id, const char *stream)
+{
+  g_autofree char *name = g_strconcat (stream, ".log", NULL);
+  g_autofree char *relative
+      = g_build_filename ("tests", "fixtures", FIXTURE, "state", "runs", id, name, NULL);
+  g_autofree char *path = cmdb_test_source_path (relative);
+
+  return cmdb_test_read_file (path);
+}
+
+static void
+test_history_lists_and_logs_print (void **state)
+{
+  Fixture *fixture = *state;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonNode) listing = list_runs (fixture, &err);
+  JsonArray *runs = json_node_get_array (listing);
+
+  assert_string_equal (err, "");
+  assert_int_equal (json_array_get_length (runs), G_N_ELEMENTS (fixture_runs));
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_runs); i++)
+    {
+      JsonObject *run = json_array_get_object_element (runs, i);
+      JsonObject *relocated = json_object_get_object_member (run, "relocated");
+      g_autofree char *old_runner = g_build_filename (OLD_WORKSPACE, fixture_runs[i].runner, NULL);
+      g_autofree char *new_runner
+          = g_build_filename (fixture->workspace, fixture_runs[i].runner, NULL);
+      const char *args[] = { "logs", fixture_runs[i].id, NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *log_err = NULL;
+      g_autofree char *expected_out = fixture_log (fixture, fixture_runs[i].id, "stdout");
+      g_autofree char *expected_err = fixture_log (fixture, fixture_runs[i].id, "stderr");
+      int exit_code = -1;
+
+      /* Newest first, as the release listed them. */
+      assert_string_equal (json_object_get_string_member (run, "id"), fixture_runs[i].id);
+      assert_string_equal (json_object_get_string_member (run, "page"), fixture_runs[i].page);
+      assert_string_equal (json_object_get_string_member (run, "status"), fixture_runs[i].status);
+      assert_int_equal (json_object_get_int_member (run, "exit_code"), fixture_runs[i].exit_code);
+      /* The record keeps what ran, exactly; a reader sees where it is now. */
+      assert_string_equal (
+          json_array_get_string_element (json_object_get_array_member (run, "argv"), 1),
+          old_runner);
+      assert_string_equal (json_object_get_string_member (run, "workspace"), OLD_WORKSPACE);
+      assert_non_null (relocated);
+      assert_string_equal (json_object_get_string_member (relocated, "workspace"),
+                           fixture->workspace);
+      assert_string_equal (
+          json_array_get_string_element (json_object_get_array_member (relocated, "argv"), 1),
+          new_runner);
+
+      out = cmdbuilder (fixture, args, &log_err, &exit_code);
+      assert_int_equal (exit_code, 0);
+      assert_string_equal (out, expected_out);
+      assert_string_equal (log_err, expected_err);
+    }
+  /* The failure's traceback and the stop's last words are there. */
+  {
+    g_autofree char *err_log = fixture_log (fixture, fixture_runs[1].id, "stderr");
+    g_autofree char *out_log = fixture_log (fixture, fixture_runs[0].id, "stdout");
+
+    assert_non_null (strstr (err_log, "RuntimeError: simulated failure"));
+    assert_non_null (strstr (out_log, "Received SIGTERM, stopping"));
+  }
+}
+
+/* A run started in the moved workspace runs the current workspace's
+ * runner, is listed first with the old ones, and the state directory (an
+ * older build made it) gets its .gitignore. */
+static void
+test_new_run_uses_current_workspace (void **state)
+{
+  Fixture *fixture = *state;
+  const char *args[] = { "run", "train", "--set", "max_epochs=1", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *gitignore = g_build_filename (fixture->state, ".gitignore", NULL);
+  g_autofree char *runner = g_build_filename (fixture->workspace, "runners", "train.py", NULL);
+  g_autoptr (JsonNode) listing = NULL;
+  JsonObject *newest;
+  int exit_code = -1;
+
+  assert_false (g_file_test (gitignore, G_FILE_TEST_EXISTS));
+  out = cmdbuilder (fixture, args, &err, &exit_code);
+  if (exit_code != 0)
+    fail_msg ("run train: exit %d: %s", exit_code, err);
+  assert_non_null (strstr (out, "Training completed successfully"));
+  listing = list_runs (fixture, NULL);
+  assert_int_equal (json_array_get_length (json_node_get_array (listing)), 4);
+  newest = json_array_get_object_element (json_node_get_array (listing), 0);
+  assert_string_equal (json_object_get_string_member (newest, "status"), "succeeded");
+  assert_int_equal (json_object_get_int_member (newest, "version"), 2);
+  assert_string_equal (json_object_get_string_member (newest, "workspace"), fixture->workspace);
+  assert_string_equal (
+      json_array_get_string_element (json_object_get_array_member (newest, "argv"), 1), runner);
+  assert_false (json_object_has_member (newest, "relocated"));
+  {
+    g_autofree char *text = cmdb_test_read_file (gitignore);
+    assert_non_null (strstr (text, "\n*\n"));
+  }
+}
+
+/* A newer build's record: said once, by name; left byte for byte; the
+ * other runs still list; `logs` and `check` name it. */
+static void
+test_newer_record_left_untouched (void **state)
+{
+  Fixture *fixture = *state;
+  g_autofree char *path
+      = g_build_filename (fixture->state, "runs", fixture_runs[1].id, "run.json", NULL);
+  g_autofree char *original = cmdb_test_read_file (path);
+  g_autoptr (GString) newer = g_string_new (original);
+  g_autofree char *err = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr (JsonNode) listing = NULL;
+  JsonArray *runs;
+  const char *logs_args[] = { "logs", fixture_runs[1].id, NULL };
+  const char *check_args[] = { "check", NULL };
+  int exit_code = -1;
+
+  assert_int_equal (g_string_replace (newer, "\"version\" : 1,", "\"version\" : 99,", 1), 1);
+  g_free (cmdb_test_write_file (fixture->state,
+                                "runs/"
+                                "20261207-023758-train-a4bf/run.json",
+                                newer->str));
+
+  listing = list_runs (fixture, &err);
+  runs = json_node_get_array (listing);
+  assert_int_equal (json_array_get_length (runs), 2);
+  assert_string_equal (
+      json_object_get_string_member (json_array_get_object_element (runs, 0), "id"),
+      fixture_runs[0].id);
+  assert_string_equal (
+      json_object_get_string_member (json_array_get_object_element (runs, 1), "id"),
+      fixture_runs[2].id);
+  /* One line, naming the file, the version and what happens to it. */
+  {
+    g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
+
+    assert_int_equal (g_strv_length (lines), 2);
+    assert_true (g_str_has_prefix (lines[0], "cmdbuilder: warning: "));
+    assert_non_null (strstr (lines[0], path));
+    assert_non_null (strstr (lines[0], "format version 99"));
+    assert_non_null (strstr (lines[0], "left untouched"));
+  }
+  g_clear_pointer (&err, g_free);
+  g_free (cmdbuilder (fixture, logs_args, &err, &exit_code));
+  assert_int_equal (exit_code, 1);
+  assert_non_null (strstr (err, path));
+  g_clear_pointer (&err, g_free);
+  g_free (cmdbuilder (fixture, check_args, &err, &exit_code));
+  assert_int_equal (exit_code, 1);
+  assert_non_null (strstr (err, path));
+  assert_non_null (strstr (err, "warning"));
+
+  after = cmdb_test_read_file (path);
+  assert_string_equal (after, newer->str);
+}
+
+/* `check` on the release's history finds nothing wrong; an unreadable page
+ * state is an error naming the file. */
+static void
+test_check_reports_unreadable_state (void **state)
+{
+  Fixture *fixture = *state;
+  const char *args[] = { "check", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *page = NULL;
+  int exit_code = -1;
+
+  g_free (cmdbuilder (fixture, args, &err, &exit_code));
+  if (exit_code != 0)
+    fail_msg ("check on the release's history: %s", err);
+  page = cmdb_test_write_file (fixture->state, "ui/pages/test.json", "{\"page\": \"test\",");
+  g_clear_pointer (&err, g_free);
+  g_free (cmdbuilder (fixture, args, &err, &exit_code));
+  assert_int_equal (exit_code, 1);
+  assert_non_null (strstr (err, page));
+  assert_non_null (strstr (err, "error: not a readable page state"));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_history_lists_and_logs_print, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_new_run_uses_current_workspace, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_newer_record_left_untouched, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_reports_unreadable_state, setup, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
