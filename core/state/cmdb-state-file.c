@@ -4,7 +4,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb - state - error - quark, cmdb_state_error)
+/* The first argument is stringified into the quark name: no formatter may space its dashes. */
+/* clang-format off */
+G_DEFINE_QUARK (cmdb-state-error-quark, cmdb_state_error)
+/* clang-format on */
 
 /* Upgrades an object of version N to version N + 1, in place. */
 typedef void (*MigrateStep) (JsonObject *object);

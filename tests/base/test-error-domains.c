@@ -10,6 +10,7 @@
 #include "host/cmdb-host-private.h"
 #include "schema/cmdb-expression-private.h"
 #include "cmdb-server-private.h"
+#include "state/cmdb-state-private.h"
 
 typedef struct
 {
@@ -33,6 +34,7 @@ test_every_domain_has_its_name (void **state)
     { cmdb_host_error_quark, "cmdb-host-error-quark" },
     { cmdb_expression_error_quark, "cmdb-expression-error-quark" },
     { cmdb_server_error_quark, "cmdb-server-error-quark" },
+    { cmdb_state_error_quark, "cmdb-state-error-quark" },
   };
 
   (void) state;
