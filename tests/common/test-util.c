@@ -310,3 +310,22 @@ cmdb_test_install_state_fixture (const char *workspace, const char *name)
   cmdb_test_copy_tree (source, state);
   return state;
 }
+
+char *
+cmdb_test_run_cmdbuilder (const char *const *args, const char *workspace, char **ret_stderr,
+                          int *ret_exit_status)
+{
+  g_autofree char *program = cmdb_test_cmdbuilder ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  if (workspace != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--workspace");
+      g_ptr_array_add (argv, (gpointer) workspace);
+    }
+  g_ptr_array_add (argv, NULL);
+  return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_exit_status);
+}

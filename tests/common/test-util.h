@@ -52,6 +52,12 @@ void cmdb_test_isolate_environment (const char *tmpdir);
 char *cmdb_test_run (const char *const *argv, const char *cwd, char **ret_stderr,
                      int *ret_exit_status);
 
+/* Runs the built cmdbuilder with @args (NULL-terminated), then
+ * `--workspace @workspace` when @workspace is non-NULL, and waits; as
+ * cmdb_test_run(). (transfer full) stdout. */
+char *cmdb_test_run_cmdbuilder (const char *const *args, const char *workspace, char **ret_stderr,
+                                int *ret_exit_status);
+
 /* A workspace opened as the CLI opens it: layered configuration (the
  * workspace's cmdbuilder.ini, then @config_text as an extra layer when
  * non-NULL), a cache, a context and a plugin host attached to it. Call

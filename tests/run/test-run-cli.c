@@ -80,14 +80,7 @@ read_to_end (int fd)
 static char *
 run_cmdbuilder (const char *const *args, char **ret_stderr, int *ret_exit)
 {
-  g_autofree char *program = cmdb_test_cmdbuilder ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-
-  g_ptr_array_add (argv, program);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_exit);
+  return cmdb_test_run_cmdbuilder (args, NULL, ret_stderr, ret_exit);
 }
 
 /* The only run of the fixture's workspace, once it exists. (transfer full) */

@@ -323,6 +323,17 @@ test_fixture_restart (const char *const *extra_args, gboolean login)
   return fixture.server;
 }
 
+gboolean
+test_run_argv_has (JsonObject *run, const char *word)
+{
+  JsonArray *argv = json_object_get_array_member (run, "argv");
+
+  for (guint i = 0; i < json_array_get_length (argv); i++)
+    if (g_str_equal (json_array_get_string_element (argv, i), word))
+      return TRUE;
+  return FALSE;
+}
+
 void
 test_assert_contains (const char *haystack, const char *needle)
 {

@@ -72,6 +72,8 @@ int test_fixture_teardown (void **state);
  * the new server, owned by the fixture. */
 TestServer *test_fixture_restart (const char *const *extra_args, gboolean login);
 
+/* TRUE when the "argv" of @run (a run as the API shows it) holds @word. */
+gboolean test_run_argv_has (JsonObject *run, const char *word);
 /* Fails the test, naming both, when @needle is not in @haystack (nullable). */
 void test_assert_contains (const char *haystack, const char *needle);
 /* (transfer full): @response's body parsed; fails the test, naming @what,

@@ -350,17 +350,6 @@ wait_end (const char *run_id)
   return end;
 }
 
-static gboolean
-argv_has (JsonObject *run, const char *word)
-{
-  JsonArray *argv = json_object_get_array_member (run, "argv");
-
-  for (guint i = 0; i < json_array_get_length (argv); i++)
-    if (g_str_equal (json_array_get_string_element (argv, i), word))
-      return TRUE;
-  return FALSE;
-}
-
 /* ---- tests ---- */
 
 /* Train with max_epochs=2 from the page's state: lines and the collapsed
@@ -384,7 +373,7 @@ test_page_run_streams (void **state)
 
   g_autofree char *run_path = g_strdup_printf ("/api/runs/%s", id);
   record = get_ok (run_path);
-  assert_true (argv_has (run_record (record), "trainer.max_epochs=2"));
+  assert_true (test_run_argv_has (run_record (record), "trainer.max_epochs=2"));
   assert_string_equal (json_object_get_string_member (run_record (record), "page"), "train");
 
   reader = events_open (query, NULL);
@@ -579,12 +568,12 @@ test_rerun_and_diff (void **state)
   /* Exact argv: the same command line again. */
   body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\"}", first);
   by_argv = test_fixture_post_json ("/api/runs", body, 201);
-  assert_true (argv_has (run_record (by_argv), "trainer.max_epochs=2"));
+  assert_true (test_run_argv_has (run_record (by_argv), "trainer.max_epochs=2"));
   g_free (body);
   /* Form values: the form goes back to them, and runs. */
   body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"values\"}", first);
   by_values = test_fixture_post_json ("/api/runs", body, 201);
-  assert_true (argv_has (run_record (by_values), "trainer.max_epochs=2"));
+  assert_true (test_run_argv_has (run_record (by_values), "trainer.max_epochs=2"));
   form = get_ok ("/api/pages/train");
   test_assert_contains (
       json_object_get_string_member (
@@ -615,7 +604,7 @@ test_edited_command (void **state)
   g_autoptr (JsonNode) end = wait_end (id);
 
   assert_true (json_object_get_boolean_member (run_record (end), "edited"));
-  assert_true (argv_has (run_record (end), "exp_name=edited"));
+  assert_true (test_run_argv_has (run_record (end), "exp_name=edited"));
   assert_string_equal (json_object_get_string_member (run_record (end), "status"), "succeeded");
   (void) page;
 }

@@ -70,17 +70,6 @@ argv_word (JsonObject *run, guint index)
   return json_array_get_string_element (json_object_get_array_member (run, "argv"), index);
 }
 
-static gboolean
-argv_has (JsonObject *run, const char *word)
-{
-  JsonArray *argv = json_object_get_array_member (run, "argv");
-
-  for (guint i = 0; i < json_array_get_length (argv); i++)
-    if (g_str_equal (json_array_get_string_element (argv, i), word))
-      return TRUE;
-  return FALSE;
-}
-
 /* Polls the run until it is final (a safety net of 60 s, not a timing
  * assertion). (transfer full) */
 static JsonNode *
@@ -214,7 +203,7 @@ test_reruns_start_current_runners (void **state)
   /* The exact argv again, from where the workspace is now. */
   run = json_node_get_object (by_argv);
   assert_string_equal (argv_word (run, 1), train);
-  assert_true (argv_has (run, "trainer.max_epochs=3"));
+  assert_true (test_run_argv_has (run, "trainer.max_epochs=3"));
   assert_string_equal (json_object_get_string_member (run, "cwd"), fixture.workspace);
   end = wait_final (json_object_get_string_member (run, "id"));
   assert_string_equal (json_object_get_string_member (json_node_get_object (end), "status"),
@@ -225,7 +214,7 @@ test_reruns_start_current_runners (void **state)
   run = json_node_get_object (edited);
   assert_true (json_object_get_boolean_member (run, "edited"));
   assert_string_equal (argv_word (run, 1), train);
-  assert_true (argv_has (run, "simulate.fail=true"));
+  assert_true (test_run_argv_has (run, "simulate.fail=true"));
   test_assert_contains (json_object_get_string_member (run, "edited_command"), train);
   end = wait_final (json_object_get_string_member (run, "id"));
   assert_string_equal (json_object_get_string_member (json_node_get_object (end), "status"),
@@ -236,7 +225,7 @@ test_reruns_start_current_runners (void **state)
   /* The form's values of the stopped Test run, through the page. */
   run = json_node_get_object (by_values);
   assert_string_equal (argv_word (run, 1), test);
-  assert_true (argv_has (run, "exp_name=fixture_stop"));
+  assert_true (test_run_argv_has (run, "exp_name=fixture_stop"));
   end = wait_final (json_object_get_string_member (run, "id"));
 
   /* The old record keeps what ran, for the audit, and is not rewritten. */

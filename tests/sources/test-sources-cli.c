@@ -41,18 +41,11 @@ teardown (void **state)
 static char *
 run_options (Fixture *fixture, const char *args, char **ret_stderr, int *ret_status)
 {
-  g_autofree char *cmdbuilder = cmdb_test_cmdbuilder ();
-  g_auto (GStrv) words = g_strsplit (args, " ", -1);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *words = g_strconcat ("options ", args, NULL);
+  g_auto (GStrv) argv = g_strsplit (words, " ", -1);
 
-  g_ptr_array_add (argv, cmdbuilder);
-  g_ptr_array_add (argv, (char *) "options");
-  for (guint i = 0; words[i] != NULL; i++)
-    g_ptr_array_add (argv, words[i]);
-  g_ptr_array_add (argv, (char *) "--workspace");
-  g_ptr_array_add (argv, fixture->workspace);
-  g_ptr_array_add (argv, NULL);
-  return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_status);
+  return cmdb_test_run_cmdbuilder ((const char *const *) argv, fixture->workspace, ret_stderr,
+                                   ret_status);
 }
 
 static JsonObject *

@@ -70,16 +70,7 @@ teardown (void **state)
 static char *
 cmdbuilder (Fixture *fixture, const char *const *args, char **ret_stderr, int *ret_exit)
 {
-  g_autofree char *program = cmdb_test_cmdbuilder ();
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-
-  g_ptr_array_add (argv, program);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, "--workspace");
-  g_ptr_array_add (argv, fixture->workspace);
-  g_ptr_array_add (argv, NULL);
-  return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_exit);
+  return cmdb_test_run_cmdbuilder (args, fixture->workspace, ret_stderr, ret_exit);
 }
 
 /* (transfer full): `runs --json` parsed; @ret_stderr (nullable). */
