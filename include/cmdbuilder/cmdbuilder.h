@@ -16,6 +16,7 @@
 #include "cmdb-components.h"
 #include "cmdb-page.h"
 #include "cmdb-hydra.h"
+#include "cmdb-compose.h"
 #include "cmdb-executor.h"
 #include "cmdb-schema.h"
 #include "cmdb-form.h"

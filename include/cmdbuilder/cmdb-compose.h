@@ -1,0 +1,70 @@
+/* cmdb-compose.h: will this command compose? A static Hydra composition check.
+ *
+ * cmdb_compose() does what Hydra 1.3's compose() does with a primary config
+ * and a list of command-line overrides, without running anything: it reads
+ * the workspace's config tree through the cache (each file parsed once while
+ * unchanged), builds the defaults list (_self_, nested and absolute groups,
+ * `@package` headers, `group@package` entries, `override` entries,
+ * `optional`, `null` and `???` choices, interpolations of group choices),
+ * knows Hydra's own hydra/ groups, applies group choices (`g=opt`,
+ * `+g=opt`, `~g`) and then value overrides under struct rules (`a.b=v` must
+ * exist, `+a.b=v` must not, `++a.b=v` either). The verdict agrees with
+ * Hydra 1.3.2 on the reference vectors (tests/compose, docs/compose-check.md).
+ *
+ * A separate resolve stage then reads every interpolation as OmegaConf
+ * would on first access: one that points nowhere or forms a cycle is
+ * reported ("composes, but fails on first read"); resolver calls
+ * (`${now:...}`, `${oc.env:...}`, `${hydra:...}`) are only known at run time
+ * and are not flagged.
+ *
+ * Problems are phrased as Hydra phrases them (first line as Hydra prints it
+ * first), each with a hint: "add '+'", "did you mean 'trainer.max_epochs'?",
+ * "options of data: canonical, default, ...".
+ */
+#pragma once
+
+#if !defined(CMDBUILDER_INSIDE) && !defined(CMDBUILDER_COMPILATION)
+#error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "cmdb-cache.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CmdbComposeResult CmdbComposeResult;
+
+/* Composes @config_name (a path below @config_dir without `.yaml`, e.g.
+ * "train" or "db/mysql") with @overrides (NULL-terminated argv tokens as
+ * Hydra receives them, after shell word splitting). Never fails: a command
+ * that does not compose gives a result whose ok is FALSE.
+ * Returns (transfer full). */
+CmdbComposeResult *cmdb_compose (CmdbCache *cache, const char *config_dir,
+                                 const char *config_name, const char *const *overrides);
+void cmdb_compose_result_free (CmdbComposeResult *result);
+
+/* TRUE when Hydra would compose the config. */
+gboolean cmdb_compose_result_get_ok (const CmdbComposeResult *result);
+/* TRUE when it composed and every interpolation resolves. */
+gboolean cmdb_compose_result_get_resolve_ok (const CmdbComposeResult *result);
+/* (transfer none) (nullable): the first problem's Hydra exception class
+ * ("ConfigCompositionException", "MissingConfigException", ...) and text. */
+const char *cmdb_compose_result_get_error_class (const CmdbComposeResult *result);
+const char *cmdb_compose_result_get_message (const CmdbComposeResult *result);
+/* (transfer none) (nullable): the override the first problem is about. */
+const char *cmdb_compose_result_get_override (const CmdbComposeResult *result);
+/* (transfer none) (nullable): what to do about the first problem. */
+const char *cmdb_compose_result_get_hint (const CmdbComposeResult *result);
+/* (transfer none) (nullable): the sorted leaf keys of the composed config
+ * without `hydra` (`a.b`, list items as `a[0]`), NULL when it did not
+ * compose. */
+const GPtrArray *cmdb_compose_result_get_keys (const CmdbComposeResult *result);
+/* (transfer full): the verdict as JSON:
+ * {ok, config, problems: [{override, message, hint, error_class}],
+ *  resolve: {ok, problems: [{key, value, message, error_class}]}, choices}. */
+JsonNode *cmdb_compose_result_to_json (const CmdbComposeResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbComposeResult, cmdb_compose_result_free)
+
+G_END_DECLS
