@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include "cmdbuilder.h"
 #include "host/cmdb-host-private.h"
 #include "session/cmdb-page-session-private.h"
@@ -84,6 +86,10 @@ int cmdb_cli_options (int argc, char **argv);
 int cmdb_cli_serve (int argc, char **argv);
 int cmdb_cli_build (int argc, char **argv);
 int cmdb_cli_check (int argc, char **argv);
+int cmdb_cli_compose (int argc, char **argv);
+/* Prints a composition verdict for a person (cli-compose.c). */
+void cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_name,
+                                    FILE *stream);
 /* Runs (cli-run.c, cli-runs.c, cli-supervise.c). */
 int cmdb_cli_run (int argc, char **argv);
 int cmdb_cli_exec (int argc, char **argv);

@@ -12,6 +12,7 @@
 static const CmdbCliCommand commands[] = {
   { "build", "Print the command a page's form gives", cmdb_cli_build },
   { "check", "Report every problem in the schemas and configuration", cmdb_cli_check },
+  { "compose", "Tell whether Hydra would compose a command's overrides", cmdb_cli_compose },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
   { "options", "List the choices of an option source", cmdb_cli_options },
   { "serve", "Serve the web UI", cmdb_cli_serve },

@@ -30,6 +30,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-cache.h"
+#include "cmdb-context.h"
+#include "cmdb-form.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +66,21 @@ const GPtrArray *cmdb_compose_result_get_keys (const CmdbComposeResult *result);
  * {ok, config, problems: [{override, message, hint, error_class}],
  *  resolve: {ok, problems: [{key, value, message, error_class}]}, choices}. */
 JsonNode *cmdb_compose_result_to_json (const CmdbComposeResult *result);
+
+/* The primary config a page's runner composes: the page id (train ->
+ * train.yaml); `cmdbuilder compose --config-name` names another.
+ * (transfer full) */
+char *cmdb_compose_config_name_for_page (CmdbContext *context, const char *page_id);
+
+/* Composes the Hydra overrides of @argv: the words after the workspace's
+ * launcher and the runner script (@n_head words), against @config_name in
+ * the workspace's configs directory. (transfer full) */
+CmdbComposeResult *cmdb_compose_argv (CmdbContext *context, const char *config_name,
+                                      GPtrArray *argv, guint n_head);
+
+/* Composes @command's overrides (constant ones first). (transfer full) */
+CmdbComposeResult *cmdb_compose_command (CmdbContext *context, const char *config_name,
+                                         CmdbCommand *command);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbComposeResult, cmdb_compose_result_free)
 
