@@ -9,6 +9,7 @@
  * registries its schema needs. */
 
 #include "cmdb-server-private.h"
+#include "cmdb-connection-guard.h"
 #include "cmdb-server-resources.h"
 #include "session/cmdb-page-session-private.h"
 
@@ -30,6 +31,7 @@ static const char content_security_policy[]
 struct _CmdbServer
 {
   SoupServer *soup;
+  CmdbConnectionGuard *guard; /* the listening socket and the connection limits */
   CmdbContext *context;
   CmdbHost *host;
   char *bind;
@@ -1636,6 +1638,7 @@ cmdb_server_free (CmdbServer *self)
     return;
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  g_clear_pointer (&self->guard, cmdb_connection_guard_free);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->runs, cmdb_server_runs_free);
   g_clear_object (&self->context);
@@ -1656,7 +1659,17 @@ cmdb_server_listen (CmdbServer *self, GError **error)
 {
   g_autoptr (GSocketAddress) address = NULL;
   const char *bind = g_ascii_strcasecmp (self->bind, "localhost") == 0 ? "127.0.0.1" : self->bind;
-  GSList *listeners;
+  CmdbConfig *config = cmdb_context_get_config (self->context);
+  gint64 max_connections = cmdb_config_get_int (config, "server", "max-connections", 0);
+  gint64 idle_ms = cmdb_config_get_duration_ms (config, "server", "idle-timeout", 0);
+  gint64 request_ms = cmdb_config_get_duration_ms (config, "server", "request-timeout", 0);
+  /* 0 (or nonsense) leaves the guard's default; times round up to seconds. */
+  CmdbConnectionLimits limits = {
+    .max_connections = (guint) CLAMP (max_connections, 0, G_MAXINT),
+    .idle_timeout = (guint) CLAMP ((idle_ms + 999) / 1000, 0, G_MAXINT),
+    .request_timeout = (guint) CLAMP ((request_ms + 999) / 1000, 0, G_MAXINT),
+    .max_body_bytes = MAX_BODY_BYTES,
+  };
 
   address = g_inet_socket_address_new_from_string (bind, (guint) self->requested_port);
   if (address == NULL)
@@ -1667,24 +1680,18 @@ cmdb_server_listen (CmdbServer *self, GError **error)
     }
   self->soup = soup_server_new ("server-header", "cmdbuilder", NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  if (!soup_server_listen (self->soup, address, 0, error))
+  /* Our own listener: libsoup's has no limits (see cmdb-connection-guard.c). */
+  self->guard = cmdb_connection_guard_new (self->soup, &limits);
+  if (!cmdb_connection_guard_listen (self->guard, address, error))
     {
       g_prefix_error (error, "cannot listen on %s port %d: ", self->bind, self->requested_port);
       if (*error != NULL)
         (*error)->domain = CMDB_SERVER_ERROR, (*error)->code = CMDB_SERVER_ERROR_LISTEN;
       return FALSE;
     }
-  /* The port really bound (--port 0). Read from the listening socket:
-   * soup_server_get_uris() leaks an address in libsoup 3.2. */
-  listeners = soup_server_get_listeners (self->soup);
-  self->port = (guint) self->requested_port;
-  if (listeners != NULL)
-    {
-      g_autoptr (GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
-      if (local != NULL && G_IS_INET_SOCKET_ADDRESS (local))
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  self->port = cmdb_connection_guard_get_port (self->guard);
+  g_debug ("listening on port %u, at most %u connections", self->port,
+           cmdb_connection_guard_get_max_connections (self->guard));
   /* Cookies ignore ports: one name per port keeps two servers apart. */
   self->cookie_name = g_strdup_printf ("cmdbuilder-token-%u", self->port);
   return TRUE;

@@ -25,6 +25,13 @@ kill_leftovers (void)
 TestServer *
 test_server_start (const char *workspace, const char *const *extra_args)
 {
+  return test_server_start_full (workspace, extra_args, NULL, NULL);
+}
+
+TestServer *
+test_server_start_full (const char *workspace, const char *const *extra_args,
+                        GSpawnChildSetupFunc child_setup, gpointer child_data)
+{
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   TestServer *server = g_new0 (TestServer, 1);
@@ -44,7 +51,7 @@ test_server_start (const char *workspace, const char *const *extra_args)
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (workspace, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                 NULL, NULL, &server->pid, NULL, &out_fd, NULL, &error))
+                                 child_setup, child_data, &server->pid, NULL, &out_fd, NULL, &error))
     {
       print_error ("cannot start the server: %s\n", error->message);
       fail ();

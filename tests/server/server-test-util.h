@@ -26,6 +26,10 @@ typedef struct
 /* Starts `cmdbuilder serve --workspace @workspace --port 0` plus @extra_args
  * (NULL-terminated, nullable) and reads the URL from its stdout. */
 TestServer *test_server_start (const char *workspace, const char *const *extra_args);
+/* The same, running @child_setup (nullable) in the child before exec (to
+ * set resource limits, for example). */
+TestServer *test_server_start_full (const char *workspace, const char *const *extra_args,
+                                    GSpawnChildSetupFunc child_setup, gpointer child_data);
 /* SIGTERM, wait for the exit; returns the exit status. Idempotent. */
 int test_server_stop (TestServer *server);
 void test_server_free (TestServer *server);
