@@ -346,6 +346,51 @@ find_line (const char *text, const char *group, const char *key)
   return 0;
 }
 
+/* GKeyFile silently keeps the last of two equal keys, so a setting written
+ * twice would take effect without a word: FALSE with @error naming both
+ * lines instead. A group written twice is one group (as in GKeyFile). */
+static gboolean
+check_duplicate_keys (const char *path, const char *text, GError **error)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = g_strdup ("");
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      const char *equals;
+      g_autofree char *key = NULL;
+      g_autofree char *id = NULL;
+      gpointer first;
+
+      while (g_ascii_isspace (*line))
+        line++;
+      if (line[0] == '#' || line[0] == '\0')
+        continue;
+      if (line[0] == '[')
+        {
+          g_free (group);
+          group = g_strndup (line + 1, strcspn (line + 1, "]"));
+          continue;
+        }
+      equals = strchr (line, '=');
+      if (equals == NULL)
+        continue; /* GKeyFile reports it */
+      key = g_strstrip (g_strndup (line, (gsize) (equals - line)));
+      id = g_strconcat (group, "\n", key, NULL);
+      if (g_hash_table_lookup_extended (seen, id, NULL, &first))
+        {
+          g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
+                       "%s:%u: duplicate key '%s' in [%s] (first at line %u); keep one", path,
+                       i + 1, key, group, GPOINTER_TO_UINT (first));
+          return FALSE;
+        }
+      g_hash_table_insert (seen, g_steal_pointer (&id), GUINT_TO_POINTER (i + 1));
+    }
+  return TRUE;
+}
+
 gboolean
 cmdb_config_merge_file (CmdbConfig *config, const char *path, gboolean must_exist, GError **error)
 {
@@ -367,6 +412,8 @@ cmdb_config_merge_file (CmdbConfig *config, const char *path, gboolean must_exis
                    local_error->message);
       return FALSE;
     }
+  if (!check_duplicate_keys (path, text, error))
+    return FALSE;
   if (!g_key_file_load_from_data (keyfile, text, length, G_KEY_FILE_NONE, &local_error))
     {
       g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_PARSE, "%s: %s", path,

@@ -93,6 +93,7 @@ typedef struct
   Token token; /* the current (look-ahead) token */
   GError *error;
   guint error_offset;
+  guint nodes; /* built so far, bounded by MAX_NODES */
 } Parser;
 
 static void parser_fail (Parser *parser, guint offset, const char *format, ...)
@@ -349,13 +350,27 @@ token_describe (const Token *token)
 /* ---- parser (recursive descent; depth bounded to keep the stack safe) ---- */
 
 #define MAX_DEPTH 64
+/* Terms and operators in one expression. "a and b and c ..." nests one
+ * level per term on the left, which the depth limit does not see; the
+ * evaluator, the name walk and freeing recurse along it. */
+#define MAX_NODES 512
 
 static ExprNode *parse_or (Parser *parser, guint depth);
 
+/* NULL (and the parser failed) past MAX_NODES. */
 static ExprNode *
-new_node (NodeKind kind, guint offset)
+new_node (Parser *parser, NodeKind kind, guint offset)
 {
-  ExprNode *node = g_new0 (ExprNode, 1);
+  ExprNode *node;
+
+  if (++parser->nodes > MAX_NODES)
+    {
+      if (parser->error == NULL)
+        parser_fail (parser, offset, "expression has more than %u terms and operators",
+                     MAX_NODES);
+      return NULL;
+    }
+  node = g_new0 (ExprNode, 1);
 
   node->kind = kind;
   node->offset = offset;
@@ -373,12 +388,16 @@ parse_operand (Parser *parser, guint depth)
   switch (token->kind)
     {
       case TOKEN_LITERAL:
-        node = new_node (NODE_LITERAL, token->offset);
+        node = new_node (parser, NODE_LITERAL, token->offset);
+        if (node == NULL)
+          return NULL;
         node->literal = g_steal_pointer (&token->literal);
         lex (parser);
         return node;
       case TOKEN_NAME:
-        node = new_node (NODE_NAME, token->offset);
+        node = new_node (parser, NODE_NAME, token->offset);
+        if (node == NULL)
+          return NULL;
         node->name = g_steal_pointer (&token->name);
         lex (parser);
         return node;
@@ -416,7 +435,12 @@ parse_comparison (Parser *parser, guint depth)
     return NULL;
   if (parser->token.kind != TOKEN_COMPARE)
     return left;
-  node = new_node (NODE_COMPARE, parser->token.offset);
+  node = new_node (parser, NODE_COMPARE, parser->token.offset);
+  if (node == NULL)
+    {
+      expr_node_free (left);
+      return NULL;
+    }
   node->op = parser->token.op;
   node->left = left;
   lex (parser);
@@ -446,8 +470,10 @@ parse_not (Parser *parser, guint depth)
     }
   if (parser->token.kind == TOKEN_NOT)
     {
-      ExprNode *node = new_node (NODE_NOT, parser->token.offset);
+      ExprNode *node = new_node (parser, NODE_NOT, parser->token.offset);
 
+      if (node == NULL)
+        return NULL;
       lex (parser);
       node->left = parse_not (parser, depth + 1);
       if (node->left == NULL)
@@ -467,8 +493,13 @@ parse_and (Parser *parser, guint depth)
 
   while (left != NULL && parser->token.kind == TOKEN_AND)
     {
-      ExprNode *node = new_node (NODE_AND, parser->token.offset);
+      ExprNode *node = new_node (parser, NODE_AND, parser->token.offset);
 
+      if (node == NULL)
+        {
+          expr_node_free (left);
+          return NULL;
+        }
       lex (parser);
       node->left = left;
       node->right = parse_not (parser, depth);
@@ -495,8 +526,13 @@ parse_or (Parser *parser, guint depth)
   left = parse_and (parser, depth);
   while (left != NULL && parser->token.kind == TOKEN_OR)
     {
-      ExprNode *node = new_node (NODE_OR, parser->token.offset);
+      ExprNode *node = new_node (parser, NODE_OR, parser->token.offset);
 
+      if (node == NULL)
+        {
+          expr_node_free (left);
+          return NULL;
+        }
       lex (parser);
       node->left = left;
       node->right = parse_and (parser, depth);

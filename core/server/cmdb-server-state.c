@@ -90,7 +90,7 @@ cmdb_page_store_load (const char *state_dir, const char *page_id)
    * rewritten just because the file was formatted differently. */
   {
     g_autoptr (JsonNode) again = cmdb_page_store_to_json (store);
-    store->written = json_to_string (again, TRUE);
+    store->written = json_to_string (again, FALSE);
   }
   return g_steal_pointer (&store);
 }
@@ -202,7 +202,7 @@ cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret
                       GError **error)
 {
   g_autoptr (JsonNode) node = cmdb_page_store_to_json (store);
-  g_autofree char *text = json_to_string (node, TRUE);
+  g_autofree char *text = json_to_string (node, FALSE);
   g_autofree char *name = g_strconcat (store->page_id, ".json", NULL);
 
   if (ret_written != NULL)

@@ -10,6 +10,7 @@
 
 #include "cmdb-server-private.h"
 #include "cmdb-connection-guard.h"
+#include "base/cmdb-json-private.h"
 #include "cmdb-server-resources.h"
 #include "session/cmdb-page-session-private.h"
 
@@ -17,6 +18,9 @@
 
 /* Request bodies above this are refused (413): forms are a few KB. */
 #define MAX_BODY_BYTES (1024 * 1024)
+/* A value the user sets is stored in the page state: a command argument
+ * never needs more. */
+#define MAX_STORED_VALUE_BYTES (64 * 1024)
 /* Sources with more choices than this get the search picker. */
 #define PICKER_THRESHOLD 40
 #define OPTIONS_DEFAULT_LIMIT 50
@@ -187,14 +191,13 @@ request_body (SoupServerMessage *msg)
 static JsonObject *
 parse_json_object (const char *text, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
 
   if (text[0] == '\0')
     return json_object_new ();
-  if (!json_parser_load_from_data (parser, text, -1, error))
+  root = cmdb_json_parse (text, -1, error);
+  if (root == NULL)
     return NULL;
-  root = json_parser_get_root (parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
@@ -871,6 +874,24 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
            render_document (self, page_id, record->title, body));
 }
 
+/* FALSE with @error when @value (of field @key) is too large to store. */
+static gboolean
+stored_value_fits (JsonNode *value, const char *key, GError **error)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  gsize size = 0;
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, value);
+  text = json_generator_to_data (generator, &size);
+  if (size <= MAX_STORED_VALUE_BYTES)
+    return TRUE;
+  g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+               "the value of %s is %zu bytes; at most %d are stored", key, size,
+               MAX_STORED_VALUE_BYTES);
+  return FALSE;
+}
+
 /* POST /<page>: the form without JavaScript. Values that differ from what
  * the form showed become the user's; then Post/Redirect/Get. */
 static void
@@ -954,6 +975,12 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
             continue;
           if (field->value != NULL && json_node_equal (field->value, node))
             continue;
+          if (!stored_value_fits (node, key, &error))
+            {
+              respond_html_message (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "Value too large",
+                                    error->message);
+              return;
+            }
           json_object_set_member (store->values, key, g_steal_pointer (&node));
         }
       apply_command_text (store, command_text);
@@ -1150,6 +1177,12 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
             }
           else
             typed = json_node_copy (value);
+          if (!stored_value_fits (typed, l->data, &error))
+            {
+              json_node_unref (typed);
+              respond_json_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, error->message);
+              return;
+            }
           json_object_set_member (store->values, l->data, typed);
         }
     }

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-state"
 
 #include "cmdb-state-private.h"
+#include "base/cmdb-json-private.h"
 
 #include <string.h>
 
@@ -97,8 +98,7 @@ read_object (const StateFormat *format, const char *path, GError **error)
   g_autofree char *contents = NULL;
   gsize length = 0;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
@@ -109,14 +109,15 @@ read_object (const StateFormat *format, const char *path, GError **error)
                    "%s", local_error->message);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, contents, (gssize) length, &local_error))
+  /* Depth-checked first: json-glib recurses once per level. */
+  root = cmdb_json_parse (contents, (gssize) length, &local_error);
+  if (root == NULL)
     {
       g_set_error (error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_UNREADABLE,
                    "%s: not a readable %s: %s", path, format->name, local_error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, CMDB_STATE_ERROR, CMDB_STATE_ERROR_UNREADABLE,
                    "%s: not a readable %s: expected a JSON object", path, format->name);
@@ -197,7 +198,9 @@ cmdb_state_file_save (CmdbStateKind kind, const char *path, JsonObject *object, 
     }
   json_object_set_int_member (object, "version", format->version);
   node = json_node_init_object (json_node_alloc (), object);
-  text = json_to_string (node, TRUE);
+  /* Compact: indentation grows with nesting, and pretty-printing a nested
+   * value multiplied its size on disk. */
+  text = json_to_string (node, FALSE);
   with_newline = g_strconcat (text, "\n", NULL);
   /* CONSISTENT: a temporary file renamed over @path, so a reader (another
    * process) sees the old file or the new one, never a torn one; DURABLE

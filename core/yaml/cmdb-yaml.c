@@ -653,6 +653,16 @@ handle_collection_start (Parser *parser, yaml_event_t *event, CmdbYamlNodeKind k
 
   if (!check_tag (parser, tag, kind, event->start_mark))
     return FALSE;
+  /* Refused here, as libyaml reports each level: its scanner does work
+   * proportional to the open levels for every token, so 100,000 levels
+   * would take minutes before any limit later could apply. */
+  if (parser->frames->len >= CMDB_YAML_MAX_DEPTH)
+    {
+      parser_fail (parser, CMDB_YAML_ERROR_UNSUPPORTED, event->start_mark.line,
+                   event->start_mark.column,
+                   "mappings and sequences nest deeper than %u levels", CMDB_YAML_MAX_DEPTH);
+      return FALSE;
+    }
 
   frame.node = node_new (parser, kind, event->start_mark);
   frame.start = parser->pending->len;

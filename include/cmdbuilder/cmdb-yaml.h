@@ -24,8 +24,12 @@ typedef enum
   CMDB_YAML_ERROR_IO,            /* the file could not be read */
   CMDB_YAML_ERROR_SYNTAX,        /* libyaml rejected the text */
   CMDB_YAML_ERROR_DUPLICATE_KEY, /* a mapping names the same key twice */
-  CMDB_YAML_ERROR_UNSUPPORTED,   /* merge keys, complex keys, several documents, tags */
+  CMDB_YAML_ERROR_UNSUPPORTED,   /* merge keys, complex keys, several documents, tags,
+                                    nesting deeper than CMDB_YAML_MAX_DEPTH */
 } CmdbYamlError;
+
+/* Mappings and sequences nest at most this deep (schemas use about 6). */
+#define CMDB_YAML_MAX_DEPTH 256
 
 typedef enum
 {

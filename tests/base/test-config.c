@@ -191,6 +191,29 @@ test_syntax_error_names_file (void **state)
   assert_true (g_str_has_prefix (error->message, path));
 }
 
+/* A key written twice is an error naming both lines, also across two
+ * sections of the same group; the same key in other groups is fine. */
+static void
+test_duplicate_key (void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr (CmdbConfig) config = cmdb_config_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = cmdb_test_write_file (
+      fixture->tmp, "twice.ini",
+      "[server]\nport=1\n[command]\nlauncher=a\n\n[server]\n# again\n port = 2\n");
+  g_autofree char *expected = g_strdup_printf (
+      "%s:8: duplicate key 'port' in [server] (first at line 2); keep one", path);
+  g_autofree char *fine = cmdb_test_write_file (fixture->tmp, "fine.ini",
+                                                "[server]\nbind=::1\n[workspace]\nstate=s\n");
+
+  assert_false (cmdb_config_merge_file (config, path, TRUE, &error));
+  assert_true (g_error_matches (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID));
+  assert_string_equal (error->message, expected);
+  g_clear_error (&error);
+  assert_true (cmdb_config_merge_file (config, fine, TRUE, &error));
+}
+
 static void
 test_missing_file (void **state)
 {
@@ -278,6 +301,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_invalid_values, setup, teardown),
     cmocka_unit_test_setup_teardown (test_syntax_error_names_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_missing_file, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_duplicate_key, setup, teardown),
     cmocka_unit_test (test_every_key_documented),
   };
 

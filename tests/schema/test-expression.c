@@ -159,6 +159,30 @@ test_deep_nesting (void **state)
   assert_non_null (strstr (error->message, "nested too deeply"));
 }
 
+/* "a and a and ..." builds a chain one level deeper per term, which the
+ * parenthesis depth limit does not see: the term count is bounded instead,
+ * so 100,000 terms are an error, not a stack overflow. */
+static void
+test_many_terms (void **state)
+{
+  g_autoptr (GString) text = g_string_new ("a");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbExpression) expression = NULL;
+
+  for (int i = 1; i < 100000; i++)
+    g_string_append (text, " and a");
+  expression = cmdb_expression_parse (text->str, NULL, &error);
+  assert_null (expression);
+  assert_non_null (strstr (error->message, "more than 512 terms and operators"));
+  g_clear_error (&error);
+  g_string_truncate (text, 0);
+  for (int i = 0; i < 100000; i++)
+    g_string_append (text, "not ");
+  g_string_append (text, "a");
+  expression = cmdb_expression_parse (text->str, NULL, &error);
+  assert_null (expression);
+}
+
 /* Names are checked when the schema loads: unknown and later names are
  * located errors, and the expression is then treated as absent. */
 static void
@@ -212,7 +236,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_precedence),   cmocka_unit_test (test_literals),
     cmocka_unit_test (test_semantics),    cmocka_unit_test (test_errors),
-    cmocka_unit_test (test_deep_nesting), cmocka_unit_test (test_names_at_load),
+    cmocka_unit_test (test_deep_nesting), cmocka_unit_test (test_many_terms), cmocka_unit_test (test_names_at_load),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

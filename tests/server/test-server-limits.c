@@ -228,6 +228,58 @@ test_trickling_headers (void **state)
   assert_serving (server);
 }
 
+/* 100,000 nested '[' (once a stack overflow in json-glib) are a 4xx and the
+ * server keeps serving; a stored value is capped and the state is written
+ * compact, so a nested value no longer multiplies on disk. */
+static void
+test_nested_json (void **state)
+{
+  TestServer *server = fixture.server;
+  g_autoptr (GString) deep = g_string_new ("{\"values\": ");
+  g_autoptr (GString) big = g_string_new ("{\"changes\": {\"exp_name\": \"");
+  g_autoptr (GString) nested = g_string_new ("{\"changes\": {\"exp_name\": ");
+  g_autofree char *state_file = NULL;
+  g_autofree char *saved = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (const char *const *path = (const char *const[]){ "/api/evaluate/train", "/api/pages/train",
+                                                        "/api/build/train", NULL };
+       *path != NULL; path++)
+    {
+      g_autoptr (TestResponse) response = test_post_json (server, *path, deep->str);
+      assert_int_equal (response->status, 400);
+      test_assert_contains (response->body, "nest deeper than 64 levels");
+      assert_serving (server);
+    }
+
+  for (guint i = 0; i < 70000; i++)
+    g_string_append_c (big, 'x');
+  g_string_append (big, "\"}}");
+  {
+    g_autoptr (TestResponse) response = test_post_json (server, "/api/pages/train", big->str);
+    assert_int_equal (response->status, 413);
+    test_assert_contains (response->body, "the value of exp_name is 70002 bytes");
+  }
+
+  for (guint i = 0; i < 60; i++)
+    g_string_append_c (nested, '[');
+  for (guint i = 0; i < 60; i++)
+    g_string_append_c (nested, ']');
+  g_string_append (nested, "}}");
+  {
+    g_autoptr (TestResponse) response = test_post_json (server, "/api/pages/train", nested->str);
+    assert_int_equal (response->status, 200);
+  }
+  state_file = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", "train.json",
+                                 NULL);
+  saved = cmdb_test_read_file (state_file);
+  /* Compact: the 120 brackets, not 60 indented lines. */
+  test_assert_contains (saved, "[[[[[[[[[[");
+  assert_true (strlen (saved) < 4096);
+  assert_serving (server);
+}
+
 int
 main (void)
 {
@@ -235,6 +287,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_hostile_content_length, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_oversized_head, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_nested_json, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_fd_limit, test_fixture_setup_login,
                                      test_fixture_teardown),

@@ -105,6 +105,48 @@ test_control_character (void **state)
                 "2:4: control characters are not allowed (#x01)");
 }
 
+/* Nesting deeper than CMDB_YAML_MAX_DEPTH is refused where it goes too
+ * deep, in flow style (100,000 levels once took libyaml half a minute) and
+ * in block style. */
+static void
+test_deep_nesting (void **state)
+{
+  g_autoptr (GString) flow = g_string_new ("a: ");
+  g_autoptr (GString) block = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbYamlDocument) document = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (flow, '[');
+  document = cmdb_yaml_document_parse ("flow.yaml", flow->str, -1, &error);
+  assert_null (document);
+  assert_error (error, CMDB_YAML_ERROR_UNSUPPORTED, "flow.yaml",
+                "1:259: mappings and sequences nest deeper than 256 levels");
+  g_clear_error (&error);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      for (guint j = 0; j < i; j++)
+        g_string_append_c (block, ' ');
+      g_string_append (block, "k:\n");
+    }
+  document = cmdb_yaml_document_parse ("block.yaml", block->str, -1, &error);
+  assert_null (document);
+  assert_error (error, CMDB_YAML_ERROR_UNSUPPORTED, "block.yaml",
+                "257:257: mappings and sequences nest deeper than 256 levels");
+  g_clear_error (&error);
+
+  /* 255 levels inside the top mapping are fine. */
+  g_string_truncate (flow, 3);
+  for (guint i = 0; i < 255; i++)
+    g_string_append_c (flow, '[');
+  for (guint i = 0; i < 255; i++)
+    g_string_append_c (flow, ']');
+  document = cmdb_yaml_document_parse ("ok.yaml", flow->str, -1, &error);
+  assert_null (error);
+  assert_non_null (document);
+}
+
 /* A missing file: the I/O error names the path. */
 static void
 test_missing_file (void **state)
@@ -194,6 +236,7 @@ main (void)
       cmocka_unit_test (test_not_utf8),          cmocka_unit_test (test_invalid_utf8_byte),
       cmocka_unit_test (test_control_character), cmocka_unit_test (test_missing_file),
       cmocka_unit_test (test_directory),         cmocka_unit_test (test_alias_bomb),
+      cmocka_unit_test (test_deep_nesting),
     };
     const struct CMUnitTest unreadable = cmocka_unit_test (test_unreadable);
 

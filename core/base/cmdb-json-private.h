@@ -1,0 +1,29 @@
+/* cmdb-json-private.h: the one way JSON from outside is parsed (not
+ * installed).
+ *
+ * json-glib's parser recurses once per nesting level and so does freeing
+ * the tree: a request body of 100,000 '[' overflows the stack. Every JSON
+ * text that comes from a client or from disk (request bodies, page state,
+ * run records) goes through cmdb_json_parse(), which refuses nesting deeper
+ * than CMDB_JSON_MAX_DEPTH before json-glib sees a byte. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Far above anything the program writes (page state nests about 6 deep). */
+#define CMDB_JSON_MAX_DEPTH 64
+
+/* FALSE with @error (JSON_PARSER_ERROR, "line L, column C: ...") when
+ * arrays and objects in @text (@length bytes, or NUL-terminated when
+ * negative) nest deeper than @max_depth. Brackets inside strings do not
+ * count. Linear, no allocation. */
+gboolean cmdb_json_check_depth (const char *text, gssize length, guint max_depth, GError **error);
+
+/* (transfer full) (nullable): @text parsed, after cmdb_json_check_depth()
+ * with CMDB_JSON_MAX_DEPTH; NULL with @error when it is too deep or not
+ * JSON. */
+JsonNode *cmdb_json_parse (const char *text, gssize length, GError **error);
+
+G_END_DECLS
