@@ -674,7 +674,7 @@ test_suffix_option (void **state)
   assert_false (json_object_get_boolean_member (
       json_object_get_object_member (json_node_get_object (off), "state"), "suffix"));
   assert_true (g_file_get_contents (path, &saved, NULL, NULL));
-  assert_contains (saved, "\"suffix\" : false");
+  assert_contains (saved, "\"suffix\":false");
 
   json_node_unref (get_json ("/api/pages/test"));
   test_fixture_restart (NULL, TRUE);
