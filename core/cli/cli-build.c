@@ -87,7 +87,7 @@ cmdb_cli_build (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   flags.sets = sets;
@@ -96,7 +96,7 @@ cmdb_cli_build (int argc, char **argv)
   command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, &status, &error);
   if (command == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       if (json && status == 2)
         print_failure_json (error->message);
       return status;

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-cli"
 
 #include "cli.h"
+#include "base/cmdb-text-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,13 +114,32 @@ cmdb_cli_session_free (CmdbCliSession *session)
   g_free (session);
 }
 
+/* Escaped copies handed out by cmdb_cli_safe(); a command prints a few. */
+static GPtrArray *safe_copies;
+
+const char *
+cmdb_cli_safe (const char *text)
+{
+  char *copy;
+
+  if (text == NULL)
+    return "-";
+  if (cmdb_text_find_unsafe (text) == NULL)
+    return text;
+  copy = cmdb_text_escape (text, NULL);
+  if (safe_copies == NULL)
+    safe_copies = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (safe_copies, copy);
+  return copy;
+}
+
 void
 cmdb_cli_print_problems (GPtrArray *problems)
 {
   for (guint i = 0; problems != NULL && i < problems->len; i++)
     {
       g_autofree char *line = cmdb_problem_to_string (g_ptr_array_index (problems, i));
-      fprintf (stderr, "%s\n", line);
+      fprintf (stderr, "%s\n", cmdb_cli_safe (line));
     }
 }
 

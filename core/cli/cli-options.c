@@ -204,14 +204,14 @@ cmdb_cli_options (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
 
   list = cmdb_context_get_options (session->context, source_id, &error);
   if (list == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       if (g_error_matches (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND))
         print_known_sources (session->host);
       return 1;
@@ -260,10 +260,11 @@ cmdb_cli_options (int argc, char **argv)
         CmdbOptionEntry *entry = g_ptr_array_index (page, i);
         g_autofree char *summary = entry_summary (entry);
 
+        /* Names and summaries come from file names and files on disk. */
         if (summary[0] == '\0')
-          printf ("%s\n", entry->name);
+          printf ("%s\n", cmdb_cli_safe (entry->name));
         else
-          printf ("%-*s  %s\n", width, entry->name, summary);
+          printf ("%-*s  %s\n", width, cmdb_cli_safe (entry->name), cmdb_cli_safe (summary));
       }
     if (page->len < total)
       fprintf (stderr, "(%u of %u entries, from offset %d)\n", page->len, total, offset);

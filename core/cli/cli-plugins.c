@@ -32,13 +32,13 @@ cmdb_cli_plugins (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   for (guint i = 0; activate != NULL && activate[i] != NULL; i++)
     if (cmdb_host_activate_page (session->host, session->context, activate[i], &error) == NULL)
       {
-        fprintf (stderr, "cmdbuilder: %s\n", error->message);
+        fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
         g_clear_error (&error);
         status = 1;
       }

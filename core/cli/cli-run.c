@@ -118,14 +118,14 @@ start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   started = cmdb_run_store_start (store, run, &error);
   if (started == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (cmdb_run_get_status (started) == CMDB_RUN_STATUS_FAILED)
     {
       /* The command could not be executed: nothing ran, the record says why. */
       if (detach)
-        printf ("%s\n", cmdb_run_get_id (started));
+        printf ("%s\n", cmdb_cli_safe (cmdb_run_get_id (started)));
       fprintf (stderr, "cmdbuilder: %s\n",
                cmdb_run_get_message (started) != NULL ? cmdb_run_get_message (started)
                                                       : "the command could not be started");
@@ -133,14 +133,14 @@ start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
     }
   if (detach)
     {
-      printf ("%s\n", cmdb_run_get_id (started));
+      printf ("%s\n", cmdb_cli_safe (cmdb_run_get_id (started)));
       return 0;
     }
 
   last = cmdb_cli_follow_run (store, started, TRUE, TRUE, TRUE, &interrupted, &error);
   if (last == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (cmdb_run_get_status (last) == CMDB_RUN_STATUS_STOPPED && interrupted)
@@ -226,12 +226,12 @@ cmdb_cli_run (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   flags.sets = sets;
@@ -239,7 +239,7 @@ cmdb_cli_run (int argc, char **argv)
   command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &status, &error);
   if (command == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return status;
     }
   if (status != 0)
@@ -253,7 +253,7 @@ cmdb_cli_run (int argc, char **argv)
                     cmdb_form_state_get_values (state), executor, parsed_slurm_options, &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   return start_and_stream (store, run, detach);
@@ -308,12 +308,12 @@ cmdb_cli_exec (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   store = open_store (session);
@@ -322,7 +322,7 @@ cmdb_cli_exec (int argc, char **argv)
                     parsed_slurm_options, &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   return start_and_stream (store, run, detach);

@@ -122,7 +122,7 @@ cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout, gb
           stop_sent = TRUE;
           if (!cmdb_run_store_stop (store, cmdb_run_get_id (run), &stop_error)
               && !g_error_matches (stop_error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING))
-            fprintf (stderr, "cmdbuilder: %s\n", stop_error->message);
+            fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (stop_error->message));
         }
       if (!copied)
         g_usleep (FOLLOW_POLL_USEC);
@@ -139,7 +139,7 @@ open_store (CmdbCliCommonOptions *common, CmdbCliSession **ret_session)
 
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return NULL;
     }
   *ret_session = session;
@@ -193,7 +193,7 @@ cmdb_cli_runs (int argc, char **argv)
   runs = cmdb_run_store_list (store, page, status, &error);
   if (runs == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (json)
@@ -219,10 +219,11 @@ cmdb_cli_runs (int argc, char **argv)
 
       exit_text = cmdb_run_get_exit_code (run, &exit_code) ? g_strdup_printf ("%d", exit_code)
                                                            : g_strdup ("-");
-      printf ("%-32s %-9s %-4s %-8s %-19s %.60s%s\n", cmdb_run_get_id (run),
+      /* Ids, pages and commands come from run records on disk. */
+      printf ("%-32s %-9s %-4s %-8s %-19s %.60s%s\n", cmdb_cli_safe (cmdb_run_get_id (run)),
               cmdb_run_status_to_string (cmdb_run_get_status (run)), exit_text,
-              cmdb_run_get_page (run) != NULL ? cmdb_run_get_page (run) : "-", started, command,
-              strlen (command) > 60 ? "..." : "");
+              cmdb_cli_safe (cmdb_run_get_page (run)), started, cmdb_cli_safe (command),
+              strlen (cmdb_cli_safe (command)) > 60 ? "..." : "");
     }
   return 0;
 }
@@ -271,13 +272,13 @@ cmdb_cli_logs (int argc, char **argv)
   run = cmdb_run_store_load (store, argv[1], &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   last = cmdb_cli_follow_run (store, run, want_stdout, want_stderr, follow, NULL, &error);
   if (last == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   return 0;
@@ -313,21 +314,21 @@ cmdb_cli_stop (int argc, char **argv)
   run = cmdb_run_store_load (store, argv[1], &error);
   if (run == NULL || !cmdb_run_store_stop (store, cmdb_run_get_id (run), &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   if (!wait)
     {
-      printf ("stopping %s\n", cmdb_run_get_id (run));
+      printf ("stopping %s\n", cmdb_cli_safe (cmdb_run_get_id (run)));
       return 0;
     }
   g_clear_pointer (&run, cmdb_run_unref);
   run = cmdb_run_store_wait (store, argv[1], -1, &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
-  printf ("%s %s\n", cmdb_run_get_id (run), cmdb_run_status_to_string (cmdb_run_get_status (run)));
+  printf ("%s %s\n", cmdb_cli_safe (cmdb_run_get_id (run)), cmdb_run_status_to_string (cmdb_run_get_status (run)));
   return 0;
 }

@@ -64,7 +64,7 @@ cmdb_cli_serve (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
   cmdb_cli_print_problems (cmdb_host_get_problems (session->host));
@@ -78,7 +78,7 @@ cmdb_cli_serve (int argc, char **argv)
   server = cmdb_server_new (session->context, session->host, &options, &error);
   if (server == NULL || !cmdb_server_listen (server, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", error->message);
+      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       return 1;
     }
 

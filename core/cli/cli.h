@@ -57,6 +57,12 @@ gboolean cmdb_cli_parse (GOptionContext *option_context, int *argc, char ***argv
 void cmdb_cli_print_problems (GPtrArray *problems);
 /* Prints @node as JSON (pretty) followed by a newline to stdout. */
 void cmdb_cli_print_json (JsonNode *node);
+/* (transfer none): @text (nullable: "-") as a human-readable line may show
+ * it: control characters, terminal escapes and bidirectional overrides
+ * written as visible escapes (\e, \r, \u{202E}), so a name from disk
+ * cannot rewrite the terminal or disguise itself. Piped or not. The copy
+ * lives until the program exits. */
+const char *cmdb_cli_safe (const char *text);
 
 /* What `build` and `run` take from the command line to compose a command. */
 typedef struct

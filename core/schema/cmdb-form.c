@@ -2,6 +2,7 @@
 
 #include "cmdbuilder.h"
 #include "schema/cmdb-schema-private.h"
+#include "base/cmdb-text-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -1170,6 +1171,18 @@ validate_element (Evaluation *evaluation, CmdbFieldState *field)
     }
   if (empty)
     return;
+  /* What runs must be what is shown: no terminal escapes, carriage returns
+   * or bidirectional overrides in a value typed as text. */
+  if (element->type == CMDB_ELEMENT_TEXT_INPUT && json_is_string (value)
+      && cmdb_text_find_unsafe (json_node_get_string (value)) != NULL)
+    {
+      g_autofree char *what
+          = cmdb_text_describe_unsafe (cmdb_text_find_unsafe (json_node_get_string (value)));
+
+      message = g_strdup_printf ("'%s' contains %s; only plain text is accepted.",
+                                 element->label, what);
+      field_error (evaluation, field, message);
+    }
   if (rules->min_length >= 0 && json_is_string (value)
       && g_utf8_strlen (json_node_get_string (value), -1) < rules->min_length)
     {

@@ -8,14 +8,22 @@
  * it (live evaluation, in-page navigation, the search picker). */
 
 #include "cmdb-server-private.h"
+#include "base/cmdb-text-private.h"
 
 #include <string.h>
 
 void
 cmdb_html_append_escaped (GString *out, const char *text)
 {
+  g_autofree char *visible = NULL;
+
   if (text == NULL)
     return;
+  /* Control characters and bidirectional overrides (from file names, ids,
+   * values on disk) are shown as escapes: an override would otherwise
+   * reorder the text after it. Line breaks and tabs stay (logs, commands). */
+  if (cmdb_text_find_unsafe (text) != NULL)
+    text = visible = cmdb_text_escape (text, "\n\r\t");
   for (const char *c = text; *c != '\0'; c++)
     switch (*c)
       {

@@ -1535,7 +1535,13 @@ exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHas
                             self->token);
   soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
                                cookie);
-  redirect (msg, SOUP_STATUS_FOUND, path);
+  /* Only to a page of ours: any other path ("//evil.example", "/\evil")
+   * could be read by the browser as another host. */
+  redirect (msg, SOUP_STATUS_FOUND,
+            path[0] == '/' && strchr (path + 1, '/') == NULL && strchr (path + 1, '\\') == NULL
+                    && lookup_page (self, path + 1) != NULL
+                ? path
+                : "/");
   return TRUE;
 }
 

@@ -1,4 +1,4 @@
-/* The server cannot be starved or crashed by its clients: hostile
+/* The server cannot be starved, crashed or fooled by its clients: hostile
  * Content-Length and oversized heads are answered at once, idle and
  * trickling connections are closed, a server at its file descriptor limit
  * still answers new requests, and deeply nested JSON is refused. Liveness
@@ -280,6 +280,21 @@ test_nested_json (void **state)
   assert_serving (server);
 }
 
+/* A terminal escape in a free-text value is a field error with the page's
+ * HTML showing it escaped, never raw. */
+static void
+test_control_character_field_error (void **state)
+{
+  g_autoptr (TestResponse) response = test_post_json (
+      fixture.server, "/api/pages/train", "{\"changes\": {\"exp_name\": \"a\\u001b[2Jb\"}}");
+  g_autoptr (JsonNode) answer = test_expect_json (response, 200, "POST /api/pages/train");
+  const char *html = json_object_get_string_member (json_node_get_object (answer), "html");
+
+  test_assert_contains (html, "U+001B (a control character)");
+  test_assert_contains (html, "a\\e[2Jb");
+  assert_null (strchr (html, 0x1b));
+}
+
 int
 main (void)
 {
@@ -290,6 +305,8 @@ main (void)
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_nested_json, test_fixture_setup_login,
                                      test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_control_character_field_error,
+                                     test_fixture_setup_login, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_fd_limit, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_trickling_headers, test_fixture_setup_login,

@@ -179,6 +179,30 @@ test_token_becomes_cookie (void **state)
   assert_int_equal (page->status, 200);
 }
 
+/* The token exchange redirects only to a page of this server: paths a
+ * browser would read as another host ("//evil.com", "/\\evil.com") and
+ * unknown paths go to "/". */
+static void
+test_redirect_stays_on_server (void **state)
+{
+  const char *const hostile[] = { "/%2F%2Fevil.com", "/\\evil.com", "//evil.com",
+                                  "/%5Cevil.com", "/nowhere", "/api/pages", NULL };
+
+  for (guint i = 0; hostile[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s?token=%s", hostile[i], fixture.server->token);
+      g_autoptr (TestResponse) response = test_http (fixture.server, "GET", path, NULL, NULL);
+
+      if (response->status != 302)
+        {
+          /* libsoup may refuse the path itself: that is as good. */
+          assert_true (response->status >= 400 && response->status < 500);
+          continue;
+        }
+      assert_string_equal (test_response_header (response, "location"), "/");
+    }
+}
+
 static void
 test_bearer_accepted (void **state)
 {
@@ -314,6 +338,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_without_token_refused, test_fixture_setup_server,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_token_becomes_cookie, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_redirect_stays_on_server, test_fixture_setup_server,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_bearer_accepted, test_fixture_setup_server,
                                      test_fixture_teardown),
