@@ -20,6 +20,10 @@ typedef struct
   const MigrateStep *steps; /* steps[N - 1] upgrades version N */
   int mode;                 /* file mode of a new file */
   gboolean durable;         /* fsync before the rename */
+  /* Written without indentation: page state holds values a client sent,
+   * and indentation grows with their nesting (a pretty-printed 8 KB value
+   * once took 32 MB on disk). The others stay readable by eye. */
+  gboolean compact;
 } StateFormat;
 
 /* run.json 1 -> 2: "workspace", the root the run was created in. Format 1
@@ -49,9 +53,9 @@ static const MigrateStep run_record_steps[] = { run_record_1_to_2 };
 static const MigrateStep page_state_steps[] = { page_state_1_to_2 };
 
 static const StateFormat formats[] = {
-  [CMDB_STATE_RUN_RECORD] = { "run record", 2, run_record_steps, 0644, TRUE },
-  [CMDB_STATE_PAGE_STATE] = { "page state", 2, page_state_steps, 0600, FALSE },
-  [CMDB_STATE_SERVER_STATE] = { "server state", 1, NULL, 0600, FALSE },
+  [CMDB_STATE_RUN_RECORD] = { "run record", 2, run_record_steps, 0644, TRUE, FALSE },
+  [CMDB_STATE_PAGE_STATE] = { "page state", 2, page_state_steps, 0600, FALSE, TRUE },
+  [CMDB_STATE_SERVER_STATE] = { "server state", 1, NULL, 0600, FALSE, FALSE },
 };
 
 static const StateFormat *
@@ -198,9 +202,7 @@ cmdb_state_file_save (CmdbStateKind kind, const char *path, JsonObject *object, 
     }
   json_object_set_int_member (object, "version", format->version);
   node = json_node_init_object (json_node_alloc (), object);
-  /* Compact: indentation grows with nesting, and pretty-printing a nested
-   * value multiplied its size on disk. */
-  text = json_to_string (node, FALSE);
+  text = json_to_string (node, !format->compact);
   with_newline = g_strconcat (text, "\n", NULL);
   /* CONSISTENT: a temporary file renamed over @path, so a reader (another
    * process) sees the old file or the new one, never a torn one; DURABLE
