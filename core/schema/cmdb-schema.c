@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-schema"
 
 #include "cmdbuilder.h"
+#include "schema/cmdb-schema-defaults.h"
 #include "schema/cmdb-schema-private.h"
 
 #include <math.h>
@@ -570,7 +571,7 @@ read_element (Loader *loader, const CmdbYamlNode *mapping, const char *key)
   element->architecture_fallback = read_string_key (loader, mapping, "architecture_fallback");
   element->architecture_key = read_string_key (loader, mapping, "architecture_key");
   if (element->architecture_key == NULL)
-    element->architecture_key = g_strdup ("architecture");
+    element->architecture_key = g_strdup (CMDB_SCHEMA_DEFAULT_ARCHITECTURE_KEY);
   element->filter_by_architecture_key
       = read_string_key (loader, mapping, "filter_by_architecture_key");
   element->options_metadata_key = read_string_key (loader, mapping, "options_metadata_key");
@@ -585,7 +586,7 @@ read_element (Loader *loader, const CmdbYamlNode *mapping, const char *key)
     element->info_fallback = g_strdup ("No metadata available.");
   element->optimizer_key = read_string_key (loader, mapping, "optimizer_key");
   if (element->optimizer_key == NULL)
-    element->optimizer_key = g_strdup ("optimizer");
+    element->optimizer_key = g_strdup (CMDB_SCHEMA_DEFAULT_OPTIMIZER_KEY);
   element->optimizer_fallback = read_string_key (loader, mapping, "optimizer_fallback");
   element->optimizer_metadata_key = read_string_key (loader, mapping, "optimizer_metadata_key");
   element->optimizer_help_key = read_string_key (loader, mapping, "optimizer_help_key");

@@ -12,6 +12,7 @@
 #include "cmdb-connection-guard.h"
 #include "base/cmdb-json-private.h"
 #include "cmdb-server-resources.h"
+#include "schema/cmdb-schema-defaults.h"
 #include "session/cmdb-page-session-private.h"
 
 #include <string.h>
@@ -343,16 +344,14 @@ page_evaluation_clear (PageEvaluation *evaluation)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
 
-/* Suggestions are a Train feature in the original; a page plugin can opt
- * in or out with X-Suggestions=true|false. */
+/* Suggestions are a Train feature in the original: a page plugin opts in
+ * with X-Suggestions=true (train.plugin does). */
 static gboolean
 page_has_suggestions (CmdbPluginRecord *record)
 {
   const char *flag = peas_plugin_info_get_external_data (record->info, "Suggestions");
 
-  if (flag != NULL)
-    return g_ascii_strcasecmp (flag, "true") == 0 || g_str_equal (flag, "1");
-  return g_str_equal (record->id, "train");
+  return flag != NULL && (g_ascii_strcasecmp (flag, "true") == 0 || g_str_equal (flag, "1"));
 }
 
 static CmdbFormInput *
@@ -491,7 +490,7 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
   if (page_has_suggestions (evaluation->record))
     {
       const CmdbFieldState *architecture
-          = cmdb_form_state_lookup (evaluation->form, "architecture");
+          = cmdb_form_state_lookup (evaluation->form, CMDB_SCHEMA_DEFAULT_ARCHITECTURE_KEY);
       const char *name = NULL;
 
       if (architecture != NULL && architecture->visible && architecture->value != NULL
