@@ -26,7 +26,7 @@ static const CmdbConfigKey known_keys[] = {
   { "plugins", "disabled", VALUE_LIST, NULL },
   { "plugins", "path", VALUE_LIST, NULL },
   { "workspace", "configs", VALUE_STRING, "configs" },
-  { "workspace", "schemas", VALUE_STRING, NULL },
+  { "workspace", "schemas", VALUE_LIST, NULL },
   { "workspace", "outputs", VALUE_STRING, "outputs" },
   { "workspace", "state", VALUE_STRING, ".cmdbuilder" },
   { "command", "launcher", VALUE_STRING, "uv run python" },
@@ -282,8 +282,10 @@ apply_value (CmdbConfig *config, const CmdbConfigKey *key, const char *text, con
       gboolean is_path = g_str_equal (key->group, "plugins") && g_str_equal (key->key, "path");
 
       /* [plugins] disabled: a later layer replaces the list, so a user can
-       * re-enable what a system file disabled (an empty value clears it). */
-      if (g_str_equal (key->group, "plugins") && g_str_equal (key->key, "disabled"))
+       * re-enable what a system file disabled (an empty value clears it).
+       * [workspace] schemas too: the workspace's own list is the one meant. */
+      if ((g_str_equal (key->group, "plugins") && g_str_equal (key->key, "disabled"))
+          || (g_str_equal (key->group, "workspace") && g_str_equal (key->key, "schemas")))
         g_ptr_array_set_size (value->list, 0);
       for (guint i = 0; i < items->len; i++)
         {

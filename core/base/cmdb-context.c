@@ -19,7 +19,8 @@ struct _CmdbContext
   char *configs_dir;
   char *outputs_dir;
   char *state_dir;
-  char *schemas_dir;
+  GPtrArray *schema_dirs; /* utf8: --schemas, then [workspace] schemas */
+  char *bundled_schemas_dir;
   CmdbConfig *config;
   CmdbCache *cache;
   CmdbSourceResolver resolver;
@@ -40,7 +41,8 @@ cmdb_context_finalize (GObject *object)
   g_free (self->configs_dir);
   g_free (self->outputs_dir);
   g_free (self->state_dir);
-  g_free (self->schemas_dir);
+  g_clear_pointer (&self->schema_dirs, g_ptr_array_unref);
+  g_free (self->bundled_schemas_dir);
   g_clear_pointer (&self->config, cmdb_config_unref);
   g_clear_pointer (&self->cache, cmdb_cache_unref);
   G_OBJECT_CLASS (cmdb_context_parent_class)->finalize (object);
@@ -137,7 +139,7 @@ CmdbContext *
 cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache)
 {
   CmdbContext *self;
-  const char *schemas;
+  GPtrArray *schemas;
 
   g_return_val_if_fail (root != NULL && g_path_is_absolute (root), NULL);
   g_return_val_if_fail (config != NULL, NULL);
@@ -150,8 +152,11 @@ cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache)
   self->configs_dir = resolve_dir (root, cmdb_config_get_string (config, "workspace", "configs"));
   self->outputs_dir = resolve_dir (root, cmdb_config_get_string (config, "workspace", "outputs"));
   self->state_dir = resolve_dir (root, cmdb_config_get_string (config, "workspace", "state"));
-  schemas = cmdb_config_get_string (config, "workspace", "schemas");
-  self->schemas_dir = schemas != NULL ? resolve_dir (root, schemas) : cmdb_default_schemas_dir ();
+  schemas = cmdb_config_get_list (config, "workspace", "schemas");
+  self->schema_dirs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < schemas->len; i++)
+    g_ptr_array_add (self->schema_dirs, resolve_dir (root, g_ptr_array_index (schemas, i)));
+  self->bundled_schemas_dir = cmdb_default_schemas_dir ();
   return self;
 }
 
@@ -187,16 +192,30 @@ const char *
 cmdb_context_get_schemas_dir (CmdbContext *self)
 {
   g_return_val_if_fail (CMDB_IS_CONTEXT (self), NULL);
-  return self->schemas_dir;
+  return self->schema_dirs->len > 0 ? g_ptr_array_index (self->schema_dirs, 0)
+                                    : self->bundled_schemas_dir;
+}
+
+GPtrArray *
+cmdb_context_get_schema_dirs (CmdbContext *self)
+{
+  g_return_val_if_fail (CMDB_IS_CONTEXT (self), NULL);
+  return self->schema_dirs;
+}
+
+const char *
+cmdb_context_get_bundled_schemas_dir (CmdbContext *self)
+{
+  g_return_val_if_fail (CMDB_IS_CONTEXT (self), NULL);
+  return self->bundled_schemas_dir;
 }
 
 void
-cmdb_context_set_schemas_dir (CmdbContext *self, const char *dir)
+cmdb_context_prepend_schemas_dir (CmdbContext *self, const char *dir)
 {
   g_return_if_fail (CMDB_IS_CONTEXT (self));
   g_return_if_fail (dir != NULL);
-  g_free (self->schemas_dir);
-  self->schemas_dir = g_canonicalize_filename (dir, NULL);
+  g_ptr_array_insert (self->schema_dirs, 0, g_canonicalize_filename (dir, NULL));
 }
 
 CmdbConfig *

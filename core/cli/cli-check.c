@@ -6,9 +6,11 @@
 
 #include <stdio.h>
 
-/* `cmdbuilder check`: every problem of a workspace's schemas and
- * configuration, located, for editors and CI. Exit 1 on any error or
- * warning, 0 with a one-line summary otherwise. */
+/* `cmdbuilder check`: every problem of a workspace's schemas, plugins and
+ * configuration, located, for editors and CI. Stdout names the files each
+ * page's schema came from, then a one-line summary; problems go to stderr.
+ * Exit 0 without errors (warnings are listed), 2 when errors were found,
+ * 1 for a usage or configuration error that stops the check itself. */
 
 typedef struct
 {
@@ -64,6 +66,18 @@ source_subject (CmdbSchema *schema, const char *source_id)
   return source_id;
 }
 
+/* "train: schema A + B + C": where page @record's schema came from. */
+static void
+print_schema_files (CmdbPluginRecord *record, CmdbSchema *schema)
+{
+  GPtrArray *files = cmdb_schema_get_files (schema);
+
+  printf ("%s: schema", record->id);
+  for (guint i = 0; i < files->len; i++)
+    printf ("%s%s", i == 0 ? " " : " + ", (const char *) g_ptr_array_index (files, i));
+  printf ("\n");
+}
+
 static void
 check_page (Report *report, CmdbCliSession *session, CmdbPluginRecord *record, guint *ret_n_sources)
 {
@@ -80,12 +94,13 @@ check_page (Report *report, CmdbCliSession *session, CmdbPluginRecord *record, g
                                             record->id, "%s", error->message));
       return;
     }
-  schema = cmdb_schema_load (session->cache, path, &error);
+  schema = cmdb_host_load_schema (session->host, session->context, record->id, &error);
   if (schema == NULL)
     {
       report_add (report, cmdb_schema_problem_from_error (error, path, NULL));
       return;
     }
+  print_schema_files (record, schema);
   report_add_all (report, cmdb_schema_get_problems (schema));
 
   sources = cmdb_schema_get_option_sources (schema);
@@ -109,6 +124,40 @@ check_page (Report *report, CmdbCliSession *session, CmdbPluginRecord *record, g
           continue;
         }
       report_add_all (report, list->problems);
+    }
+}
+
+/* Loads every enabled plugin (only check does: the other subcommands load
+ * what they use), so a plugin that cannot load is found before a page
+ * needs it. A module file that is not there is named as such; any other
+ * failure carries the loader's reason (the host reports those). */
+static void
+load_plugins (Report *report, CmdbHost *host)
+{
+  GPtrArray *records = cmdb_host_list_plugins (host);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (records, i);
+      const char *module = peas_plugin_info_get_module_name (record->info);
+      g_autofree char *file_name = g_strdup_printf ("lib%s.so", module);
+      g_autofree char *module_path = g_build_filename (record->module_dir, file_name, NULL);
+      const char *plugin_file = cmdb_host_get_plugin_file (host, record->id);
+      g_autoptr (GError) error = NULL;
+
+      if (!record->enabled || record->loaded)
+        continue;
+      if (!g_file_test (module_path, G_FILE_TEST_EXISTS))
+        {
+          report_add (report,
+                      cmdb_problem_new (CMDB_SEVERITY_ERROR,
+                                        plugin_file != NULL ? plugin_file : record->module_dir, 0,
+                                        0, record->id,
+                                        "plugin '%s': its module %s (Module=%s) is missing",
+                                        record->id, module_path, module));
+          continue;
+        }
+      cmdb_host_load_plugin (host, record->id, &error);
     }
 }
 
@@ -165,10 +214,12 @@ cmdb_cli_check (int argc, char **argv)
   report.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   report_add_all (&report, cmdb_config_get_problems (session->config));
-  report_add_all (&report, cmdb_host_get_problems (session->host));
+  load_plugins (&report, session->host);
   pages = cmdb_host_list_pages (session->host);
   for (guint i = 0; i < pages->len; i++)
     check_page (&report, session, g_ptr_array_index (pages, i), &n_sources);
+  /* Discovery and load problems, with what activating the pages added. */
+  report_add_all (&report, cmdb_host_get_problems (session->host));
   check_catalogs (&report, session->context);
   /* The history: state files this build cannot read, or a newer one wrote. */
   {
@@ -195,7 +246,7 @@ cmdb_cli_check (int argc, char **argv)
     {
       fprintf (stderr, "check: %u error%s, %u warning%s\n", n_errors, n_errors == 1 ? "" : "s",
                n_warnings, n_warnings == 1 ? "" : "s");
-      return 1;
+      return n_errors > 0 ? 2 : 0;
     }
   printf ("check: %u page%s, %u option source%s, no problems\n", pages->len,
           pages->len == 1 ? "" : "s", n_sources, n_sources == 1 ? "" : "s");

@@ -19,8 +19,9 @@ cmdb_cli_add_common_options (GOptionContext *option_context, CmdbCliCommonOption
             "Set a configuration key for this run (repeatable)", "GROUP.KEY=VALUE" },
           { NULL } };
   const GOptionEntry schemas[] = {
-    { "schemas", 0, 0, G_OPTION_ARG_FILENAME, &options->schemas,
-      "Directory holding the page schemas (default: [workspace] schemas, else the bundled ones)",
+    { "schemas", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->schemas,
+      "Look for page schemas in DIR first, before [workspace] schemas, the page plugin's "
+      "directory and the bundled ones (repeatable; the first given is searched first)",
       "DIR" },
     { NULL }
   };
@@ -34,7 +35,7 @@ void
 cmdb_cli_common_options_clear (CmdbCliCommonOptions *options)
 {
   g_clear_pointer (&options->workspace, g_free);
-  g_clear_pointer (&options->schemas, g_free);
+  g_clear_pointer (&options->schemas, g_strfreev);
   g_clear_pointer (&options->config_overrides, g_strfreev);
 }
 
@@ -95,8 +96,9 @@ cmdb_cli_session_open (CmdbCliCommonOptions *options, GError **error)
   session->cache
       = cmdb_cache_new ((gsize) cmdb_config_get_int (session->config, "cache", "max-bytes", 0));
   session->context = cmdb_context_new (root, session->config, session->cache);
-  if (options->schemas != NULL)
-    cmdb_context_set_schemas_dir (session->context, options->schemas);
+  /* Prepended last to first, so the first --schemas is searched first. */
+  for (guint i = options->schemas != NULL ? g_strv_length (options->schemas) : 0; i > 0; i--)
+    cmdb_context_prepend_schemas_dir (session->context, options->schemas[i - 1]);
   session->host = cmdb_host_new (session->config);
   cmdb_host_attach_context (session->host, session->context);
   return g_steal_pointer (&session);

@@ -52,15 +52,16 @@ cmdb_cli_plugins (int argc, char **argv)
     }
 
   records = cmdb_host_list_plugins (session->host);
-  printf ("%-12s %-9s %-8s %-7s %s\n", "ID", "KIND", "ENABLED", "LOADED", "LOAD MS");
+  printf ("%-12s %-9s %-8s %-7s %-8s %s\n", "ID", "KIND", "ENABLED", "LOADED", "LOAD MS", "PATH");
   for (guint i = 0; i < records->len; i++)
     {
       CmdbPluginRecord *record = g_ptr_array_index (records, i);
       g_autofree char *load_ms
           = record->loaded ? g_strdup_printf ("%.3f", record->load_ms) : g_strdup ("-");
 
-      printf ("%-12s %-9s %-8s %-7s %s\n", record->id, cmdb_plugin_kind_to_string (record->kind),
-              record->enabled ? "yes" : "no", record->loaded ? "yes" : "no", load_ms);
+      printf ("%-12s %-9s %-8s %-7s %-8s %s\n", record->id,
+              cmdb_plugin_kind_to_string (record->kind), record->enabled ? "yes" : "no",
+              record->loaded ? "yes" : "no", load_ms, record->module_dir);
     }
   return status;
 }

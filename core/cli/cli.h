@@ -39,7 +39,7 @@ typedef struct
 typedef struct
 {
   char *workspace;
-  char *schemas;
+  char **schemas;           /* --schemas DIR, repeatable */
   char **config_overrides; /* --config GROUP.KEY=VALUE, repeatable */
 } CmdbCliCommonOptions;
 

@@ -104,6 +104,8 @@ CmdbPluginRecord *cmdb_host_lookup (CmdbHost *self, const char *id);
 /* (transfer none) (nullable): the enabled registry providing @source_id,
  * from X-Sources; NULL for the core's built-in sources. */
 CmdbPluginRecord *cmdb_host_lookup_source_provider (CmdbHost *self, const char *source_id);
+/* (transfer none) (nullable): the .plugin file that defined plugin @id. */
+const char *cmdb_host_get_plugin_file (CmdbHost *self, const char *id);
 /* (transfer none) (element-type CmdbProblem): problems met while
  * discovering and loading (bad directories, bad .plugin files, failed loads). */
 GPtrArray *cmdb_host_get_problems (CmdbHost *self);
@@ -124,13 +126,31 @@ CmdbPage *cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const c
                                    GError **error);
 void cmdb_host_show_page (CmdbHost *self, const char *id);
 void cmdb_host_leave_page (CmdbHost *self, const char *id);
-/* (transfer full): the schema file of page @id in @context's schema
- * directory: <dir>/<schema>.yaml or <dir>/command_builder_<schema>.yaml.
- * NULL with @error (NOT_FOUND, naming both candidates) otherwise. */
+/* ---- where a page's schema comes from (cmdb-host-schemas.c) ---- */
+
+/* (transfer full) (element-type utf8): page @id's schema search path, in
+ * search order: the --schemas directories, [workspace] schemas, the page
+ * plugin's own directory, the bundled schemas. Empty for an unknown page. */
+GPtrArray *cmdb_host_get_schema_path (CmdbHost *self, CmdbContext *context, const char *id);
+/* (transfer full): the schema file of page @id: in the first directory of
+ * its search path holding <schema>.yaml or command_builder_<schema>.yaml
+ * (X-Schema, default the id). NULL with @error (NOT_FOUND, naming both
+ * names and every directory) otherwise. */
 char *cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GError **error);
+/* (transfer full) (element-type utf8): the fragments (<schema>.d/NAME.yaml) of
+ * every directory of page @id's path, in merge order: the last directory of
+ * the path first, so the directories searched first have the last word;
+ * within a directory by file name. */
+GPtrArray *cmdb_host_find_schema_fragments (CmdbHost *self, CmdbContext *context, const char *id);
+/* (transfer full): page @id's schema with its fragments merged in, through
+ * the cache. NULL with @error as cmdb_host_find_schema() and
+ * cmdb_schema_load_layered(). */
+CmdbSchema *cmdb_host_load_schema (CmdbHost *self, CmdbContext *context, const char *id,
+                                   GError **error);
 
 /* (transfer full): the JSON array `cmdbuilder plugins --json` prints:
- * [{id, kind, enabled, loaded, load_ms}], load_ms null when not loaded,
+ * [{id, kind, path, enabled, loaded, load_ms}] (path: the plugin's
+ * directory), load_ms null when not loaded,
  * plus loaded_at_ms (since the host started, null when not loaded), for
  * pages {title, order, state, activate_ms}, for registries {sources}, and
  * {error} for a plugin that failed. */

@@ -22,6 +22,7 @@ struct _CmdbHost
   GPtrArray *records;   /* CmdbPluginRecord, discovery order sorted */
   GHashTable *by_id;    /* id -> record (borrowed) */
   GHashTable *disabled; /* id set */
+  GHashTable *plugin_files; /* id -> the first .plugin file seen for it */
   GPtrArray *problems;  /* CmdbProblem */
   GString *captured;    /* library warnings captured while loading */
   gint64 created_us;    /* monotonic time the host was created */
@@ -158,6 +159,7 @@ cmdb_host_finalize (GObject *object)
   g_clear_pointer (&self->records, g_ptr_array_unref);
   g_clear_object (&self->engine);
   g_clear_pointer (&self->disabled, g_hash_table_unref);
+  g_clear_pointer (&self->plugin_files, g_hash_table_unref);
   g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_clear_pointer (&self->config, cmdb_config_unref);
   g_string_free (self->captured, TRUE);
@@ -176,6 +178,7 @@ cmdb_host_init (CmdbHost *self)
   self->records = g_ptr_array_new_with_free_func ((GDestroyNotify) plugin_record_free);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->disabled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->plugin_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   self->captured = g_string_new (NULL);
   self->created_us = g_get_monotonic_time ();
@@ -301,7 +304,18 @@ add_search_dir (CmdbHost *self, const char *dir, gboolean must_exist)
         if (g_str_has_suffix (file, ".plugin"))
           {
             g_autofree char *path = g_build_filename (subdir, file, NULL);
+            const char *first = g_hash_table_lookup (self->plugin_files, name);
+
             check_plugin_file (self, path);
+            /* The id is the directory name: a second directory of that name
+             * on the path is shadowed by the first (the engine keeps one). */
+            if (first != NULL && !g_str_equal (first, path))
+              add_problem (self, cmdb_problem_new (CMDB_SEVERITY_WARNING, path, 0, 0, name,
+                                                   "plugin id '%s' is also provided by %s, "
+                                                   "found first; %s is ignored",
+                                                   name, first, path));
+            else if (first == NULL)
+              g_hash_table_insert (self->plugin_files, g_strdup (name), g_strdup (path));
           }
     }
   peas_engine_add_search_path (self->engine, dir, NULL);
@@ -313,6 +327,60 @@ external (PeasPluginInfo *info, const char *key)
   const char *value = peas_plugin_info_get_external_data (info, key);
 
   return value != NULL && value[0] != '\0' ? g_strdup (value) : NULL;
+}
+
+static gboolean
+is_first_for_id (CmdbHost *self, CmdbPluginRecord *record)
+{
+  const char *first = g_hash_table_lookup (self->plugin_files, record->id);
+  g_autofree char *first_dir = first != NULL ? g_path_get_dirname (first) : NULL;
+
+  return first_dir == NULL || g_str_equal (first_dir, record->module_dir);
+}
+
+/* Two enabled registries naming one source: the first (by id) serves it. */
+static void
+report_shared_sources (CmdbHost *self)
+{
+  g_autoptr (GHashTable) providers = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < self->records->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (self->records, i);
+
+      if (record->kind != CMDB_PLUGIN_KIND_REGISTRY || !record->enabled)
+        continue;
+      for (guint j = 0; j < record->sources->len; j++)
+        {
+          const char *source_id = g_ptr_array_index (record->sources, j);
+          CmdbPluginRecord *first = g_hash_table_lookup (providers, source_id);
+
+          if (first == NULL)
+            {
+              g_hash_table_insert (providers, (gpointer) source_id, record);
+              continue;
+            }
+          add_problem (self,
+                       cmdb_problem_new (CMDB_SEVERITY_WARNING,
+                                         g_hash_table_lookup (self->plugin_files, record->id), 0,
+                                         0, record->id,
+                                         "source '%s' is provided by two plugins: %s and %s; "
+                                         "plugin '%s' serves it",
+                                         source_id,
+                                         (const char *) g_hash_table_lookup (self->plugin_files,
+                                                                             first->id),
+                                         (const char *) g_hash_table_lookup (self->plugin_files,
+                                                                             record->id),
+                                         first->id));
+        }
+    }
+}
+
+const char *
+cmdb_host_get_plugin_file (CmdbHost *self, const char *id)
+{
+  g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
+  return g_hash_table_lookup (self->plugin_files, id);
 }
 
 static CmdbPluginRecord *
@@ -415,14 +483,11 @@ cmdb_host_new (CmdbConfig *config)
 
       if (record == NULL)
         continue;
-      if (g_hash_table_contains (self->by_id, record->id))
+      /* A shadowed id (reported while scanning, with both .plugin files):
+       * the first directory on the path wins, whatever order the engine
+       * lists them in. */
+      if (g_hash_table_contains (self->by_id, record->id) || !is_first_for_id (self, record))
         {
-          CmdbPluginRecord *first = g_hash_table_lookup (self->by_id, record->id);
-          add_problem (self, cmdb_problem_new (CMDB_SEVERITY_WARNING, record->module_dir, 0, 0,
-                                               record->id,
-                                               "plugin id '%s' is also provided by %s; this one "
-                                               "is ignored",
-                                               record->id, first->module_dir));
           plugin_record_free (record);
           continue;
         }
@@ -430,6 +495,7 @@ cmdb_host_new (CmdbConfig *config)
       g_hash_table_insert (self->by_id, record->id, record);
     }
   g_ptr_array_sort (self->records, compare_records);
+  report_shared_sources (self);
   return self;
 }
 
@@ -644,49 +710,11 @@ cmdb_host_attach_context (CmdbHost *self, CmdbContext *context)
   cmdb_context_set_source_resolver (context, resolve_source, self, NULL);
 }
 
-char *
-cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GError **error)
-{
-  CmdbPluginRecord *record;
-  const char *dir;
-  g_autofree char *plain = NULL;
-  g_autofree char *prefixed = NULL;
-  g_autofree char *plain_name = NULL;
-  g_autofree char *prefixed_name = NULL;
-
-  g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
-
-  record = g_hash_table_lookup (self->by_id, id);
-  if (record == NULL || record->kind != CMDB_PLUGIN_KIND_PAGE)
-    {
-      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page named '%s'", id);
-      return NULL;
-    }
-  dir = cmdb_context_get_schemas_dir (context);
-  plain_name = g_strdup_printf ("%s.yaml", record->schema_name);
-  prefixed_name = g_strdup_printf ("command_builder_%s.yaml", record->schema_name);
-  plain = g_build_filename (dir, plain_name, NULL);
-  /* Which file is the schema is itself a fact about the workspace: a cached
-   * computation that asked must be redone when either name appears. */
-  cmdb_cache_add_dependency (cmdb_context_get_cache (context), plain);
-  if (g_file_test (plain, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&plain);
-  prefixed = g_build_filename (dir, prefixed_name, NULL);
-  cmdb_cache_add_dependency (cmdb_context_get_cache (context), prefixed);
-  if (g_file_test (prefixed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&prefixed);
-  g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND,
-               "page '%s': no schema in %s (looked for %s and %s)", id, dir, plain_name,
-               prefixed_name);
-  return NULL;
-}
-
 CmdbPage *
 cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const char *id, GError **error)
 {
   CmdbPluginRecord *record;
   GObject *extension;
-  g_autofree char *schema_path = NULL;
   g_autoptr (CmdbSchema) schema = NULL;
   GPtrArray *sources;
   gint64 start;
@@ -710,10 +738,7 @@ cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const char *id, G
   extension = cmdb_host_load_plugin (self, id, error);
   if (extension == NULL)
     return NULL;
-  schema_path = cmdb_host_find_schema (self, context, id, error);
-  if (schema_path == NULL)
-    return NULL;
-  schema = cmdb_schema_load (cmdb_context_get_cache (context), schema_path, error);
+  schema = cmdb_host_load_schema (self, context, id, error);
   if (schema == NULL)
     return NULL;
 
@@ -774,6 +799,8 @@ cmdb_host_plugins_to_json (CmdbHost *self)
       json_builder_add_string_value (builder, record->id);
       json_builder_set_member_name (builder, "kind");
       json_builder_add_string_value (builder, cmdb_plugin_kind_to_string (record->kind));
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, record->module_dir);
       json_builder_set_member_name (builder, "enabled");
       json_builder_add_boolean_value (builder, record->enabled);
       json_builder_set_member_name (builder, "loaded");

@@ -17,6 +17,8 @@ struct _CmdbSchema
 {
   gint ref_count;
   CmdbYamlDocument *document; /* keeps the element nodes alive */
+  GPtrArray *fragments;       /* CmdbYamlDocument: the fragments merged in, kept alive too */
+  GPtrArray *files;           /* utf8: the schema file, then each fragment merged */
   char *path;
   char *title;
   GPtrArray *constant_overrides; /* utf8 */
@@ -661,12 +663,96 @@ element_key_of (Loader *loader, const CmdbYamlNode *mapping)
   return cmdb_yaml_node_get_scalar (key);
 }
 
+/* The `ui_elements` items of @document's root mapping @root, appended to
+ * @items; FALSE (reported) when there is no usable list. */
+static gboolean
+collect_items (Loader *loader, const CmdbYamlNode *root, GPtrArray *items)
+{
+  const CmdbYamlNode *elements = cmdb_yaml_node_lookup (root, "ui_elements");
+
+  if (elements == NULL || cmdb_yaml_node_is_null (elements))
+    {
+      add_problem (loader, CMDB_SEVERITY_ERROR, root, "the schema has no 'ui_elements' list");
+      return FALSE;
+    }
+  if (cmdb_yaml_node_get_kind (elements) != CMDB_YAML_NODE_SEQUENCE)
+    {
+      add_problem (loader, CMDB_SEVERITY_ERROR, elements, "'ui_elements' must be a list, not %s",
+                   kind_name (elements));
+      return FALSE;
+    }
+  for (guint i = 0; i < cmdb_yaml_node_get_n_children (elements); i++)
+    g_ptr_array_add (items, (gpointer) cmdb_yaml_node_get_item (elements, i));
+  return TRUE;
+}
+
+/* The key an item would have, or NULL (no reports: the loader reports). */
+static const char *
+item_key (const CmdbYamlNode *item)
+{
+  const CmdbYamlNode *key = cmdb_yaml_node_get_kind (item) == CMDB_YAML_NODE_MAPPING
+                                ? cmdb_yaml_node_lookup (item, "key")
+                                : NULL;
+
+  if (key == NULL || cmdb_yaml_node_get_kind (key) != CMDB_YAML_NODE_SCALAR)
+    return NULL;
+  return cmdb_yaml_node_get_scalar (key);
+}
+
+/* Merges fragment @document's `ui_elements` into @items by element key: a
+ * known key replaces that element where it stands, a new key is appended. */
+static void
+merge_fragment (Loader *loader, CmdbYamlDocument *document, GPtrArray *items)
+{
+  const CmdbYamlNode *root = cmdb_yaml_document_get_root (document);
+  g_autoptr (GPtrArray) added = g_ptr_array_new ();
+
+  if (root == NULL || cmdb_yaml_node_get_kind (root) != CMDB_YAML_NODE_MAPPING)
+    {
+      if (root != NULL)
+        add_problem (loader, CMDB_SEVERITY_ERROR, root,
+                     "a schema fragment must be a mapping with 'ui_elements'; it is skipped");
+      return;
+    }
+  for (guint i = 0; i < cmdb_yaml_node_get_n_children (root); i++)
+    {
+      const CmdbYamlNode *key_node = cmdb_yaml_node_get_key_node (root, i);
+
+      if (!g_str_equal (cmdb_yaml_node_get_scalar (key_node), "ui_elements"))
+        add_problem (loader, CMDB_SEVERITY_WARNING, key_node,
+                     "a schema fragment holds only 'ui_elements'; '%s' is ignored",
+                     cmdb_yaml_node_get_scalar (key_node));
+    }
+  if (!collect_items (loader, root, added))
+    return;
+  for (guint i = 0; i < added->len; i++)
+    {
+      const char *key = item_key (g_ptr_array_index (added, i));
+      gboolean replaced = FALSE;
+
+      for (guint j = 0; key != NULL && j < items->len && !replaced; j++)
+        if (g_strcmp0 (item_key (g_ptr_array_index (items, j)), key) == 0)
+          {
+            items->pdata[j] = g_ptr_array_index (added, i);
+            replaced = TRUE;
+          }
+      if (!replaced)
+        g_ptr_array_add (items, g_ptr_array_index (added, i));
+    }
+}
+
 CmdbSchema *
 cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error)
 {
+  return cmdb_schema_new_layered (document, NULL, error);
+}
+
+CmdbSchema *
+cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *fragments, GError **error)
+{
   g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
   const CmdbYamlNode *root;
-  const CmdbYamlNode *elements;
   const CmdbYamlNode *node;
   Loader loader = { 0 };
 
@@ -688,6 +774,9 @@ cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error)
   schema->ref_count = 1;
   schema->document = cmdb_yaml_document_ref (document);
   schema->path = g_strdup (cmdb_yaml_document_get_path (document));
+  schema->fragments = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_yaml_document_unref);
+  schema->files = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (schema->files, g_strdup (schema->path));
   schema->constant_overrides = g_ptr_array_new_with_free_func (g_free);
   schema->elements = g_ptr_array_new_with_free_func (element_free);
   schema->by_key = g_hash_table_new (g_str_hash, g_str_equal);
@@ -733,21 +822,23 @@ cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error)
           }
     }
 
-  elements = cmdb_yaml_node_lookup (root, "ui_elements");
-  if (elements == NULL || cmdb_yaml_node_is_null (elements))
-    add_problem (&loader, CMDB_SEVERITY_ERROR, root, "the schema has no 'ui_elements' list");
-  else if (cmdb_yaml_node_get_kind (elements) != CMDB_YAML_NODE_SEQUENCE)
-    add_problem (&loader, CMDB_SEVERITY_ERROR, elements, "'ui_elements' must be a list, not %s",
-                 kind_name (elements));
-  else
+  collect_items (&loader, root, items);
+  for (guint i = 0; fragments != NULL && i < fragments->len; i++)
     {
-      guint n = cmdb_yaml_node_get_n_children (elements);
+      CmdbYamlDocument *fragment = g_ptr_array_index (fragments, i);
+
+      g_ptr_array_add (schema->fragments, cmdb_yaml_document_ref (fragment));
+      g_ptr_array_add (schema->files, g_strdup (cmdb_yaml_document_get_path (fragment)));
+      merge_fragment (&loader, fragment, items);
+    }
+  {
+      guint n = items->len;
 
       /* First pass: every key and where it is, so an expression naming a
        * later element can say so. */
       for (guint i = 0; i < n; i++)
         {
-          const CmdbYamlNode *item = cmdb_yaml_node_get_item (elements, i);
+          const CmdbYamlNode *item = g_ptr_array_index (items, i);
           const CmdbYamlNode *key = cmdb_yaml_node_get_kind (item) == CMDB_YAML_NODE_MAPPING
                                         ? cmdb_yaml_node_lookup (item, "key")
                                         : NULL;
@@ -760,7 +851,7 @@ cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error)
 
       for (guint i = 0; i < n; i++)
         {
-          const CmdbYamlNode *item = cmdb_yaml_node_get_item (elements, i);
+          const CmdbYamlNode *item = g_ptr_array_index (items, i);
           const char *key;
           const CmdbSchemaElement *earlier;
 
@@ -793,35 +884,88 @@ cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error)
   return g_steal_pointer (&schema);
 }
 
+typedef struct
+{
+  const char *path;
+  GPtrArray *fragment_paths; /* (nullable) */
+} SchemaRequest;
+
 static gpointer
 compute_schema (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
                 GError **error)
 {
-  const char *path = user_data;
-  g_autoptr (CmdbYamlDocument) document = cmdb_cache_get_yaml (cache, path, error);
+  SchemaRequest *request = user_data;
+  g_autoptr (CmdbYamlDocument) document = cmdb_cache_get_yaml (cache, request->path, error);
+  g_autoptr (GPtrArray) fragments
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_yaml_document_unref);
+  g_autoptr (GPtrArray) unreadable
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   CmdbSchema *schema;
+  gsize size;
 
   if (document == NULL)
     return NULL;
-  schema = cmdb_schema_new_from_document (document, error);
+  size = cmdb_yaml_document_get_size (document);
+  /* A fragment that cannot be read or parsed is a problem of the schema,
+   * not the end of the page. */
+  for (guint i = 0; request->fragment_paths != NULL && i < request->fragment_paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (request->fragment_paths, i);
+      g_autoptr (GError) fragment_error = NULL;
+      CmdbYamlDocument *fragment = cmdb_cache_get_yaml (cache, path, &fragment_error);
+
+      if (fragment == NULL)
+        {
+          g_ptr_array_add (unreadable,
+                           cmdb_schema_problem_from_error (fragment_error, path, NULL));
+          continue;
+        }
+      size += cmdb_yaml_document_get_size (fragment);
+      g_ptr_array_add (fragments, fragment);
+    }
+  schema = cmdb_schema_new_layered (document, fragments, error);
   if (schema == NULL)
     return NULL;
-  *ret_size = cmdb_yaml_document_get_size (document) + 1024 * schema->elements->len;
+  for (guint i = 0; i < unreadable->len; i++)
+    {
+      g_ptr_array_add (schema->problems, g_ptr_array_steal_index (unreadable, 0));
+      schema->has_errors = TRUE;
+      i--;
+    }
+  *ret_size = size + 1024 * schema->elements->len;
   return schema;
 }
 
 CmdbSchema *
 cmdb_schema_load (CmdbCache *cache, const char *path, GError **error)
 {
-  g_autofree char *key = NULL;
+  return cmdb_schema_load_layered (cache, path, NULL, error);
+}
+
+CmdbSchema *
+cmdb_schema_load_layered (CmdbCache *cache, const char *path, GPtrArray *fragment_paths,
+                          GError **error)
+{
+  SchemaRequest request = { path, fragment_paths };
+  g_autoptr (GString) key = NULL;
 
   g_return_val_if_fail (cache != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
 
-  key = g_strconcat ("schema:", path, NULL);
-  return cmdb_cache_get_derived (cache, key, compute_schema, (gpointer) path,
+  key = g_string_new ("schema:");
+  g_string_append (key, path);
+  for (guint i = 0; fragment_paths != NULL && i < fragment_paths->len; i++)
+    g_string_append_printf (key, "\n+%s", (const char *) g_ptr_array_index (fragment_paths, i));
+  return cmdb_cache_get_derived (cache, key->str, compute_schema, &request,
                                  (GBoxedCopyFunc) cmdb_schema_ref,
                                  (GDestroyNotify) cmdb_schema_unref, error);
+}
+
+GPtrArray *
+cmdb_schema_get_files (CmdbSchema *schema)
+{
+  g_return_val_if_fail (schema != NULL, NULL);
+  return schema->files;
 }
 
 CmdbSchema *
@@ -845,6 +989,8 @@ cmdb_schema_unref (CmdbSchema *schema)
   g_free (schema->title);
   g_free (schema->path);
   cmdb_yaml_document_unref (schema->document);
+  g_ptr_array_unref (schema->fragments);
+  g_ptr_array_unref (schema->files);
   g_free (schema);
 }
 

@@ -41,12 +41,10 @@ cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_i
   self->page = cmdb_host_activate_page (host, context, page_id, error);
   if (self->page == NULL)
     return NULL;
-  self->schema_path = cmdb_host_find_schema (host, context, page_id, error);
-  if (self->schema_path == NULL)
-    return NULL;
-  self->schema = cmdb_schema_load (cmdb_context_get_cache (context), self->schema_path, error);
+  self->schema = cmdb_host_load_schema (host, context, page_id, error);
   if (self->schema == NULL)
     return NULL;
+  self->schema_path = g_strdup (cmdb_schema_get_path (self->schema));
   self->rules = cmdb_page_get_rules (self->page);
   return g_steal_pointer (&self);
 }

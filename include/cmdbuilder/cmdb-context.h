@@ -45,16 +45,27 @@ G_DECLARE_FINAL_TYPE (CmdbContext, cmdb_context, CMDB, CONTEXT, GObject)
 /* (transfer full): a context for the workspace at @root (absolute, used as
  * given in commands). Directories come from [workspace] keys of @config,
  * relative to @root: configs (default "configs"), outputs ("outputs"),
- * state (".cmdbuilder"), schemas (NULL: the bundled schemas). */
+ * state (".cmdbuilder"), schemas (a list of directories, default none:
+ * the bundled schemas only). */
 CmdbContext *cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache);
 /* (transfer none) */
 const char *cmdb_context_get_root (CmdbContext *self);
 const char *cmdb_context_get_configs_dir (CmdbContext *self);
 const char *cmdb_context_get_outputs_dir (CmdbContext *self);
 const char *cmdb_context_get_state_dir (CmdbContext *self);
-/* (transfer none): the directory holding the page schemas. */
+/* The schema search path of a page (docs/schema-format.md, "Where a
+ * page's schema comes from"): the directories given with --schemas, then
+ * [workspace] schemas, then the page plugin's own directory, then the
+ * bundled schemas. The context holds the first two and the last. */
+/* (transfer none) (element-type utf8): --schemas then [workspace] schemas. */
+GPtrArray *cmdb_context_get_schema_dirs (CmdbContext *self);
+/* (transfer none): the bundled schemas' directory. */
+const char *cmdb_context_get_bundled_schemas_dir (CmdbContext *self);
+/* (transfer none): the first directory of the path the context holds
+ * (the bundled one when no other is configured). */
 const char *cmdb_context_get_schemas_dir (CmdbContext *self);
-void cmdb_context_set_schemas_dir (CmdbContext *self, const char *dir);
+/* Puts @dir first on the path (--schemas). */
+void cmdb_context_prepend_schemas_dir (CmdbContext *self, const char *dir);
 CmdbConfig *cmdb_context_get_config (CmdbContext *self);
 CmdbCache *cmdb_context_get_cache (CmdbContext *self);
 

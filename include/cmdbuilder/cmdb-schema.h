@@ -130,11 +130,27 @@ CmdbSchema *cmdb_schema_load (CmdbCache *cache, const char *path, GError **error
 /* (transfer full): the schema of an already parsed document (tests, and
  * schemas that are not files). Same rules as cmdb_schema_load(). */
 CmdbSchema *cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error);
+/* Loads the schema at @path with the fragments at @fragment_paths
+ * (nullable; element-type utf8) merged in, in that order: each fragment
+ * is a mapping holding only `ui_elements`; an element whose key the schema
+ * already has replaces it where it stands, a new key is appended. A
+ * fragment that cannot be read is a located error of the schema, the rest
+ * still loads. Cached like cmdb_schema_load() (which is this without
+ * fragments), recomputed when any of the files changes. (transfer full) */
+CmdbSchema *cmdb_schema_load_layered (CmdbCache *cache, const char *path,
+                                      GPtrArray *fragment_paths, GError **error);
+/* (transfer full): @document with @fragments (nullable; element-type
+ * CmdbYamlDocument) merged in, as cmdb_schema_load_layered() does. */
+CmdbSchema *cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *fragments,
+                                     GError **error);
 CmdbSchema *cmdb_schema_ref (CmdbSchema *schema);
 void cmdb_schema_unref (CmdbSchema *schema);
 
 /* (transfer none) */
 const char *cmdb_schema_get_path (CmdbSchema *schema);
+/* (transfer none) (element-type utf8): the files the schema came from:
+ * the schema file, then each fragment merged into it, in merge order. */
+GPtrArray *cmdb_schema_get_files (CmdbSchema *schema);
 /* (transfer none) (nullable) */
 const char *cmdb_schema_get_title (CmdbSchema *schema);
 /* (transfer none) (element-type utf8): `constant_overrides`, as written. */
