@@ -194,6 +194,70 @@ test_plugin_for_another_api (void **state)
   assert_non_null (strstr (check_err, expected));
 }
 
+/* What a plugin author needs from check: every enabled plugin is loaded,
+ * a missing module is an error naming the plugin and the module (exit 2);
+ * a plugin id found twice on the path and a source two plugins provide are
+ * warnings naming both .plugin files; plugins --json says where each
+ * plugin came from, and loads nothing. */
+static void
+test_check_plugin_diagnostics (void **state)
+{
+  g_autofree char *first = g_build_filename (tmp, "p1", NULL);
+  g_autofree char *second = g_build_filename (tmp, "p2", NULL);
+  g_autofree char *necks = cmdb_test_write_file (first, "necks/necks.plugin",
+                                                 "[Plugin]\nModule=necks\nName=Necks\n"
+                                                 "X-Kind=registry\nX-Sources=models.necks\n");
+  g_autofree char *again = cmdb_test_write_file (second, "necks/necks.plugin",
+                                                 "[Plugin]\nModule=necks2\nName=Necks 2\n"
+                                                 "X-Kind=registry\nX-Sources=models.necks\n");
+  g_autofree char *heads2 = cmdb_test_write_file (second, "heads2/heads2.plugin",
+                                                  "[Plugin]\nModule=heads2\nName=Heads 2\n"
+                                                  "X-Kind=registry\nX-Sources=models.heads\n");
+  g_autofree char *heads = g_build_filename (cmdb_test_build_root (), "plugins", "registries",
+                                             "heads", "heads.plugin", NULL);
+  g_autofree char *path_value = g_strdup_printf ("%s:%s", first, second);
+  g_autofree char *missing = NULL, *shadowed = NULL, *shared = NULL;
+  g_autofree char *err = NULL, *list_err = NULL;
+  g_autofree char *out = NULL, *list = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *necks_entry;
+  int status = -1;
+
+  g_setenv ("CMDBUILDER_PLUGIN_PATH", path_value, TRUE);
+  out = run (&status, &err, "check", "--workspace", workspace, NULL);
+  missing = g_strdup_printf ("%s: error: [necks] plugin 'necks': its module %s/necks/libnecks.so "
+                             "(Module=necks) is missing\n",
+                             necks, first);
+  shadowed = g_strdup_printf ("%s: warning: [necks] plugin id 'necks' is also provided by %s, "
+                              "found first; %s is ignored\n",
+                              again, necks, again);
+  shared = g_strdup_printf ("%s: warning: [heads2] source 'models.heads' is provided by two "
+                            "plugins: %s and %s; plugin 'heads' serves it\n",
+                            heads2, heads, heads2);
+  assert_int_equal (status, 2);
+  if (strstr (err, missing) == NULL || strstr (err, shadowed) == NULL
+      || strstr (err, shared) == NULL)
+    {
+      print_error ("check stderr:\n%s\nexpected:\n%s%s%s", err, missing, shadowed, shared);
+      fail ();
+    }
+
+  list = run (&status, &list_err, "plugins", "--json", "--workspace", workspace, NULL);
+  g_unsetenv ("CMDBUILDER_PLUGIN_PATH");
+  assert_int_equal (status, 0);
+  root = parse_json (list);
+  necks_entry = find_plugin (json_node_get_array (root), "necks");
+  {
+    g_autofree char *necks_dir = g_path_get_dirname (necks);
+
+    assert_string_equal (json_object_get_string_member (necks_entry, "path"), necks_dir);
+  }
+  assert_false (json_object_get_boolean_member (necks_entry, "loaded"));
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+    assert_true (json_object_has_member (
+        json_array_get_object_element (json_node_get_array (root), i), "path"));
+}
+
 static void
 test_bad_workspace (void **state)
 {
@@ -217,6 +281,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_plugins_json_after_activation, setup, teardown),
     cmocka_unit_test_setup_teardown (test_disabled_from_command_line, setup, teardown),
     cmocka_unit_test_setup_teardown (test_plugin_for_another_api, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_plugin_diagnostics, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad_workspace, setup, teardown),
   };
 
