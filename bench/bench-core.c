@@ -19,6 +19,12 @@
  *       (the server lists them every second per open page), then lists them
  *       once cold and ITERATIONS times warm (new cache generation each).
  *       Prints {"runs":..., "cold_ms":..., "warm_p50_ms":..., "warm_p99_ms":...}.
+ *   bench-core compose WORKSPACE PAGE ITERATIONS
+ *       The composition check (core/compose) of the page's default command:
+ *       once cold (first composition in this process: every config file read
+ *       and parsed), then ITERATIONS times warm (tree cached, new cache
+ *       generation each, so every file is re-validated).
+ *       Prints {"cold_ms":..., "warm_p50_us":..., "warm_p99_us":..., "ok":...}.
  *
  * Times are CLOCK_MONOTONIC; bench/run also runs `loop` under callgrind for
  * instruction counts, which do not depend on machine load.
@@ -203,6 +209,50 @@ bench_scan (const char *workspace, guint iterations)
   return 0;
 }
 
+static int
+bench_compose (const char *workspace, const char *page_id, guint iterations)
+{
+  Bench bench = { 0 };
+  g_autofree double *samples = g_new0 (double, MAX (iterations, 1));
+  g_autoptr (CmdbFormState) state = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbComposeResult) first = NULL;
+  CmdbCommandOptions options = { 0 };
+  gint64 start;
+  double cold_ms;
+  guint n_ok = 0;
+
+  bench_open (&bench, workspace);
+  bench_activate (&bench, page_id);
+  state = cmdb_form_evaluate (bench.schema, bench.context, NULL, CMDB_FORM_FLAGS_NONE);
+  options.runner = bench.record->runner;
+  options.suffix = bench.record->suffix_default;
+  options.page = bench.page;
+  command = cmdb_command_build (state, bench.context, &options, &error);
+  if (command == NULL)
+    die ("build", error);
+  start = g_get_monotonic_time ();
+  first = cmdb_compose_command (bench.context, page_id, command);
+  cold_ms = (g_get_monotonic_time () - start) / 1000.0;
+  for (guint i = 0; i < iterations; i++)
+    {
+      g_autoptr (CmdbComposeResult) result = NULL;
+
+      start = g_get_monotonic_time ();
+      cmdb_cache_new_generation (bench.cache);
+      result = cmdb_compose_command (bench.context, page_id, command);
+      samples[i] = (double) (g_get_monotonic_time () - start);
+      n_ok += cmdb_compose_result_get_ok (result) ? 1 : 0;
+    }
+  qsort (samples, iterations, sizeof (double), compare_doubles);
+  printf ("{\"cold_ms\": %.4f, \"warm_p50_us\": %.2f, \"warm_p99_us\": %.2f, \"ok\": %s, "
+          "\"ok_count\": %u}\n",
+          cold_ms, percentile (samples, iterations, 0.5), percentile (samples, iterations, 0.99),
+          cmdb_compose_result_get_ok (first) ? "true" : "false", n_ok);
+  return 0;
+}
+
 /* A record as the local executor leaves it (only the id, page and times
  * differ between the generated runs). */
 static void
@@ -281,6 +331,9 @@ main (int argc, char **argv)
     return bench_runs (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)),
                        (guint) MAX (1, g_ascii_strtoull (argv[4], NULL, 10)));
 
+  if (argc >= 5 && g_str_equal (argv[1], "compose"))
+    return bench_compose (argv[2], argv[3], (guint) MAX (1, g_ascii_strtoull (argv[4], NULL, 10)));
+
   if (argc >= 4 && g_str_equal (argv[1], "scan"))
     return bench_scan (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)));
 
@@ -349,6 +402,7 @@ main (int argc, char **argv)
   fprintf (stderr, "usage: bench-core activate WORKSPACE PAGE\n"
                    "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n"
                    "       bench-core scan WORKSPACE ITERATIONS\n"
+                   "       bench-core compose WORKSPACE PAGE ITERATIONS\n"
                    "       bench-core runs WORKSPACE COUNT ITERATIONS\n");
   return 2;
 }

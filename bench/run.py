@@ -159,6 +159,15 @@ def main():
         count = per_iteration_instructions(bench, args.demo, "train", mode)
         record(f"instructions_{mode}", count, "instr", f"callgrind instructions per {mode} iteration")
 
+    # 2b. The composition check of the demo's Train command (docs/compose-check.md):
+    # cold in a fresh process, then warm with the tree cached.
+    composed = [run_json([bench, "compose", args.demo, "train", "2000"])
+                for _ in range(args.processes)]
+    record("compose_cold_ms", statistics.median(c["cold_ms"] for c in composed), "ms",
+           f"compose check of Train, cold (median of {args.processes} processes)", "<= 10 ms")
+    record("compose_warm_p50_us", statistics.median(c["warm_p50_us"] for c in composed), "us",
+           "compose check of Train, warm p50 (2,000)", "<= 300 us")
+
     # 3. Source listing on the scale workspace: cold, then warm lookups.
     scan = run_json([bench, "scan", args.scale, "200"])
     record("scale_scan_cold_ms", scan["cold_ms"], "ms", "scale workspace: list every source, cold")
