@@ -50,6 +50,7 @@ static const CmdbConfigKey known_keys[] = {
   { "slurm", "account", VALUE_STRING, NULL },
   { "slurm", "qos", VALUE_STRING, NULL },
   { "slurm", "extra", VALUE_LIST, NULL },
+  { "slurm", "tool-timeout", VALUE_DURATION, "5s" },
 };
 
 typedef struct

@@ -1,6 +1,15 @@
 #define G_LOG_DOMAIN "cmdb-run"
 
 #include "cmdb-run-private.h"
+#include "base/cmdb-sync-call-private.h"
+
+/* The executor interface's wrappers. Each method has a synchronous and an
+ * _async form; an executor implements one of them and the wrapper provides
+ * the other (cmdb-executor.h):
+ *   - the _async wrapper of a synchronous method calls it and completes the
+ *     task at once;
+ *   - the synchronous wrapper of an _async method runs it on a private main
+ *     context (cmdb-sync-call-private.h). Only the CLI and tests use it. */
 
 G_DEFINE_INTERFACE (CmdbExecutor, cmdb_executor, G_TYPE_OBJECT)
 
@@ -20,37 +29,135 @@ cmdb_executor_get_id (CmdbExecutor *self)
   return iface->get_id (self);
 }
 
+static void
+no_method (CmdbExecutor *self, GAsyncReadyCallback callback, gpointer user_data, gpointer tag,
+           gint code, const char *what)
+{
+  g_task_report_new_error (self, callback, user_data, tag, CMDB_RUN_ERROR, code,
+                           "executor '%s' cannot %s", cmdb_executor_get_id (self), what);
+}
+
+/* ---- start ---- */
+
+void
+cmdb_executor_start_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CMDB_IS_EXECUTOR (self));
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->start_async != NULL)
+    {
+      iface->start_async (self, run, cancellable, callback, user_data);
+      return;
+    }
+  if (iface->start == NULL)
+    {
+      no_method (self, callback, user_data, cmdb_executor_start_async, CMDB_RUN_ERROR_START,
+                 "start runs");
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_executor_start_async);
+  if (iface->start (self, run, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 gboolean
-cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error)
+cmdb_executor_start_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
 {
   CmdbExecutorInterface *iface;
 
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
   iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->start == NULL)
+  if (iface->start_finish != NULL && !g_async_result_is_tagged (result, cmdb_executor_start_async))
+    return iface->start_finish (self, result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GAsyncResult) result = NULL;
+  CmdbSyncCall call;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->start != NULL)
+    return iface->start (self, run, error);
+  cmdb_sync_call_begin (&call);
+  cmdb_executor_start_async (self, run, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  return cmdb_executor_start_finish (self, result, error);
+}
+
+/* ---- stop ---- */
+
+void
+cmdb_executor_stop_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CMDB_IS_EXECUTOR (self));
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->stop_async != NULL)
     {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "executor '%s' cannot start runs",
-                   cmdb_executor_get_id (self));
-      return FALSE;
+      iface->stop_async (self, run, cancellable, callback, user_data);
+      return;
     }
-  return iface->start (self, run, error);
+  if (iface->stop == NULL)
+    {
+      no_method (self, callback, user_data, cmdb_executor_stop_async, CMDB_RUN_ERROR_FAILED,
+                 "stop runs");
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_executor_stop_async);
+  if (iface->stop (self, run, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+gboolean
+cmdb_executor_stop_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
+{
+  CmdbExecutorInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->stop_finish != NULL && !g_async_result_is_tagged (result, cmdb_executor_stop_async))
+    return iface->stop_finish (self, result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
 cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error)
 {
   CmdbExecutorInterface *iface;
+  g_autoptr (GAsyncResult) result = NULL;
+  CmdbSyncCall call;
 
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
   iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->stop == NULL)
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "executor '%s' cannot stop runs",
-                   cmdb_executor_get_id (self));
-      return FALSE;
-    }
-  return iface->stop (self, run, error);
+  if (iface->stop != NULL)
+    return iface->stop (self, run, error);
+  cmdb_sync_call_begin (&call);
+  cmdb_executor_stop_async (self, run, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  return cmdb_executor_stop_finish (self, result, error);
 }
+
+/* ---- status ---- */
 
 gboolean
 cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run)
@@ -62,15 +169,122 @@ cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run)
   return iface->is_alive == NULL || iface->is_alive (self, run);
 }
 
+gboolean
+cmdb_executor_has_update (CmdbExecutor *self)
+{
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  return CMDB_EXECUTOR_GET_IFACE (self)->update_async != NULL;
+}
+
+void
+cmdb_executor_update_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (CMDB_IS_EXECUTOR (self));
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->update_async != NULL)
+    {
+      iface->update_async (self, run, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_executor_update_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+cmdb_executor_update_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
+{
+  CmdbExecutorInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->update_finish != NULL
+      && !g_async_result_is_tagged (result, cmdb_executor_update_async))
+    return iface->update_finish (self, result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+cmdb_executor_update (CmdbExecutor *self, CmdbRun *run, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  CmdbSyncCall call;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  if (!cmdb_executor_has_update (self))
+    return TRUE;
+  cmdb_sync_call_begin (&call);
+  cmdb_executor_update_async (self, run, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  return cmdb_executor_update_finish (self, result, error);
+}
+
+/* ---- option checks ---- */
+
+void
+cmdb_executor_check_options_async (CmdbExecutor *self, JsonObject *options,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (CMDB_IS_EXECUTOR (self));
+  g_return_if_fail (options != NULL);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->check_options_async != NULL)
+    {
+      iface->check_options_async (self, options, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_executor_check_options_async);
+  g_task_return_pointer (task,
+                         iface->check_options != NULL ? iface->check_options (self, options)
+                                                      : json_object_new (),
+                         (GDestroyNotify) json_object_unref);
+}
+
 JsonObject *
-cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options)
+cmdb_executor_check_options_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
 {
   CmdbExecutorInterface *iface;
 
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), NULL);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->check_options_finish != NULL
+      && !g_async_result_is_tagged (result, cmdb_executor_check_options_async))
+    return iface->check_options_finish (self, result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+JsonObject *
+cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *problems;
+  CmdbSyncCall call;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), NULL);
   g_return_val_if_fail (options != NULL, NULL);
   iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->check_options == NULL)
-    return json_object_new ();
-  return iface->check_options (self, options);
+  if (iface->check_options_async == NULL)
+    return iface->check_options != NULL ? iface->check_options (self, options) : json_object_new ();
+  cmdb_sync_call_begin (&call);
+  cmdb_executor_check_options_async (self, options, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  problems = cmdb_executor_check_options_finish (self, result, &error);
+  if (problems == NULL)
+    {
+      g_debug ("checking the options of executor '%s' failed: %s", cmdb_executor_get_id (self),
+               error->message);
+      problems = json_object_new ();
+    }
+  return problems;
 }

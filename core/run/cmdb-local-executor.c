@@ -3,17 +3,17 @@
 #include "cmdb-run-private.h"
 
 #include <glib-unix.h>
+#include <gio/gunixinputstream.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* How long start() waits for the supervisor to report: spawning a command
+/* How long a start waits for the supervisor to report: spawning a command
  * takes milliseconds; this only guards against a supervisor that hangs. */
 #define READY_TIMEOUT_MS 30000
 /* A run created but not yet adopted by a supervisor is not lost before
@@ -87,67 +87,127 @@ local_get_id (CmdbExecutor *executor)
   return "local";
 }
 
-/* Reads the supervisor's report: everything until it closes the pipe. */
-static char *
-read_report (int fd, GError **error)
+/* Starting a run: the supervisor is spawned with the write end of a pipe as
+ * fd 3 and reports on it ("started", "failed" or an error message) before
+ * closing it. The report is read asynchronously, with a timeout, so the
+ * caller's main loop keeps running. */
+typedef struct
 {
-  GString *report = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_MS * 1000;
+  GInputStream *report_stream;
+  GString *report;
+  GSource *timeout;
+  GCancellable *reading; /* cancelled by the timeout */
+  gboolean timed_out;
+  char buffer[256];
+} Start;
 
-  for (;;)
+static void
+start_free (Start *start)
+{
+  if (start->timeout != NULL)
     {
-      char buffer[256];
-      struct pollfd pfd = { .fd = fd, .events = POLLIN };
-      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-      int ready;
-      gssize n;
-
-      if (left_ms <= 0)
-        {
-          g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
-                       "the supervisor did not report within %d s", READY_TIMEOUT_MS / 1000);
-          g_string_free (report, TRUE);
-          return NULL;
-        }
-      ready = poll (&pfd, 1, (int) left_ms);
-      if (ready < 0 && errno == EINTR)
-        continue;
-      if (ready == 0)
-        continue;
-      n = read (fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      /* Bounded: the report is one short line. */
-      if (report->len < 4096)
-        g_string_append_len (report, buffer, n);
+      g_source_destroy (start->timeout);
+      g_source_unref (start->timeout);
     }
-  return g_string_free (report, FALSE);
+  g_clear_object (&start->report_stream);
+  g_clear_object (&start->reading);
+  g_string_free (start->report, TRUE);
+  g_free (start);
+}
+
+static void
+finish_start (GTask *task, Start *start)
+{
+  char *report = start->report->str;
+
+  g_strchomp (report);
+  if (g_str_equal (report, "started") || g_str_equal (report, "failed"))
+    g_task_return_boolean (task, TRUE);
+  else if (report[0] == '\0')
+    g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
+                             "the supervisor exited before starting the command");
+  else
+    g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "%s", report);
+}
+
+static void
+on_report_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Start *start = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    {
+      if (start->timed_out)
+        g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
+                                 "the supervisor did not report within %d s",
+                                 READY_TIMEOUT_MS / 1000);
+      else
+        g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
+                                 "cannot read the supervisor's report: %s", error->message);
+      return;
+    }
+  if (n == 0)
+    {
+      finish_start (task, start);
+      return;
+    }
+  /* Bounded: the report is one short line. */
+  if (start->report->len < 4096)
+    g_string_append_len (start->report, start->buffer, n);
+  g_input_stream_read_async (start->report_stream, start->buffer, sizeof start->buffer,
+                             G_PRIORITY_DEFAULT, start->reading, on_report_read,
+                             g_steal_pointer (&task));
 }
 
 static gboolean
-local_start (CmdbExecutor *executor, CmdbRun *run, GError **error)
+on_report_timeout (gpointer user_data)
+{
+  Start *start = user_data;
+
+  start->timed_out = TRUE;
+  g_cancellable_cancel (start->reading);
+  return G_SOURCE_REMOVE;
+}
+
+/* The spawned process forks the real supervisor and exits at once: reaped
+ * here, on the caller's context, instead of waited for. */
+static void
+on_intermediate_exited (GPid pid, gint wait_status, gpointer user_data)
+{
+  g_spawn_close_pid (pid);
+}
+
+static void
+local_start_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancellable,
+                   GAsyncReadyCallback callback, gpointer user_data)
 {
   CmdbLocalExecutor *self = CMDB_LOCAL_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
   const char *argv[]
       = { self->program, "supervise", "--ready-fd", "3", cmdb_run_get_directory (run), NULL };
   int pipe_fds[2];
   int source_fds[1];
   int target_fds[1] = { 3 };
   GPid pid = 0;
-  int wait_status = 0;
-  g_autofree char *report = NULL;
+  GError *error = NULL;
+  GSource *child_watch;
+  Start *start;
   gboolean spawned;
 
   if (self->program == NULL)
     {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
-                   "cannot find the cmdbuilder program to supervise the run");
-      return FALSE;
+      g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
+                               "cannot find the cmdbuilder program to supervise the run");
+      return;
     }
-  if (!g_unix_open_pipe (pipe_fds, FD_CLOEXEC, error))
-    return FALSE;
+  if (!g_unix_open_pipe (pipe_fds, FD_CLOEXEC, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
   source_fds[0] = pipe_fds[1];
   /* The supervisor's stdio is /dev/null: it must hold none of our
    * descriptors (a pipe to whoever reads our output would never close). */
@@ -155,30 +215,37 @@ local_start (CmdbExecutor *executor, CmdbRun *run, GError **error)
       cmdb_run_get_directory (run), argv, NULL,
       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_STDOUT_TO_DEV_NULL
           | G_SPAWN_STDERR_TO_DEV_NULL,
-      NULL, NULL, -1, -1, -1, source_fds, target_fds, 1, &pid, NULL, NULL, NULL, error);
+      NULL, NULL, -1, -1, -1, source_fds, target_fds, 1, &pid, NULL, NULL, NULL, &error);
   close (pipe_fds[1]);
   if (!spawned)
     {
       close (pipe_fds[0]);
-      g_prefix_error (error, "cannot start the supervisor: ");
-      return FALSE;
+      g_prefix_error (&error, "cannot start the supervisor: ");
+      g_task_return_error (task, error);
+      return;
     }
-  /* The spawned process forks the real supervisor and exits at once. */
-  while (waitpid (pid, &wait_status, 0) < 0 && errno == EINTR)
-    ;
-  report = read_report (pipe_fds[0], error);
-  close (pipe_fds[0]);
-  if (report == NULL)
-    return FALSE;
-  g_strchomp (report);
-  if (g_str_equal (report, "started") || g_str_equal (report, "failed"))
-    return TRUE;
-  if (report[0] == '\0')
-    g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
-                 "the supervisor exited before starting the command");
-  else
-    g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "%s", report);
-  return FALSE;
+  child_watch = g_child_watch_source_new (pid);
+  g_source_set_callback (child_watch, G_SOURCE_FUNC (on_intermediate_exited), NULL, NULL);
+  g_source_attach (child_watch, g_task_get_context (task));
+  g_source_unref (child_watch);
+
+  start = g_new0 (Start, 1);
+  start->report = g_string_new (NULL);
+  start->report_stream = g_unix_input_stream_new (pipe_fds[0], TRUE);
+  start->reading = g_cancellable_new ();
+  start->timeout = g_timeout_source_new (READY_TIMEOUT_MS);
+  g_source_set_callback (start->timeout, on_report_timeout, start, NULL);
+  g_source_attach (start->timeout, g_task_get_context (task));
+  g_task_set_task_data (task, start, (GDestroyNotify) start_free);
+  g_input_stream_read_async (start->report_stream, start->buffer, sizeof start->buffer,
+                             G_PRIORITY_DEFAULT, start->reading, on_report_read,
+                             g_steal_pointer (&task));
+}
+
+static gboolean
+local_start_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static gboolean
@@ -241,7 +308,8 @@ static void
 executor_iface_init (CmdbExecutorInterface *iface)
 {
   iface->get_id = local_get_id;
-  iface->start = local_start;
+  iface->start_async = local_start_async;
+  iface->start_finish = local_start_finish;
   iface->stop = local_stop;
   iface->is_alive = local_is_alive;
   iface->check_options = local_check_options;

@@ -20,6 +20,9 @@ struct _CmdbRunStore
   GHashTable *executors; /* id -> CmdbExecutor */
   CmdbExecutor *local;
   CmdbHost *host; /* (nullable): loads executor plugins on demand */
+  /* Whether executors' update_async() runs in the background (the server)
+   * rather than before each liveness check (the CLI). */
+  gboolean background_updates;
 };
 
 G_DEFINE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, G_TYPE_OBJECT)
@@ -280,33 +283,95 @@ cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *
   return g_steal_pointer (&run);
 }
 
+/* After an executor's start: (transfer full) the run as recorded, or NULL
+ * with @start_error (transfer full) recorded in the run unless the executor
+ * got far enough to record it. */
+static CmdbRun *
+record_start (CmdbRunStore *self, CmdbRun *run, GError *start_error, GError **error)
+{
+  g_autoptr (CmdbRun) recorded = NULL;
+
+  if (start_error == NULL)
+    return load_run (self, cmdb_run_get_directory (run), error);
+  recorded = load_run (self, cmdb_run_get_directory (run), NULL);
+  if (recorded != NULL && cmdb_run_get_status (recorded) == CMDB_RUN_STATUS_STARTING)
+    {
+      cmdb_run_set_status (recorded, CMDB_RUN_STATUS_FAILED);
+      cmdb_run_set_message (recorded, start_error->message);
+      cmdb_run_set_time_now (recorded, "ended_at");
+      cmdb_run_save (recorded, NULL);
+    }
+  g_propagate_error (error, start_error);
+  return NULL;
+}
+
 CmdbRun *
 cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error)
 {
   CmdbExecutor *executor;
-  g_autoptr (GError) start_error = NULL;
-  g_autoptr (CmdbRun) recorded = NULL;
+  GError *start_error = NULL;
 
   g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
   g_return_val_if_fail (run != NULL, NULL);
   executor = lookup_executor (self, cmdb_run_get_executor (run), error);
   if (executor == NULL)
     return NULL;
-  if (!cmdb_executor_start (executor, run, &start_error))
+  cmdb_executor_start (executor, run, &start_error);
+  return record_start (self, run, start_error, error);
+}
+
+static void
+on_executor_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CmdbRun *run = g_task_get_task_data (task);
+  GError *start_error = NULL;
+  GError *error = NULL;
+  CmdbRun *recorded;
+
+  cmdb_executor_start_finish (CMDB_EXECUTOR (source), result, &start_error);
+  recorded = record_start (g_task_get_source_object (task), run, start_error, &error);
+  if (recorded == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, recorded, (GDestroyNotify) cmdb_run_unref);
+}
+
+void
+cmdb_run_store_start_async (CmdbRunStore *self, CmdbRun *run, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CmdbExecutor *executor;
+  GError *error = NULL;
+
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  g_return_if_fail (run != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_run_store_start_async);
+  g_task_set_task_data (task, cmdb_run_ref (run), (GDestroyNotify) cmdb_run_unref);
+  executor = lookup_executor (self, cmdb_run_get_executor (run), &error);
+  if (executor == NULL)
     {
-      /* Record why, unless the executor got far enough to record it. */
-      recorded = load_run (self, cmdb_run_get_directory (run), NULL);
-      if (recorded != NULL && cmdb_run_get_status (recorded) == CMDB_RUN_STATUS_STARTING)
-        {
-          cmdb_run_set_status (recorded, CMDB_RUN_STATUS_FAILED);
-          cmdb_run_set_message (recorded, start_error->message);
-          cmdb_run_set_time_now (recorded, "ended_at");
-          cmdb_run_save (recorded, NULL);
-        }
-      g_propagate_error (error, g_steal_pointer (&start_error));
-      return NULL;
+      g_task_return_error (task, error);
+      return;
     }
-  return load_run (self, cmdb_run_get_directory (run), error);
+  cmdb_executor_start_async (executor, run, cancellable, on_executor_started,
+                             g_steal_pointer (&task));
+}
+
+CmdbRun *
+cmdb_run_store_start_finish (CmdbRunStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cmdb_run_store_set_background_updates (CmdbRunStore *self, gboolean background)
+{
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  self->background_updates = background;
 }
 
 /* Replaces an unfinished run whose watcher is gone by its latest record,
@@ -321,7 +386,18 @@ check_liveness (CmdbRunStore *self, CmdbRun *run)
     return run;
   executor = lookup_executor (self, cmdb_run_get_executor (run), NULL);
   /* An executor whose plugin cannot be loaded here cannot be asked. */
-  if (executor == NULL || cmdb_executor_is_alive (executor, run))
+  if (executor == NULL)
+    return run;
+  /* Without a background update (the CLI), the executor's answer is
+   * brought up to date now, on a private main context. */
+  if (!self->background_updates && cmdb_executor_has_update (executor))
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!cmdb_executor_update (executor, run, &error))
+        g_debug ("cannot update run %s: %s", cmdb_run_get_id (run), error->message);
+    }
+  if (cmdb_executor_is_alive (executor, run))
     return run;
   /* The watcher may have recorded the end just before it went away. */
   latest = load_run (self, cmdb_run_get_directory (run), NULL);
@@ -499,27 +575,138 @@ cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error)
   return check_liveness (self, run);
 }
 
-gboolean
-cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error)
+/* (transfer none): the executor that can stop @run_id, with (transfer full)
+ * @ret_run; NULL with an error when the run ended or is unknown. */
+static CmdbExecutor *
+stoppable_run (CmdbRunStore *self, const char *run_id, CmdbRun **ret_run, GError **error)
 {
   g_autoptr (CmdbRun) run = cmdb_run_store_load (self, run_id, error);
   CmdbRunStatus status;
   CmdbExecutor *executor;
 
   if (run == NULL)
-    return FALSE;
+    return NULL;
   status = cmdb_run_get_status (run);
   if (cmdb_run_status_is_final (status))
     {
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
                    "run %s has already ended (%s)", cmdb_run_get_id (run),
                    cmdb_run_status_to_string (status));
-      return FALSE;
+      return NULL;
     }
   executor = lookup_executor (self, cmdb_run_get_executor (run), error);
+  if (executor != NULL)
+    *ret_run = g_steal_pointer (&run);
+  return executor;
+}
+
+gboolean
+cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error)
+{
+  g_autoptr (CmdbRun) run = NULL;
+  CmdbExecutor *executor = stoppable_run (self, run_id, &run, error);
+
+  return executor != NULL && cmdb_executor_stop (executor, run, error);
+}
+
+static void
+on_executor_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (cmdb_executor_stop_finish (CMDB_EXECUTOR (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cmdb_run_store_stop_async (CmdbRunStore *self, const char *run_id, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  CmdbExecutor *executor;
+  GError *error = NULL;
+
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_run_store_stop_async);
+  executor = stoppable_run (self, run_id, &run, &error);
   if (executor == NULL)
-    return FALSE;
-  return cmdb_executor_stop (executor, run, error);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cmdb_executor_stop_async (executor, run, cancellable, on_executor_stopped,
+                            g_steal_pointer (&task));
+}
+
+gboolean
+cmdb_run_store_stop_finish (CmdbRunStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* One update of every unfinished run whose executor has update_async():
+ * completes when the last one answered. */
+typedef struct
+{
+  guint pending;
+} Updates;
+
+static void
+on_run_updated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Updates *updates = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_executor_update_finish (CMDB_EXECUTOR (source), result, &error))
+    g_debug ("a run update failed: %s", error->message);
+  if (--updates->pending == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+cmdb_run_store_update_async (CmdbRunStore *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  Updates *updates = g_new0 (Updates, 1);
+
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cmdb_run_store_update_async);
+  g_task_set_task_data (task, updates, g_free);
+  /* Held until every update was started, so none completes the task early. */
+  updates->pending = 1;
+  runs = cmdb_run_store_list (self, NULL, NULL, NULL);
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+      CmdbExecutor *executor;
+
+      if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
+        break; /* listed unfinished first */
+      executor = lookup_executor (self, cmdb_run_get_executor (run), NULL);
+      if (executor == NULL || !cmdb_executor_has_update (executor))
+        continue;
+      updates->pending++;
+      cmdb_executor_update_async (executor, run, cancellable, on_run_updated, g_object_ref (task));
+    }
+  if (--updates->pending == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+cmdb_run_store_update_finish (CmdbRunStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 CmdbRun *

@@ -13,11 +13,17 @@
  * bound on what may wait unsent on one connection. */
 
 #include "cmdb-server-private.h"
+#include "cmdb-server-deferred-private.h"
 #include "run/cmdb-run-private.h"
 #include "state/cmdb-state-private.h"
 
 #include <string.h>
 
+/* How often executors that must ask something to know their runs' states
+ * (Slurm) are asked, in the background: answers come from memory. */
+#define UPDATE_INTERVAL_MS 1000
+/* How long an executor form's options_command may take. */
+#define FORM_COMMAND_TIMEOUT_MS 5000
 /* How often open event streams look for new output and status changes. */
 #define POLL_INTERVAL_MS 100
 /* Every tenth poll: the runs lists, which read every run's record. */
@@ -81,7 +87,10 @@ struct _CmdbServerRuns
   GPtrArray *streams; /* (element-type EventStream) */
   guint poll_source;
   guint polls;
-  guint8 *buffer; /* READ_CHUNK_BYTES, shared by every stream */
+  guint8 *buffer;      /* READ_CHUNK_BYTES, shared by every stream */
+  GPtrArray *deferred; /* (element-type CmdbServerDeferred) requests answered later */
+  guint update_source;
+  struct _UpdateCall *update; /* (nullable) the background update under way */
 };
 
 /* ---- small helpers ---- */
@@ -252,13 +261,12 @@ typedef struct
   JsonObject *options; /* (nullable) */
 } RunRequest;
 
+/* Records a new run (status starting); api_runs_start() starts it. */
 static CmdbRun *
-create_and_start (CmdbServerRuns *self, const char *page, const char *const *argv,
-                  const char *command, const char *edited, JsonObject *values,
-                  const RunRequest *request, GError **error)
+create_run (CmdbServerRuns *self, const char *page, const char *const *argv, const char *command,
+            const char *edited, JsonObject *values, const RunRequest *request, GError **error)
 {
   g_autoptr (CmdbRun) created = NULL;
-  CmdbRun *started;
 
   created = cmdb_run_store_create (self->store, page, argv, command, edited, values,
                                    request->executor, error);
@@ -273,10 +281,7 @@ create_and_start (CmdbServerRuns *self, const char *page, const char *const *arg
       if (!cmdb_run_save (created, error))
         return NULL;
     }
-  started = cmdb_run_store_start (self->store, created, error);
-  if (started != NULL)
-    remember_last_run (self, started);
-  return started;
+  return g_steal_pointer (&created);
 }
 
 /* A run of the page's current state: its command, or the user's edited
@@ -313,8 +318,8 @@ start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_ov
     g_ptr_array_add (argv, g_ptr_array_index (command->argv, i));
   g_ptr_array_add (argv, NULL);
   *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
-  return create_and_start (self, page_id, (const char *const *) argv->pdata, command->display,
-                           edited, values, request, error);
+  return create_run (self, page_id, (const char *const *) argv->pdata, command->display, edited,
+                     values, request, error);
 }
 
 /* "values": the form goes back to the run's values (so the page shows
@@ -394,8 +399,8 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
               ? cmdb_run_relocate_text (previous, cmdb_run_get_edited_command (previous))
               : NULL;
 
-    return create_and_start (self, page, cmdb_run_get_relocated_argv (previous), command, edited,
-                             values, request, error);
+    return create_run (self, page, cmdb_run_get_relocated_argv (previous), command, edited, values,
+                       request, error);
   }
 }
 
@@ -459,6 +464,25 @@ parse_run_request (CmdbServerRuns *self, JsonObject *body, RunRequest *ret_reque
   return TRUE;
 }
 
+static void
+on_run_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  CmdbServerRuns *self = cmdb_server_deferred_get_owner (deferred);
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbRun) run = cmdb_run_store_start_finish (CMDB_RUN_STORE (source), result, &error);
+
+  if (self != NULL && run != NULL)
+    remember_last_run (self, run);
+  if (msg != NULL && run != NULL)
+    respond_run (msg, SOUP_STATUS_CREATED, run);
+  else if (msg != NULL)
+    cmdb_server_respond_json_error (
+        msg, GPOINTER_TO_UINT (cmdb_server_deferred_get_data (deferred)), error->message);
+  cmdb_server_deferred_finish (deferred);
+}
+
 /* POST /api/runs {page, command?} or {rerun: ID, mode: "values"|"argv"},
  * both with executor? and executor_options? */
 static void
@@ -501,7 +525,12 @@ api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
       cmdb_server_respond_json_error (msg, status, error->message);
       return;
     }
-  respond_run (msg, SOUP_STATUS_CREATED, run);
+  /* The executor may take a while (a cluster's sbatch): answered when it
+   * is done. The start is not cancelled when the client goes away: the
+   * run is recorded and goes on. */
+  cmdb_run_store_start_async (
+      self->store, run, NULL, on_run_started,
+      cmdb_server_deferred_new (msg, self, self->deferred, GUINT_TO_POINTER (status), NULL));
 }
 
 /* GET /api/runs/diff?a=ID&b=ID: the two commands as executed. */
@@ -597,6 +626,29 @@ api_runs_log (CmdbServerRuns *self, SoupServerMessage *msg, CmdbRun *run, GHashT
 
 /* /api/runs/... */
 static void
+on_run_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  CmdbServerRuns *self = cmdb_server_deferred_get_owner (deferred);
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  CmdbRun *run = cmdb_server_deferred_get_data (deferred);
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_run_store_stop_finish (CMDB_RUN_STORE (source), result, &error))
+    {
+      if (msg != NULL)
+        cmdb_server_respond_json_error (msg, run_error_status (error), error->message);
+    }
+  else if (msg != NULL)
+    {
+      g_autoptr (CmdbRun) now = cmdb_run_store_load (self->store, cmdb_run_get_id (run), NULL);
+
+      respond_run (msg, SOUP_STATUS_ACCEPTED, now != NULL ? now : run);
+    }
+  cmdb_server_deferred_finish (deferred);
+}
+
+static void
 serve_runs (CmdbServerRuns *self, SoupServerMessage *msg, char **parts, guint n, GHashTable *query)
 {
   const char *method = soup_server_message_get_method (msg);
@@ -622,17 +674,11 @@ serve_runs (CmdbServerRuns *self, SoupServerMessage *msg, char **parts, guint n,
   else if (n == 3 && g_str_equal (parts[2], "log") && get)
     api_runs_log (self, msg, run, query);
   else if (n == 3 && g_str_equal (parts[2], "stop") && post)
-    {
-      g_autoptr (CmdbRun) now = NULL;
-
-      if (!cmdb_run_store_stop (self->store, cmdb_run_get_id (run), &error))
-        {
-          cmdb_server_respond_json_error (msg, run_error_status (error), error->message);
-          return;
-        }
-      now = cmdb_run_store_load (self->store, cmdb_run_get_id (run), NULL);
-      respond_run (msg, SOUP_STATUS_ACCEPTED, now != NULL ? now : run);
-    }
+    /* Not cancelled when the client goes away: the stop was asked for. */
+    cmdb_run_store_stop_async (self->store, cmdb_run_get_id (run), NULL, on_run_stopped,
+                               cmdb_server_deferred_new (msg, self, self->deferred,
+                                                         cmdb_run_ref (run),
+                                                         (GDestroyNotify) cmdb_run_unref));
   else if (n <= 3)
     cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed here");
   else
@@ -640,6 +686,35 @@ serve_runs (CmdbServerRuns *self, SoupServerMessage *msg, char **parts, guint n,
 }
 
 /* ---- page actions ---- */
+
+static void
+on_action_done (GObject *source, GAsyncResult *async_result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  const char *page_id = cmdb_server_deferred_get_data (deferred);
+  g_autoptr (GError) error = NULL;
+  JsonObject *result = cmdb_page_run_action_finish (CMDB_PAGE (source), async_result, &error);
+
+  if (msg == NULL)
+    g_clear_pointer (&result, json_object_unref);
+  else if (result == NULL)
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                                    error != NULL ? error->message : "the action failed");
+  else
+    {
+      g_autoptr (JsonNode) node = NULL;
+
+      if (g_str_equal (page_id, "predict") && !json_object_has_member (result, "html"))
+        {
+          g_autofree char *html = cmdb_html_render_export_panel (result);
+          json_object_set_string_member (result, "html", html);
+        }
+      node = object_node (result);
+      cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+    }
+  cmdb_server_deferred_finish (deferred);
+}
 
 /* GET /api/pages/<id>/actions, POST /api/pages/<id>/actions/<action> */
 static void
@@ -701,8 +776,7 @@ serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id
     }
   {
     g_autoptr (JsonObject) params = NULL;
-    JsonObject *result;
-    g_autoptr (JsonNode) node = NULL;
+    CmdbServerDeferred *deferred;
     JsonObject *last;
 
     params = cmdb_server_request_json_object (msg);
@@ -719,20 +793,12 @@ serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id
           json_object_set_object_member (params, "last_run", json_object_ref (last));
         }
     }
-    result = cmdb_page_run_action (page, self->context, action_id, params, &error);
-    if (result == NULL)
-      {
-        cmdb_server_respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                                        error != NULL ? error->message : "the action failed");
-        return;
-      }
-    if (g_str_equal (page_id, "predict") && !json_object_has_member (result, "html"))
-      {
-        g_autofree char *html = cmdb_html_render_export_panel (result);
-        json_object_set_string_member (result, "html", html);
-      }
-    node = object_node (result);
-    cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+    /* An action may wait on a process (Predict's converter): answered
+     * when it completes, cancelled when the client goes away. */
+    deferred = cmdb_server_deferred_new (msg, self, self->deferred, g_strdup (page_id), g_free);
+    cmdb_page_run_action_async (page, self->context, action_id, params,
+                                cmdb_server_deferred_get_cancellable (deferred), on_action_done,
+                                deferred);
   }
 }
 
@@ -1239,21 +1305,15 @@ api_executors (CmdbServerRuns *self, SoupServerMessage *msg)
  * when the command cannot run or fails (no Slurm here): the field then
  * takes any text, and the executor checks it when it submits. */
 static JsonArray *
-command_choices (const char *command_line)
+command_choices (CmdbToolResult *tool)
 {
-  g_auto (GStrv) argv = NULL;
   g_auto (GStrv) lines = NULL;
-  g_autofree char *out = NULL;
-  int wait_status = 0;
   JsonArray *choices;
 
-  if (!g_shell_parse_argv (command_line, NULL, &argv, NULL)
-      || !g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                        NULL, &out, NULL, &wait_status, NULL)
-      || !g_spawn_check_wait_status (wait_status, NULL))
+  if (tool == NULL || cmdb_tool_result_get_status (tool) != 0)
     return NULL;
   choices = json_array_new ();
-  lines = g_strsplit (out, "\n", -1);
+  lines = g_strsplit (cmdb_tool_result_get_stdout (tool), "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *line = g_strstrip (lines[i]);
@@ -1267,6 +1327,59 @@ command_choices (const char *command_line)
       json_array_add_object_element (choices, choice);
     }
   return choices;
+}
+
+/* An executor form waiting for its options_command answers. */
+typedef struct
+{
+  JsonNode *node; /* the form */
+  guint pending;  /* commands not yet answered, + 1 while they are started */
+} FormCall;
+
+static void
+form_call_free (FormCall *call)
+{
+  json_node_unref (call->node);
+  g_free (call);
+}
+
+typedef struct
+{
+  CmdbServerDeferred *deferred;
+  JsonObject *field;
+} FieldCall;
+
+static void respond_form (SoupServerMessage *msg, JsonNode *node);
+
+static void
+form_call_release (CmdbServerDeferred *deferred)
+{
+  FormCall *call = cmdb_server_deferred_get_data (deferred);
+  SoupServerMessage *msg;
+
+  if (--call->pending > 0)
+    return;
+  msg = cmdb_server_deferred_get_message (deferred);
+  if (msg != NULL)
+    respond_form (msg, call->node);
+  cmdb_server_deferred_finish (deferred);
+}
+
+static void
+on_field_choices (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FieldCall *field_call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = cmdb_tool_run_finish (result, &error);
+  JsonArray *choices = command_choices (tool);
+
+  if (tool == NULL)
+    g_debug ("an executor form's options_command failed: %s", error->message);
+  if (choices != NULL)
+    json_object_set_array_member (field_call->field, "options", choices);
+  json_object_unref (field_call->field);
+  form_call_release (field_call->deferred);
+  g_free (field_call);
 }
 
 /* The string of key @key of the YAML mapping @node, or NULL. */
@@ -1308,6 +1421,7 @@ api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
   g_autofree char *path = NULL;
   CmdbPluginRecord *record;
   CmdbConfig *config = cmdb_context_get_config (self->context);
+  CmdbServerDeferred *deferred = NULL;
   JsonObject *answer;
   JsonArray *fields;
 
@@ -1395,7 +1509,7 @@ api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
           = cmdb_schema_lookup (schema, json_object_get_string_member (field, "key"));
       const char *option = element != NULL ? yaml_string (element->node, "option") : NULL;
       const char *command = element != NULL ? yaml_string (element->node, "options_command") : NULL;
-      JsonArray *choices = command != NULL ? command_choices (command) : NULL;
+      g_auto (GStrv) argv = NULL;
 
       if (option != NULL)
         json_object_set_string_member (field, "option", option);
@@ -1407,10 +1521,70 @@ api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
           json_object_set_member (field, "default", json_node_copy (value));
           json_object_set_boolean_member (field, "user_set", FALSE);
         }
-      if (choices != NULL)
-        json_object_set_array_member (field, "options", choices);
+      /* Asked without waiting; the form is answered once every command
+       * answered (or timed out). */
+      if (command != NULL && g_shell_parse_argv (command, NULL, &argv, NULL))
+        {
+          FieldCall *field_call = g_new0 (FieldCall, 1);
+
+          if (deferred == NULL)
+            {
+              FormCall *call = g_new0 (FormCall, 1);
+
+              call->node = json_node_ref (node);
+              call->pending = 1;
+              deferred = cmdb_server_deferred_new (msg, self, self->deferred, call,
+                                                   (GDestroyNotify) form_call_free);
+            }
+          ((FormCall *) cmdb_server_deferred_get_data (deferred))->pending++;
+          field_call->deferred = deferred;
+          field_call->field = json_object_ref (field);
+          cmdb_tool_run_async ((const char *const *) argv, NULL, FORM_COMMAND_TIMEOUT_MS,
+                               cmdb_server_deferred_get_cancellable (deferred), on_field_choices,
+                               field_call);
+        }
     }
-  respond_form (msg, node);
+  if (deferred != NULL)
+    form_call_release (deferred);
+  else
+    respond_form (msg, node);
+}
+
+/* ---- background updates ---- */
+
+/* The store's update holds a reference to the store, not to us: a flag
+ * reached through it says whether we are still there. */
+typedef struct _UpdateCall
+{
+  CmdbServerRuns *owner; /* NULL once the server stopped */
+} UpdateCall;
+
+static void
+on_runs_updated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  UpdateCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_run_store_update_finish (CMDB_RUN_STORE (source), result, &error))
+    g_debug ("updating the runs failed: %s", error->message);
+  if (call->owner != NULL)
+    call->owner->update = NULL;
+  g_free (call);
+}
+
+static gboolean
+on_update_runs (gpointer user_data)
+{
+  CmdbServerRuns *self = user_data;
+  UpdateCall *call;
+
+  if (self->update != NULL)
+    return G_SOURCE_CONTINUE;
+  call = g_new0 (UpdateCall, 1);
+  call->owner = self;
+  self->update = call;
+  cmdb_run_store_update_async (self->store, NULL, on_runs_updated, call);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- public ---- */
@@ -1428,6 +1602,11 @@ cmdb_server_runs_new (CmdbServer *server, CmdbContext *context, CmdbHost *host)
   cmdb_run_store_set_host (self->store, host);
   self->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) event_stream_free);
   self->buffer = g_malloc (READ_CHUNK_BYTES);
+  self->deferred = g_ptr_array_new ();
+  /* Listings and loads answer from what executors last found; the server
+   * asks them in the background. */
+  cmdb_run_store_set_background_updates (self->store, TRUE);
+  self->update_source = g_timeout_add (UPDATE_INTERVAL_MS, on_update_runs, self);
   return self;
 }
 
@@ -1438,6 +1617,12 @@ cmdb_server_runs_free (CmdbServerRuns *self)
     return;
   if (self->poll_source != 0)
     g_source_remove (self->poll_source);
+  if (self->update_source != 0)
+    g_source_remove (self->update_source);
+  cmdb_server_deferred_cancel_all (self->deferred);
+  if (self->update != NULL)
+    self->update->owner = NULL;
+  g_ptr_array_unref (self->deferred);
   g_ptr_array_unref (self->streams);
   g_clear_object (&self->store);
   g_clear_object (&self->host);
@@ -1461,6 +1646,31 @@ cmdb_server_runs_last_run_json (CmdbServerRuns *self, CmdbPageStore *store)
   return run != NULL ? cmdb_run_to_json (run) : NULL;
 }
 
+static void
+on_options_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) problems
+      = cmdb_executor_check_options_finish (CMDB_EXECUTOR (source), result, &error);
+
+  if (msg != NULL && problems == NULL)
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+  else if (msg != NULL)
+    {
+      JsonObject *answer = json_object_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      json_object_set_string_member (answer, "executor", cmdb_server_deferred_get_data (deferred));
+      json_object_set_boolean_member (answer, "valid", json_object_get_size (problems) == 0);
+      json_object_set_object_member (answer, "problems", json_object_ref (problems));
+      node = object_node (answer);
+      cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+    }
+  cmdb_server_deferred_finish (deferred);
+}
+
 /* POST /api/executors/<id>/check {"options": {KEY: VALUE}}: what the
  * executor finds wrong with each value before any run exists, so the form
  * can say it next to the field: {"executor", "valid", "problems": {KEY:
@@ -1470,10 +1680,9 @@ api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonObject) problems = NULL;
   JsonNode *options;
-  JsonObject *answer;
   CmdbExecutor *executor;
+  CmdbServerDeferred *deferred;
 
   request = cmdb_server_request_json_object (msg);
   if (request == NULL)
@@ -1497,15 +1706,12 @@ api_executor_check (CmdbServerRuns *self, SoupServerMessage *msg, const char *id
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  problems = cmdb_executor_check_options (executor, json_node_get_object (options));
-  answer = json_object_new ();
-  json_object_set_string_member (answer, "executor", id);
-  json_object_set_boolean_member (answer, "valid", json_object_get_size (problems) == 0);
-  json_object_set_object_member (answer, "problems", json_object_ref (problems));
-  {
-    g_autoptr (JsonNode) node = object_node (answer);
-    cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
-  }
+  /* The executor may ask the cluster (its partitions): answered later,
+   * cancelled when the client goes away (the next pause asks again). */
+  deferred = cmdb_server_deferred_new (msg, self, self->deferred, g_strdup (id), g_free);
+  cmdb_executor_check_options_async (executor, json_node_get_object (options),
+                                     cmdb_server_deferred_get_cancellable (deferred),
+                                     on_options_checked, deferred);
 }
 
 gboolean

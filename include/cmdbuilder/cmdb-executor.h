@@ -20,7 +20,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-context.h"
 
@@ -136,7 +136,21 @@ void cmdb_run_set_message (CmdbRun *run, const char *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbRun, cmdb_run_unref)
 
 /* ------------------------------------------------------------------ */
-/* CmdbExecutor: how runs are started, stopped and checked. */
+/* CmdbExecutor: how runs are started, stopped and checked.
+ *
+ * Nothing may block the server's main loop: a method that may wait on a
+ * process or the network (a cluster's tools) has an _async/_finish form with
+ * a GCancellable, and the server calls only those. An executor implements
+ * either form of each method; the other one is provided:
+ *   - only the synchronous form: the _async wrapper calls it and completes at
+ *     once (right for work that never waits, like the local executor's);
+ *   - only the _async form: the synchronous wrapper runs it on a private main
+ *     context until it completes (for the CLI and tests, which have no other
+ *     work; never called by the server).
+ * is_alive() must answer from memory and files at once: an executor that
+ * must ask something to know a run's state does so in update_async(), which
+ * the server calls in the background and the synchronous readers of the run
+ * store (the CLI) call before is_alive(). */
 
 #define CMDB_TYPE_EXECUTOR (cmdb_executor_get_type ())
 G_DECLARE_INTERFACE (CmdbExecutor, cmdb_executor, CMDB, EXECUTOR, GObject)
@@ -167,6 +181,26 @@ struct _CmdbExecutorInterface
    * nothing is). Optional: missing means nothing can be checked before the
    * start (the start still records what is wrong). May ask the cluster. */
   JsonObject *(*check_options) (CmdbExecutor *self, JsonObject *options);
+
+  /* The forms that do not block (see above). _finish returns what the
+   * synchronous form returns. */
+  void (*start_async) (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*start_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
+  void (*stop_async) (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                      GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*stop_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
+  void (*check_options_async) (CmdbExecutor *self, JsonObject *options, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+  JsonObject *(*check_options_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
+
+  /* The status: asks whatever runs @run (a cluster) for its state and keeps
+   * the answer where is_alive() finds it; may update the record. Optional:
+   * missing means is_alive() needs nothing asked. An executor may skip the
+   * question when its last answer is recent. */
+  void (*update_async) (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*update_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
 };
 
 /* (transfer none) */
@@ -177,6 +211,51 @@ gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
 /* (transfer full): see CmdbExecutorInterface.check_options; an empty object
  * for executors that do not check. */
 JsonObject *cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options);
+/* Whether the executor has an update_async() (its is_alive() then reads
+ * what the last update found). */
+gboolean cmdb_executor_has_update (CmdbExecutor *self);
+/* Brings what the executor knows of @run up to date; TRUE at once for an
+ * executor without update_async(). */
+gboolean cmdb_executor_update (CmdbExecutor *self, CmdbRun *run, GError **error);
+
+void cmdb_executor_start_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_executor_start_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
+void cmdb_executor_stop_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_executor_stop_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
+void cmdb_executor_check_options_async (CmdbExecutor *self, JsonObject *options,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+/* (transfer full): as cmdb_executor_check_options(); NULL only with @error
+ * (cancelled). */
+JsonObject *cmdb_executor_check_options_finish (CmdbExecutor *self, GAsyncResult *result,
+                                                GError **error);
+void cmdb_executor_update_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_executor_update_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
+
+/* For executors: runs @argv (PATH searched) in @cwd (nullable) with stdout
+ * and stderr captured, for at most @timeout_ms; completes with the output
+ * and exit status (cmdb_tool_result_*), or with an error: the tool is not
+ * installed (G_IO_ERROR_NOT_FOUND), did not end within the timeout
+ * (G_IO_ERROR_TIMED_OUT, "<tool> did not answer within N s"; it is
+ * killed), or @cancellable was cancelled. Never blocks the caller. */
+typedef struct _CmdbToolResult CmdbToolResult;
+
+void cmdb_tool_run_async (const char *const *argv, const char *cwd, guint timeout_ms,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data);
+/* (transfer full) (nullable) */
+CmdbToolResult *cmdb_tool_run_finish (GAsyncResult *result, GError **error);
+void cmdb_tool_result_free (CmdbToolResult *result);
+/* (transfer none): what it wrote, as text (invalid UTF-8 replaced). */
+const char *cmdb_tool_result_get_stdout (CmdbToolResult *result);
+const char *cmdb_tool_result_get_stderr (CmdbToolResult *result);
+/* Its exit status; 128 + signal number when a signal ended it. */
+int cmdb_tool_result_get_status (CmdbToolResult *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbToolResult, cmdb_tool_result_free)
 
 /* ------------------------------------------------------------------ */
 /* CmdbRunStore: the runs of one workspace. */
@@ -222,6 +301,11 @@ CmdbRun *cmdb_run_store_create (CmdbRunStore *self, const char *page, const char
  * (running, or failed with a message such as "cannot run 'x': No such file
  * or directory" and exit code 127), or NULL when the executor failed. */
 CmdbRun *cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error);
+/* The same without waiting: completes with (transfer full) the run as
+ * recorded once the executor's start_async() completed. */
+void cmdb_run_store_start_async (CmdbRunStore *self, CmdbRun *run, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+CmdbRun *cmdb_run_store_start_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
 /* (transfer full) (element-type CmdbRun): the runs, unfinished ones first,
  * then newest first. @page and @status (nullable) filter; @status is a
  * status name. Unreadable run directories are skipped. Ended runs come from
@@ -235,6 +319,19 @@ CmdbRun *cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **e
 /* Asks the run to stop (CMDB_RUN_ERROR_NOT_RUNNING when it has ended);
  * does not wait. */
 gboolean cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error);
+void cmdb_run_store_stop_async (CmdbRunStore *self, const char *run_id, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_run_store_stop_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
+/* Whether executors' update_async() is called by whoever owns the store, in
+ * the background (cmdb_run_store_update_async()): loading and listing runs
+ * then never waits for an executor. Default FALSE: each liveness check
+ * first brings the executor's answer up to date (the CLI). */
+void cmdb_run_store_set_background_updates (CmdbRunStore *self, gboolean background);
+/* Calls update_async() of the executor of every unfinished run; completes
+ * when all answered (an executor's failure is only logged). */
+void cmdb_run_store_update_async (CmdbRunStore *self, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_run_store_update_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
 /* Waits until the run is final, polling its record; @timeout_ms < 0 waits
  * forever. Returns (transfer full) the final run, or NULL with
  * G_IO_ERROR_TIMED_OUT or a load error. Blocks the calling thread. */

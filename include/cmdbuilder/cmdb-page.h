@@ -23,7 +23,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-context.h"
 
@@ -62,6 +62,17 @@ struct _CmdbPageInterface
    * attribute themselves, so a schema written for the original app gets
    * the page's rules unchanged. */
   JsonObject *(*get_rules) (CmdbPage *self);
+
+  /* run_action without blocking the caller's main loop, for an action that
+   * waits on a process or the network (Predict's converter): the server
+   * calls only this form. A page implements run_action or this pair; the
+   * other form is provided (a synchronous run_action is called and
+   * completes at once; an _async one runs on a private main context when
+   * the synchronous form is called, as the CLI does). */
+  void (*run_action_async) (CmdbPage *self, CmdbContext *context, const char *action_id,
+                            JsonObject *params, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
+  JsonObject *(*run_action_finish) (CmdbPage *self, GAsyncResult *result, GError **error);
 };
 
 void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
@@ -75,5 +86,10 @@ GPtrArray *cmdb_page_list_actions (CmdbPage *self);
 /* (transfer full) (nullable) */
 JsonObject *cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
                                   JsonObject *params, GError **error);
+void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const char *action_id,
+                                 JsonObject *params, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+/* (transfer full) (nullable): as cmdb_page_run_action(). */
+JsonObject *cmdb_page_run_action_finish (CmdbPage *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

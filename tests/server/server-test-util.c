@@ -370,3 +370,54 @@ test_fixture_post_json (const char *path, const char *json, guint status)
 
   return test_expect_json (response, status, path);
 }
+
+struct _TestPendingPost
+{
+  TestServer *server;
+  char *path;
+  char *json;
+  GThread *thread;
+  TestResponse *response; /* set by the thread */
+  gint answered;          /* atomic */
+};
+
+static gpointer
+pending_post_run (gpointer user_data)
+{
+  TestPendingPost *post = user_data;
+
+  post->response = test_post_json (post->server, post->path, post->json);
+  g_atomic_int_set (&post->answered, 1);
+  return NULL;
+}
+
+TestPendingPost *
+test_post_json_in_thread (TestServer *server, const char *path, const char *json)
+{
+  TestPendingPost *post = g_new0 (TestPendingPost, 1);
+
+  post->server = server;
+  post->path = g_strdup (path);
+  post->json = g_strdup (json);
+  post->thread = g_thread_new ("pending-post", pending_post_run, post);
+  return post;
+}
+
+gboolean
+test_pending_post_answered (TestPendingPost *post)
+{
+  return g_atomic_int_get (&post->answered) != 0;
+}
+
+TestResponse *
+test_pending_post_wait (TestPendingPost *post)
+{
+  TestResponse *response;
+
+  g_thread_join (post->thread);
+  response = post->response;
+  g_free (post->path);
+  g_free (post->json);
+  g_free (post);
+  return response;
+}

@@ -88,4 +88,15 @@ JsonNode *test_expect_json (TestResponse *response, guint status, const char *wh
  * @status. */
 JsonNode *test_fixture_post_json (const char *path, const char *json, guint status);
 
+/* A POST answered on another thread, so a test can see whether it is still
+ * waiting while other requests are answered (liveness checks). */
+typedef struct _TestPendingPost TestPendingPost;
+
+/* Sends @json to @path (logged in) from a new thread. */
+TestPendingPost *test_post_json_in_thread (TestServer *server, const char *path, const char *json);
+/* Whether the answer has arrived. */
+gboolean test_pending_post_answered (TestPendingPost *post);
+/* Waits for the answer; returns it (transfer full) and frees @post. */
+TestResponse *test_pending_post_wait (TestPendingPost *post);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestResponse, test_response_free)

@@ -194,10 +194,65 @@ test_unknown_action (void **state)
                        "page predict has no action nope");
 }
 
+/* While the converter runs, the server answers everything else: the
+ * converter here waits until the test releases it (at most a minute, so a
+ * server that waits for it fails this test instead of hanging), and pages,
+ * page views and the runs list are answered before it ends. Liveness, not
+ * timing. */
+static void
+test_export_does_not_block (void **state)
+{
+  g_autofree char *submission = cmdb_test_write_file (
+      fixture.workspace, "outputs/slow/submissions/a.json", "{\"images\": {}}");
+  g_autofree char *started = g_build_filename (fixture.tmp, "converter-started", NULL);
+  g_autofree char *release = g_build_filename (fixture.tmp, "converter-release", NULL);
+  g_autofree char *started_literal = g_shell_quote (started);
+  g_autofree char *release_literal = g_shell_quote (release);
+  g_autofree char *converter_text = g_strdup_printf (
+      "import pathlib, sys, time\n"
+      "pathlib.Path(%s).write_text('x')\n"
+      "for _ in range(1200):\n"
+      "    if pathlib.Path(%s).exists():\n"
+      "        break\n"
+      "    time.sleep(0.05)\n"
+      "pathlib.Path(sys.argv[sys.argv.index('--output_path') + 1]).write_text('filename\\n')\n"
+      "print('released')\n",
+      started_literal, release_literal);
+  g_autofree char *converter
+      = cmdb_test_write_file (fixture.workspace, "ocr/utils/convert_submission.py", converter_text);
+  TestPendingPost *post = test_post_json_in_thread (
+      fixture.server, "/api/pages/predict/actions/export-csv",
+      "{\"json_path\": \"outputs/slow/submissions/a.json\", \"output\": \"slow.csv\"}");
+  g_autoptr (TestResponse) response = NULL;
+  g_autoptr (JsonNode) exported = NULL;
+  const char *const paths[] = { "/api/pages", "/api/pages/train", "/api/runs", "/train" };
+
+  /* The converter is running (bounded: about a minute). */
+  for (guint i = 0; i < 600 && !g_file_test (started, G_FILE_TEST_EXISTS); i++)
+    g_usleep (100 * 1000);
+  assert_true (g_file_test (started, G_FILE_TEST_EXISTS));
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (TestResponse) answer = test_get (fixture.server, paths[i]);
+
+      if (answer->status != 200)
+        fail_msg ("GET %s answered %u while the export ran", paths[i], answer->status);
+    }
+  /* Everything above was answered while the converter still waited. */
+  assert_false (test_pending_post_answered (post));
+  g_free (cmdb_test_write_file (fixture.tmp, "converter-release", ""));
+  response = test_pending_post_wait (post);
+  exported = test_expect_json (response, 200, "the export");
+  assert_true (json_object_get_boolean_member (object (exported), "ok"));
+  test_assert_contains (json_object_get_string_member (object (exported), "stdout"), "released");
+  (void) converter;
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_export_does_not_block, setup, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_actions_listed, setup, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_convert_and_confirm_overwrite, setup,
                                      test_fixture_teardown),

@@ -370,6 +370,88 @@ test_server_rejected_job (void **state)
       "available");
 }
 
+static GPid
+controller_pid (void)
+{
+  g_autofree char *path = g_build_filename (cluster.cluster_dir, "slurmctld.daemon-pid", NULL);
+  g_autofree char *text = cmdb_test_read_file (path);
+
+  return (GPid) g_ascii_strtoll (g_strstrip (text), NULL, 10);
+}
+
+/* The controller hangs (SIGSTOP): nothing the server does for Slurm blocks
+ * its other answers. A Slurm run that was running stays listed from memory
+ * while the background `scontrol` hangs; a new submission waits for
+ * `sbatch` without holding anything up, and ends with a clear message when
+ * [slurm] tool-timeout expires. Liveness, not timing: the pages and the
+ * runs list are answered while the submission is still pending, which it
+ * must be until the tool's timeout. */
+static void
+test_server_controller_hangs (void **state)
+{
+  const char *const args[] = { "--config", "slurm.tool-timeout=6s", NULL };
+  g_autoptr (JsonNode) first = NULL;
+  g_autoptr (JsonNode) pages = NULL;
+  g_autoptr (JsonNode) runs = NULL;
+  g_autoptr (JsonNode) submitted = NULL;
+  g_autoptr (TestResponse) response = NULL;
+  TestPendingPost *post;
+  JsonObject *record;
+  const char *run_id;
+  const char *directory;
+  GPid controller = controller_pid ();
+
+  test_fixture_restart (args, TRUE);
+  first = test_fixture_post_json (
+      "/api/runs", "{\"page\": \"train\", \"command\": \"sleep 60\", \"executor\": \"slurm\"}",
+      201);
+  run_id = json_object_get_string_member (json_node_get_object (first), "id");
+  directory = json_object_get_string_member (json_node_get_object (first), "directory");
+  wait_for_file (directory, "slurm-started");
+  /* The background update saw it run (bounded: about a minute). */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr (JsonObject) listed = listed_run (run_id);
+
+      if (g_str_equal (json_object_get_string_member (listed, "status"), "running"))
+        break;
+      g_usleep (100 * 1000);
+    }
+
+  assert_true (controller > 0);
+  assert_int_equal (kill (controller, SIGSTOP), 0);
+  post = test_post_json_in_thread (
+      fixture.server, "/api/runs",
+      "{\"page\": \"train\", \"command\": \"sleep 2\", \"executor\": \"slurm\"}");
+  /* Answered while sbatch waits for the stopped controller. */
+  pages = get_json ("/api/pages");
+  runs = get_json ("/api/runs");
+  assert_false (test_pending_post_answered (post));
+  {
+    JsonArray *listed = json_object_get_array_member (json_node_get_object (runs), "runs");
+    JsonObject *running = cmdb_test_find_by_id (listed, run_id, "GET /api/runs");
+
+    assert_string_equal (json_object_get_string_member (running, "status"), "running");
+  }
+  response = test_pending_post_wait (post);
+  assert_int_equal (kill (controller, SIGCONT), 0);
+
+  submitted = test_expect_json (response, 201, "the submission");
+  record = json_node_get_object (submitted);
+  assert_string_equal (json_object_get_string_member (record, "status"), "failed");
+  assert_string_equal (json_object_get_string_member (record, "message"),
+                       "failed to submit to Slurm: sbatch did not answer within 6 s (it was "
+                       "stopped)");
+
+  /* The running job is stopped through the API once the controller is back. */
+  {
+    g_autofree char *stop = g_strdup_printf ("/api/runs/%s/stop", run_id);
+    g_autoptr (JsonNode) stopped = test_fixture_post_json (stop, "{}", 202);
+
+    wait_for_file (directory, "slurm-exit");
+  }
+}
+
 int
 main (void)
 {
@@ -387,6 +469,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_server_invalid_partition, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_server_rejected_job, test_fixture_setup_login,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_server_controller_hangs, test_fixture_setup_login,
                                      test_fixture_teardown),
   };
 

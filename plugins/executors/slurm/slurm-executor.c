@@ -6,11 +6,10 @@
 #include <glib/gstdio.h>
 
 #include <string.h>
-#include <sys/wait.h>
 
 /* The Slurm executor: a run is one batch job. docs/slurm.md.
  *
- * start() writes the batch script into the run's directory and submits it
+ * start writes the batch script into the run's directory and submits it
  * with `sbatch --parsable`. The job itself writes the run's stdout.log and
  * stderr.log (the workspace is on a filesystem the nodes share), a start
  * time, and, from a trap, its exit code and end time. Nothing watches the
@@ -18,21 +17,49 @@
  * unfinished run it loads) brings the record up to date, from the exit
  * file first, so a job that ended while no cmdbuilder was running is still
  * recorded with its exit code even when Slurm has forgotten it; then from
- * `scontrol show job` for the queue state. */
+ * what `scontrol show job` last said of the job.
+ *
+ * Nothing here waits: every Slurm tool runs through cmdb_tool_run_async()
+ * with [slurm] tool-timeout, and is_alive() only reads files and the
+ * answers update_async() keeps in memory (the server asks in the
+ * background, the CLI before each check). */
 
 /* How often one process asks Slurm about one job: followers load the run
  * every few milliseconds, the controller need not hear about it. */
 #define QUERY_INTERVAL_USEC (G_USEC_PER_SEC / 2)
+#define DEFAULT_TOOL_TIMEOUT_MS 5000
 
 #define CMDB_TYPE_SLURM_EXECUTOR (cmdb_slurm_executor_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbSlurmExecutor, cmdb_slurm_executor, CMDB, SLURM_EXECUTOR, GObject)
 
+/* What Slurm last said about one run's job. */
+typedef struct
+{
+  gint64 asked_us;     /* monotonic time the last question was asked; 0: never */
+  gint64 answered_us;  /* monotonic time of the last answer (or failure); 0: none */
+  gint64 exit_seen_us; /* when the job's exit file was first seen; 0: not yet */
+  gboolean in_flight;
+  gboolean known;     /* the last answer had a state */
+  gboolean forgotten; /* the last answer: Slurm does not know the job */
+  char *state;
+  char *reason;
+  int exit_code;
+} JobInfo;
+
 struct _CmdbSlurmExecutor
 {
   GObject parent_instance;
-  CmdbContext *context;      /* (nullable): for [slurm] defaults */
-  GHashTable *last_query_us; /* run id -> gint64* monotonic time of the last scontrol */
+  CmdbContext *context; /* (nullable): for [slurm] defaults */
+  GHashTable *jobs;     /* run id -> JobInfo */
 };
+
+static void
+job_info_free (JobInfo *info)
+{
+  g_free (info->state);
+  g_free (info->reason);
+  g_free (info);
+}
 
 enum
 {
@@ -86,7 +113,7 @@ cmdb_slurm_executor_finalize (GObject *object)
   CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (object);
 
   g_clear_object (&self->context);
-  g_hash_table_unref (self->last_query_us);
+  g_hash_table_unref (self->jobs);
   G_OBJECT_CLASS (cmdb_slurm_executor_parent_class)->finalize (object);
 }
 
@@ -112,7 +139,8 @@ cmdb_slurm_executor_class_finalize (CmdbSlurmExecutorClass *klass)
 static void
 cmdb_slurm_executor_init (CmdbSlurmExecutor *self)
 {
-  self->last_query_us = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->jobs
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) job_info_free);
 }
 
 static const char *
@@ -121,50 +149,74 @@ slurm_get_id (CmdbExecutor *executor)
   return "slurm";
 }
 
-/* Runs a Slurm tool and waits. FALSE only when it could not be executed
- * (not installed); @ret_stdout, @ret_stderr (transfer full) and
- * @ret_status (its exit status) otherwise. */
-static gboolean
-run_tool (const char *const *argv, const char *cwd, char **ret_stdout, char **ret_stderr,
-          int *ret_status, GError **error)
+static guint
+tool_timeout_ms (CmdbSlurmExecutor *self)
 {
-  g_autoptr (GError) spawn_error = NULL;
-  int wait_status = 0;
-
-  if (!g_spawn_sync (cwd, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, ret_stdout,
-                     ret_stderr, &wait_status, &spawn_error))
-    {
-      if (g_error_matches (spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
-        g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
-                     "Slurm is not installed here: %s was not found in PATH", argv[0]);
-      else
-        g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "cannot run %s: %s", argv[0],
-                     spawn_error->message);
-      return FALSE;
-    }
-  *ret_status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
-  return TRUE;
+  if (self->context == NULL)
+    return DEFAULT_TOOL_TIMEOUT_MS;
+  return (guint) CLAMP (cmdb_config_get_duration_ms (cmdb_context_get_config (self->context),
+                                                     "slurm", "tool-timeout",
+                                                     DEFAULT_TOOL_TIMEOUT_MS),
+                        1, G_MAXINT);
 }
 
-/* (transfer full) (nullable): the cluster's partitions, from sinfo; NULL
- * when sinfo cannot tell (then sbatch judges the partition itself). */
-static GStrv
-list_partitions (void)
+/* Runs a Slurm tool without waiting for it. */
+static void
+run_tool_async (CmdbSlurmExecutor *self, const char *const *argv, const char *cwd,
+                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  const char *argv[] = { "sinfo", "--noheader", "--format=%R", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  cmdb_tool_run_async (argv, cwd, tool_timeout_ms (self), cancellable, callback, user_data);
+}
+
+/* (transfer full) (nullable): the tool's output and status; NULL when it
+ * could not run or did not answer in time, with an error saying so. */
+static CmdbToolResult *
+run_tool_finish (GAsyncResult *result, GError **error)
+{
+  g_autoptr (GError) tool_error = NULL;
+  CmdbToolResult *tool = cmdb_tool_run_finish (result, &tool_error);
+
+  if (tool != NULL)
+    return tool;
+  if (g_error_matches (tool_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START, "Slurm is not installed here: %s",
+                 tool_error->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&tool_error));
+  return NULL;
+}
+
+/* (transfer full) (nullable): the cluster's partitions from sinfo's
+ * answer; NULL when sinfo cannot tell (then sbatch judges the partition
+ * itself). */
+static GStrv
+partitions_finish (GAsyncResult *result)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = run_tool_finish (result, &error);
   g_auto (GStrv) lines = NULL;
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  int status = 0;
 
-  if (!run_tool (argv, NULL, &out, &err, &status, NULL) || status != 0)
-    return NULL;
-  lines = g_strsplit (out, "\n", -1);
+  if (tool == NULL || cmdb_tool_result_get_status (tool) != 0)
+    {
+      g_debug ("the partitions are not known: %s",
+               error != NULL ? error->message : cmdb_tool_result_get_stderr (tool));
+      return NULL;
+    }
+  lines = g_strsplit (cmdb_tool_result_get_stdout (tool), "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     if (g_strstrip (lines[i])[0] != '\0')
       g_strv_builder_add (builder, lines[i]);
   return g_strv_builder_end (builder);
+}
+
+static void
+list_partitions_async (CmdbSlurmExecutor *self, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  const char *argv[] = { "sinfo", "--noheader", "--format=%R", NULL };
+
+  run_tool_async (self, argv, NULL, cancellable, callback, user_data);
 }
 
 /* Sets @key of @data to the current time (ISO 8601, UTC, microseconds). */
@@ -214,20 +266,65 @@ default_job_name (CmdbRun *run)
   return cmdb_run_get_page (run) != NULL ? cmdb_run_get_page (run) : "cmdbuilder";
 }
 
-/* CmdbExecutor.check_options: each requested value on its own (so one bad
- * key does not hide the others), then the value checks of a submission;
+/* ---- option checks ---- */
+
+/* CmdbExecutor.check_options_async: each requested value on its own (so one
+ * bad key does not hide the others), then the value checks of a submission;
  * the cluster is asked for its partitions only when one is named. */
-static JsonObject *
-slurm_check_options (CmdbExecutor *executor, JsonObject *requested)
+typedef struct
 {
-  g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
-  g_autoptr (JsonObject) checked = NULL;
-  g_auto (GStrv) partitions = NULL;
-  JsonObject *problems = json_object_new ();
+  CmdbSlurmOptions *options;
+  JsonObject *problems;
+} Check;
+
+static void
+check_free (Check *check)
+{
+  cmdb_slurm_options_free (check->options);
+  json_object_unref (check->problems);
+  g_free (check);
+}
+
+static void
+finish_check (GTask *task, const char *const *partitions)
+{
+  Check *check = g_task_get_task_data (task);
+  g_autoptr (JsonObject) checked = cmdb_slurm_options_check (check->options, partitions);
   JsonObjectIter iter;
   const char *name;
   JsonNode *member;
 
+  json_object_iter_init (&iter, checked);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!json_object_has_member (check->problems, name))
+      json_object_set_member (check->problems, name, json_node_copy (member));
+  g_task_return_pointer (task, json_object_ref (check->problems),
+                         (GDestroyNotify) json_object_unref);
+}
+
+static void
+on_check_partitions (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_auto (GStrv) partitions = partitions_finish (result);
+
+  finish_check (task, (const char *const *) partitions);
+}
+
+static void
+slurm_check_options_async (CmdbExecutor *executor, JsonObject *requested, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  Check *check = g_new0 (Check, 1);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  check->options = cmdb_slurm_options_new ();
+  check->problems = json_object_new ();
+  g_task_set_task_data (task, check, (GDestroyNotify) check_free);
   json_object_iter_init (&iter, requested);
   while (json_object_iter_next (&iter, &name, &member))
     {
@@ -235,85 +332,186 @@ slurm_check_options (CmdbExecutor *executor, JsonObject *requested)
       g_autoptr (GError) error = NULL;
 
       json_object_set_member (one, name, json_node_copy (member));
-      if (!cmdb_slurm_options_apply_json (options, one, &error))
-        json_object_set_string_member (problems, name, error->message);
+      if (!cmdb_slurm_options_apply_json (check->options, one, &error))
+        json_object_set_string_member (check->problems, name, error->message);
     }
-  if (cmdb_slurm_options_get (options, "partition") != NULL)
-    partitions = list_partitions ();
-  checked = cmdb_slurm_options_check (options, (const char *const *) partitions);
-  json_object_iter_init (&iter, checked);
-  while (json_object_iter_next (&iter, &name, &member))
-    if (!json_object_has_member (problems, name))
-      json_object_set_member (problems, name, json_node_copy (member));
-  return problems;
+  if (cmdb_slurm_options_get (check->options, "partition") != NULL)
+    list_partitions_async (self, cancellable, on_check_partitions, g_steal_pointer (&task));
+  else
+    finish_check (task, NULL);
 }
 
-static gboolean
-slurm_start (CmdbExecutor *executor, CmdbRun *run, GError **error)
+static JsonObject *
+slurm_check_options_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
 {
-  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
-  JsonObject *data = cmdb_run_get_data (run);
-  JsonNode *requested = json_object_get_member (data, "slurm_options");
-  g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
-  g_autoptr (GError) local_error = NULL;
-  g_auto (GStrv) partitions = NULL;
-  g_autofree char *script = NULL;
-  g_autofree char *script_path = NULL;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- submission ---- */
+
+typedef struct
+{
+  CmdbRun *run;
+  CmdbSlurmOptions *options;
+} Submission;
+
+static void
+submission_free (Submission *submission)
+{
+  cmdb_run_unref (submission->run);
+  cmdb_slurm_options_free (submission->options);
+  g_free (submission);
+}
+
+/* Completes the start: the run recorded as failed to submit (the start
+ * itself succeeded: the record says why nothing runs). */
+static void
+return_submit_failure (GTask *task, const char *summary, const char *details)
+{
+  Submission *submission = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (record_submit_failure (submission->run, summary, details, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_submitted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Submission *submission = g_task_get_task_data (task);
+  JsonObject *data = cmdb_run_get_data (submission->run);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = run_tool_finish (result, &error);
   g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
+  const char *err;
+  int status;
 
-  /* Defaults from [slurm], then what the run asked for. */
-  cmdb_slurm_options_set (options, "job-name", default_job_name (run), NULL);
-  if (self->context != NULL)
-    cmdb_slurm_options_load_config (options, cmdb_context_get_config (self->context));
-  if (requested != NULL && JSON_NODE_HOLDS_OBJECT (requested)
-      && !cmdb_slurm_options_apply_json (options, json_node_get_object (requested), &local_error))
-    return record_submit_failure (run, local_error->message, NULL, error);
-  if (cmdb_slurm_options_get (options, "partition") != NULL)
-    partitions = list_partitions ();
-  if (!cmdb_slurm_options_validate (options, (const char *const *) partitions, &local_error))
-    return record_submit_failure (run, local_error->message, NULL, error);
-  json_object_set_object_member (data, "slurm_options", cmdb_slurm_options_to_json (options));
-
-  script = cmdb_slurm_render_script (options, cmdb_run_get_id (run), cmdb_run_get_directory (run),
-                                     cmdb_run_get_working_directory (run), cmdb_run_get_argv (run),
-                                     &local_error);
-  if (script == NULL)
-    return record_submit_failure (run, local_error->message, NULL, error);
-  script_path = g_build_filename (cmdb_run_get_directory (run), CMDB_SLURM_SCRIPT_NAME, NULL);
-  if (!g_file_set_contents_full (script_path, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755,
-                                 &local_error))
-    return record_submit_failure (run, local_error->message, NULL, error);
-  json_object_set_string_member (data, "slurm_script", script_path);
-
-  {
-    const char *argv[] = { "sbatch", "--parsable", script_path, NULL };
-
-    if (!run_tool (argv, cmdb_run_get_working_directory (run), &out, &err, &status, &local_error))
-      return record_submit_failure (run, local_error->message, NULL, error);
-  }
+  if (tool == NULL)
+    {
+      return_submit_failure (task, error->message, NULL);
+      return;
+    }
+  err = cmdb_tool_result_get_stderr (tool);
+  status = cmdb_tool_result_get_status (tool);
   if (status != 0)
     {
       g_autofree char *summary = g_strdup_printf ("%s (sbatch exited with status %d)",
                                                   cmdb_slurm_summarize_error (err), status);
 
-      return record_submit_failure (run, summary, err, error);
+      return_submit_failure (task, summary, err);
+      return;
     }
   /* --parsable prints "JOBID" or "JOBID;CLUSTER". */
+  out = g_strdup (cmdb_tool_result_get_stdout (tool));
   out[strcspn (out, ";\n")] = '\0';
   g_strstrip (out);
   if (out[0] == '\0' || strspn (out, "0123456789_") != strlen (out))
     {
       g_autofree char *details = g_strconcat (out, err, NULL);
 
-      return record_submit_failure (run, "sbatch printed no job id", details, error);
+      return_submit_failure (task, "sbatch printed no job id", details);
+      return;
     }
   json_object_set_string_member (data, "slurm_job_id", out);
   json_object_set_string_member (data, "slurm_state", "PENDING");
   set_now (data, "submitted_at");
   /* starting = queued: it becomes running when the job's script starts. */
-  return cmdb_run_save (run, error);
+  if (cmdb_run_save (submission->run, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The options are known (the partitions too, when one was named): write the
+ * script and submit it. */
+static void
+submit (GTask *task, const char *const *partitions)
+{
+  CmdbSlurmExecutor *self = g_task_get_source_object (task);
+  Submission *submission = g_task_get_task_data (task);
+  CmdbRun *run = submission->run;
+  JsonObject *data = cmdb_run_get_data (run);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *script_path = NULL;
+
+  if (!cmdb_slurm_options_validate (submission->options, partitions, &error))
+    {
+      return_submit_failure (task, error->message, NULL);
+      return;
+    }
+  json_object_set_object_member (data, "slurm_options",
+                                 cmdb_slurm_options_to_json (submission->options));
+  script = cmdb_slurm_render_script (
+      submission->options, cmdb_run_get_id (run), cmdb_run_get_directory (run),
+      cmdb_run_get_working_directory (run), cmdb_run_get_argv (run), &error);
+  if (script == NULL)
+    {
+      return_submit_failure (task, error->message, NULL);
+      return;
+    }
+  script_path = g_build_filename (cmdb_run_get_directory (run), CMDB_SLURM_SCRIPT_NAME, NULL);
+  if (!g_file_set_contents_full (script_path, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755,
+                                 &error))
+    {
+      return_submit_failure (task, error->message, NULL);
+      return;
+    }
+  json_object_set_string_member (data, "slurm_script", script_path);
+  {
+    const char *argv[] = { "sbatch", "--parsable", script_path, NULL };
+
+    run_tool_async (self, argv, cmdb_run_get_working_directory (run), g_task_get_cancellable (task),
+                    on_submitted, g_object_ref (task));
+  }
+}
+
+static void
+on_start_partitions (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_auto (GStrv) partitions = partitions_finish (result);
+
+  submit (task, (const char *const *) partitions);
+}
+
+static void
+slurm_start_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancellable,
+                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  JsonNode *requested = json_object_get_member (cmdb_run_get_data (run), "slurm_options");
+  g_autoptr (GError) error = NULL;
+  Submission *submission = g_new0 (Submission, 1);
+
+  submission->run = cmdb_run_ref (run);
+  submission->options = cmdb_slurm_options_new ();
+  g_task_set_task_data (task, submission, (GDestroyNotify) submission_free);
+  /* Defaults from [slurm], then what the run asked for. */
+  cmdb_slurm_options_set (submission->options, "job-name", default_job_name (run), NULL);
+  if (self->context != NULL)
+    cmdb_slurm_options_load_config (submission->options, cmdb_context_get_config (self->context));
+  if (requested != NULL && JSON_NODE_HOLDS_OBJECT (requested)
+      && !cmdb_slurm_options_apply_json (submission->options, json_node_get_object (requested),
+                                         &error))
+    {
+      return_submit_failure (task, error->message, NULL);
+      return;
+    }
+  if (cmdb_slurm_options_get (submission->options, "partition") != NULL)
+    list_partitions_async (self, cancellable, on_start_partitions, g_steal_pointer (&task));
+  else
+    submit (task, NULL);
+}
+
+static gboolean
+slurm_start_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* (transfer full) (nullable): a file of the run directory, NULL when absent. */
@@ -391,81 +589,6 @@ record_end (CmdbRun *run, int exit_code, const char *end_time, const char *slurm
     g_debug ("cannot record the end of run %s", cmdb_run_get_id (run));
 }
 
-static const char *job_id (CmdbRun *run);
-
-/* Asks `scontrol show job` about @run's job: TRUE with (transfer full)
- * @ret_state, @ret_exit_code and @ret_reason (nullable); FALSE when Slurm cannot say, with
- * @ret_forgotten TRUE when Slurm answered that it does not know the job. */
-static gboolean
-query_job (CmdbRun *run, char **ret_state, int *ret_exit_code, gboolean *ret_forgotten,
-           char **ret_reason)
-{
-  const char *argv[] = { "scontrol", "--oneliner", "show", "job", job_id (run), NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  *ret_forgotten = FALSE;
-  if (argv[4] == NULL || !run_tool (argv, NULL, &out, &err, &status, NULL))
-    return FALSE;
-  if (status == 0 && cmdb_slurm_parse_job (out, ret_state, ret_exit_code))
-    {
-      if (ret_reason != NULL)
-        *ret_reason = cmdb_slurm_job_field (out, "Reason");
-      return TRUE;
-    }
-  *ret_forgotten = err != NULL && strstr (err, "Invalid job id") != NULL;
-  return FALSE;
-}
-
-/* The end as the job's trap wrote it; FALSE while it has not. The exit
- * code alone decides the status. Slurm is asked only to name a failure it
- * caused (TIMEOUT, OUT_OF_MEMORY); when it cannot be asked, or has
- * forgotten the job, the end is recorded all the same. */
-static gboolean
-finish_from_exit_file (CmdbRun *run)
-{
-  g_autofree char *text = read_run_file (run, CMDB_SLURM_EXIT_NAME);
-  g_autofree char *end_time = NULL;
-  g_autofree char *slurm_state = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *reason = NULL;
-  const char *state;
-  gboolean forgotten = FALSE;
-  int slurm_exit_code = -1;
-  int exit_code = 0;
-
-  if (text == NULL || !cmdb_slurm_parse_exit (text, &exit_code, &end_time))
-    return FALSE;
-  /* What Slurm itself calls such an end. */
-  if (json_object_has_member (cmdb_run_get_data (run), "stop_requested_at"))
-    state = "CANCELLED";
-  else if (exit_code == 0)
-    state = "COMPLETED";
-  else
-    {
-      state = "FAILED";
-      if (query_job (run, &slurm_state, &slurm_exit_code, &forgotten, &reason))
-        {
-          /* While the job completes Slurm shows COMPLETING; the reason
-           * already names a time limit. */
-          if (g_str_equal (slurm_state, "COMPLETING") && g_strcmp0 (reason, "TimeLimit") == 0)
-            {
-              g_free (slurm_state);
-              slurm_state = g_strdup ("TIMEOUT");
-            }
-          if (cmdb_slurm_state_is_final (slurm_state) && !g_str_equal (slurm_state, "COMPLETED")
-              && !g_str_equal (slurm_state, "FAILED"))
-            {
-              state = slurm_state;
-              message = g_strdup_printf ("Slurm ended the job: %s", slurm_state);
-            }
-        }
-    }
-  record_end (run, exit_code, end_time, state, message);
-  return TRUE;
-}
-
 static const char *
 job_id (CmdbRun *run)
 {
@@ -477,141 +600,371 @@ job_id (CmdbRun *run)
   return json_node_get_string (node);
 }
 
-/* Brings an unfinished run's record up to date. Returns FALSE when the
+/* (transfer none): what this process knows of @run's job (created empty). */
+static JobInfo *
+job_info (CmdbSlurmExecutor *self, CmdbRun *run)
+{
+  JobInfo *info = g_hash_table_lookup (self->jobs, cmdb_run_get_id (run));
+
+  if (info == NULL)
+    {
+      info = g_new0 (JobInfo, 1);
+      info->exit_code = -1;
+      g_hash_table_insert (self->jobs, g_strdup (cmdb_run_get_id (run)), info);
+    }
+  return info;
+}
+
+/* The run ended: nothing more to ask about it. */
+static void
+forget_job (CmdbSlurmExecutor *self, CmdbRun *run)
+{
+  g_hash_table_remove (self->jobs, cmdb_run_get_id (run));
+}
+
+/* ---- status ---- */
+
+/* The end as the job's trap wrote it; FALSE while it has not. The exit
+ * code alone decides the status. Slurm names a failure it caused
+ * (TIMEOUT, OUT_OF_MEMORY) from an answer asked after the exit file
+ * appeared: until one arrived, a failed end waits (TRUE in
+ * @ret_waiting); when Slurm could not be asked, or has forgotten the job,
+ * the end is recorded all the same. */
+static gboolean
+finish_from_exit_file (CmdbSlurmExecutor *self, CmdbRun *run, gboolean *ret_waiting)
+{
+  g_autofree char *text = read_run_file (run, CMDB_SLURM_EXIT_NAME);
+  g_autofree char *end_time = NULL;
+  g_autofree char *message = NULL;
+  const char *state;
+  int exit_code = 0;
+
+  *ret_waiting = FALSE;
+  if (text == NULL || !cmdb_slurm_parse_exit (text, &exit_code, &end_time))
+    return FALSE;
+  /* What Slurm itself calls such an end. */
+  if (json_object_has_member (cmdb_run_get_data (run), "stop_requested_at"))
+    state = "CANCELLED";
+  else if (exit_code == 0)
+    state = "COMPLETED";
+  else
+    {
+      JobInfo *info = job_info (self, run);
+
+      state = "FAILED";
+      if (info->exit_seen_us == 0)
+        info->exit_seen_us = g_get_monotonic_time ();
+      if (job_id (run) != NULL && (info->asked_us < info->exit_seen_us || info->in_flight))
+        {
+          *ret_waiting = TRUE;
+          return FALSE;
+        }
+      if (info->known)
+        {
+          const char *slurm_state = info->state;
+
+          /* While the job completes Slurm shows COMPLETING; the reason
+           * already names a time limit. */
+          if (g_str_equal (slurm_state, "COMPLETING") && g_strcmp0 (info->reason, "TimeLimit") == 0)
+            slurm_state = "TIMEOUT";
+          if (cmdb_slurm_state_is_final (slurm_state) && !g_str_equal (slurm_state, "COMPLETED")
+              && !g_str_equal (slurm_state, "FAILED"))
+            {
+              state = slurm_state;
+              message = g_strdup_printf ("Slurm ended the job: %s", slurm_state);
+            }
+        }
+    }
+  record_end (run, exit_code, end_time, state, message);
+  forget_job (self, run);
+  return TRUE;
+}
+
+/* Writes what Slurm said of a job that has not ended into the record, when
+ * it changed. */
+static void
+record_state (CmdbRun *run, const char *state)
+{
+  JsonObject *data = cmdb_run_get_data (run);
+  const char *recorded_state = json_object_get_string_member_with_default (data, "slurm_state", "");
+  g_autoptr (CmdbRun) latest = NULL;
+  JsonObject *latest_data;
+
+  if (g_str_equal (recorded_state, state))
+    return;
+  /* Reread: another process may have written the end meanwhile, which this
+   * older snapshot must not overwrite. */
+  latest = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+  if (latest == NULL || cmdb_run_status_is_final (cmdb_run_get_status (latest)))
+    return;
+  latest_data = cmdb_run_get_data (latest);
+  json_object_set_string_member (latest_data, "slurm_state", state);
+  if (cmdb_slurm_state_is_running (state))
+    {
+      if (cmdb_run_get_status (latest) == CMDB_RUN_STATUS_STARTING)
+        cmdb_run_set_status (latest, CMDB_RUN_STATUS_RUNNING);
+      record_started (latest);
+    }
+  cmdb_run_save (latest, NULL);
+  /* The caller's snapshot shows the same. */
+  json_object_set_string_member (data, "slurm_state", state);
+  json_object_set_string_member (data, "status",
+                                 json_object_get_string_member (latest_data, "status"));
+  if (json_object_has_member (latest_data, "started_at"))
+    json_object_set_string_member (data, "started_at",
+                                   json_object_get_string_member (latest_data, "started_at"));
+}
+
+/* Brings an unfinished run's record up to date from its files and the
+ * last answer of update_async(); never waits. Returns FALSE when the
  * record is final now (the store rereads it) or when the job is gone
  * without a trace (the store marks the run lost). */
 static gboolean
 slurm_is_alive (CmdbExecutor *executor, CmdbRun *run)
 {
   CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
-  JsonObject *data = cmdb_run_get_data (run);
-  const char *id = job_id (run);
-  g_autofree char *state = NULL;
-  const char *recorded_state;
-  gint64 now = g_get_monotonic_time ();
-  gint64 *last;
-  gboolean forgotten = FALSE;
-  int exit_code = -1;
+  JobInfo *info;
+  gboolean waiting = FALSE;
 
-  if (finish_from_exit_file (run))
+  if (finish_from_exit_file (self, run, &waiting))
     return FALSE;
-  if (id == NULL)
+  if (waiting)
+    return TRUE;
+  if (job_id (run) == NULL)
     /* Created, not yet submitted: another process may be submitting it. */
     return g_get_real_time () - cmdb_run_get_created_time (run) < 60 * G_USEC_PER_SEC;
 
-  last = g_hash_table_lookup (self->last_query_us, cmdb_run_get_id (run));
-  if (last != NULL && now - *last < QUERY_INTERVAL_USEC)
+  info = g_hash_table_lookup (self->jobs, cmdb_run_get_id (run));
+  if (info == NULL || info->answered_us == 0)
+    return TRUE; /* nothing asked yet */
+  if (info->forgotten)
+    /* The job left no trace (the exit file was read above): lost. */
+    return FALSE;
+  if (!info->known)
+    /* Slurm unreachable or not installed here: nothing can be said. */
     return TRUE;
-  if (last == NULL)
-    {
-      last = g_new (gint64, 1);
-      g_hash_table_insert (self->last_query_us, g_strdup (cmdb_run_get_id (run)), last);
-    }
-  *last = now;
-
-  if (!query_job (run, &state, &exit_code, &forgotten, NULL))
-    /* Slurm unreachable or not installed here: nothing can be said. When
-     * it has forgotten the job, the trap may have just written; else the
-     * job left no trace and the run is lost. */
-    return forgotten ? finish_from_exit_file (run) : TRUE;
-
-  if (cmdb_slurm_state_is_final (state))
+  if (cmdb_slurm_state_is_final (info->state))
     {
       g_autofree char *message = NULL;
+      g_autofree char *started = NULL;
+      int exit_code = info->exit_code;
+      g_autofree char *state = g_strdup (info->state);
 
-      /* The trap writes before the job ends: read it once more. */
-      if (finish_from_exit_file (run))
-        return FALSE;
-      /* Ended without running its trap: cancelled while queued, killed
-       * at the time limit, a node failure. A job whose script never
-       * started has no exit code. */
-      {
-        g_autofree char *started = read_run_file (run, CMDB_SLURM_STARTED_NAME);
-
-        if (started == NULL)
-          exit_code = -1;
-      }
-      if (!g_str_equal (state, "COMPLETED") && !json_object_has_member (data, "stop_requested_at"))
+      /* Ended without running its trap: cancelled while queued, killed at
+       * the time limit, a node failure. A job whose script never started
+       * has no exit code. */
+      started = read_run_file (run, CMDB_SLURM_STARTED_NAME);
+      if (started == NULL)
+        exit_code = -1;
+      if (!g_str_equal (state, "COMPLETED")
+          && !json_object_has_member (cmdb_run_get_data (run), "stop_requested_at"))
         message = g_strdup_printf ("Slurm ended the job: %s", state);
       record_end (run, exit_code, NULL, state, message);
+      forget_job (self, run);
       return FALSE;
     }
-
-  recorded_state = json_object_get_string_member_with_default (data, "slurm_state", "");
-  if (g_str_equal (recorded_state, state))
-    return TRUE;
-  /* Reread: another process may have written the end meanwhile, which this
-   * older snapshot must not overwrite. */
-  {
-    g_autoptr (CmdbRun) latest = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
-    JsonObject *latest_data;
-
-    if (latest == NULL || cmdb_run_status_is_final (cmdb_run_get_status (latest)))
-      return FALSE;
-    latest_data = cmdb_run_get_data (latest);
-    json_object_set_string_member (latest_data, "slurm_state", state);
-    if (cmdb_slurm_state_is_running (state))
-      {
-        if (cmdb_run_get_status (latest) == CMDB_RUN_STATUS_STARTING)
-          cmdb_run_set_status (latest, CMDB_RUN_STATUS_RUNNING);
-        record_started (latest);
-      }
-    cmdb_run_save (latest, NULL);
-    /* The caller's snapshot shows the same. */
-    json_object_set_string_member (data, "slurm_state", state);
-    json_object_set_string_member (data, "status",
-                                   json_object_get_string_member (latest_data, "status"));
-    if (json_object_has_member (latest_data, "started_at"))
-      json_object_set_string_member (data, "started_at",
-                                     json_object_get_string_member (latest_data, "started_at"));
-  }
+  record_state (run, info->state);
   return TRUE;
 }
 
-static gboolean
-slurm_stop (CmdbExecutor *executor, CmdbRun *run, GError **error)
+typedef struct
 {
+  CmdbSlurmExecutor *self;
+  char *run_id;
+  char *job_id;
+} Query;
+
+static void
+query_free (Query *query)
+{
+  g_object_unref (query->self);
+  g_free (query->run_id);
+  g_free (query->job_id);
+  g_free (query);
+}
+
+static void
+on_job_queried (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Query *query = g_task_get_task_data (task);
+  JobInfo *info = g_hash_table_lookup (query->self->jobs, query->run_id);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = run_tool_finish (result, &error);
+  g_autofree char *state = NULL;
+  int exit_code = -1;
+
+  if (info == NULL)
+    {
+      /* The run ended meanwhile. */
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  info->in_flight = FALSE;
+  info->answered_us = g_get_monotonic_time ();
+  info->known = FALSE;
+  info->forgotten = FALSE;
+  if (tool == NULL)
+    {
+      g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
+                               "cannot ask Slurm about job %s: %s", query->job_id, error->message);
+      return;
+    }
+  if (cmdb_tool_result_get_status (tool) == 0
+      && cmdb_slurm_parse_job (cmdb_tool_result_get_stdout (tool), &state, &exit_code))
+    {
+      info->known = TRUE;
+      g_free (info->state);
+      info->state = g_steal_pointer (&state);
+      info->exit_code = exit_code;
+      g_free (info->reason);
+      info->reason = cmdb_slurm_job_field (cmdb_tool_result_get_stdout (tool), "Reason");
+    }
+  else
+    info->forgotten = strstr (cmdb_tool_result_get_stderr (tool), "Invalid job id") != NULL;
+  g_task_return_boolean (task, TRUE);
+}
+
+/* CmdbExecutor.update_async: asks `scontrol show job` about @run's job at
+ * most every QUERY_INTERVAL_USEC (sooner once its exit file appeared) and
+ * keeps the answer for is_alive(). One question per job at a time. */
+static void
+slurm_update_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancellable,
+                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  g_autofree char *exit_text = NULL;
   const char *id = job_id (run);
-  const char *argv[] = { "scancel", id, NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
+  gint64 now = g_get_monotonic_time ();
+  JobInfo *info;
+  Query *query;
+
+  if (id == NULL || cmdb_run_status_is_final (cmdb_run_get_status (run)))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  info = job_info (self, run);
+  exit_text = read_run_file (run, CMDB_SLURM_EXIT_NAME);
+  if (exit_text != NULL && info->exit_seen_us == 0)
+    info->exit_seen_us = now;
+  if (info->in_flight
+      || (info->asked_us != 0 && now - info->asked_us < QUERY_INTERVAL_USEC
+          && info->asked_us >= info->exit_seen_us))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  info->asked_us = now;
+  info->in_flight = TRUE;
+  query = g_new0 (Query, 1);
+  query->self = g_object_ref (self);
+  query->run_id = g_strdup (cmdb_run_get_id (run));
+  query->job_id = g_strdup (id);
+  g_task_set_task_data (task, query, (GDestroyNotify) query_free);
+  {
+    const char *argv[] = { "scontrol", "--oneliner", "show", "job", id, NULL };
+
+    run_tool_async (self, argv, NULL, cancellable, on_job_queried, g_steal_pointer (&task));
+  }
+}
+
+static gboolean
+slurm_update_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- stop ---- */
+
+static void
+on_cancelled_job (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  const char *id = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = run_tool_finish (result, &error);
+  const char *err;
+
+  if (tool == NULL)
+    {
+      g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
+                               "cannot cancel Slurm job %s: %s", id, error->message);
+      return;
+    }
+  if (cmdb_tool_result_get_status (tool) != 0)
+    {
+      g_autofree char *message = NULL;
+
+      err = cmdb_tool_result_get_stderr (tool);
+      message = g_strdup_printf ("cannot cancel Slurm job %s: %s (scancel exited with status "
+                                 "%d)\n%s",
+                                 id, cmdb_slurm_summarize_error (err),
+                                 cmdb_tool_result_get_status (tool), err);
+      g_strchomp (message);
+      g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED, "%s", message);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+slurm_stop_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  const char *id = job_id (run);
+  GError *error = NULL;
 
   if (id == NULL)
     {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
-                   "run %s was not submitted to Slurm", cmdb_run_get_id (run));
-      return FALSE;
+      g_task_return_new_error (task, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
+                               "run %s was not submitted to Slurm", cmdb_run_get_id (run));
+      return;
     }
   /* A second request while stopping changes nothing. */
   if (cmdb_run_get_status (run) == CMDB_RUN_STATUS_STOPPING)
-    return TRUE;
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   /* Recorded first: the job's end then reads as stopped, whoever sees it. */
   set_now (cmdb_run_get_data (run), "stop_requested_at");
   cmdb_run_set_status (run, CMDB_RUN_STATUS_STOPPING);
-  if (!cmdb_run_save (run, error))
-    return FALSE;
-  if (!run_tool (argv, NULL, &out, &err, &status, error))
-    return FALSE;
-  if (status != 0)
+  if (!cmdb_run_save (run, &error))
     {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
-                   "cannot cancel Slurm job %s: %s (scancel exited with status %d)\n%s", id,
-                   cmdb_slurm_summarize_error (err), status, err);
-      g_strchomp ((*error)->message);
-      return FALSE;
+      g_task_return_error (task, error);
+      return;
     }
-  return TRUE;
+  g_task_set_task_data (task, g_strdup (id), g_free);
+  {
+    const char *argv[] = { "scancel", id, NULL };
+
+    run_tool_async (self, argv, NULL, cancellable, on_cancelled_job, g_steal_pointer (&task));
+  }
+}
+
+static gboolean
+slurm_stop_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
 executor_iface_init (CmdbExecutorInterface *iface)
 {
   iface->get_id = slurm_get_id;
-  iface->start = slurm_start;
-  iface->stop = slurm_stop;
+  iface->start_async = slurm_start_async;
+  iface->start_finish = slurm_start_finish;
+  iface->stop_async = slurm_stop_async;
+  iface->stop_finish = slurm_stop_finish;
   iface->is_alive = slurm_is_alive;
-  iface->check_options = slurm_check_options;
+  iface->update_async = slurm_update_async;
+  iface->update_finish = slurm_update_finish;
+  iface->check_options_async = slurm_check_options_async;
+  iface->check_options_finish = slurm_check_options_finish;
 }
 
 G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);

@@ -254,45 +254,19 @@ describe_choices (CmdbContext *context, JsonObject *params, JsonObject *result)
 
 /* ---- converting ---- */
 
-typedef struct
-{
-  gboolean done;
-  GBytes *out;
-  GBytes *err;
-  GError *error;
-} Communication;
-
-static void
-on_communicated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Communication *communication = user_data;
-
-  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &communication->out,
-                                   &communication->err, &communication->error);
-  communication->done = TRUE;
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* What the converter said, valid UTF-8 and bounded. */
 static char *
-output_text (GBytes *bytes)
+output_text (const char *text)
 {
-  gsize size = 0;
-  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-  g_autofree char *text = NULL;
+  gsize size = text != NULL ? strlen (text) : 0;
 
-  if (data == NULL)
-    return g_strdup ("");
-  text = g_utf8_make_valid (data, (gssize) MIN (size, MAX_OUTPUT_BYTES));
-  if (size > MAX_OUTPUT_BYTES)
-    return g_strconcat (text, "\n[cut: the output was longer]", NULL);
-  return g_steal_pointer (&text);
+  if (size <= MAX_OUTPUT_BYTES)
+    return g_strdup (text != NULL ? text : "");
+  {
+    g_autofree char *cut = g_utf8_make_valid (text, MAX_OUTPUT_BYTES);
+
+    return g_strconcat (cut, "\n[cut: the output was longer]", NULL);
+  }
 }
 
 static void
@@ -302,76 +276,14 @@ set_outcome (JsonObject *result, gboolean ok, const char *message)
   json_object_set_string_member (result, "message", message);
 }
 
-/* Runs @argv in @directory with stdout and stderr captured, at most
- * @timeout_seconds. Its own main context: the caller's loop (the server's)
- * does not run meanwhile, so nothing else can re-enter. */
-static gboolean
-run_converter (const char *const *argv, const char *directory, guint timeout_seconds,
-               JsonObject *result, GError **error)
+/* Checks an export request and builds the converter's argv. Returns
+ * (transfer full) the argv (NULL-terminated) to run, with @ret_output_full
+ * (transfer full) its output file; or NULL with @result already the answer
+ * (what is missing, a confirmation to ask for), or NULL with @error. */
+static GPtrArray *
+prepare_export (CmdbContext *context, JsonObject *params, JsonObject *result,
+                char **ret_output_full, GError **error)
 {
-  g_autoptr (GMainContext) context = g_main_context_new ();
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GSource) timeout = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  Communication communication = { 0 };
-  gboolean timed_out = FALSE;
-
-  g_subprocess_launcher_set_cwd (launcher, directory);
-  process = g_subprocess_launcher_spawnv (launcher, argv, error);
-  if (process == NULL)
-    return FALSE;
-  g_main_context_push_thread_default (context);
-  g_subprocess_communicate_async (process, NULL, NULL, on_communicated, &communication);
-  timeout = g_timeout_source_new_seconds (timeout_seconds);
-  g_source_set_callback (timeout, on_timeout, &timed_out, NULL);
-  g_source_attach (timeout, context);
-  while (!communication.done && !timed_out)
-    g_main_context_iteration (context, TRUE);
-  if (!communication.done)
-    {
-      /* Killing it closes its pipes, which ends the communication. */
-      g_subprocess_force_exit (process);
-      while (!communication.done)
-        g_main_context_iteration (context, TRUE);
-    }
-  g_subprocess_wait (process, NULL, NULL);
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (context);
-
-  stdout_text = output_text (communication.out);
-  stderr_text = output_text (communication.err);
-  g_clear_pointer (&communication.out, g_bytes_unref);
-  g_clear_pointer (&communication.err, g_bytes_unref);
-  g_clear_error (&communication.error);
-  json_object_set_string_member (result, "stdout", stdout_text);
-  json_object_set_string_member (result, "stderr", stderr_text);
-  if (timed_out)
-    {
-      g_autofree char *message
-          = g_strdup_printf ("Conversion timed out after %u seconds", timeout_seconds);
-      json_object_set_boolean_member (result, "timed_out", TRUE);
-      set_outcome (result, FALSE, message);
-    }
-  else if (g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0)
-    json_object_set_boolean_member (result, "ok", TRUE);
-  else
-    {
-      int code = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
-                                                      : 128 + g_subprocess_get_term_sig (process);
-      g_autofree char *message = g_strdup_printf ("Conversion failed with return code %d", code);
-      json_object_set_int_member (result, "exit_code", code);
-      set_outcome (result, FALSE, message);
-    }
-  return TRUE;
-}
-
-static JsonObject *
-export_csv (CmdbContext *context, JsonObject *params, GError **error)
-{
-  g_autoptr (JsonObject) result = json_object_new ();
   const char *json_path = param_string (params, "json_path");
   const char *output = param_string (params, "output");
   g_autofree char *json_full = NULL;
@@ -387,20 +299,20 @@ export_csv (CmdbContext *context, JsonObject *params, GError **error)
   if (trimmed[0] == '\0')
     {
       set_outcome (result, FALSE, "Please provide a valid output filename");
-      return g_steal_pointer (&result);
+      return NULL;
     }
   if (json_path == NULL || json_path[0] == '\0')
     {
       set_outcome (result, FALSE,
                    "No JSON file available. Select an experiment and a submission file.");
-      return g_steal_pointer (&result);
+      return NULL;
     }
   json_full = resolve_path (context, json_path);
   if (!g_file_test (json_full, G_FILE_TEST_IS_REGULAR))
     {
       g_autofree char *message = g_strdup_printf ("The JSON file %s does not exist", json_path);
       set_outcome (result, FALSE, message);
-      return g_steal_pointer (&result);
+      return NULL;
     }
   output_full = resolve_path (context, output);
   json_object_set_string_member (result, "json_path", json_path);
@@ -412,14 +324,14 @@ export_csv (CmdbContext *context, JsonObject *params, GError **error)
       g_autofree char *message = g_strdup_printf ("%s already exists. Overwrite it?", output);
       json_object_set_boolean_member (result, "needs_confirmation", TRUE);
       set_outcome (result, FALSE, message);
-      return g_steal_pointer (&result);
+      return NULL;
     }
   converter = g_build_filename (cmdb_context_get_root (context), CONVERTER, NULL);
   if (!g_file_test (converter, G_FILE_TEST_IS_REGULAR))
     {
       set_outcome (result, FALSE,
                    "This workspace has no converter (" CONVERTER "): it cannot export CSV");
-      return g_steal_pointer (&result);
+      return NULL;
     }
   argv = cmdb_command_get_launcher (context, &launcher_error);
   if (argv == NULL)
@@ -442,26 +354,114 @@ export_csv (CmdbContext *context, JsonObject *params, GError **error)
     g_autofree char *shown = g_strjoinv (" ", (char **) argv->pdata);
     json_object_set_string_member (result, "command", shown);
   }
-  if (!run_converter ((const char *const *) argv->pdata, cmdb_context_get_root (context),
-                      CONVERT_TIMEOUT_SECONDS, result, error))
-    {
-      /* The launcher itself could not be executed: say so, as a failure. */
-      g_autofree char *message = g_strdup_printf ("Unexpected error: %s", (*error)->message);
-      g_clear_error (error);
-      json_object_set_string_member (result, "stderr", "");
-      set_outcome (result, FALSE, message);
-      return g_steal_pointer (&result);
-    }
-  if (json_object_get_boolean_member (result, "ok"))
-    {
-      g_autofree char *message = g_strdup_printf ("Successfully converted to %s", output);
-      GStatBuf info;
+  *ret_output_full = g_steal_pointer (&output_full);
+  return g_steal_pointer (&argv);
+}
 
-      set_outcome (result, TRUE, message);
-      if (g_stat (output_full, &info) == 0)
-        json_object_set_int_member (result, "size", (gint64) info.st_size);
+/* One export: the answer being built, and where the CSV goes. */
+typedef struct
+{
+  JsonObject *result;
+  char *output;
+  char *output_full;
+} Export;
+
+static void
+export_free (Export *export)
+{
+  json_object_unref (export->result);
+  g_free (export->output);
+  g_free (export->output_full);
+  g_free (export);
+}
+
+static void
+on_converted (GObject *source, GAsyncResult *async_result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Export *export = g_task_get_task_data (task);
+  JsonObject *result = export->result;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = cmdb_tool_run_finish (async_result, &error);
+
+  if (tool == NULL)
+    {
+      json_object_set_string_member (result, "stdout", "");
+      json_object_set_string_member (result, "stderr", "");
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_autofree char *message
+              = g_strdup_printf ("Conversion timed out after %u seconds", CONVERT_TIMEOUT_SECONDS);
+          json_object_set_boolean_member (result, "timed_out", TRUE);
+          set_outcome (result, FALSE, message);
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      else
+        {
+          /* The launcher itself could not be executed: say so, as a failure. */
+          g_autofree char *message = g_strdup_printf ("Unexpected error: %s", error->message);
+          set_outcome (result, FALSE, message);
+        }
     }
-  return g_steal_pointer (&result);
+  else
+    {
+      g_autofree char *out = output_text (cmdb_tool_result_get_stdout (tool));
+      g_autofree char *err = output_text (cmdb_tool_result_get_stderr (tool));
+      int code = cmdb_tool_result_get_status (tool);
+
+      json_object_set_string_member (result, "stdout", out);
+      json_object_set_string_member (result, "stderr", err);
+      if (code == 0)
+        {
+          g_autofree char *message
+              = g_strdup_printf ("Successfully converted to %s", export->output);
+          GStatBuf info;
+
+          set_outcome (result, TRUE, message);
+          if (g_stat (export->output_full, &info) == 0)
+            json_object_set_int_member (result, "size", (gint64) info.st_size);
+        }
+      else
+        {
+          g_autofree char *message
+              = g_strdup_printf ("Conversion failed with return code %d", code);
+          json_object_set_int_member (result, "exit_code", code);
+          set_outcome (result, FALSE, message);
+        }
+    }
+  g_task_return_pointer (task, json_object_ref (result), (GDestroyNotify) json_object_unref);
+}
+
+/* The export runs the converter as a subprocess whose output is collected
+ * asynchronously: the caller's main loop (the server's) keeps answering
+ * other requests meanwhile. */
+static void
+export_csv_async (CmdbContext *context, JsonObject *params, GTask *task)
+{
+  Export *export = g_new0 (Export, 1);
+  g_autoptr (GPtrArray) argv = NULL;
+  GError *error = NULL;
+
+  export->result = json_object_new ();
+  g_task_set_task_data (task, export, (GDestroyNotify) export_free);
+  argv = prepare_export (context, params, export->result, &export->output_full, &error);
+  if (argv == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, json_object_ref (export->result),
+                               (GDestroyNotify) json_object_unref);
+      return;
+    }
+  export->output = g_strdup (param_string (params, "output"));
+  cmdb_tool_run_async ((const char *const *) argv->pdata, cmdb_context_get_root (context),
+                       CONVERT_TIMEOUT_SECONDS * 1000, g_task_get_cancellable (task), on_converted,
+                       g_object_ref (task));
 }
 
 /* ---- the page interface ---- */
@@ -476,21 +476,31 @@ predict_list_actions (CmdbPage *page)
   return actions;
 }
 
-static JsonObject *
-predict_run_action (CmdbPage *page, CmdbContext *context, const char *action_id, JsonObject *params,
-                    GError **error)
+static void
+predict_run_action_async (CmdbPage *page, CmdbContext *context, const char *action_id,
+                          JsonObject *params, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_autoptr (GTask) task = g_task_new (page, cancellable, callback, user_data);
+
   if (g_strcmp0 (action_id, ACTION_LIST) == 0)
     {
       JsonObject *result = json_object_new ();
+
       describe_choices (context, params, result);
-      return result;
+      g_task_return_pointer (task, result, (GDestroyNotify) json_object_unref);
     }
-  if (g_strcmp0 (action_id, ACTION_EXPORT) == 0)
-    return export_csv (context, params, error);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the Predict page has no action %s",
-               action_id);
-  return NULL;
+  else if (g_strcmp0 (action_id, ACTION_EXPORT) == 0)
+    export_csv_async (context, params, task);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             "the Predict page has no action %s", action_id);
+}
+
+static JsonObject *
+predict_run_action_finish (CmdbPage *page, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static JsonObject *
@@ -504,7 +514,8 @@ cmdb_predict_page_iface_init (CmdbPageInterface *iface)
 {
   iface->get_rules = predict_get_rules;
   iface->list_actions = predict_list_actions;
-  iface->run_action = predict_run_action;
+  iface->run_action_async = predict_run_action_async;
+  iface->run_action_finish = predict_run_action_finish;
 }
 
 static void
