@@ -75,18 +75,20 @@ logical_current_dir (void)
   return g_steal_pointer (&physical);
 }
 
-static gboolean
-has_project_marker (const char *dir)
+const char *
+cmdb_workspace_find_marker (const char *dir)
 {
   static const char *const markers[] = { "pyproject.toml", "requirements.txt", "setup.py", ".git" };
+
+  g_return_val_if_fail (dir != NULL, NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (markers); i++)
     {
       g_autofree char *path = g_build_filename (dir, markers[i], NULL);
       if (g_file_test (path, G_FILE_TEST_EXISTS))
-        return TRUE;
+        return markers[i];
     }
-  return FALSE;
+  return NULL;
 }
 
 char *
@@ -115,7 +117,7 @@ cmdb_workspace_discover (const char *explicit_dir, GError **error)
     {
       g_autofree char *parent = NULL;
 
-      if (has_project_marker (dir))
+      if (cmdb_workspace_find_marker (dir) != NULL)
         return g_steal_pointer (&dir);
       parent = g_path_get_dirname (dir);
       if (g_str_equal (parent, dir))

@@ -7,8 +7,9 @@
 
 /* `cmdbuilder build PAGE`: the command a page's form gives, without a UI.
  * Stdout holds exactly one line (the display command) or, with --json, one
- * JSON object; everything else goes to stderr. Exit 0 built, 2 validation
- * errors (bad --set, failed rules), 1 schema or configuration errors. */
+ * JSON object; everything else goes to stderr. Exit 0 built, 2 a negative
+ * verdict (a value the form refuses, failed rules, a command that names no
+ * runner), 1 usage, schema or configuration errors (cli-commands.c). */
 
 /* A JSON report for failures before a command exists (bad --set). */
 static void
@@ -70,36 +71,44 @@ cmdb_cli_build (int argc, char **argv)
   int status = 1;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, TRUE);
-  if (!cmdb_cli_parse (option_context, &argc, &argv))
-    return 1;
+  cmdb_cli_add_common_options (option_context, &common);
+  if (!cmdb_cli_parse_page_options (option_context, &common, &argc, &argv, &status))
+    return status;
   if (argc != 2)
     {
-      fprintf (stderr, "cmdbuilder build: expected one PAGE (e.g. train)\nRun with --help for the "
-                       "options.\n");
+      cmdb_cli_error ("build: expected one PAGE (e.g. train); run with --help for the options");
       return 1;
     }
   if (suffix && no_suffix)
     {
-      fprintf (stderr, "cmdbuilder build: --suffix and --no-suffix exclude each other\n");
+      cmdb_cli_error ("build: --suffix and --no-suffix exclude each other");
       return 1;
     }
+  common.json_output = json;
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   flags.sets = sets;
   flags.use_case_id = use_case_id;
   flags.suffix = suffix ? 1 : no_suffix ? 0 : -1;
-  command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, &status, &error);
+  command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, NULL, &status, &error);
   if (command == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       if (json && status == 2)
         print_failure_json (error->message);
       return status;
+    }
+  /* A command for a script that is not there must not look like success. */
+  if (status == 0 && !cmdb_command_check_argv (command->argv, session->context, &error))
+    {
+      cmdb_cli_error ("the command would not run: %s (runners: [command] runners)", error->message);
+      if (json)
+        print_failure_json (error->message);
+      return 2;
     }
   if (json)
     {

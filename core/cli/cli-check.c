@@ -200,13 +200,13 @@ cmdb_cli_check (int argc, char **argv)
   Report report = { 0 };
   guint n_errors = 0, n_warnings = 0, n_sources = 0;
 
-  cmdb_cli_add_common_options (option_context, &common, TRUE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
 

@@ -29,9 +29,8 @@ cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_nam
   g_autoptr (JsonNode) json = cmdb_compose_result_to_json (result);
   JsonObject *object = json_node_get_object (json);
   JsonArray *problems = json_object_get_array_member (object, "problems");
-  JsonArray *resolve_problems
-      = json_object_get_array_member (json_object_get_object_member (object, "resolve"),
-                                      "problems");
+  JsonArray *resolve_problems = json_object_get_array_member (
+      json_object_get_object_member (object, "resolve"), "problems");
 
   (void) stream;
   if (cmdb_compose_result_get_ok (result))
@@ -45,8 +44,7 @@ cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_nam
       const char *override = json_object_get_string_member_with_default (problem, "override", NULL);
       const char *hint = json_object_get_string_member_with_default (problem, "hint", NULL);
 
-      printf ("  error: %s%s\n", override != NULL ? override : "",
-              override != NULL ? ":" : "");
+      printf ("  error: %s%s\n", override != NULL ? override : "", override != NULL ? ":" : "");
       print_indented (json_object_get_string_member (problem, "message"), "    ");
       if (hint != NULL)
         printf ("    hint: %s\n", hint);
@@ -85,7 +83,7 @@ cmdb_cli_compose (int argc, char **argv)
 
   g_option_context_add_main_entries (option_context, entries, NULL);
   g_option_context_set_strict_posix (option_context, FALSE);
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   for (int i = 1; i < argc; i++)
@@ -106,6 +104,7 @@ cmdb_cli_compose (int argc, char **argv)
                        "Run with --help for the options.\n");
       return 1;
     }
+  common.json_output = json;
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {

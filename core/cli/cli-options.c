@@ -131,6 +131,25 @@ problem_to_json (const CmdbProblem *problem)
   return node;
 }
 
+GPtrArray *
+cmdb_cli_list_source_ids (CmdbCliSession *session)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  const char *const *builtin = cmdb_builtin_sources_get_ids ();
+  GPtrArray *records = cmdb_host_list_plugins (session->host);
+
+  for (guint i = 0; builtin[i] != NULL; i++)
+    g_ptr_array_add (ids, g_strdup (builtin[i]));
+  for (guint i = 0; i < records->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (records, i);
+
+      for (guint j = 0; record->enabled && record->sources != NULL && j < record->sources->len; j++)
+        g_ptr_array_add (ids, g_strdup (g_ptr_array_index (record->sources, j)));
+    }
+  return ids;
+}
+
 /* The sources this installation knows: the core's, then each registry's
  * X-Sources in plugin order. */
 static void
@@ -185,7 +204,7 @@ cmdb_cli_options (int argc, char **argv)
                                     "the registry plugins\n(models.encoders, models.backbones, "
                                     "models.decoders, models.heads,\nmodels.losses). See "
                                     "docs/sources.md.");
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   if (argc != 2)
@@ -200,20 +219,31 @@ cmdb_cli_options (int argc, char **argv)
       return 1;
     }
   source_id = argv[1];
+  common.json_output = json;
 
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
 
   list = cmdb_context_get_options (session->context, source_id, &error);
   if (list == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
       if (g_error_matches (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND))
-        print_known_sources (session->host);
+        {
+          g_autoptr (GPtrArray) ids = cmdb_cli_list_source_ids (session);
+          const char *closest = cmdb_cli_closest (source_id, ids);
+
+          if (closest != NULL)
+            cmdb_cli_error ("%s; did you mean '%s'?", error->message, closest);
+          else
+            cmdb_cli_error ("%s", error->message);
+          print_known_sources (session->host);
+        }
+      else
+        cmdb_cli_error ("%s", error->message);
       return 1;
     }
 

@@ -22,26 +22,9 @@ find_use_case (GPtrArray *use_cases, const char *id)
   return NULL;
 }
 
-/* Every use case of every architecture. */
-static GPtrArray *
-all_use_cases (CmdbContext *context)
-{
-  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_use_case_free);
-  g_autoptr (CmdbCatalog) catalog = cmdb_context_get_architectures (context, NULL);
-
-  for (guint i = 0; catalog != NULL && i < cmdb_catalog_get_n_items (catalog); i++)
-    {
-      g_autoptr (GPtrArray) use_cases
-          = cmdb_list_use_cases (context, cmdb_catalog_get_item (catalog, i)->name);
-
-      while (use_cases->len > 0)
-        g_ptr_array_add (all, g_ptr_array_steal_index (use_cases, 0));
-    }
-  return all;
-}
-
-/* Applies --use-case then --set; on failure sets @error (the exit status
- * is 2: the user's input, not the workspace, is wrong). */
+/* Applies --use-case then --set; on failure sets @error (exit status 2,
+ * the form's verdict: the server answers the same input with the same
+ * errors). */
 static gboolean
 fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
             const CmdbCliPageCommandFlags *flags, CmdbFormInput *input, GError **error)
@@ -50,19 +33,19 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
 
   if (flags->use_case_id != NULL)
     {
-      g_autoptr (GPtrArray) use_cases = all_use_cases (session->context);
+      g_autoptr (GPtrArray) use_cases = cmdb_cli_list_use_cases (session->context);
       const CmdbUseCase *use_case = find_use_case (use_cases, flags->use_case_id);
 
       if (use_case == NULL)
         {
-          g_autoptr (GString) known = g_string_new (NULL);
+          g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+          g_autofree char *message = NULL;
 
           for (guint i = 0; i < use_cases->len; i++)
-            g_string_append_printf (known, "%s%s", i > 0 ? ", " : "",
-                                    ((CmdbUseCase *) g_ptr_array_index (use_cases, i))->id);
-          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                       "unknown use case '%s' (known: %s)", flags->use_case_id,
-                       known->len > 0 ? known->str : "none");
+            g_ptr_array_add (ids, ((CmdbUseCase *) g_ptr_array_index (use_cases, i))->id);
+          message = cmdb_cli_unknown_name_message ("use case", flags->use_case_id, ids);
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_UNKNOWN_KEY, "--use-case %s: %s",
+                       flags->use_case_id, message);
           return FALSE;
         }
       cmdb_form_input_apply_use_case (input, schema, use_case);
@@ -76,7 +59,7 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
 
       if (equals == NULL || equals == set)
         {
-          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_UNKNOWN_KEY,
                        "--set %s: expected KEY=VALUE", set);
           return FALSE;
         }
@@ -94,28 +77,19 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
 CmdbCommand *
 cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                              const CmdbCliPageCommandFlags *flags, CmdbFormState **ret_state,
-                             int *ret_status, GError **error)
+                             char **ret_experiment, int *ret_status, GError **error)
 {
   g_autoptr (CmdbPageSession) page_session = NULL;
   g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
-  CmdbSchema *schema;
   GPtrArray *problems;
+  gboolean suffix;
 
   *ret_status = 1;
-  page_session = cmdb_page_session_open (session->host, session->context, page_id, error);
+  page_session = cmdb_cli_open_usable_page_session (session, page_id, error);
   if (page_session == NULL)
     return NULL;
-  schema = cmdb_page_session_get_schema (page_session);
-  cmdb_cli_print_problems (cmdb_schema_get_problems (schema));
-  if (cmdb_schema_has_errors (schema))
-    {
-      g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_FAILED,
-                   "%s has errors; fix them first (cmdbuilder check)",
-                   cmdb_page_session_get_schema_path (page_session));
-      return NULL;
-    }
   if (!fill_input (session, page_session, flags, input, error))
     {
       *ret_status = 2;
@@ -133,15 +107,19 @@ cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
         return NULL;
       }
 
-  command = cmdb_page_session_build (
-      page_session, state, cmdb_page_session_resolve_suffix (page_session, flags->suffix), error);
+  suffix = cmdb_page_session_resolve_suffix (page_session, flags->suffix);
+  command = cmdb_page_session_build (page_session, state, suffix, error);
   if (command == NULL)
     return NULL;
   for (guint i = 0; i < command->warnings->len; i++)
-    fprintf (stderr, "warning: %s\n", (char *) g_ptr_array_index (command->warnings, i));
+    cmdb_cli_report (CMDB_SEVERITY_WARNING, "%s",
+                     (const char *) g_ptr_array_index (command->warnings, i));
   for (guint i = 0; i < command->errors->len; i++)
-    fprintf (stderr, "error: %s\n", (char *) g_ptr_array_index (command->errors, i));
+    cmdb_cli_report (CMDB_SEVERITY_ERROR, "%s",
+                     (const char *) g_ptr_array_index (command->errors, i));
   *ret_status = command->errors->len > 0 ? 2 : 0;
+  if (ret_experiment != NULL)
+    *ret_experiment = cmdb_page_session_get_experiment_name (page_session, state, suffix);
   if (ret_state != NULL)
     *ret_state = g_steal_pointer (&state);
   return g_steal_pointer (&command);

@@ -25,20 +25,23 @@ cmdb_cli_plugins (int argc, char **argv)
   int status = 0;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, TRUE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
 
+  /* The plugins of an installation, whatever the directory. */
+  common.any_directory = TRUE;
+  common.json_output = json;
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   for (guint i = 0; activate != NULL && activate[i] != NULL; i++)
     if (cmdb_host_activate_page (session->host, session->context, activate[i], &error) == NULL)
       {
-        fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+        cmdb_cli_error ("%s", error->message);
         g_clear_error (&error);
         status = 1;
       }

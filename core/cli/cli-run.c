@@ -85,25 +85,40 @@ parse_slurm_options (CmdbCliSession *session, const char *executor, char **optio
   return TRUE;
 }
 
-/* Creates the run with its executor options recorded. */
+/* Creates the run with its executor options and the page's experiment
+ * name (for `runs`) recorded. */
 static CmdbRun *
 create_run (CmdbRunStore *store, const char *page, const char *const *argv, const char *display,
-            const char *edited, JsonObject *values, const char *executor, JsonObject *slurm_options,
-            GError **error)
+            const char *edited, JsonObject *values, const char *experiment, const char *executor,
+            JsonObject *slurm_options, GError **error)
 {
   g_autoptr (CmdbRun) run
       = cmdb_run_store_create (store, page, argv, display, edited, values, executor, error);
 
   if (run == NULL)
     return NULL;
+  if (slurm_options == NULL && experiment == NULL)
+    return g_steal_pointer (&run);
   if (slurm_options != NULL)
-    {
-      json_object_set_object_member (cmdb_run_get_data (run), "slurm_options",
-                                     json_object_ref (slurm_options));
-      if (!cmdb_run_save (run, error))
-        return NULL;
-    }
+    json_object_set_object_member (cmdb_run_get_data (run), "slurm_options",
+                                   json_object_ref (slurm_options));
+  if (experiment != NULL)
+    json_object_set_string_member (cmdb_run_get_data (run), "experiment", experiment);
+  if (!cmdb_run_save (run, error))
+    return NULL;
   return g_steal_pointer (&run);
+}
+
+/* The run id first, and how to reach the run from another shell: the
+ * foreground output may be long, and the terminal may go away. */
+static void
+announce_run (CmdbRun *run)
+{
+  const char *id = cmdb_run_get_id (run);
+
+  cmdb_cli_note ("run %s", id);
+  cmdb_cli_note ("  follow: cmdbuilder logs %s --follow   (or: logs last -f)", id);
+  cmdb_cli_note ("  stop:   cmdbuilder stop %s             (or: stop last)", id);
 }
 
 /* Starts @run and streams it; returns the process exit status. */
@@ -115,10 +130,11 @@ start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   g_autoptr (CmdbRun) last = NULL;
   int exit_code = 1;
 
+  announce_run (run);
   started = cmdb_run_store_start (store, run, &error);
   if (started == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (cmdb_run_get_status (started) == CMDB_RUN_STATUS_FAILED)
@@ -140,7 +156,7 @@ start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   last = cmdb_cli_follow_run (store, started, TRUE, TRUE, TRUE, &interrupted, &error);
   if (last == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (cmdb_run_get_status (last) == CMDB_RUN_STATUS_STOPPED && interrupted)
@@ -184,6 +200,8 @@ cmdb_cli_run (int argc, char **argv)
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_auto (GStrv) sets = NULL;
   g_autofree char *edited = NULL;
+  g_autofree char *use_case_id = NULL;
+  g_autofree char *experiment = NULL;
   g_autofree char *executor = NULL;
   g_auto (GStrv) slurm_options = NULL;
   g_autoptr (JsonObject) parsed_slurm_options = NULL;
@@ -191,6 +209,8 @@ cmdb_cli_run (int argc, char **argv)
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "Set a form value (as for cmdbuilder build); repeatable", "KEY=VALUE" },
+          { "use-case", 0, 0, G_OPTION_ARG_STRING, &use_case_id,
+            "Apply a suggested setup first (--set values still win)", "ID" },
           { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor,
             "Run with this executor (local, slurm; default: [run] executor)", "ID" },
           { "slurm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &slurm_options,
@@ -214,32 +234,33 @@ cmdb_cli_run (int argc, char **argv)
   int status = 1;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, TRUE);
-  if (!cmdb_cli_parse (option_context, &argc, &argv))
-    return 1;
+  cmdb_cli_add_common_options (option_context, &common);
+  if (!cmdb_cli_parse_page_options (option_context, &common, &argc, &argv, &status))
+    return status;
   if (argc != 2)
     {
-      fprintf (stderr, "cmdbuilder run: expected one PAGE (e.g. train)\nRun with --help for the "
-                       "options.\n");
+      cmdb_cli_error ("run: expected one PAGE (e.g. train); run with --help for the options");
       return 1;
     }
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   flags.sets = sets;
+  flags.use_case_id = use_case_id;
   flags.suffix = -1;
-  command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &status, &error);
+  command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &experiment, &status,
+                                         &error);
   if (command == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return status;
     }
   if (status != 0)
@@ -250,10 +271,11 @@ cmdb_cli_run (int argc, char **argv)
 
   store = open_store (session);
   run = create_run (store, argv[1], (const char *const *) words->pdata, command->display, edited,
-                    cmdb_form_state_get_values (state), executor, parsed_slurm_options, &error);
+                    cmdb_form_state_get_values (state), experiment, executor, parsed_slurm_options,
+                    &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   return start_and_stream (store, run, detach);
@@ -296,33 +318,35 @@ cmdb_cli_exec (int argc, char **argv)
         break;
       }
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   argv[option_argc] = NULL;
   if (!cmdb_cli_parse (option_context, &option_argc, &argv))
     return 1;
   if (command_argv == NULL || command_argv[0] == NULL || option_argc != 1)
     {
-      fprintf (stderr, "cmdbuilder exec: expected -- PROGRAM [ARGUMENT...]\n");
+      cmdb_cli_error ("exec: expected -- PROGRAM [ARGUMENT...]");
       return 1;
     }
+  /* Any command, in any directory: no Hydra config tree needed. */
+  common.any_directory = TRUE;
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (!parse_slurm_options (session, executor, slurm_options, &parsed_slurm_options, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   store = open_store (session);
   display = cmdb_shell_join ((const char *const *) command_argv);
-  run = create_run (store, page, (const char *const *) command_argv, display, NULL, NULL, executor,
-                    parsed_slurm_options, &error);
+  run = create_run (store, page, (const char *const *) command_argv, display, NULL, NULL, NULL,
+                    executor, parsed_slurm_options, &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   return start_and_stream (store, run, detach);

@@ -122,7 +122,7 @@ cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout, gb
           stop_sent = TRUE;
           if (!cmdb_run_store_stop (store, cmdb_run_get_id (run), &stop_error)
               && !g_error_matches (stop_error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING))
-            fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (stop_error->message));
+            cmdb_cli_error ("%s", stop_error->message);
         }
       if (!copied)
         g_usleep (FOLLOW_POLL_USEC);
@@ -134,12 +134,15 @@ static CmdbRunStore *
 open_store (CmdbCliCommonOptions *common, CmdbCliSession **ret_session)
 {
   g_autoptr (GError) error = NULL;
-  CmdbCliSession *session = cmdb_cli_session_open (common, &error);
+  CmdbCliSession *session = NULL;
   CmdbRunStore *store;
 
+  /* Runs of `exec` may live in any directory. */
+  common->any_directory = TRUE;
+  session = cmdb_cli_session_open (common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return NULL;
     }
   *ret_session = session;
@@ -161,15 +164,137 @@ format_time (gint64 usec)
   return g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
 }
 
+/* "42s", "3m05s", "1h02m", "2d04h": from the start to the end (or now). */
+static char *
+format_duration (CmdbRun *run)
+{
+  gint64 started = cmdb_run_get_started_time (run);
+  gint64 ended = cmdb_run_get_ended_time (run);
+  gint64 seconds;
+
+  if (started == 0)
+    return g_strdup ("-");
+  if (ended == 0)
+    ended = cmdb_run_status_is_final (cmdb_run_get_status (run)) ? started : g_get_real_time ();
+  seconds = MAX (ended - started, 0) / G_USEC_PER_SEC;
+  if (seconds < 60)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "s", seconds);
+  if (seconds < 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s", seconds / 60,
+                            seconds % 60);
+  if (seconds < 86400)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m", seconds / 3600,
+                            seconds % 3600 / 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "d%02" G_GINT64_FORMAT "h", seconds / 86400,
+                          seconds % 86400 / 3600);
+}
+
+/* The experiment the run belongs to, as its page named it when the run
+ * was created (recorded as "experiment"); "-" for runs without one. */
+static const char *
+run_experiment (CmdbRun *run)
+{
+  JsonObject *data = cmdb_run_get_data (run);
+  const char *name = json_object_get_string_member_with_default (data, "experiment", NULL);
+
+  return name != NULL && name[0] != '\0' ? name : "-";
+}
+
+/* @text cut to @width columns, "~" marking the cut. (transfer full) */
+static char *
+fit (const char *text, int width)
+{
+  if ((int) g_utf8_strlen (text, -1) <= width)
+    return g_strdup (text);
+  {
+    g_autofree char *head = g_utf8_substring (text, 0, width - 1);
+    return g_strconcat (head, "~", NULL);
+  }
+}
+
+static void
+print_runs (GPtrArray *runs, gboolean wide)
+{
+  /* 26 + 22 + 9 + 8 + 4 columns and 4 spaces: 73, within 80. */
+  if (wide)
+    printf ("%-26s %-8s %-24s %-9s %-19s %-8s %-4s %-8s %s\n", "ID", "PAGE", "EXPERIMENT", "STATUS",
+            "STARTED", "DURATION", "EXIT", "EXECUTOR", "COMMAND");
+  else
+    printf ("%-26s %-22s %-9s %-8s %s\n", "ID", "EXPERIMENT", "STATUS", "DURATION", "EXIT");
+  for (guint i = 0; i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+      g_autofree char *duration = format_duration (run);
+      g_autofree char *exit_text = NULL;
+      const char *status = cmdb_run_status_to_string (cmdb_run_get_status (run));
+      int exit_code;
+
+      exit_text = cmdb_run_get_exit_code (run, &exit_code) ? g_strdup_printf ("%d", exit_code)
+                                                           : g_strdup ("-");
+      if (wide)
+        {
+          g_autofree char *started = format_time (cmdb_run_get_started_time (run));
+          const char *command = cmdb_run_get_edited (run) ? cmdb_run_get_edited_command (run)
+                                                          : cmdb_run_get_command (run);
+
+          /* Ids, pages, names and commands come from run records on disk. */
+          printf ("%-26s %-8s %-24s %-9s %-19s %-8s %-4s %-8s %s\n",
+                  cmdb_cli_safe (cmdb_run_get_id (run)), cmdb_cli_safe (cmdb_run_get_page (run)),
+                  cmdb_cli_safe (run_experiment (run)), status, started, duration, exit_text,
+                  cmdb_cli_safe (cmdb_run_get_executor (run)), cmdb_cli_safe (command));
+        }
+      else
+        {
+          g_autofree char *id = fit (cmdb_cli_safe (cmdb_run_get_id (run)), 26);
+          g_autofree char *experiment = fit (cmdb_cli_safe (run_experiment (run)), 22);
+
+          printf ("%-26s %-22s %-9s %-8s %s\n", id, experiment, status, duration, exit_text);
+        }
+    }
+}
+
+/* "last" is the newest run; anything else an id or a unique prefix. */
+static CmdbRun *
+load_run (CmdbRunStore *store, const char *word, GError **error)
+{
+  g_autoptr (GPtrArray) runs = NULL;
+  CmdbRun *newest = NULL;
+
+  if (!g_str_equal (word, "last"))
+    return cmdb_run_store_load (store, word, error);
+  runs = cmdb_run_store_list (store, NULL, NULL, error);
+  if (runs == NULL)
+    return NULL;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+
+      if (newest == NULL || cmdb_run_get_created_time (run) > cmdb_run_get_created_time (newest)
+          || (cmdb_run_get_created_time (run) == cmdb_run_get_created_time (newest)
+              && g_strcmp0 (cmdb_run_get_id (run), cmdb_run_get_id (newest)) > 0))
+        newest = run;
+    }
+  if (newest == NULL)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND,
+                   "no runs yet in this workspace (cmdbuilder run PAGE starts one)");
+      return NULL;
+    }
+  return cmdb_run_ref (newest);
+}
+
 int
 cmdb_cli_runs (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   gboolean json = FALSE;
+  gboolean wide = FALSE;
   g_autofree char *page = NULL;
   g_autofree char *status = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array of run records", NULL },
+    { "wide", 0, 0, G_OPTION_ARG_NONE, &wide,
+      "Every column in full: page, start time, executor, command", NULL },
     { "page", 'p', 0, G_OPTION_ARG_STRING, &page, "Only the runs of this page", "PAGE" },
     { "status", 0, 0, G_OPTION_ARG_STRING, &status,
       "Only runs with this status (starting, running, stopping, stopped, succeeded, failed, lost)",
@@ -184,16 +309,17 @@ cmdb_cli_runs (int argc, char **argv)
   g_autoptr (GError) error = NULL;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
+  common.json_output = json;
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
   runs = cmdb_run_store_list (store, page, status, &error);
   if (runs == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (json)
@@ -207,24 +333,7 @@ cmdb_cli_runs (int argc, char **argv)
       cmdb_cli_print_json (node);
       return 0;
     }
-  printf ("%-32s %-9s %-4s %-8s %-19s %s\n", "ID", "STATUS", "EXIT", "PAGE", "STARTED", "COMMAND");
-  for (guint i = 0; i < runs->len; i++)
-    {
-      CmdbRun *run = g_ptr_array_index (runs, i);
-      g_autofree char *started = format_time (cmdb_run_get_created_time (run));
-      g_autofree char *exit_text = NULL;
-      int exit_code;
-      const char *command = cmdb_run_get_edited (run) ? cmdb_run_get_edited_command (run)
-                                                      : cmdb_run_get_command (run);
-
-      exit_text = cmdb_run_get_exit_code (run, &exit_code) ? g_strdup_printf ("%d", exit_code)
-                                                           : g_strdup ("-");
-      /* Ids, pages and commands come from run records on disk. */
-      printf ("%-32s %-9s %-4s %-8s %-19s %.60s%s\n", cmdb_cli_safe (cmdb_run_get_id (run)),
-              cmdb_run_status_to_string (cmdb_run_get_status (run)), exit_text,
-              cmdb_cli_safe (cmdb_run_get_page (run)), started, cmdb_cli_safe (command),
-              strlen (cmdb_cli_safe (command)) > 60 ? "..." : "");
-    }
+  print_runs (runs, wide);
   return 0;
 }
 
@@ -240,7 +349,8 @@ cmdb_cli_logs (int argc, char **argv)
           { "stream", 0, 0, G_OPTION_ARG_STRING, &stream,
             "stdout, stderr or both (default): stdout goes to stdout, stderr to stderr", "STREAM" },
           { NULL } };
-  g_autoptr (GOptionContext) option_context = g_option_context_new ("RUN - print a run's output");
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("RUN - print a run's output (RUN: an id, a unique prefix or last)");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbRun) run = NULL;
@@ -249,12 +359,12 @@ cmdb_cli_logs (int argc, char **argv)
   gboolean want_stdout = TRUE, want_stderr = TRUE;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   if (argc != 2)
     {
-      fprintf (stderr, "cmdbuilder logs: expected one RUN id (or a unique prefix)\n");
+      cmdb_cli_error ("logs: expected one RUN (an id, a unique prefix or last)");
       return 1;
     }
   if (stream != NULL && g_str_equal (stream, "stdout"))
@@ -269,16 +379,16 @@ cmdb_cli_logs (int argc, char **argv)
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
-  run = cmdb_run_store_load (store, argv[1], &error);
+  run = load_run (store, argv[1], &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   last = cmdb_cli_follow_run (store, run, want_stdout, want_stderr, follow, NULL, &error);
   if (last == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   return 0;
@@ -293,28 +403,30 @@ cmdb_cli_stop (int argc, char **argv)
       = { { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "Wait until the run has stopped", NULL },
           { NULL } };
   g_autoptr (GOptionContext) option_context
-      = g_option_context_new ("RUN - stop a run (SIGTERM, then SIGKILL after [run] stop-grace)");
+      = g_option_context_new ("RUN - stop a run (an id, a unique prefix or last): SIGTERM, then "
+                              "SIGKILL after [run] stop-grace");
+  g_autofree char *id = NULL;
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GError) error = NULL;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, FALSE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   if (argc != 2)
     {
-      fprintf (stderr, "cmdbuilder stop: expected one RUN id (or a unique prefix)\n");
+      cmdb_cli_error ("stop: expected one RUN (an id, a unique prefix or last)");
       return 1;
     }
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
-  run = cmdb_run_store_load (store, argv[1], &error);
+  run = load_run (store, argv[1], &error);
   if (run == NULL || !cmdb_run_store_stop (store, cmdb_run_get_id (run), &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   if (!wait)
@@ -322,13 +434,15 @@ cmdb_cli_stop (int argc, char **argv)
       printf ("stopping %s\n", cmdb_cli_safe (cmdb_run_get_id (run)));
       return 0;
     }
+  id = g_strdup (cmdb_run_get_id (run));
   g_clear_pointer (&run, cmdb_run_unref);
-  run = cmdb_run_store_wait (store, argv[1], -1, &error);
+  run = cmdb_run_store_wait (store, id, -1, &error);
   if (run == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
-  printf ("%s %s\n", cmdb_cli_safe (cmdb_run_get_id (run)), cmdb_run_status_to_string (cmdb_run_get_status (run)));
+  printf ("%s %s\n", cmdb_cli_safe (cmdb_run_get_id (run)),
+          cmdb_run_status_to_string (cmdb_run_get_status (run)));
   return 0;
 }

@@ -47,7 +47,7 @@ cmdb_cli_serve (int argc, char **argv)
   guint sigint_id, sigterm_id;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  cmdb_cli_add_common_options (option_context, &common, TRUE);
+  cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   if (argc > 1)
@@ -64,7 +64,7 @@ cmdb_cli_serve (int argc, char **argv)
   session = cmdb_cli_session_open (&common, &error);
   if (session == NULL)
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
   cmdb_cli_print_problems (cmdb_host_get_problems (session->host));
@@ -78,7 +78,7 @@ cmdb_cli_serve (int argc, char **argv)
   server = cmdb_server_new (session->context, session->host, &options, &error);
   if (server == NULL || !cmdb_server_listen (server, &error))
     {
-      fprintf (stderr, "cmdbuilder: %s\n", cmdb_cli_safe (error->message));
+      cmdb_cli_error ("%s", error->message);
       return 1;
     }
 

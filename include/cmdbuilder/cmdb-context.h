@@ -34,6 +34,10 @@ GQuark cmdb_workspace_error_quark (void);
  * directory upwards holding pyproject.toml, requirements.txt, setup.py or
  * .git (the working directory itself when none does). */
 char *cmdb_workspace_discover (const char *explicit_dir, GError **error);
+/* (transfer none) (nullable): the project marker (pyproject.toml,
+ * requirements.txt, setup.py, .git) that makes @dir a workspace root for
+ * cmdb_workspace_discover(), or NULL when it holds none. */
+const char *cmdb_workspace_find_marker (const char *dir);
 
 /* Resolves an option source for the context (the host's job). */
 typedef CmdbOptionList *(*CmdbSourceResolver) (CmdbContext *context, const char *source_id,

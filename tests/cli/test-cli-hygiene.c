@@ -87,7 +87,9 @@ test_control_character_refused (void **state)
 
   out = run_cli (fixture,
                  (const char *const[]){ "build", "train", "--set",
-                                        "exp_name=txt.\xe2\x80\xae" "exe", NULL },
+                                        "exp_name=txt.\xe2\x80\xae"
+                                        "exe",
+                                        NULL },
                  &err, &status);
   assert_int_not_equal (status, 0);
   assert_non_null (strstr (err, "U+202E (a bidirectional control)"));
@@ -130,7 +132,8 @@ test_run_records_escaped (void **state)
       " \"page\": \"tr\\u001b[2Jain\", \"created\": \"2026-01-01T00:00:00Z\","
       " \"command\": \"python3 train.py\\rrm -rf / \\u202eexe.txt\","
       " \"argv\": [\"python3\", \"train.py\"]}");
-  out = run_cli (fixture, (const char *const[]){ "runs", NULL }, &err, &status);
+  /* --wide: the page and the full command are columns too. */
+  out = run_cli (fixture, (const char *const[]){ "runs", "--wide", NULL }, &err, &status);
   assert_int_equal (status, 0);
   assert_non_null (strstr (out, "tr\\e[2Jain"));
   assert_non_null (strstr (out, "train.py\\rrm -rf / \\u{202E}exe.txt"));

@@ -17,6 +17,8 @@ setup (void **state)
   cmdb_test_isolate_environment (tmp);
   workspace = g_build_filename (tmp, "ws", NULL);
   g_free (cmdb_test_write_file (workspace, "pyproject.toml", ""));
+  /* An (empty) Hydra config tree: check and build need one. */
+  g_free (cmdb_test_write_file (workspace, "configs/.keep", ""));
   exe = cmdb_test_cmdbuilder ();
   return 0;
 }
@@ -186,8 +188,8 @@ test_plugin_for_another_api (void **state)
   assert_non_null (find_plugin (array, "train"));
   assert_non_null (find_plugin (array, "decoders"));
 
-  check_out = run (&status, &check_err, "check", "--config", config_arg, "--workspace",
-                   workspace, NULL);
+  check_out
+      = run (&status, &check_err, "check", "--config", config_arg, "--workspace", workspace, NULL);
   assert_int_equal (status, 2); /* errors found */
   if (strstr (check_err, expected) == NULL)
     print_error ("stderr: %s\n", check_err);

@@ -210,6 +210,33 @@ test_logs_follow (void **state)
   assert_int_equal (cmdb_run_get_status (final), CMDB_RUN_STATUS_FAILED);
 }
 
+/* A foreground run names itself first on stderr: "run ID", then how to
+ * follow and stop it from another shell. Returns (transfer none) the rest
+ * of @err, after checking that block and that @id_out (nullable) gets ID. */
+static const char *
+after_announcement (const char *err, char **ret_id)
+{
+  const char *rest = err;
+  const char *end_of_first = strchr (err, '\n');
+
+  if (!g_str_has_prefix (err, "run ") || end_of_first == NULL)
+    {
+      print_error ("stderr does not start with the run id: %s\n", err);
+      fail ();
+    }
+  if (ret_id != NULL)
+    *ret_id = g_strndup (err + 4, end_of_first - err - 4);
+  for (guint line = 0; line < 3 && rest != NULL; line++)
+    {
+      rest = strchr (rest, '\n');
+      rest = rest != NULL ? rest + 1 : NULL;
+    }
+  assert_non_null (rest);
+  assert_non_null (strstr (err, "cmdbuilder logs "));
+  assert_non_null (strstr (err, "cmdbuilder stop "));
+  return rest;
+}
+
 /* Streams go to their own descriptors and the exit code passes through. */
 static void
 test_exec_streams_and_exit_code (void **state)
@@ -226,7 +253,7 @@ test_exec_streams_and_exit_code (void **state)
   out = run_cmdbuilder (args, &err, &exit_code);
   assert_int_equal (exit_code, 3);
   assert_string_equal (out, "out\n");
-  assert_string_equal (err, "err\n");
+  assert_string_equal (after_announcement (err, NULL), "err\n");
 }
 
 /* A missing program: a clear message, exit code 127, recorded as failed. */
@@ -245,7 +272,8 @@ test_exec_missing_program (void **state)
   assert_int_equal (exit_code, 127);
   assert_string_equal (out, "");
   assert_string_equal (
-      err, "cmdbuilder: cannot run 'no-such-program-cmdb': No such file or directory\n");
+      after_announcement (err, NULL),
+      "cmdbuilder: cannot run 'no-such-program-cmdb': No such file or directory\n");
   run = wait_for_only_run (fixture);
   assert_int_equal (cmdb_run_get_status (run), CMDB_RUN_STATUS_FAILED);
 }
@@ -319,6 +347,7 @@ test_run_train_page (void **state)
   g_autofree char *listing = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
+  g_autofree char *announced_id = NULL;
   JsonObject *record;
   int exit_code = -1;
 
@@ -342,6 +371,50 @@ test_run_train_page (void **state)
   assert_false (json_object_get_boolean_member (record, "edited"));
   assert_non_null (
       strstr (json_object_get_string_member (record, "command"), "trainer.max_epochs=2"));
+
+  /* The id came first on stderr, before any output of the run. */
+  after_announcement (err, &announced_id);
+  assert_string_equal (announced_id, json_object_get_string_member (record, "id"));
+
+  /* `logs last` is that run; `logs PREFIX` too, with a unique prefix. */
+  {
+    const char *logs_args[] = { "logs", "last", "--workspace", workspace, NULL };
+    g_autofree char *prefix = g_strndup (announced_id, strlen (announced_id) - 2);
+    const char *prefix_args[] = { "logs", prefix, "--workspace", workspace, NULL };
+    g_autofree char *logged = run_cmdbuilder (logs_args, NULL, &exit_code);
+    g_autofree char *by_prefix = NULL;
+
+    assert_int_equal (exit_code, 0);
+    assert_string_equal (logged, out);
+    by_prefix = run_cmdbuilder (prefix_args, NULL, &exit_code);
+    assert_int_equal (exit_code, 0);
+    assert_string_equal (by_prefix, out);
+  }
+
+  /* `runs`: the columns fit 80 characters; --wide has the command. */
+  {
+    const char *runs_args[] = { "runs", "--workspace", workspace, NULL };
+    const char *wide_args[] = { "runs", "--wide", "--workspace", workspace, NULL };
+    g_autofree char *table = run_cmdbuilder (runs_args, NULL, &exit_code);
+    g_autofree char *wide = NULL;
+    g_auto (GStrv) rows = g_strsplit (table, "\n", -1);
+
+    assert_int_equal (exit_code, 0);
+    assert_true (g_str_has_prefix (table, "ID"));
+    assert_non_null (strstr (rows[0], "EXPERIMENT"));
+    assert_non_null (strstr (rows[0], "STATUS"));
+    assert_non_null (strstr (rows[0], "DURATION"));
+    assert_non_null (strstr (rows[0], "EXIT"));
+    for (guint i = 0; rows[i] != NULL; i++)
+      assert_true (strlen (rows[i]) <= 80);
+    assert_non_null (strstr (rows[1], announced_id));
+    assert_non_null (strstr (rows[1], "succeeded"));
+    /* The experiment name as the Train page gives it (exp_name, suffixed). */
+    assert_non_null (strstr (rows[1], "ocr_training-dbnet-un~"));
+    wide = run_cmdbuilder (wide_args, NULL, &exit_code);
+    assert_int_equal (exit_code, 0);
+    assert_non_null (strstr (wide, "trainer.max_epochs=2"));
+  }
 }
 
 int

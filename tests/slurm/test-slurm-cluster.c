@@ -58,7 +58,9 @@ group_teardown (void **state)
   return 0;
 }
 
-/* (transfer full): the argv of `cmdbuilder ARGS...` in the workspace. */
+/* (transfer full): the argv of `cmdbuilder ARGS...` in the workspace,
+ * with --quiet after the subcommand: these tests compare stderr with the
+ * command's own, without the workspace note and the run announcement. */
 static GPtrArray *
 cmdbuilder_argv (const char *const *args)
 {
@@ -66,7 +68,11 @@ cmdbuilder_argv (const char *const *args)
 
   g_ptr_array_add (argv, cmdb_test_cmdbuilder ());
   for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
+    {
+      g_ptr_array_add (argv, g_strdup (args[i]));
+      if (i == 0)
+        g_ptr_array_add (argv, g_strdup ("--quiet"));
+    }
   g_ptr_array_add (argv, NULL);
   return argv;
 }

@@ -1,0 +1,1 @@
+# The runner this case names: build checks that it exists.
