@@ -267,6 +267,11 @@ local_stop (CmdbExecutor *executor, CmdbRun *run, GError **error)
 
   if (!supervisor_alive (run))
     {
+      /* Killed (kill -9): what it started may still run, under init. */
+      if (cmdb_run_end_leftovers (cmdb_run_get_id (run),
+                                  MAX (cmdb_run_get_int (run, "stop_grace_ms", 5000), 0))
+          > 0)
+        return TRUE;
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
                    "run %s has no supervisor any more", cmdb_run_get_id (run));
       return FALSE;

@@ -68,4 +68,19 @@ int cmdb_run_supervise (const char *run_directory, int ready_fd);
  * component of a path argument. */
 gboolean cmdb_run_process_matches (GPid pid, const char *const *needles);
 
+/* ---- leftovers of a run whose supervisor died (cmdb-run-leftovers.c) ---- */
+
+/* The supervisor puts NAME=<run id> in the command's environment; every
+ * descendant inherits it. */
+#define CMDB_RUN_ENV_MARKER "CMDBUILDER_RUN"
+/* (transfer full) (element-type int): the live processes of this user
+ * carrying the marker of @run_id. */
+GArray *cmdb_run_find_leftovers (const char *run_id);
+/* TRUE when @pid is live and carries the marker of @run_id. */
+gboolean cmdb_run_process_is_leftover (GPid pid, const char *run_id);
+/* SIGTERM to each leftover of @run_id, SIGKILL to what remains after
+ * @grace_ms; each is checked to carry the marker right before it is
+ * signalled (never a reused PID). Returns how many there were. */
+guint cmdb_run_end_leftovers (const char *run_id, gint64 grace_ms);
+
 G_END_DECLS

@@ -587,7 +587,9 @@ stoppable_run (CmdbRunStore *self, const char *run_id, CmdbRun **ret_run, GError
   if (run == NULL)
     return NULL;
   status = cmdb_run_get_status (run);
-  if (cmdb_run_status_is_final (status))
+  /* A lost run's processes may outlive its supervisor: stopping it ends
+   * them (the executor knows how). */
+  if (cmdb_run_status_is_final (status) && status != CMDB_RUN_STATUS_LOST)
     {
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
                    "run %s has already ended (%s)", cmdb_run_get_id (run),

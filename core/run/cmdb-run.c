@@ -456,6 +456,24 @@ cmdb_run_to_json (CmdbRun *run)
                                  cmdb_run_status_to_string (cmdb_run_get_status (run)));
   if (run->lost && run->lost_message != NULL)
     json_object_set_string_member (copy, "message", run->lost_message);
+  /* A lost run whose command still lives (its supervisor was killed): say
+   * so; `cmdbuilder stop` or Stop ends it and its descendants. Only the
+   * command's own process is checked here (two small reads), listings
+   * being frequent; stopping looks for every descendant. */
+  if (run->lost)
+    {
+      GPid pid = (GPid) cmdb_run_get_int (run, "pid", 0);
+      gboolean alive = pid > 0 && cmdb_run_process_is_leftover (pid, cmdb_run_get_id (run));
+
+      json_object_set_boolean_member (copy, "processes_alive", alive);
+      if (alive)
+        {
+          g_autofree char *message = g_strdup_printf (
+              "%s; its command still runs (process %d): stop the run to end it",
+              run->lost_message != NULL ? run->lost_message : "the run is lost", (int) pid);
+          json_object_set_string_member (copy, "message", message);
+        }
+    }
   json_object_set_string_member (copy, "directory", run->directory);
   /* The record keeps what ran, for the audit; a moved workspace's reader
    * also sees where that is now, and a rerun uses it. */

@@ -451,6 +451,7 @@ spawn_command (Supervisor *self)
   int out_pipe[2];
   int err_pipe[2];
   int null_fd;
+  g_auto (GStrv) envp = NULL;
   StartFailure failure = { 0 };
   gssize n;
 
@@ -462,6 +463,11 @@ spawn_command (Supervisor *self)
       return FALSE;
     }
   null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  /* Every descendant inherits the marker, so `cmdbuilder stop` can find
+   * them if this supervisor is killed (cmdb-run-leftovers.c). Built before
+   * the fork: the child may only make async-signal-safe calls. */
+  envp = g_environ_setenv (g_get_environ (), CMDB_RUN_ENV_MARKER, cmdb_run_get_id (self->run),
+                           TRUE);
 
   self->child = fork ();
   if (self->child == 0)
@@ -483,7 +489,7 @@ spawn_command (Supervisor *self)
           dup2 (null_fd, 0);
           dup2 (out_pipe[1], 1);
           dup2 (err_pipe[1], 2);
-          execvp (argv[0], (char *const *) argv);
+          execvpe (argv[0], (char *const *) argv, envp);
           failure.step = 1;
           failure.error_number = errno;
         }

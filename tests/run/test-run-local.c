@@ -362,7 +362,7 @@ test_create_refusals (void **state)
 }
 
 /* A supervisor that is killed leaves its run lost (never written: seen by
- * readers), and stop refuses it. */
+ * readers); stop ends what it left running, and refuses once nothing is. */
 static void
 test_killed_supervisor_is_lost (void **state)
 {
@@ -385,6 +385,11 @@ test_killed_supervisor_is_lost (void **state)
   assert_int_equal (cmdb_run_get_status (loaded), CMDB_RUN_STATUS_LOST);
   assert_string_equal (cmdb_run_get_message (loaded),
                        "the run's supervisor is gone without recording its end");
+  /* Its command still runs under init: stopping ends it (test-run-orphans.c
+   * covers descendants that left the session); then there is nothing left
+   * to stop. */
+  assert_true (cmdb_run_store_stop (fixture->store, cmdb_run_get_id (run), &error));
+  assert_false (run_fixture_process_alive (group));
   assert_false (cmdb_run_store_stop (fixture->store, cmdb_run_get_id (run), &error));
   assert_true (g_error_matches (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING));
   kill (-group, SIGKILL);
