@@ -66,11 +66,17 @@ JsonNode *
 cmdb_json_parse (const char *text, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
 
   if (!cmdb_json_check_depth (text, length, CMDB_JSON_MAX_DEPTH, error))
     return NULL;
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text, length, error))
     return NULL;
-  return json_parser_steal_root (parser);
+  root = json_parser_steal_root (parser);
+  /* json-glib takes blank text as a document without a root. */
+  if (root == NULL)
+    g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                 "no JSON value (the text is empty or blank)");
+  return root;
 }

@@ -253,6 +253,14 @@ test_nested_json (void **state)
       assert_serving (server);
     }
 
+  /* Blank text is no JSON value (the fuzzer found it once crashed the
+   * request reader). */
+  {
+    g_autoptr (TestResponse) response = test_post_json (server, "/api/evaluate/train", " \n ");
+    assert_int_equal (response->status, 400);
+    assert_serving (server);
+  }
+
   for (guint i = 0; i < 70000; i++)
     g_string_append_c (big, 'x');
   g_string_append (big, "\"}}");
