@@ -164,6 +164,12 @@ CmdbServer *cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbSer
 void cmdb_server_free (CmdbServer *server);
 /* Starts listening on the main context. */
 gboolean cmdb_server_listen (CmdbServer *server, GError **error);
+/* Serves the connection @stream (any pollable GIOStream, kept referenced)
+ * as if it had been accepted on 127.0.0.1, without listening: the fuzz
+ * harness of the request path feeds requests from memory this way. */
+gboolean cmdb_server_accept_stream (CmdbServer *server, GIOStream *stream, GError **error);
+/* (transfer none): the libsoup server (created when first asked for). */
+SoupServer *cmdb_server_get_soup (CmdbServer *server);
 /* (transfer full): the URL to open: http://ADDR:PORT/?token=TOKEN (no
  * token part with no_token). Valid after listening. */
 char *cmdb_server_get_start_url (CmdbServer *server);

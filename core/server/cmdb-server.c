@@ -1692,6 +1692,34 @@ cmdb_server_free (CmdbServer *self)
   g_free (self);
 }
 
+static void
+ensure_soup (CmdbServer *self)
+{
+  if (self->soup != NULL)
+    return;
+  self->soup = soup_server_new ("server-header", "cmdbuilder", NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+}
+
+SoupServer *
+cmdb_server_get_soup (CmdbServer *self)
+{
+  ensure_soup (self);
+  return self->soup;
+}
+
+gboolean
+cmdb_server_accept_stream (CmdbServer *self, GIOStream *stream, GError **error)
+{
+  g_autoptr (GSocketAddress) local = g_inet_socket_address_new_from_string ("127.0.0.1", 8501);
+  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new_from_string ("127.0.0.1", 40000);
+
+  ensure_soup (self);
+  if (self->cookie_name == NULL)
+    self->cookie_name = g_strdup ("cmdbuilder-token-stream");
+  return soup_server_accept_iostream (self->soup, stream, local, remote, error);
+}
+
 gboolean
 cmdb_server_listen (CmdbServer *self, GError **error)
 {
@@ -1716,8 +1744,7 @@ cmdb_server_listen (CmdbServer *self, GError **error)
                    "cannot listen on %s: not a numeric IPv4 or IPv6 address", self->bind);
       return FALSE;
     }
-  self->soup = soup_server_new ("server-header", "cmdbuilder", NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  ensure_soup (self);
   /* Our own listener: libsoup's has no limits (see cmdb-connection-guard.c). */
   self->guard = cmdb_connection_guard_new (self->soup, &limits);
   if (!cmdb_connection_guard_listen (self->guard, address, error))
