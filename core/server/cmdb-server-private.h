@@ -230,8 +230,10 @@ void cmdb_server_save_page_store (CmdbServer *server, CmdbPageStore *store);
 CmdbPage *cmdb_server_activate_page (CmdbServer *server, const char *page_id, GError **error);
 /* Builds @page_id's command from its stored state. Returns (transfer full)
  * the command (check its errors) with @ret_values (transfer full) the form
- * values, or NULL with @error. */
+ * values and @ret_experiment (transfer full, nullable) the experiment name
+ * the page gives them, or NULL with @error. */
 CmdbCommand *cmdb_server_build_page_command (CmdbServer *server, const char *page_id,
-                                             JsonObject **ret_values, GError **error);
+                                             JsonObject **ret_values, char **ret_experiment,
+                                             GError **error);
 
 G_END_DECLS

@@ -264,7 +264,8 @@ typedef struct
 /* Records a new run (status starting); api_runs_start() starts it. */
 static CmdbRun *
 create_run (CmdbServerRuns *self, const char *page, const char *const *argv, const char *command,
-            const char *edited, JsonObject *values, const RunRequest *request, GError **error)
+            const char *edited, JsonObject *values, const char *experiment,
+            const RunRequest *request, GError **error)
 {
   g_autoptr (CmdbRun) created = NULL;
 
@@ -272,6 +273,13 @@ create_run (CmdbServerRuns *self, const char *page, const char *const *argv, con
                                    request->executor, error);
   if (created == NULL)
     return NULL;
+  /* The page's experiment name, for `cmdbuilder runs` (as the CLI records it). */
+  if (experiment != NULL)
+    {
+      json_object_set_string_member (cmdb_run_get_data (created), "experiment", experiment);
+      if (!cmdb_run_save (created, error))
+        return NULL;
+    }
   if (request->options != NULL && json_object_get_size (request->options) > 0)
     {
       g_autofree char *key = g_strdup_printf ("%s_options", cmdb_run_get_executor (created));
@@ -293,10 +301,11 @@ start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_ov
   g_autoptr (JsonObject) values = NULL;
   g_autoptr (CmdbCommand) command = NULL;
   g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *experiment = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self->server, page_id);
   const char *edited = edited_override != NULL ? edited_override : store->edited;
 
-  command = cmdb_server_build_page_command (self->server, page_id, &values, error);
+  command = cmdb_server_build_page_command (self->server, page_id, &values, &experiment, error);
   if (command == NULL)
     {
       *ret_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
@@ -319,7 +328,7 @@ start_page_run (CmdbServerRuns *self, const char *page_id, const char *edited_ov
   g_ptr_array_add (argv, NULL);
   *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
   return create_run (self, page_id, (const char *const *) argv->pdata, command->display, edited,
-                     values, request, error);
+                     values, experiment, request, error);
 }
 
 /* "values": the form goes back to the run's values (so the page shows
@@ -399,7 +408,10 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
               ? cmdb_run_relocate_text (previous, cmdb_run_get_edited_command (previous))
               : NULL;
 
+    /* The same argv, the same experiment. */
     return create_run (self, page, cmdb_run_get_relocated_argv (previous), command, edited, values,
+                       json_object_get_string_member_with_default (cmdb_run_get_data (previous),
+                                                                   "experiment", NULL),
                        request, error);
   }
 }

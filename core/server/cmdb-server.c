@@ -1860,7 +1860,7 @@ cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error
 
 CmdbCommand *
 cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
-                                GError **error)
+                                char **ret_experiment, GError **error)
 {
   g_auto (PageEvaluation) evaluation = { 0 };
   CmdbPageStore *store = get_store (self, page_id);
@@ -1875,5 +1875,7 @@ cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObjec
     }
   track_generated (store, &evaluation);
   *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
+  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
+                                                          evaluation.suffix);
   return cmdb_command_ref (evaluation.command);
 }

@@ -300,7 +300,8 @@ test_interrupt_stops_run (void **state)
   assert_int_equal (run_fixture_count_survivors (fixture), 0);
 }
 
-/* --detach prints the id and leaves the run going; `stop --wait` stops it. */
+/* --detach prints the id and leaves the run going; `stop last --wait`
+ * stops it. */
 static void
 test_detach_and_stop (void **state)
 {
@@ -323,7 +324,8 @@ test_detach_and_stop (void **state)
   assert_non_null (run);
   assert_int_equal (cmdb_run_get_status (run), CMDB_RUN_STATUS_RUNNING);
   {
-    const char *stop_args[] = { "stop", out, "--wait", "--workspace", fixture->workspace, NULL };
+    /* `last` is the run just started. */
+    const char *stop_args[] = { "stop", "last", "--wait", "--workspace", fixture->workspace, NULL };
 
     stopped = run_cmdbuilder (stop_args, NULL, &exit_code);
   }
