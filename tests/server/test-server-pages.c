@@ -939,6 +939,32 @@ test_cached_view_follows_state_and_files (void **state)
     html = assert_view_matches_fresh_render ();
     assert_contains (html, "Experiment name");
   }
+
+  /* A fragment appearing in train.d/ adds its field; editing it changes it. */
+  {
+    g_autofree char *fragment = NULL;
+
+    fragment = cmdb_test_write_file (schemas, "train.d/neck.yaml",
+                                     "ui_elements:\n"
+                                     "  - key: viewcache_neck\n"
+                                     "    type: text_input\n"
+                                     "    default: first_neck\n"
+                                     "    hydra_override: +model/necks\n");
+    g_free (html);
+    html = assert_view_matches_fresh_render ();
+    assert_contains (html, "+model/necks=first_neck");
+    assert_true (g_file_set_contents (fragment,
+                                      "ui_elements:\n"
+                                      "  - key: viewcache_neck\n"
+                                      "    type: text_input\n"
+                                      "    default: second_neck\n"
+                                      "    hydra_override: +model/necks\n",
+                                      -1, NULL));
+    cmdb_test_touch (fragment, 5);
+    g_free (html);
+    html = assert_view_matches_fresh_render ();
+    assert_contains (html, "+model/necks=second_neck");
+  }
 }
 
 int
