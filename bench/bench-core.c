@@ -33,6 +33,7 @@
 
 #include "cmdbuilder.h"
 #include "host/cmdb-host-private.h"
+#include "session/cmdb-page-session-private.h"
 #include "cmdb-server-private.h"
 
 #include <stdio.h>
@@ -46,8 +47,7 @@ typedef struct
   CmdbCache *cache;
   CmdbContext *context;
   CmdbHost *host;
-  CmdbSchema *schema;
-  CmdbPage *page;
+  CmdbPageSession *session; /* the path the server and the CLI take */
   CmdbPluginRecord *record;
 } Bench;
 
@@ -77,25 +77,19 @@ bench_open (Bench *bench, const char *workspace)
   cmdb_host_attach_context (bench->host, bench->context);
 }
 
-/* Activation as the server does it on a page's first visit. */
+/* Activation as the server does it on a page's first visit: the page
+ * session (activate, schema path, schema) and a first evaluation. */
 static void
 bench_activate (Bench *bench, const char *page_id)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *schema_path = NULL;
   g_autoptr (CmdbFormState) state = NULL;
 
-  bench->page = cmdb_host_activate_page (bench->host, bench->context, page_id, &error);
-  if (bench->page == NULL)
+  bench->session = cmdb_page_session_open (bench->host, bench->context, page_id, &error);
+  if (bench->session == NULL)
     die ("activation", error);
-  bench->record = cmdb_host_lookup (bench->host, page_id);
-  schema_path = cmdb_host_find_schema (bench->host, bench->context, page_id, &error);
-  if (schema_path == NULL)
-    die ("schema", error);
-  bench->schema = cmdb_schema_load (bench->cache, schema_path, &error);
-  if (bench->schema == NULL)
-    die ("schema", error);
-  state = cmdb_form_evaluate (bench->schema, bench->context, NULL, CMDB_FORM_FLAGS_NONE);
+  bench->record = cmdb_page_session_get_record (bench->session);
+  state = cmdb_page_session_evaluate (bench->session, NULL, CMDB_PAGE_SESSION_FOLLOW);
 }
 
 /* One page render: what GET /<page> computes. Returns the body size so the
@@ -106,15 +100,12 @@ render_page (Bench *bench, gboolean html)
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
   g_autoptr (GError) error = NULL;
-  CmdbCommandOptions options = { 0 };
   gsize size = 0;
 
   cmdb_cache_new_generation (bench->cache);
-  state = cmdb_form_evaluate (bench->schema, bench->context, NULL, CMDB_FORM_FLAGS_NONE);
-  options.runner = bench->record->runner;
-  options.suffix = bench->record->suffix_default;
-  options.page = bench->page;
-  command = cmdb_command_build (state, bench->context, &options, &error);
+  state = cmdb_page_session_evaluate (bench->session, NULL, CMDB_PAGE_SESSION_FOLLOW);
+  command = cmdb_page_session_build (bench->session, state,
+                                     cmdb_page_session_get_suffix_default (bench->session), &error);
   if (command == NULL)
     die ("build", error);
   if (html)
