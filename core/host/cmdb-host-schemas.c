@@ -91,8 +91,7 @@ cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GEr
       g_string_append_printf (searched, "%s%s", i > 0 ? ", " : "", dir);
     }
   g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND,
-               "page '%s': no schema %s or %s in %s", id, plain_name, prefixed_name,
-               searched->str);
+               "page '%s': no schema %s or %s in %s", id, plain_name, prefixed_name, searched->str);
   return NULL;
 }
 

@@ -67,8 +67,7 @@ cmdb_form_rule_check (const char *name, JsonNode *value, char **ret_reason)
             *ret_reason = g_strdup ("must be a string");
             return FALSE;
           case SHAPE_BOOLEAN:
-            if (JSON_NODE_HOLDS_VALUE (value)
-                && json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+            if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN)
               return TRUE;
             *ret_reason = g_strdup ("must be true or false");
             return FALSE;
@@ -145,8 +144,7 @@ cmdb_form_rule_get (const CmdbSchemaElement *element, JsonObject *defaults, cons
 }
 
 const char *
-cmdb_form_rule_get_string (const CmdbSchemaElement *element, JsonObject *defaults,
-                           const char *name)
+cmdb_form_rule_get_string (const CmdbSchemaElement *element, JsonObject *defaults, const char *name)
 {
   JsonNode *node = cmdb_form_rule_get (element, defaults, name);
 

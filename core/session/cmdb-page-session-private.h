@@ -36,8 +36,8 @@ typedef struct _CmdbPageSession CmdbPageSession;
  * it is activated and its schema found and loaded. Returns (transfer full)
  * the session, or NULL with @error (CMDB_HOST_ERROR for a missing, disabled
  * or broken page, the schema loader's error for an unreadable schema). */
-CmdbPageSession *cmdb_page_session_open (CmdbHost *host, CmdbContext *context,
-                                         const char *page_id, GError **error);
+CmdbPageSession *cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_id,
+                                         GError **error);
 CmdbPageSession *cmdb_page_session_ref (CmdbPageSession *self);
 void cmdb_page_session_unref (CmdbPageSession *self);
 
@@ -81,8 +81,8 @@ CmdbFormState *cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput 
                                            CmdbPageSessionMode mode);
 /* (transfer full): the command of @form, with the suffix rule on or off.
  * NULL with @error when the workspace configuration is unusable. */
-CmdbCommand *cmdb_page_session_build (CmdbPageSession *self, CmdbFormState *form,
-                                      gboolean suffix, GError **error);
+CmdbCommand *cmdb_page_session_build (CmdbPageSession *self, CmdbFormState *form, gboolean suffix,
+                                      GError **error);
 
 /* (transfer none) (nullable): the key of the element that names the
  * experiment (the element whose rule role is experiment_name). */

@@ -17,8 +17,7 @@ struct _CmdbPageSession
 };
 
 CmdbPageSession *
-cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_id,
-                        GError **error)
+cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_id, GError **error)
 {
   g_autoptr (CmdbPageSession) self = NULL;
   CmdbPluginRecord *record;
@@ -203,17 +202,16 @@ cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request, G
 /* ---- evaluation and command ---- */
 
 CmdbFormState *
-cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input,
-                            CmdbPageSessionMode mode)
+cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPageSessionMode mode)
 {
   CmdbFormState *form;
   g_autoptr (GPtrArray) problems
       = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
 
-  form = cmdb_form_evaluate_with_rules (
-      self->schema, self->context, input,
-      mode == CMDB_PAGE_SESSION_STRICT ? CMDB_FORM_KEEP_INVALID : CMDB_FORM_FLAGS_NONE,
-      self->rules);
+  form = cmdb_form_evaluate_with_rules (self->schema, self->context, input,
+                                        mode == CMDB_PAGE_SESSION_STRICT ? CMDB_FORM_KEEP_INVALID
+                                                                         : CMDB_FORM_FLAGS_NONE,
+                                        self->rules);
   /* The page's own validation, after the schema's rules, under the fields
    * it names: the form and the command then give the same verdict. */
   cmdb_page_validate (self->page, self->context, cmdb_form_state_get_values (form), problems);
@@ -247,8 +245,7 @@ cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFormState *form
 }
 
 char *
-cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
-                                       gboolean suffix)
+cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form, gboolean suffix)
 {
   const char *key = cmdb_page_session_get_experiment_key (self, form);
   const CmdbFieldState *field = key != NULL ? cmdb_form_state_lookup (form, key) : NULL;

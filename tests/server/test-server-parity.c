@@ -21,25 +21,26 @@ typedef struct
 static const ParityCase cases[] = {
   { "train", { NULL }, TRUE },
   { "train", { "exp_name=my_run", NULL }, TRUE },
-  { "train", { "batch_size=100", NULL }, FALSE },   /* out of range */
-  { "train", { "batch_size=0", NULL }, FALSE },     /* out of range */
-  { "train", { "batch_size=abc", NULL }, FALSE },   /* wrong type */
-  { "train", { "batch_size=2.5", NULL }, FALSE },   /* not a whole number */
+  { "train", { "batch_size=100", NULL }, FALSE },    /* out of range */
+  { "train", { "batch_size=0", NULL }, FALSE },      /* out of range */
+  { "train", { "batch_size=abc", NULL }, FALSE },    /* wrong type */
+  { "train", { "batch_size=2.5", NULL }, FALSE },    /* not a whole number */
   { "train", { "learning_rate=0.5", NULL }, FALSE }, /* beyond the optimizer's bound */
   { "train", { "architecture=dbnetpp", "encoder=resnet34", NULL }, FALSE }, /* incompatible */
   { "train", { "architecture=nonexistent", NULL }, FALSE },
-  { "train", { "exp_name=ab", NULL }, FALSE }, /* min_length */
-  { "train", { "exp_name=", NULL }, FALSE },   /* required */
+  { "train", { "exp_name=ab", NULL }, FALSE },                              /* min_length */
+  { "train", { "exp_name=", NULL }, FALSE },                                /* required */
   { "train", { "resume_training=true", "checkpoint_path=", NULL }, FALSE }, /* required_if */
-  { "train", { "resume_training=maybe", NULL }, FALSE }, /* not a boolean */
-  { "train", { "architecture=dbnet", "optimizer=adamw", NULL }, TRUE }, /* a warning at most */
-  { "train", { "batch_sise=8", NULL }, FALSE }, /* unknown key */
-  { "train", { "precision=64", NULL }, FALSE }, /* no such option */
+  { "train", { "resume_training=maybe", NULL }, FALSE },                    /* not a boolean */
+  { "train", { "architecture=dbnet", "optimizer=adamw", NULL }, TRUE },     /* a warning at most */
+  { "train", { "batch_sise=8", NULL }, FALSE },                             /* unknown key */
+  { "train", { "precision=64", NULL }, FALSE },                             /* no such option */
   { "train", { "preprocessing_profile=lens_style", "seed=7", NULL }, TRUE },
-  { "train", { "seed=-5", NULL }, FALSE }, /* below number_input's min */
+  { "train", { "seed=-5", NULL }, FALSE },         /* below number_input's min */
   { "test", { "checkpoint_path=", NULL }, FALSE }, /* required */
-  { "test", { "checkpoint_path=outputs/ocr_training-dbnet-unet-resnet18/checkpoints/last.ckpt",
-              NULL }, TRUE },
+  { "test",
+    { "checkpoint_path=outputs/ocr_training-dbnet-unet-resnet18/checkpoints/last.ckpt", NULL },
+    TRUE },
 };
 
 /* What one front end said. */
@@ -80,11 +81,10 @@ strings_of (JsonArray *array, const char *member)
     {
       JsonNode *item = json_array_get_element (array, i);
 
-      g_string_append_printf (out, "%s\n",
-                              member != NULL
-                                  ? json_object_get_string_member (json_node_get_object (item),
-                                                                   member)
-                                  : json_node_get_string (item));
+      g_string_append_printf (
+          out, "%s\n",
+          member != NULL ? json_object_get_string_member (json_node_get_object (item), member)
+                         : json_node_get_string (item));
     }
   return g_string_free (out, FALSE);
 }
@@ -178,10 +178,10 @@ api_verdict (const ParityCase *parity, const char *route, Verdict *verdict)
       return;
     }
   assert_int_equal (response->status, 200);
-  verdict->errors = strings_of (json_object_get_array_member (answer, "errors"),
-                                build ? NULL : "message");
-  verdict->warnings = strings_of (json_object_get_array_member (answer, "warnings"),
-                                  build ? NULL : "message");
+  verdict->errors
+      = strings_of (json_object_get_array_member (answer, "errors"), build ? NULL : "message");
+  verdict->warnings
+      = strings_of (json_object_get_array_member (answer, "warnings"), build ? NULL : "message");
   if (build)
     {
       verdict->valid = verdict->errors[0] == '\0';
@@ -211,8 +211,8 @@ test_same_verdicts (void **state)
           || evaluate.valid != parity->valid)
         {
           g_printerr ("%s: expected %s; cli %d, build %d, evaluate %d\ncli errors:\n%s", what,
-                      parity->valid ? "valid" : "invalid", cli.valid, build.valid,
-                      evaluate.valid, cli.errors);
+                      parity->valid ? "valid" : "invalid", cli.valid, build.valid, evaluate.valid,
+                      cli.errors);
           fail ();
         }
       if (!parity->valid)

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #define CMDB_TYPE_TEST_NECKS_REGISTRY (cmdb_test_necks_registry_get_type ())
-G_DECLARE_FINAL_TYPE (CmdbTestNecksRegistry, cmdb_test_necks_registry, CMDB,
-                      TEST_NECKS_REGISTRY, GObject)
+G_DECLARE_FINAL_TYPE (CmdbTestNecksRegistry, cmdb_test_necks_registry, CMDB, TEST_NECKS_REGISTRY,
+                      GObject)
 
 struct _CmdbTestNecksRegistry
 {
@@ -35,8 +35,8 @@ necks_list_options (CmdbOptionSource *source, CmdbContext *context, const char *
       return NULL;
     }
   dir = g_build_filename (cmdb_context_get_configs_dir (context), "model", "necks", NULL);
-  scan = cmdb_cache_scan_dir (cmdb_context_get_cache (context), dir, CMDB_SCAN_FILES, ".yaml",
-                              NULL);
+  scan
+      = cmdb_cache_scan_dir (cmdb_context_get_cache (context), dir, CMDB_SCAN_FILES, ".yaml", NULL);
   list = cmdb_option_list_new (source_id);
   for (guint i = 0; scan != NULL && i < scan->n_entries; i++)
     {
@@ -58,8 +58,8 @@ cmdb_test_necks_registry_iface_init (CmdbOptionSourceInterface *iface)
 
 G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbTestNecksRegistry, cmdb_test_necks_registry, G_TYPE_OBJECT,
                                 G_TYPE_FLAG_FINAL,
-                                G_IMPLEMENT_INTERFACE_DYNAMIC (
-                                    CMDB_TYPE_OPTION_SOURCE, cmdb_test_necks_registry_iface_init))
+                                G_IMPLEMENT_INTERFACE_DYNAMIC (CMDB_TYPE_OPTION_SOURCE,
+                                                               cmdb_test_necks_registry_iface_init))
 
 static void
 cmdb_test_necks_registry_class_init (CmdbTestNecksRegistryClass *klass)
