@@ -12,6 +12,7 @@
  *   X-Runner=train.py      runner script under <workspace>/runners/
  *   X-Suffix=true          the experiment-name suffix is offered and on by
  *                          default (optional)
+ *   X-Suggestions=true     show the architectures' suggested setups (optional)
  * The module is loaded when the page is first activated. Its extension
  * implements CmdbPage; every method is optional and gets the page's
  * evaluated form values as JSON (key -> value, hidden elements absent).
