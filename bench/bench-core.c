@@ -209,18 +209,15 @@ bench_compose (const char *workspace, const char *page_id, guint iterations)
   g_autoptr (CmdbCommand) command = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CmdbComposeResult) first = NULL;
-  CmdbCommandOptions options = { 0 };
   gint64 start;
   double cold_ms;
   guint n_ok = 0;
 
   bench_open (&bench, workspace);
   bench_activate (&bench, page_id);
-  state = cmdb_form_evaluate (bench.schema, bench.context, NULL, CMDB_FORM_FLAGS_NONE);
-  options.runner = bench.record->runner;
-  options.suffix = bench.record->suffix_default;
-  options.page = bench.page;
-  command = cmdb_command_build (state, bench.context, &options, &error);
+  state = cmdb_page_session_evaluate (bench.session, NULL, CMDB_PAGE_SESSION_FOLLOW);
+  command = cmdb_page_session_build (bench.session, state,
+                                     cmdb_page_session_get_suffix_default (bench.session), &error);
   if (command == NULL)
     die ("build", error);
   start = g_get_monotonic_time ();

@@ -400,9 +400,8 @@ resolve_suffix (CmdbPageStore *store, PageEvaluation *evaluation)
 
 typedef struct
 {
-  CmdbContext *context;
-  PageEvaluation *evaluation;
-  const char *schema_path;
+  CmdbServer *server;
+  const char *page_id;
   gboolean suffix;
 } DefaultsRequest;
 
@@ -411,18 +410,18 @@ compute_defaults_command (CmdbCache *cache, const char *key, gpointer user_data,
                           GError **error)
 {
   DefaultsRequest *request = user_data;
-  g_autoptr (CmdbSchema) schema = NULL;
+  g_autoptr (CmdbPageSession) session = NULL;
   g_autoptr (CmdbFormState) defaults = NULL;
   g_autoptr (CmdbCommand) command = NULL;
 
-  /* Loading the schema here (a cache hit) makes its file a dependency. */
-  schema = cmdb_schema_load (cache, request->schema_path, error);
-  if (schema == NULL)
+  /* Opening the page here (cache hits) makes every file and directory its
+   * schema came from, fragments included, a dependency. */
+  session = cmdb_page_session_open (request->server->host, request->server->context,
+                                    request->page_id, error);
+  if (session == NULL)
     return NULL;
-  defaults = cmdb_page_session_evaluate (request->evaluation->session, NULL,
-                                         CMDB_PAGE_SESSION_FOLLOW);
-  command = cmdb_page_session_build (request->evaluation->session, defaults, request->suffix,
-                                     error);
+  defaults = cmdb_page_session_evaluate (session, NULL, CMDB_PAGE_SESSION_FOLLOW);
+  command = cmdb_page_session_build (session, defaults, request->suffix, error);
   if (command == NULL)
     return NULL;
   *ret_size = strlen (command->display) + 1;
@@ -437,7 +436,7 @@ static char *
 defaults_command_display (CmdbServer *self, const char *page_id, const char *schema_path,
                           PageEvaluation *evaluation)
 {
-  DefaultsRequest request = { self->context, evaluation, schema_path, evaluation->suffix_default };
+  DefaultsRequest request = { self, page_id, evaluation->suffix_default };
   g_autofree char *key = g_strdup_printf ("server:defaults-command:%s:%s:%d", page_id, schema_path,
                                           evaluation->suffix_default);
   g_autoptr (GBytes) display = cmdb_cache_get_derived (
