@@ -20,6 +20,7 @@ static const CmdbCliCommand commands[] = {
   { "serve", "Serve the web UI", cmdb_cli_serve },
   { "run", "Run a page's command, streaming its output", cmdb_cli_run },
   { "exec", "Run any command as a recorded run", cmdb_cli_exec },
+  { "rerun", "Run a run's exact command again", cmdb_cli_rerun },
   { "runs", "List the runs of the workspace", cmdb_cli_runs },
   { "logs", "Print (or follow) a run's output", cmdb_cli_logs },
   { "stop", "Stop a run", cmdb_cli_stop },
@@ -35,8 +36,9 @@ static const CmdbCliExitStatus exit_statuses[] = {
   { "2", "A negative verdict: the form is invalid (an unknown key or use case, a value out of "
          "range, a required key missing), the command would not compose or names no runner, "
          "check found errors." },
-  { "N", "cmdbuilder run and exec (in the foreground) exit with the command's own exit status, "
-         "130 when interrupted with Ctrl-C (the run is stopped)." },
+  { "N",
+    "cmdbuilder run, exec and rerun (in the foreground) exit with the command's own exit status, "
+    "130 when interrupted with Ctrl-C (the run is stopped)." },
 };
 
 /* The daily workflow, command then comment. */

@@ -281,7 +281,7 @@ complete_positional (Line *line)
       g_autoptr (GPtrArray) sources = cmdb_cli_list_source_ids (session);
       offer_all (sources, "", line->current);
     }
-  else if (g_str_equal (name, "logs") || g_str_equal (name, "stop"))
+  else if (g_str_equal (name, "logs") || g_str_equal (name, "stop") || g_str_equal (name, "rerun"))
     complete_runs (session, line);
 }
 

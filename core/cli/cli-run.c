@@ -351,3 +351,83 @@ cmdb_cli_exec (int argc, char **argv)
     }
   return start_and_stream (store, run, detach);
 }
+
+/* `cmdbuilder rerun RUN`: the run's exact command again (an edited run
+ * stays edited), under its page, with its form values, executor and
+ * executor options. A run made before the workspace moved reruns from where
+ * the workspace is now (docs/runs.md, "A moved or cloned workspace"). */
+int
+cmdb_cli_rerun (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  gboolean detach = FALSE;
+  const GOptionEntry entries[] = { { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
+                                     "Print the run id and leave it running", NULL },
+                                   { NULL } };
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("RUN - run a run's exact command again");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (CmdbRunStore) store = NULL;
+  g_autoptr (CmdbRun) previous = NULL;
+  g_autoptr (CmdbRun) run = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *options_key = NULL;
+  JsonObject *data;
+  JsonNode *values;
+  JsonNode *options;
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
+  cmdb_cli_add_common_options (option_context, &common);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    {
+      cmdb_cli_error ("rerun: expected one RUN (an id, a unique prefix or last)");
+      return 1;
+    }
+  /* The runs are what it needs, not the Hydra config tree (like exec). */
+  common.any_directory = TRUE;
+  session = cmdb_cli_session_open (&common, &error);
+  if (session == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  store = open_store (session);
+  previous = cmdb_cli_load_run (store, argv[1], &error);
+  if (previous == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  data = cmdb_run_get_data (previous);
+  values = json_object_get_member (data, "values");
+  options_key = g_strdup_printf ("%s_options", cmdb_run_get_executor (previous));
+  options = json_object_get_member (data, options_key);
+  command = cmdb_run_relocate_text (previous, cmdb_run_get_command (previous));
+  if (cmdb_run_get_edited (previous))
+    edited = cmdb_run_relocate_text (previous, cmdb_run_get_edited_command (previous));
+  run = cmdb_run_store_create (
+      store, cmdb_run_get_page (previous), cmdb_run_get_relocated_argv (previous), command, edited,
+      values != NULL && JSON_NODE_HOLDS_OBJECT (values) ? json_node_get_object (values) : NULL,
+      cmdb_run_get_executor (previous), &error);
+  if (run != NULL)
+    {
+      JsonNode *experiment = json_object_get_member (data, "experiment");
+
+      if (options != NULL && JSON_NODE_HOLDS_OBJECT (options))
+        json_object_set_member (cmdb_run_get_data (run), options_key, json_node_copy (options));
+      if (experiment != NULL)
+        json_object_set_member (cmdb_run_get_data (run), "experiment", json_node_copy (experiment));
+      if (!cmdb_run_save (run, &error))
+        g_clear_pointer (&run, cmdb_run_unref);
+    }
+  if (run == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  return start_and_stream (store, run, detach);
+}

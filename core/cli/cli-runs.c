@@ -253,9 +253,8 @@ print_runs (GPtrArray *runs, gboolean wide)
     }
 }
 
-/* "last" is the newest run; anything else an id or a unique prefix. */
-static CmdbRun *
-load_run (CmdbRunStore *store, const char *word, GError **error)
+CmdbRun *
+cmdb_cli_load_run (CmdbRunStore *store, const char *word, GError **error)
 {
   g_autoptr (GPtrArray) runs = NULL;
   CmdbRun *newest = NULL;
@@ -379,7 +378,7 @@ cmdb_cli_logs (int argc, char **argv)
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
-  run = load_run (store, argv[1], &error);
+  run = cmdb_cli_load_run (store, argv[1], &error);
   if (run == NULL)
     {
       cmdb_cli_error ("%s", error->message);
@@ -423,7 +422,7 @@ cmdb_cli_stop (int argc, char **argv)
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
-  run = load_run (store, argv[1], &error);
+  run = cmdb_cli_load_run (store, argv[1], &error);
   if (run == NULL || !cmdb_run_store_stop (store, cmdb_run_get_id (run), &error))
     {
       cmdb_cli_error ("%s", error->message);

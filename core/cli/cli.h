@@ -216,6 +216,7 @@ CmdbPageSession *cmdb_cli_open_usable_page_session (CmdbCliSession *session, con
 /* Runs (cli-run.c, cli-runs.c, cli-supervise.c). */
 int cmdb_cli_run (int argc, char **argv);
 int cmdb_cli_exec (int argc, char **argv);
+int cmdb_cli_rerun (int argc, char **argv);
 int cmdb_cli_runs (int argc, char **argv);
 int cmdb_cli_logs (int argc, char **argv);
 int cmdb_cli_stop (int argc, char **argv);
@@ -224,6 +225,9 @@ int cmdb_cli_supervise (int argc, char **argv);
  * stderr; with @follow, until the run ends. When *@interrupted becomes
  * non-zero (a signal handler), the run is asked to stop, once. Returns
  * (transfer full) the run as last loaded, or NULL with @error. */
+/* (transfer full): the run @word names: "last" is the newest run, anything
+ * else an id or a unique prefix. NULL with @error. */
+CmdbRun *cmdb_cli_load_run (CmdbRunStore *store, const char *word, GError **error);
 CmdbRun *cmdb_cli_follow_run (CmdbRunStore *store, CmdbRun *run, gboolean want_stdout,
                               gboolean want_stderr, gboolean follow, volatile int *interrupted,
                               GError **error);

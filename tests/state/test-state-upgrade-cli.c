@@ -4,8 +4,8 @@
  * a run that succeeded, one that failed with exit 1, one stopped with 143,
  * Train and Test page state), installed in a copy of the demo workspace at
  * another path than the one it was written in, read by the cmdbuilder
- * executable: the runs list, their logs print, a new run and the state
- * directory's .gitignore; a record of a newer format is reported once and
+ * executable: the runs list, their logs print, reruns and a new run start
+ * the current workspace's runner, the state directory gets its .gitignore; a record of a newer format is reported once and
  * left as it is while the others still list, and `check` names it. */
 
 #include "test-util.h"
@@ -193,6 +193,59 @@ test_new_run_uses_current_workspace (void **state)
   }
 }
 
+/* `rerun` of a run made before the move: its exact argv, from where the
+ * workspace is now; an edited run stays edited; the old records stay as
+ * they were. */
+static void
+test_rerun_uses_current_workspace (void **state)
+{
+  Fixture *fixture = *state;
+  const char *succeeded[] = { "rerun", fixture_runs[2].id, NULL };
+  const char *failed[] = { "rerun", fixture_runs[1].id, NULL };
+  g_autofree char *runner = g_build_filename (fixture->workspace, "runners", "train.py", NULL);
+  g_autofree char *record_path
+      = g_build_filename (fixture->state, "runs", fixture_runs[2].id, "run.json", NULL);
+  g_autofree char *record = cmdb_test_read_file (record_path);
+  g_autofree char *record_after = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonNode) listing = NULL;
+  JsonArray *runs;
+  JsonObject *run;
+  int exit_code = -1;
+
+  out = cmdbuilder (fixture, succeeded, &err, &exit_code);
+  if (exit_code != 0)
+    fail_msg ("rerun: exit %d: %s", exit_code, err);
+  assert_non_null (strstr (out, "Training completed successfully"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = cmdbuilder (fixture, failed, &err, &exit_code);
+  assert_int_equal (exit_code, 1);
+  assert_non_null (strstr (err, "RuntimeError: simulated failure"));
+
+  listing = list_runs (fixture, NULL);
+  runs = json_node_get_array (listing);
+  assert_int_equal (json_array_get_length (runs), 5);
+  for (guint i = 0; i < 2; i++)
+    {
+      /* Newest first: the failed one's rerun, then the succeeded one's. */
+      run = json_array_get_object_element (runs, i);
+      assert_string_equal (
+          json_array_get_string_element (json_object_get_array_member (run, "argv"), 1), runner);
+      assert_string_equal (json_object_get_string_member (run, "cwd"), fixture->workspace);
+      assert_string_equal (json_object_get_string_member (run, "page"), "train");
+      assert_string_equal (json_object_get_string_member (run, "status"),
+                           i == 0 ? "failed" : "succeeded");
+      assert_true (json_object_get_boolean_member (run, "edited") == (i == 0));
+    }
+  assert_non_null (strstr (
+      json_object_get_string_member (json_array_get_object_element (runs, 0), "edited_command"),
+      runner));
+  record_after = cmdb_test_read_file (record_path);
+  assert_string_equal (record_after, record);
+}
+
 /* A newer build's record: said once, by name; left byte for byte; the
  * other runs still list; `logs` and `check` name it. */
 static void
@@ -279,6 +332,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_history_lists_and_logs_print, setup, teardown),
     cmocka_unit_test_setup_teardown (test_new_run_uses_current_workspace, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_rerun_uses_current_workspace, setup, teardown),
     cmocka_unit_test_setup_teardown (test_newer_record_left_untouched, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_reports_unreadable_state, setup, teardown),
   };
