@@ -212,6 +212,23 @@ make_run_directory (CmdbRunStore *self, const char *page, char **ret_id, GError 
   return NULL;
 }
 
+/* Removes a run directory that never held a run (its record could not be
+ * written: a full disk), with whatever files were begun in it, so a run
+ * that could not start leaves nothing behind. */
+static void
+remove_unborn_run (const char *directory)
+{
+  g_autoptr (GDir) dir = g_dir_open (directory, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (directory, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (directory);
+}
+
 CmdbRun *
 cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *argv,
                        const char *command, const char *edited_command, JsonObject *values,
@@ -279,7 +296,10 @@ cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *
   cmdb_run_set_int (run, "stop_grace_ms",
                     cmdb_config_get_duration_ms (config, "run", "stop-grace", 5000));
   if (!cmdb_run_save (run, error))
-    return NULL;
+    {
+      remove_unborn_run (directory);
+      return NULL;
+    }
   return g_steal_pointer (&run);
 }
 
@@ -299,7 +319,9 @@ record_start (CmdbRunStore *self, CmdbRun *run, GError *start_error, GError **er
       cmdb_run_set_status (recorded, CMDB_RUN_STATUS_FAILED);
       cmdb_run_set_message (recorded, start_error->message);
       cmdb_run_set_time_now (recorded, "ended_at");
-      cmdb_run_save (recorded, NULL);
+      /* No room even for that (a full disk): nothing is kept. */
+      if (!cmdb_run_save (recorded, NULL))
+        remove_unborn_run (cmdb_run_get_directory (run));
     }
   g_propagate_error (error, start_error);
   return NULL;

@@ -34,6 +34,11 @@
 #define CHUNKS_PER_WAKE 16
 /* How often the process tree is checked while the run ends. */
 #define SCAN_INTERVAL_MS 20
+/* Disk space held from the start for the outcome record: freed only to
+ * write it when the disk is full (a run that fills the disk still ends
+ * with its exit code). A run.json is a few KB. */
+#define OUTCOME_RESERVE_BYTES (64 * 1024)
+#define OUTCOME_RESERVE_NAME ".outcome-reserve"
 /* Rounds of SIGKILL before giving up on processes that will not die
  * (uninterruptible sleep): about 10 s. */
 #define KILL_ROUNDS 1000
@@ -53,6 +58,8 @@ typedef struct
   int logs[2];
   guint64 bytes[2];
   gboolean log_failed;
+  char *log_failure;   /* (nullable) why a log stopped growing */
+  char *reserve_path;  /* (nullable) the reserved space, until used */
   GPid self;
   GPid child;
   gboolean child_exited;
@@ -77,15 +84,58 @@ report_ready (Supervisor *self, const char *text)
   self->ready_fd = -1;
 }
 
+/* Holds OUTCOME_RESERVE_BYTES in the run directory. FALSE (errno set)
+ * when the disk cannot give them: the run cannot start. */
+static gboolean
+reserve_outcome_space (Supervisor *self)
+{
+  g_autofree char *path
+      = g_build_filename (cmdb_run_get_directory (self->run), OUTCOME_RESERVE_NAME, NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int failure;
+
+  if (fd < 0)
+    return FALSE;
+  /* Blocks really allocated (a sparse file would free nothing). */
+  failure = posix_fallocate (fd, 0, OUTCOME_RESERVE_BYTES);
+  close (fd);
+  if (failure != 0)
+    {
+      unlink (path);
+      errno = failure;
+      return FALSE;
+    }
+  self->reserve_path = g_steal_pointer (&path);
+  return TRUE;
+}
+
+static void
+release_outcome_space (Supervisor *self)
+{
+  if (self->reserve_path == NULL)
+    return;
+  unlink (self->reserve_path);
+  g_clear_pointer (&self->reserve_path, g_free);
+}
+
 static void
 save_record (Supervisor *self)
 {
   g_autoptr (GError) error = NULL;
 
+  if (cmdb_run_save (self->run, &error))
+    return;
+  /* The disk is full: the reserved space makes room for the record. */
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC) && self->reserve_path != NULL)
+    {
+      release_outcome_space (self);
+      g_clear_error (&error);
+      if (cmdb_run_save (self->run, &error))
+        return;
+    }
   /* Nobody reads the supervisor's stderr; a record that cannot be written
    * shows as a lost run, which is the truth. */
-  if (!cmdb_run_save (self->run, &error))
-    g_warning ("%s", error->message);
+  g_warning ("%s", error->message);
 }
 
 /* Every live (not zombie) process whose parent chain leads to us. As a
@@ -187,12 +237,13 @@ write_log (Supervisor *self, int stream, const char *data, gsize length)
         continue;
       if (written < 0)
         {
-          g_autofree char *message = g_strdup_printf (
-              "cannot write %s.log: %s", stream == 0 ? "stdout" : "stderr", g_strerror (errno));
-          /* Keep draining the pipe so the command never blocks on us. */
+          /* Keep draining the pipe so the command never blocks on us. The
+           * record says so at the end (written now, it could take the
+           * space the outcome needs). */
           self->log_failed = TRUE;
-          cmdb_run_set_message (self->run, message);
-          save_record (self);
+          self->log_failure = g_strdup_printf (
+              "%s.log was truncated after %" G_GUINT64_FORMAT " bytes: %s",
+              stream == 0 ? "stdout" : "stderr", self->bytes[stream] - length, g_strerror (errno));
           return;
         }
       data += written;
@@ -392,6 +443,11 @@ record_end (Supervisor *self)
   for (int stream = 0; stream < 2; stream++)
     fsync (self->logs[stream]);
   cmdb_run_set_int (self->run, "exit_code", exit_code);
+  if (self->log_failure != NULL)
+    {
+      cmdb_run_set_message (self->run, self->log_failure);
+      json_object_set_boolean_member (cmdb_run_get_data (self->run), "log_truncated", TRUE);
+    }
   cmdb_run_set_int (self->run, "stdout_bytes", (gint64) self->bytes[0]);
   cmdb_run_set_int (self->run, "stderr_bytes", (gint64) self->bytes[1]);
   cmdb_run_set_time_now (self->run, "ended_at");
@@ -402,6 +458,19 @@ record_end (Supervisor *self)
   else
     cmdb_run_set_status (self->run, CMDB_RUN_STATUS_FAILED);
   save_record (self);
+  /* The record is written; the reserve (if still held) has done its job. A
+   * truncated log gets a last line saying so, if there is room now. */
+  release_outcome_space (self);
+  if (self->log_failure != NULL)
+    for (int stream = 0; stream < 2; stream++)
+      {
+        g_autofree char *note
+            = g_strdup_printf ("\n[cmdbuilder: %s]\n", self->log_failure);
+        if (write (self->logs[stream], note, strlen (note)) < 0)
+          {
+            /* Still full: the record says it. */
+          }
+      }
 }
 
 /* What the command's child writes back when it could not start. */
@@ -597,10 +666,10 @@ cmdb_run_supervise (const char *run_directory, int ready_fd)
   cmdb_run_set_int (self->run, "supervisor_pid", self->self);
   self->logs[0] = open_log (self, "stdout.log");
   self->logs[1] = open_log (self, "stderr.log");
-  if (self->logs[0] < 0 || self->logs[1] < 0)
+  if (self->logs[0] < 0 || self->logs[1] < 0 || !reserve_outcome_space (self))
     {
-      g_autofree char *message
-          = g_strdup_printf ("cannot create the logs in %s: %s", run_directory, g_strerror (errno));
+      g_autofree char *message = g_strdup_printf ("cannot prepare the run in %s: %s",
+                                                  run_directory, g_strerror (errno));
 
       report_ready (self, message);
       return 1;
@@ -612,6 +681,7 @@ cmdb_run_supervise (const char *run_directory, int ready_fd)
 
   if (!spawn_command (self))
     {
+      release_outcome_space (self);
       report_ready (self, "failed");
       cmdb_run_unref (self->run);
       return 0;
@@ -625,6 +695,7 @@ cmdb_run_supervise (const char *run_directory, int ready_fd)
 
   watch (self);
   record_end (self);
+  g_free (self->log_failure);
   for (int stream = 0; stream < 2; stream++)
     close (self->logs[stream]);
   close (self->signal_fd);

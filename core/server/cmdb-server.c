@@ -286,13 +286,35 @@ get_store (CmdbServer *self, const char *page_id)
   return store;
 }
 
+static gboolean
+save_store_or_error (CmdbServer *self, CmdbPageStore *store, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (cmdb_page_store_save (store, cmdb_context_get_state_dir (self->context), NULL, &local_error))
+    return TRUE;
+  g_warning ("cannot save the state of page %s: %s", store->page_id, local_error->message);
+  g_set_error (error, local_error->domain, local_error->code,
+               "the change was made but the page state could not be saved (%s); it is kept "
+               "until the server stops and saved again with the next change",
+               local_error->message);
+  return FALSE;
+}
+
 static void
 save_store (CmdbServer *self, CmdbPageStore *store)
 {
-  g_autoptr (GError) error = NULL;
+  save_store_or_error (self, store, NULL);
+}
 
-  if (!cmdb_page_store_save (store, cmdb_context_get_state_dir (self->context), NULL, &error))
-    g_warning ("cannot save the state of page %s: %s", store->page_id, error->message);
+/* A save that failed on a request that changed state: never a 200. A full
+ * disk is 507 Insufficient Storage, anything else 500. */
+static guint
+save_failure_status (const GError *error)
+{
+  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
+             ? SOUP_STATUS_INSUFFICIENT_STORAGE
+             : SOUP_STATUS_INTERNAL_SERVER_ERROR;
 }
 
 /* Marks @page_id shown (and the previous page left), and remembers it for
@@ -992,7 +1014,11 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   page_evaluation_clear (&evaluation);
   if (evaluate_page (self, page_id, store, &evaluation, NULL))
     track_generated (store, &evaluation);
-  save_store (self, store);
+  if (!save_store_or_error (self, store, &error))
+    {
+      respond_html_message (msg, save_failure_status (error), "Not saved", error->message);
+      return;
+    }
   location = g_strconcat ("/", page_id, NULL);
   redirect (msg, SOUP_STATUS_SEE_OTHER, location);
 }
@@ -1209,7 +1235,11 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
     }
   show_page (self, page_id);
   track_generated (store, &evaluation);
-  save_store (self, store);
+  if (!save_store_or_error (self, store, &error))
+    {
+      respond_json_error (msg, save_failure_status (error), error->message);
+      return;
+    }
   answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
   respond_json (msg, SOUP_STATUS_OK, answer);
 }

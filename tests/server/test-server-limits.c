@@ -7,8 +7,10 @@
 
 #include "server-test-util.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* A connected raw socket to the fixture's server. */
 static GSocket *
@@ -303,6 +305,69 @@ test_control_character_field_error (void **state)
   assert_null (strchr (html, 0x1b));
 }
 
+static gboolean
+run_quietly (const char *const *argv)
+{
+  int status = -1;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL,
+                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                           | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL)
+         && g_spawn_check_wait_status (status, NULL);
+}
+
+/* The state directory on a small tmpfs that then fills up: a change whose
+ * save fails is answered 507 with the reason, never 200. Mounting needs
+ * root: skipped (with a message) elsewhere. */
+static void
+test_state_save_on_full_disk (void **state)
+{
+  g_autofree char *mount_point = g_build_filename (fixture.tmp, "small-disk", NULL);
+  g_autofree char *ini = g_build_filename (fixture.workspace, "cmdbuilder.ini", NULL);
+  g_autofree char *filler = g_build_filename (mount_point, "filler", NULL);
+  char block[4096] = { 0 };
+  TestServer *server;
+  int fd;
+
+  g_mkdir_with_parents (mount_point, 0700);
+  if (geteuid () != 0
+      || !run_quietly ((const char *const[]){ "mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
+                                              mount_point, NULL }))
+    {
+      print_message ("# skipped: mounting a small tmpfs needs root\n");
+      skip ();
+    }
+  {
+    g_autofree char *text = cmdb_test_read_file (ini);
+    g_autofree char *more = g_strdup_printf ("%s\n[workspace]\nstate=%s\n", text, mount_point);
+    assert_true (g_file_set_contents (ini, more, -1, NULL));
+  }
+  server = test_fixture_restart (NULL, TRUE);
+  assert_serving (server);
+  {
+    g_autoptr (TestResponse) response
+        = test_post_json (server, "/api/pages/train", "{\"changes\": {\"exp_name\": \"a1\"}}");
+    assert_int_equal (response->status, 200);
+  }
+  fd = open (filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true (fd >= 0);
+  while (write (fd, block, sizeof block) > 0)
+    ;
+  while (write (fd, block, 1) > 0)
+    ;
+  close (fd);
+  {
+    g_autoptr (TestResponse) response
+        = test_post_json (server, "/api/pages/train", "{\"changes\": {\"exp_name\": \"b2\"}}");
+    assert_int_equal (response->status, 507);
+    test_assert_contains (response->body, "could not be saved");
+  }
+  assert_serving (server);
+  test_server_stop (server);
+  run_quietly ((const char *const[]){ "umount", "-l", mount_point, NULL });
+}
+
 int
 main (void)
 {
@@ -315,6 +380,8 @@ main (void)
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_control_character_field_error,
                                      test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_state_save_on_full_disk, test_fixture_setup_login,
+                                     test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_fd_limit, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_trickling_headers, test_fixture_setup_login,
