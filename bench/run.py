@@ -116,6 +116,64 @@ def wrk(server, path, connections, seconds=None, limit=None):
     return responses, rps, p50, p99
 
 
+WRK_MIXED = """
+-- Mixed load: a page view, a JSON change (saved state), a command build and
+-- a form post (saved state, then a redirect), in turn on each connection.
+local token = os.getenv("WRK_TOKEN")
+local n = 0
+local errors = 0
+local bodies = {
+  '{"changes": {"exp_name": "mixed_%d"}}',
+  '{"values": {"max_epochs": %d}, "user_set": ["max_epochs"]}',
+  'exp_name=form_%d',
+}
+request = function()
+  n = n + 1
+  local kind = n % 4
+  local headers = {["Authorization"] = "Bearer " .. token}
+  if kind == 0 then
+    return wrk.format("GET", "/train", headers)
+  elseif kind == 1 then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/api/pages/train", headers, string.format(bodies[1], n % 7))
+  elseif kind == 2 then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/api/build/train", headers, string.format(bodies[2], 1 + n % 50))
+  else
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return wrk.format("POST", "/train", headers, string.format(bodies[3], n % 7))
+  end
+end
+response = function(status, headers, body)
+  if status >= 400 then errors = errors + 1 end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESPONSES %d\\n", summary.requests))
+  io.write(string.format("LATENCY %f %f\\n", latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("ERRORS %d\\n", e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk_mixed(server, connections, seconds):
+    """Mixed load; returns (req/s, p50 ms, p99 ms, errors: socket errors, timeouts and 4xx/5xx)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_MIXED)
+    try:
+        env = dict(os.environ, WRK_TOKEN=server.token)
+        argv = ["wrk", "-t2", f"-c{connections}", "-d", f"{seconds}s", "--timeout", "5s",
+                "-s", script.name, f"http://127.0.0.1:{server.port}/"]
+        out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
+    finally:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+    p50, p99 = (float(x) / 1000.0 for x in re.search(r"LATENCY ([0-9.]+) ([0-9.]+)", out).groups())
+    errors = int(re.search(r"ERRORS (\d+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
@@ -125,6 +183,9 @@ def main():
     parser.add_argument("--processes", type=int, default=30)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--mixed-seconds", type=int, default=60)
+    parser.add_argument("--only-mixed", action="store_true",
+                        help="run only the mixed-load HTTP benchmark")
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -134,6 +195,32 @@ def main():
     def record(key, value, unit, what, target=None):
         results[key] = round(value, 4)
         rows.append((what, f"{value:,.3f} {unit}", target or ""))
+
+    cmdbuilder = os.path.join(args.build, "core", "cli", "cmdbuilder")
+
+    def mixed_load():
+        """Mixed load over HTTP: page views, JSON changes (saved), builds and
+        form posts (saved), 50 connections. Errors count socket errors,
+        timeouts (5 s) and 4xx/5xx answers."""
+        server = Server(cmdbuilder, args.demo)
+        try:
+            server.first_byte("/train")
+            rps, p50, p99, errors = wrk_mixed(server, 50, args.mixed_seconds)
+        finally:
+            server.stop()
+        results["http_mixed_p50_ms"] = round(p50, 3)
+        record("http_mixed_rps_c50", rps, "req/s",
+               f"mixed load (page, JSON change, build, form post), 50 connections, "
+               f"{args.mixed_seconds} s")
+        record("http_mixed_p99_ms", p99, "ms", "mixed load p99", "< 100 ms")
+        record("http_mixed_errors", errors, "", "mixed load errors and timeouts", "0")
+
+    if args.only_mixed:
+        mixed_load()
+        for what, value, target in rows:
+            print(f"{what}: {value} (target {target or '-'})")
+        print(json.dumps({k: v for k, v in results.items() if k.startswith("http_mixed")}))
+        return
 
     # 1. Cold activation: one activation per fresh process.
     for name, workspace in (("demo", args.demo), ("scale", args.scale)):
@@ -185,7 +272,6 @@ def main():
            "list a page's runs among 1,000 again (records unchanged), p50")
     shutil.rmtree(runs_workspace, ignore_errors=True)
 
-    cmdbuilder = os.path.join(args.build, "core", "cli", "cmdbuilder")
     if not args.skip_http:
         # 4. Start-up: process start to the first byte of the first page.
         samples = []
@@ -237,8 +323,11 @@ def main():
         finally:
             server.stop()
 
+        # 6. Mixed load (docs/security.md: the server under many clients).
+        mixed_load()
+
     if not args.skip_browser:
-        # 6. Browser (Playwright + Debian's Chromium): warm switches, the static
+        # 7. Browser (Playwright + Debian's Chromium): warm switches, the static
         # navigation floor, cold first visit, live update. See docs/web-ui.md.
         here = os.path.dirname(os.path.abspath(__file__))
         browser = run_json(["node", os.path.join(here, "browser", "bench-browser.mjs"),

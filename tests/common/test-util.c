@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <utime.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static const char *
 required_env (const char *name)
@@ -328,4 +330,47 @@ cmdb_test_run_cmdbuilder (const char *const *args, const char *workspace, char *
     }
   g_ptr_array_add (argv, NULL);
   return cmdb_test_run ((const char *const *) argv->pdata, NULL, ret_stderr, ret_exit_status);
+}
+
+static gboolean
+run_quietly (const char *const *argv)
+{
+  int status = -1;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL,
+                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                           | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL)
+         && g_spawn_check_wait_status (status, NULL);
+}
+
+gboolean
+cmdb_test_mount_tmpfs (const char *dir, const char *size)
+{
+  g_autofree char *options = g_strdup_printf ("size=%s", size);
+
+  return geteuid () == 0
+         && run_quietly (
+             (const char *const[]){ "mount", "-t", "tmpfs", "-o", options, "tmpfs", dir, NULL });
+}
+
+void
+cmdb_test_unmount (const char *dir)
+{
+  run_quietly ((const char *const[]){ "umount", "-l", dir, NULL });
+}
+
+void
+cmdb_test_fill_disk (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "filler", NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  char block[4096] = { 0 };
+
+  g_assert (fd >= 0);
+  while (write (fd, block, sizeof block) > 0)
+    ;
+  while (write (fd, block, 1) > 0)
+    ;
+  close (fd);
 }

@@ -85,3 +85,11 @@ JsonObject *cmdb_test_find_by_id (JsonArray *array, const char *id, const char *
 
 /* Line-oriented golden comparison: fails with a readable diff-like message. */
 void cmdb_test_assert_text_equal (const char *expected, const char *actual, const char *what);
+
+/* Mounts a tmpfs of @size ("256k") on @dir, for full-disk tests. FALSE where
+ * that is not permitted (not root, no mount(8)): the caller skips. */
+gboolean cmdb_test_mount_tmpfs (const char *dir, const char *size);
+/* Unmounts @dir (lazily: a process may still hold a file there). */
+void cmdb_test_unmount (const char *dir);
+/* Fills the file system holding @dir to its last byte (with @dir/filler). */
+void cmdb_test_fill_disk (const char *dir);

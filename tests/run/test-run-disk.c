@@ -9,29 +9,14 @@
 #include "run-fixture.h"
 #include "run/cmdb-run-private.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct
 {
   char *mount_point;
   RunFixture *fixture;
 } DiskFixture;
-
-static gboolean
-run_quietly (const char *const *argv)
-{
-  int status = -1;
-
-  return g_spawn_sync (NULL, (char **) argv, NULL,
-                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
-                           | G_SPAWN_STDERR_TO_DEV_NULL,
-                       NULL, NULL, NULL, NULL, &status, NULL)
-         && g_spawn_check_wait_status (status, NULL);
-}
 
 static int
 setup (void **state)
@@ -40,9 +25,7 @@ setup (void **state)
   g_autofree char *config = NULL;
 
   disk->mount_point = g_dir_make_tmp ("cmdb-disk-XXXXXX", NULL);
-  if (geteuid () != 0
-      || !run_quietly ((const char *const[]){ "mount", "-t", "tmpfs", "-o", "size=768k", "tmpfs",
-                                              disk->mount_point, NULL }))
+  if (!cmdb_test_mount_tmpfs (disk->mount_point, "768k"))
     {
       g_rmdir (disk->mount_point);
       g_free (disk->mount_point);
@@ -65,27 +48,11 @@ teardown (void **state)
   if (disk == NULL)
     return 0;
   run_fixture_free (disk->fixture);
-  run_quietly ((const char *const[]){ "umount", "-l", disk->mount_point, NULL });
+  cmdb_test_unmount (disk->mount_point);
   g_rmdir (disk->mount_point);
   g_free (disk->mount_point);
   g_free (disk);
   return 0;
-}
-
-/* Fills the file system of @dir to the last block. */
-static void
-fill_disk (const char *dir)
-{
-  g_autofree char *path = g_build_filename (dir, "filler", NULL);
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  char block[4096] = { 0 };
-
-  assert_true (fd >= 0);
-  while (write (fd, block, sizeof block) > 0)
-    ;
-  while (write (fd, block, 1) > 0)
-    ;
-  close (fd);
 }
 
 static void
@@ -131,7 +98,7 @@ test_run_on_a_full_disk_leaves_nothing (void **state)
     skip ();
   runs_dir = g_build_filename (disk->mount_point, "runs", NULL);
   g_mkdir_with_parents (runs_dir, 0755);
-  fill_disk (disk->mount_point);
+  cmdb_test_fill_disk (disk->mount_point);
   run = cmdb_run_store_create (disk->fixture->store, "train", argv, NULL, NULL, NULL, NULL, &error);
   if (run != NULL)
     {

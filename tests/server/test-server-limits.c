@@ -7,10 +7,8 @@
 
 #include "server-test-util.h"
 
-#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 /* A connected raw socket to the fixture's server. */
 static GSocket *
@@ -305,18 +303,6 @@ test_control_character_field_error (void **state)
   assert_null (strchr (html, 0x1b));
 }
 
-static gboolean
-run_quietly (const char *const *argv)
-{
-  int status = -1;
-
-  return g_spawn_sync (NULL, (char **) argv, NULL,
-                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
-                           | G_SPAWN_STDERR_TO_DEV_NULL,
-                       NULL, NULL, NULL, NULL, &status, NULL)
-         && g_spawn_check_wait_status (status, NULL);
-}
-
 /* The state directory on a small tmpfs that then fills up: a change whose
  * save fails is answered 507 with the reason, never 200. Mounting needs
  * root: skipped (with a message) elsewhere. */
@@ -325,15 +311,10 @@ test_state_save_on_full_disk (void **state)
 {
   g_autofree char *mount_point = g_build_filename (fixture.tmp, "small-disk", NULL);
   g_autofree char *ini = g_build_filename (fixture.workspace, "cmdbuilder.ini", NULL);
-  g_autofree char *filler = g_build_filename (mount_point, "filler", NULL);
-  char block[4096] = { 0 };
   TestServer *server;
-  int fd;
 
   g_mkdir_with_parents (mount_point, 0700);
-  if (geteuid () != 0
-      || !run_quietly ((const char *const[]){ "mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
-                                              mount_point, NULL }))
+  if (!cmdb_test_mount_tmpfs (mount_point, "256k"))
     {
       print_message ("# skipped: mounting a small tmpfs needs root\n");
       skip ();
@@ -350,13 +331,7 @@ test_state_save_on_full_disk (void **state)
         = test_post_json (server, "/api/pages/train", "{\"changes\": {\"exp_name\": \"a1\"}}");
     assert_int_equal (response->status, 200);
   }
-  fd = open (filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  assert_true (fd >= 0);
-  while (write (fd, block, sizeof block) > 0)
-    ;
-  while (write (fd, block, 1) > 0)
-    ;
-  close (fd);
+  cmdb_test_fill_disk (mount_point);
   {
     g_autoptr (TestResponse) response
         = test_post_json (server, "/api/pages/train", "{\"changes\": {\"exp_name\": \"b2\"}}");
@@ -365,7 +340,7 @@ test_state_save_on_full_disk (void **state)
   }
   assert_serving (server);
   test_server_stop (server);
-  run_quietly ((const char *const[]){ "umount", "-l", mount_point, NULL });
+  cmdb_test_unmount (mount_point);
 }
 
 int
