@@ -112,12 +112,15 @@ typedef struct
   char *written;       /* the JSON last read or written, to skip no-op writes */
   gboolean frozen;     /* the file is of a newer format: never written over */
   gboolean unreadable; /* the file could not be read: moved aside at the next write */
+  gboolean writing;    /* a write is in a worker thread (cmdb_page_store_save_async) */
+  GPtrArray *waiting;  /* (element-type GTask) saves asked for since it started */
+  char *state_dir;     /* where the asynchronous saves write */
 } CmdbPageStore;
 
 /* (transfer full): the stored state of @page_id under @state_dir (any
  * format version up to the current one), or an empty one when there is
  * none, it is unreadable or a newer build wrote it (reported once; see
- * cmdb_page_store_save). */
+ * cmdb_page_store_save_async). */
 CmdbPageStore *cmdb_page_store_load (const char *state_dir, const char *page_id);
 /* Moves the command texts and values of @store from the workspace they
  * were generated in to @root (a moved or cloned workspace); the next save
@@ -132,10 +135,19 @@ JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);
 /* Writes the state atomically (temporary file + rename), in the current
  * format version, when it differs from what was last read or written;
  * never over a file of a newer format, and an unreadable file is first
- * renamed to <file>.unreadable. @ret_written (nullable) tells whether a
- * write happened. */
-gboolean cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret_written,
-                               GError **error);
+ * renamed to <file>.unreadable. The write happens in a worker thread, so
+ * the main loop stays free. Writes of one store happen one at a time, in
+ * order; saves asked for while one is written are merged into one write of
+ * the newest state. @callback (nullable) runs on the main
+ * context once the write holding this save's state has finished (at once
+ * for a save with nothing new); get its outcome with
+ * cmdb_page_store_save_finish(). The store must stay alive until
+ * cmdb_page_store_is_saving() is FALSE. */
+void cmdb_page_store_save_async (CmdbPageStore *store, const char *state_dir,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean cmdb_page_store_save_finish (GAsyncResult *result, GError **error);
+/* TRUE while a write of @store is in flight or waiting. */
+gboolean cmdb_page_store_is_saving (CmdbPageStore *store);
 /* (transfer full) (nullable): the page visited last, from
  * <state_dir>/ui/server.json. */
 char *cmdb_server_state_load_last_page (const char *state_dir);

@@ -138,6 +138,8 @@ cmdb_page_store_free (CmdbPageStore *store)
   g_free (store->previous);
   g_free (store->active_use_case);
   g_clear_pointer (&store->last_run, json_node_unref);
+  g_clear_pointer (&store->waiting, g_ptr_array_unref);
+  g_free (store->state_dir);
   g_free (store->written);
   g_free (store);
 }
@@ -197,22 +199,102 @@ cmdb_page_store_to_json (CmdbPageStore *store)
   return json_builder_get_root (builder);
 }
 
-gboolean
-cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret_written,
-                      GError **error)
+/* ---- asynchronous, coalesced saves ---- */
+
+typedef struct
+{
+  CmdbPageStore *store;
+  char *state_dir;
+  char *name;
+  char *text;        /* the compact JSON written (a deep snapshot of the store) */
+  GPtrArray *waiters; /* (element-type GTask) told when this write has ended */
+} WriteJob;
+
+static void
+write_job_free (gpointer data)
+{
+  WriteJob *job = data;
+
+  g_free (job->state_dir);
+  g_free (job->name);
+  g_free (job->text);
+  g_ptr_array_unref (job->waiters);
+  g_free (job);
+}
+
+static void
+complete_waiters (GPtrArray *waiters, const GError *error)
+{
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (error == NULL)
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, g_error_copy (error));
+    }
+  g_ptr_array_set_size (waiters, 0);
+}
+
+/* The worker thread: only the snapshot text is touched here. */
+static void
+write_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  WriteJob *job = task_data;
+  g_autoptr (JsonNode) node = json_from_string (job->text, NULL);
+  GError *error = NULL;
+
+  if (node != NULL && write_state_file (job->state_dir, "ui/pages", job->name,
+                                        CMDB_STATE_PAGE_STATE, json_node_get_object (node), &error))
+    g_task_return_boolean (task, TRUE);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_new_error (task, G_FILE_ERROR, G_FILE_ERROR_FAILED, "unreadable snapshot");
+}
+
+static void start_next_write (CmdbPageStore *store);
+
+static void
+write_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WriteJob *job = g_task_get_task_data (G_TASK (result));
+  CmdbPageStore *store = job->store;
+  g_autoptr (GError) error = NULL;
+
+  store->writing = FALSE;
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_free (store->written);
+      store->written = g_strdup (job->text);
+    }
+  complete_waiters (job->waiters, error);
+  if (store->waiting != NULL && store->waiting->len > 0)
+    start_next_write (store);
+}
+
+/* Takes every waiting save into one write of the store as it is now. */
+static void
+start_next_write (CmdbPageStore *store)
 {
   g_autoptr (JsonNode) node = cmdb_page_store_to_json (store);
   g_autofree char *text = json_to_string (node, FALSE);
-  g_autofree char *name = g_strconcat (store->page_id, ".json", NULL);
+  g_autoptr (GPtrArray) waiters = g_steal_pointer (&store->waiting);
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  WriteJob *job;
 
-  if (ret_written != NULL)
-    *ret_written = FALSE;
-  /* A newer build's state stays as it is (reported when it was read). */
+  store->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  /* A newer build's state stays as it is; an unchanged one is not written. */
   if (store->frozen || g_strcmp0 (text, store->written) == 0)
-    return TRUE;
+    {
+      complete_waiters (waiters, NULL);
+      return;
+    }
   if (store->unreadable)
     {
-      g_autofree char *path = page_file (state_dir, store->page_id);
+      g_autofree char *path = page_file (store->state_dir, store->page_id);
       g_autofree char *aside = g_strconcat (path, ".unreadable", NULL);
 
       /* Nothing is lost: the file nobody could read stays for a person. */
@@ -220,20 +302,52 @@ cmdb_page_store_save (CmdbPageStore *store, const char *state_dir, gboolean *ret
         {
           int saved_errno = errno;
 
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+          g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
                        "cannot move %s aside: %s", path, g_strerror (saved_errno));
-          return FALSE;
+          complete_waiters (waiters, error);
+          return;
         }
       store->unreadable = FALSE;
     }
-  if (!write_state_file (state_dir, "ui/pages", name, CMDB_STATE_PAGE_STATE,
-                         json_node_get_object (node), error))
-    return FALSE;
-  g_free (store->written);
-  store->written = g_steal_pointer (&text);
-  if (ret_written != NULL)
-    *ret_written = TRUE;
-  return TRUE;
+  job = g_new0 (WriteJob, 1);
+  job->store = store;
+  job->state_dir = g_strdup (store->state_dir);
+  job->name = g_strconcat (store->page_id, ".json", NULL);
+  job->text = g_steal_pointer (&text);
+  job->waiters = g_steal_pointer (&waiters);
+  store->writing = TRUE;
+  task = g_task_new (NULL, NULL, write_done, NULL);
+  g_task_set_task_data (task, job, write_job_free);
+  g_task_run_in_thread (task, write_in_thread);
+}
+
+void
+cmdb_page_store_save_async (CmdbPageStore *store, const char *state_dir,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  if (store->state_dir == NULL)
+    store->state_dir = g_strdup (state_dir);
+  if (store->waiting == NULL)
+    store->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (store->waiting, task);
+  /* While a write is in flight the save waits for it; its end starts the
+   * next write with everything asked for meanwhile. */
+  if (!store->writing)
+    start_next_write (store);
+}
+
+gboolean
+cmdb_page_store_save_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+cmdb_page_store_is_saving (CmdbPageStore *store)
+{
+  return store->writing || (store->waiting != NULL && store->waiting->len > 0);
 }
 
 char *

@@ -10,6 +10,7 @@
 
 #include "cmdb-server-private.h"
 #include "cmdb-connection-guard.h"
+#include "cmdb-server-deferred-private.h"
 #include "base/cmdb-json-private.h"
 #include "cmdb-server-resources.h"
 #include "schema/cmdb-schema-defaults.h"
@@ -37,6 +38,7 @@ struct _CmdbServer
 {
   SoupServer *soup;
   CmdbConnectionGuard *guard; /* the listening socket and the connection limits */
+  GPtrArray *saving;          /* (element-type CmdbServerDeferred) answers waiting for a save */
   CmdbContext *context;
   CmdbHost *host;
   char *bind;
@@ -286,25 +288,22 @@ get_store (CmdbServer *self, const char *page_id)
   return store;
 }
 
-static gboolean
-save_store_or_error (CmdbServer *self, CmdbPageStore *store, GError **error)
+static void
+on_background_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GError) local_error = NULL;
+  g_autofree char *page_id = user_data;
+  g_autoptr (GError) error = NULL;
 
-  if (cmdb_page_store_save (store, cmdb_context_get_state_dir (self->context), NULL, &local_error))
-    return TRUE;
-  g_warning ("cannot save the state of page %s: %s", store->page_id, local_error->message);
-  g_set_error (error, local_error->domain, local_error->code,
-               "the change was made but the page state could not be saved (%s); it is kept "
-               "until the server stops and saved again with the next change",
-               local_error->message);
-  return FALSE;
+  if (!cmdb_page_store_save_finish (result, &error))
+    g_warning ("cannot save the state of page %s: %s", page_id, error->message);
 }
 
+/* Saves @store in the background (the request does not wait for it). */
 static void
 save_store (CmdbServer *self, CmdbPageStore *store)
 {
-  save_store_or_error (self, store, NULL);
+  cmdb_page_store_save_async (store, cmdb_context_get_state_dir (self->context),
+                              on_background_saved, g_strdup (store->page_id));
 }
 
 /* A save that failed on a request that changed state: never a 200. A full
@@ -315,6 +314,72 @@ save_failure_status (const GError *error)
   return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
              ? SOUP_STATUS_INSUFFICIENT_STORAGE
              : SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+/* The answer of a request that changed a page's state, sent once that
+ * state is saved: the message is paused while the save is written in a
+ * worker thread, so the main loop serves others meanwhile, and a save that
+ * fails is still the request's answer. */
+typedef struct
+{
+  char *page_id;
+  JsonNode *answer; /* (nullable) a JSON 200 answer */
+  char *location;   /* (nullable) or a 303 to here (the form without JavaScript) */
+} SavedAnswer;
+
+static void
+saved_answer_free (gpointer data)
+{
+  SavedAnswer *pending = data;
+
+  g_free (pending->page_id);
+  g_clear_pointer (&pending->answer, json_node_unref);
+  g_free (pending->location);
+  g_free (pending);
+}
+
+static void
+on_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  SavedAnswer *pending = cmdb_server_deferred_get_data (deferred);
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_page_store_save_finish (result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (
+          "the change was made but the page state could not be saved (%s); it is kept until "
+          "the server stops and saved again with the next change",
+          error->message);
+
+      g_warning ("cannot save the state of page %s: %s", pending->page_id, error->message);
+      if (msg != NULL && pending->location != NULL)
+        respond_html_message (msg, save_failure_status (error), "Not saved", message);
+      else if (msg != NULL)
+        respond_json_error (msg, save_failure_status (error), message);
+    }
+  else if (msg != NULL && pending->location != NULL)
+    redirect (msg, SOUP_STATUS_SEE_OTHER, pending->location);
+  else if (msg != NULL)
+    respond_json (msg, SOUP_STATUS_OK, pending->answer);
+  cmdb_server_deferred_finish (deferred);
+}
+
+/* Answers @msg with @answer (transfer full) (or a redirect to @location)
+ * once @store is saved. */
+static void
+answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store,
+                   JsonNode *answer, const char *location)
+{
+  SavedAnswer *pending = g_new0 (SavedAnswer, 1);
+
+  pending->page_id = g_strdup (store->page_id);
+  pending->answer = answer;
+  pending->location = g_strdup (location);
+  cmdb_page_store_save_async (
+      store, cmdb_context_get_state_dir (self->context), on_saved,
+      cmdb_server_deferred_new (msg, self, self->saving, pending, saved_answer_free));
 }
 
 /* Marks @page_id shown (and the previous page left), and remembers it for
@@ -1014,13 +1079,8 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   page_evaluation_clear (&evaluation);
   if (evaluate_page (self, page_id, store, &evaluation, NULL))
     track_generated (store, &evaluation);
-  if (!save_store_or_error (self, store, &error))
-    {
-      respond_html_message (msg, save_failure_status (error), "Not saved", error->message);
-      return;
-    }
   location = g_strconcat ("/", page_id, NULL);
-  redirect (msg, SOUP_STATUS_SEE_OTHER, location);
+  answer_when_saved (self, msg, store, NULL, location);
 }
 
 /* The JSON answer about one page: what the UI swaps in. With @html_only
@@ -1120,9 +1180,8 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
     }
   show_page (self, page_id);
   track_generated (store, &evaluation);
-  save_store (self, store);
   answer = page_answer (self, page_id, store, &evaluation, NULL, html_only);
-  respond_json (msg, SOUP_STATUS_OK, answer);
+  answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }
 
 /* The "suffix" member of a POST: true or false is the user's choice, null
@@ -1235,13 +1294,8 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
     }
   show_page (self, page_id);
   track_generated (store, &evaluation);
-  if (!save_store_or_error (self, store, &error))
-    {
-      respond_json_error (msg, save_failure_status (error), error->message);
-      return;
-    }
   answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
-  respond_json (msg, SOUP_STATUS_OK, answer);
+  answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }
 
 /* POST /api/evaluate/<id> and /api/build/<id>: pure functions of
@@ -1673,6 +1727,7 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
     g_ptr_array_add (self->allowed_hosts, g_strdup (g_ptr_array_index (configured_hosts, i)));
   for (guint i = 0; options->allowed_hosts != NULL && i < options->allowed_hosts->len; i++)
     g_ptr_array_add (self->allowed_hosts, g_strdup (g_ptr_array_index (options->allowed_hosts, i)));
+  self->saving = g_ptr_array_new ();
   self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) cmdb_page_store_free);
   self->token = cmdb_server_token_new ();
@@ -1698,11 +1753,41 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   return g_steal_pointer (&self);
 }
 
+static gboolean
+any_store_saving (CmdbServer *self)
+{
+  GHashTableIter iter;
+  gpointer store;
+
+  if (self->stores == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->stores);
+  while (g_hash_table_iter_next (&iter, NULL, &store))
+    if (cmdb_page_store_is_saving (store))
+      return TRUE;
+  return FALSE;
+}
+
+/* Lets the saves in flight finish (and their answers go out) before the
+ * stores go: a change that was answered is on disk. */
+static void
+wait_for_saves (CmdbServer *self)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while ((any_store_saving (self) || (self->saving != NULL && self->saving->len > 0))
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 void
 cmdb_server_free (CmdbServer *self)
 {
   if (self == NULL)
     return;
+  wait_for_saves (self);
+  if (self->saving != NULL)
+    cmdb_server_deferred_cancel_all (self->saving);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_pointer (&self->guard, cmdb_connection_guard_free);
@@ -1713,6 +1798,7 @@ cmdb_server_free (CmdbServer *self)
   g_free (self->bind);
   g_clear_pointer (&self->allowed_hosts, g_ptr_array_unref);
   g_clear_pointer (&self->stores, g_hash_table_unref);
+  g_clear_pointer (&self->saving, g_ptr_array_unref);
   if (self->token != NULL)
     memset (self->token, 0, strlen (self->token));
   g_free (self->token);

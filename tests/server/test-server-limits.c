@@ -303,6 +303,53 @@ test_control_character_field_error (void **state)
   assert_null (strchr (html, 0x1b));
 }
 
+/* 20 changes sent at once, each on its own connection: every one is
+ * answered (after its save), and the file holds the state the server
+ * shows (saves are merged, never reordered). */
+static void
+test_concurrent_saves (void **state)
+{
+  TestServer *server = fixture.server;
+  g_autoptr (GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *state_file = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages",
+                                                  "train.json", NULL);
+  g_autofree char *saved = NULL;
+  g_autoptr (JsonNode) saved_node = NULL;
+  g_autoptr (JsonNode) shown = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"changes\": {\"exp_name\": \"run_%02u\"}}", i);
+      g_autofree char *request = g_strdup_printf (
+          "POST /api/pages/train HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: Bearer %s\r\n"
+          "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+          server->port, server->token, strlen (body), body);
+      GSocket *socket = raw_connect (server);
+
+      raw_send (socket, request, strlen (request));
+      g_ptr_array_add (sockets, socket);
+    }
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      g_autofree char *answer = raw_read_all (g_ptr_array_index (sockets, i));
+      assert_status_line (answer, "HTTP/1.1 200 ");
+    }
+  saved = cmdb_test_read_file (state_file);
+  saved_node = json_from_string (saved, NULL);
+  assert_non_null (saved_node);
+  {
+    g_autoptr (TestResponse) response = test_get (server, "/api/pages/train");
+    shown = test_expect_json (response, 200, "GET /api/pages/train");
+  }
+  assert_string_equal (
+      json_object_get_string_member (
+          json_object_get_object_member (json_node_get_object (saved_node), "values"), "exp_name"),
+      json_object_get_string_member (
+          json_object_get_object_member (
+              json_object_get_object_member (json_node_get_object (shown), "state"), "values"),
+          "exp_name"));
+}
+
 /* The state directory on a small tmpfs that then fills up: a change whose
  * save fails is answered 507 with the reason, never 200. Mounting needs
  * root: skipped (with a message) elsewhere. */
@@ -355,6 +402,8 @@ main (void)
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_control_character_field_error,
                                      test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_concurrent_saves, test_fixture_setup_login,
+                                     test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_state_save_on_full_disk, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_fd_limit, test_fixture_setup_login,
