@@ -31,8 +31,12 @@
 #include "cmdb-guard-stream.h"
 
 #include <errno.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #define DEFAULT_MAX_CONNECTIONS 512
@@ -596,6 +600,10 @@ adopt (CmdbConnectionGuard *guard, GSocket *socket)
       return;
     }
 
+  /* libsoup writes the head and the body of an answer separately: without
+   * this, Nagle's algorithm holds the body back until the client's delayed
+   * ACK (40 ms per request on a kept-alive connection). */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   conn = g_new0 (Connection, 1);
   conn->guard = guard;
   conn->link.data = conn;
@@ -682,6 +690,33 @@ cmdb_connection_guard_free (CmdbConnectionGuard *guard)
   g_free (guard);
 }
 
+/* libsoup 3.2 keeps a connection open after a response only while the
+ * server has a listener of its own (request_finished() checks its list of
+ * listeners), so connections handed over with soup_server_accept_iostream()
+ * would all close after one request. It gets one that nobody can reach: a
+ * Unix socket whose path is removed right after it is bound. */
+static gboolean
+give_soup_an_unreachable_listener (SoupServer *soup, GError **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cmdbuilder-XXXXXX", error);
+  g_autofree char *path = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  gboolean ok;
+
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, "unused.sock", NULL);
+  address = g_unix_socket_address_new (path);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                         error);
+  ok = socket != NULL && g_socket_bind (socket, address, FALSE, error)
+       && g_socket_listen (socket, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return ok && soup_server_listen_socket (soup, socket, 0, error);
+}
+
 gboolean
 cmdb_connection_guard_listen (CmdbConnectionGuard *guard, GSocketAddress *address, GError **error)
 {
@@ -708,6 +743,8 @@ cmdb_connection_guard_listen (CmdbConnectionGuard *guard, GSocketAddress *addres
   if (local == NULL)
     return FALSE;
   guard->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  if (!give_soup_an_unreachable_listener (guard->soup, error))
+    return FALSE;
   guard->listener = g_steal_pointer (&listener);
   watch_listener (guard);
   return TRUE;
