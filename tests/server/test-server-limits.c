@@ -303,6 +303,38 @@ test_control_character_field_error (void **state)
   assert_null (strchr (html, 0x1b));
 }
 
+/* Two requests on one connection: both answered, the connection kept
+ * (libsoup keeps connections only while it has a listener of its own; the
+ * guard gives it one nobody can reach). */
+static void
+test_keep_alive (void **state)
+{
+  TestServer *server = fixture.server;
+  g_autoptr (GSocket) socket = raw_connect (server);
+  g_autofree char *request = g_strdup_printf (
+      "GET /api/pages HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: Bearer %s\r\n\r\n",
+      server->port, server->token);
+  g_autofree char *last = g_strdup_printf (
+      "GET /api/pages HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: Bearer %s\r\n"
+      "Connection: close\r\n\r\n",
+      server->port, server->token);
+  g_autofree char *answers = NULL;
+  const char *second;
+
+  /* The second request goes out only after the first answer came. */
+  raw_send (socket, request, strlen (request));
+  {
+    char buffer[256];
+    assert_true (g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) > 0);
+  }
+  g_usleep (100 * 1000);
+  raw_send (socket, last, strlen (last));
+  answers = raw_read_all (socket);
+  second = strstr (answers, "HTTP/1.1 ");
+  assert_non_null (second);
+  assert_status_line (second, "HTTP/1.1 200 ");
+}
+
 /* 20 changes sent at once, each on its own connection: every one is
  * answered (after its save), and the file holds the state the server
  * shows (saves are merged, never reordered). */
@@ -402,6 +434,8 @@ main (void)
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_control_character_field_error,
                                      test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_keep_alive, test_fixture_setup_login,
+                                     test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_saves, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_state_save_on_full_disk, test_fixture_setup_login,
