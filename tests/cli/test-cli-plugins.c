@@ -8,7 +8,6 @@
 
 static char *tmp;
 static char *workspace;
-static char *exe;
 
 static int
 setup (void **state)
@@ -19,7 +18,6 @@ setup (void **state)
   g_free (cmdb_test_write_file (workspace, "pyproject.toml", ""));
   /* An (empty) Hydra config tree: check and build need one. */
   g_free (cmdb_test_write_file (workspace, "configs/.keep", ""));
-  exe = cmdb_test_cmdbuilder ();
   return 0;
 }
 
@@ -29,25 +27,7 @@ teardown (void **state)
   cmdb_test_remove_tree (tmp);
   g_clear_pointer (&tmp, g_free);
   g_clear_pointer (&workspace, g_free);
-  g_clear_pointer (&exe, g_free);
   return 0;
-}
-
-/* Runs cmdbuilder with @args (NULL-terminated). */
-static char *
-run (int *ret_status, char **ret_stderr, const char *first, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  va_list args;
-  const char *arg;
-
-  g_ptr_array_add (argv, exe);
-  va_start (args, first);
-  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  return cmdb_test_run ((const char *const *) argv->pdata, workspace, ret_stderr, ret_status);
 }
 
 static JsonObject *
@@ -74,7 +54,8 @@ static void
 test_version_and_help (void **state)
 {
   int status = -1;
-  g_autofree char *version = run (&status, NULL, "--version", NULL);
+  g_autofree char *version
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "--version", NULL);
   g_autofree char *help = NULL;
   g_autofree char *plugins_help = NULL;
   g_autofree char *err = NULL;
@@ -82,14 +63,14 @@ test_version_and_help (void **state)
 
   assert_int_equal (status, 0);
   assert_true (g_str_has_prefix (version, "cmdbuilder "));
-  help = run (&status, NULL, "--help", NULL);
+  help = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "--help", NULL);
   assert_int_equal (status, 0);
   assert_non_null (strstr (help, "  plugins "));
-  plugins_help = run (&status, NULL, "plugins", "--help", NULL);
+  plugins_help = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "plugins", "--help", NULL);
   assert_int_equal (status, 0);
   assert_non_null (strstr (plugins_help, "--json"));
   assert_non_null (strstr (plugins_help, "--workspace"));
-  unknown = run (&status, &err, "frobnicate", NULL);
+  unknown = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "frobnicate", NULL);
   assert_int_equal (status, 1);
   assert_non_null (strstr (err, "unknown command 'frobnicate'"));
 }
@@ -99,7 +80,8 @@ static void
 test_plugins_json_lists_without_loading (void **state)
 {
   int status = -1;
-  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--workspace", workspace, NULL);
+  g_autofree char *out = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "plugins", "--json",
+                                                      "--workspace", workspace, NULL);
   g_autoptr (JsonNode) root = parse_json (out);
   JsonArray *array = json_node_get_array (root);
   static const char *const expected[][2] = {
@@ -127,8 +109,9 @@ static void
 test_plugins_json_after_activation (void **state)
 {
   int status = -1;
-  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--activate", "train",
-                              "--workspace", workspace, NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "plugins", "--json", "--activate",
+                                     "train", "--workspace", workspace, NULL);
   g_autoptr (JsonNode) root = parse_json (out);
   JsonArray *array = json_node_get_array (root);
   JsonObject *train = find_plugin (array, "train");
@@ -146,8 +129,9 @@ static void
 test_disabled_from_command_line (void **state)
 {
   int status = -1;
-  g_autofree char *out = run (&status, NULL, "plugins", "--json", "--config",
-                              "plugins.disabled=predict", "--workspace", workspace, NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "plugins", "--json", "--config",
+                                     "plugins.disabled=predict", "--workspace", workspace, NULL);
   g_autoptr (JsonNode) root = parse_json (out);
 
   assert_int_equal (status, 0);
@@ -172,8 +156,9 @@ test_plugin_for_another_api (void **state)
   int status = -1;
   g_autofree char *err = NULL;
   g_autofree char *check_err = NULL;
-  g_autofree char *out = run (&status, &err, "plugins", "--json", "--config", config_arg,
-                              "--workspace", workspace, NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "plugins", "--json", "--config",
+                                     config_arg, "--workspace", workspace, NULL);
   g_autoptr (JsonNode) root = parse_json (out);
   JsonArray *array = json_node_get_array (root);
   g_autofree char *check_out = NULL;
@@ -188,8 +173,8 @@ test_plugin_for_another_api (void **state)
   assert_non_null (find_plugin (array, "train"));
   assert_non_null (find_plugin (array, "decoders"));
 
-  check_out
-      = run (&status, &check_err, "check", "--config", config_arg, "--workspace", workspace, NULL);
+  check_out = cmdb_test_run_cmdbuilder_in (workspace, &status, &check_err, "check", "--config",
+                                           config_arg, "--workspace", workspace, NULL);
   assert_int_equal (status, 2); /* errors found */
   if (strstr (check_err, expected) == NULL)
     print_error ("stderr: %s\n", check_err);
@@ -226,7 +211,8 @@ test_check_plugin_diagnostics (void **state)
   int status = -1;
 
   g_setenv ("CMDBUILDER_PLUGIN_PATH", path_value, TRUE);
-  out = run (&status, &err, "check", "--workspace", workspace, NULL);
+  out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "check", "--workspace", workspace,
+                                     NULL);
   missing = g_strdup_printf ("%s: error: [necks] plugin 'necks': its module %s/necks/libnecks.so "
                              "(Module=necks) is missing\n",
                              necks, first);
@@ -244,7 +230,8 @@ test_check_plugin_diagnostics (void **state)
       fail ();
     }
 
-  list = run (&status, &list_err, "plugins", "--json", "--workspace", workspace, NULL);
+  list = cmdb_test_run_cmdbuilder_in (workspace, &status, &list_err, "plugins", "--json",
+                                      "--workspace", workspace, NULL);
   g_unsetenv ("CMDBUILDER_PLUGIN_PATH");
   assert_int_equal (status, 0);
   root = parse_json (list);
@@ -266,7 +253,8 @@ test_bad_workspace (void **state)
   int status = -1;
   g_autofree char *err = NULL;
   g_autofree char *missing = g_build_filename (tmp, "missing", NULL);
-  g_autofree char *out = run (&status, &err, "plugins", "--workspace", missing, NULL);
+  g_autofree char *out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "plugins",
+                                                      "--workspace", missing, NULL);
   g_autofree char *expected
       = g_strdup_printf ("cmdbuilder: workspace %s: not a directory\n", missing);
 

@@ -10,7 +10,6 @@
 
 static char *tmp;
 static char *workspace; /* a copy of the demo workspace */
-static char *exe;
 
 static int
 setup (void **state)
@@ -22,7 +21,6 @@ setup (void **state)
   g_unsetenv ("NO_COLOR");
   workspace = g_build_filename (tmp, "ocr-workspace", NULL);
   cmdb_test_copy_tree (demo, workspace);
-  exe = cmdb_test_cmdbuilder ();
   return 0;
 }
 
@@ -32,25 +30,7 @@ teardown (void **state)
   cmdb_test_remove_tree (tmp);
   g_clear_pointer (&tmp, g_free);
   g_clear_pointer (&workspace, g_free);
-  g_clear_pointer (&exe, g_free);
   return 0;
-}
-
-/* Runs cmdbuilder in @cwd with @args (NULL-terminated). */
-static char *
-run_in (const char *cwd, int *ret_status, char **ret_stderr, const char *first, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  va_list args;
-  const char *arg;
-
-  g_ptr_array_add (argv, exe);
-  va_start (args, first);
-  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  return cmdb_test_run ((const char *const *) argv->pdata, cwd, ret_stderr, ret_status);
 }
 
 static void
@@ -71,8 +51,8 @@ test_readme_example_names_workspace (void **state)
   g_autofree char *err = NULL;
   g_autofree char *expected = g_strdup_printf ("workspace: %s (found pyproject.toml)\n", workspace);
   int status = -1;
-  g_autofree char *out
-      = run_in (workspace, &status, &err, "build", "train", "--set", "encoder=resnet34", NULL);
+  g_autofree char *out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "build", "train",
+                                                      "--set", "encoder=resnet34", NULL);
 
   assert_int_equal (status, 0);
   assert_contains (out, "model.encoder.model_name=resnet34");
@@ -86,12 +66,14 @@ test_quiet_and_json_say_nothing (void **state)
   g_autofree char *err = NULL;
   g_autofree char *json_err = NULL;
   int status = -1;
-  g_autofree char *out = run_in (workspace, &status, &err, "build", "train", "--quiet", NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "build", "train", "--quiet", NULL);
   g_autofree char *json = NULL;
 
   assert_int_equal (status, 0);
   assert_string_equal (err, "");
-  json = run_in (workspace, &status, &json_err, "build", "train", "--json", NULL);
+  json = cmdb_test_run_cmdbuilder_in (workspace, &status, &json_err, "build", "train", "--json",
+                                      NULL);
   assert_int_equal (status, 0);
   assert_string_equal (json_err, "");
   assert_contains (json, "\"argv\"");
@@ -112,7 +94,7 @@ test_directory_without_config_tree_is_refused (void **state)
   g_autofree char *out = NULL;
 
   g_assert_no_errno (g_mkdir_with_parents (git, 0755));
-  out = run_in (clone, &status, &err, "build", "train", NULL);
+  out = cmdb_test_run_cmdbuilder_in (clone, &status, &err, "build", "train", NULL);
   assert_int_equal (status, 1);
   assert_string_equal (out, "");
   assert_contains (err, "is not a Hydra project");
@@ -124,7 +106,7 @@ test_directory_without_config_tree_is_refused (void **state)
   g_assert_no_errno (g_mkdir_with_parents (demo_configs, 0755));
   g_clear_pointer (&err, g_free);
   g_clear_pointer (&out, g_free);
-  out = run_in (clone, &status, &err, "build", "train", NULL);
+  out = cmdb_test_run_cmdbuilder_in (clone, &status, &err, "build", "train", NULL);
   assert_int_equal (status, 1);
   assert_string_equal (out, "");
   assert_contains (err, "--workspace examples/ocr-workspace");
@@ -167,7 +149,8 @@ test_keys_of_each_bundled_page (void **state)
       g_autofree char *err = NULL;
       g_autofree char *text = NULL;
       int status = -1;
-      g_autofree char *json = run_in (workspace, &status, &err, "keys", pages[p], "--json", NULL);
+      g_autofree char *json = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "keys",
+                                                           pages[p], "--json", NULL);
       JsonArray *array;
 
       assert_int_equal (status, 0);
@@ -185,7 +168,7 @@ test_keys_of_each_bundled_page (void **state)
           assert_true (json_object_has_member (key, "visible_if"));
           assert_non_null (json_object_get_array_member (key, "overrides"));
         }
-      text = run_in (workspace, &status, NULL, "keys", pages[p], NULL);
+      text = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "keys", pages[p], NULL);
       assert_int_equal (status, 0);
       for (guint i = 0; i < keys->len; i++)
         {
@@ -200,7 +183,8 @@ static void
 test_build_help_lists_keys (void **state)
 {
   int status = -1;
-  g_autofree char *out = run_in (workspace, &status, NULL, "build", "train", "--help", NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--help", NULL);
 
   assert_int_equal (status, 0);
   assert_contains (out, "--set=KEY=VALUE");
@@ -220,24 +204,26 @@ test_did_you_mean (void **state)
   g_autofree char *out = NULL;
   int status = -1;
 
-  g_free (run_in (workspace, &status, &page_err, "build", "trian", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &page_err, "build", "trian", NULL));
   assert_int_equal (status, 1);
   assert_contains (page_err, "unknown page 'trian'; did you mean 'train'?");
 
-  g_free (run_in (workspace, &status, &key_err, "build", "train", "--set", "encodr=x", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &key_err, "build", "train", "--set",
+                                       "encodr=x", NULL));
   assert_int_equal (status, 2);
   assert_contains (key_err, "unknown key 'encodr'; did you mean 'encoder'?");
 
-  g_free (run_in (workspace, &status, &source_err, "options", "models.decodrs", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &source_err, "options", "models.decodrs",
+                                       NULL));
   assert_int_equal (status, 1);
   assert_contains (source_err, "did you mean 'models.decoders'?");
 
-  g_free (run_in (workspace, &status, &use_case_err, "build", "train", "--use-case", "receipts_fst",
-                  NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &use_case_err, "build", "train",
+                                       "--use-case", "receipts_fst", NULL));
   assert_int_equal (status, 2);
   assert_contains (use_case_err, "did you mean 'receipts_fast'?");
 
-  out = run_in (workspace, &status, &command_err, "biuld", NULL);
+  out = cmdb_test_run_cmdbuilder_in (workspace, &status, &command_err, "biuld", NULL);
   assert_int_equal (status, 1);
   assert_contains (command_err, "unknown command 'biuld'; did you mean 'build'?");
 }
@@ -248,15 +234,18 @@ test_exit_statuses (void **state)
 {
   int status = -1;
 
-  g_free (run_in (workspace, &status, NULL, "build", "train", "--frobnicate", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--frobnicate",
+                                       NULL));
   assert_int_equal (status, 1);
-  g_free (run_in (workspace, &status, NULL, "keys", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "keys", NULL));
   assert_int_equal (status, 1);
-  g_free (run_in (workspace, &status, NULL, "build", "train", "--set", "max_epochs=-5", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--set",
+                                       "max_epochs=-5", NULL));
   assert_int_equal (status, 2);
-  g_free (run_in (workspace, &status, NULL, "check", "--quiet", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "check", "--quiet", NULL));
   assert_int_equal (status, 0);
-  g_free (run_in (workspace, &status, NULL, "options", "--schemas", workspace, "datasets", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "options", "--schemas", workspace,
+                                       "datasets", NULL));
   assert_int_equal (status, 0);
 }
 
@@ -265,18 +254,22 @@ static void
 test_complete_candidates (void **state)
 {
   int status = -1;
-  g_autofree char *commands = run_in (workspace, &status, NULL, "__complete", "bu", NULL);
-  g_autofree char *options = run_in (workspace, &status, NULL, "__complete", "build", "--w", NULL);
-  g_autofree char *pages = run_in (workspace, &status, NULL, "__complete", "build", "", NULL);
-  g_autofree char *keys
-      = run_in (workspace, &status, NULL, "__complete", "build", "train", "--set", "enc", NULL);
-  g_autofree char *values = run_in (workspace, &status, NULL, "__complete", "build", "train",
-                                    "--set", "encoder=", NULL);
-  g_autofree char *use_cases = run_in (workspace, &status, NULL, "__complete", "run", "train",
-                                       "--use-case", "receipts_f", NULL);
-  g_autofree char *sources
-      = run_in (workspace, &status, NULL, "__complete", "options", "models.d", NULL);
-  g_autofree char *runs = run_in (workspace, &status, NULL, "__complete", "logs", "", NULL);
+  g_autofree char *commands
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "bu", NULL);
+  g_autofree char *options
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "build", "--w", NULL);
+  g_autofree char *pages
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "build", "", NULL);
+  g_autofree char *keys = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete",
+                                                       "build", "train", "--set", "enc", NULL);
+  g_autofree char *values = cmdb_test_run_cmdbuilder_in (
+      workspace, &status, NULL, "__complete", "build", "train", "--set", "encoder=", NULL);
+  g_autofree char *use_cases = cmdb_test_run_cmdbuilder_in (
+      workspace, &status, NULL, "__complete", "run", "train", "--use-case", "receipts_f", NULL);
+  g_autofree char *sources = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete",
+                                                          "options", "models.d", NULL);
+  g_autofree char *runs
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "logs", "", NULL);
 
   assert_int_equal (status, 0);
   assert_string_equal (commands, "build\n");
@@ -298,11 +291,13 @@ test_colour (void **state)
   g_autofree char *plain = NULL, *colored = NULL, *never = NULL;
   int status = -1;
 
-  g_free (run_in (workspace, &status, &plain, "build", "trian", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &plain, "build", "trian", NULL));
   assert_null (strchr (plain, '\033'));
-  g_free (run_in (workspace, &status, &colored, "build", "trian", "--color=always", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &colored, "build", "trian",
+                                       "--color=always", NULL));
   assert_contains (colored, "\033[31m");
-  g_free (run_in (workspace, &status, &never, "build", "trian", "--color=never", NULL));
+  g_free (cmdb_test_run_cmdbuilder_in (workspace, &status, &never, "build", "trian",
+                                       "--color=never", NULL));
   assert_null (strchr (never, '\033'));
 }
 

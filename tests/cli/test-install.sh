@@ -18,6 +18,13 @@ libdir="$(option libdir)"
 root="$tmp/dest$prefix"
 [ -f "$root/$libdir/pkgconfig/cmdbuilder-1.pc" ] || { echo "cmdbuilder-1.pc not installed" >&2; exit 1; }
 [ -f "$root/include/cmdbuilder-1/cmdbuilder/cmdbuilder.h" ] || { echo "headers not installed" >&2; exit 1; }
+# cmdbuilder(1) and the shell completion scripts, where man and the shells look.
+mandir="$(option mandir)"
+datadir="$(option datadir)"
+for file in "$mandir/man1/cmdbuilder.1" "$datadir/bash-completion/completions/cmdbuilder" \
+    "$datadir/zsh/site-functions/_cmdbuilder" "$datadir/fish/vendor_completions.d/cmdbuilder.fish"; do
+    [ -f "$root/$file" ] || { echo "$file not installed" >&2; exit 1; }
+done
 
 export PKG_CONFIG_PATH="$root/$libdir/pkgconfig"
 pc() { pkg-config "$@" cmdbuilder-1; }

@@ -374,3 +374,20 @@ cmdb_test_fill_disk (const char *dir)
     ;
   close (fd);
 }
+
+char *
+cmdb_test_run_cmdbuilder_in (const char *cwd, int *ret_exit_status, char **ret_stderr,
+                             const char *first, ...)
+{
+  g_autofree char *program = cmdb_test_cmdbuilder ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (argv, program);
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return cmdb_test_run ((const char *const *) argv->pdata, cwd, ret_stderr, ret_exit_status);
+}

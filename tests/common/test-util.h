@@ -57,6 +57,12 @@ char *cmdb_test_run (const char *const *argv, const char *cwd, char **ret_stderr
  * cmdb_test_run(). (transfer full) stdout. */
 char *cmdb_test_run_cmdbuilder (const char *const *args, const char *workspace, char **ret_stderr,
                                 int *ret_exit_status);
+/* Runs the built cmdbuilder in @cwd with the arguments from @first on
+ * (NULL-terminated), as a person typing them there (the workspace is found
+ * from @cwd unless they name one), and waits; as cmdb_test_run().
+ * (transfer full) stdout. */
+char *cmdb_test_run_cmdbuilder_in (const char *cwd, int *ret_exit_status, char **ret_stderr,
+                                   const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 /* A workspace opened as the CLI opens it: layered configuration (the
  * workspace's cmdbuilder.ini, then @config_text as an extra layer when
