@@ -301,6 +301,35 @@ test_colour (void **state)
   assert_null (strchr (never, '\033'));
 }
 
+/* On a terminal (a pty from script(1)), colour is on by default and
+ * NO_COLOR turns it off. */
+static void
+test_colour_on_a_terminal (void **state)
+{
+  g_autofree char *script = g_find_program_in_path ("script");
+  g_autofree char *exe = cmdb_test_cmdbuilder ();
+  g_autofree char *line = NULL;
+  g_autofree char *colored = NULL, *plain = NULL;
+  int status = -1;
+
+  if (script == NULL)
+    skip ();
+  /* stderr is the terminal; the typo is an error, printed red. */
+  line = g_strdup_printf ("'%s' build trian", exe);
+  {
+    const char *argv[] = { script, "-qec", line, "/dev/null", NULL };
+
+    colored = cmdb_test_run (argv, workspace, NULL, &status);
+    g_setenv ("NO_COLOR", "1", TRUE);
+    plain = cmdb_test_run (argv, workspace, NULL, &status);
+    g_unsetenv ("NO_COLOR");
+  }
+  assert_contains (colored, "unknown page 'trian'");
+  assert_contains (colored, "\033[31m");
+  assert_contains (plain, "unknown page 'trian'");
+  assert_null (strchr (plain, '\033'));
+}
+
 int
 main (void)
 {
@@ -315,6 +344,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_exit_statuses, setup, teardown),
     cmocka_unit_test_setup_teardown (test_complete_candidates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_colour, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_colour_on_a_terminal, setup, teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
