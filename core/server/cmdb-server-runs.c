@@ -704,7 +704,6 @@ on_action_done (GObject *source, GAsyncResult *async_result, gpointer user_data)
 {
   CmdbServerDeferred *deferred = user_data;
   SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
-  const char *page_id = cmdb_server_deferred_get_data (deferred);
   g_autoptr (GError) error = NULL;
   JsonObject *result = cmdb_page_run_action_finish (CMDB_PAGE (source), async_result, &error);
 
@@ -717,7 +716,12 @@ on_action_done (GObject *source, GAsyncResult *async_result, gpointer user_data)
     {
       g_autoptr (JsonNode) node = NULL;
 
-      if (g_str_equal (page_id, "predict") && !json_object_has_member (result, "html"))
+      /* A page names the core panel that shows its result (pages return
+       * data, the core renders). */
+      if (g_strcmp0 (json_object_get_string_member_with_default (result, "panel", NULL),
+                     "submission-export")
+              == 0
+          && !json_object_has_member (result, "html"))
         {
           g_autofree char *html = cmdb_html_render_export_panel (result);
           json_object_set_string_member (result, "html", html);
@@ -807,7 +811,7 @@ serve_actions (CmdbServerRuns *self, SoupServerMessage *msg, const char *page_id
     }
     /* An action may wait on a process (Predict's converter): answered
      * when it completes, cancelled when the client goes away. */
-    deferred = cmdb_server_deferred_new (msg, self, self->deferred, g_strdup (page_id), g_free);
+    deferred = cmdb_server_deferred_new (msg, self, self->deferred, NULL, NULL);
     cmdb_page_run_action_async (page, self->context, action_id, params,
                                 cmdb_server_deferred_get_cancellable (deferred), on_action_done,
                                 deferred);

@@ -193,6 +193,9 @@ describe_choices (CmdbContext *context, JsonObject *params, JsonObject *result)
   const char *chosen = NULL;
   char *chosen_json = NULL;
 
+  /* Pages produce data: this names the panel the core draws from it. */
+  json_object_set_string_member (result, "panel", "submission-export");
+
   if (wanted == NULL || wanted[0] == '\0')
     wanted = last_run_experiment (params);
   if (wanted_json != NULL && wanted_json[0] != '\0')
