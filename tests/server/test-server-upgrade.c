@@ -1,23 +1,22 @@
 #define G_LOG_DOMAIN "cmdb-test"
 
-/* The history the 2026-12-01 release wrote (tests/fixtures/state-2026-12-01),
+/* The histories earlier builds wrote (tests/fixtures/state-*), each
  * installed in a copy of the demo workspace at another path than the one it
  * was written in, served by `cmdbuilder serve`: the pages get their values
  * back, the runs list with their statuses and exit codes, reruns start the
  * current workspace's runners while the old records stay as they were, and
- * files of a newer format are left untouched while the rest still works. */
+ * files of a newer format are left untouched while the rest still works.
+ * Every test runs once per fixture. */
 
 #include "server-test-util.h"
+#include "state-fixtures.h"
 
 #include <string.h>
 
-#define FIXTURE "state-2026-12-01"
-#define OLD_WORKSPACE "/tmp/cmdb-release-2026-12-01/ocr-workspace"
-#define RUN_STOPPED "20261207-023801-test-cacc"
-#define RUN_FAILED "20261207-023758-train-a4bf"
-#define RUN_SUCCEEDED "20261207-023749-train-9bb2"
-
+static const CmdbTestStateFixture *spec;
 static char *state_dir;
+
+#define RUN_ID(which) (spec->runs[CMDB_FIXTURE_RUN_##which].id)
 
 /* The fixture's state in the test's copy of the demo workspace, before the
  * server starts; @newer_files (NULL-terminated, nullable) are made format
@@ -25,23 +24,22 @@ static char *state_dir;
 static void
 install_state (const char *const *newer_files)
 {
-  state_dir = cmdb_test_install_state_fixture (fixture.workspace, FIXTURE);
+  state_dir = cmdb_test_install_state_fixture (fixture.workspace, spec->name);
   for (guint i = 0; newer_files != NULL && newer_files[i] != NULL; i++)
     {
       g_autofree char *path = g_build_filename (state_dir, newer_files[i], NULL);
       g_autofree char *text = cmdb_test_read_file (path);
-      g_autoptr (GString) newer = g_string_new (text);
+      g_autofree char *newer = cmdb_test_make_newer_format (text);
 
-      /* Run records say "version" : 1; the release's page files say none. */
-      if (g_string_replace (newer, "\"version\" : 1,", "\"version\" : 99,", 1) == 0)
-        g_string_replace (newer, "{", "{\n  \"version\" : 99,", 1);
-      g_free (cmdb_test_write_file (state_dir, newer_files[i], newer->str));
+      g_free (cmdb_test_write_file (state_dir, newer_files[i], newer));
     }
 }
 
+/* *@state starts as the CmdbTestStateFixture to install. */
 static int
 setup (void **state)
 {
+  spec = *state;
   g_setenv ("DEMO_EPOCH_SECONDS", "0", TRUE);
   test_fixture_setup (state);
   install_state (NULL);
@@ -122,7 +120,7 @@ test_pages_get_their_values_back (void **state)
   stored = json_object_get_object_member (json_node_get_object (train), "state");
   assert_string_equal (
       json_object_get_string_member (json_object_get_object_member (stored, "last_run"), "id"),
-      RUN_SUCCEEDED);
+      RUN_ID (SUCCEEDED));
   /* ... and its command runs the runner where the workspace is now. */
   command = json_object_get_string_member (
       json_object_get_object_member (json_node_get_object (train), "command"), "command");
@@ -162,7 +160,7 @@ test_runs_list_with_status_and_exit_code (void **state)
 {
   g_autoptr (JsonNode) listing = get_ok ("/api/runs");
   JsonArray *runs = json_object_get_array_member (json_node_get_object (listing), "runs");
-  const char *const ids[] = { RUN_STOPPED, RUN_FAILED, RUN_SUCCEEDED };
+  const char *const ids[] = { RUN_ID (STOPPED), RUN_ID (FAILED), RUN_ID (SUCCEEDED) };
   const char *const statuses[] = { "stopped", "failed", "succeeded" };
   const gint64 exit_codes[] = { 143, 1, 0 };
 
@@ -183,18 +181,34 @@ test_runs_list_with_status_and_exit_code (void **state)
     }
 }
 
+/* (transfer full): POST /api/runs {"rerun": @id, "mode": @mode}, 201. */
+static JsonNode *
+rerun (const char *id, const char *mode)
+{
+  g_autofree char *body = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"%s\"}", id, mode);
+
+  return test_fixture_post_json ("/api/runs", body, 201);
+}
+
+/* "runs/<id>/run.json" of the fixture's run @which. */
+static char *
+record_path (guint which)
+{
+  return g_build_filename ("runs", spec->runs[which].id, "run.json", NULL);
+}
+
 static void
 test_reruns_start_current_runners (void **state)
 {
   g_autofree char *train = g_build_filename (fixture.workspace, "runners", "train.py", NULL);
   g_autofree char *test = g_build_filename (fixture.workspace, "runners", "test.py", NULL);
-  g_autofree char *old_record = read_state_file ("runs/" RUN_SUCCEEDED "/run.json");
-  g_autoptr (JsonNode) by_argv = test_fixture_post_json (
-      "/api/runs", "{\"rerun\": \"" RUN_SUCCEEDED "\", \"mode\": \"argv\"}", 201);
-  g_autoptr (JsonNode) edited = test_fixture_post_json (
-      "/api/runs", "{\"rerun\": \"" RUN_FAILED "\", \"mode\": \"argv\"}", 201);
-  g_autoptr (JsonNode) by_values = test_fixture_post_json (
-      "/api/runs", "{\"rerun\": \"" RUN_STOPPED "\", \"mode\": \"values\"}", 201);
+  g_autofree char *old_train = g_build_filename (spec->old_workspace, "runners", "train.py", NULL);
+  g_autofree char *succeeded_record = record_path (CMDB_FIXTURE_RUN_SUCCEEDED);
+  g_autofree char *old_record = read_state_file (succeeded_record);
+  g_autofree char *old_path = g_strdup_printf ("/api/runs/%s", RUN_ID (SUCCEEDED));
+  g_autoptr (JsonNode) by_argv = rerun (RUN_ID (SUCCEEDED), "argv");
+  g_autoptr (JsonNode) edited = rerun (RUN_ID (FAILED), "argv");
+  g_autoptr (JsonNode) by_values = rerun (RUN_ID (STOPPED), "values");
   g_autoptr (JsonNode) end = NULL;
   g_autoptr (JsonNode) old = NULL;
   JsonObject *run;
@@ -229,17 +243,46 @@ test_reruns_start_current_runners (void **state)
   end = wait_final (json_object_get_string_member (run, "id"));
 
   /* The old record keeps what ran, for the audit, and is not rewritten. */
-  old = get_ok ("/api/runs/" RUN_SUCCEEDED);
-  assert_string_equal (argv_word (json_node_get_object (old), 1),
-                       OLD_WORKSPACE "/runners/train.py");
+  old = get_ok (old_path);
+  assert_string_equal (argv_word (json_node_get_object (old), 1), old_train);
   assert_string_equal (
       json_array_get_string_element (
           json_object_get_array_member (
               json_object_get_object_member (json_node_get_object (old), "relocated"), "argv"),
           1),
       train);
-  after = read_state_file ("runs/" RUN_SUCCEEDED "/run.json");
+  after = read_state_file (succeeded_record);
   assert_string_equal (after, old_record);
+}
+
+/* An edited command in a page's state: format 2 knows the workspace it was
+ * written in and moves the text's paths; format 1 does not, and keeps the
+ * text as it was. */
+static void
+test_edited_command_relocated (void **state)
+{
+  g_autofree char *path = g_build_filename (state_dir, "ui", "pages", "train.json", NULL);
+  g_autofree char *text = cmdb_test_read_file (path);
+  g_autoptr (JsonNode) stored = json_from_string (text, NULL);
+  g_autofree char *old_edited
+      = g_strdup_printf ("python3 %s/runners/train.py trainer.max_epochs=1", spec->old_workspace);
+  g_autofree char *new_edited
+      = g_strdup_printf ("python3 %s/runners/train.py trainer.max_epochs=1", fixture.workspace);
+  g_autoptr (JsonNode) page = NULL;
+  gboolean knows_workspace = json_object_has_member (json_node_get_object (stored), "workspace");
+  JsonObject *view;
+
+  g_clear_pointer (&fixture.server, test_server_free);
+  json_object_set_string_member (json_node_get_object (stored), "edited", old_edited);
+  g_free (text);
+  text = json_to_string (stored, FALSE);
+  assert_true (g_file_set_contents (path, text, -1, NULL));
+  test_fixture_restart (NULL, TRUE);
+
+  page = get_ok ("/api/pages/train");
+  view = json_object_get_object_member (json_node_get_object (page), "state");
+  assert_string_equal (json_object_get_string_member (view, "edited"),
+                       knows_workspace ? new_edited : old_edited);
 }
 
 /* A newer build's run record and Test page state: the record does not
@@ -248,7 +291,8 @@ test_reruns_start_current_runners (void **state)
 static void
 test_newer_files_left_untouched (void **state)
 {
-  const char *const newer[] = { "runs/" RUN_FAILED "/run.json", "ui/pages/test.json", NULL };
+  g_autofree char *failed_record = record_path (CMDB_FIXTURE_RUN_FAILED);
+  const char *const newer[] = { failed_record, "ui/pages/test.json", NULL };
   g_autofree char *record = NULL;
   g_autofree char *page = NULL;
   g_autoptr (JsonNode) listing = NULL;
@@ -287,12 +331,24 @@ test_newer_files_left_untouched (void **state)
 int
 main (void)
 {
-  const struct CMUnitTest tests[] = {
+  g_autoptr (GArray) tests = g_array_new (FALSE, FALSE, sizeof (struct CMUnitTest));
+  const struct CMUnitTest each[] = {
     cmocka_unit_test_setup_teardown (test_pages_get_their_values_back, setup, teardown),
     cmocka_unit_test_setup_teardown (test_runs_list_with_status_and_exit_code, setup, teardown),
     cmocka_unit_test_setup_teardown (test_reruns_start_current_runners, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_edited_command_relocated, setup, teardown),
     cmocka_unit_test_setup_teardown (test_newer_files_left_untouched, setup, teardown),
   };
 
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  for (guint f = 0; f < cmdb_test_n_state_fixtures; f++)
+    for (guint i = 0; i < G_N_ELEMENTS (each); i++)
+      {
+        struct CMUnitTest test = each[i];
+
+        test.name = g_strdup_printf ("%s/%s", cmdb_test_state_fixtures[f].name, each[i].name);
+        test.initial_state = (void *) &cmdb_test_state_fixtures[f];
+        g_array_append_val (tests, test);
+      }
+  return _cmocka_run_group_tests ("server-upgrade", (const struct CMUnitTest *) tests->data,
+                                  tests->len, NULL, NULL);
 }

@@ -1,54 +1,45 @@
 #define G_LOG_DOMAIN "cmdb-test"
 
-/* The history the 2026-12-01 release wrote (tests/fixtures/state-2026-12-01:
- * a run that succeeded, one that failed with exit 1, one stopped with 143,
- * Train and Test page state), installed in a copy of the demo workspace at
+/* The histories earlier builds wrote (tests/fixtures/state-*: a run that
+ * succeeded, one that failed with exit 1, one stopped with 143, Train and
+ * Test page state), each installed in a copy of the demo workspace at
  * another path than the one it was written in, read by the cmdbuilder
  * executable: the runs list, their logs print, reruns and a new run start
- * the current workspace's runner, the state directory gets its .gitignore; a record of a newer format is reported once and
- * left as it is while the others still list, and `check` names it. */
+ * the current workspace's runner, the state directory gets its .gitignore;
+ * a record of a newer format is reported once and left as it is while the
+ * others still list, and `check` names it. Every test runs once per
+ * fixture. */
 
 #include "test-util.h"
+#include "state-fixtures.h"
 
 #include <string.h>
 
-#define FIXTURE "state-2026-12-01"
-/* Where the release wrote it (its records name this place). */
-#define OLD_WORKSPACE "/tmp/cmdb-release-2026-12-01/ocr-workspace"
-
 typedef struct
 {
+  const CmdbTestStateFixture *spec;
+  const CmdbTestFixtureRun *runs;
   char *tmp;
   char *workspace; /* the demo workspace, moved: <tmp>/moved here/ocr-workspace */
   char *state;
 } Fixture;
 
-static const struct
-{
-  const char *id;
-  const char *page;
-  const char *status;
-  int exit_code;
-  const char *runner;
-} fixture_runs[] = {
-  { "20261207-023801-test-cacc", "test", "stopped", 143, "runners/test.py" },
-  { "20261207-023758-train-a4bf", "train", "failed", 1, "runners/train.py" },
-  { "20261207-023749-train-9bb2", "train", "succeeded", 0, "runners/train.py" },
-};
-
+/* *@state starts as the CmdbTestStateFixture to install. */
 static int
 setup (void **state)
 {
   Fixture *fixture = g_new0 (Fixture, 1);
   g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
 
+  fixture->spec = *state;
+  fixture->runs = fixture->spec->runs;
   fixture->tmp = cmdb_test_make_tempdir ();
   cmdb_test_isolate_environment (fixture->tmp);
   g_setenv ("DEMO_EPOCH_SECONDS", "0", TRUE);
   /* A space in the new path: relocated commands must quote it. */
   fixture->workspace = g_build_filename (fixture->tmp, "moved here", "ocr-workspace", NULL);
   cmdb_test_copy_tree (demo, fixture->workspace);
-  fixture->state = cmdb_test_install_state_fixture (fixture->workspace, FIXTURE);
+  fixture->state = cmdb_test_install_state_fixture (fixture->workspace, fixture->spec->name);
   *state = fixture;
   return 0;
 }
@@ -94,8 +85,8 @@ static char *
 fixture_log (Fixture *fixture, const char *id, const char *stream)
 {
   g_autofree char *name = g_strconcat (stream, ".log", NULL);
-  g_autofree char *relative
-      = g_build_filename ("tests", "fixtures", FIXTURE, "state", "runs", id, name, NULL);
+  g_autofree char *relative = g_build_filename ("tests", "fixtures", fixture->spec->name, "state",
+                                                "runs", id, name, NULL);
   g_autofree char *path = cmdb_test_source_path (relative);
 
   return cmdb_test_read_file (path);
@@ -110,31 +101,33 @@ test_history_lists_and_logs_print (void **state)
   JsonArray *runs = json_node_get_array (listing);
 
   assert_string_equal (err, "");
-  assert_int_equal (json_array_get_length (runs), G_N_ELEMENTS (fixture_runs));
-  for (guint i = 0; i < G_N_ELEMENTS (fixture_runs); i++)
+  assert_int_equal (json_array_get_length (runs), CMDB_FIXTURE_N_RUNS);
+  for (guint i = 0; i < CMDB_FIXTURE_N_RUNS; i++)
     {
       JsonObject *run = json_array_get_object_element (runs, i);
       JsonObject *relocated = json_object_get_object_member (run, "relocated");
-      g_autofree char *old_runner = g_build_filename (OLD_WORKSPACE, fixture_runs[i].runner, NULL);
+      g_autofree char *old_runner
+          = g_build_filename (fixture->spec->old_workspace, fixture->runs[i].runner, NULL);
       g_autofree char *new_runner
-          = g_build_filename (fixture->workspace, fixture_runs[i].runner, NULL);
-      const char *args[] = { "logs", fixture_runs[i].id, NULL };
+          = g_build_filename (fixture->workspace, fixture->runs[i].runner, NULL);
+      const char *args[] = { "logs", fixture->runs[i].id, NULL };
       g_autofree char *out = NULL;
       g_autofree char *log_err = NULL;
-      g_autofree char *expected_out = fixture_log (fixture, fixture_runs[i].id, "stdout");
-      g_autofree char *expected_err = fixture_log (fixture, fixture_runs[i].id, "stderr");
+      g_autofree char *expected_out = fixture_log (fixture, fixture->runs[i].id, "stdout");
+      g_autofree char *expected_err = fixture_log (fixture, fixture->runs[i].id, "stderr");
       int exit_code = -1;
 
       /* Newest first, as the release listed them. */
-      assert_string_equal (json_object_get_string_member (run, "id"), fixture_runs[i].id);
-      assert_string_equal (json_object_get_string_member (run, "page"), fixture_runs[i].page);
-      assert_string_equal (json_object_get_string_member (run, "status"), fixture_runs[i].status);
-      assert_int_equal (json_object_get_int_member (run, "exit_code"), fixture_runs[i].exit_code);
+      assert_string_equal (json_object_get_string_member (run, "id"), fixture->runs[i].id);
+      assert_string_equal (json_object_get_string_member (run, "page"), fixture->runs[i].page);
+      assert_string_equal (json_object_get_string_member (run, "status"), fixture->runs[i].status);
+      assert_int_equal (json_object_get_int_member (run, "exit_code"), fixture->runs[i].exit_code);
       /* The record keeps what ran, exactly; a reader sees where it is now. */
       assert_string_equal (
           json_array_get_string_element (json_object_get_array_member (run, "argv"), 1),
           old_runner);
-      assert_string_equal (json_object_get_string_member (run, "workspace"), OLD_WORKSPACE);
+      assert_string_equal (json_object_get_string_member (run, "workspace"),
+                           fixture->spec->old_workspace);
       assert_non_null (relocated);
       assert_string_equal (json_object_get_string_member (relocated, "workspace"),
                            fixture->workspace);
@@ -149,8 +142,10 @@ test_history_lists_and_logs_print (void **state)
     }
   /* The failure's traceback and the stop's last words are there. */
   {
-    g_autofree char *err_log = fixture_log (fixture, fixture_runs[1].id, "stderr");
-    g_autofree char *out_log = fixture_log (fixture, fixture_runs[0].id, "stdout");
+    g_autofree char *err_log
+        = fixture_log (fixture, fixture->runs[CMDB_FIXTURE_RUN_FAILED].id, "stderr");
+    g_autofree char *out_log
+        = fixture_log (fixture, fixture->runs[CMDB_FIXTURE_RUN_STOPPED].id, "stdout");
 
     assert_non_null (strstr (err_log, "RuntimeError: simulated failure"));
     assert_non_null (strstr (out_log, "Received SIGTERM, stopping"));
@@ -200,11 +195,11 @@ static void
 test_rerun_uses_current_workspace (void **state)
 {
   Fixture *fixture = *state;
-  const char *succeeded[] = { "rerun", fixture_runs[2].id, NULL };
-  const char *failed[] = { "rerun", fixture_runs[1].id, NULL };
+  const char *succeeded[] = { "rerun", fixture->runs[CMDB_FIXTURE_RUN_SUCCEEDED].id, NULL };
+  const char *failed[] = { "rerun", fixture->runs[CMDB_FIXTURE_RUN_FAILED].id, NULL };
   g_autofree char *runner = g_build_filename (fixture->workspace, "runners", "train.py", NULL);
-  g_autofree char *record_path
-      = g_build_filename (fixture->state, "runs", fixture_runs[2].id, "run.json", NULL);
+  g_autofree char *record_path = g_build_filename (
+      fixture->state, "runs", fixture->runs[CMDB_FIXTURE_RUN_SUCCEEDED].id, "run.json", NULL);
   g_autofree char *record = cmdb_test_read_file (record_path);
   g_autofree char *record_after = NULL;
   g_autofree char *out = NULL;
@@ -252,33 +247,29 @@ static void
 test_newer_record_left_untouched (void **state)
 {
   Fixture *fixture = *state;
-  g_autofree char *path
-      = g_build_filename (fixture->state, "runs", fixture_runs[1].id, "run.json", NULL);
+  g_autofree char *path = g_build_filename (
+      fixture->state, "runs", fixture->runs[CMDB_FIXTURE_RUN_FAILED].id, "run.json", NULL);
   g_autofree char *original = cmdb_test_read_file (path);
-  g_autoptr (GString) newer = g_string_new (original);
+  g_autofree char *newer = cmdb_test_make_newer_format (original);
   g_autofree char *err = NULL;
   g_autofree char *after = NULL;
   g_autoptr (JsonNode) listing = NULL;
   JsonArray *runs;
-  const char *logs_args[] = { "logs", fixture_runs[1].id, NULL };
+  const char *logs_args[] = { "logs", fixture->runs[CMDB_FIXTURE_RUN_FAILED].id, NULL };
   const char *check_args[] = { "check", NULL };
   int exit_code = -1;
 
-  assert_int_equal (g_string_replace (newer, "\"version\" : 1,", "\"version\" : 99,", 1), 1);
-  g_free (cmdb_test_write_file (fixture->state,
-                                "runs/"
-                                "20261207-023758-train-a4bf/run.json",
-                                newer->str));
+  g_file_set_contents (path, newer, -1, NULL);
 
   listing = list_runs (fixture, &err);
   runs = json_node_get_array (listing);
   assert_int_equal (json_array_get_length (runs), 2);
   assert_string_equal (
       json_object_get_string_member (json_array_get_object_element (runs, 0), "id"),
-      fixture_runs[0].id);
+      fixture->runs[CMDB_FIXTURE_RUN_STOPPED].id);
   assert_string_equal (
       json_object_get_string_member (json_array_get_object_element (runs, 1), "id"),
-      fixture_runs[2].id);
+      fixture->runs[CMDB_FIXTURE_RUN_SUCCEEDED].id);
   /* One line, naming the file, the version and what happens to it. */
   {
     g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
@@ -301,7 +292,7 @@ test_newer_record_left_untouched (void **state)
   assert_non_null (strstr (err, "warning"));
 
   after = cmdb_test_read_file (path);
-  assert_string_equal (after, newer->str);
+  assert_string_equal (after, newer);
 }
 
 /* `check` on the release's history finds nothing wrong; an unreadable page
@@ -329,7 +320,8 @@ test_check_reports_unreadable_state (void **state)
 int
 main (void)
 {
-  const struct CMUnitTest tests[] = {
+  g_autoptr (GArray) tests = g_array_new (FALSE, FALSE, sizeof (struct CMUnitTest));
+  const struct CMUnitTest each[] = {
     cmocka_unit_test_setup_teardown (test_history_lists_and_logs_print, setup, teardown),
     cmocka_unit_test_setup_teardown (test_new_run_uses_current_workspace, setup, teardown),
     cmocka_unit_test_setup_teardown (test_rerun_uses_current_workspace, setup, teardown),
@@ -337,5 +329,15 @@ main (void)
     cmocka_unit_test_setup_teardown (test_check_reports_unreadable_state, setup, teardown),
   };
 
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  for (guint f = 0; f < cmdb_test_n_state_fixtures; f++)
+    for (guint i = 0; i < G_N_ELEMENTS (each); i++)
+      {
+        struct CMUnitTest test = each[i];
+
+        test.name = g_strdup_printf ("%s/%s", cmdb_test_state_fixtures[f].name, each[i].name);
+        test.initial_state = (void *) &cmdb_test_state_fixtures[f];
+        g_array_append_val (tests, test);
+      }
+  return _cmocka_run_group_tests ("state-upgrade-cli", (const struct CMUnitTest *) tests->data,
+                                  tests->len, NULL, NULL);
 }
