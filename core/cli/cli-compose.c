@@ -65,13 +65,14 @@ cmdb_cli_compose (int argc, char **argv)
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_autofree char *config_name = NULL;
   gboolean json = FALSE;
-  const GOptionEntry entries[]
-      = { { "config-name", 'c', 0, G_OPTION_ARG_STRING, &config_name,
-            "The primary config (default: the page's, else the page id)", "NAME" },
-          { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-            "Print {ok, config, problems: [{override, message, hint}], resolve: {ok, problems}}",
-            NULL },
-          { NULL } };
+  const GOptionEntry entries[] = {
+    /* No short form: -c is the common --config of every subcommand. */
+    { "config-name", 0, 0, G_OPTION_ARG_STRING, &config_name,
+      "The primary config (default: the page's, else the page id)", "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print {ok, config, problems: [{override, message, hint}], resolve: {ok, problems}}", NULL },
+    { NULL }
+  };
   g_autoptr (GOptionContext) option_context = g_option_context_new (
       "[PAGE] -- OVERRIDE... - tell whether Hydra would compose these overrides");
   g_autoptr (CmdbCliSession) session = NULL;

@@ -249,6 +249,34 @@ test_exit_statuses (void **state)
   assert_int_equal (status, 0);
 }
 
+/* Every subcommand takes the common options, under the same names. */
+static void
+test_common_options_everywhere (void **state)
+{
+  static const char *const common[]
+      = { "-w, --workspace=DIR", "--schemas=DIR", "-c, --config=GROUP.KEY=VALUE", "-q, --quiet",
+          "--color=WHEN" };
+  int status = -1;
+  g_autofree char *listing
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "", NULL);
+  g_auto (GStrv) commands = g_strsplit (listing, "\n", -1);
+  guint n_commands = 0;
+
+  for (guint i = 0; commands[i] != NULL; i++)
+    {
+      g_autofree char *help = NULL;
+
+      if (commands[i][0] == '\0' || commands[i][0] == '-')
+        continue;
+      help = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, commands[i], "--help", NULL);
+      assert_int_equal (status, 0);
+      for (gsize j = 0; j < G_N_ELEMENTS (common); j++)
+        assert_contains (help, common[j]);
+      n_commands++;
+    }
+  assert_true (n_commands >= 12);
+}
+
 /* What `cmdbuilder __complete` offers, one candidate per line. */
 static void
 test_complete_candidates (void **state)
@@ -342,6 +370,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_build_help_lists_keys, setup, teardown),
     cmocka_unit_test_setup_teardown (test_did_you_mean, setup, teardown),
     cmocka_unit_test_setup_teardown (test_exit_statuses, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_common_options_everywhere, setup, teardown),
     cmocka_unit_test_setup_teardown (test_complete_candidates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_colour, setup, teardown),
     cmocka_unit_test_setup_teardown (test_colour_on_a_terminal, setup, teardown),
