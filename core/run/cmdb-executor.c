@@ -223,6 +223,20 @@ cmdb_executor_update (CmdbExecutor *self, CmdbRun *run, GError **error)
   return cmdb_executor_update_finish (self, result, error);
 }
 
+/* ---- option form ---- */
+
+CmdbSchema *
+cmdb_executor_load_options_form (CmdbExecutor *self, CmdbCache *cache, GError **error)
+{
+  CmdbExecutorInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), NULL);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->load_options_form == NULL)
+    return NULL;
+  return iface->load_options_form (self, cache, error);
+}
+
 /* ---- option checks ---- */
 
 void

@@ -1412,10 +1412,10 @@ yaml_string (const CmdbYamlNode *node, const char *key)
 /* GET /api/executors/<id>/form: the executor's option form, evaluated like
  * a page's form ({title, fields, ...}, cmdb_form_state_to_json) plus
  * "executor" and, per field, "option" (the executor_options key). Only now
- * is the plugin loaded. The form is <id>-options.yaml in the plugin's
- * module directory; an executor without one (local) has no fields. Each
- * element's `config_default` ("group.key") gives its default from the
- * configuration and `options_command` its choices. */
+ * is the plugin loaded. The form comes from the executor
+ * (cmdb_executor_load_options_form); an executor without one (local) has no
+ * fields. Each element's `config_default` ("group.key") gives its default
+ * from the configuration and `options_command` its choices. */
 static void
 respond_form (SoupServerMessage *msg, JsonNode *node)
 {
@@ -1433,9 +1433,7 @@ api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
   g_autoptr (CmdbSchema) schema = NULL;
   g_autoptr (CmdbFormState) state = NULL;
   CmdbFormInput *input;
-  g_autofree char *file_name = NULL;
-  g_autofree char *path = NULL;
-  CmdbPluginRecord *record;
+  CmdbExecutor *executor;
   CmdbConfig *config = cmdb_context_get_config (self->context);
   CmdbServerDeferred *deferred = NULL;
   JsonObject *answer;
@@ -1457,27 +1455,26 @@ api_executor_form (CmdbServerRuns *self, SoupServerMessage *msg, const char *id)
       respond_form (msg, node);
       return;
     }
-  record = cmdb_host_lookup (self->host, id);
-  if (cmdb_host_load_plugin (self->host, id, &error) == NULL)
+  executor = cmdb_run_store_load_executor (self->store, id, &error);
+  if (executor == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  file_name = g_strdup_printf ("%s-options.yaml", id);
-  path = g_build_filename (record->module_dir, file_name, NULL);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  schema
+      = cmdb_executor_load_options_form (executor, cmdb_context_get_cache (self->context), &error);
+  if (schema == NULL && error != NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  if (schema == NULL)
     {
       answer = json_object_new ();
       json_object_set_string_member (answer, "executor", id);
       json_object_set_array_member (answer, "fields", json_array_new ());
       node = object_node (answer);
       respond_form (msg, node);
-      return;
-    }
-  schema = cmdb_schema_load (cmdb_context_get_cache (self->context), path, &error);
-  if (schema == NULL)
-    {
-      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
   input = cmdb_form_input_new ();

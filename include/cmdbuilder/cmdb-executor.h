@@ -23,6 +23,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-context.h"
+#include "cmdb-schema.h"
 
 G_BEGIN_DECLS
 
@@ -201,6 +202,14 @@ struct _CmdbExecutorInterface
   void (*update_async) (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*update_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
+
+  /* The form of the executor's options (the schema format of
+   * docs/schema-format.md; per element `option`, the executor_options key,
+   * and optionally `config_default` and `options_command`), loaded through
+   * @cache. Returns (transfer full) the schema, or NULL: with @error when it
+   * cannot be read, without when the executor has no options. Optional:
+   * missing means no options. Reads a file: never waits otherwise. */
+  CmdbSchema *(*load_options_form) (CmdbExecutor *self, CmdbCache *cache, GError **error);
 };
 
 /* (transfer none) */
@@ -211,6 +220,9 @@ gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
 /* (transfer full): see CmdbExecutorInterface.check_options; an empty object
  * for executors that do not check. */
 JsonObject *cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options);
+/* (transfer full) (nullable): see CmdbExecutorInterface.load_options_form;
+ * NULL without @error for an executor without options. */
+CmdbSchema *cmdb_executor_load_options_form (CmdbExecutor *self, CmdbCache *cache, GError **error);
 /* Whether the executor has an update_async() (its is_alive() then reads
  * what the last update found). */
 gboolean cmdb_executor_has_update (CmdbExecutor *self);

@@ -28,6 +28,11 @@
  * every few milliseconds, the controller need not hear about it. */
 #define QUERY_INTERVAL_USEC (G_USEC_PER_SEC / 2)
 #define DEFAULT_TOOL_TIMEOUT_MS 5000
+/* The options form (docs/slurm.md), installed next to the module. */
+#define SLURM_OPTIONS_FORM "slurm-options.yaml"
+
+/* The module's directory, set when it is registered. */
+static char *module_dir;
 
 #define CMDB_TYPE_SLURM_EXECUTOR (cmdb_slurm_executor_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbSlurmExecutor, cmdb_slurm_executor, CMDB, SLURM_EXECUTOR, GObject)
@@ -952,6 +957,21 @@ slurm_stop_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- options form ---- */
+
+/* CmdbExecutorInterface.load_options_form: the Slurm options as a form,
+ * from the file installed next to the module. */
+static CmdbSchema *
+slurm_load_options_form (CmdbExecutor *executor, CmdbCache *cache, GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (module_dir == NULL)
+    return NULL;
+  path = g_build_filename (module_dir, SLURM_OPTIONS_FORM, NULL);
+  return cmdb_schema_load (cache, path, error);
+}
+
 static void
 executor_iface_init (CmdbExecutorInterface *iface)
 {
@@ -965,6 +985,7 @@ executor_iface_init (CmdbExecutorInterface *iface)
   iface->update_finish = slurm_update_finish;
   iface->check_options_async = slurm_check_options_async;
   iface->check_options_finish = slurm_check_options_finish;
+  iface->load_options_form = slurm_load_options_form;
 }
 
 G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
@@ -972,6 +993,10 @@ G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);
 G_MODULE_EXPORT void
 peas_register_types (PeasObjectModule *module)
 {
+  /* The module stays resident (C plugins are never unloaded): its
+   * directory, where the options form lies, is kept for its life. */
+  g_free (module_dir);
+  module_dir = g_strdup (peas_object_module_get_path (module));
   cmdb_slurm_executor_register_type (G_TYPE_MODULE (module));
   peas_object_module_register_extension_type (module, CMDB_TYPE_EXECUTOR, CMDB_TYPE_SLURM_EXECUTOR);
 }
