@@ -102,6 +102,15 @@ check_page (Report *report, CmdbCliSession *session, CmdbPluginRecord *record, g
     }
   print_schema_files (record, schema);
   report_add_all (report, cmdb_schema_get_problems (schema));
+  /* The page plugin's rule defaults (a page that cannot load is reported
+   * with the plugins). */
+  {
+    g_autoptr (CmdbPageSession) page
+        = cmdb_page_session_open (session->host, session->context, record->id, NULL);
+
+    if (page != NULL)
+      report_add_all (report, cmdb_page_session_get_problems (page));
+  }
 
   sources = cmdb_schema_get_option_sources (schema);
   for (guint i = 0; i < sources->len; i++)

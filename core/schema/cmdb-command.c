@@ -264,7 +264,8 @@ profile_selector (CmdbFormState *state, const char **ret_profile_key)
       JsonNode *rule
           = cmdb_form_state_get_rule (state, field->element->key, CMDB_RULE_PROFILE_OVERRIDES);
 
-      if (rule != NULL && json_node_get_boolean (rule))
+      if (rule != NULL && JSON_NODE_HOLDS_VALUE (rule)
+          && json_node_get_value_type (rule) == G_TYPE_BOOLEAN && json_node_get_boolean (rule))
         {
           *ret_profile_key = string_value (state, field->element->key);
           if (*ret_profile_key != NULL && g_str_equal (*ret_profile_key, "none"))

@@ -150,3 +150,56 @@ cmdb_form_rule_get_string (const CmdbSchemaElement *element, JsonObject *default
 
   return node != NULL && is_string (node) ? json_node_get_string (node) : NULL;
 }
+
+JsonObject *
+cmdb_form_rules_filter (JsonObject *defaults, const char *origin, GPtrArray *problems)
+{
+  JsonObject *kept = json_object_new ();
+  g_autoptr (GList) keys = NULL;
+
+  if (defaults == NULL)
+    return kept;
+  keys = json_object_get_members (defaults);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (defaults, l->data);
+      JsonObject *element_rules;
+      JsonObject *kept_rules;
+      g_autoptr (GList) names = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_ptr_array_add (problems,
+                           cmdb_problem_new (CMDB_SEVERITY_ERROR, origin, 0, 0, l->data,
+                                             "the rules of '%s' must be an object of rule: value",
+                                             (const char *) l->data));
+          continue;
+        }
+      element_rules = json_node_get_object (node);
+      kept_rules = json_object_new ();
+      names = json_object_get_members (element_rules);
+      for (GList *n = names; n != NULL; n = n->next)
+        {
+          g_autofree char *reason = NULL;
+
+          if (!cmdb_form_rule_is_known (n->data))
+            reason = g_strdup ("is not a rule");
+          else
+            cmdb_form_rule_check (n->data, json_object_get_member (element_rules, n->data),
+                                  &reason);
+          if (reason != NULL)
+            {
+              g_ptr_array_add (problems,
+                               cmdb_problem_new (CMDB_SEVERITY_ERROR, origin, 0, 0, l->data,
+                                                 "rule '%s' of '%s' %s; it is ignored",
+                                                 (const char *) n->data, (const char *) l->data,
+                                                 reason));
+              continue;
+            }
+          json_object_set_member (kept_rules, n->data,
+                                  json_node_copy (json_object_get_member (element_rules, n->data)));
+        }
+      json_object_set_object_member (kept, l->data, kept_rules);
+    }
+  return kept;
+}

@@ -63,6 +63,11 @@ gboolean cmdb_form_rule_check (const char *name, JsonNode *value, char **ret_rea
  * of name in @fields (NULL-terminated name, value pairs); an unknown
  * {name} stays as written. */
 char *cmdb_form_rule_fill (const char *template_text, const char *const *fields);
+/* (transfer full): the usable part of a page's rule defaults @defaults
+ * (nullable): unknown rules and rules of the wrong shape are left out, each
+ * reported to @problems (CmdbProblem, located at @origin, subject the key). */
+JsonObject *cmdb_form_rules_filter (JsonObject *defaults, const char *origin,
+                                    GPtrArray *problems);
 /* (transfer none) (nullable): rule @name of @element: as the schema wrote
  * it, else from @defaults (nullable; the page's {key: {name: value}}). */
 JsonNode *cmdb_form_rule_get (const CmdbSchemaElement *element, JsonObject *defaults,

@@ -51,9 +51,12 @@ CmdbPage *cmdb_page_session_get_page (CmdbPageSession *self);
 CmdbSchema *cmdb_page_session_get_schema (CmdbPageSession *self);
 /* (transfer none) */
 const char *cmdb_page_session_get_schema_path (CmdbPageSession *self);
-/* (transfer none) (nullable): the page plugin's rule defaults
- * ({key: {attribute: value}}, cmdb-page.h). */
+/* (transfer none): the page plugin's usable rule defaults ({key:
+ * {attribute: value}}, cmdb-page.h). */
 JsonObject *cmdb_page_session_get_rules (CmdbPageSession *self);
+/* (transfer none) (element-type CmdbProblem): what the page plugin got
+ * wrong in its rule defaults (left out of them), located at its .plugin. */
+GPtrArray *cmdb_page_session_get_problems (CmdbPageSession *self);
 
 /* The experiment-name suffix. The page offers the choice when its plugin
  * says X-Suffix=true; the default is [command] suffix, else X-Suffix;

@@ -13,7 +13,8 @@ struct _CmdbPageSession
   CmdbPage *page;           /* owned by the host */
   char *schema_path;
   CmdbSchema *schema;
-  JsonObject *rules; /* (nullable) the page's rule defaults */
+  JsonObject *rules;   /* the page's usable rule defaults */
+  GPtrArray *problems; /* CmdbProblem: rule defaults the page got wrong */
 };
 
 CmdbPageSession *
@@ -44,7 +45,14 @@ cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_i
   if (self->schema == NULL)
     return NULL;
   self->schema_path = g_strdup (cmdb_schema_get_path (self->schema));
-  self->rules = cmdb_page_get_rules (self->page);
+  self->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+  {
+    g_autoptr (JsonObject) rules = cmdb_page_get_rules (self->page);
+    const char *origin = cmdb_host_get_plugin_file (host, page_id);
+
+    self->rules = cmdb_form_rules_filter (rules, origin != NULL ? origin : record->module_dir,
+                                          self->problems);
+  }
   return g_steal_pointer (&self);
 }
 
@@ -63,6 +71,7 @@ cmdb_page_session_unref (CmdbPageSession *self)
     return;
   g_clear_pointer (&self->schema, cmdb_schema_unref);
   g_clear_pointer (&self->rules, json_object_unref);
+  g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_free (self->schema_path);
   g_object_unref (self->context);
   g_object_unref (self->host);
@@ -103,6 +112,12 @@ JsonObject *
 cmdb_page_session_get_rules (CmdbPageSession *self)
 {
   return self->rules;
+}
+
+GPtrArray *
+cmdb_page_session_get_problems (CmdbPageSession *self)
+{
+  return self->problems;
 }
 
 /* ---- the experiment-name suffix ---- */

@@ -6,6 +6,7 @@
  * so the page plugin's rules apply as they do in the CLI and the server. */
 
 #include "test-util.h"
+#include "schema/cmdb-schema-private.h"
 #include "session/cmdb-page-session-private.h"
 
 #include <string.h>
@@ -258,6 +259,44 @@ test_experiment_name (void **state)
   assert_string_equal (resumed_name, "ocr_training");
 }
 
+/* A page's rule defaults: the usable ones are kept, an unknown rule or one
+ * of the wrong shape is left out and reported with the key and the rule;
+ * the bundled pages' own defaults are all usable. */
+static void
+test_rule_defaults_checked (void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GPtrArray) problems
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+  g_autoptr (JsonObject) kept = NULL;
+  JsonObject *neck;
+
+  assert_true (json_parser_load_from_data (
+      parser,
+      "{\"neck\": {\"incompatible_message\": \"no\", \"incompatible_severity\": \"fatal\","
+      " \"colour\": \"red\"}, \"tags\": [1]}",
+      -1, NULL));
+  kept = cmdb_form_rules_filter (json_node_get_object (json_parser_get_root (parser)),
+                                 "page.plugin", problems);
+  neck = json_object_get_object_member (kept, "neck");
+  assert_true (json_object_has_member (neck, "incompatible_message"));
+  assert_false (json_object_has_member (neck, "incompatible_severity"));
+  assert_false (json_object_has_member (neck, "colour"));
+  assert_false (json_object_has_member (kept, "tags"));
+  assert_int_equal (problems->len, 3);
+  assert_string_equal (((CmdbProblem *) g_ptr_array_index (problems, 0))->message,
+                       "rule 'incompatible_severity' of 'neck' must be error or warning; it is "
+                       "ignored");
+  assert_string_equal (((CmdbProblem *) g_ptr_array_index (problems, 1))->message,
+                       "rule 'colour' of 'neck' is not a rule; it is ignored");
+  assert_string_equal (((CmdbProblem *) g_ptr_array_index (problems, 2))->message,
+                       "the rules of 'tags' must be an object of rule: value");
+
+  assert_int_equal (cmdb_page_session_get_problems (fixture->page)->len, 0);
+  assert_true (json_object_has_member (cmdb_page_session_get_rules (fixture->page), "exp_name"));
+}
+
 /* The architecture field's help follows the selected architecture. */
 static void
 test_architecture_help (void **state)
@@ -423,6 +462,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_hidden_source_not_listed, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_change, setup, teardown),
     cmocka_unit_test_setup_teardown (test_experiment_name, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_rule_defaults_checked, setup, teardown),
     cmocka_unit_test_setup_teardown (test_learning_rate_precedence, setup, teardown),
     cmocka_unit_test_setup_teardown (test_architecture_help, setup, teardown),
     cmocka_unit_test_setup_teardown (test_info_missing_field, setup, teardown),
