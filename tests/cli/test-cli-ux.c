@@ -309,6 +309,9 @@ test_complete_candidates (void **state)
   assert_string_equal (use_cases, "receipts_fast\n");
   assert_string_equal (sources, "models.decoders\n");
   assert_string_equal (runs, "last\n");
+  g_free (runs);
+  runs = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "__complete", "rerun", "la", NULL);
+  assert_string_equal (runs, "last\n");
 }
 
 /* Colour only when asked for or on a terminal: piped output is plain,
