@@ -33,3 +33,24 @@ cmdb_test_make_newer_format (const char *text)
   g_assert (brace != NULL);
   return g_strdup_printf ("%.*s{\"version\": 99, %s", (int) (brace - text), text, brace + 1);
 }
+
+int
+cmdb_test_run_per_state_fixture (const char *group, const struct CMUnitTest *each, gsize n_tests)
+{
+  g_autoptr (GArray) tests = g_array_new (FALSE, FALSE, sizeof (struct CMUnitTest));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint f = 0; f < cmdb_test_n_state_fixtures; f++)
+    for (gsize i = 0; i < n_tests; i++)
+      {
+        struct CMUnitTest test = each[i];
+        char *name = g_strdup_printf ("%s/%s", cmdb_test_state_fixtures[f].name, each[i].name);
+
+        g_ptr_array_add (names, name);
+        test.name = name;
+        test.initial_state = (void *) &cmdb_test_state_fixtures[f];
+        g_array_append_val (tests, test);
+      }
+  return _cmocka_run_group_tests (group, (const struct CMUnitTest *) tests->data, tests->len, NULL,
+                                  NULL);
+}

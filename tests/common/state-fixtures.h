@@ -4,6 +4,11 @@
  * "State files and compatibility"). */
 #pragma once
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <glib.h>
 
 /* Which run of a fixture: every fixture has the same three. */
@@ -38,3 +43,9 @@ extern const guint cmdb_test_n_state_fixtures;
 /* (transfer full): the JSON text @text with its "version" made 99 (added
  * first in the object when it has none): a file a newer build wrote. */
 char *cmdb_test_make_newer_format (const char *text);
+
+/* Runs every test of @each (@n_tests) once per fixture, as group @group:
+ * each test named "<fixture>/<test>", its initial state the
+ * CmdbTestStateFixture (its setup reads *state). Returns cmocka's status. */
+int cmdb_test_run_per_state_fixture (const char *group, const struct CMUnitTest *each,
+                                     gsize n_tests);

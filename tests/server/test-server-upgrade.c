@@ -331,7 +331,6 @@ test_newer_files_left_untouched (void **state)
 int
 main (void)
 {
-  g_autoptr (GArray) tests = g_array_new (FALSE, FALSE, sizeof (struct CMUnitTest));
   const struct CMUnitTest each[] = {
     cmocka_unit_test_setup_teardown (test_pages_get_their_values_back, setup, teardown),
     cmocka_unit_test_setup_teardown (test_runs_list_with_status_and_exit_code, setup, teardown),
@@ -340,15 +339,5 @@ main (void)
     cmocka_unit_test_setup_teardown (test_newer_files_left_untouched, setup, teardown),
   };
 
-  for (guint f = 0; f < cmdb_test_n_state_fixtures; f++)
-    for (guint i = 0; i < G_N_ELEMENTS (each); i++)
-      {
-        struct CMUnitTest test = each[i];
-
-        test.name = g_strdup_printf ("%s/%s", cmdb_test_state_fixtures[f].name, each[i].name);
-        test.initial_state = (void *) &cmdb_test_state_fixtures[f];
-        g_array_append_val (tests, test);
-      }
-  return _cmocka_run_group_tests ("server-upgrade", (const struct CMUnitTest *) tests->data,
-                                  tests->len, NULL, NULL);
+  return cmdb_test_run_per_state_fixture ("server-upgrade", each, G_N_ELEMENTS (each));
 }

@@ -320,7 +320,6 @@ test_check_reports_unreadable_state (void **state)
 int
 main (void)
 {
-  g_autoptr (GArray) tests = g_array_new (FALSE, FALSE, sizeof (struct CMUnitTest));
   const struct CMUnitTest each[] = {
     cmocka_unit_test_setup_teardown (test_history_lists_and_logs_print, setup, teardown),
     cmocka_unit_test_setup_teardown (test_new_run_uses_current_workspace, setup, teardown),
@@ -329,15 +328,5 @@ main (void)
     cmocka_unit_test_setup_teardown (test_check_reports_unreadable_state, setup, teardown),
   };
 
-  for (guint f = 0; f < cmdb_test_n_state_fixtures; f++)
-    for (guint i = 0; i < G_N_ELEMENTS (each); i++)
-      {
-        struct CMUnitTest test = each[i];
-
-        test.name = g_strdup_printf ("%s/%s", cmdb_test_state_fixtures[f].name, each[i].name);
-        test.initial_state = (void *) &cmdb_test_state_fixtures[f];
-        g_array_append_val (tests, test);
-      }
-  return _cmocka_run_group_tests ("state-upgrade-cli", (const struct CMUnitTest *) tests->data,
-                                  tests->len, NULL, NULL);
+  return cmdb_test_run_per_state_fixture ("state-upgrade-cli", each, G_N_ELEMENTS (each));
 }
