@@ -9,7 +9,9 @@
  * Stdout holds exactly one line (the display command) or, with --json, one
  * JSON object; everything else goes to stderr. Exit 0 built, 2 a negative
  * verdict (a value the form refuses, failed rules, a command that names no
- * runner), 1 usage, schema or configuration errors (cli-commands.c). */
+ * runner, a command Hydra would not compose: the whole answer is still
+ * printed with --json; --no-compose-check skips the check), 1 usage, schema
+ * or configuration errors (cli-commands.c). */
 
 /* A JSON report for failures before a command exists (bad --set). */
 static void
@@ -47,7 +49,7 @@ cmdb_cli_build (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_auto (GStrv) sets = NULL;
-  gboolean suffix = FALSE, no_suffix = FALSE, json = FALSE;
+  gboolean suffix = FALSE, no_suffix = FALSE, json = FALSE, no_compose_check = FALSE;
   g_autofree char *use_case_id = NULL;
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
@@ -60,13 +62,17 @@ cmdb_cli_build (int argc, char **argv)
           { "use-case", 0, 0, G_OPTION_ARG_STRING, &use_case_id,
             "Apply a suggested setup first (--set values still win)", "ID" },
           { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-            "Print {command, argv, overrides, constant_overrides, errors, warnings}", NULL },
+            "Print {command, argv, overrides, constant_overrides, errors, warnings, compose}",
+            NULL },
+          { "no-compose-check", 0, 0, G_OPTION_ARG_NONE, &no_compose_check,
+            "Do not check that Hydra would compose the command", NULL },
           { NULL } };
   g_autoptr (GOptionContext) option_context
       = g_option_context_new ("PAGE - print a page's command");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (CmdbComposeResult) compose = NULL;
   CmdbCliPageCommandFlags flags = { 0 };
   int status = 1;
 
@@ -94,7 +100,9 @@ cmdb_cli_build (int argc, char **argv)
   flags.sets = sets;
   flags.use_case_id = use_case_id;
   flags.suffix = suffix ? 1 : no_suffix ? 0 : -1;
-  command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, NULL, &status, &error);
+  flags.compose_check = !no_compose_check;
+  command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, NULL, &status, &compose,
+                                         &error);
   if (command == NULL)
     {
       cmdb_cli_error ("%s", error->message);
@@ -114,6 +122,13 @@ cmdb_cli_build (int argc, char **argv)
     {
       g_autoptr (JsonNode) node = cmdb_command_to_json (command);
 
+      /* The composition verdict, as `cmdbuilder compose --json` gives it
+       * (null when unchecked: --no-compose-check, or no primary config). */
+      if (compose != NULL)
+        json_object_set_member (json_node_get_object (node), "compose",
+                                cmdb_compose_result_to_json (compose));
+      else
+        json_object_set_null_member (json_node_get_object (node), "compose");
       cmdb_cli_print_json (node);
     }
   else if (status == 0)

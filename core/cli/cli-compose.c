@@ -13,13 +13,13 @@
  * as warnings and does not change the exit status. */
 
 static void
-print_indented (const char *text, const char *indent)
+print_indented (FILE *stream, const char *text, const char *indent)
 {
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
     if (lines[i][0] != '\0')
-      printf ("%s%s\n", indent, lines[i]);
+      fprintf (stream, "%s%s\n", indent, lines[i]);
 }
 
 /* Prints the verdict for a person. */
@@ -32,28 +32,28 @@ cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_nam
   JsonArray *resolve_problems = json_object_get_array_member (
       json_object_get_object_member (object, "resolve"), "problems");
 
-  (void) stream;
   if (cmdb_compose_result_get_ok (result))
-    printf ("%s: composes%s\n", config_name,
+    fprintf (stream, "%s: composes%s\n", config_name,
             json_array_get_length (resolve_problems) > 0 ? ", but fails on first read" : "");
   else
-    printf ("%s: does not compose\n", config_name);
+    fprintf (stream, "%s: does not compose\n", config_name);
   for (guint i = 0; i < json_array_get_length (problems); i++)
     {
       JsonObject *problem = json_array_get_object_element (problems, i);
       const char *override = json_object_get_string_member_with_default (problem, "override", NULL);
       const char *hint = json_object_get_string_member_with_default (problem, "hint", NULL);
 
-      printf ("  error: %s%s\n", override != NULL ? override : "", override != NULL ? ":" : "");
-      print_indented (json_object_get_string_member (problem, "message"), "    ");
+      fprintf (stream, "  error: %s%s\n", override != NULL ? override : "",
+               override != NULL ? ":" : "");
+      print_indented (stream, json_object_get_string_member (problem, "message"), "    ");
       if (hint != NULL)
-        printf ("    hint: %s\n", hint);
+        fprintf (stream, "    hint: %s\n", hint);
     }
   for (guint i = 0; i < json_array_get_length (resolve_problems); i++)
     {
       JsonObject *problem = json_array_get_object_element (resolve_problems, i);
 
-      printf ("  warning: %s: %s (%s)\n", json_object_get_string_member (problem, "key"),
+      fprintf (stream, "  warning: %s: %s (%s)\n", json_object_get_string_member (problem, "key"),
               json_object_get_string_member (problem, "message"),
               json_object_get_string_member (problem, "value"));
     }

@@ -77,7 +77,8 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
 CmdbCommand *
 cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                              const CmdbCliPageCommandFlags *flags, CmdbFormState **ret_state,
-                             char **ret_experiment, int *ret_status, GError **error)
+                             char **ret_experiment, int *ret_status,
+                             CmdbComposeResult **ret_compose, GError **error)
 {
   g_autoptr (CmdbPageSession) page_session = NULL;
   g_autoptr (CmdbFormInput) input = cmdb_form_input_new ();
@@ -120,6 +121,18 @@ cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
   *ret_status = command->errors->len > 0 ? 2 : 0;
   if (ret_experiment != NULL)
     *ret_experiment = cmdb_page_session_get_experiment_name (page_session, state, suffix);
+  if (flags->compose_check)
+    {
+      g_autoptr (CmdbComposeResult) compose = cmdb_page_session_compose (page_session, command);
+
+      if (compose != NULL && !cmdb_compose_result_get_ok (compose))
+        {
+          cmdb_cli_print_compose_result (compose, page_id, stderr);
+          *ret_status = 2;
+        }
+      if (ret_compose != NULL)
+        *ret_compose = g_steal_pointer (&compose);
+    }
   if (ret_state != NULL)
     *ret_state = g_steal_pointer (&state);
   return g_steal_pointer (&command);

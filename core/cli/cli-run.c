@@ -194,6 +194,26 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   return status;
 }
 
+/* The composition check of an edited command text; FALSE (and the
+ * problems on stderr) when Hydra would not compose it. */
+static gboolean
+check_edited_composes (CmdbCliSession *session, const char *page_id, const char *edited,
+                       CmdbComposeResult **ret_compose)
+{
+  g_autoptr (CmdbPageSession) page_session
+      = cmdb_page_session_open (session->host, session->context, page_id, NULL);
+  g_autoptr (GPtrArray) words = cmdb_command_split_text (edited, NULL);
+
+  if (page_session == NULL || words == NULL)
+    return TRUE; /* the run itself reports an unusable text */
+  g_clear_pointer (ret_compose, cmdb_compose_result_free);
+  *ret_compose = cmdb_page_session_compose_argv (page_session, words);
+  if (*ret_compose == NULL || cmdb_compose_result_get_ok (*ret_compose))
+    return TRUE;
+  cmdb_cli_print_compose_result (*ret_compose, page_id, stderr);
+  return FALSE;
+}
+
 int
 cmdb_cli_run (int argc, char **argv)
 {
@@ -206,11 +226,14 @@ cmdb_cli_run (int argc, char **argv)
   g_auto (GStrv) slurm_options = NULL;
   g_autoptr (JsonObject) parsed_slurm_options = NULL;
   gboolean detach = FALSE;
+  gboolean force = FALSE;
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "Set a form value (as for cmdbuilder build); repeatable", "KEY=VALUE" },
           { "use-case", 0, 0, G_OPTION_ARG_STRING, &use_case_id,
             "Apply a suggested setup first (--set values still win)", "ID" },
+          { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
+            "Run even when Hydra would not compose the command", NULL },
           { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor,
             "Run with this executor (local, slurm; default: [run] executor)", "ID" },
           { "slurm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &slurm_options,
@@ -227,6 +250,7 @@ cmdb_cli_run (int argc, char **argv)
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
+  g_autoptr (CmdbComposeResult) compose = NULL;
   g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GPtrArray) words = NULL;
   g_autoptr (GError) error = NULL;
@@ -256,15 +280,24 @@ cmdb_cli_run (int argc, char **argv)
   flags.sets = sets;
   flags.use_case_id = use_case_id;
   flags.suffix = -1;
+  flags.compose_check = edited == NULL;
   command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &experiment, &status,
-                                         &error);
+                                         &compose, &error);
   if (command == NULL)
     {
       cmdb_cli_error ("%s", error->message);
       return status;
     }
-  if (status != 0)
+  if (command->errors->len > 0)
     return status; /* the form has errors: nothing to run */
+  if (edited != NULL && !check_edited_composes (session, argv[1], edited, &compose))
+    status = 2;
+  if (status != 0 && !force)
+    {
+      cmdb_cli_error ("Hydra would not compose this command (see above); nothing was run. Fix "
+                      "it, or run it anyway with --force.");
+      return status;
+    }
   words = g_ptr_array_copy (command->argv, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
   g_ptr_array_set_free_func (words, g_free);
   g_ptr_array_add (words, NULL);

@@ -161,9 +161,14 @@ typedef struct
   char **sets;             /* (nullable) KEY=VALUE strings of --set */
   const char *use_case_id; /* (nullable) --use-case */
   int suffix;              /* -1: the page's default and [command] suffix; 0 or 1: forced */
+  gboolean compose_check;  /* also run the composition check (docs/compose-check.md) */
 } CmdbCliPageCommandFlags;
 
-/* Activates @page_id and composes its command. Prints the schema's and
+/* Activates @page_id and composes its command. With flags->compose_check,
+ * the command's composition check runs too: @ret_compose (nullable)
+ * receives its verdict (NULL when the workspace has no primary config for
+ * the page); one that does not compose is printed to stderr and makes
+ * @ret_status 2. Prints the schema's and
  * the form's problems, warnings and errors to stderr. Returns (transfer
  * full) the command, with @ret_status 0, or 2 when the form has errors (the
  * command is then returned for display only); or NULL with @error and
@@ -175,7 +180,8 @@ typedef struct
 CmdbCommand *cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                                           const CmdbCliPageCommandFlags *flags,
                                           CmdbFormState **ret_state, char **ret_experiment,
-                                          int *ret_status, GError **error);
+                                          int *ret_status, CmdbComposeResult **ret_compose,
+                                          GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliSession, cmdb_cli_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliHelp, cmdb_cli_help_free)

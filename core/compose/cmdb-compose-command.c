@@ -7,12 +7,23 @@
 #include <string.h>
 
 #include "cmdbuilder.h"
+#include "compose/cmdb-compose-private.h"
 
 char *
 cmdb_compose_config_name_for_page (CmdbContext *context, const char *page_id)
 {
   (void) context;
   return g_strdup (page_id);
+}
+
+gboolean
+cmdb_compose_has_config (CmdbCache *cache, const char *config_dir, const char *config_name)
+{
+  ComposeRepo *repo = compose_repo_new (cache, config_dir);
+  gboolean exists = compose_repo_config_exists (repo, config_name);
+
+  compose_repo_free (repo);
+  return exists;
 }
 
 CmdbComposeResult *

@@ -84,6 +84,7 @@ typedef struct
   GHashTable *known;        /* key -> name (nullable) */
   GHashTable *known_groups; /* group path -> GPtrArray of keys */
   ComposeProblem *problem;
+  GPtrArray *overrides; /* (unowned) ComposeOverrideRef: the command line */
 } Builder;
 
 /* ---- Default ------------------------------------------------------------- */
@@ -346,6 +347,26 @@ join_options (GPtrArray *names, const char *separator)
   return g_strdup (out->str);
 }
 
+/* The command-line token that chose @key (`g=opt`, `+g=opt`), if any. */
+static const char *
+token_choosing (Builder *b, const char *key)
+{
+  const char *token = NULL;
+
+  for (guint i = 0; b->overrides != NULL && i < b->overrides->len; i++)
+    {
+      ComposeOverrideRef *ref = g_ptr_array_index (b->overrides, i);
+      CmdbHydraOverride *o = ref->override;
+      g_autofree char *ref_key = o->package != NULL ? g_strconcat (o->key, "@", o->package, NULL)
+                                                    : g_strdup (o->key);
+
+      if ((o->type == CMDB_HYDRA_OVERRIDE_CHANGE || o->type == CMDB_HYDRA_OVERRIDE_ADD)
+          && strcmp (ref_key, key) == 0)
+        token = ref->token; /* the last one counts, as in Hydra */
+    }
+  return token;
+}
+
 static gboolean
 config_not_found (Builder *b, TreeNode *tree)
 {
@@ -386,6 +407,19 @@ config_not_found (Builder *b, TreeNode *tree)
     else
       g_string_append_printf (message, "Could not load '%s'.\n", path);
     problem = compose_problem_new ("MissingConfigException", NULL, "%s", message->str);
+    if (element->is_group)
+      {
+        g_autofree char *key = override_key (element);
+
+        problem->override = g_strdup (token_choosing (b, key));
+      }
+    else if (element->path != NULL && strchr (element->path, '/') != NULL)
+      {
+        /* An item of `g=[a,b]`: the group's token. */
+        g_autofree char *item_group = g_path_get_dirname (element->path);
+
+        problem->override = g_strdup (token_choosing (b, item_group));
+      }
     if (options != NULL && options->len > 0)
       {
         g_autofree char *list = join_options (options, ", ");
@@ -459,6 +493,7 @@ set_known_choice (Builder *b, Default *d)
 
       problem->hint = g_strdup_printf ("choose it without '+': %s=%s", key,
                                        prev != NULL ? (char *) prev : "null");
+      problem->override = g_strdup (token_choosing (b, key));
       return fail (b, problem);
     }
   group = group_path (d);
@@ -1347,6 +1382,7 @@ compose_defaults_build (ComposeRepo *repo, const char *config_name, GPtrArray *o
 
   memset (ret_defaults, 0, sizeof *ret_defaults);
   b.repo = repo;
+  b.overrides = overrides;
   b.defaults_arena = g_ptr_array_new_with_free_func ((GDestroyNotify) default_free);
   b.nodes_arena = g_ptr_array_new_with_free_func ((GDestroyNotify) tree_node_free);
   b.choice_keys = g_ptr_array_new_with_free_func (g_free);
@@ -1394,9 +1430,13 @@ compose_defaults_build (ComposeRepo *repo, const char *config_name, GPtrArray *o
           continue;
         if (!g_hash_table_add (seen, rd->override_key))
           {
-            fail (&b, compose_problem_new ("ConfigCompositionException", NULL,
-                                           "%s appears more than once in the final defaults list",
-                                           rd->override_key));
+            ComposeProblem *problem = compose_problem_new (
+                "ConfigCompositionException", token_choosing (&b, rd->override_key),
+                "%s appears more than once in the final defaults list", rd->override_key);
+
+            problem->hint = g_strdup_printf ("%s is chosen already: choose it without '+'",
+                                             rd->override_key);
+            fail (&b, problem);
             goto out;
           }
       }

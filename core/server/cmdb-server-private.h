@@ -22,6 +22,7 @@ typedef enum
   CMDB_SERVER_ERROR_FAILED,
   CMDB_SERVER_ERROR_UNSAFE_BIND, /* --no-token on an address that is not loopback */
   CMDB_SERVER_ERROR_LISTEN,      /* the address or port cannot be used */
+  CMDB_SERVER_ERROR_NOT_COMPOSING, /* a run Hydra would not compose, not forced */
 } CmdbServerError;
 
 GQuark cmdb_server_error_quark (void);

@@ -562,14 +562,23 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   const char *pretty = get_string (view->command, "pretty");
   const char *text = view->edited != NULL ? view->edited : generated;
   JsonArray *errors = get_array (view->command, "errors");
+  JsonNode *compose = view->command != NULL ? json_object_get_member (view->command, "compose")
+                                            : NULL;
+  gboolean composes = compose == NULL || !JSON_NODE_HOLDS_OBJECT (compose)
+                      || get_bool (json_node_get_object (compose), "ok", TRUE);
+  JsonArray *compose_errors = get_array (view->command, "compose_errors");
   gboolean valid = generated != NULL && (errors == NULL || json_array_get_length (errors) == 0);
   gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
 
   g_string_append (out,
                    "<section class=\"command\" aria-labelledby=\"command-title\">"
                    "<div class=\"section-head\"><h3 id=\"command-title\">Generated command</h3>");
-  g_string_append_printf (out, "<span class=\"badge %s\" id=\"command-badge\">%s</span></div>",
-                          valid ? "ok" : "bad", valid ? "Valid" : "Has errors");
+  /* A command Hydra would not compose is Invalid: Run asks first. */
+  g_string_append_printf (out,
+                          "<span class=\"badge %s\" id=\"command-badge\" data-composes=\"%s\">"
+                          "%s</span></div>",
+                          valid && composes ? "ok" : "bad", composes ? "true" : "false",
+                          !valid ? "Has errors" : composes ? "Valid" : "Invalid");
   g_string_append (out, "<label for=\"command\" class=\"label\">Command (editable)</label>");
   g_string_append (out,
                    "<textarea id=\"command\" name=\"_command\" rows=\"4\" spellcheck=\"false\" "
@@ -585,6 +594,13 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
     append_text (out, "<p class=\"error\">", message_text (json_array_get_element (errors, i))),
         g_string_append (out, "</p>");
+  for (guint i = 0; compose_errors != NULL && i < json_array_get_length (compose_errors); i++)
+    append_text (out, "<p class=\"error compose-error\">",
+                 message_text (json_array_get_element (compose_errors, i))),
+        g_string_append (out, "</p>");
+  if (!composes && (compose_errors == NULL || json_array_get_length (compose_errors) == 0))
+    g_string_append (out, "<p class=\"error compose-error\">Hydra would not compose this "
+                          "command: see the fields marked above.</p>");
   g_string_append (out,
                    "<div class=\"buttons\">"
                    "<button type=\"submit\" name=\"_action\" value=\"generate\" class=\"primary\" "

@@ -15,6 +15,7 @@
 #include "cmdb-server-private.h"
 #include "cmdb-server-deferred-private.h"
 #include "run/cmdb-run-private.h"
+#include "session/cmdb-page-session-private.h"
 #include "state/cmdb-state-private.h"
 
 #include <string.h>
@@ -259,7 +260,53 @@ typedef struct
 {
   const char *executor;
   JsonObject *options; /* (nullable) */
+  gboolean force;      /* run even when Hydra would not compose the command */
 } RunRequest;
+
+/* The composition check before a page's run (and a rerun, which may go to
+ * Slurm): FALSE with CMDB_SERVER_ERROR_NOT_COMPOSING when Hydra would not
+ * compose what would run (@edited when set, else @argv) and the request
+ * is not forced. */
+static gboolean
+check_run_composes (CmdbServerRuns *self, const char *page, const char *const *argv,
+                    const char *edited, const RunRequest *request, GError **error)
+{
+  g_autoptr (CmdbPageSession) session = NULL;
+  g_autoptr (GPtrArray) words = NULL;
+  g_autoptr (CmdbComposeResult) compose = NULL;
+  g_autofree char *first_line = NULL;
+  const char *message;
+
+  if (request->force || page == NULL || self->host == NULL)
+    return TRUE;
+  session = cmdb_page_session_open (self->host, self->context, page, NULL);
+  if (session == NULL)
+    return TRUE; /* no such page (exec --page): nothing to compose against */
+  if (edited != NULL)
+    words = cmdb_command_split_text (edited, NULL);
+  else
+    {
+      words = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; argv[i] != NULL; i++)
+        g_ptr_array_add (words, g_strdup (argv[i]));
+    }
+  if (words == NULL)
+    return TRUE; /* the run reports a text that does not split */
+  compose = cmdb_page_session_compose_argv (session, words);
+  if (compose == NULL || cmdb_compose_result_get_ok (compose))
+    return TRUE;
+  message = cmdb_compose_result_get_message (compose);
+  first_line = g_strndup (message, strcspn (message, "\n"));
+  g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_NOT_COMPOSING,
+               "Hydra would not compose this command: %s%s%s; send {\"force\": true} to run it "
+               "anyway",
+               cmdb_compose_result_get_override (compose) != NULL
+                   ? cmdb_compose_result_get_override (compose)
+                   : "",
+               cmdb_compose_result_get_override (compose) != NULL ? ": " : "", first_line);
+  return FALSE;
+}
+
 
 /* Records a new run (status starting); api_runs_start() starts it. */
 static CmdbRun *
@@ -269,6 +316,8 @@ create_run (CmdbServerRuns *self, const char *page, const char *const *argv, con
 {
   g_autoptr (CmdbRun) created = NULL;
 
+  if (!check_run_composes (self, page, argv, edited, request, error))
+    return NULL;
   created = cmdb_run_store_create (self->store, page, argv, command, edited, values,
                                    request->executor, error);
   if (created == NULL)
@@ -439,6 +488,7 @@ parse_run_request (CmdbServerRuns *self, JsonObject *body, RunRequest *ret_reque
 
   ret_request->executor = NULL;
   ret_request->options = NULL;
+  ret_request->force = json_object_get_boolean_member_with_default (body, "force", FALSE);
   if (executor != NULL && !JSON_NODE_HOLDS_NULL (executor))
     {
       ret_request->executor = member_string (body, "executor");
@@ -530,6 +580,18 @@ api_runs_start (CmdbServerRuns *self, SoupServerMessage *msg)
                                      : g_strdup ("expected {\"page\": ID} or {\"rerun\": RUN_ID}");
       cmdb_server_respond_json_error (
           msg, page != NULL ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  if (run == NULL && g_error_matches (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_NOT_COMPOSING))
+    {
+      JsonObject *answer = json_object_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      /* The web UI asks whether to run it anyway ({"force": true}). */
+      json_object_set_string_member (answer, "error", error->message);
+      json_object_set_boolean_member (answer, "compose_failed", TRUE);
+      node = object_node (answer);
+      cmdb_server_respond_json (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, node);
       return;
     }
   if (run == NULL)

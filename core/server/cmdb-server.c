@@ -415,6 +415,8 @@ typedef struct
   gboolean suffix_available; /* the page shows the suffix checkbox */
   gboolean suffix_default;   /* [command] suffix, else the plugin's X-Suffix */
   gboolean suffix;           /* what the command was built with */
+  CmdbComposeResult *compose; /* (nullable): the composition check of what would run */
+  GPtrArray *compose_errors;  /* (nullable): its problems no field owns */
 } PageEvaluation;
 
 static void
@@ -427,6 +429,8 @@ page_evaluation_clear (PageEvaluation *evaluation)
   g_clear_pointer (&evaluation->command_error, g_free);
   g_clear_pointer (&evaluation->defaults_command, g_free);
   g_clear_pointer (&evaluation->use_cases, g_ptr_array_unref);
+  g_clear_pointer (&evaluation->compose, cmdb_compose_result_free);
+  g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
@@ -550,6 +554,27 @@ open_page (CmdbServer *self, const char *page_id, PageEvaluation *evaluation, GE
   return TRUE;
 }
 
+/* The composition check of what Run would run (the edited text when there
+ * is one, else the form's command): problems show at the field whose
+ * override they are about, the others with the command. */
+static void
+check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
+{
+  const char *edited = store->edited;
+
+  if (edited != NULL && g_strcmp0 (edited, evaluation->command->display) != 0)
+    {
+      g_autoptr (GPtrArray) words = cmdb_command_split_text (edited, NULL);
+
+      if (words != NULL)
+        evaluation->compose = cmdb_page_session_compose_argv (evaluation->session, words);
+    }
+  else
+    evaluation->compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
+  evaluation->compose_errors = cmdb_page_session_attach_compose (
+      evaluation->session, evaluation->form, evaluation->compose);
+}
+
 static gboolean
 evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
                PageEvaluation *evaluation, GError **error)
@@ -570,6 +595,8 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
                                                  evaluation->suffix, &command_error);
   if (evaluation->command == NULL)
     evaluation->command_error = g_strdup (command_error->message);
+  else
+    check_composes (evaluation, store);
 
   evaluation->defaults_command = defaults_command_display (self, page_id, schema_path, evaluation);
 
@@ -636,6 +663,21 @@ command_json (PageEvaluation *evaluation)
   node = cmdb_command_to_json (evaluation->command);
   json_object_set_string_member (json_node_get_object (node), "pretty",
                                  evaluation->command->pretty);
+  /* The composition verdict (null: no primary config to check against)
+   * and its problems that no field owns. */
+  if (evaluation->compose != NULL)
+    {
+      JsonArray *others = json_array_new ();
+
+      json_object_set_member (json_node_get_object (node), "compose",
+                              cmdb_compose_result_to_json (evaluation->compose));
+      for (guint i = 0; evaluation->compose_errors != NULL && i < evaluation->compose_errors->len;
+           i++)
+        json_array_add_string_element (others, g_ptr_array_index (evaluation->compose_errors, i));
+      json_object_set_array_member (json_node_get_object (node), "compose_errors", others);
+    }
+  else
+    json_object_set_null_member (json_node_get_object (node), "compose");
   return node;
 }
 
@@ -1359,6 +1401,8 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
       respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);
       return;
     }
+  /* The same composition verdict as `cmdbuilder build --json`. */
+  check_composes (&evaluation, scratch);
   {
     g_autoptr (JsonNode) node = command_json (&evaluation);
     respond_json (msg, SOUP_STATUS_OK, node);

@@ -95,6 +95,25 @@ const char *cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFor
 char *cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
                                              gboolean suffix);
 
+/* The composition check (docs/compose-check.md) of @command's Hydra
+ * overrides against the page's primary config. Returns (transfer full) the
+ * verdict, or NULL when the workspace has no primary config for this page
+ * (configs/<page>.yaml): then there is nothing to check against. */
+CmdbComposeResult *cmdb_page_session_compose (CmdbPageSession *self, CmdbCommand *command);
+/* The same for an argv as it will run (an edited text, a rerun): the words
+ * after the workspace's launcher and the runner are the overrides. NULL
+ * also when @argv does not start with the launcher and a runner (the
+ * command's own check, cmdb_command_check_argv, reports that). */
+CmdbComposeResult *cmdb_page_session_compose_argv (CmdbPageSession *self, GPtrArray *argv);
+
+/* Shows @compose's problems where the user can act on them: each one whose
+ * override a field of @form writes (the element's hydra_override) becomes
+ * an error message of that field. Returns (transfer full) (element-type
+ * utf8) the others ("OVERRIDE: message"), which belong to the command (an
+ * extra override, a profile's, the edited text). */
+GPtrArray *cmdb_page_session_attach_compose (CmdbPageSession *self, CmdbFormState *form,
+                                             CmdbComposeResult *compose);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageSession, cmdb_page_session_unref)
 
 G_END_DECLS

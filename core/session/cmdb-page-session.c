@@ -4,6 +4,8 @@
 
 #include "schema/cmdb-schema-private.h"
 
+#include <string.h>
+
 struct _CmdbPageSession
 {
   gint ref_count;
@@ -272,4 +274,105 @@ cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *for
     return NULL;
   tail = cmdb_command_get_name_suffix (form, key, suffix);
   return g_strconcat (json_node_get_string (field->value), tail, NULL);
+}
+
+/* ---- the composition check ---------------------------------------------- */
+
+static char *
+primary_config_name (CmdbPageSession *self)
+{
+  g_autofree char *name = cmdb_compose_config_name_for_page (self->context, self->record->id);
+
+  if (!cmdb_compose_has_config (cmdb_context_get_cache (self->context),
+                                cmdb_context_get_configs_dir (self->context), name))
+    return NULL;
+  return g_steal_pointer (&name);
+}
+
+CmdbComposeResult *
+cmdb_page_session_compose (CmdbPageSession *self, CmdbCommand *command)
+{
+  g_autofree char *name = primary_config_name (self);
+
+  if (name == NULL)
+    return NULL;
+  return cmdb_compose_command (self->context, name, command);
+}
+
+CmdbComposeResult *
+cmdb_page_session_compose_argv (CmdbPageSession *self, GPtrArray *argv)
+{
+  g_autofree char *name = primary_config_name (self);
+  g_autoptr (GPtrArray) launcher = NULL;
+
+  if (name == NULL)
+    return NULL;
+  launcher = cmdb_command_get_launcher (self->context, NULL);
+  if (launcher == NULL || argv->len < launcher->len + 1)
+    return NULL;
+  for (guint i = 0; i < launcher->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (launcher, i), g_ptr_array_index (argv, i)) != 0)
+      return NULL;
+  return cmdb_compose_argv (self->context, name, argv, launcher->len + 1);
+}
+
+/* The key an override token sets: without +, ++, ~, @package and value. */
+static char *
+override_token_key (const char *token)
+{
+  const char *start = token;
+  gsize length;
+
+  while (*start == '+' || *start == '~')
+    start++;
+  length = strcspn (start, "=@");
+  return g_strndup (start, length);
+}
+
+static const char *
+field_writing (CmdbSchema *schema, const char *override_key)
+{
+  for (guint i = 0; i < cmdb_schema_get_n_elements (schema); i++)
+    {
+      const CmdbSchemaElement *element = cmdb_schema_get_element (schema, i);
+
+      for (guint k = 0; element->hydra_overrides != NULL && k < element->hydra_overrides->len; k++)
+        if (g_strcmp0 (g_ptr_array_index (element->hydra_overrides, k), override_key) == 0)
+          return element->key;
+    }
+  return NULL;
+}
+
+GPtrArray *
+cmdb_page_session_attach_compose (CmdbPageSession *self, CmdbFormState *form,
+                                  CmdbComposeResult *compose)
+{
+  GPtrArray *others = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonNode) json = NULL;
+  JsonArray *problems;
+
+  if (compose == NULL || cmdb_compose_result_get_ok (compose))
+    return others;
+  json = cmdb_compose_result_to_json (compose);
+  problems = json_object_get_array_member (json_node_get_object (json), "problems");
+  for (guint i = 0; i < json_array_get_length (problems); i++)
+    {
+      JsonObject *problem = json_array_get_object_element (problems, i);
+      const char *override = json_object_get_string_member_with_default (problem, "override", NULL);
+      const char *message = json_object_get_string_member (problem, "message");
+      const char *hint = json_object_get_string_member_with_default (problem, "hint", NULL);
+      g_autofree char *first_line = g_strndup (message, strcspn (message, "\n"));
+      g_autofree char *key = override != NULL ? override_token_key (override) : NULL;
+      const char *field = key != NULL ? field_writing (self->schema, key) : NULL;
+      g_autofree char *text = g_strdup_printf ("Hydra would not compose this: %s%s%s%s",
+                                               first_line, hint != NULL ? " (" : "",
+                                               hint != NULL ? hint : "", hint != NULL ? ")" : "");
+
+      if (field != NULL && cmdb_form_state_lookup (form, field) != NULL)
+        cmdb_form_state_add_message (form, CMDB_SEVERITY_ERROR, field, text);
+      else
+        g_ptr_array_add (others, override != NULL ? g_strdup_printf ("%s: %s", override, text)
+                                                  : g_strdup (text));
+    }
+  return others;
 }

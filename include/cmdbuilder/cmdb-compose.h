@@ -72,6 +72,11 @@ JsonNode *cmdb_compose_result_to_json (const CmdbComposeResult *result);
  * (transfer full) */
 char *cmdb_compose_config_name_for_page (CmdbContext *context, const char *page_id);
 
+/* TRUE when @config_dir holds @config_name.yaml (looked up through the
+ * cache): without a primary config there is nothing to check against. */
+gboolean cmdb_compose_has_config (CmdbCache *cache, const char *config_dir,
+                                  const char *config_name);
+
 /* Composes the Hydra overrides of @argv: the words after the workspace's
  * launcher and the runner script (@n_head words), against @config_name in
  * the workspace's configs directory. (transfer full) */

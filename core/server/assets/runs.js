@@ -36,7 +36,11 @@
       body: body ? JSON.stringify(body) : undefined,
     });
     const answer = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
+    if (!response.ok) {
+      const error = new Error(answer.error || ('HTTP ' + response.status));
+      error.answer = answer;
+      throw error;
+    }
     return answer;
   }
 
@@ -220,6 +224,13 @@
       if (record.status === 'failed' && record.message) message(record.message);
       return record;
     } catch (error) {
+      // A command Hydra would not compose (docs/compose-check.md) runs only
+      // when the user says so.
+      if (error.answer && error.answer.compose_failed && !body.force
+          && window.confirm(error.message.replace(/; send .*$/, '')
+                            + '\n\nRun it anyway?')) {
+        return startRun(Object.assign({}, body, { force: true }));
+      }
       message('Cannot run: ' + error.message);
       return null;
     }
