@@ -197,6 +197,15 @@ check_catalogs (Report *report, CmdbContext *context)
   report_add_all (report, profile_problems);
 }
 
+static int
+compare_problem_paths (gconstpointer a, gconstpointer b)
+{
+  const CmdbProblem *pa = *(const CmdbProblem *const *) a;
+  const CmdbProblem *pb = *(const CmdbProblem *const *) b;
+
+  return g_strcmp0 (pa->path, pb->path);
+}
+
 int
 cmdb_cli_check (int argc, char **argv)
 {
@@ -209,6 +218,12 @@ cmdb_cli_check (int argc, char **argv)
   Report report = { 0 };
   guint n_errors = 0, n_warnings = 0, n_sources = 0;
 
+  gboolean strict = FALSE;
+  const GOptionEntry entries[] = { { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+                                     "Count warnings as errors (exit 2)", NULL },
+                                   { NULL } };
+
+  g_option_context_add_main_entries (option_context, entries, NULL);
   cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
@@ -238,6 +253,16 @@ cmdb_cli_check (int argc, char **argv)
     report_add_all (&report, state_problems);
   }
 
+  /* Failures a run would meet (cli-check-predict.c). */
+  {
+    g_autoptr (GPtrArray) predicted = cmdb_cli_check_predict (session, pages);
+
+    report_add_all (&report, predicted);
+  }
+  cmdb_cli_check_suggest_directories (report.problems, session);
+
+  /* Grouped by file, in report order within each. */
+  g_ptr_array_sort (report.problems, compare_problem_paths);
   cmdb_cli_print_problems (report.problems);
   for (guint i = 0; i < report.problems->len; i++)
     {
@@ -255,7 +280,7 @@ cmdb_cli_check (int argc, char **argv)
     {
       fprintf (stderr, "check: %u error%s, %u warning%s\n", n_errors, n_errors == 1 ? "" : "s",
                n_warnings, n_warnings == 1 ? "" : "s");
-      return n_errors > 0 ? 2 : 0;
+      return n_errors > 0 || (strict && n_warnings > 0) ? 2 : 0;
     }
   printf ("check: %u page%s, %u option source%s, no problems\n", pages->len,
           pages->len == 1 ? "" : "s", n_sources, n_sources == 1 ? "" : "s");

@@ -194,6 +194,13 @@ int cmdb_cli_serve (int argc, char **argv);
 int cmdb_cli_build (int argc, char **argv);
 int cmdb_cli_check (int argc, char **argv);
 int cmdb_cli_compose (int argc, char **argv);
+/* `check`'s predictions (cli-check-predict.c): (transfer full) (element-type
+ * CmdbProblem) the problems a run of @pages would meet (commands that do not
+ * compose, a launcher not on PATH, a missing runner). */
+GPtrArray *cmdb_cli_check_predict (CmdbCliSession *session, GPtrArray *pages);
+/* Adds "a similarly named directory exists: X" to @problems about a
+ * missing directory. */
+void cmdb_cli_check_suggest_directories (GPtrArray *problems, CmdbCliSession *session);
 /* Prints a composition verdict for a person (cli-compose.c). */
 void cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_name,
                                     FILE *stream);

@@ -303,6 +303,8 @@ test_schema_next_to_plugin (void **state)
                                  "    type: selectbox\n"
                                  "    options_source: models.decoders\n"
                                  "    hydra_override: decoder\n");
+  /* check also wants every page's runner script (X-Runner, default <id>.py). */
+  g_free (cmdb_test_write_file (fixture->workspace, "runners/decoder-lab.py", "print('lab')\n"));
   g_setenv ("CMDBUILDER_PLUGIN_PATH", path_value, TRUE);
   out = run (fixture, &status, &err, "check", NULL);
   g_setenv ("CMDBUILDER_PLUGIN_PATH", fixture->plugins, TRUE);

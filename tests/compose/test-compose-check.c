@@ -1,0 +1,194 @@
+#define G_LOG_DOMAIN "cmdb-test"
+
+/* `cmdbuilder check` predicts failed runs (cli-check-predict.c): on a copy
+ * of the demo workspace, each defect is made and check must name it, as
+ * `file:line: level: message`, with the exit codes of the CLI's table
+ * (0 no errors, warnings printed; 2 errors; 1 usage errors; --strict makes
+ * warnings count). */
+
+#include "test-util.h"
+#include "cmdbuilder.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct
+{
+  char *tmpdir;
+  char *workspace;
+  char *cmdbuilder;
+} Fixture;
+
+static int
+setup (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  g_autofree char *source = cmdb_test_source_path ("examples/ocr-workspace");
+
+  f->tmpdir = cmdb_test_make_tempdir ();
+  cmdb_test_isolate_environment (f->tmpdir);
+  f->workspace = g_build_filename (f->tmpdir, "ws", NULL);
+  cmdb_test_copy_tree (source, f->workspace);
+  f->cmdbuilder = cmdb_test_cmdbuilder ();
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+
+  cmdb_test_remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
+  g_free (f->workspace);
+  g_free (f->cmdbuilder);
+  g_free (f);
+  return 0;
+}
+
+/* Runs check; returns stdout + stderr. */
+static char *
+check (Fixture *f, const char *extra, int *ret_status)
+{
+  const char *argv[] = { f->cmdbuilder, "check", "--workspace", f->workspace, extra, NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = cmdb_test_run (argv, NULL, &err, ret_status);
+
+  return g_strconcat (out, err, NULL);
+}
+
+static void
+assert_has (const char *text, const char *needle)
+{
+  if (strstr (text, needle) == NULL)
+    fail_msg ("expected %s in:\n%s", needle, text);
+}
+
+static void
+replace_in_file (const char *path, const char *from, const char *to)
+{
+  g_autofree char *text = cmdb_test_read_file (path);
+  g_autoptr (GString) edited = g_string_new (text);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (strstr (text, from));
+  g_string_replace (edited, from, to, 1);
+  g_assert_true (g_file_set_contents (path, edited->str, -1, &error));
+}
+
+static void
+test_demo_is_clean (void **state)
+{
+  Fixture *f = *state;
+  int status = -1;
+  g_autofree char *out = check (f, NULL, &status);
+
+  /* Every page's default command and every suggested setup composes. */
+  assert_int_equal (status, 0);
+  assert_has (out, "no problems");
+}
+
+static void
+test_missing_launcher (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *ini = g_build_filename (f->workspace, "cmdbuilder.ini", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+  int status = -1;
+
+  g_assert_true (g_file_set_contents (ini, "[command]\nlauncher=cmdb-no-such-launcher run python\n",
+                                      -1, NULL));
+  out = check (f, NULL, &status);
+  assert_int_equal (status, 2);
+  expected = g_strdup_printf ("%s: error: [command.launcher] the launcher "
+                              "'cmdb-no-such-launcher' is not on PATH",
+                              ini);
+  assert_has (out, expected);
+}
+
+static void
+test_default_command_does_not_compose (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *trainer = g_build_filename (f->workspace, "configs", "trainer", "default.yaml",
+                                               NULL);
+  g_autofree char *train = g_build_filename (f->workspace, "configs", "train.yaml", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+  int status = -1;
+
+  replace_in_file (trainer, "max_epochs: 10", "max_epoch: 10");
+  out = check (f, NULL, &status);
+  assert_int_equal (status, 2);
+  expected = g_strdup_printf ("%s:1: error: [train] the default command of page train would not "
+                              "compose in Hydra: trainer.max_epochs=10: Could not override "
+                              "'trainer.max_epochs'. (did you mean 'trainer.max_epoch'?)",
+                              train);
+  assert_has (out, expected);
+  /* Every suggested setup too, at its own line of the ui_meta file. */
+  assert_has (out, "dbnet.yaml:36: error: [train] suggested setup 'receipts_balanced' of page "
+                   "train would not compose");
+}
+
+static void
+test_missing_runner_and_similar_directory (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *runner = g_build_filename (f->workspace, "runners", "test.py", NULL);
+  g_autofree char *from = g_build_filename (f->workspace, "configs", "preset", "models",
+                                            "decoder", NULL);
+  g_autofree char *to = g_build_filename (f->workspace, "configs", "model", "decoder", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+  int status = -1;
+
+  g_assert_cmpint (g_remove (runner), ==, 0);
+  g_assert_cmpint (g_rename (from, to), ==, 0);
+  out = check (f, NULL, &status);
+  assert_int_equal (status, 2);
+  expected = g_strdup_printf ("%s: error: [test] page test runs %s, which does not exist", runner,
+                              runner);
+  assert_has (out, expected);
+  assert_has (out, "directory does not exist; no preset decoders are listed; a similarly named "
+                   "directory exists: configs/model/decoder");
+}
+
+static void
+test_warnings_and_strict (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *paths = g_build_filename (f->workspace, "configs", "paths", "default.yaml",
+                                             NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *strict = NULL;
+  g_autofree char *usage = NULL;
+  int status = -1;
+
+  /* An interpolation to nowhere: composes, fails on first read. */
+  replace_in_file (paths, "outputs/${exp_name}", "outputs/${exp_nam}");
+  out = check (f, NULL, &status);
+  assert_int_equal (status, 0);
+  assert_has (out, "warning: [train] the default command of page train composes, but fails on "
+                   "first read");
+  assert_has (out, "Interpolation key 'exp_nam' not found");
+  strict = check (f, "--strict", &status);
+  assert_int_equal (status, 2);
+  usage = check (f, "--no-such-option", &status);
+  assert_int_equal (status, 1);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_demo_is_clean, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_missing_launcher, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_default_command_does_not_compose, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_missing_runner_and_similar_directory, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_warnings_and_strict, setup, teardown),
+  };
+
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
