@@ -49,11 +49,10 @@ describe_resolve_failure (CmdbComposeResult *compose)
   JsonArray *problems = json_object_get_array_member (resolve, "problems");
   JsonObject *first = json_array_get_object_element (problems, 0);
 
-  return g_strdup_printf ("%s: %s (%u interpolation%s in all)",
-                          json_object_get_string_member (first, "key"),
-                          json_object_get_string_member (first, "message"),
-                          json_array_get_length (problems),
-                          json_array_get_length (problems) == 1 ? "" : "s");
+  return g_strdup_printf (
+      "%s: %s (%u interpolation%s in all)", json_object_get_string_member (first, "key"),
+      json_object_get_string_member (first, "message"), json_array_get_length (problems),
+      json_array_get_length (problems) == 1 ? "" : "s");
 }
 
 /* Composes @input's command on @page_session; adds an error when it does
@@ -82,8 +81,8 @@ check_command (GPtrArray *out, CmdbPageSession *page_session, CmdbFormInput *inp
       g_autofree char *why = describe_compose_failure (compose);
 
       g_ptr_array_add (out, cmdb_problem_new (CMDB_SEVERITY_ERROR, path, line, 0, page_id,
-                                              "%s of page %s would not compose in Hydra: %s",
-                                              what, page_id, why));
+                                              "%s of page %s would not compose in Hydra: %s", what,
+                                              page_id, why));
     }
   else if (!cmdb_compose_result_get_resolve_ok (compose))
     {
@@ -175,16 +174,16 @@ check_launcher (GPtrArray *out, CmdbCliSession *session)
     found = g_find_program_in_path (program);
   if (found != NULL)
     return;
-  origin = cmdb_config_get_origin (cmdb_context_get_config (session->context), "command",
-                                   "launcher");
-  g_ptr_array_add (out, cmdb_problem_new (
-                            CMDB_SEVERITY_ERROR,
-                            origin != NULL && g_path_is_absolute (origin) ? origin : NULL, 0, 0,
-                            "command.launcher",
-                            "the launcher '%s' is not %s: every run would fail (exit 127); "
-                            "install it or set [command] launcher%s",
-                            program, strchr (program, '/') != NULL ? "executable" : "on PATH",
-                            origin == NULL ? " (the default is \"uv run python\")" : ""));
+  origin
+      = cmdb_config_get_origin (cmdb_context_get_config (session->context), "command", "launcher");
+  g_ptr_array_add (
+      out, cmdb_problem_new (CMDB_SEVERITY_ERROR,
+                             origin != NULL && g_path_is_absolute (origin) ? origin : NULL, 0, 0,
+                             "command.launcher",
+                             "the launcher '%s' is not %s: every run would fail (exit 127); "
+                             "install it or set [command] launcher%s",
+                             program, strchr (program, '/') != NULL ? "executable" : "on PATH",
+                             origin == NULL ? " (the default is \"uv run python\")" : ""));
 }
 
 /* The runner script a page's command runs: the word after the launcher. */
@@ -237,8 +236,8 @@ cmdb_cli_check_predict (CmdbCliSession *session, GPtrArray *pages)
 
 /* Directories below @dir (depth <= @depth) named @name, relative to @root. */
 static void
-find_named_dirs (CmdbCache *cache, const char *root, const char *dir, const char *name,
-                 guint depth, GPtrArray *found)
+find_named_dirs (CmdbCache *cache, const char *root, const char *dir, const char *name, guint depth,
+                 GPtrArray *found)
 {
   g_autoptr (CmdbDirScan) scan = cmdb_cache_scan_dir (cache, dir, CMDB_SCAN_DIRS, NULL, NULL);
 
@@ -277,8 +276,7 @@ cmdb_cli_check_suggest_directories (GPtrArray *problems, CmdbCliSession *session
       if (found->len > 0)
         {
           char *message = g_strdup_printf ("%s; a similarly named directory exists: %s",
-                                           problem->message,
-                                           (char *) g_ptr_array_index (found, 0));
+                                           problem->message, (char *) g_ptr_array_index (found, 0));
 
           g_free (problem->message);
           problem->message = message;

@@ -34,7 +34,7 @@ cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_nam
 
   if (cmdb_compose_result_get_ok (result))
     fprintf (stream, "%s: composes%s\n", config_name,
-            json_array_get_length (resolve_problems) > 0 ? ", but fails on first read" : "");
+             json_array_get_length (resolve_problems) > 0 ? ", but fails on first read" : "");
   else
     fprintf (stream, "%s: does not compose\n", config_name);
   for (guint i = 0; i < json_array_get_length (problems); i++)
@@ -54,8 +54,8 @@ cmdb_cli_print_compose_result (CmdbComposeResult *result, const char *config_nam
       JsonObject *problem = json_array_get_object_element (resolve_problems, i);
 
       fprintf (stream, "  warning: %s: %s (%s)\n", json_object_get_string_member (problem, "key"),
-              json_object_get_string_member (problem, "message"),
-              json_object_get_string_member (problem, "value"));
+               json_object_get_string_member (problem, "message"),
+               json_object_get_string_member (problem, "value"));
     }
 }
 

@@ -34,9 +34,9 @@ typedef struct
   char *path;  /* config entries */
   char *group; /* group entries */
   ValueKind value_kind;
-  char *name;          /* VAL_NAME */
-  GPtrArray *options;  /* VAL_OPTIONS: JsonNode items (strings, or others: an error) */
-  char *package;       /* (nullable) */
+  char *name;         /* VAL_NAME */
+  GPtrArray *options; /* VAL_OPTIONS: JsonNode items (strings, or others: an error) */
+  char *package;      /* (nullable) */
   gboolean optional;
   gboolean override;
   gboolean external_append;
@@ -167,8 +167,8 @@ group_path (const Default *d)
       gboolean absolute = d->path[0] == '/';
       const char *path = absolute ? d->path + 1 : d->path;
       const char *slash = strrchr (path, '/');
-      g_autofree char *group = slash != NULL ? g_strndup (path, (gsize) (slash - path))
-                                             : g_strdup ("");
+      g_autofree char *group
+          = slash != NULL ? g_strndup (path, (gsize) (slash - path)) : g_strdup ("");
 
       if (absolute || pbd[0] == '\0')
         return g_steal_pointer (&group);
@@ -357,8 +357,8 @@ token_choosing (Builder *b, const char *key)
     {
       ComposeOverrideRef *ref = g_ptr_array_index (b->overrides, i);
       CmdbHydraOverride *o = ref->override;
-      g_autofree char *ref_key = o->package != NULL ? g_strconcat (o->key, "@", o->package, NULL)
-                                                    : g_strdup (o->key);
+      g_autofree char *ref_key
+          = o->package != NULL ? g_strconcat (o->key, "@", o->package, NULL) : g_strdup (o->key);
 
       if ((o->type == CMDB_HYDRA_OVERRIDE_CHANGE || o->type == CMDB_HYDRA_OVERRIDE_ADD)
           && strcmp (ref_key, key) == 0)
@@ -548,14 +548,14 @@ python_type_name (JsonNode *value)
     return g_strdup ("dict");
   switch (json_node_get_value_type (value))
     {
-    case G_TYPE_INT64:
-      return g_strdup ("int");
-    case G_TYPE_DOUBLE:
-      return g_strdup ("float");
-    case G_TYPE_BOOLEAN:
-      return g_strdup ("bool");
-    default:
-      return g_strdup ("str");
+      case G_TYPE_INT64:
+        return g_strdup ("int");
+      case G_TYPE_DOUBLE:
+        return g_strdup ("float");
+      case G_TYPE_BOOLEAN:
+        return g_strdup ("bool");
+      default:
+        return g_strdup ("str");
     }
 }
 
@@ -582,19 +582,18 @@ split_package (const char *text, char **ret_path, char **ret_package)
 /* Reads @config's defaults list into new Defaults (a fresh copy each time,
  * as Hydra deep-copies it). */
 static gboolean
-read_defaults_list (Builder *b, const ComposeConfig *config, const char *path,
-                    GPtrArray *out)
+read_defaults_list (Builder *b, const ComposeConfig *config, const char *path, GPtrArray *out)
 {
   const CmdbYamlNode *list = config->defaults;
 
   if (list == NULL)
     return TRUE;
   if (cmdb_yaml_node_get_kind (list) != CMDB_YAML_NODE_SEQUENCE)
-    return fail (b, compose_problem_new (
-                        "ValueError", NULL,
-                        "Invalid defaults list in '%s', defaults must be a list (got %s)", path,
-                        cmdb_yaml_node_get_kind (list) == CMDB_YAML_NODE_MAPPING ? "mapping"
-                                                                                 : "str"));
+    return fail (b,
+                 compose_problem_new (
+                     "ValueError", NULL,
+                     "Invalid defaults list in '%s', defaults must be a list (got %s)", path,
+                     cmdb_yaml_node_get_kind (list) == CMDB_YAML_NODE_MAPPING ? "mapping" : "str"));
   for (guint i = 0; i < cmdb_yaml_node_get_n_children (list); i++)
     {
       const CmdbYamlNode *item = cmdb_yaml_node_get_item (list, i);
@@ -633,10 +632,10 @@ read_defaults_list (Builder *b, const ComposeConfig *config, const char *path,
                 else if (strcmp (group_text, "override") == 0)
                   d->override = TRUE;
                 else
-                  return fail (b, compose_problem_new (
-                                      "ValueError", NULL,
-                                      "Invalid keyword '%s' in defaults list of '%s'",
-                                      group_text, path));
+                  return fail (b,
+                               compose_problem_new ("ValueError", NULL,
+                                                    "Invalid keyword '%s' in defaults list of '%s'",
+                                                    group_text, path));
               }
             group_text = words[k];
           }
@@ -732,12 +731,12 @@ update_overrides (Builder *b, GPtrArray *defaults, Default *parent, gboolean int
           g_autofree char *okey = override_key (last_override);
           g_autofree char *dkey = d->is_group ? override_key (d) : g_strdup (d->path);
 
-          return fail (b, compose_problem_new (
-                              "ConfigCompositionException", NULL,
-                              "In %s: Override '%s : %s' is defined before '%s: %s'.\n"
-                              "Overrides must be at the end of the defaults list",
-                              parent_path, okey, default_name (last_override), dkey,
-                              default_name (d) != NULL ? default_name (d) : "None"));
+          return fail (
+              b, compose_problem_new ("ConfigCompositionException", NULL,
+                                      "In %s: Override '%s : %s' is defined before '%s: %s'.\n"
+                                      "Overrides must be at the end of the defaults list",
+                                      parent_path, okey, default_name (last_override), dkey,
+                                      default_name (d) != NULL ? default_name (d) : "None"));
         }
       if (d->is_group && d->override)
         {
@@ -867,8 +866,8 @@ check_not_missing (Builder *b, Default *d)
   group = group_path (d);
   options = compose_repo_group_options (b->repo, group);
   message = g_string_new (NULL);
-  g_string_append_printf (message, "You must specify '%s', e.g, %s=<OPTION>\nAvailable options:",
-                          group, group);
+  g_string_append_printf (
+      message, "You must specify '%s', e.g, %s=<OPTION>\nAvailable options:", group, group);
   for (guint i = 0; i < options->len; i++)
     g_string_append_printf (message, "\n\t%s", (char *) g_ptr_array_index (options, i));
   problem = compose_problem_new ("ConfigCompositionException", NULL, "%s", message->str);
@@ -966,8 +965,7 @@ create_tree (Builder *b, TreeNode *root, gboolean is_root_config, gboolean inter
       return config_not_found (b, root);
     }
   if (loaded->error != NULL)
-    return fail (b, compose_problem_new ("ConfigCompositionException", NULL, "%s",
-                                         loaded->error));
+    return fail (b, compose_problem_new ("ConfigCompositionException", NULL, "%s", loaded->error));
 
   if (!read_defaults_list (b, loaded, path, defaults))
     return FALSE;
@@ -990,10 +988,9 @@ create_tree (Builder *b, TreeNode *root, gboolean is_root_config, gboolean inter
       if (is_self (d))
         {
           update_parent (d, parent->parent_base_dir != NULL ? parent->parent_base_dir : "",
-                         parent->package != NULL ? parent->package
-                                                 : (parent->package_header != NULL
-                                                        ? parent->package_header
-                                                        : ""));
+                         parent->package != NULL
+                             ? parent->package
+                             : (parent->package_header != NULL ? parent->package_header : ""));
           g_ptr_array_add (children, new_tree_node (b, d, root));
           continue;
         }
@@ -1018,14 +1015,13 @@ create_tree (Builder *b, TreeNode *root, gboolean is_root_config, gboolean inter
               JsonNode *item = g_ptr_array_index (d->options, k);
               Default *node;
 
-              if (!JSON_NODE_HOLDS_VALUE (item)
-                  || json_node_get_value_type (item) != G_TYPE_STRING)
+              if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
                 {
                   g_autofree char *type = python_type_name (item);
 
-                  return fail (b, compose_problem_new ("TypeError", NULL,
-                                                       "argument of type '%s' is not iterable",
-                                                       type));
+                  return fail (b,
+                               compose_problem_new ("TypeError", NULL,
+                                                    "argument of type '%s' is not iterable", type));
                 }
               if (strstr (json_node_get_string (item), "${") != NULL)
                 return fail (b, compose_problem_new (
@@ -1193,8 +1189,8 @@ read_command_line (Builder *b, GPtrArray *overrides, GPtrArray *config_overrides
           g_autofree char *type = python_type_name (o->value);
           g_autoptr (GPtrArray) options = compose_repo_group_options (b->repo, o->key);
           ComposeProblem *problem = compose_problem_new (
-              "ValueError", ref->token,
-              "Config group override must be a string or a list. Got %s", type);
+              "ValueError", ref->token, "Config group override must be a string or a list. Got %s",
+              type);
 
           if (options->len > 0)
             {
@@ -1297,8 +1293,9 @@ ensure_overrides_used (Builder *b, GPtrArray *overrides)
             g_ptr_array_add (sorted, g_ptr_array_index (keys, k));
           g_ptr_array_sort (sorted, compare_strings);
           list = join_options (sorted, ", ");
-          g_string_append_printf (message, "Could not override '%s'.\nDid you mean to override "
-                                           "one of %s?",
+          g_string_append_printf (message,
+                                  "Could not override '%s'.\nDid you mean to override "
+                                  "one of %s?",
                                   key, list);
         }
       else if (keys != NULL && keys->len == 1)
@@ -1309,8 +1306,7 @@ ensure_overrides_used (Builder *b, GPtrArray *overrides)
                                 key);
       value = choice_text (choice);
       if (choice->external)
-        g_string_append_printf (message, "\nTo append to your default list use +%s=%s", key,
-                                value);
+        g_string_append_printf (message, "\nTo append to your default list use +%s=%s", key, value);
       for (guint k = 0; choice->external && k < overrides->len; k++)
         {
           ComposeOverrideRef *ref = g_ptr_array_index (overrides, k);
@@ -1324,7 +1320,8 @@ ensure_overrides_used (Builder *b, GPtrArray *overrides)
         }
       problem = compose_problem_new ("ConfigCompositionException", token, "%s", message->str);
       if (keys != NULL && keys->len == 1)
-        problem->hint = g_strdup_printf ("did you mean '%s'?", (char *) g_ptr_array_index (keys, 0));
+        problem->hint
+            = g_strdup_printf ("did you mean '%s'?", (char *) g_ptr_array_index (keys, 0));
       else if (keys != NULL && keys->len > 1)
         problem->hint = g_strdup_printf ("the group is chosen under another package: %s",
                                          strstr (message->str, "one of ") + 7);
@@ -1361,10 +1358,9 @@ ensure_deletions_used (Builder *b, GPtrArray *overrides)
             token = ref->token;
         }
       problem = compose_problem_new ("ConfigCompositionException", token,
-                                     "Could not delete '%s'. No match in the defaults list",
-                                     desc);
-      problem->hint = g_strdup_printf ("'%s' is not chosen by the defaults list: drop '~%s'",
-                                       key, desc);
+                                     "Could not delete '%s'. No match in the defaults list", desc);
+      problem->hint
+          = g_strdup_printf ("'%s' is not chosen by the defaults list: drop '~%s'", key, desc);
       return fail (b, problem);
     }
   return TRUE;
@@ -1393,8 +1389,8 @@ compose_defaults_build (ComposeRepo *repo, const char *config_name, GPtrArray *o
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) deletion_free);
   b.known_keys = g_ptr_array_new_with_free_func (g_free);
   b.known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  b.known_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_ptr_array_unref);
+  b.known_groups
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   ret_defaults->config_overrides = g_ptr_array_new ();
 
   if (!read_command_line (&b, overrides, ret_defaults->config_overrides))
@@ -1434,8 +1430,8 @@ compose_defaults_build (ComposeRepo *repo, const char *config_name, GPtrArray *o
                 "ConfigCompositionException", token_choosing (&b, rd->override_key),
                 "%s appears more than once in the final defaults list", rd->override_key);
 
-            problem->hint = g_strdup_printf ("%s is chosen already: choose it without '+'",
-                                             rd->override_key);
+            problem->hint
+                = g_strdup_printf ("%s is chosen already: choose it without '+'", rd->override_key);
             fail (&b, problem);
             goto out;
           }

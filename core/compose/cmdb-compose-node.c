@@ -8,7 +8,6 @@
  * leaf keys as the reference vectors write them.
  */
 
-
 #include <string.h>
 
 #include "cmdbuilder.h"
@@ -81,26 +80,26 @@ cfg_node_copy (const CfgNode *node)
 
   switch (node->kind)
     {
-    case CFG_VALUE:
-      return cfg_node_new_value (json_node_copy (node->value));
-    case CFG_DICT:
-      copy = cfg_node_new_dict ();
-      g_ptr_array_set_size (copy->keys, 0);
-      for (guint i = 0; i < node->keys->len; i++)
-        {
-          CfgNode *child = cfg_node_copy (g_ptr_array_index (node->items, i));
+      case CFG_VALUE:
+        return cfg_node_new_value (json_node_copy (node->value));
+      case CFG_DICT:
+        copy = cfg_node_new_dict ();
+        g_ptr_array_set_size (copy->keys, 0);
+        for (guint i = 0; i < node->keys->len; i++)
+          {
+            CfgNode *child = cfg_node_copy (g_ptr_array_index (node->items, i));
 
-          child->parent = copy;
-          g_ptr_array_add (copy->keys, g_strdup (g_ptr_array_index (node->keys, i)));
-          g_ptr_array_add (copy->items, child);
-        }
-      return copy;
-    case CFG_LIST:
-    default:
-      copy = cfg_node_new_list ();
-      for (guint i = 0; i < node->items->len; i++)
-        cfg_list_append (copy, cfg_node_copy (g_ptr_array_index (node->items, i)));
-      return copy;
+            child->parent = copy;
+            g_ptr_array_add (copy->keys, g_strdup (g_ptr_array_index (node->keys, i)));
+            g_ptr_array_add (copy->items, child);
+          }
+        return copy;
+      case CFG_LIST:
+      default:
+        copy = cfg_node_new_list ();
+        for (guint i = 0; i < node->items->len; i++)
+          cfg_list_append (copy, cfg_node_copy (g_ptr_array_index (node->items, i)));
+        return copy;
     }
 }
 
@@ -113,24 +112,24 @@ cfg_node_from_yaml (const CmdbYamlNode *yaml)
     return cfg_node_new_null ();
   switch (cmdb_yaml_node_get_kind (yaml))
     {
-    case CMDB_YAML_NODE_MAPPING:
-      node = cfg_node_new_dict ();
-      for (guint i = 0; i < cmdb_yaml_node_get_n_children (yaml); i++)
-        {
-          const CmdbYamlNode *key = cmdb_yaml_node_get_key_node (yaml, i);
+      case CMDB_YAML_NODE_MAPPING:
+        node = cfg_node_new_dict ();
+        for (guint i = 0; i < cmdb_yaml_node_get_n_children (yaml); i++)
+          {
+            const CmdbYamlNode *key = cmdb_yaml_node_get_key_node (yaml, i);
 
-          cfg_dict_set (node, cmdb_yaml_node_get_scalar (key),
-                        cfg_node_from_yaml (cmdb_yaml_node_get_value_node (yaml, i)));
-        }
-      return node;
-    case CMDB_YAML_NODE_SEQUENCE:
-      node = cfg_node_new_list ();
-      for (guint i = 0; i < cmdb_yaml_node_get_n_children (yaml); i++)
-        cfg_list_append (node, cfg_node_from_yaml (cmdb_yaml_node_get_item (yaml, i)));
-      return node;
-    case CMDB_YAML_NODE_SCALAR:
-    default:
-      return cfg_node_new_value (cmdb_yaml_node_to_json (yaml));
+            cfg_dict_set (node, cmdb_yaml_node_get_scalar (key),
+                          cfg_node_from_yaml (cmdb_yaml_node_get_value_node (yaml, i)));
+          }
+        return node;
+      case CMDB_YAML_NODE_SEQUENCE:
+        node = cfg_node_new_list ();
+        for (guint i = 0; i < cmdb_yaml_node_get_n_children (yaml); i++)
+          cfg_list_append (node, cfg_node_from_yaml (cmdb_yaml_node_get_item (yaml, i)));
+        return node;
+      case CMDB_YAML_NODE_SCALAR:
+      default:
+        return cfg_node_new_value (cmdb_yaml_node_to_json (yaml));
     }
 }
 
@@ -141,31 +140,31 @@ cfg_node_from_json (JsonNode *json)
 
   switch (JSON_NODE_TYPE (json))
     {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *object = json_node_get_object (json);
-        g_autoptr (GList) members = json_object_get_members (object);
+      case JSON_NODE_OBJECT:
+        {
+          JsonObject *object = json_node_get_object (json);
+          g_autoptr (GList) members = json_object_get_members (object);
 
-        node = cfg_node_new_dict ();
-        for (GList *l = members; l != NULL; l = l->next)
-          cfg_dict_set (node, l->data,
-                        cfg_node_from_json (json_object_get_member (object, l->data)));
-        return node;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (json);
+          node = cfg_node_new_dict ();
+          for (GList *l = members; l != NULL; l = l->next)
+            cfg_dict_set (node, l->data,
+                          cfg_node_from_json (json_object_get_member (object, l->data)));
+          return node;
+        }
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *array = json_node_get_array (json);
 
-        node = cfg_node_new_list ();
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          cfg_list_append (node, cfg_node_from_json (json_array_get_element (array, i)));
-        return node;
-      }
-    case JSON_NODE_NULL:
-      return cfg_node_new_null ();
-    case JSON_NODE_VALUE:
-    default:
-      return cfg_node_new_value (json_node_copy (json));
+          node = cfg_node_new_list ();
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            cfg_list_append (node, cfg_node_from_json (json_array_get_element (array, i)));
+          return node;
+        }
+      case JSON_NODE_NULL:
+        return cfg_node_new_null ();
+      case JSON_NODE_VALUE:
+      default:
+        return cfg_node_new_value (json_node_copy (json));
     }
 }
 
@@ -176,30 +175,30 @@ cfg_node_to_json (const CfgNode *node)
 
   switch (node->kind)
     {
-    case CFG_VALUE:
-      return json_node_copy (node->value);
-    case CFG_DICT:
-      {
-        JsonObject *object = json_object_new ();
+      case CFG_VALUE:
+        return json_node_copy (node->value);
+      case CFG_DICT:
+        {
+          JsonObject *object = json_object_new ();
 
-        for (guint i = 0; i < node->keys->len; i++)
-          json_object_set_member (object, g_ptr_array_index (node->keys, i),
-                                  cfg_node_to_json (g_ptr_array_index (node->items, i)));
-        json = json_node_new (JSON_NODE_OBJECT);
-        json_node_take_object (json, object);
-        return json;
-      }
-    case CFG_LIST:
-    default:
-      {
-        JsonArray *array = json_array_new ();
+          for (guint i = 0; i < node->keys->len; i++)
+            json_object_set_member (object, g_ptr_array_index (node->keys, i),
+                                    cfg_node_to_json (g_ptr_array_index (node->items, i)));
+          json = json_node_new (JSON_NODE_OBJECT);
+          json_node_take_object (json, object);
+          return json;
+        }
+      case CFG_LIST:
+      default:
+        {
+          JsonArray *array = json_array_new ();
 
-        for (guint i = 0; i < node->items->len; i++)
-          json_array_add_element (array, cfg_node_to_json (g_ptr_array_index (node->items, i)));
-        json = json_node_new (JSON_NODE_ARRAY);
-        json_node_take_array (json, array);
-        return json;
-      }
+          for (guint i = 0; i < node->items->len; i++)
+            json_array_add_element (array, cfg_node_to_json (g_ptr_array_index (node->items, i)));
+          json = json_node_new (JSON_NODE_ARRAY);
+          json_node_take_array (json, array);
+          return json;
+        }
     }
 }
 
@@ -467,30 +466,31 @@ append_python (GString *out, const CfgNode *node, gboolean as_repr)
 {
   switch (node->kind)
     {
-    case CFG_DICT:
-      g_string_append_c (out, '{');
-      for (guint i = 0; i < node->keys->len; i++)
-        {
-          if (i > 0)
-            g_string_append (out, ", ");
-          g_string_append_printf (out, "'%s': ", (const char *) g_ptr_array_index (node->keys, i));
-          append_python (out, g_ptr_array_index (node->items, i), TRUE);
-        }
-      g_string_append_c (out, '}');
-      return;
-    case CFG_LIST:
-      g_string_append_c (out, '[');
-      for (guint i = 0; i < node->items->len; i++)
-        {
-          if (i > 0)
-            g_string_append (out, ", ");
-          append_python (out, g_ptr_array_index (node->items, i), TRUE);
-        }
-      g_string_append_c (out, ']');
-      return;
-    case CFG_VALUE:
-    default:
-      break;
+      case CFG_DICT:
+        g_string_append_c (out, '{');
+        for (guint i = 0; i < node->keys->len; i++)
+          {
+            if (i > 0)
+              g_string_append (out, ", ");
+            g_string_append_printf (out,
+                                    "'%s': ", (const char *) g_ptr_array_index (node->keys, i));
+            append_python (out, g_ptr_array_index (node->items, i), TRUE);
+          }
+        g_string_append_c (out, '}');
+        return;
+      case CFG_LIST:
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < node->items->len; i++)
+          {
+            if (i > 0)
+              g_string_append (out, ", ");
+            append_python (out, g_ptr_array_index (node->items, i), TRUE);
+          }
+        g_string_append_c (out, ']');
+        return;
+      case CFG_VALUE:
+      default:
+        break;
     }
   if (JSON_NODE_HOLDS_NULL (node->value))
     {
@@ -499,25 +499,25 @@ append_python (GString *out, const CfgNode *node, gboolean as_repr)
     }
   switch (json_node_get_value_type (node->value))
     {
-    case G_TYPE_BOOLEAN:
-      g_string_append (out, json_node_get_boolean (node->value) ? "True" : "False");
-      break;
-    case G_TYPE_INT64:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node->value));
-      break;
-    case G_TYPE_DOUBLE:
-      {
-        g_autofree char *text = cmdb_hydra_format_float (json_node_get_double (node->value));
-
-        g_string_append (out, text);
+      case G_TYPE_BOOLEAN:
+        g_string_append (out, json_node_get_boolean (node->value) ? "True" : "False");
         break;
-      }
-    default:
-      if (as_repr)
-        g_string_append_printf (out, "'%s'", json_node_get_string (node->value));
-      else
-        g_string_append (out, json_node_get_string (node->value));
-      break;
+      case G_TYPE_INT64:
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node->value));
+        break;
+      case G_TYPE_DOUBLE:
+        {
+          g_autofree char *text = cmdb_hydra_format_float (json_node_get_double (node->value));
+
+          g_string_append (out, text);
+          break;
+        }
+      default:
+        if (as_repr)
+          g_string_append_printf (out, "'%s'", json_node_get_string (node->value));
+        else
+          g_string_append (out, json_node_get_string (node->value));
+        break;
     }
 }
 
@@ -538,17 +538,17 @@ json_number (JsonNode *json, double *ret_value)
     return FALSE;
   switch (json_node_get_value_type (json))
     {
-    case G_TYPE_BOOLEAN:
-      *ret_value = json_node_get_boolean (json) ? 1 : 0;
-      return TRUE;
-    case G_TYPE_INT64:
-      *ret_value = (double) json_node_get_int (json);
-      return TRUE;
-    case G_TYPE_DOUBLE:
-      *ret_value = json_node_get_double (json);
-      return TRUE;
-    default:
-      return FALSE;
+      case G_TYPE_BOOLEAN:
+        *ret_value = json_node_get_boolean (json) ? 1 : 0;
+        return TRUE;
+      case G_TYPE_INT64:
+        *ret_value = (double) json_node_get_int (json);
+        return TRUE;
+      case G_TYPE_DOUBLE:
+        *ret_value = json_node_get_double (json);
+        return TRUE;
+      default:
+        return FALSE;
     }
 }
 
@@ -557,42 +557,43 @@ cfg_node_equals_json (const CfgNode *node, JsonNode *json)
 {
   switch (node->kind)
     {
-    case CFG_DICT:
-      {
-        JsonObject *object;
+      case CFG_DICT:
+        {
+          JsonObject *object;
 
-        if (!JSON_NODE_HOLDS_OBJECT (json))
-          return FALSE;
-        object = json_node_get_object (json);
-        if (json_object_get_size (object) != node->keys->len)
-          return FALSE;
-        for (guint i = 0; i < node->keys->len; i++)
-          {
-            JsonNode *member = json_object_get_member (object, g_ptr_array_index (node->keys, i));
-
-            if (member == NULL || !cfg_node_equals_json (g_ptr_array_index (node->items, i), member))
-              return FALSE;
-          }
-        return TRUE;
-      }
-    case CFG_LIST:
-      {
-        JsonArray *array;
-
-        if (!JSON_NODE_HOLDS_ARRAY (json))
-          return FALSE;
-        array = json_node_get_array (json);
-        if (json_array_get_length (array) != node->items->len)
-          return FALSE;
-        for (guint i = 0; i < node->items->len; i++)
-          if (!cfg_node_equals_json (g_ptr_array_index (node->items, i),
-                                     json_array_get_element (array, i)))
+          if (!JSON_NODE_HOLDS_OBJECT (json))
             return FALSE;
-        return TRUE;
-      }
-    case CFG_VALUE:
-    default:
-      break;
+          object = json_node_get_object (json);
+          if (json_object_get_size (object) != node->keys->len)
+            return FALSE;
+          for (guint i = 0; i < node->keys->len; i++)
+            {
+              JsonNode *member = json_object_get_member (object, g_ptr_array_index (node->keys, i));
+
+              if (member == NULL
+                  || !cfg_node_equals_json (g_ptr_array_index (node->items, i), member))
+                return FALSE;
+            }
+          return TRUE;
+        }
+      case CFG_LIST:
+        {
+          JsonArray *array;
+
+          if (!JSON_NODE_HOLDS_ARRAY (json))
+            return FALSE;
+          array = json_node_get_array (json);
+          if (json_array_get_length (array) != node->items->len)
+            return FALSE;
+          for (guint i = 0; i < node->items->len; i++)
+            if (!cfg_node_equals_json (g_ptr_array_index (node->items, i),
+                                       json_array_get_element (array, i)))
+              return FALSE;
+          return TRUE;
+        }
+      case CFG_VALUE:
+      default:
+        break;
     }
   if (JSON_NODE_HOLDS_NULL (node->value) || JSON_NODE_HOLDS_NULL (json))
     return JSON_NODE_HOLDS_NULL (node->value) && JSON_NODE_HOLDS_NULL (json);

@@ -29,10 +29,10 @@ typedef struct _CfgNode CfgNode;
 struct _CfgNode
 {
   CfgKind kind;
-  JsonNode *value;   /* CFG_VALUE: a JSON scalar (never NULL) */
-  GPtrArray *keys;   /* CFG_DICT: (char *) keys in insertion order */
-  GPtrArray *items;  /* CFG_DICT: values parallel to keys; CFG_LIST: the items */
-  CfgNode *parent;   /* (unowned) */
+  JsonNode *value;  /* CFG_VALUE: a JSON scalar (never NULL) */
+  GPtrArray *keys;  /* CFG_DICT: (char *) keys in insertion order */
+  GPtrArray *items; /* CFG_DICT: values parallel to keys; CFG_LIST: the items */
+  CfgNode *parent;  /* (unowned) */
 };
 
 CfgNode *cfg_node_new_dict (void);
@@ -82,10 +82,10 @@ gboolean cfg_node_equals_json (const CfgNode *node, JsonNode *json);
 typedef enum
 {
   CFG_RESOLVE_OK,
-  CFG_RESOLVE_KEY_ERROR,   /* InterpolationKeyError */
-  CFG_RESOLVE_CYCLE,       /* InterpolationResolutionError: recursive */
-  CFG_RESOLVE_MISSING,     /* InterpolationToMissingValueError */
-  CFG_RESOLVE_SYNTAX,      /* GrammarParseError */
+  CFG_RESOLVE_KEY_ERROR, /* InterpolationKeyError */
+  CFG_RESOLVE_CYCLE,     /* InterpolationResolutionError: recursive */
+  CFG_RESOLVE_MISSING,   /* InterpolationToMissingValueError */
+  CFG_RESOLVE_SYNTAX,    /* GrammarParseError */
 } CfgResolveStatus;
 
 /* Resolves @node (inside @root) as OmegaConf dereferences it: a whole-string
@@ -110,9 +110,9 @@ typedef struct _ComposeRepo ComposeRepo;
 typedef struct
 {
   gint ref_count;
-  char *path;                 /* file path or "<hydra>/..." */
-  char *package_header;       /* (nullable) */
-  CmdbYamlDocument *document; /* (nullable): keeps the defaults node alive */
+  char *path;                   /* file path or "<hydra>/..." */
+  char *package_header;         /* (nullable) */
+  CmdbYamlDocument *document;   /* (nullable): keeps the defaults node alive */
   const CmdbYamlNode *defaults; /* (nullable) */
   CfgNode *body;
   char *error; /* (nullable): the file does not read as a config */
@@ -175,9 +175,8 @@ typedef struct
 
 /* Builds the defaults list of @config_name with @overrides (parsed, in
  * order) as Hydra 1.3 does. On failure returns FALSE and @ret_problem. */
-gboolean compose_defaults_build (ComposeRepo *repo, const char *config_name,
-                                 GPtrArray *overrides, ComposeDefaults *ret_defaults,
-                                 ComposeProblem **ret_problem);
+gboolean compose_defaults_build (ComposeRepo *repo, const char *config_name, GPtrArray *overrides,
+                                 ComposeDefaults *ret_defaults, ComposeProblem **ret_problem);
 void compose_defaults_clear (ComposeDefaults *defaults);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CfgNode, cfg_node_free)

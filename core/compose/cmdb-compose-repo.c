@@ -23,49 +23,49 @@ struct _ComposeRepo
 };
 
 /* Hydra 1.3's hydra/config: its defaults list and the keys of HydraConf. */
-static const char builtin_hydra_config[] =
-  "defaults:\n"
-  "  - output: default\n"
-  "  - launcher: basic\n"
-  "  - sweeper: basic\n"
-  "  - help: default\n"
-  "  - hydra_help: default\n"
-  "  - hydra_logging: default\n"
-  "  - job_logging: default\n"
-  "  - callbacks: null\n"
-  "  - env: default\n"
-  "  - _self_\n"
-  "mode: null\n"
-  "searchpath: []\n"
-  "run: {dir: '\?\?\?'}\n"
-  "sweep: {dir: '\?\?\?', subdir: '\?\?\?'}\n"
-  "hydra_logging: '\?\?\?'\n"
-  "job_logging: '\?\?\?'\n"
-  "sweeper: '\?\?\?'\n"
-  "launcher: '\?\?\?'\n"
-  "callbacks: {}\n"
-  "help: {app_name: '\?\?\?', header: '\?\?\?', footer: '\?\?\?', template: '\?\?\?'}\n"
-  "hydra_help: {template: '\?\?\?', hydra_help: '\?\?\?'}\n"
-  "output_subdir: .hydra\n"
-  "overrides: {hydra: [], task: []}\n"
-  "job:\n"
-  "  name: '\?\?\?'\n"
-  "  chdir: null\n"
-  "  override_dirname: '\?\?\?'\n"
-  "  id: '\?\?\?'\n"
-  "  num: '\?\?\?'\n"
-  "  config_name: '\?\?\?'\n"
-  "  env_set: {}\n"
-  "  env_copy: []\n"
-  "  config: {override_dirname: {kv_sep: '=', item_sep: ',', exclude_keys: []}}\n"
-  "runtime:\n"
-  "  version: '\?\?\?'\n"
-  "  version_base: '\?\?\?'\n"
-  "  cwd: '\?\?\?'\n"
-  "  config_sources: '\?\?\?'\n"
-  "  output_dir: '\?\?\?'\n"
-  "  choices: {}\n"
-  "verbose: false\n";
+static const char builtin_hydra_config[]
+    = "defaults:\n"
+      "  - output: default\n"
+      "  - launcher: basic\n"
+      "  - sweeper: basic\n"
+      "  - help: default\n"
+      "  - hydra_help: default\n"
+      "  - hydra_logging: default\n"
+      "  - job_logging: default\n"
+      "  - callbacks: null\n"
+      "  - env: default\n"
+      "  - _self_\n"
+      "mode: null\n"
+      "searchpath: []\n"
+      "run: {dir: '\?\?\?'}\n"
+      "sweep: {dir: '\?\?\?', subdir: '\?\?\?'}\n"
+      "hydra_logging: '\?\?\?'\n"
+      "job_logging: '\?\?\?'\n"
+      "sweeper: '\?\?\?'\n"
+      "launcher: '\?\?\?'\n"
+      "callbacks: {}\n"
+      "help: {app_name: '\?\?\?', header: '\?\?\?', footer: '\?\?\?', template: '\?\?\?'}\n"
+      "hydra_help: {template: '\?\?\?', hydra_help: '\?\?\?'}\n"
+      "output_subdir: .hydra\n"
+      "overrides: {hydra: [], task: []}\n"
+      "job:\n"
+      "  name: '\?\?\?'\n"
+      "  chdir: null\n"
+      "  override_dirname: '\?\?\?'\n"
+      "  id: '\?\?\?'\n"
+      "  num: '\?\?\?'\n"
+      "  config_name: '\?\?\?'\n"
+      "  env_set: {}\n"
+      "  env_copy: []\n"
+      "  config: {override_dirname: {kv_sep: '=', item_sep: ',', exclude_keys: []}}\n"
+      "runtime:\n"
+      "  version: '\?\?\?'\n"
+      "  version_base: '\?\?\?'\n"
+      "  cwd: '\?\?\?'\n"
+      "  config_sources: '\?\?\?'\n"
+      "  output_dir: '\?\?\?'\n"
+      "  choices: {}\n"
+      "verbose: false\n";
 
 /* The options of Hydra's own groups: group, option, package, body. */
 static const struct
@@ -407,8 +407,7 @@ compose_repo_group_options (ComposeRepo *repo, const char *group_path)
     scan = cmdb_cache_scan_dir (repo->cache, dir, CMDB_SCAN_FILES, ".yaml", NULL);
   for (guint i = 0; scan != NULL && i < scan->n_entries; i++)
     {
-      g_autofree char *name
-          = g_strndup (scan->entries[i].name, strlen (scan->entries[i].name) - 5);
+      g_autofree char *name = g_strndup (scan->entries[i].name, strlen (scan->entries[i].name) - 5);
 
       add_unique (names, name);
     }

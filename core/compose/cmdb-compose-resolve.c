@@ -11,7 +11,6 @@
  * interpolation detected", the two failures the reference vectors show.
  */
 
-
 #include <string.h>
 
 #include "cmdbuilder.h"
@@ -312,17 +311,17 @@ status_class (CfgResolveStatus status)
 {
   switch (status)
     {
-    case CFG_RESOLVE_KEY_ERROR:
-      return "InterpolationKeyError";
-    case CFG_RESOLVE_CYCLE:
-      return "InterpolationResolutionError";
-    case CFG_RESOLVE_MISSING:
-      return "InterpolationToMissingValueError";
-    case CFG_RESOLVE_SYNTAX:
-      return "GrammarParseError";
-    case CFG_RESOLVE_OK:
-    default:
-      return "";
+      case CFG_RESOLVE_KEY_ERROR:
+        return "InterpolationKeyError";
+      case CFG_RESOLVE_CYCLE:
+        return "InterpolationResolutionError";
+      case CFG_RESOLVE_MISSING:
+        return "InterpolationToMissingValueError";
+      case CFG_RESOLVE_SYNTAX:
+        return "GrammarParseError";
+      case CFG_RESOLVE_OK:
+      default:
+        return "";
     }
 }
 

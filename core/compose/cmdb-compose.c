@@ -323,9 +323,8 @@ update_value (CfgNode *cfg, const char *key, JsonNode *value, gboolean force_add
 static ComposeProblem *
 merge_error (const char *token, const char *cause)
 {
-  ComposeProblem *problem
-      = compose_problem_new ("ConfigCompositionException", token, "Error merging override %s",
-                             token);
+  ComposeProblem *problem = compose_problem_new ("ConfigCompositionException", token,
+                                                 "Error merging override %s", token);
 
   problem->cause = g_strdup (cause);
   return problem;
@@ -338,18 +337,18 @@ apply_status_problem (ApplyStatus status, const char *token, char *message)
 
   switch (status)
     {
-    case APPLY_TYPE_ERROR:
-      problem = compose_problem_new ("TypeError", token, "%s", message);
-      break;
-    case APPLY_VALUE_ERROR:
-      problem = compose_problem_new ("ValueError", token, "%s", message);
-      break;
-    case APPLY_OK:
-    case APPLY_STRUCT:
-    case APPLY_OMEGACONF:
-    default:
-      problem = merge_error (token, message);
-      break;
+      case APPLY_TYPE_ERROR:
+        problem = compose_problem_new ("TypeError", token, "%s", message);
+        break;
+      case APPLY_VALUE_ERROR:
+        problem = compose_problem_new ("ValueError", token, "%s", message);
+        break;
+      case APPLY_OK:
+      case APPLY_STRUCT:
+      case APPLY_OMEGACONF:
+      default:
+        problem = merge_error (token, message);
+        break;
     }
   g_free (message);
   return problem;
@@ -368,9 +367,9 @@ apply_delete (CfgNode *cfg, const char *token, CmdbHydraOverride *o)
     return apply_status_problem (status, token, message);
   if (found == NULL && text == NULL)
     {
-      ComposeProblem *problem = compose_problem_new (
-          "ConfigCompositionException", token,
-          "Could not delete from config. '%s' does not exist.", o->key);
+      ComposeProblem *problem
+          = compose_problem_new ("ConfigCompositionException", token,
+                                 "Could not delete from config. '%s' does not exist.", o->key);
 
       problem->hint = g_strdup ("the key is absent, null or '\?\?\?' here: drop the override");
       return problem;
@@ -449,50 +448,50 @@ apply_override (CfgNode *cfg, const char *token, CmdbHydraOverride *o)
 
   switch (o->type)
     {
-    case CMDB_HYDRA_OVERRIDE_DELETE:
-      return apply_delete (cfg, token, o);
-    case CMDB_HYDRA_OVERRIDE_ADD:
-      {
-        const CfgNode *found = NULL;
-        g_autofree char *text = NULL;
+      case CMDB_HYDRA_OVERRIDE_DELETE:
+        return apply_delete (cfg, token, o);
+      case CMDB_HYDRA_OVERRIDE_ADD:
+        {
+          const CfgNode *found = NULL;
+          g_autofree char *text = NULL;
 
-        status = select_value (cfg, o->key, &found, &text, &message);
-        if (status != APPLY_OK)
-          return apply_status_problem (status, token, message);
-        if ((found != NULL || text != NULL) && !JSON_NODE_HOLDS_OBJECT (o->value)
-            && !JSON_NODE_HOLDS_ARRAY (o->value))
+          status = select_value (cfg, o->key, &found, &text, &message);
+          if (status != APPLY_OK)
+            return apply_status_problem (status, token, message);
+          if ((found != NULL || text != NULL) && !JSON_NODE_HOLDS_OBJECT (o->value)
+              && !JSON_NODE_HOLDS_ARRAY (o->value))
+            {
+              ComposeProblem *problem
+                  = compose_problem_new ("ConfigCompositionException", token,
+                                         "Could not append to config. An item is already at '%s'.\n"
+                                         "Either remove + prefix: '%s'\n"
+                                         "Or add a second + to add or replace '%s': '+%s'",
+                                         o->key, token + 1, o->key, token);
+
+              problem->hint = g_strdup_printf ("the key exists: remove '+' (%s) or use '++' (+%s)",
+                                               token + 1, token);
+              return problem;
+            }
+          status = update_value (cfg, o->key, o->value, TRUE, &message);
+          break;
+        }
+      case CMDB_HYDRA_OVERRIDE_FORCE_ADD:
+        status = update_value (cfg, o->key, o->value, TRUE, &message);
+        break;
+      case CMDB_HYDRA_OVERRIDE_CHANGE:
+      default:
+        status = update_value (cfg, o->key, o->value, FALSE, &message);
+        if (status == APPLY_STRUCT)
           {
             ComposeProblem *problem = compose_problem_new (
                 "ConfigCompositionException", token,
-                "Could not append to config. An item is already at '%s'.\n"
-                "Either remove + prefix: '%s'\n"
-                "Or add a second + to add or replace '%s': '+%s'",
-                o->key, token + 1, o->key, token);
+                "Could not override '%s'.\nTo append to your config use +%s", o->key, token);
 
-            problem->hint = g_strdup_printf ("the key exists: remove '+' (%s) or use '++' (+%s)",
-                                             token + 1, token);
+            problem->cause = message;
+            problem->hint = missing_key_hint (cfg, o->key, token);
             return problem;
           }
-        status = update_value (cfg, o->key, o->value, TRUE, &message);
         break;
-      }
-    case CMDB_HYDRA_OVERRIDE_FORCE_ADD:
-      status = update_value (cfg, o->key, o->value, TRUE, &message);
-      break;
-    case CMDB_HYDRA_OVERRIDE_CHANGE:
-    default:
-      status = update_value (cfg, o->key, o->value, FALSE, &message);
-      if (status == APPLY_STRUCT)
-        {
-          ComposeProblem *problem = compose_problem_new (
-              "ConfigCompositionException", token,
-              "Could not override '%s'.\nTo append to your config use +%s", o->key, token);
-
-          problem->cause = message;
-          problem->hint = missing_key_hint (cfg, o->key, token);
-          return problem;
-        }
-      break;
     }
   if (status != APPLY_OK)
     return apply_status_problem (status, token, message);
@@ -581,8 +580,8 @@ compose_config (ComposeRepo *repo, ComposeDefaults *defaults, CfgNode **ret_cfg,
       embedded = cfg_node_embed (cfg_node_copy (loaded->body), rd->package);
       if (!cfg_node_merge (cfg, embedded, FALSE, &struct_error, &message))
         {
-          *ret_problem = compose_problem_new ("ConfigTypeError", NULL, "%s (merging '%s')",
-                                              message, rd->config_path);
+          *ret_problem = compose_problem_new ("ConfigTypeError", NULL, "%s (merging '%s')", message,
+                                              rd->config_path);
           return FALSE;
         }
     }
@@ -603,7 +602,8 @@ cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
 {
   CmdbComposeResult *result = g_new0 (CmdbComposeResult, 1);
   ComposeRepo *repo = compose_repo_new (cache, config_dir);
-  g_autoptr (GPtrArray) parsed = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_hydra_override_free);
+  g_autoptr (GPtrArray) parsed
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_hydra_override_free);
   g_autoptr (GPtrArray) refs = g_ptr_array_new_with_free_func (g_free);
   ComposeDefaults defaults = { 0 };
   ComposeProblem *problem = NULL;
@@ -664,8 +664,7 @@ cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
       else
         {
           problem = compose_problem_new ("ConfigCompositionException", ref->token,
-                                         "Sweep parameters '%s' requires --multirun",
-                                         ref->token);
+                                         "Sweep parameters '%s' requires --multirun", ref->token);
           problem->hint = g_strdup ("sweeps run with --multirun (-m)");
         }
       add_problem (result, problem);

@@ -42,8 +42,8 @@ typedef struct _CmdbComposeResult CmdbComposeResult;
  * Hydra receives them, after shell word splitting). Never fails: a command
  * that does not compose gives a result whose ok is FALSE.
  * Returns (transfer full). */
-CmdbComposeResult *cmdb_compose (CmdbCache *cache, const char *config_dir,
-                                 const char *config_name, const char *const *overrides);
+CmdbComposeResult *cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
+                                 const char *const *overrides);
 void cmdb_compose_result_free (CmdbComposeResult *result);
 
 /* TRUE when Hydra would compose the config. */

@@ -6,50 +6,15 @@
  * (0 no errors, warnings printed; 2 errors; 1 usage errors; --strict makes
  * warnings count). */
 
-#include "test-util.h"
+#include "compose-fixture.h"
 #include "cmdbuilder.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
-typedef struct
-{
-  char *tmpdir;
-  char *workspace;
-  char *cmdbuilder;
-} Fixture;
-
-static int
-setup (void **state)
-{
-  Fixture *f = g_new0 (Fixture, 1);
-  g_autofree char *source = cmdb_test_source_path ("examples/ocr-workspace");
-
-  f->tmpdir = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (f->tmpdir);
-  f->workspace = g_build_filename (f->tmpdir, "ws", NULL);
-  cmdb_test_copy_tree (source, f->workspace);
-  f->cmdbuilder = cmdb_test_cmdbuilder ();
-  *state = f;
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *f = *state;
-
-  cmdb_test_remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->workspace);
-  g_free (f->cmdbuilder);
-  g_free (f);
-  return 0;
-}
-
 /* Runs check; returns stdout + stderr. */
 static char *
-check (Fixture *f, const char *extra, int *ret_status)
+check (DemoFixture *f, const char *extra, int *ret_status)
 {
   const char *argv[] = { f->cmdbuilder, "check", "--workspace", f->workspace, extra, NULL };
   g_autofree char *err = NULL;
@@ -80,7 +45,7 @@ replace_in_file (const char *path, const char *from, const char *to)
 static void
 test_demo_is_clean (void **state)
 {
-  Fixture *f = *state;
+  DemoFixture *f = *state;
   int status = -1;
   g_autofree char *out = check (f, NULL, &status);
 
@@ -92,7 +57,7 @@ test_demo_is_clean (void **state)
 static void
 test_missing_launcher (void **state)
 {
-  Fixture *f = *state;
+  DemoFixture *f = *state;
   g_autofree char *ini = g_build_filename (f->workspace, "cmdbuilder.ini", NULL);
   g_autofree char *out = NULL;
   g_autofree char *expected = NULL;
@@ -111,9 +76,9 @@ test_missing_launcher (void **state)
 static void
 test_default_command_does_not_compose (void **state)
 {
-  Fixture *f = *state;
-  g_autofree char *trainer = g_build_filename (f->workspace, "configs", "trainer", "default.yaml",
-                                               NULL);
+  DemoFixture *f = *state;
+  g_autofree char *trainer
+      = g_build_filename (f->workspace, "configs", "trainer", "default.yaml", NULL);
   g_autofree char *train = g_build_filename (f->workspace, "configs", "train.yaml", NULL);
   g_autofree char *out = NULL;
   g_autofree char *expected = NULL;
@@ -135,10 +100,10 @@ test_default_command_does_not_compose (void **state)
 static void
 test_missing_runner_and_similar_directory (void **state)
 {
-  Fixture *f = *state;
+  DemoFixture *f = *state;
   g_autofree char *runner = g_build_filename (f->workspace, "runners", "test.py", NULL);
-  g_autofree char *from = g_build_filename (f->workspace, "configs", "preset", "models",
-                                            "decoder", NULL);
+  g_autofree char *from
+      = g_build_filename (f->workspace, "configs", "preset", "models", "decoder", NULL);
   g_autofree char *to = g_build_filename (f->workspace, "configs", "model", "decoder", NULL);
   g_autofree char *out = NULL;
   g_autofree char *expected = NULL;
@@ -158,9 +123,9 @@ test_missing_runner_and_similar_directory (void **state)
 static void
 test_warnings_and_strict (void **state)
 {
-  Fixture *f = *state;
-  g_autofree char *paths = g_build_filename (f->workspace, "configs", "paths", "default.yaml",
-                                             NULL);
+  DemoFixture *f = *state;
+  g_autofree char *paths
+      = g_build_filename (f->workspace, "configs", "paths", "default.yaml", NULL);
   g_autofree char *out = NULL;
   g_autofree char *strict = NULL;
   g_autofree char *usage = NULL;
@@ -183,11 +148,15 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_demo_is_clean, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_missing_launcher, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_default_command_does_not_compose, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_missing_runner_and_similar_directory, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_warnings_and_strict, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_demo_is_clean, demo_fixture_setup, demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_missing_launcher, demo_fixture_setup,
+                                     demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_default_command_does_not_compose, demo_fixture_setup,
+                                     demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_missing_runner_and_similar_directory, demo_fixture_setup,
+                                     demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_warnings_and_strict, demo_fixture_setup,
+                                     demo_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

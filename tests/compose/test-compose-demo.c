@@ -14,49 +14,14 @@
  *  - `cmdbuilder compose train -- trainer.max_epoch=3` exits 2, names the
  *    key and suggests trainer.max_epochs; --json has the documented shape. */
 
-#include "test-util.h"
+#include "compose-fixture.h"
 #include "cmdbuilder.h"
 
 #include <string.h>
 
-typedef struct
-{
-  char *tmpdir;
-  char *workspace;
-  char *cmdbuilder;
-} Fixture;
-
-static int
-setup (void **state)
-{
-  Fixture *f = g_new0 (Fixture, 1);
-  g_autofree char *source = cmdb_test_source_path ("examples/ocr-workspace");
-
-  f->tmpdir = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (f->tmpdir);
-  f->workspace = g_build_filename (f->tmpdir, "ws", NULL);
-  cmdb_test_copy_tree (source, f->workspace);
-  f->cmdbuilder = cmdb_test_cmdbuilder ();
-  *state = f;
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *f = *state;
-
-  cmdb_test_remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->workspace);
-  g_free (f->cmdbuilder);
-  g_free (f);
-  return 0;
-}
-
 /* Runs `cmdbuilder build PAGE --json ARGS...`; returns the parsed output. */
 static JsonNode *
-build_json (Fixture *f, const char *page, JsonArray *args, int *ret_status)
+build_json (DemoFixture *f, const char *page, JsonArray *args, int *ret_status)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *out = NULL;
@@ -96,7 +61,7 @@ command_overrides (JsonObject *command)
 }
 
 static CmdbComposeResult *
-compose_tokens (CmdbCache *cache, Fixture *f, const char *page, GPtrArray *tokens)
+compose_tokens (CmdbCache *cache, DemoFixture *f, const char *page, GPtrArray *tokens)
 {
   g_autofree char *configs = g_build_filename (f->workspace, "configs", NULL);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -110,7 +75,7 @@ compose_tokens (CmdbCache *cache, Fixture *f, const char *page, GPtrArray *token
 static void
 test_every_form_command (void **state)
 {
-  Fixture *f = *state;
+  DemoFixture *f = *state;
   g_autofree char *path = cmdb_test_source_path ("tests/compose/data/demo-settings.jsonl");
   g_autofree char *text = cmdb_test_read_file (path);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
@@ -162,7 +127,8 @@ test_every_form_command (void **state)
 
           /* exp_name=${foo}: the user's interpolation points nowhere. */
           n_dangling++;
-          if (cmdb_compose_result_get_resolve_ok (result) || strstr (shown, "'foo' not found") == NULL)
+          if (cmdb_compose_result_get_resolve_ok (result)
+              || strstr (shown, "'foo' not found") == NULL)
             {
               n_bad++;
               g_print ("# ${foo} NOT REPORTED: %s %s: %s\n", page, joined, shown);
@@ -233,7 +199,7 @@ static const Mutation mutations[] = {
 static void
 test_mutation_classes (void **state)
 {
-  Fixture *f = *state;
+  DemoFixture *f = *state;
   g_autoptr (CmdbCache) cache = cmdb_cache_new (0);
 
   for (guint m = 0; m < G_N_ELEMENTS (mutations); m++)
@@ -271,13 +237,22 @@ test_mutation_classes (void **state)
 static void
 test_cli (void **state)
 {
-  Fixture *f = *state;
-  const char *argv[] = { f->cmdbuilder, "compose", "train", "--workspace", f->workspace, "--",
-                         "trainer.max_epoch=3", NULL };
-  const char *json_argv[] = { f->cmdbuilder, "compose", "train", "--workspace", f->workspace,
-                              "--json", "--", "trainer.max_epoch=3", NULL };
-  const char *ok_argv[] = { f->cmdbuilder, "compose", "train", "--workspace", f->workspace,
-                            "--json", "--", "trainer.max_epochs=3", "+preset/datasets=preprocessing",
+  DemoFixture *f = *state;
+  const char *argv[]
+      = { f->cmdbuilder,         "compose", "train", "--workspace", f->workspace, "--",
+          "trainer.max_epoch=3", NULL };
+  const char *json_argv[]
+      = { f->cmdbuilder,         "compose", "train", "--workspace", f->workspace, "--json", "--",
+          "trainer.max_epoch=3", NULL };
+  const char *ok_argv[] = { f->cmdbuilder,
+                            "compose",
+                            "train",
+                            "--workspace",
+                            f->workspace,
+                            "--json",
+                            "--",
+                            "trainer.max_epochs=3",
+                            "+preset/datasets=preprocessing",
                             NULL };
   g_autofree char *out = NULL;
   g_autofree char *json_out = NULL;
@@ -313,9 +288,11 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_every_form_command, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_mutation_classes, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_cli, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_every_form_command, demo_fixture_setup,
+                                     demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_mutation_classes, demo_fixture_setup,
+                                     demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cli, demo_fixture_setup, demo_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

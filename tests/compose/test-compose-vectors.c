@@ -40,8 +40,8 @@ compare_keys (JsonArray *expected, const GPtrArray *actual)
       const char *a = i < actual->len ? g_ptr_array_index (actual, i) : "(none)";
 
       if (strcmp (e, a) != 0)
-        return g_strdup_printf ("keys differ at %u: Hydra '%s', we '%s' (%u vs %u keys)", i, e,
-                                a, n, actual->len);
+        return g_strdup_printf ("keys differ at %u: Hydra '%s', we '%s' (%u vs %u keys)", i, e, a,
+                                n, actual->len);
     }
   return NULL;
 }

@@ -86,8 +86,8 @@ test_run_refused_unless_forced (void **state)
   rerun = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\"}", run_id);
   rerun_refused = test_post_json (fixture.server, "/api/runs", rerun);
   g_assert_cmpuint (rerun_refused->status, ==, 422);
-  rerun_force = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\", \"force\": true}",
-                                 run_id);
+  rerun_force
+      = g_strdup_printf ("{\"rerun\": \"%s\", \"mode\": \"argv\", \"force\": true}", run_id);
   rerun_forced = test_fixture_post_json ("/api/runs", rerun_force, 201);
 }
 
