@@ -194,18 +194,23 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   return status;
 }
 
-/* The composition check of an edited command text; FALSE (and the
- * problems on stderr) when Hydra would not compose it. */
+/* The composition check of what a run would execute (@words: an argv, or
+ * NULL to split @edited); FALSE (and the problems on stderr) when Hydra
+ * would not compose it. */
 static gboolean
-check_edited_composes (CmdbCliSession *session, const char *page_id, const char *edited,
-                       CmdbComposeResult **ret_compose)
+composes_or_report (CmdbCliSession *session, const char *page_id, GPtrArray *words,
+                    const char *edited, CmdbComposeResult **ret_compose)
 {
-  g_autoptr (CmdbPageSession) page_session
-      = cmdb_page_session_open (session->host, session->context, page_id, NULL);
-  g_autoptr (GPtrArray) words = cmdb_command_split_text (edited, NULL);
+  g_autoptr (CmdbPageSession) page_session = NULL;
+  g_autoptr (GPtrArray) split = NULL;
 
+  if (page_id == NULL)
+    return TRUE; /* exec --page-less runs have no config to compose */
+  page_session = cmdb_page_session_open (session->host, session->context, page_id, NULL);
+  if (words == NULL && edited != NULL)
+    words = split = cmdb_command_split_text (edited, NULL);
   if (page_session == NULL || words == NULL)
-    return TRUE; /* the run itself reports an unusable text */
+    return TRUE; /* the run itself reports an unusable page or text */
   g_clear_pointer (ret_compose, cmdb_compose_result_free);
   *ret_compose = cmdb_page_session_compose_argv (page_session, words);
   if (*ret_compose == NULL || cmdb_compose_result_get_ok (*ret_compose))
@@ -290,7 +295,7 @@ cmdb_cli_run (int argc, char **argv)
     }
   if (command->errors->len > 0)
     return status; /* the form has errors: nothing to run */
-  if (edited != NULL && !check_edited_composes (session, argv[1], edited, &compose))
+  if (edited != NULL && !composes_or_report (session, argv[1], NULL, edited, &compose))
     status = 2;
   if (status != 0 && !force)
     {
@@ -394,11 +399,15 @@ cmdb_cli_rerun (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   gboolean detach = FALSE;
+  gboolean force = FALSE;
   const GOptionEntry entries[] = { { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
                                      "Print the run id and leave it running", NULL },
+                                   { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
+                                     "Run even when Hydra would not compose the command", NULL },
                                    { NULL } };
   g_autoptr (GOptionContext) option_context
       = g_option_context_new ("RUN - run a run's exact command again");
+  g_autoptr (CmdbComposeResult) compose = NULL;
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbRun) previous = NULL;
@@ -442,6 +451,21 @@ cmdb_cli_rerun (int argc, char **argv)
   command = cmdb_run_relocate_text (previous, cmdb_run_get_command (previous));
   if (cmdb_run_get_edited (previous))
     edited = cmdb_run_relocate_text (previous, cmdb_run_get_edited_command (previous));
+  if (!force)
+    {
+      const char *const *relocated = cmdb_run_get_relocated_argv (previous);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+
+      for (guint i = 0; relocated != NULL && relocated[i] != NULL; i++)
+        g_ptr_array_add (words, (gpointer) relocated[i]);
+      if (!composes_or_report (session, cmdb_run_get_page (previous),
+                               edited != NULL ? NULL : words, edited, &compose))
+        {
+          cmdb_cli_error ("Hydra would not compose this command (see above); nothing was run. "
+                          "Fix it, or run it anyway with --force.");
+          return 2;
+        }
+    }
   run = cmdb_run_store_create (
       store, cmdb_run_get_page (previous), cmdb_run_get_relocated_argv (previous), command, edited,
       values != NULL && JSON_NODE_HOLDS_OBJECT (values) ? json_node_get_object (values) : NULL,

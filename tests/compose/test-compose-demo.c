@@ -284,6 +284,78 @@ test_cli (void **state)
   g_assert_nonnull (strstr (ok_out, "\"ok\" : true"));
 }
 
+static guint
+count_runs (const char *runs_dir)
+{
+  GDir *dir = g_dir_open (runs_dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (name[0] != '.')
+      n++;
+  if (dir != NULL)
+    g_dir_close (dir);
+  return n;
+}
+
+/* `run` and `rerun` refuse a command Hydra would not compose, before any
+ * run exists; --force runs it anyway. */
+static void
+test_run_and_rerun_refuse (void **state)
+{
+  DemoFixture *f = *state;
+  g_autoptr (JsonNode) built = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *forced = NULL;
+  g_autofree char *rerun_err = NULL;
+  g_autofree char *rerun_forced = NULL;
+  g_autofree char *runs_dir = g_build_filename (f->workspace, ".cmdbuilder", "runs", NULL);
+  int status = -1;
+
+  built = build_json (f, "train", NULL, &status);
+  g_assert_cmpint (status, ==, 0);
+  edited = g_strconcat (json_object_get_string_member (json_node_get_object (built), "command"),
+                        " trainer.max_epoch=3", NULL);
+  {
+    const char *argv[] = { f->cmdbuilder, "run",  "train",    "--workspace", f->workspace,
+                           "--command",   edited, "--detach", NULL };
+
+    out = cmdb_test_run (argv, NULL, &err, &status);
+    g_assert_cmpint (status, ==, 2);
+    g_assert_nonnull (strstr (err, "did you mean 'trainer.max_epochs'?"));
+    g_assert_nonnull (strstr (err, "--force"));
+    g_assert_cmpuint (count_runs (runs_dir), ==, 0);
+  }
+  {
+    const char *argv[] = { f->cmdbuilder, "run",  "train",    "--workspace", f->workspace,
+                           "--command",   edited, "--detach", "--force",     NULL };
+
+    forced = cmdb_test_run (argv, NULL, NULL, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpuint (strlen (g_strstrip (forced)), >, 0); /* the run id */
+    g_assert_cmpuint (count_runs (runs_dir), ==, 1);
+  }
+  {
+    const char *argv[]
+        = { f->cmdbuilder, "rerun", "last", "--workspace", f->workspace, "--detach", NULL };
+    g_autofree char *rerun_out = cmdb_test_run (argv, NULL, &rerun_err, &status);
+
+    g_assert_cmpint (status, ==, 2);
+    g_assert_nonnull (strstr (rerun_err, "Could not override 'trainer.max_epoch'."));
+    g_assert_cmpuint (count_runs (runs_dir), ==, 1);
+  }
+  {
+    const char *argv[] = { f->cmdbuilder, "rerun",    "last",    "--workspace",
+                           f->workspace,  "--detach", "--force", NULL };
+
+    rerun_forced = cmdb_test_run (argv, NULL, NULL, &status);
+    g_assert_cmpint (status, ==, 0);
+  }
+}
+
 int
 main (void)
 {
@@ -293,6 +365,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_mutation_classes, demo_fixture_setup,
                                      demo_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_cli, demo_fixture_setup, demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_run_and_rerun_refuse, demo_fixture_setup,
+                                     demo_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

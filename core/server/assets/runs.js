@@ -401,7 +401,8 @@
         return;
       }
       const body = Object.assign({ page: tab.page }, command ? { command } : {}, choice);
-      await startRun(body);
+      // Refused (or not run anyway): Run stays usable.
+      if (!(await startRun(body))) target.disabled = false;
     } else if (target.id === 'run-stop' || target.classList.contains('run-stop-one')) {
       const run = target.dataset.run || tab.run;
       if (!run) return;
