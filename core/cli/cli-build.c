@@ -51,6 +51,7 @@ cmdb_cli_build (int argc, char **argv)
   g_auto (GStrv) sets = NULL;
   gboolean suffix = FALSE, no_suffix = FALSE, json = FALSE, no_compose_check = FALSE;
   g_autofree char *use_case_id = NULL;
+  g_autofree char *preset = NULL;
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "Set a form value (the stored value; a label/value option also takes its label; lists "
@@ -61,6 +62,9 @@ cmdb_cli_build (int argc, char **argv)
           { "no-suffix", 0, 0, G_OPTION_ARG_NONE, &no_suffix, "Do not append the suffix", NULL },
           { "use-case", 0, 0, G_OPTION_ARG_STRING, &use_case_id,
             "Apply a suggested setup first (--set values still win)", "ID" },
+          { "preset", 0, 0, G_OPTION_ARG_STRING, &preset,
+            "Apply a preset (cmdbuilder presets PAGE) after the use case (--set values still win)",
+            "NAME" },
           { "json", 0, 0, G_OPTION_ARG_NONE, &json,
             "Print {command, argv, overrides, constant_overrides, errors, warnings, compose}",
             NULL },
@@ -99,6 +103,7 @@ cmdb_cli_build (int argc, char **argv)
     }
   flags.sets = sets;
   flags.use_case_id = use_case_id;
+  flags.preset = preset;
   flags.suffix = suffix ? 1 : no_suffix ? 0 : -1;
   flags.compose_check = !no_compose_check;
   command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, NULL, &status, &compose,

@@ -15,6 +15,8 @@ static const CmdbCliCommand commands[] = {
   { "keys", "List a page's keys: type, default, choices, rules, override", cmdb_cli_keys },
   { "check", "Report every problem in the schemas and configuration", cmdb_cli_check },
   { "compose", "Tell whether Hydra would compose a command's overrides", cmdb_cli_compose },
+  { "presets", "List the presets of a page (or of every page)", cmdb_cli_presets },
+  { "preset", "Save or delete a page's preset", cmdb_cli_preset },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
   { "options", "List the choices of an option source", cmdb_cli_options },
   { "serve", "Serve the web UI", cmdb_cli_serve },

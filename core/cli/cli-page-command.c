@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-cli"
 
 #include "cli.h"
+#include "presets/cmdb-presets-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,8 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
         }
       cmdb_form_input_apply_use_case (input, schema, use_case);
     }
+  if (flags->preset != NULL && !cmdb_cli_apply_preset (session, page_session, flags->preset, input, error))
+    return FALSE;
   for (guint i = 0; flags->sets != NULL && flags->sets[i] != NULL; i++)
     {
       const char *set = flags->sets[i];
@@ -71,6 +74,43 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+gboolean
+cmdb_cli_apply_preset (CmdbCliSession *session, CmdbPageSession *page_session, const char *name,
+                       CmdbFormInput *input, GError **error)
+{
+  const char *page_id = cmdb_page_session_get_id (page_session);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (CmdbPreset) preset = cmdb_presets_find (session->context, page_id, name, &local_error);
+  g_autoptr (GPtrArray) skipped = NULL;
+
+  if (preset == NULL)
+    {
+      if (g_error_matches (local_error, CMDB_PRESET_ERROR, CMDB_PRESET_ERROR_NOT_FOUND))
+        {
+          g_autoptr (GPtrArray) presets = cmdb_presets_list (session->context, page_id, NULL);
+          g_autoptr (GPtrArray) names = g_ptr_array_new ();
+          g_autofree char *message = NULL;
+
+          for (guint i = 0; i < presets->len; i++)
+            g_ptr_array_add (names, ((CmdbPreset *) g_ptr_array_index (presets, i))->name);
+          message = cmdb_cli_unknown_name_message ("preset", name, names);
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_UNKNOWN_KEY, "--preset %s: %s", name,
+                       message);
+        }
+      else
+        g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_FAILED, "--preset %s: %s", name,
+                     local_error->message);
+      return FALSE;
+    }
+  skipped = cmdb_preset_apply (preset, cmdb_page_session_get_schema (page_session), input);
+  for (guint i = 0; i < skipped->len; i++)
+    cmdb_cli_report (CMDB_SEVERITY_WARNING,
+                     "preset %s: skipped '%s', a key the page no longer has (%s)",
+                     cmdb_cli_safe (name), cmdb_cli_safe (g_ptr_array_index (skipped, i)),
+                     cmdb_cli_safe (preset->path));
   return TRUE;
 }
 

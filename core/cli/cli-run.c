@@ -226,6 +226,7 @@ cmdb_cli_run (int argc, char **argv)
   g_auto (GStrv) sets = NULL;
   g_autofree char *edited = NULL;
   g_autofree char *use_case_id = NULL;
+  g_autofree char *preset = NULL;
   g_autofree char *experiment = NULL;
   g_autofree char *executor = NULL;
   g_auto (GStrv) slurm_options = NULL;
@@ -239,6 +240,9 @@ cmdb_cli_run (int argc, char **argv)
             "Apply a suggested setup first (--set values still win)", "ID" },
           { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
             "Run even when Hydra would not compose the command", NULL },
+          { "preset", 0, 0, G_OPTION_ARG_STRING, &preset,
+            "Apply a preset (cmdbuilder presets PAGE) after the use case (--set values still win)",
+            "NAME" },
           { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor,
             "Run with this executor (local, slurm; default: [run] executor)", "ID" },
           { "slurm", 0, 0, G_OPTION_ARG_STRING_ARRAY, &slurm_options,
@@ -284,6 +288,7 @@ cmdb_cli_run (int argc, char **argv)
     }
   flags.sets = sets;
   flags.use_case_id = use_case_id;
+  flags.preset = preset;
   flags.suffix = -1;
   flags.compose_check = edited == NULL;
   command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &experiment, &status,

@@ -160,6 +160,7 @@ typedef struct
 {
   char **sets;             /* (nullable) KEY=VALUE strings of --set */
   const char *use_case_id; /* (nullable) --use-case */
+  const char *preset;      /* (nullable) --preset: applied after the use case, before --set */
   int suffix;              /* -1: the page's default and [command] suffix; 0 or 1: forced */
   gboolean compose_check;  /* also run the composition check (docs/compose-check.md) */
 } CmdbCliPageCommandFlags;
@@ -177,6 +178,11 @@ typedef struct
  * workspace problems. @ret_state (nullable)
  * receives the evaluated form, @ret_experiment (nullable) the experiment
  * name the page gives it (transfer full, nullable). */
+/* Applies the preset @name of the page to @input, a warning on stderr for
+ * each key it skipped (one the schema no longer has). FALSE with @error
+ * (exit status 2) for an unknown preset, with a did-you-mean. */
+gboolean cmdb_cli_apply_preset (CmdbCliSession *session, CmdbPageSession *page_session,
+                                const char *name, CmdbFormInput *input, GError **error);
 CmdbCommand *cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                                           const CmdbCliPageCommandFlags *flags,
                                           CmdbFormState **ret_state, char **ret_experiment,
@@ -230,6 +236,9 @@ CmdbPageSession *cmdb_cli_open_usable_page_session (CmdbCliSession *session, con
 int cmdb_cli_run (int argc, char **argv);
 int cmdb_cli_exec (int argc, char **argv);
 int cmdb_cli_rerun (int argc, char **argv);
+/* Presets (cli-presets.c). */
+int cmdb_cli_presets (int argc, char **argv);
+int cmdb_cli_preset (int argc, char **argv);
 int cmdb_cli_runs (int argc, char **argv);
 int cmdb_cli_logs (int argc, char **argv);
 int cmdb_cli_stop (int argc, char **argv);

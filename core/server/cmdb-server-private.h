@@ -207,6 +207,13 @@ gboolean cmdb_server_runs_dispatch (CmdbServerRuns *runs, SoupServerMessage *msg
  * @store's last_run slot, when it still exists. */
 JsonNode *cmdb_server_runs_last_run_json (CmdbServerRuns *runs, CmdbPageStore *store);
 
+/* ---- presets (cmdb-server-presets.c) ---- */
+
+/* Answers /api/pages/<id>/presets[/<name>] (list, save, delete); FALSE
+ * (nothing answered) for any other path. */
+gboolean cmdb_server_presets_dispatch (CmdbServer *server, CmdbContext *context, CmdbHost *host,
+                                       SoupServerMessage *msg, const char *path);
+
 /* The execution panel of a page (status, Run/Stop, output, history). */
 void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *last_run);
 /* (transfer full): a table of runs (cmdb_run_to_json() objects). */

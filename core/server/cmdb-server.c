@@ -1527,6 +1527,8 @@ serve_api (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTabl
 
   if (cmdb_server_runs_dispatch (self->runs, msg, path, query))
     return;
+  if (cmdb_server_presets_dispatch (self, self->context, self->host, msg, path))
+    return;
   parts = g_strsplit (path + strlen ("/api/"), "/", -1);
   n = g_strv_length (parts);
   get = is_safe_method (method);
