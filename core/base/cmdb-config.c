@@ -51,6 +51,7 @@ static const CmdbConfigKey known_keys[] = {
   { "slurm", "qos", VALUE_STRING, NULL },
   { "slurm", "extra", VALUE_LIST, NULL },
   { "slurm", "tool-timeout", VALUE_DURATION, "5s" },
+  { "sweep", "limit", VALUE_INT, "100" },
 };
 
 typedef struct

@@ -49,6 +49,7 @@ cmdb_cli_build (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   g_auto (GStrv) sets = NULL;
+  g_auto (GStrv) sweeps = NULL;
   gboolean suffix = FALSE, no_suffix = FALSE, json = FALSE, no_compose_check = FALSE;
   g_autofree char *use_case_id = NULL;
   g_autofree char *preset = NULL;
@@ -57,6 +58,10 @@ cmdb_cli_build (int argc, char **argv)
             "Set a form value (the stored value; a label/value option also takes its label; lists "
             "as KEY=[a,b]); repeatable",
             "KEY=VALUE" },
+          { "sweep", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sweeps,
+            "Several values of a key: one command per member of the product of every --sweep "
+            "(KEY=a,b,c or KEY=range(start,stop,step)); repeatable",
+            "KEY=VALUES" },
           { "suffix", 0, 0, G_OPTION_ARG_NONE, &suffix,
             "Append -<architecture>-<decoder>-<encoder> to exp_name", NULL },
           { "no-suffix", 0, 0, G_OPTION_ARG_NONE, &no_suffix, "Do not append the suffix", NULL },
@@ -106,6 +111,8 @@ cmdb_cli_build (int argc, char **argv)
   flags.preset = preset;
   flags.suffix = suffix ? 1 : no_suffix ? 0 : -1;
   flags.compose_check = !no_compose_check;
+  if (sweeps != NULL)
+    return cmdb_cli_build_sweep (session, argv[1], &flags, sweeps, json);
   command = cmdb_cli_build_page_command (session, argv[1], &flags, NULL, NULL, &status, &compose,
                                          &error);
   if (command == NULL)

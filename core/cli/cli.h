@@ -165,6 +165,11 @@ typedef struct
   gboolean compose_check;  /* also run the composition check (docs/compose-check.md) */
 } CmdbCliPageCommandFlags;
 
+/* Applies the preset @name of the page to @input, a warning on stderr for
+ * each key it skipped (one the schema no longer has). FALSE with @error
+ * (exit status 2) for an unknown preset, with a did-you-mean. */
+gboolean cmdb_cli_apply_preset (CmdbCliSession *session, CmdbPageSession *page_session,
+                                const char *name, CmdbFormInput *input, GError **error);
 /* Activates @page_id and composes its command. With flags->compose_check,
  * the command's composition check runs too: @ret_compose (nullable)
  * receives its verdict (NULL when the workspace has no primary config for
@@ -178,11 +183,6 @@ typedef struct
  * workspace problems. @ret_state (nullable)
  * receives the evaluated form, @ret_experiment (nullable) the experiment
  * name the page gives it (transfer full, nullable). */
-/* Applies the preset @name of the page to @input, a warning on stderr for
- * each key it skipped (one the schema no longer has). FALSE with @error
- * (exit status 2) for an unknown preset, with a did-you-mean. */
-gboolean cmdb_cli_apply_preset (CmdbCliSession *session, CmdbPageSession *page_session,
-                                const char *name, CmdbFormInput *input, GError **error);
 CmdbCommand *cmdb_cli_build_page_command (CmdbCliSession *session, const char *page_id,
                                           const CmdbCliPageCommandFlags *flags,
                                           CmdbFormState **ret_state, char **ret_experiment,
@@ -192,6 +192,23 @@ CmdbCommand *cmdb_cli_build_page_command (CmdbCliSession *session, const char *p
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliSession, cmdb_cli_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCliHelp, cmdb_cli_help_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CmdbCliCommonOptions, cmdb_cli_common_options_clear)
+
+/* Sweeps (cli-sweep.c). (transfer full) (element-type JsonObject): each
+ * member's values from the --sweep @specs (NULL-ended), within [sweep]
+ * limit; @ret_axes (nullable) gets the parsed fields. NULL with @error. */
+GPtrArray *cmdb_cli_sweep_members (CmdbCliSession *session, char **specs, GPtrArray **ret_axes,
+                                   GError **error);
+/* Builds one member (the --set values of @flags, then @member's) as build
+ * does (with flags->compose_check, Hydra's verdict printed to stderr) and
+ * checks that its runner exists. As cmdb_cli_build_page_command(). */
+CmdbCommand *cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
+                                          const CmdbCliPageCommandFlags *flags,
+                                          JsonObject *member, char **ret_experiment,
+                                          int *ret_status, GError **error);
+/* `build --sweep`: each member's command on a line, or with @json
+ * {sweep: {count, commands: [{values, command, ok}]}}. The worst status. */
+int cmdb_cli_build_sweep (CmdbCliSession *session, const char *page_id,
+                          const CmdbCliPageCommandFlags *flags, char **specs, gboolean json);
 
 /* The subcommands. */
 int cmdb_cli_plugins (int argc, char **argv);
