@@ -5,7 +5,8 @@
  *       registry load, and the first evaluation (which lists every source the
  *       schema uses). Prints {"activate_ms": ...}.
  *   bench-core loop WORKSPACE PAGE MODE ITERATIONS
- *       MODE warm:        page render (evaluate + build + HTML) on a warm cache
+ *       MODE warm:        page render (evaluate + build + composition check + HTML) on a
+ *                         warm cache
  *       MODE invalidated: the same right after a watched file changed
  *       MODE evaluate:    form evaluation + command build only
  *       Prints {"mode":..., "iterations":..., "p50_us":..., "p99_us":..., "mean_us":...}.
@@ -110,8 +111,17 @@ render_page (Bench *bench, gboolean html)
     die ("build", error);
   if (html)
     {
+      /* A page view includes the composition check of its command, with
+       * the problems attached to their fields, as the server does. */
+      g_autoptr (CmdbComposeResult) compose = cmdb_page_session_compose (bench->session, command);
+      g_autoptr (GPtrArray) compose_errors
+          = cmdb_page_session_attach_compose (bench->session, state, compose);
       g_autoptr (JsonNode) form = cmdb_form_state_to_json (state);
       g_autoptr (JsonNode) command_json = cmdb_command_to_json (command);
+
+      if (compose != NULL)
+        json_object_set_member (json_node_get_object (command_json), "compose",
+                                cmdb_compose_result_to_json (compose));
       CmdbHtmlPageView view = { 0 };
       g_autofree char *body = NULL;
 
