@@ -322,9 +322,22 @@ container_name (const CfgNode *node)
   return node->kind == CFG_DICT ? "DictConfig" : "ListConfig";
 }
 
-gboolean
-cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean *ret_struct_error,
-                char **ret_message)
+/* Item @i of @src for dest: a copy, or with @take the item itself (@src
+ * is then left with a hole and only good for freeing). */
+static CfgNode *
+give_item (CfgNode *src, guint i, gboolean take)
+{
+  CfgNode *item = g_ptr_array_index (src->items, i);
+
+  if (!take)
+    return cfg_node_copy (item);
+  g_ptr_array_index (src->items, i) = NULL;
+  return item;
+}
+
+static gboolean
+merge_impl (CfgNode *dest, CfgNode *src, gboolean is_struct, gboolean take,
+            gboolean *ret_struct_error, char **ret_message)
 {
   if (dest->kind != src->kind || dest->kind == CFG_VALUE)
     {
@@ -336,14 +349,14 @@ cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean 
     {
       g_ptr_array_set_size (dest->items, 0);
       for (guint i = 0; i < src->items->len; i++)
-        cfg_list_append (dest, cfg_node_copy (g_ptr_array_index (src->items, i)));
+        cfg_list_append (dest, give_item (src, i, take));
       return TRUE;
     }
 
   for (guint i = 0; i < src->keys->len; i++)
     {
       const char *key = g_ptr_array_index (src->keys, i);
-      const CfgNode *s = g_ptr_array_index (src->items, i);
+      CfgNode *s = g_ptr_array_index (src->items, i);
       guint index = cfg_dict_index (dest, key);
       CfgNode *d;
 
@@ -355,7 +368,7 @@ cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean 
               *ret_message = g_strdup_printf ("Key '%s' is not in struct", key);
               return FALSE;
             }
-          cfg_dict_set (dest, key, cfg_node_copy (s));
+          cfg_dict_set (dest, key, give_item (src, i, take));
           continue;
         }
       d = g_ptr_array_index (dest->items, index);
@@ -364,11 +377,11 @@ cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean 
         {
           if (cfg_node_is_container (s))
             {
-              if (!cfg_node_merge (d, s, is_struct, ret_struct_error, ret_message))
+              if (!merge_impl (d, s, is_struct, take, ret_struct_error, ret_message))
                 return FALSE;
             }
           else if (!cfg_node_is_missing (s))
-            replace_item (dest, index, cfg_node_copy (s));
+            replace_item (dest, index, give_item (src, i, take));
           continue;
         }
 
@@ -386,16 +399,31 @@ cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean 
               CfgNode *copy = cfg_node_copy (target);
 
               replace_item (dest, index, copy);
-              if (!cfg_node_merge (copy, s, is_struct, ret_struct_error, ret_message))
+              if (!merge_impl (copy, s, is_struct, take, ret_struct_error, ret_message))
                 return FALSE;
               continue;
             }
         }
       if (cfg_node_is_missing (s))
         continue;
-      replace_item (dest, index, cfg_node_copy (s));
+      replace_item (dest, index, give_item (src, i, take));
     }
   return TRUE;
+}
+
+gboolean
+cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct, gboolean *ret_struct_error,
+                char **ret_message)
+{
+  return merge_impl (dest, (CfgNode *) src, is_struct, FALSE, ret_struct_error, ret_message);
+}
+
+gboolean
+cfg_node_merge_take (CfgNode *dest, CfgNode *src, char **ret_message)
+{
+  gboolean struct_error = FALSE;
+
+  return merge_impl (dest, src, FALSE, TRUE, &struct_error, ret_message);
 }
 
 CfgNode *

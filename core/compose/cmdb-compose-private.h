@@ -68,6 +68,9 @@ void cfg_list_append (CfgNode *list, CfgNode *value);
  * lacks is an error (@ret_struct_error set). @src is not changed. */
 gboolean cfg_node_merge (CfgNode *dest, const CfgNode *src, gboolean is_struct,
                          gboolean *ret_struct_error, char **ret_message);
+/* The same without struct mode, moving @src's nodes into @dest instead of
+ * copying them: @src is only good for freeing afterwards. */
+gboolean cfg_node_merge_take (CfgNode *dest, CfgNode *src, char **ret_message);
 /* Places @body (owned) at the dotted @package inside a new dict. */
 CfgNode *cfg_node_embed (CfgNode *body, const char *package);
 /* Sorted leaf paths (Python-style: dotted keys, list items as [i]). */

@@ -20,6 +20,10 @@ struct _ComposeRepo
 {
   CmdbCache *cache;
   char *dir;
+  /* config path -> ComposeConfig (or NULL: no such config), for this
+   * composition: a config is looked up several times while the defaults
+   * tree is built and merged. */
+  GHashTable *loaded;
 };
 
 /* Hydra 1.3's hydra/config: its defaults list and the keys of HydraConf. */
@@ -109,6 +113,8 @@ compose_repo_new (CmdbCache *cache, const char *config_dir)
 
   repo->cache = cmdb_cache_ref (cache);
   repo->dir = g_strdup (config_dir);
+  repo->loaded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) compose_config_unref);
   return repo;
 }
 
@@ -119,6 +125,7 @@ compose_repo_free (ComposeRepo *repo)
     return;
   cmdb_cache_unref (repo->cache);
   g_free (repo->dir);
+  g_hash_table_unref (repo->loaded);
   g_free (repo);
 }
 
@@ -322,17 +329,28 @@ builtin_load_uncached (const char *config_path)
 gboolean
 compose_repo_config_exists (ComposeRepo *repo, const char *config_path)
 {
-  g_autofree char *file = g_strconcat (config_path, ".yaml", NULL);
-  g_autoptr (ComposeConfig) builtin = NULL;
+  g_autoptr (ComposeConfig) config = compose_repo_load (repo, config_path);
 
-  if (project_entry_exists (repo, file, FALSE))
-    return TRUE;
-  builtin = builtin_load (config_path);
-  return builtin != NULL;
+  return config != NULL;
 }
+
+static ComposeConfig *compose_repo_load_uncached (ComposeRepo *repo, const char *config_path);
 
 ComposeConfig *
 compose_repo_load (ComposeRepo *repo, const char *config_path)
+{
+  ComposeConfig *config;
+
+  if (g_hash_table_lookup_extended (repo->loaded, config_path, NULL, (gpointer *) &config))
+    return config != NULL ? compose_config_ref (config) : NULL;
+  config = compose_repo_load_uncached (repo, config_path);
+  g_hash_table_insert (repo->loaded, g_strdup (config_path),
+                       config != NULL ? compose_config_ref (config) : NULL);
+  return config;
+}
+
+static ComposeConfig *
+compose_repo_load_uncached (ComposeRepo *repo, const char *config_path)
 {
   g_autofree char *file = g_strconcat (config_path, ".yaml", NULL);
 

@@ -16,13 +16,31 @@
 #include "cmdbuilder.h"
 #include "compose/cmdb-compose-private.h"
 
+/* A node's value once resolved: the node it points at, or built text. */
+typedef struct
+{
+  const CfgNode *target;
+  char *text;
+} Resolved;
+
 typedef struct
 {
   CfgNode *root;
   GPtrArray *stack; /* nodes being resolved */
   CfgResolveStatus status;
   char *message;
+  GHashTable *memo;     /* (nullable) node -> Resolved: the resolve stage reads
+                     * each node once, however many interpolations name it */
+  const CfgNode *probe; /* the temporary node of an interpolation inside a
+                         * string: on the stack, never remembered */
 } Resolver;
+
+static void
+resolved_free (Resolved *resolved)
+{
+  g_free (resolved->text);
+  g_free (resolved);
+}
 
 static gboolean resolve_value (Resolver *r, CfgNode *node, const CfgNode **ret_target,
                                char **ret_text);
@@ -108,7 +126,13 @@ expand_string (Resolver *r, CfgNode *context, const char *text, char **ret_text)
             probe.value = json_node_new (JSON_NODE_VALUE);
             json_node_set_string (probe.value, wrapped);
             probe.parent = context->parent;
-            ok = resolve_value (r, &probe, &target, &value_text);
+            {
+              const CfgNode *outer = r->probe;
+
+              r->probe = &probe;
+              ok = resolve_value (r, &probe, &target, &value_text);
+              r->probe = outer;
+            }
             json_node_unref (probe.value);
           }
           if (!ok)
@@ -245,6 +269,17 @@ resolve_value (Resolver *r, CfgNode *node, const CfgNode **ret_target, char **re
       *ret_target = node;
       return TRUE;
     }
+  if (r->memo != NULL && node != r->probe)
+    {
+      Resolved *known = g_hash_table_lookup (r->memo, node);
+
+      if (known != NULL)
+        {
+          *ret_target = known->target;
+          *ret_text = g_strdup (known->text);
+          return TRUE;
+        }
+    }
   for (guint i = 0; i < r->stack->len; i++)
     if (g_ptr_array_index (r->stack, i) == node)
       return fail (r, CFG_RESOLVE_CYCLE, g_strdup ("Recursive interpolation detected"));
@@ -286,6 +321,14 @@ resolve_value (Resolver *r, CfgNode *node, const CfgNode **ret_target, char **re
   else
     ok = expand_string (r, node, text, ret_text);
   g_ptr_array_remove_index (r->stack, r->stack->len - 1);
+  if (ok && r->memo != NULL && node != r->probe)
+    {
+      Resolved *resolved = g_new0 (Resolved, 1);
+
+      resolved->target = *ret_target;
+      resolved->text = g_strdup (*ret_text);
+      g_hash_table_insert (r->memo, node, resolved);
+    }
   return ok;
 }
 
@@ -293,7 +336,7 @@ CfgResolveStatus
 cfg_resolve_node (CfgNode *root, CfgNode *node, const CfgNode **ret_target, char **ret_text,
                   char **ret_message)
 {
-  Resolver r = { root, g_ptr_array_new (), CFG_RESOLVE_OK, NULL };
+  Resolver r = { root, g_ptr_array_new (), CFG_RESOLVE_OK, NULL, NULL, NULL };
 
   if (!resolve_value (&r, node, ret_target, ret_text))
     {
@@ -326,30 +369,31 @@ status_class (CfgResolveStatus status)
 }
 
 static void
-resolve_walk (CfgNode *root, CfgNode *node, JsonArray *problems)
+resolve_walk (Resolver *r, CfgNode *node, JsonArray *problems)
 {
   if (node->kind != CFG_VALUE)
     {
       for (guint i = 0; i < node->items->len; i++)
-        resolve_walk (root, g_ptr_array_index (node->items, i), problems);
+        resolve_walk (r, g_ptr_array_index (node->items, i), problems);
       return;
     }
   if (cfg_node_is_interpolation (node))
     {
       const CfgNode *target = NULL;
       g_autofree char *text = NULL;
-      g_autofree char *message = NULL;
-      CfgResolveStatus status = cfg_resolve_node (root, node, &target, &text, &message);
 
-      if (status != CFG_RESOLVE_OK)
+      r->status = CFG_RESOLVE_OK;
+      g_clear_pointer (&r->message, g_free);
+      g_ptr_array_set_size (r->stack, 0);
+      if (!resolve_value (r, node, &target, &text))
         {
           JsonObject *problem = json_object_new ();
           g_autofree char *key = cfg_node_dup_path (node);
 
           json_object_set_string_member (problem, "key", key);
           json_object_set_string_member (problem, "value", cfg_node_get_string (node));
-          json_object_set_string_member (problem, "error_class", status_class (status));
-          json_object_set_string_member (problem, "message", message);
+          json_object_set_string_member (problem, "error_class", status_class (r->status));
+          json_object_set_string_member (problem, "message", r->message);
           json_array_add_object_element (problems, problem);
         }
     }
@@ -358,5 +402,12 @@ resolve_walk (CfgNode *root, CfgNode *node, JsonArray *problems)
 void
 cfg_resolve_all (CfgNode *root, JsonArray *problems)
 {
-  resolve_walk (root, root, problems);
+  Resolver r = { root, g_ptr_array_new (), CFG_RESOLVE_OK, NULL, NULL, NULL };
+
+  r.memo
+      = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) resolved_free);
+  resolve_walk (&r, root, problems);
+  g_hash_table_unref (r.memo);
+  g_ptr_array_unref (r.stack);
+  g_free (r.message);
 }

@@ -573,12 +573,11 @@ compose_config (ComposeRepo *repo, ComposeDefaults *defaults, CfgNode **ret_cfg,
       g_autoptr (ComposeConfig) loaded = compose_repo_load (repo, rd->config_path);
       g_autoptr (CfgNode) embedded = NULL;
       g_autofree char *message = NULL;
-      gboolean struct_error = FALSE;
 
       if (loaded == NULL)
         continue;
       embedded = cfg_node_embed (cfg_node_copy (loaded->body), rd->package);
-      if (!cfg_node_merge (cfg, embedded, FALSE, &struct_error, &message))
+      if (!cfg_node_merge_take (cfg, embedded, &message))
         {
           *ret_problem = compose_problem_new ("ConfigTypeError", NULL, "%s (merging '%s')", message,
                                               rd->config_path);
