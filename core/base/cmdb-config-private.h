@@ -1,6 +1,8 @@
 /* cmdb-config-private.h: the table of known configuration keys. */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
@@ -16,6 +18,8 @@ typedef struct
 /* (transfer none) (nullable) */
 const CmdbConfigKey *cmdb_config_lookup_key (const char *group, const char *key);
 /* (transfer none): the whole table. */
+#define cmdb_config_get_known_keys _cmdb_config_get_known_keys
+CMDB_PRIVATE_EXPORT
 const CmdbConfigKey *cmdb_config_get_known_keys (guint *ret_n_keys);
 
 G_END_DECLS

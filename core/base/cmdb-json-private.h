@@ -8,6 +8,8 @@
  * than CMDB_JSON_MAX_DEPTH before json-glib sees a byte. */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -24,6 +26,8 @@ gboolean cmdb_json_check_depth (const char *text, gssize length, guint max_depth
 /* (transfer full) (nullable): @text parsed, after cmdb_json_check_depth()
  * with CMDB_JSON_MAX_DEPTH; NULL with @error when it is too deep or not
  * JSON. */
+#define cmdb_json_parse _cmdb_json_parse
+CMDB_PRIVATE_EXPORT
 JsonNode *cmdb_json_parse (const char *text, gssize length, GError **error);
 
 G_END_DECLS

@@ -8,6 +8,8 @@
  * escaped, so what is shown is what is there. */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -19,12 +21,16 @@ gboolean cmdb_text_char_is_unsafe (gunichar c);
 
 /* (nullable) (transfer none): the first unsafe character of @text (or its
  * first byte that is not UTF-8), NULL when there is none. */
+#define cmdb_text_find_unsafe _cmdb_text_find_unsafe
+CMDB_PRIVATE_EXPORT
 const char *cmdb_text_find_unsafe (const char *text);
 
 /* (transfer full): @text with each unsafe character written visibly: a
  * control as \xNN (\n, \r, \t, \e for the common ones), any other as
  * \u{NNNN}, a byte that is not UTF-8 as \xNN. @keep (nullable) lists ASCII
  * controls to leave as they are (e.g. "\n\t" for multi-line text). */
+#define cmdb_text_escape _cmdb_text_escape
+CMDB_PRIVATE_EXPORT
 char *cmdb_text_escape (const char *text, const char *keep);
 
 /* (transfer full): a short name of the unsafe character at @position (from

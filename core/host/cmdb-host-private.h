@@ -19,6 +19,8 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include <libpeas/peas.h>
 #include "cmdbuilder.h"
 
@@ -85,46 +87,72 @@ typedef struct
 #define CMDB_TYPE_HOST (cmdb_host_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbHost, cmdb_host, CMDB, HOST, GObject)
 
+#define cmdb_host_error_quark _cmdb_host_error_quark
+CMDB_PRIVATE_EXPORT
 GQuark cmdb_host_error_quark (void);
 
 /* (transfer full): a host that discovers plugins in the built-in plugin
  * directories (the build tree's when running uninstalled), [plugins] path and
  * $CMDBUILDER_PLUGIN_PATH. Problems with directories or .plugin files are
  * collected (cmdb_host_get_problems), never fatal. */
+#define cmdb_host_new _cmdb_host_new
+CMDB_PRIVATE_EXPORT
 CmdbHost *cmdb_host_new (CmdbConfig *config);
 
 /* (transfer none) (element-type CmdbPluginRecord): every discovered plugin,
  * pages first by order, then registries and executors by id. Maps nothing. */
+#define cmdb_host_list_plugins _cmdb_host_list_plugins
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_host_list_plugins (CmdbHost *self);
 /* (transfer full) (element-type CmdbPluginRecord, records transfer none):
  * the enabled pages in sidebar order. Maps nothing. */
+#define cmdb_host_list_pages _cmdb_host_list_pages
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_host_list_pages (CmdbHost *self);
 /* (transfer none) (nullable) */
+#define cmdb_host_lookup _cmdb_host_lookup
+CMDB_PRIVATE_EXPORT
 CmdbPluginRecord *cmdb_host_lookup (CmdbHost *self, const char *id);
 /* (transfer none) (nullable): the enabled registry providing @source_id,
  * from X-Sources; NULL for the core's built-in sources. */
+#define cmdb_host_lookup_source_provider _cmdb_host_lookup_source_provider
+CMDB_PRIVATE_EXPORT
 CmdbPluginRecord *cmdb_host_lookup_source_provider (CmdbHost *self, const char *source_id);
 /* (transfer none) (nullable): the .plugin file that defined plugin @id. */
+#define cmdb_host_get_plugin_file _cmdb_host_get_plugin_file
+CMDB_PRIVATE_EXPORT
 const char *cmdb_host_get_plugin_file (CmdbHost *self, const char *id);
 /* (transfer none) (element-type CmdbProblem): problems met while
  * discovering and loading (bad directories, bad .plugin files, failed loads). */
+#define cmdb_host_get_problems _cmdb_host_get_problems
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_host_get_problems (CmdbHost *self);
 
 /* Loads the plugin @id (maps its module) and creates its extension.
  * Returns (transfer none) the extension, or NULL with @error: DISABLED,
  * NOT_FOUND, LOAD_FAILED (with the loader's reason), NO_EXTENSION. */
+#define cmdb_host_load_plugin _cmdb_host_load_plugin
+CMDB_PRIVATE_EXPORT
 GObject *cmdb_host_load_plugin (CmdbHost *self, const char *id, GError **error);
 
 /* Installs the host as @context's source resolver: built-in sources from the
  * core, others from the providing registry plugin (loaded on first use). */
+#define cmdb_host_attach_context _cmdb_host_attach_context
+CMDB_PRIVATE_EXPORT
 void cmdb_host_attach_context (CmdbHost *self, CmdbContext *context);
 
 /* Activates page @id for @context: loads its module, parses its schema and
  * loads the registries its schema's options_source keys need. Returns
  * (transfer none) the page extension. Idempotent; the first call is timed. */
+#define cmdb_host_activate_page _cmdb_host_activate_page
+CMDB_PRIVATE_EXPORT
 CmdbPage *cmdb_host_activate_page (CmdbHost *self, CmdbContext *context, const char *id,
                                    GError **error);
+#define cmdb_host_show_page _cmdb_host_show_page
+CMDB_PRIVATE_EXPORT
 void cmdb_host_show_page (CmdbHost *self, const char *id);
+#define cmdb_host_leave_page _cmdb_host_leave_page
+CMDB_PRIVATE_EXPORT
 void cmdb_host_leave_page (CmdbHost *self, const char *id);
 /* ---- where a page's schema comes from (cmdb-host-schemas.c) ---- */
 
@@ -136,6 +164,8 @@ GPtrArray *cmdb_host_get_schema_path (CmdbHost *self, CmdbContext *context, cons
  * its search path holding <schema>.yaml or command_builder_<schema>.yaml
  * (X-Schema, default the id). NULL with @error (NOT_FOUND, naming both
  * names and every directory) otherwise. */
+#define cmdb_host_find_schema _cmdb_host_find_schema
+CMDB_PRIVATE_EXPORT
 char *cmdb_host_find_schema (CmdbHost *self, CmdbContext *context, const char *id, GError **error);
 /* (transfer full) (element-type utf8): the fragments (<schema>.d/NAME.yaml) of
  * every directory of page @id's path, in merge order: the last directory of
@@ -145,6 +175,8 @@ GPtrArray *cmdb_host_find_schema_fragments (CmdbHost *self, CmdbContext *context
 /* (transfer full): page @id's schema with its fragments merged in, through
  * the cache. NULL with @error as cmdb_host_find_schema() and
  * cmdb_schema_load_layered(). */
+#define cmdb_host_load_schema _cmdb_host_load_schema
+CMDB_PRIVATE_EXPORT
 CmdbSchema *cmdb_host_load_schema (CmdbHost *self, CmdbContext *context, const char *id,
                                    GError **error);
 
@@ -154,9 +186,15 @@ CmdbSchema *cmdb_host_load_schema (CmdbHost *self, CmdbContext *context, const c
  * plus loaded_at_ms (since the host started, null when not loaded), for
  * pages {title, order, state, activate_ms}, for registries {sources}, and
  * {error} for a plugin that failed. */
+#define cmdb_host_plugins_to_json _cmdb_host_plugins_to_json
+CMDB_PRIVATE_EXPORT
 JsonNode *cmdb_host_plugins_to_json (CmdbHost *self);
 
+#define cmdb_plugin_kind_to_string _cmdb_plugin_kind_to_string
+CMDB_PRIVATE_EXPORT
 const char *cmdb_plugin_kind_to_string (CmdbPluginKind kind);
+#define cmdb_page_state_to_string _cmdb_page_state_to_string
+CMDB_PRIVATE_EXPORT
 const char *cmdb_page_state_to_string (CmdbPageState state);
 
 G_END_DECLS

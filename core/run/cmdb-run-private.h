@@ -2,6 +2,8 @@
  * local executor, the supervisor and the CLI. */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
@@ -10,9 +12,15 @@ G_BEGIN_DECLS
 #define CMDB_RUN_RECORD_NAME "run.json"
 
 /* (transfer full): a new run record in @directory (not yet saved). */
+#define cmdb_run_new_record _cmdb_run_new_record
+CMDB_PRIVATE_EXPORT
 CmdbRun *cmdb_run_new_record (const char *directory, const char *id);
 void cmdb_run_set_string (CmdbRun *run, const char *key, const char *value);
+#define cmdb_run_set_argv _cmdb_run_set_argv
+CMDB_PRIVATE_EXPORT
 void cmdb_run_set_argv (CmdbRun *run, const char *const *argv);
+#define cmdb_run_set_int _cmdb_run_set_int
+CMDB_PRIVATE_EXPORT
 void cmdb_run_set_int (CmdbRun *run, const char *key, gint64 value);
 /* The integer at @key, or @default_value when absent or null. */
 gint64 cmdb_run_get_int (CmdbRun *run, const char *key, gint64 default_value);
@@ -27,13 +35,19 @@ const char *cmdb_run_get_workspace (CmdbRun *run);
 void cmdb_run_set_workspace_now (CmdbRun *run, const char *root);
 /* (transfer none) (nullable): the recorded workspace root when the run is
  * read from another one, else NULL. */
+#define cmdb_run_get_moved_from _cmdb_run_get_moved_from
+CMDB_PRIVATE_EXPORT
 const char *cmdb_run_get_moved_from (CmdbRun *run);
 /* (transfer none): the argv with paths under the recorded workspace moved
  * to the current one (the argv itself when the workspace did not move):
  * what a rerun executes. */
+#define cmdb_run_get_relocated_argv _cmdb_run_get_relocated_argv
+CMDB_PRIVATE_EXPORT
 const char *const *cmdb_run_get_relocated_argv (CmdbRun *run);
 /* (transfer full) (nullable): @text (a command of this run) relocated the
  * same way. */
+#define cmdb_run_relocate_text _cmdb_run_relocate_text
+CMDB_PRIVATE_EXPORT
 char *cmdb_run_relocate_text (CmdbRun *run, const char *text);
 /* Marks a run the store found abandoned: status lost, with @message. */
 void cmdb_run_mark_lost (CmdbRun *run, const char *message);
@@ -44,6 +58,8 @@ void cmdb_run_mark_lost (CmdbRun *run, const char *message);
  * executor that has a "context" property (CmdbContext) gets the store's
  * context, for its configuration. */
 typedef struct _CmdbHost CmdbHost;
+#define cmdb_run_store_set_host _cmdb_run_store_set_host
+CMDB_PRIVATE_EXPORT
 void cmdb_run_store_set_host (CmdbRunStore *self, CmdbHost *host);
 
 /* The local executor: one supervisor process per run. */
@@ -61,11 +77,15 @@ const char *cmdb_local_executor_get_program (CmdbLocalExecutor *self);
  * exit status when the run is over. @ready_fd (or -1) gets one line,
  * "started", "failed" (the command could not be executed: recorded in the
  * run) or an error message, and is closed once the command started. */
+#define cmdb_run_supervise _cmdb_run_supervise
+CMDB_PRIVATE_EXPORT
 int cmdb_run_supervise (const char *run_directory, int ready_fd);
 
 /* TRUE when @pid is a live (not zombie) process whose command line holds
  * every string of @needles, each as a whole argument or as the last
  * component of a path argument. */
+#define cmdb_run_process_matches _cmdb_run_process_matches
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_run_process_matches (GPid pid, const char *const *needles);
 
 /* ---- leftovers of a run whose supervisor died (cmdb-run-leftovers.c) ---- */

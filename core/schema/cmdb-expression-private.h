@@ -18,6 +18,8 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
@@ -35,14 +37,22 @@ typedef JsonNode *(*CmdbExpressionLookup) (const char *name, gpointer user_data)
 /* Called for each name the expression reads, with its byte offset. */
 typedef void (*CmdbExpressionNameFunc) (const char *name, guint offset, gpointer user_data);
 
+#define cmdb_expression_error_quark _cmdb_expression_error_quark
+CMDB_PRIVATE_EXPORT
 GQuark cmdb_expression_error_quark (void);
 
 /* Parses @text. Returns (transfer full) the expression, or NULL with @error
  * set and @ret_offset (nullable) receiving the byte offset of the problem. */
+#define cmdb_expression_parse _cmdb_expression_parse
+CMDB_PRIVATE_EXPORT
 CmdbExpression *cmdb_expression_parse (const char *text, guint *ret_offset, GError **error);
+#define cmdb_expression_free _cmdb_expression_free
+CMDB_PRIVATE_EXPORT
 void cmdb_expression_free (CmdbExpression *expression);
 void cmdb_expression_foreach_name (CmdbExpression *expression, CmdbExpressionNameFunc func,
                                    gpointer user_data);
+#define cmdb_expression_evaluate _cmdb_expression_evaluate
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_expression_evaluate (CmdbExpression *expression, CmdbExpressionLookup lookup,
                                    gpointer user_data);
 

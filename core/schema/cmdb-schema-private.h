@@ -2,6 +2,8 @@
  * code (not installed). */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 #include "schema/cmdb-expression-private.h"
 
@@ -9,6 +11,8 @@ G_BEGIN_DECLS
 
 /* (transfer full): a problem made from an error whose message starts with
  * "path:line:column: " (YAML and cache errors), located there. */
+#define cmdb_schema_problem_from_error _cmdb_schema_problem_from_error
+CMDB_PRIVATE_EXPORT
 CmdbProblem *cmdb_schema_problem_from_error (const GError *error, const char *fallback_path,
                                              const char *subject);
 

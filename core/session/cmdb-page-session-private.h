@@ -17,6 +17,8 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 #include "host/cmdb-host-private.h"
 
@@ -36,20 +38,30 @@ typedef struct _CmdbPageSession CmdbPageSession;
  * it is activated and its schema found and loaded. Returns (transfer full)
  * the session, or NULL with @error (CMDB_HOST_ERROR for a missing, disabled
  * or broken page, the schema loader's error for an unreadable schema). */
+#define cmdb_page_session_open _cmdb_page_session_open
+CMDB_PRIVATE_EXPORT
 CmdbPageSession *cmdb_page_session_open (CmdbHost *host, CmdbContext *context, const char *page_id,
                                          GError **error);
 CmdbPageSession *cmdb_page_session_ref (CmdbPageSession *self);
+#define cmdb_page_session_unref _cmdb_page_session_unref
+CMDB_PRIVATE_EXPORT
 void cmdb_page_session_unref (CmdbPageSession *self);
 
 /* (transfer none) */
 const char *cmdb_page_session_get_id (CmdbPageSession *self);
 /* (transfer none) */
+#define cmdb_page_session_get_record _cmdb_page_session_get_record
+CMDB_PRIVATE_EXPORT
 CmdbPluginRecord *cmdb_page_session_get_record (CmdbPageSession *self);
 /* (transfer none) */
 CmdbPage *cmdb_page_session_get_page (CmdbPageSession *self);
 /* (transfer none) */
+#define cmdb_page_session_get_schema _cmdb_page_session_get_schema
+CMDB_PRIVATE_EXPORT
 CmdbSchema *cmdb_page_session_get_schema (CmdbPageSession *self);
 /* (transfer none) */
+#define cmdb_page_session_get_schema_path _cmdb_page_session_get_schema_path
+CMDB_PRIVATE_EXPORT
 const char *cmdb_page_session_get_schema_path (CmdbPageSession *self);
 /* (transfer none): the page plugin's usable rule defaults ({key:
  * {attribute: value}}, cmdb-page.h). */
@@ -61,12 +73,20 @@ GPtrArray *cmdb_page_session_get_problems (CmdbPageSession *self);
 /* The experiment-name suffix. The page offers the choice when its plugin
  * says X-Suffix=true; the default is [command] suffix, else X-Suffix;
  * @choice (-1: none, 0 off, 1 on) is the user's explicit choice and wins. */
+#define cmdb_page_session_has_suffix_option _cmdb_page_session_has_suffix_option
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_page_session_has_suffix_option (CmdbPageSession *self);
+#define cmdb_page_session_get_suffix_default _cmdb_page_session_get_suffix_default
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_page_session_get_suffix_default (CmdbPageSession *self);
+#define cmdb_page_session_resolve_suffix _cmdb_page_session_resolve_suffix
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_page_session_resolve_suffix (CmdbPageSession *self, int choice);
 
 /* Sets @key of @input from @text as typed by a user (cmdb_form_input_set_text).
  * FALSE with @error (CMDB_FORM_ERROR UNKNOWN_KEY or INVALID). */
+#define cmdb_page_session_set_text _cmdb_page_session_set_text
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_page_session_set_text (CmdbPageSession *self, CmdbFormInput *input, const char *key,
                                      const char *text, GError **error);
 /* (transfer full): the input of a JSON request {values: {key: value},
@@ -74,24 +94,34 @@ gboolean cmdb_page_session_set_text (CmdbPageSession *self, CmdbFormInput *input
  * string is read as typed text, exactly like a CLI --set; other JSON
  * values are taken as they are. NULL with @error for an unknown key or a
  * text that does not fit (the same errors as cmdb_page_session_set_text). */
+#define cmdb_page_session_read_json_input _cmdb_page_session_read_json_input
+CMDB_PRIVATE_EXPORT
 CmdbFormInput *cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request,
                                                   GError **error);
 
 /* (transfer full): evaluates the form for @input (nullable: the defaults):
  * the schema's rules, the page's rule defaults, then the page plugin's
  * validation, attached to the fields it names. */
+#define cmdb_page_session_evaluate _cmdb_page_session_evaluate
+CMDB_PRIVATE_EXPORT
 CmdbFormState *cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input,
                                            CmdbPageSessionMode mode);
 /* (transfer full): the command of @form, with the suffix rule on or off.
  * NULL with @error when the workspace configuration is unusable. */
+#define cmdb_page_session_build _cmdb_page_session_build
+CMDB_PRIVATE_EXPORT
 CmdbCommand *cmdb_page_session_build (CmdbPageSession *self, CmdbFormState *form, gboolean suffix,
                                       GError **error);
 
 /* (transfer none) (nullable): the key of the element that names the
  * experiment (the element whose rule role is experiment_name). */
+#define cmdb_page_session_get_experiment_key _cmdb_page_session_get_experiment_key
+CMDB_PRIVATE_EXPORT
 const char *cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFormState *form);
 /* (transfer full) (nullable): the experiment name @form gives, with the
  * suffix when @suffix: what the run's outputs are filed under. */
+#define cmdb_page_session_get_experiment_name _cmdb_page_session_get_experiment_name
+CMDB_PRIVATE_EXPORT
 char *cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
                                              gboolean suffix);
 

@@ -8,31 +8,45 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
 
 /* TRUE when @source_id is one of the core's built-in sources. */
+#define cmdb_builtin_sources_provides _cmdb_builtin_sources_provides
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_builtin_sources_provides (const char *source_id);
 /* (transfer none): the built-in source ids, NULL-terminated, in the order
  * docs/sources.md lists them. */
+#define cmdb_builtin_sources_get_ids _cmdb_builtin_sources_get_ids
+CMDB_PRIVATE_EXPORT
 const char *const *cmdb_builtin_sources_get_ids (void);
 /* (transfer full): the list of the built-in source @source_id, computed
  * through @context's cache (key "source:<id>:<configs dir>"). NULL with
  * @error (CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE) for another id. */
+#define cmdb_builtin_sources_list _cmdb_builtin_sources_list
+CMDB_PRIVATE_EXPORT
 CmdbOptionList *cmdb_builtin_sources_list (CmdbContext *context, const char *source_id,
                                            GError **error);
 
 /* Sets a known description (or none, with NULL) so that it is never read
  * from the entry's file (checkpoints are not YAML). Only while building. */
+#define cmdb_option_entry_set_description _cmdb_option_entry_set_description
+CMDB_PRIVATE_EXPORT
 void cmdb_option_entry_set_description (CmdbOptionEntry *entry, const char *description);
 /* (transfer none): the entry's metadata object, created when absent. Only
  * while building. */
+#define cmdb_option_entry_ensure_metadata _cmdb_option_entry_ensure_metadata
+CMDB_PRIVATE_EXPORT
 JsonObject *cmdb_option_entry_ensure_metadata (CmdbOptionEntry *entry);
 
 /* (transfer full): a problem for @error about @path: the location is taken
  * from the message's "path:line:column: " prefix when it has one (YAML
  * errors do), and the rest of the message becomes the problem's message. */
+#define cmdb_problem_from_error _cmdb_problem_from_error
+CMDB_PRIVATE_EXPORT
 CmdbProblem *cmdb_problem_from_error (CmdbSeverity severity, const GError *error, const char *path,
                                       const char *subject);
 

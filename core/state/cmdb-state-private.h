@@ -17,11 +17,15 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
 
 #define CMDB_STATE_ERROR (cmdb_state_error_quark ())
+#define cmdb_state_error_quark _cmdb_state_error_quark
+CMDB_PRIVATE_EXPORT
 GQuark cmdb_state_error_quark (void);
 
 typedef enum
@@ -41,6 +45,8 @@ typedef enum
 } CmdbStateKind;
 
 /* The version of @kind this build writes (and the newest it reads). */
+#define cmdb_state_format_version _cmdb_state_format_version
+CMDB_PRIVATE_EXPORT
 guint cmdb_state_format_version (CmdbStateKind kind);
 /* (transfer none): what a person calls a file of @kind ("run record"). */
 const char *cmdb_state_format_name (CmdbStateKind kind);
@@ -56,6 +62,8 @@ const char *cmdb_state_format_name (CmdbStateKind kind);
  * inside it with @mode. Every part of the code that creates something in
  * the state directory goes through here. Returns (transfer full) the path
  * of @subdir (or of @state_dir), or NULL with CMDB_STATE_ERROR_FAILED. */
+#define cmdb_state_dir_ensure _cmdb_state_dir_ensure
+CMDB_PRIVATE_EXPORT
 char *cmdb_state_dir_ensure (const char *state_dir, const char *subdir, int mode, GError **error);
 
 /* ---- files (cmdb-state-file.c) ---- */
@@ -67,6 +75,8 @@ char *cmdb_state_dir_ensure (const char *state_dir, const char *subdir, int mode
  * (nullable) gets the version found on disk. Returns (transfer full) the
  * object, or NULL with CMDB_STATE_ERROR (NOT_FOUND, UNREADABLE or NEWER; the
  * message starts with @path). */
+#define cmdb_state_file_load _cmdb_state_file_load
+CMDB_PRIVATE_EXPORT
 JsonObject *cmdb_state_file_load (CmdbStateKind kind, const char *path, guint *ret_version,
                                   GError **error);
 /* Writes @object as the state file @path of @kind, with the current
@@ -74,6 +84,8 @@ JsonObject *cmdb_state_file_load (CmdbStateKind kind, const char *path, guint *r
  * so a reader sees the old file or the new one; run records also fsync).
  * Refuses (CMDB_STATE_ERROR_NEWER) to replace a file a newer build wrote.
  * The directory must exist (cmdb_state_dir_ensure). */
+#define cmdb_state_file_save _cmdb_state_file_save
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_state_file_save (CmdbStateKind kind, const char *path, JsonObject *object,
                                GError **error);
 
@@ -81,10 +93,14 @@ gboolean cmdb_state_file_save (CmdbStateKind kind, const char *path, JsonObject 
  * process and message: the server lists runs every second, and the same
  * file must not fill its log. Goes to the reporter (by default
  * g_warning). */
+#define cmdb_state_report _cmdb_state_report
+CMDB_PRIVATE_EXPORT
 void cmdb_state_report (const GError *error);
 typedef void (*CmdbStateReporter) (const char *message);
 /* Sets where cmdb_state_report() sends a message (NULL: g_warning); the
  * CLI prints "cmdbuilder: warning: ..." instead. */
+#define cmdb_state_set_reporter _cmdb_state_set_reporter
+CMDB_PRIVATE_EXPORT
 void cmdb_state_set_reporter (CmdbStateReporter reporter);
 
 /* ---- a moved workspace (cmdb-state-relocate.c) ---- */
@@ -94,6 +110,8 @@ void cmdb_state_set_reporter (CmdbStateReporter reporter);
  * (`/old/ws/runners/train.py`), or the value of a `key=value` override,
  * quoted or not (`resume="/old/ws/outputs/x.ckpt"`). NULL when @word names
  * nothing under @from_root. */
+#define cmdb_state_relocate_word _cmdb_state_relocate_word
+CMDB_PRIVATE_EXPORT
 char *cmdb_state_relocate_word (const char *word, const char *from_root, const char *to_root);
 /* (transfer full): @argv with every word relocated. */
 GStrv cmdb_state_relocate_argv (const char *const *argv, const char *from_root,
@@ -101,8 +119,12 @@ GStrv cmdb_state_relocate_argv (const char *const *argv, const char *from_root,
 /* (transfer full): the command text @text relocated: split into words
  * (cmdb_shell_split), relocated and joined again (cmdb_shell_join). @text
  * itself when nothing moves or it does not split. */
+#define cmdb_state_relocate_text _cmdb_state_relocate_text
+CMDB_PRIVATE_EXPORT
 char *cmdb_state_relocate_text (const char *text, const char *from_root, const char *to_root);
 /* Relocates the string members of @values in place. */
+#define cmdb_state_relocate_values _cmdb_state_relocate_values
+CMDB_PRIVATE_EXPORT
 void cmdb_state_relocate_values (JsonObject *values, const char *from_root, const char *to_root);
 
 /* ---- `cmdbuilder check` (cmdb-state-check.c) ---- */
@@ -110,6 +132,8 @@ void cmdb_state_relocate_values (JsonObject *values, const char *from_root, cons
 /* (transfer full) (element-type CmdbProblem): every state file under
  * @state_dir that cannot be read (an error) or that a newer build wrote (a
  * warning), by name. Nothing is written. */
+#define cmdb_state_check _cmdb_state_check
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_state_check (const char *state_dir);
 
 G_END_DECLS

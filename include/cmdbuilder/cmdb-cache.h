@@ -91,49 +91,63 @@ typedef enum
 typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache *cache, const char *key, gpointer user_data,
                                           gsize *ret_size, GError **error);
 
+CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_cache_error_quark (void);
 
 /* (transfer full): a new cache holding at most about @max_bytes
  * (0 selects the default, 64 MiB). */
+CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_cache_new (gsize max_bytes);
+CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_cache_ref (CmdbCache *cache);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_unref (CmdbCache *cache);
 
 /* Starts a new validation generation: paths stat()ed before are stat()ed
  * again at their next use. Call it at the start of each render or request. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_new_generation (CmdbCache *cache);
 
 /* (transfer full): the parsed document at @path, parsed at most once while
  * the file is unchanged. */
+CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_cache_get_yaml (CmdbCache *cache, const char *path, GError **error);
 
 /* (transfer full): the entries of @dir that match @flags and, when
  * @suffix is non-NULL, whose name ends with it (e.g. ".yaml"). A missing
  * directory is CMDB_CACHE_ERROR_NOT_FOUND. */
+CMDB_AVAILABLE_IN_ALL
 CmdbDirScan *cmdb_cache_scan_dir (CmdbCache *cache, const char *dir, CmdbScanFlags flags,
                                   const char *suffix, GError **error);
+CMDB_AVAILABLE_IN_ALL
 CmdbDirScan *cmdb_dir_scan_ref (CmdbDirScan *scan);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_dir_scan_unref (CmdbDirScan *scan);
 
 /* (transfer full): the value for @key, computed by @compute when absent or
  * stale. @value_ref / @value_unref manage the value's references; the
  * cache keeps one. @key must be unique for what @compute computes. */
+CMDB_AVAILABLE_IN_ALL
 gpointer cmdb_cache_get_derived (CmdbCache *cache, const char *key, CmdbCacheComputeFunc compute,
                                  gpointer user_data, GBoxedCopyFunc value_ref,
                                  GDestroyNotify value_unref, GError **error);
 
 /* From inside a computation: record that the value depends on @path (its
  * current identity, or its absence). A no-op outside computations. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_add_dependency (CmdbCache *cache, const char *path);
 
 /* Drops the entry for @key, if there is one and it is not being computed
  * right now (a computation in progress stores its result when it ends).
  * For values that only the latest of a series is worth keeping, such as a
  * page rendered for the state the user left it in. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_remove (CmdbCache *cache, const char *key);
 
 /* Drops every entry (tests, and "reload" actions). */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_clear (CmdbCache *cache);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCache, cmdb_cache_unref)

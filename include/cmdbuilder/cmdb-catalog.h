@@ -54,28 +54,39 @@ typedef struct _CmdbCatalog CmdbCatalog;
  * directory gives an empty catalog with a warning; a file that fails to
  * parse gives an error problem and the item without metadata; neither
  * fails the call. NULL with @error only on I/O errors of another kind. */
+CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_context_get_architectures (CmdbContext *context, GError **error);
 /* (transfer full): the optimizers, same rules. */
+CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_context_get_optimizers (CmdbContext *context, GError **error);
 
+CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_catalog_ref (CmdbCatalog *catalog);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_catalog_unref (CmdbCatalog *catalog);
+CMDB_AVAILABLE_IN_ALL
 guint cmdb_catalog_get_n_items (CmdbCatalog *catalog);
 /* (transfer none) */
+CMDB_AVAILABLE_IN_ALL
 const CmdbCatalogItem *cmdb_catalog_get_item (CmdbCatalog *catalog, guint index);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 const CmdbCatalogItem *cmdb_catalog_lookup (CmdbCatalog *catalog, const char *name);
 /* (transfer none) (element-type CmdbProblem) */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_catalog_get_problems (CmdbCatalog *catalog);
 
 /* (transfer full) (element-type utf8): the strings at @dotted_path of the
  * item's ui_metadata; a scalar counts as a one-item list; empty when absent. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_catalog_item_get_strings (const CmdbCatalogItem *item, const char *dotted_path);
 
 /* (transfer full) (element-type CmdbProfile): the preprocessing profiles in
  * file order, with `none` first-added when the file lacks it. A missing file
  * gives just `none`. Problems go to @problems (element-type CmdbProblem). */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_context_get_profiles (CmdbContext *context, GPtrArray *problems, GError **error);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_profile_free (CmdbProfile *profile);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCatalog, cmdb_catalog_unref)

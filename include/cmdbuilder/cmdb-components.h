@@ -42,11 +42,13 @@ typedef enum
 } CmdbComponentKind;
 
 /* (transfer none): "encoder", "decoder", "head", "loss" or "backbone". */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_component_kind_to_string (CmdbComponentKind kind);
 
 /* TRUE when @source_id is one of the standard component sources
  * (models.encoders, models.backbones, models.decoders, models.heads,
  * models.losses); its kind goes to @ret_kind (nullable). */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_component_kind_for_source (const char *source_id, CmdbComponentKind *ret_kind);
 
 /* (transfer full): the list of components of @kind, named @source_id,
@@ -55,6 +57,7 @@ gboolean cmdb_component_kind_for_source (const char *source_id, CmdbComponentKin
  * Missing directories give warning problems, broken architecture metadata
  * error problems; neither fails the call. NULL with @error only when the
  * list cannot be built at all. */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_component_source_list (CmdbContext *context, CmdbComponentKind kind,
                                             const char *source_id, GError **error);
 

@@ -56,13 +56,18 @@ typedef enum
 typedef struct _CmdbFormInput CmdbFormInput;
 
 /* (transfer full): an empty input (every element at its default). */
+CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_new (void);
 /* (transfer full): an input from JSON {values: {key: value}, user_set:
  * [keys]}; a missing user_set counts every given value as set. */
+CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_new_from_json (JsonObject *object);
+CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_copy (CmdbFormInput *input);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_free (CmdbFormInput *input);
 /* Sets @key to @value (transfer full; NULL removes it). */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_set (CmdbFormInput *input, const char *key, JsonNode *value,
                           gboolean user_set);
 /* Sets @key from the text @text as typed on a command line, parsed by the
@@ -70,12 +75,16 @@ void cmdb_form_input_set (CmdbFormInput *input, const char *key, JsonNode *value
  * checkboxes, [a,b] for multiselects, a label of a label/value option is
  * turned into its value. An unknown key fails with UNKNOWN_KEY, naming the
  * closest key; a value of the wrong shape with INVALID. */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *key,
                                    const char *text, GError **error);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_input_get (CmdbFormInput *input, const char *key);
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_input_is_user_set (CmdbFormInput *input, const char *key);
 /* (transfer full): {values, user_set}. */
+CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_input_to_json (CmdbFormInput *input);
 
 /* One element's evaluated state. */
@@ -99,53 +108,70 @@ typedef struct
 
 typedef struct _CmdbFormState CmdbFormState;
 
+CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_form_error_quark (void);
 
 /* Evaluates @schema. @context (nullable: no workspace, so no option
  * sources and no metadata) gives option lists and architecture/optimizer
  * metadata; @input (nullable) the user's values. Never fails: problems with
  * option sources are in cmdb_form_state_get_problems(). (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
                                    CmdbFormFlags flags);
 /* The same, with @rules (nullable): a page plugin's rule defaults,
  * {element key: {rule attribute: value}} (cmdb_page_get_rules), applying
  * where the schema's element does not set that attribute itself. */
+CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_evaluate_with_rules (CmdbSchema *schema, CmdbContext *context,
                                               CmdbFormInput *input, CmdbFormFlags flags,
                                               JsonObject *rules);
+CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_state_ref (CmdbFormState *state);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_form_state_unref (CmdbFormState *state);
 /* (transfer none) */
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_form_state_get_schema (CmdbFormState *state);
+CMDB_AVAILABLE_IN_ALL
 guint cmdb_form_state_get_n_fields (CmdbFormState *state);
 /* (transfer none) */
+CMDB_AVAILABLE_IN_ALL
 const CmdbFieldState *cmdb_form_state_get_field (CmdbFormState *state, guint index);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 const CmdbFieldState *cmdb_form_state_lookup (CmdbFormState *state, const char *key);
 /* (transfer none): the visible elements' values, key -> value (what page
  * hooks receive: hidden elements and info elements are absent). */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_form_state_get_values (CmdbFormState *state);
 /* (transfer none) (element-type CmdbProblem): validation errors and
  * warnings (subject: the element key), in check order. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_form_state_get_messages (CmdbFormState *state);
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_state_has_errors (CmdbFormState *state);
 /* Adds a message about element @key (nullable: about the form) to @state,
  * under the field too: how a page plugin's validation joins the schema's. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_form_state_add_message (CmdbFormState *state, CmdbSeverity severity, const char *key,
                                   const char *message);
 /* (transfer none) (nullable): rule attribute @name of element @key as the
  * evaluation saw it (the schema's, else the page's rule default). */
+CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_state_get_rule (CmdbFormState *state, const char *key, const char *name);
 /* (transfer none) (nullable): the key of the first element whose `role`
  * rule is @role (e.g. "experiment_name"). */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_form_state_find_role (CmdbFormState *state, const char *role);
 /* (transfer none) (element-type CmdbProblem): problems of the workspace met
  * while evaluating (an option source that cannot be listed), located at the
  * schema key that asked for it. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_form_state_get_problems (CmdbFormState *state);
 /* (transfer full): {title, fields: [{key, type, label, help, visible,
  * options: [{label, value}], value, default, user_set, errors, warnings,
  * min, max, step, format, info}], values, errors, warnings, problems}. */
+CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_state_to_json (CmdbFormState *state);
 
 /* ---- use cases (recommendations) ---- */
@@ -162,13 +188,17 @@ typedef struct
 /* (transfer full) (element-type CmdbUseCase): all use cases of
  * @architecture when it is known, else the first use case of every
  * architecture that has any (architecture name order). */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_list_use_cases (CmdbContext *context, const char *architecture);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_use_case_free (CmdbUseCase *use_case);
 /* (transfer full): {id, title, description, architecture, parameters}. */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_use_case_to_json (const CmdbUseCase *use_case);
 /* Sets every parameter of @use_case that names an element of @schema, as
  * set by the user. A value that matches an option's label instead of its
  * value is stored as the value (the preprocessing profile). */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_apply_use_case (CmdbFormInput *input, CmdbSchema *schema,
                                      const CmdbUseCase *use_case);
 
@@ -203,28 +233,36 @@ typedef struct
  * command (with errors when the form or the page's validation has errors,
  * in which case argv is still filled for display), or NULL with @error when
  * the workspace configuration is unusable (an unbalanced launcher). */
+CMDB_AVAILABLE_IN_ALL
 CmdbCommand *cmdb_command_build (CmdbFormState *state, CmdbContext *context,
                                  const CmdbCommandOptions *options, GError **error);
+CMDB_AVAILABLE_IN_ALL
 CmdbCommand *cmdb_command_ref (CmdbCommand *command);
 /* (transfer full): what the name_suffix rule of element @key appends to
  * its value ("" when it does not apply or @enabled is FALSE). */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_command_get_name_suffix (CmdbFormState *state, const char *key, gboolean enabled);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_command_unref (CmdbCommand *command);
 /* (transfer full): {command, argv, overrides, constant_overrides, errors,
  * warnings}. */
+CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_command_to_json (CmdbCommand *command);
 
 /* Splits an edited command text back into argv (POSIX word rules, no
  * expansion). Returns (transfer full) (element-type utf8), or NULL with
  * @error (SPLIT) for an unbalanced quote. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_split_text (const char *text, GError **error);
 /* Checks an argv before it runs: the launcher words of the workspace come
  * first, the runner exists, and every token after it reads as a Hydra
  * override. Returns FALSE with @error naming the first problem. */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error);
 
 /* (transfer full) (element-type utf8): the launcher words of the
  * workspace ([command] launcher, default "uv run python"). */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_launcher (CmdbContext *context, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbFormInput, cmdb_form_input_free)

@@ -43,6 +43,7 @@ typedef enum
   CMDB_HYDRA_ERROR_SPLIT, /* a command text that does not split into words */
 } CmdbHydraError;
 
+CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_hydra_error_quark (void);
 
 /* ------------------------------------------------------------------------ */
@@ -106,14 +107,19 @@ typedef struct
  * Known differences from Hydra: an int that does not fit in 64 bits is
  * refused; shuffle() keeps its order (Hydra shuffles at launch); tag()
  * accepts its tags and drops them; glob() is not expanded. */
+CMDB_AVAILABLE_IN_ALL
 CmdbHydraOverride *cmdb_hydra_override_parse (const char *token, GError **error);
 /* (transfer full) (nullable): a copy. */
+CMDB_AVAILABLE_IN_ALL
 CmdbHydraOverride *cmdb_hydra_override_copy (const CmdbHydraOverride *override);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_hydra_override_free (CmdbHydraOverride *override);
 
 /* (transfer none): "CHANGE", "ADD", "FORCE_ADD", "DEL" (Hydra's names) and
  * "str", "int", "float", "bool", "null", "list", "dict", "sweep". */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_override_type_to_string (CmdbHydraOverrideType type);
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_value_type_to_string (CmdbHydraValueType type);
 
 /* Checks an override key as a command builder writes it: an optional `+`,
@@ -122,6 +128,7 @@ const char *cmdb_hydra_value_type_to_string (CmdbHydraValueType type);
  * `@package`. Keys are never quoted, so a key outside the grammar (or an
  * empty one) is an error, CMDB_HYDRA_ERROR_KEY, whose message names the key.
  * Returns TRUE when the key is usable. */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_hydra_check_key (const char *key, GError **error);
 
 /* ------------------------------------------------------------------------ */
@@ -149,16 +156,19 @@ typedef enum
  * at least two exponent digits (`1e-05`, `0.0001`, `5.0`, `1e+16`,
  * `0.30000000000000004`, `inf`, `-inf`, `nan`). Hydra reads each back as
  * the same float. (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_float (double value);
 
 /* The round-trip quoting rule: returns (transfer full) @value wrapped in
  * double quotes so that Hydra reads it back as exactly @value. */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_quote_string (const char *value);
 
 /* Makes every `${` in @value literal for OmegaConf (no interpolation): each
  * run of n backslashes followed by `${` becomes 2n+1 backslashes. Quote the
  * result afterwards. Free text passes `${...}` through by default; use this
  * where a field must not interpolate. (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_escape_interpolations (const char *value);
 
 /* Renders @value (a scalar, an array of scalars/arrays, or an object with
@@ -167,6 +177,7 @@ char *cmdb_hydra_escape_interpolations (const char *value);
  * empty array is `[]` and an empty string `""` (callers omit empty values,
  * see cmdb_hydra_format_override). Returns (transfer full) the text, or NULL
  * with CMDB_HYDRA_ERROR_VALUE for an object key that cannot be written. */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_value (JsonNode *value, CmdbHydraValueStyle style, GError **error);
 
 /* Builds one override token `key=value` (transfer full). @key is checked
@@ -179,6 +190,7 @@ char *cmdb_hydra_format_value (JsonNode *value, CmdbHydraValueStyle style, GErro
  * A suffix (the Train page's `exp_name` + `-arch-decoder-encoder`) is
  * appended to the plain string value BEFORE calling this, never to a
  * rendered token: that is how the original's nested quotes are avoided. */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_override (const char *key, JsonNode *value, CmdbHydraValueStyle style,
                                   GError **error);
 
@@ -189,11 +201,13 @@ char *cmdb_hydra_format_override (const char *key, JsonNode *value, CmdbHydraVal
 /* Returns (transfer full) @token as POSIX shell text: unchanged when it is
  * non-empty and made only of [A-Za-z0-9_./+\-@%:=,], otherwise wrapped in
  * single quotes with each `'` written as `'\''`. */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_quote (const char *token);
 
 /* Joins @argv (NULL-terminated) with single spaces, each word quoted with
  * cmdb_shell_quote (the first word is also quoted when it contains `=`, so
  * it cannot read as an assignment). (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_join (const char *const *argv);
 
 /* Splits @text into words with POSIX shell rules and no expansion: blanks
@@ -206,18 +220,21 @@ char *cmdb_shell_join (const char *const *argv);
  * On success stores (transfer full) a NULL-terminated vector in @ret_argv.
  * Fails with CMDB_HYDRA_ERROR_SPLIT and a message giving the 1-based line
  * and column of an unbalanced quote, a trailing backslash or an operator. */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_shell_split (const char *text, char ***ret_argv, GError **error);
 
 /* The multi-line display form: the first @n_head words on the first line,
  * then one word per line indented by two spaces; every line but the last
  * ends with ` \`. Words are quoted with cmdb_shell_quote, so the text splits
  * back (cmdb_shell_split or /bin/sh) into @argv. (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_format_pretty (const char *const *argv, guint n_head);
 
 /* The same for a command text: split with cmdb_shell_split; when that fails,
  * split at blanks instead and start with a line
  * `# Note: best-effort formatting due to quoting error: <message>`.
  * (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_format_pretty_text (const char *text, guint n_head);
 
 /* Classes of output lines, for highlighting a run's log. */
@@ -233,9 +250,11 @@ typedef enum
 
 /* Classifies one output line (case-insensitive, first match wins, in the
  * order of the enum above). NULL and blank lines are PLAIN. */
+CMDB_AVAILABLE_IN_ALL
 CmdbShellLineClass cmdb_shell_classify_line (const char *line);
 /* (transfer none): "plain", "metrics", "error", "warning", "success",
  * "progress". */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_shell_line_class_to_string (CmdbShellLineClass line_class);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbHydraOverride, cmdb_hydra_override_free)

@@ -34,6 +34,7 @@ typedef enum
   CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE, /* the provider does not list that source id */
 } CmdbOptionSourceError;
 
+CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_option_source_error_quark (void);
 
 /* One choice of a source. Immutable once the list is built. */
@@ -61,43 +62,58 @@ typedef struct
 } CmdbOptionList;
 
 /* (transfer full): an entry named @name from @file (nullable). */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_new (const char *name, const char *file);
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_ref (CmdbOptionEntry *entry);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_unref (CmdbOptionEntry *entry);
 /* Adds @architecture to the entry's compatible list once. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_add_architecture (CmdbOptionEntry *entry, const char *architecture);
 /* (transfer none) (nullable): the description: the file's top-level
  * `description` string if any, else its leading comment block. Read on the
  * first call, through @context's cache; NULL when there is none. */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_option_entry_get_description (CmdbOptionEntry *entry, CmdbContext *context);
 /* (transfer full): the entry as a JSON object {name, file, description?,
  * architectures, ...metadata}. */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_option_entry_to_json (CmdbOptionEntry *entry, CmdbContext *context,
                                        gboolean with_description);
 
 /* (transfer full): an empty list for @source_id. */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_new (const char *source_id);
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_ref (CmdbOptionList *list);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_option_list_unref (CmdbOptionList *list);
 /* Appends @entry unless an entry of that name exists; returns the entry now
  * in the list under that name (transfer none). Takes a reference. */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_list_add (CmdbOptionList *list, CmdbOptionEntry *entry);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_list_lookup (CmdbOptionList *list, const char *name);
 /* Takes ownership of @problem. */
+CMDB_AVAILABLE_IN_ALL
 void cmdb_option_list_add_problem (CmdbOptionList *list, CmdbProblem *problem);
 /* (transfer full) (element-type CmdbOptionEntry): the entries whose name
  * contains @query (case-insensitive; NULL or "" matches all), from @offset,
  * at most @limit (0: no limit). @ret_total receives the number of matches. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_option_list_search (CmdbOptionList *list, const char *query, guint offset,
                                     guint limit, guint *ret_total);
 /* Approximate bytes held, for the cache's bound. */
+CMDB_AVAILABLE_IN_ALL
 gsize cmdb_option_list_get_size (CmdbOptionList *list);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbOptionEntry, cmdb_option_entry_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbOptionList, cmdb_option_list_unref)
 
 #define CMDB_TYPE_OPTION_SOURCE (cmdb_option_source_get_type ())
+CMDB_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (CmdbOptionSource, cmdb_option_source, CMDB, OPTION_SOURCE, GObject)
 
 struct _CmdbOptionSourceInterface
@@ -113,6 +129,7 @@ struct _CmdbOptionSourceInterface
 };
 
 /* (transfer full): calls the implementation. */
+CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_source_list_options (CmdbOptionSource *self, CmdbContext *context,
                                                  const char *source_id, GError **error);
 

@@ -31,6 +31,7 @@
 G_BEGIN_DECLS
 
 #define CMDB_TYPE_PAGE (cmdb_page_get_type ())
+CMDB_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (CmdbPage, cmdb_page, CMDB, PAGE, GObject)
 
 struct _CmdbPageInterface
@@ -76,21 +77,28 @@ struct _CmdbPageInterface
   JsonObject *(*run_action_finish) (CmdbPage *self, GAsyncResult *result, GError **error);
 };
 
+CMDB_AVAILABLE_IN_ALL
 void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
                               GPtrArray *overrides);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
                          GPtrArray *problems);
 /* (transfer full) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_get_rules (CmdbPage *self);
 /* (transfer full): never NULL (empty when the page has no actions). */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_page_list_actions (CmdbPage *self);
 /* (transfer full) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
                                   JsonObject *params, GError **error);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const char *action_id,
                                  JsonObject *params, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
 /* (transfer full) (nullable): as cmdb_page_run_action(). */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action_finish (CmdbPage *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

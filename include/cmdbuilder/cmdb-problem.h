@@ -32,12 +32,16 @@ typedef struct
 } CmdbProblem;
 
 /* (transfer full): a new problem; strings are copied. */
+CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint column,
                                const char *subject, const char *format, ...) G_GNUC_PRINTF (6, 7);
+CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_copy (const CmdbProblem *problem);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_problem_free (CmdbProblem *problem);
 /* (transfer full): "path:line:column: error: [subject] message", the form
  * compilers use, so editors can jump to it. */
+CMDB_AVAILABLE_IN_ALL
 char *cmdb_problem_to_string (const CmdbProblem *problem);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbProblem, cmdb_problem_free)

@@ -118,6 +118,7 @@ typedef struct
 
 typedef struct _CmdbSchema CmdbSchema;
 
+CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_schema_error_quark (void);
 
 /* Loads the schema at @path through @cache: parsed once, and again only
@@ -126,9 +127,11 @@ GQuark cmdb_schema_error_quark (void);
  * "path:line:column: ") or its top level is not a mapping. Every other
  * problem is collected (cmdb_schema_get_problems) and the schema is usable
  * without the broken parts. */
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_load (CmdbCache *cache, const char *path, GError **error);
 /* (transfer full): the schema of an already parsed document (tests, and
  * schemas that are not files). Same rules as cmdb_schema_load(). */
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error);
 /* Loads the schema at @path with the fragments at @fragment_paths
  * (nullable; element-type utf8) merged in, in that order: each fragment
@@ -137,39 +140,54 @@ CmdbSchema *cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **
  * fragment that cannot be read is a located error of the schema, the rest
  * still loads. Cached like cmdb_schema_load() (which is this without
  * fragments), recomputed when any of the files changes. (transfer full) */
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_load_layered (CmdbCache *cache, const char *path,
                                       GPtrArray *fragment_paths, GError **error);
 /* (transfer full): @document with @fragments (nullable; element-type
  * CmdbYamlDocument) merged in, as cmdb_schema_load_layered() does. */
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *fragments,
                                      GError **error);
+CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_ref (CmdbSchema *schema);
+CMDB_AVAILABLE_IN_ALL
 void cmdb_schema_unref (CmdbSchema *schema);
 
 /* (transfer none) */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_schema_get_path (CmdbSchema *schema);
 /* (transfer none) (element-type utf8): the files the schema came from:
  * the schema file, then each fragment merged into it, in merge order. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_files (CmdbSchema *schema);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_schema_get_title (CmdbSchema *schema);
 /* (transfer none) (element-type utf8): `constant_overrides`, as written. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_constant_overrides (CmdbSchema *schema);
+CMDB_AVAILABLE_IN_ALL
 guint cmdb_schema_get_n_elements (CmdbSchema *schema);
 /* (transfer none): the usable elements in schema order (elements without a
  * key, or repeating an earlier key, are left out and reported). */
+CMDB_AVAILABLE_IN_ALL
 const CmdbSchemaElement *cmdb_schema_get_element (CmdbSchema *schema, guint index);
 /* (transfer none) (nullable) */
+CMDB_AVAILABLE_IN_ALL
 const CmdbSchemaElement *cmdb_schema_lookup (CmdbSchema *schema, const char *key);
 /* (transfer none) (element-type utf8): the distinct `options_source` ids of
  * elements without static options, in first-use order. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_option_sources (CmdbSchema *schema);
 /* (transfer none) (element-type CmdbProblem): every problem found while
  * loading, in file order, each with file:line:column and the element key. */
+CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_problems (CmdbSchema *schema);
 /* TRUE when a problem of error severity was found. */
+CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_schema_has_errors (CmdbSchema *schema);
 
+CMDB_AVAILABLE_IN_ALL
 const char *cmdb_element_type_to_string (CmdbElementType type);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbSchema, cmdb_schema_unref)

@@ -71,7 +71,8 @@ peas_register_types (PeasObjectModule *module)
 }
 C
 # shellcheck disable=SC2046
-cc -std=gnu11 -Wall -Werror -shared -fPIC -fvisibility=hidden -o "$tmp/plugins/hello/libhello.so" \
+cc -std=gnu11 -Wall -Werror -shared -fPIC -fvisibility=hidden -Wl,-z,defs \
+  -o "$tmp/plugins/hello/libhello.so" \
   "$tmp/hello.c" $(pc --cflags --libs)
 
 out="$(LD_LIBRARY_PATH="$root/$libdir" CMDBUILDER_PLUGIN_PATH="$tmp/plugins" \
