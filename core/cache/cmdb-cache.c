@@ -748,3 +748,25 @@ cmdb_cache_get_derived (CmdbCache *cache, const char *key, CmdbCacheComputeFunc 
 
   return cache_lookup (cache, key, compute, user_data, value_ref, value_unref, error);
 }
+
+const char *
+cmdb_dir_scan_get_path (CmdbDirScan *scan)
+{
+  g_return_val_if_fail (scan != NULL, NULL);
+  return scan->path;
+}
+
+guint
+cmdb_dir_scan_get_n_entries (CmdbDirScan *scan)
+{
+  g_return_val_if_fail (scan != NULL, 0);
+  return scan->n_entries;
+}
+
+const CmdbDirEntry *
+cmdb_dir_scan_get_entry (CmdbDirScan *scan, guint index)
+{
+  g_return_val_if_fail (scan != NULL, NULL);
+  g_return_val_if_fail (index < scan->n_entries, NULL);
+  return &scan->entries[index];
+}

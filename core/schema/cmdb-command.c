@@ -523,3 +523,52 @@ cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error)
     }
   return TRUE;
 }
+
+GPtrArray *
+cmdb_command_get_argv (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->argv;
+}
+
+const char *
+cmdb_command_get_display (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->display;
+}
+
+const char *
+cmdb_command_get_pretty (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->pretty;
+}
+
+GPtrArray *
+cmdb_command_get_overrides (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->overrides;
+}
+
+GPtrArray *
+cmdb_command_get_constant_overrides (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->constant_overrides;
+}
+
+GPtrArray *
+cmdb_command_get_errors (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->errors;
+}
+
+GPtrArray *
+cmdb_command_get_warnings (CmdbCommand *command)
+{
+  g_return_val_if_fail (command != NULL, NULL);
+  return command->warnings;
+}

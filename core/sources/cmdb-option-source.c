@@ -431,3 +431,52 @@ cmdb_option_source_list_options (CmdbOptionSource *self, CmdbContext *context,
   g_return_val_if_fail (iface->list_options != NULL, NULL);
   return iface->list_options (self, context, source_id, error);
 }
+
+const char *
+cmdb_option_entry_get_name (CmdbOptionEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  return entry->name;
+}
+
+const char *
+cmdb_option_entry_get_file (CmdbOptionEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  return entry->file;
+}
+
+GPtrArray *
+cmdb_option_entry_get_architectures (CmdbOptionEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  return entry->architectures;
+}
+
+JsonObject *
+cmdb_option_entry_get_metadata (CmdbOptionEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  return entry->metadata;
+}
+
+const char *
+cmdb_option_list_get_source_id (CmdbOptionList *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  return list->source_id;
+}
+
+GPtrArray *
+cmdb_option_list_get_entries (CmdbOptionList *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  return list->entries;
+}
+
+GPtrArray *
+cmdb_option_list_get_problems (CmdbOptionList *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  return list->problems;
+}

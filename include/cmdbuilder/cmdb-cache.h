@@ -68,15 +68,18 @@ typedef struct
   gint64 mtime_us; /* modification time, microseconds since the epoch */
 } CmdbDirEntry;
 
-/* A directory listing, sorted by name (bytewise), shared and immutable. */
-typedef struct
-{
-  char *path;
-  CmdbDirEntry *entries;
-  guint n_entries;
-  /*< private >*/
-  gint ref_count;
-} CmdbDirScan;
+/* A directory listing, sorted by name (bytewise), shared and immutable.
+ * Opaque: read it with the accessors below. */
+typedef struct _CmdbDirScan CmdbDirScan;
+
+/* (transfer none): the directory listed. */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_dir_scan_get_path (CmdbDirScan *scan);
+CMDB_AVAILABLE_IN_ALL
+guint cmdb_dir_scan_get_n_entries (CmdbDirScan *scan);
+/* (transfer none): item @index (< cmdb_dir_scan_get_n_entries()). */
+CMDB_AVAILABLE_IN_ALL
+const CmdbDirEntry *cmdb_dir_scan_get_entry (CmdbDirScan *scan, guint index);
 
 typedef enum
 {

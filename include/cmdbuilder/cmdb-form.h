@@ -211,18 +211,32 @@ typedef struct
   CmdbPage *page;     /* (nullable) page extension: its hooks are called */
 } CmdbCommandOptions;
 
-typedef struct
-{
-  GPtrArray *argv;               /* (element-type utf8) what is executed */
-  char *display;                 /* shell-quoted, one line: what is copied */
-  char *pretty;                  /* multi-line form, ` \` continued */
-  GPtrArray *overrides;          /* (element-type utf8) the override tokens after the constants */
-  GPtrArray *constant_overrides; /* (element-type utf8) */
-  GPtrArray *errors;             /* (element-type utf8) */
-  GPtrArray *warnings;           /* (element-type utf8) */
-  /*< private >*/
-  gint ref_count;
-} CmdbCommand;
+/* A composed command, shared and immutable. Opaque: read it with the
+ * accessors below. */
+typedef struct _CmdbCommand CmdbCommand;
+
+/* (transfer none) (element-type utf8): what is executed. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_command_get_argv (CmdbCommand *command);
+/* (transfer none): shell-quoted, one line: what is copied. */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_command_get_display (CmdbCommand *command);
+/* (transfer none): the multi-line form, ` \` continued. */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_command_get_pretty (CmdbCommand *command);
+/* (transfer none) (element-type utf8): the override tokens after the
+ * constant ones. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_command_get_overrides (CmdbCommand *command);
+/* (transfer none) (element-type utf8) */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_command_get_constant_overrides (CmdbCommand *command);
+/* (transfer none) (element-type utf8): errors block running it. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_command_get_errors (CmdbCommand *command);
+/* (transfer none) (element-type utf8) */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_command_get_warnings (CmdbCommand *command);
 
 /* Composes the command of an evaluated form: launcher words, runner path,
  * constant overrides, the form's overrides (an element with a name_suffix

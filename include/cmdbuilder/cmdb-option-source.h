@@ -37,29 +37,12 @@ typedef enum
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_option_source_error_quark (void);
 
-/* One choice of a source. Immutable once the list is built. */
-typedef struct
-{
-  char *name;               /* the value put into the command */
-  char *file;               /* (nullable) absolute path of the file it came from */
-  char *description;        /* (nullable) filled lazily, see cmdb_option_entry_get_description() */
-  GPtrArray *architectures; /* (element-type utf8) architectures listing it as compatible */
-  JsonObject *metadata;     /* (nullable) source-specific extras (checkpoint epoch, size, ...) */
-  /*< private >*/
-  gint ref_count;
-  gboolean description_loaded;
-} CmdbOptionEntry;
+/* One choice of a source. Immutable once the list is built. Opaque: read
+ * it with the accessors below. */
+typedef struct _CmdbOptionEntry CmdbOptionEntry;
 
-/* A source's whole list, shared and immutable. */
-typedef struct
-{
-  char *source_id;
-  GPtrArray *entries;  /* (element-type CmdbOptionEntry) in the source's documented order */
-  GPtrArray *problems; /* (element-type CmdbProblem) warnings and errors met while listing */
-  /*< private >*/
-  GHashTable *index; /* name -> entry */
-  gint ref_count;
-} CmdbOptionList;
+/* A source's whole list, shared and immutable. Opaque, like the entries. */
+typedef struct _CmdbOptionList CmdbOptionList;
 
 /* (transfer full): an entry named @name from @file (nullable). */
 CMDB_AVAILABLE_IN_ALL
@@ -68,6 +51,20 @@ CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_ref (CmdbOptionEntry *entry);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_unref (CmdbOptionEntry *entry);
+/* (transfer none): the value put into the command. */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_option_entry_get_name (CmdbOptionEntry *entry);
+/* (transfer none) (nullable): the absolute path of the file it came from. */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_option_entry_get_file (CmdbOptionEntry *entry);
+/* (transfer none) (element-type utf8): the architectures listing it as
+ * compatible. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_option_entry_get_architectures (CmdbOptionEntry *entry);
+/* (transfer none) (nullable): source-specific extras (checkpoint epoch,
+ * size, ...). */
+CMDB_AVAILABLE_IN_ALL
+JsonObject *cmdb_option_entry_get_metadata (CmdbOptionEntry *entry);
 /* Adds @architecture to the entry's compatible list once. */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_add_architecture (CmdbOptionEntry *entry, const char *architecture);
@@ -89,6 +86,17 @@ CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_ref (CmdbOptionList *list);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_list_unref (CmdbOptionList *list);
+/* (transfer none) */
+CMDB_AVAILABLE_IN_ALL
+const char *cmdb_option_list_get_source_id (CmdbOptionList *list);
+/* (transfer none) (element-type CmdbOptionEntry): the entries, in the
+ * source's documented order. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_option_list_get_entries (CmdbOptionList *list);
+/* (transfer none) (element-type CmdbProblem): warnings and errors met while
+ * listing. */
+CMDB_AVAILABLE_IN_ALL
+GPtrArray *cmdb_option_list_get_problems (CmdbOptionList *list);
 /* Appends @entry unless an entry of that name exists; returns the entry now
  * in the list under that name (transfer none). Takes a reference. */
 CMDB_AVAILABLE_IN_ALL

@@ -21,3 +21,8 @@
 #include "cmdb-schema.h"
 #include "cmdb-form.h"
 #undef CMDBUILDER_INSIDE
+
+#ifdef CMDBUILDER_COMPILATION
+/* Inside the tree only: the layouts the installed headers keep opaque. */
+#include "cmdb-layouts-private.h"
+#endif

@@ -6,8 +6,9 @@ the functions (and GType getters) that the headers `meson install` installs
 declare, each marked CMDB_AVAILABLE_IN_ALL, plus `_cmdb_`-prefixed private
 symbols that only the cmdbuilder executable and the tests use (declared in
 uninstalled *-private.h headers). The installed headers declare nothing of
-the host's, server's or CLI's internals, and the executable holds no second
-copy of anything the library defines (one copy of every GType).
+the host's, server's or CLI's internals and lay out no struct with private
+members, and the executable holds no second copy of anything the library
+defines (one copy of every GType).
 """
 import os
 import re
@@ -86,6 +87,9 @@ for header in headers:
         declarations[name] = marked
         if not marked:
             problems.append(f"{os.path.basename(header)}: {name} is not marked CMDB_AVAILABLE_IN_ALL")
+    if re.search(r"/\*<\s*private\s*>\*/", open(header).read()):
+        problems.append(f"{os.path.basename(header)}: a struct with private members is laid out "
+                        "in an installed header (make it opaque, cmdb-layouts-private.h)")
     for internal in re.findall(r"\b(cmdb_(?:host|server|cli)_\w+)", strip_comments(open(header).read())):
         problems.append(f"{os.path.basename(header)}: an installed header declares {internal}")
 

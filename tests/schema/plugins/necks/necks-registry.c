@@ -38,9 +38,9 @@ necks_list_options (CmdbOptionSource *source, CmdbContext *context, const char *
   scan
       = cmdb_cache_scan_dir (cmdb_context_get_cache (context), dir, CMDB_SCAN_FILES, ".yaml", NULL);
   list = cmdb_option_list_new (source_id);
-  for (guint i = 0; scan != NULL && i < scan->n_entries; i++)
+  for (guint i = 0; scan != NULL && i < cmdb_dir_scan_get_n_entries (scan); i++)
     {
-      const char *name = scan->entries[i].name;
+      const char *name = cmdb_dir_scan_get_entry (scan, i)->name;
       g_autofree char *stem = g_strndup (name, strlen (name) - strlen (".yaml"));
       g_autofree char *file = g_build_filename (dir, name, NULL);
       g_autoptr (CmdbOptionEntry) entry = cmdb_option_entry_new (stem, file);
