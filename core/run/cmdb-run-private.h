@@ -23,6 +23,8 @@ void cmdb_run_set_argv (CmdbRun *run, const char *const *argv);
 CMDB_PRIVATE_EXPORT
 void cmdb_run_set_int (CmdbRun *run, const char *key, gint64 value);
 /* The integer at @key, or @default_value when absent or null. */
+#define cmdb_run_get_int _cmdb_run_get_int
+CMDB_PRIVATE_EXPORT
 gint64 cmdb_run_get_int (CmdbRun *run, const char *key, gint64 default_value);
 /* Sets @key to the current time (ISO 8601, UTC, microseconds). */
 void cmdb_run_set_time_now (CmdbRun *run, const char *key);
@@ -95,6 +97,8 @@ gboolean cmdb_run_process_matches (GPid pid, const char *const *needles);
 #define CMDB_RUN_ENV_MARKER "CMDBUILDER_RUN"
 /* (transfer full) (element-type int): the live processes of this user
  * carrying the marker of @run_id. */
+#define cmdb_run_find_leftovers _cmdb_run_find_leftovers
+CMDB_PRIVATE_EXPORT
 GArray *cmdb_run_find_leftovers (const char *run_id);
 /* TRUE when @pid is live and carries the marker of @run_id. */
 gboolean cmdb_run_process_is_leftover (GPid pid, const char *run_id);

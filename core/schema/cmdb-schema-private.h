@@ -31,6 +31,8 @@ char *cmdb_fill_template (const char *template_text, const CmdbYamlNode *map,
                           const char *whole_text);
 
 /* Levenshtein distance, for "did you mean" suggestions. */
+#define cmdb_edit_distance _cmdb_edit_distance
+CMDB_PRIVATE_EXPORT
 guint cmdb_edit_distance (const char *a, const char *b);
 
 /* (transfer full): @value as Python's repr writes a float: the shortest
