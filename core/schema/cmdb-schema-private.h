@@ -72,6 +72,8 @@ char *cmdb_form_rule_fill (const char *template_text, const char *const *fields)
 /* (transfer full): the usable part of a page's rule defaults @defaults
  * (nullable): unknown rules and rules of the wrong shape are left out, each
  * reported to @problems (CmdbProblem, located at @origin, subject the key). */
+#define cmdb_form_rules_filter _cmdb_form_rules_filter
+CMDB_PRIVATE_EXPORT
 JsonObject *cmdb_form_rules_filter (JsonObject *defaults, const char *origin,
                                     GPtrArray *problems);
 /* (transfer none) (nullable): rule @name of @element: as the schema wrote

@@ -48,6 +48,8 @@ CMDB_PRIVATE_EXPORT
 void cmdb_page_session_unref (CmdbPageSession *self);
 
 /* (transfer none) */
+#define cmdb_page_session_get_id _cmdb_page_session_get_id
+CMDB_PRIVATE_EXPORT
 const char *cmdb_page_session_get_id (CmdbPageSession *self);
 /* (transfer none) */
 #define cmdb_page_session_get_record _cmdb_page_session_get_record
@@ -65,9 +67,13 @@ CMDB_PRIVATE_EXPORT
 const char *cmdb_page_session_get_schema_path (CmdbPageSession *self);
 /* (transfer none): the page plugin's usable rule defaults ({key:
  * {attribute: value}}, cmdb-page.h). */
+#define cmdb_page_session_get_rules _cmdb_page_session_get_rules
+CMDB_PRIVATE_EXPORT
 JsonObject *cmdb_page_session_get_rules (CmdbPageSession *self);
 /* (transfer none) (element-type CmdbProblem): what the page plugin got
  * wrong in its rule defaults (left out of them), located at its .plugin. */
+#define cmdb_page_session_get_problems _cmdb_page_session_get_problems
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_page_session_get_problems (CmdbPageSession *self);
 
 /* The experiment-name suffix. The page offers the choice when its plugin
@@ -129,11 +135,15 @@ char *cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormStat
  * overrides against the page's primary config. Returns (transfer full) the
  * verdict, or NULL when the workspace has no primary config for this page
  * (configs/<page>.yaml): then there is nothing to check against. */
+#define cmdb_page_session_compose _cmdb_page_session_compose
+CMDB_PRIVATE_EXPORT
 CmdbComposeResult *cmdb_page_session_compose (CmdbPageSession *self, CmdbCommand *command);
 /* The same for an argv as it will run (an edited text, a rerun): the words
  * after the workspace's launcher and the runner are the overrides. NULL
  * also when @argv does not start with the launcher and a runner (the
  * command's own check, cmdb_command_check_argv, reports that). */
+#define cmdb_page_session_compose_argv _cmdb_page_session_compose_argv
+CMDB_PRIVATE_EXPORT
 CmdbComposeResult *cmdb_page_session_compose_argv (CmdbPageSession *self, GPtrArray *argv);
 
 /* Shows @compose's problems where the user can act on them: each one whose
@@ -141,6 +151,8 @@ CmdbComposeResult *cmdb_page_session_compose_argv (CmdbPageSession *self, GPtrAr
  * an error message of that field. Returns (transfer full) (element-type
  * utf8) the others ("OVERRIDE: message"), which belong to the command (an
  * extra override, a profile's, the edited text). */
+#define cmdb_page_session_attach_compose _cmdb_page_session_attach_compose
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_page_session_attach_compose (CmdbPageSession *self, CmdbFormState *form,
                                              CmdbComposeResult *compose);
 
