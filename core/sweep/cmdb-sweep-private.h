@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include "cmdbuilder.h"
 
 G_BEGIN_DECLS
@@ -36,9 +38,15 @@ typedef struct
 /* (transfer full): the field @spec ("KEY=a,b,c", "KEY=range(1,4)") names,
  * or NULL with CMDB_SWEEP_ERROR_PARSE naming @spec (and, from the Hydra
  * parser, the column). A single value is a field of one value. */
+#define cmdb_sweep_axis_parse _cmdb_sweep_axis_parse
+CMDB_PRIVATE_EXPORT
 CmdbSweepAxis *cmdb_sweep_axis_parse (const char *spec, GError **error);
+#define cmdb_sweep_axis_free _cmdb_sweep_axis_free
+CMDB_PRIVATE_EXPORT
 void cmdb_sweep_axis_free (CmdbSweepAxis *axis);
 /* (transfer full): a value as a `--set` takes it (cmdb_format_scalar). */
+#define cmdb_sweep_value_text _cmdb_sweep_value_text
+CMDB_PRIVATE_EXPORT
 char *cmdb_sweep_value_text (JsonNode *value);
 
 /* The number of members of @axes (element-type CmdbSweepAxis), saturating
@@ -47,8 +55,12 @@ guint64 cmdb_sweep_count (GPtrArray *axes);
 /* (transfer full) (element-type JsonObject): each member's values, key ->
  * value, the first axis varying slowest; NULL with CMDB_SWEEP_ERROR_LIMIT
  * when there are more than @limit. A key given twice is a parse error. */
+#define cmdb_sweep_expand _cmdb_sweep_expand
+CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_sweep_expand (GPtrArray *axes, guint limit, GError **error);
 /* [sweep] limit of @config (default CMDB_SWEEP_DEFAULT_LIMIT). */
+#define cmdb_sweep_get_limit _cmdb_sweep_get_limit
+CMDB_PRIVATE_EXPORT
 guint cmdb_sweep_get_limit (CmdbConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbSweepAxis, cmdb_sweep_axis_free)
