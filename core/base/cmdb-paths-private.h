@@ -19,5 +19,10 @@ char *cmdb_default_schemas_dir (void);
 /* (transfer full) (element-type utf8): directories scanned one level deep
  * for <id>/<id>.plugin. */
 GPtrArray *cmdb_default_plugin_dirs (void);
+/* (transfer full): where Cmdbuilder-1.typelib is (the build tree's core/
+ * when uninstalled). */
+char *cmdb_typelib_dir (void);
+/* (transfer full): where the Python helper module cmdbuilder_plugin is. */
+char *cmdb_python_helper_dir (void);
 
 G_END_DECLS

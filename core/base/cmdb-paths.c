@@ -50,3 +50,19 @@ cmdb_default_plugin_dirs (void)
     g_ptr_array_add (dirs, g_strdup (CMDB_PLUGIN_DIR));
   return dirs;
 }
+
+char *
+cmdb_typelib_dir (void)
+{
+  if (cmdb_is_uninstalled ())
+    return g_build_filename (CMDB_BUILD_ROOT, "core", NULL);
+  return g_strdup (CMDB_TYPELIB_DIR);
+}
+
+char *
+cmdb_python_helper_dir (void)
+{
+  if (cmdb_is_uninstalled ())
+    return g_build_filename (CMDB_SOURCE_ROOT, "core", "python", NULL);
+  return g_strdup (CMDB_PYTHON_DIR);
+}

@@ -149,8 +149,7 @@ load_plugins (Report *report, CmdbHost *host)
     {
       CmdbPluginRecord *record = g_ptr_array_index (records, i);
       const char *module = peas_plugin_info_get_module_name (record->info);
-      g_autofree char *file_name = g_strdup_printf ("lib%s.so", module);
-      g_autofree char *module_path = g_build_filename (record->module_dir, file_name, NULL);
+      g_autofree char *module_path = cmdb_host_get_module_path (host, record);
       const char *plugin_file = cmdb_host_get_plugin_file (host, record->id);
       g_autoptr (GError) error = NULL;
 

@@ -19,6 +19,7 @@ static const CmdbCliCommand commands[] = {
   { "preset", "Save or delete a page's preset", cmdb_cli_preset },
   { "plugins", "List the plugins and their state", cmdb_cli_plugins },
   { "options", "List the choices of an option source", cmdb_cli_options },
+  { "new-plugin", "Write a working page or registry plugin to start from", cmdb_cli_new_plugin },
   { "serve", "Serve the web UI", cmdb_cli_serve },
   { "run", "Run a page's command, streaming its output", cmdb_cli_run },
   { "exec", "Run any command as a recorded run", cmdb_cli_exec },

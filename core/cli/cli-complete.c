@@ -259,6 +259,8 @@ complete_option_value (Line *line, const CmdbCliHelpOption *option)
     }
 }
 
+static const char *const plugin_kinds[] = { "page", "registry", "executor", NULL };
+
 static void
 complete_positional (Line *line)
 {
@@ -268,6 +270,13 @@ complete_positional (Line *line)
 
   if (before->len > 0)
     return;
+  if (g_str_equal (name, "new-plugin"))
+    {
+      for (guint i = 0; plugin_kinds[i] != NULL; i++)
+        if (g_str_has_prefix (plugin_kinds[i], line->current))
+          printf ("%s\n", plugin_kinds[i]);
+      return;
+    }
   session = open_session (line);
   if (session == NULL)
     return;

@@ -213,6 +213,7 @@ int cmdb_cli_build_sweep (CmdbCliSession *session, const char *page_id,
 /* The subcommands. */
 int cmdb_cli_plugins (int argc, char **argv);
 int cmdb_cli_options (int argc, char **argv);
+int cmdb_cli_new_plugin (int argc, char **argv);
 int cmdb_cli_serve (int argc, char **argv);
 int cmdb_cli_build (int argc, char **argv);
 int cmdb_cli_check (int argc, char **argv);

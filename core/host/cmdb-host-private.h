@@ -73,6 +73,7 @@ typedef struct
   char *error;         /* (nullable) why loading or creating the extension failed */
   GObject *extension;  /* (nullable) the CmdbPage / CmdbOptionSource, once created */
   GPtrArray *sources;  /* (element-type utf8) X-Sources (registries) */
+  gboolean python;     /* Loader=python3: loading it starts the interpreter */
   /* Pages only. */
   char *title;
   int order;
@@ -122,6 +123,12 @@ CmdbPluginRecord *cmdb_host_lookup_source_provider (CmdbHost *self, const char *
 #define cmdb_host_get_plugin_file _cmdb_host_get_plugin_file
 CMDB_PRIVATE_EXPORT
 const char *cmdb_host_get_plugin_file (CmdbHost *self, const char *id);
+/* (transfer full): the file loading @record maps or imports: lib<Module>.so,
+ * or <Module>.py (a package directory <Module>/ when that is what exists)
+ * for a Python plugin. */
+#define cmdb_host_get_module_path _cmdb_host_get_module_path
+CMDB_PRIVATE_EXPORT
+char *cmdb_host_get_module_path (CmdbHost *self, CmdbPluginRecord *record);
 /* (transfer none) (element-type CmdbProblem): problems met while
  * discovering and loading (bad directories, bad .plugin files, failed loads). */
 #define cmdb_host_get_problems _cmdb_host_get_problems

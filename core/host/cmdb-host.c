@@ -6,6 +6,7 @@
 #include "sources/cmdb-sources-private.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -25,6 +26,7 @@ struct _CmdbHost
   GHashTable *plugin_files; /* id -> the first .plugin file seen for it */
   GPtrArray *problems;  /* CmdbProblem */
   GString *captured;    /* library warnings captured while loading */
+  char *python_failure; /* (nullable) a captured Python traceback's gist */
   gint64 created_us;    /* monotonic time the host was created */
 };
 
@@ -109,22 +111,64 @@ add_problem (CmdbHost *self, CmdbProblem *problem)
 /* libpeas and GObject report plugin failures only as log messages. While the
  * host scans or loads, those messages are captured so the failure can be
  * reported with the plugin it belongs to instead of as stray warnings. */
+/* A Python traceback's last line (the exception), with the innermost
+ * `File "X", line N` as X:N: what a syntax error or a missing module says. */
+static char *
+summarize_traceback (const char *message)
+{
+  g_auto (GStrv) lines = g_strsplit (message, "\n", -1);
+  const char *last = NULL;
+  g_autofree char *location = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+      int number = 0;
+      char file[1024];
+
+      if (line[0] == '\0')
+        continue;
+      last = line;
+      if (sscanf (line, "File \"%1023[^\"]\", line %d", file, &number) == 2
+          && file[0] != '<' && strstr (file, "importlib") == NULL)
+        {
+          g_free (location);
+          location = g_strdup_printf ("%s:%d", file, number);
+        }
+    }
+  if (last == NULL)
+    return NULL;
+  if (location != NULL)
+    return g_strdup_printf ("%s (%s)", last, location);
+  return g_strdup (last);
+}
+
 static void
 capture_log (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
 {
   CmdbHost *self = user_data;
+
+  if (strstr (message, "Traceback (most recent call last):") != NULL)
+    {
+      g_free (self->python_failure);
+      self->python_failure = summarize_traceback (message);
+      return;
+    }
 
   if (self->captured->len > 0)
     g_string_append (self->captured, "; ");
   g_string_append (self->captured, message);
 }
 
-static const char *const captured_domains[] = { "libpeas", "GLib-GObject", "GLib-GModule", "GLib" };
+/* NULL: libpeas' Python loader logs tracebacks without a domain. */
+static const char *const captured_domains[]
+    = { "libpeas", "GLib-GObject", "GLib-GModule", "GLib", NULL };
 
 static void
 begin_capture (CmdbHost *self, guint handler_ids[G_N_ELEMENTS (captured_domains)])
 {
   g_string_truncate (self->captured, 0);
+  g_clear_pointer (&self->python_failure, g_free);
   for (gsize i = 0; i < G_N_ELEMENTS (captured_domains); i++)
     handler_ids[i] = g_log_set_handler (
         captured_domains[i], G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_MESSAGE,
@@ -163,6 +207,7 @@ cmdb_host_finalize (GObject *object)
   g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_clear_pointer (&self->config, cmdb_config_unref);
   g_string_free (self->captured, TRUE);
+  g_free (self->python_failure);
   G_OBJECT_CLASS (cmdb_host_parent_class)->finalize (object);
 }
 
@@ -383,6 +428,40 @@ cmdb_host_get_plugin_file (CmdbHost *self, const char *id)
   return g_hash_table_lookup (self->plugin_files, id);
 }
 
+/* libpeas 1.34 has no getter for a plugin's loader: read it from the file. */
+static gboolean
+plugin_file_names_python (const char *path)
+{
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *loader = NULL;
+
+  if (path == NULL || !g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, NULL))
+    return FALSE;
+  loader = g_key_file_get_string (keyfile, "Plugin", "Loader", NULL);
+  return loader != NULL && g_str_equal (g_strstrip (loader), "python3");
+}
+
+char *
+cmdb_host_get_module_path (CmdbHost *self, CmdbPluginRecord *record)
+{
+  const char *module = peas_plugin_info_get_module_name (record->info);
+  g_autofree char *file_name = NULL;
+  g_autofree char *package = NULL;
+
+  g_return_val_if_fail (CMDB_IS_HOST (self), NULL);
+
+  if (!record->python)
+    {
+      file_name = g_strdup_printf ("lib%s.so", module);
+      return g_build_filename (record->module_dir, file_name, NULL);
+    }
+  package = g_build_filename (record->module_dir, module, NULL);
+  if (g_file_test (package, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&package);
+  file_name = g_strdup_printf ("%s.py", module);
+  return g_build_filename (record->module_dir, file_name, NULL);
+}
+
 static CmdbPluginRecord *
 make_record (CmdbHost *self, PeasPluginInfo *info)
 {
@@ -403,6 +482,7 @@ make_record (CmdbHost *self, PeasPluginInfo *info)
   record->module_dir = g_strdup (peas_plugin_info_get_module_dir (info));
   record->id = g_path_get_basename (record->module_dir);
   record->kind = parsed_kind;
+  record->python = plugin_file_names_python (g_hash_table_lookup (self->plugin_files, record->id));
   record->load_ms = -1;
   record->activate_ms = -1;
   record->sources = g_ptr_array_new_with_free_func (g_free);
@@ -443,9 +523,45 @@ compare_records (gconstpointer a, gconstpointer b)
   return strcmp (ra->id, rb->id);
 }
 
+static void
+prepend_to_path_variable (const char *variable, const char *dir)
+{
+  const char *current = g_getenv (variable);
+  g_autofree char *value = NULL;
+
+  if (current != NULL && current[0] != '\0')
+    {
+      g_auto (GStrv) parts = g_strsplit (current, G_SEARCHPATH_SEPARATOR_S, -1);
+      if (g_strv_contains ((const char *const *) parts, dir))
+        return;
+      value = g_strjoin (G_SEARCHPATH_SEPARATOR_S, dir, current, NULL);
+    }
+  else
+    value = g_strdup (dir);
+  g_setenv (variable, value, TRUE);
+}
+
+/* Python plugins import gi.repository.Cmdbuilder and the helper module
+ * cmdbuilder_plugin. The interpreter and girepository read these variables
+ * only when the first Python plugin is loaded (libpeas starts Python then),
+ * so setting them costs a C-only session nothing. Done once, when the first
+ * host is made, before any plugin code runs. */
+static gpointer
+prepare_python_environment (gpointer data)
+{
+  g_autofree char *typelib_dir = cmdb_typelib_dir ();
+  g_autofree char *helper_dir = cmdb_python_helper_dir ();
+
+  prepend_to_path_variable ("GI_TYPELIB_PATH", typelib_dir);
+  prepend_to_path_variable ("PYTHONPATH", helper_dir);
+  return NULL;
+}
+
 CmdbHost *
 cmdb_host_new (CmdbConfig *config)
 {
+  static GOnce python_environment = G_ONCE_INIT;
+
   CmdbHost *self;
   g_autoptr (GPtrArray) defaults = cmdb_default_plugin_dirs ();
   GPtrArray *extra;
@@ -464,6 +580,10 @@ cmdb_host_new (CmdbConfig *config)
   /* A private engine (not the process-wide default) so that hosts in tests
    * do not share state; no typelib is needed for C plugins. */
   self->engine = peas_engine_new ();
+  /* Enabling the loader maps nothing: libpython comes with the first
+   * Loader=python3 plugin that is loaded. */
+  g_once (&python_environment, prepare_python_environment, NULL);
+  peas_engine_enable_loader (self->engine, "python3");
   g_signal_connect (self->engine, "load-plugin", G_CALLBACK (on_load_plugin), self);
 
   /* libpeas logs a warning for each broken .plugin file while it scans;
@@ -645,7 +765,10 @@ cmdb_host_load_plugin (CmdbHost *self, const char *id, GError **error)
   else
     record->load_ms = -1;
 
-  if (!loaded)
+  if (!loaded && self->python_failure != NULL)
+    local_error = g_error_new (CMDB_HOST_ERROR, CMDB_HOST_ERROR_LOAD_FAILED,
+                               "plugin '%s' failed to import: %s", id, self->python_failure);
+  else if (!loaded)
     local_error = g_error_new (CMDB_HOST_ERROR, CMDB_HOST_ERROR_LOAD_FAILED,
                                "plugin '%s' failed to load: %s", id,
                                self->captured->len > 0 ? self->captured->str : "unknown reason");

@@ -91,13 +91,13 @@ is_missing_directory (const GError *error)
          || g_error_matches (error, CMDB_CACHE_ERROR, CMDB_CACHE_ERROR_NOT_DIRECTORY);
 }
 
-/* Step 1 for encoders, decoders, heads and losses: the preset files. */
+/* The stems of @dir's *.yaml files, in bytewise name order (the original's
+ * glob order was unspecified); a missing directory is a warning naming
+ * @what. */
 static gboolean
-add_preset_files (CmdbOptionList *list, CmdbCache *cache, const char *configs_dir,
-                  CmdbComponentKind kind, GError **error)
+add_yaml_files (CmdbOptionList *list, CmdbCache *cache, const char *dir, const char *what,
+                const char *origin, GError **error)
 {
-  const char *kind_name = cmdb_component_kind_to_string (kind);
-  g_autofree char *dir = g_build_filename (configs_dir, "preset", "models", kind_name, NULL);
   g_autoptr (CmdbDirScan) scan = NULL;
   g_autoptr (GError) local_error = NULL;
 
@@ -111,14 +111,10 @@ add_preset_files (CmdbOptionList *list, CmdbCache *cache, const char *configs_di
         }
       cmdb_option_list_add_problem (
           list, cmdb_problem_new (CMDB_SEVERITY_WARNING, dir, 0, 0, list->source_id,
-                                  "directory does not exist; no preset %ss "
-                                  "are listed",
-                                  kind_name));
+                                  "directory does not exist; no %s are listed", what));
       return TRUE;
     }
 
-  /* The scan is in bytewise name order (the original's glob order was
-   * unspecified). */
   for (guint i = 0; i < scan->n_entries; i++)
     {
       const char *file_name = scan->entries[i].name;
@@ -129,9 +125,38 @@ add_preset_files (CmdbOptionList *list, CmdbCache *cache, const char *configs_di
         continue;
       stem = g_strndup (file_name, strlen (file_name) - strlen (".yaml"));
       path = g_build_filename (dir, file_name, NULL);
-      add_name (list, stem, path, "preset");
+      add_name (list, stem, path, origin);
     }
   return TRUE;
+}
+
+/* Step 1 for encoders, decoders, heads and losses: the preset files. */
+static gboolean
+add_preset_files (CmdbOptionList *list, CmdbCache *cache, const char *configs_dir,
+                  CmdbComponentKind kind, GError **error)
+{
+  const char *kind_name = cmdb_component_kind_to_string (kind);
+  g_autofree char *dir = g_build_filename (configs_dir, "preset", "models", kind_name, NULL);
+  g_autofree char *what = g_strdup_printf ("preset %ss", kind_name);
+
+  return add_yaml_files (list, cache, dir, what, "preset", error);
+}
+
+gboolean
+cmdb_option_list_add_yaml_dir (CmdbOptionList *list, CmdbContext *context,
+                               const char *relative_dir, GError **error)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *what = NULL;
+
+  g_return_val_if_fail (list != NULL, FALSE);
+  g_return_val_if_fail (CMDB_IS_CONTEXT (context), FALSE);
+  g_return_val_if_fail (relative_dir != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  dir = g_build_filename (cmdb_context_get_configs_dir (context), relative_dir, NULL);
+  what = g_strdup_printf ("entries of %s", list->source_id);
+  return add_yaml_files (list, cmdb_context_get_cache (context), dir, what, "file", error);
 }
 
 /* Step 1 for backbones: the workspace's own list, else the built-in one. */

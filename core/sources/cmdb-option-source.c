@@ -406,6 +406,21 @@ cmdb_option_list_get_size (CmdbOptionList *list)
   return size;
 }
 
+void
+cmdb_option_list_add_warning (CmdbOptionList *list, const char *path, const char *message)
+{
+  g_return_if_fail (list != NULL);
+  g_return_if_fail (message != NULL);
+
+  cmdb_option_list_add_problem (list, cmdb_problem_new (CMDB_SEVERITY_WARNING, path, 0, 0,
+                                                        list->source_id, "%s", message));
+}
+
+G_DEFINE_BOXED_TYPE (CmdbOptionEntry, cmdb_option_entry, cmdb_option_entry_ref,
+                     cmdb_option_entry_unref)
+G_DEFINE_BOXED_TYPE (CmdbOptionList, cmdb_option_list, cmdb_option_list_ref,
+                     cmdb_option_list_unref)
+
 /* ------------------------------------------------------------------ */
 /* The interface */
 
@@ -421,6 +436,8 @@ cmdb_option_source_list_options (CmdbOptionSource *self, CmdbContext *context,
                                  const char *source_id, GError **error)
 {
   CmdbOptionSourceInterface *iface;
+  CmdbOptionList *list;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (CMDB_IS_OPTION_SOURCE (self), NULL);
   g_return_val_if_fail (CMDB_IS_CONTEXT (context), NULL);
@@ -429,7 +446,20 @@ cmdb_option_source_list_options (CmdbOptionSource *self, CmdbContext *context,
 
   iface = CMDB_OPTION_SOURCE_GET_IFACE (self);
   g_return_val_if_fail (iface->list_options != NULL, NULL);
-  return iface->list_options (self, context, source_id, error);
+  list = iface->list_options (self, context, source_id, &local_error);
+  /* A Python implementation that raised (without the helper base) returns
+   * NULL and sets nothing: that is a failure too, never a silent NULL. */
+  if (list == NULL && local_error == NULL)
+    local_error = g_error_new (CMDB_OPTION_SOURCE_ERROR, CMDB_OPTION_SOURCE_ERROR_FAILED,
+                               "the provider of '%s' returned no list and no error (a Python "
+                               "exception? its traceback is on stderr)",
+                               source_id);
+  if (local_error != NULL)
+    {
+      g_clear_pointer (&list, cmdb_option_list_unref);
+      g_propagate_error (error, local_error);
+    }
+  return list;
 }
 
 const char *
