@@ -51,18 +51,42 @@ cmdb_default_plugin_dirs (void)
   return dirs;
 }
 
+/* The installed library's private directory, <libdir>/cmdbuilder-1, found
+ * from where the library is: an SDK installed under any DESTDIR or prefix
+ * finds its typelib and Python helper as it is (like its .pc file). */
+static char *
+installed_private_dir (const char *fallback)
+{
+  Dl_info info;
+
+  if (dladdr ((const void *) installed_private_dir, &info) != 0 && info.dli_fname != NULL
+      && g_path_is_absolute (info.dli_fname))
+    {
+      g_autofree char *libdir = g_path_get_dirname (info.dli_fname);
+      g_autofree char *name = g_path_get_basename (CMDB_PRIVATE_LIB_DIR);
+      return g_build_filename (libdir, name, NULL);
+    }
+  return g_strdup (fallback);
+}
+
 char *
 cmdb_typelib_dir (void)
 {
+  g_autofree char *private_dir = NULL;
+
   if (cmdb_is_uninstalled ())
     return g_build_filename (CMDB_BUILD_ROOT, "core", NULL);
-  return g_strdup (CMDB_TYPELIB_DIR);
+  private_dir = installed_private_dir (CMDB_PRIVATE_LIB_DIR);
+  return g_build_filename (private_dir, "girepository-1.0", NULL);
 }
 
 char *
 cmdb_python_helper_dir (void)
 {
+  g_autofree char *private_dir = NULL;
+
   if (cmdb_is_uninstalled ())
     return g_build_filename (CMDB_SOURCE_ROOT, "core", "python", NULL);
-  return g_strdup (CMDB_PYTHON_DIR);
+  private_dir = installed_private_dir (CMDB_PRIVATE_LIB_DIR);
+  return g_build_filename (private_dir, "python", NULL);
 }

@@ -193,6 +193,7 @@ write_plugin (const char *kind, const char *lang, const char *id, const char *ta
 int
 cmdb_cli_new_plugin (int argc, char **argv)
 {
+  g_auto (CmdbCliCommonOptions) common = { 0 };
   g_autofree char *lang = NULL;
   g_autofree char *dir = NULL;
   const GOptionEntry entries[]
@@ -209,6 +210,8 @@ cmdb_cli_new_plugin (int argc, char **argv)
   const char *id;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
+  /* Accepted like everywhere; writing a plugin needs no workspace. */
+  cmdb_cli_add_common_options (option_context, &common);
   g_option_context_set_description (
       option_context,
       "KIND is page or registry (python or c), or executor (c only; not generated yet).\n"
