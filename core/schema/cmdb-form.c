@@ -528,9 +528,15 @@ metadata_at (const CmdbYamlNode *metadata, const char *dotted_path)
   return node != NULL && !cmdb_yaml_node_is_null (node) ? node : NULL;
 }
 
+static void field_error (Evaluation *evaluation, CmdbFieldState *field, const char *message);
+
+/* A source that cannot be listed (its registry is broken, disabled or
+ * raised) is a located problem for check and the field's own error: the
+ * form is invalid wherever it is shown, as `build` refuses it. */
 static GPtrArray *
-resolve_source_options (Evaluation *evaluation, const CmdbSchemaElement *element)
+resolve_source_options (Evaluation *evaluation, CmdbFieldState *field)
 {
+  const CmdbSchemaElement *element = field->element;
   GPtrArray *options = options_new ();
   g_autoptr (CmdbOptionList) list = NULL;
   g_autoptr (GError) error = NULL;
@@ -542,6 +548,7 @@ resolve_source_options (Evaluation *evaluation, const CmdbSchemaElement *element
     {
       add_state_problem (evaluation, element, "options_source", CMDB_SEVERITY_ERROR,
                          error->message);
+      field_error (evaluation, field, error->message);
       return options;
     }
   for (guint i = 0; i < list->entries->len; i++)
@@ -852,7 +859,7 @@ evaluate_element (Evaluation *evaluation, const CmdbSchemaElement *element)
   if (is_choice)
     field->options = element->options != NULL ? copy_options (element->options)
                      : element->options_source != NULL && field->visible
-                         ? resolve_source_options (evaluation, element)
+                         ? resolve_source_options (evaluation, field)
                          : options_new ();
 
   /* The architecture whose metadata applies. */

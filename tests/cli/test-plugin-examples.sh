@@ -61,7 +61,12 @@ check_lr_schedulers "python registry"
 command="$(cb build evaluate --set split=test --set checkpoint=best.ckpt 2>/dev/null)"
 case "$command" in *"evaluate.py eval.split=test eval.checkpoint=best.ckpt") ;;
     *) fail "python page: build evaluate: $command" ;; esac
-cb check >/dev/null 2>&1 || fail "check found errors in the Python examples"
+# check imports both; the stand-in workspace has other findings (no launcher
+# on PATH, no configs for the bundled pages), but none about the examples.
+check_out="$(cb check 2>&1 || true)"
+if printf '%s\n' "$check_out" | grep -E "error: \[(lr_schedulers|evaluate)\]|failed to (load|import)"; then
+    fail "check reports the Python examples"
+fi
 
 # The same registry in C.
 build_c_plugin "$source_root/examples/plugins/c/lr_schedulers" "$tmp/c-plugins"

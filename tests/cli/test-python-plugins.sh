@@ -85,7 +85,15 @@ case "$out" in *"[neck] KeyError: 'no neck today'"*) ;; *) fail "no field error:
 server_pid=$!
 for _ in $(seq 100); do grep -q '^http://' "$tmp/serve.out" && break; sleep 0.1; done
 url="$(grep -m1 '^http://' "$tmp/serve.out")" || fail "serve printed no URL"
-curl -s "${url}api/pages/train" | grep -q "no neck today" || fail "the page shows no field error"
+curl -s "${url}api/pages/train" > "$tmp/train.json"
+grep -q "no neck today" "$tmp/train.json" || fail "the page shows no field error"
+# The form is invalid in the web UI exactly as `build` refuses it.
+python3 - "$tmp/train.json" <<'PY' || fail "the web UI's command is valid with a broken source"
+import json, sys
+view = json.load(open(sys.argv[1]))
+errors = view["command"]["errors"]
+assert any("no neck today" in error for error in errors), errors
+PY
 curl -sf "${url}api/pages" >/dev/null || fail "the server stopped serving"
 kill -0 "$server_pid" || fail "the server died"
 
