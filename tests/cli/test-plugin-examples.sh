@@ -11,6 +11,12 @@ source_root="${CMDB_TEST_SOURCE_ROOT:?run with meson test}"
 [ -f "$build/core/Cmdbuilder-1.typelib" ] || { echo "no typelib (introspection off): skip"; exit 77; }
 /usr/bin/python3 -c 'import gi' 2>/dev/null || { echo "python3-gi missing: skip"; exit 77; }
 
+# Under AddressSanitizer the interpreter's own exit-time leaks are not ours
+# (tests/lsan-libpython.supp; full stacks so the suppressions match).
+source_root_for_supp="${CMDB_TEST_SOURCE_ROOT:?run with meson test}"
+export LSAN_OPTIONS="suppressions=$source_root_for_supp/tests/lsan-libpython.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -12,6 +12,12 @@ build="${CMDB_TEST_BUILD_ROOT:?run with meson test}"
 /usr/bin/python3 -c 'import gi' 2>/dev/null || { echo "python3-gi missing: skip"; exit 77; }
 command -v curl >/dev/null || { echo "curl missing: skip"; exit 77; }
 
+# Under AddressSanitizer the interpreter's own exit-time leaks are not ours
+# (tests/lsan-libpython.supp; full stacks so the suppressions match).
+source_root_for_supp="${CMDB_TEST_SOURCE_ROOT:?run with meson test}"
+export LSAN_OPTIONS="suppressions=$source_root_for_supp/tests/lsan-libpython.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
 tmp="$(mktemp -d)"
 server_pid=
 cleanup() { [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"; }
