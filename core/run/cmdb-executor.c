@@ -37,124 +37,134 @@ no_method (CmdbExecutor *self, GAsyncReadyCallback callback, gpointer user_data,
                            "executor '%s' cannot %s", cmdb_executor_get_id (self), what);
 }
 
-/* ---- start ---- */
+/* ---- start and stop: one pair of forms for each, the same wrappers ---- */
+
+/* The two forms of a method that takes a run and returns a boolean. */
+typedef struct
+{
+  gboolean (*sync) (CmdbExecutor *self, CmdbRun *run, GError **error);
+  void (*async) (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
+} RunMethod;
+
+static RunMethod
+start_method (CmdbExecutorInterface *iface)
+{
+  return (RunMethod){ iface->start, iface->start_async, iface->start_finish };
+}
+
+static RunMethod
+stop_method (CmdbExecutorInterface *iface)
+{
+  return (RunMethod){ iface->stop, iface->stop_async, iface->stop_finish };
+}
+
+/* The _async wrapper: the executor's _async form, else its synchronous one
+ * completing at once; @tag marks the results this wrapper made. */
+static void
+run_method_async (CmdbExecutor *self, RunMethod method, CmdbRun *run, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer user_data, gpointer tag, gint code,
+                  const char *what)
+{
+  g_autoptr (GTask) task = NULL;
+  GError *error = NULL;
+
+  if (method.async != NULL)
+    {
+      method.async (self, run, cancellable, callback, user_data);
+      return;
+    }
+  if (method.sync == NULL)
+    {
+      no_method (self, callback, user_data, tag, code, what);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tag);
+  if (method.sync (self, run, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+run_method_finish (CmdbExecutor *self, RunMethod method, GAsyncResult *result, gpointer tag,
+                   GError **error)
+{
+  if (method.finish != NULL && !g_async_result_is_tagged (result, tag))
+    return method.finish (self, result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 void
 cmdb_executor_start_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-  CmdbExecutorInterface *iface;
-  g_autoptr (GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (CMDB_IS_EXECUTOR (self));
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->start_async != NULL)
-    {
-      iface->start_async (self, run, cancellable, callback, user_data);
-      return;
-    }
-  if (iface->start == NULL)
-    {
-      no_method (self, callback, user_data, cmdb_executor_start_async, CMDB_RUN_ERROR_START,
-                 "start runs");
-      return;
-    }
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cmdb_executor_start_async);
-  if (iface->start (self, run, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  run_method_async (self, start_method (CMDB_EXECUTOR_GET_IFACE (self)), run, cancellable, callback,
+                    user_data, cmdb_executor_start_async, CMDB_RUN_ERROR_START, "start runs");
 }
 
 gboolean
 cmdb_executor_start_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
 {
-  CmdbExecutorInterface *iface;
-
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->start_finish != NULL && !g_async_result_is_tagged (result, cmdb_executor_start_async))
-    return iface->start_finish (self, result, error);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return run_method_finish (self, start_method (CMDB_EXECUTOR_GET_IFACE (self)), result,
+                            cmdb_executor_start_async, error);
 }
-
-gboolean
-cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error)
-{
-  CmdbExecutorInterface *iface;
-  g_autoptr (GAsyncResult) result = NULL;
-  CmdbSyncCall call;
-
-  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->start != NULL)
-    return iface->start (self, run, error);
-  cmdb_sync_call_begin (&call);
-  cmdb_executor_start_async (self, run, NULL, cmdb_sync_call_done, &call);
-  result = cmdb_sync_call_wait (&call);
-  return cmdb_executor_start_finish (self, result, error);
-}
-
-/* ---- stop ---- */
 
 void
 cmdb_executor_stop_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
 {
-  CmdbExecutorInterface *iface;
-  g_autoptr (GTask) task = NULL;
-  GError *error = NULL;
-
   g_return_if_fail (CMDB_IS_EXECUTOR (self));
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->stop_async != NULL)
-    {
-      iface->stop_async (self, run, cancellable, callback, user_data);
-      return;
-    }
-  if (iface->stop == NULL)
-    {
-      no_method (self, callback, user_data, cmdb_executor_stop_async, CMDB_RUN_ERROR_FAILED,
-                 "stop runs");
-      return;
-    }
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cmdb_executor_stop_async);
-  if (iface->stop (self, run, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  run_method_async (self, stop_method (CMDB_EXECUTOR_GET_IFACE (self)), run, cancellable, callback,
+                    user_data, cmdb_executor_stop_async, CMDB_RUN_ERROR_FAILED, "stop runs");
 }
 
 gboolean
 cmdb_executor_stop_finish (CmdbExecutor *self, GAsyncResult *result, GError **error)
 {
-  CmdbExecutorInterface *iface;
-
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->stop_finish != NULL && !g_async_result_is_tagged (result, cmdb_executor_stop_async))
-    return iface->stop_finish (self, result, error);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return run_method_finish (self, stop_method (CMDB_EXECUTOR_GET_IFACE (self)), result,
+                            cmdb_executor_stop_async, error);
+}
+
+/* The synchronous wrapper: the executor's synchronous form, else its _async
+ * one driven on a private main context through the public wrappers. */
+static gboolean
+run_method_sync (CmdbExecutor *self, RunMethod method, CmdbRun *run,
+                 void (*wrapper_async) (CmdbExecutor *, CmdbRun *, GCancellable *,
+                                        GAsyncReadyCallback, gpointer),
+                 gboolean (*wrapper_finish) (CmdbExecutor *, GAsyncResult *, GError **),
+                 GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  CmdbSyncCall call;
+
+  if (method.sync != NULL)
+    return method.sync (self, run, error);
+  cmdb_sync_call_begin (&call);
+  wrapper_async (self, run, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  return wrapper_finish (self, result, error);
+}
+
+gboolean
+cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error)
+{
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  return run_method_sync (self, start_method (CMDB_EXECUTOR_GET_IFACE (self)), run,
+                          cmdb_executor_start_async, cmdb_executor_start_finish, error);
 }
 
 gboolean
 cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error)
 {
-  CmdbExecutorInterface *iface;
-  g_autoptr (GAsyncResult) result = NULL;
-  CmdbSyncCall call;
-
   g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
-  iface = CMDB_EXECUTOR_GET_IFACE (self);
-  if (iface->stop != NULL)
-    return iface->stop (self, run, error);
-  cmdb_sync_call_begin (&call);
-  cmdb_executor_stop_async (self, run, NULL, cmdb_sync_call_done, &call);
-  result = cmdb_sync_call_wait (&call);
-  return cmdb_executor_stop_finish (self, result, error);
+  return run_method_sync (self, stop_method (CMDB_EXECUTOR_GET_IFACE (self)), run,
+                          cmdb_executor_stop_async, cmdb_executor_stop_finish, error);
 }
 
 /* ---- status ---- */
