@@ -77,6 +77,12 @@ typedef struct
   gboolean suffix_available;    /* the page offers the exp_name suffix checkbox (X-Suffix) */
   gboolean suffix;              /* the checkbox's state */
   JsonObject *last_run;         /* (nullable) cmdb_run_to_json() of the page's last run */
+  /* The edited text read against the form (all unset without an edit). */
+  gboolean form_not_in_effect;  /* Run executes the text, which the form does not give */
+  GPtrArray *extras;            /* (nullable) (element-type utf8) words no field owns */
+  GPtrArray *differences;       /* (nullable) (element-type utf8) text vs form */
+  const char *command_problem;  /* (nullable) a word that does not parse or fit */
+  gssize command_problem_offset; /* where it starts in the text, -1 unknown */
 } CmdbHtmlPageView;
 
 /* (transfer full): the inner HTML of <main> for @view. */

@@ -555,6 +555,43 @@ cmdb_html_render_diff (const char *before, const char *after)
   return g_string_free (out, FALSE);
 }
 
+/* What an edited text says against the form: a word that does not parse
+ * (at its position), the extra overrides no field owns, and whether the
+ * form is in effect (and what differs when it is not). */
+static void
+render_command_reading (GString *out, const CmdbHtmlPageView *view)
+{
+  if (view->command_problem != NULL)
+    {
+      g_string_append (out, "<p class=\"error\" id=\"command-problem\" role=\"alert\">");
+      if (view->command_problem_offset >= 0)
+        g_string_append_printf (out, "At character %" G_GSSIZE_FORMAT ": ",
+                                view->command_problem_offset + 1);
+      cmdb_html_append_escaped (out, view->command_problem);
+      g_string_append (out, "</p>");
+    }
+  if (view->extras != NULL && view->extras->len > 0)
+    {
+      g_string_append (out, "<div class=\"extras\" id=\"command-extras\"><span class=\"label\">"
+                            "Extra overrides (no field owns them, kept in the command):</span> ");
+      for (guint i = 0; i < view->extras->len; i++)
+        append_text (out, "<code>", g_ptr_array_index (view->extras, i)),
+            g_string_append (out, "</code> ");
+      g_string_append (out, "</div>");
+    }
+  if (view->form_not_in_effect && view->command_problem == NULL)
+    {
+      g_string_append (out, "<div class=\"not-in-effect\" id=\"form-not-in-effect\" "
+                            "role=\"status\"><strong>The form is not in effect:</strong> Run "
+                            "executes the text above, which differs from the form.<ul "
+                            "id=\"command-differences\">");
+      for (guint i = 0; view->differences != NULL && i < view->differences->len; i++)
+        append_text (out, "<li>", g_ptr_array_index (view->differences, i)),
+            g_string_append (out, "</li>");
+      g_string_append (out, "</ul></div>");
+    }
+}
+
 static void
 render_command (GString *out, const CmdbHtmlPageView *view)
 {
@@ -567,8 +604,26 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   gboolean composes = compose == NULL || !JSON_NODE_HOLDS_OBJECT (compose)
                       || get_bool (json_node_get_object (compose), "ok", TRUE);
   JsonArray *compose_errors = get_array (view->command, "compose_errors");
-  gboolean valid = generated != NULL && (errors == NULL || json_array_get_length (errors) == 0);
   gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
+  gboolean valid = generated != NULL && (errors == NULL || json_array_get_length (errors) == 0)
+                   && !(edited && view->command_problem != NULL);
+  g_autofree char *edited_pretty = NULL;
+
+  /* The pretty view is always what Run executes: the edited text when
+   * there is one. */
+  if (edited)
+    {
+      JsonArray *argv = get_array (view->command, "argv");
+      JsonArray *constants = get_array (view->command, "constant_overrides");
+      JsonArray *overrides = get_array (view->command, "overrides");
+      guint n_head = argv != NULL ? json_array_get_length (argv) : 0;
+
+      n_head -= constants != NULL ? MIN (n_head, json_array_get_length (constants)) : 0;
+      n_head -= overrides != NULL ? MIN (n_head, json_array_get_length (overrides)) : 0;
+      edited_pretty = cmdb_shell_format_pretty_text (view->edited, n_head);
+      if (edited_pretty != NULL)
+        pretty = edited_pretty;
+    }
 
   g_string_append (out,
                    "<section class=\"command\" aria-labelledby=\"command-title\">"
@@ -585,12 +640,18 @@ render_command (GString *out, const CmdbHtmlPageView *view)
                    "aria-describedby=\"command-note\">");
   cmdb_html_append_escaped (out, text != NULL ? text : "");
   g_string_append (out, "</textarea><p class=\"note\" id=\"command-note\">");
-  if (edited)
-    g_string_append (out, "Edited by hand: Generate replaces your edits with the form's command.");
+  if (edited && view->form_not_in_effect)
+    g_string_append (out, "Edited by hand: Run executes this text. Generate replaces it with the "
+                          "form's command.");
+  else if (edited)
+    g_string_append (out, "Edited by hand, and the form follows it: a field's change updates the "
+                          "text. Generate drops the extra overrides.");
   else
     g_string_append (out,
                      "Follows the form. Edit it to run something else; Generate refreshes it.");
   g_string_append (out, "</p>");
+  if (edited)
+    render_command_reading (out, view);
   for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
     append_text (out, "<p class=\"error\">", message_text (json_array_get_element (errors, i))),
         g_string_append (out, "</p>");
@@ -710,7 +771,9 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
 
   render_use_cases (out, view);
 
-  g_string_append (out, "<form class=\"page-form\" id=\"page-form\" method=\"post\" action=\"/");
+  g_string_append_printf (out, "<form class=\"page-form%s\" id=\"page-form\" method=\"post\" "
+                               "action=\"/",
+                          view->form_not_in_effect ? " form-not-in-effect" : "");
   cmdb_html_append_escaped (out, view->page_id);
   g_string_append (out,
                    "\" novalidate><div class=\"columns\"><section class=\"fields\" "

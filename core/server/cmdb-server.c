@@ -417,6 +417,7 @@ typedef struct
   gboolean suffix;           /* what the command was built with */
   CmdbComposeResult *compose; /* (nullable): the composition check of what would run */
   GPtrArray *compose_errors;  /* (nullable): its problems no field owns */
+  CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
 } PageEvaluation;
 
 static void
@@ -431,6 +432,7 @@ page_evaluation_clear (PageEvaluation *evaluation)
   g_clear_pointer (&evaluation->use_cases, g_ptr_array_unref);
   g_clear_pointer (&evaluation->compose, cmdb_compose_result_free);
   g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
+  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
@@ -573,6 +575,28 @@ check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
     evaluation->compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
   evaluation->compose_errors = cmdb_page_session_attach_compose (
       evaluation->session, evaluation->form, evaluation->compose);
+/* Reads the edited command (if any) against the form: whether the form is
+ * in effect, the extras, what differs, a word that does not parse. */
+static void
+read_edited_command (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
+  if (store->edited == NULL)
+    return;
+  input = input_from_store (store);
+  evaluation->reading = cmdb_page_session_read_command (evaluation->session, input,
+                                                        evaluation->suffix, store->edited, &error);
+  if (evaluation->reading == NULL)
+    {
+      evaluation->reading = g_new0 (CmdbCommandReading, 1);
+      evaluation->reading->extras = g_ptr_array_new_with_free_func (g_free);
+      evaluation->reading->differences = g_ptr_array_new_with_free_func (g_free);
+      evaluation->reading->error = g_strdup (error->message);
+      evaluation->reading->error_offset = -1;
+    }
 }
 
 static gboolean
@@ -613,6 +637,7 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       if (architecture != NULL && architecture->visible)
         evaluation->use_cases = cmdb_list_use_cases (self->context, name);
     }
+  read_edited_command (store, evaluation);
   return TRUE;
 }
 
@@ -733,6 +758,17 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
       view.previous = store->previous;
       view.active_use_case = store->active_use_case;
       view.last_run = last_run != NULL ? json_node_get_object (last_run) : NULL;
+    }
+  view.command_problem_offset = -1;
+  if (store != NULL && store->edited != NULL && evaluation != NULL && evaluation->reading != NULL)
+    {
+      CmdbCommandReading *reading = evaluation->reading;
+
+      view.form_not_in_effect = !reading->in_effect;
+      view.extras = reading->extras;
+      view.differences = reading->differences;
+      view.command_problem = reading->error;
+      view.command_problem_offset = reading->error_offset;
     }
   return cmdb_html_render_page_body (&view);
 }
@@ -923,6 +959,39 @@ apply_command_text (CmdbPageStore *store, const char *text)
                           || normalised[0] == '\0'
                       ? NULL
                       : g_strdup (normalised);
+}
+
+/* An edited text sets the fields whose overrides it writes (the form and
+ * the text then agree); a word that does not parse changes nothing. */
+static void
+map_command_onto_form (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  read_edited_command (store, evaluation);
+  if (evaluation->reading != NULL && evaluation->reading->error == NULL
+      && evaluation->reading->input != NULL)
+    store_values_from_input (store, evaluation->reading->input);
+}
+
+/* The text becomes the form's command plus @extras (or follows the form
+ * again when there are none). */
+static void
+text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *extras)
+{
+  g_autoptr (GPtrArray) words = g_ptr_array_new ();
+  g_autofree char *tail = NULL;
+
+  if (evaluation->command == NULL)
+    return;
+  g_clear_pointer (&store->edited, g_free);
+  if (extras->len > 0)
+    {
+      for (guint i = 0; i < extras->len; i++)
+        g_ptr_array_add (words, g_ptr_array_index (extras, i));
+      g_ptr_array_add (words, NULL);
+      tail = cmdb_shell_join ((const char *const *) words->pdata);
+      store->edited = g_strconcat (evaluation->command->display, " ", tail, NULL);
+    }
+  read_edited_command (store, evaluation);
 }
 
 static gboolean
@@ -1263,6 +1332,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
   CmdbPageStore *store = get_store (self, page_id);
   JsonNode *changes_node;
   const char *notice = NULL;
+  g_autoptr (GPtrArray) follow_extras = NULL;
 
   request = request_json_object (msg);
   if (request == NULL)
@@ -1273,6 +1343,13 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
       return;
     }
   changes_node = json_object_get_member (request, "changes");
+  /* A form change after an edit the form is in effect for: the text
+   * follows the form, keeping the extras the user added. */
+  if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node)
+      && json_object_get_size (json_node_get_object (changes_node)) > 0
+      && !json_object_has_member (request, "command") && evaluation.reading != NULL
+      && evaluation.reading->in_effect)
+    follow_extras = g_ptr_array_ref (evaluation.reading->extras);
   if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node))
     {
       JsonObject *changes = json_node_get_object (changes_node);
@@ -1320,7 +1397,10 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
     }
   if (json_object_has_member (request, "command")
       && JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "command")))
-    apply_command_text (store, json_object_get_string_member (request, "command"));
+    {
+      apply_command_text (store, json_object_get_string_member (request, "command"));
+      map_command_onto_form (store, &evaluation);
+    }
   if (json_object_has_member (request, "action"))
     apply_action (store, &evaluation, json_object_get_string_member (request, "action"),
                   json_object_has_member (request, "use_case")
@@ -1334,6 +1414,8 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
       respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
+  if (follow_extras != NULL && store->edited != NULL)
+    text_follows_form (store, &evaluation, follow_extras);
   show_page (self, page_id);
   track_generated (store, &evaluation);
   answer = page_answer (self, page_id, store, &evaluation, notice, html_only);

@@ -156,6 +156,41 @@ CMDB_PRIVATE_EXPORT
 GPtrArray *cmdb_page_session_attach_compose (CmdbPageSession *self, CmdbFormState *form,
                                              CmdbComposeResult *compose);
 
+/* ---- reading a command text back onto the form ---- */
+
+/* What an edited command text says about the form. */
+typedef struct
+{
+  /* (transfer full): the form's input with every override a field owns
+   * set from the text (as typed, like a CLI --set), the rest as it was. */
+  CmdbFormInput *input;
+  /* (element-type utf8): tokens no field owns (`+my.edit=1`, Hydra
+   * flags), in the order written: kept, run, and shown as extras. */
+  GPtrArray *extras;
+  /* TRUE when the form's command plus the extras is the text (the same
+   * runner and the same tokens, in any order): the form is in effect. */
+  gboolean in_effect;
+  /* (element-type utf8): why the form is not in effect, one line each
+   * (another runner; a token the form adds or leaves out). */
+  GPtrArray *differences;
+  /* (nullable): a token that does not parse or a value that does not fit
+   * its field, with its position, and that position: the offset of the
+   * token in the text (in bytes), -1 when not known. */
+  char *error;
+  gssize error_offset;
+} CmdbCommandReading;
+
+/* (transfer full): reads @text, a command as edited by a user, against the
+ * form of @current (nullable: the defaults) built with @suffix: its
+ * runner must be the page's, and each override is mapped onto the field
+ * whose override key it sets. NULL with CMDB_FORM_ERROR_SPLIT only when
+ * the text cannot be split into words (an unclosed quote). */
+CmdbCommandReading *cmdb_page_session_read_command (CmdbPageSession *self, CmdbFormInput *current,
+                                                    gboolean suffix, const char *text,
+                                                    GError **error);
+void cmdb_command_reading_free (CmdbCommandReading *reading);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCommandReading, cmdb_command_reading_free)
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageSession, cmdb_page_session_unref)
 
 G_END_DECLS

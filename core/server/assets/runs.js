@@ -391,6 +391,16 @@
       event.preventDefault();
       target.disabled = true;
       const command = commandText();
+      // An edited text the form does not give: say what differs first.
+      const differs = document.getElementById('command-differences');
+      if (differs && document.getElementById('form-not-in-effect')) {
+        const lines = Array.from(differs.querySelectorAll('li')).map((li) => '- ' + li.textContent);
+        if (!window.confirm('Run executes the edited text, not the form:\n' + lines.join('\n') +
+                            '\n\nRun it?')) {
+          target.disabled = false;
+          return;
+        }
+      }
       const choice = executorRequest();
       // Wrong executor options are shown next to their fields, and no run
       // is created for them.
