@@ -202,6 +202,52 @@ option_value_of (const CmdbSchemaElement *element, const char *text)
   return text;
 }
 
+/* (transfer full): @text read as a checkbox's value (true/false, 1/0,
+ * yes/no, on/off), or NULL with CMDB_FORM_ERROR_INVALID naming the field. */
+static JsonNode *
+boolean_from_text (const CmdbSchemaElement *element, const char *text, GError **error)
+{
+  if (g_ascii_strcasecmp (text, "true") == 0 || g_str_equal (text, "1")
+      || g_ascii_strcasecmp (text, "yes") == 0 || g_ascii_strcasecmp (text, "on") == 0)
+    return json_node_init_boolean (json_node_alloc (), TRUE);
+  if (g_ascii_strcasecmp (text, "false") == 0 || g_str_equal (text, "0")
+      || g_ascii_strcasecmp (text, "no") == 0 || g_ascii_strcasecmp (text, "off") == 0)
+    return json_node_init_boolean (json_node_alloc (), FALSE);
+  g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+               "'%s' is a checkbox; give true or false", element->label);
+  return NULL;
+}
+
+/* (transfer full): @text read as the number @element takes (a whole
+ * number when it is integral), or NULL with CMDB_FORM_ERROR_INVALID naming
+ * the field: the one reading of typed numbers (a CLI --set, a field of the
+ * web UI's stored form). */
+static JsonNode *
+number_from_text (const CmdbSchemaElement *element, const char *text, GError **error)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text));
+  char *end = NULL;
+  double number = g_ascii_strtod (trimmed, &end);
+
+  if (trimmed[0] == '\0' || end == NULL || *end != '\0' || isnan (number) || isinf (number))
+    {
+      g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "'%s' needs a number",
+                   element->label);
+      return NULL;
+    }
+  if (element_is_integral (element))
+    {
+      if (fabs (number) > 9007199254740992.0 || number != (double) (gint64) number)
+        {
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
+                       "'%s' needs a whole number", element->label);
+          return NULL;
+        }
+      return json_node_init_int (json_node_alloc (), (gint64) number);
+    }
+  return json_node_init_double (json_node_alloc (), number);
+}
+
 gboolean
 cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *key,
                           const char *text, GError **error)
@@ -234,46 +280,16 @@ cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *
         value = json_node_init_string (json_node_alloc (), option_value_of (element, text));
         break;
       case CMDB_ELEMENT_CHECKBOX:
-        if (g_ascii_strcasecmp (text, "true") == 0 || g_str_equal (text, "1")
-            || g_ascii_strcasecmp (text, "yes") == 0 || g_ascii_strcasecmp (text, "on") == 0)
-          value = json_node_init_boolean (json_node_alloc (), TRUE);
-        else if (g_ascii_strcasecmp (text, "false") == 0 || g_str_equal (text, "0")
-                 || g_ascii_strcasecmp (text, "no") == 0 || g_ascii_strcasecmp (text, "off") == 0)
-          value = json_node_init_boolean (json_node_alloc (), FALSE);
-        else
-          {
-            g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                         "'%s' is a checkbox; give true or false", element->label);
-            return FALSE;
-          }
+        value = boolean_from_text (element, text, error);
+        if (value == NULL)
+          return FALSE;
         break;
       case CMDB_ELEMENT_SLIDER:
       case CMDB_ELEMENT_NUMBER_INPUT:
-        {
-          g_autofree char *trimmed = g_strstrip (g_strdup (text));
-          char *end = NULL;
-          double number = g_ascii_strtod (trimmed, &end);
-
-          if (trimmed[0] == '\0' || end == NULL || *end != '\0' || isnan (number) || isinf (number))
-            {
-              g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "'%s' needs a number",
-                           element->label);
-              return FALSE;
-            }
-          if (element_is_integral (element))
-            {
-              if (fabs (number) > 9007199254740992.0 || number != (double) (gint64) number)
-                {
-                  g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                               "'%s' needs a whole number", element->label);
-                  return FALSE;
-                }
-              value = json_node_init_int (json_node_alloc (), (gint64) number);
-            }
-          else
-            value = json_node_init_double (json_node_alloc (), number);
-          break;
-        }
+        value = number_from_text (element, text, error);
+        if (value == NULL)
+          return FALSE;
+        break;
       case CMDB_ELEMENT_MULTISELECT:
         {
           g_autofree char *inner = g_strstrip (g_strdup (text));
@@ -752,6 +768,20 @@ coerce_value (Evaluation *evaluation, CmdbFieldState *field, JsonNode *submitted
         if (JSON_NODE_HOLDS_VALUE (submitted)
             && json_node_get_value_type (submitted) == G_TYPE_BOOLEAN)
           return json_node_copy (submitted);
+        /* Text kept as typed (the web UI's stored form): read as --set. */
+        if (JSON_NODE_HOLDS_VALUE (submitted)
+            && json_node_get_value_type (submitted) == G_TYPE_STRING
+            && (evaluation->flags & CMDB_FORM_KEEP_INVALID))
+          {
+            g_autoptr (GError) error = NULL;
+            JsonNode *value
+                = boolean_from_text (element, json_node_get_string (submitted), &error);
+
+            if (value != NULL)
+              return value;
+            field_error (evaluation, field, error->message);
+            return NULL;
+          }
         break;
       case CMDB_ELEMENT_SLIDER:
       case CMDB_ELEMENT_NUMBER_INPUT:
@@ -764,9 +794,25 @@ coerce_value (Evaluation *evaluation, CmdbFieldState *field, JsonNode *submitted
               {
                 message = g_strdup_printf ("'%s' must be a whole number.", element->label);
                 field_error (evaluation, field, message);
-                return NULL;
+                /* Kept as typed, so the user sees what to fix. */
+                return (evaluation->flags & CMDB_FORM_KEEP_INVALID) ? json_node_copy (submitted)
+                                                                    : NULL;
               }
             return number_node (number, integral);
+          }
+        /* Text as typed in the web UI's stored form: read as a CLI --set
+         * reads it; text that is no number is an error, kept as typed. */
+        if (JSON_NODE_HOLDS_VALUE (submitted)
+            && json_node_get_value_type (submitted) == G_TYPE_STRING
+            && (evaluation->flags & CMDB_FORM_KEEP_INVALID))
+          {
+            g_autoptr (GError) error = NULL;
+            JsonNode *number = number_from_text (element, json_node_get_string (submitted), &error);
+
+            if (number != NULL)
+              return number;
+            field_error (evaluation, field, error->message);
+            return json_node_copy (submitted);
           }
         break;
       case CMDB_ELEMENT_MULTISELECT:
@@ -1047,7 +1093,8 @@ evaluate_element (Evaluation *evaluation, const CmdbSchemaElement *element)
 
               if (element->type == CMDB_ELEMENT_SELECTBOX)
                 narrowed = options_contain (unfiltered, json_node_get_string (value));
-              if (evaluation->flags & CMDB_FORM_KEEP_INVALID)
+              if ((evaluation->flags & CMDB_FORM_KEEP_INVALID)
+                  && !(narrowed && (evaluation->flags & CMDB_FORM_FOLLOW_ARCHITECTURE)))
                 {
                   g_autofree char *message = NULL;
 

@@ -221,7 +221,9 @@ gboolean cmdb_server_presets_dispatch (CmdbServer *server, CmdbContext *context,
                                        SoupServerMessage *msg, const char *path);
 
 /* The execution panel of a page (status, Run/Stop, output, history). */
-void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *last_run);
+/* @invalid: the page's command has errors, so Run is off (and says why). */
+void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *last_run,
+                                       gboolean invalid);
 /* (transfer full): a table of runs (cmdb_run_to_json() objects). */
 char *cmdb_html_render_run_list (JsonArray *runs, gboolean show_page);
 /* (transfer full): the executor selector of the execution panel (from

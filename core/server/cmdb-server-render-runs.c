@@ -70,7 +70,8 @@ append_exit (GString *out, JsonObject *run)
 }
 
 void
-cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *run)
+cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *run,
+                                  gboolean invalid)
 {
   const char *status = get_string (run, "status");
   const char *id = get_string (run, "id");
@@ -99,9 +100,14 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
   g_string_append_printf (
       out,
       "</code></div><div class=\"run-buttons\">"
-      "<button type=\"button\" id=\"run-start\" class=\"primary\"%s>Run command</button>"
+      "<button type=\"button\" id=\"run-start\" class=\"primary\"%s%s>Run command</button>"
       "<button type=\"button\" id=\"run-stop\"%s>Stop</button></div>",
-      going ? " disabled" : "", going && !g_str_equal (status, "stopping") ? "" : " disabled");
+      invalid ? " data-invalid=\"true\"" : "",
+      going || invalid ? " disabled" : "",
+      going && !g_str_equal (status, "stopping") ? "" : " disabled");
+  g_string_append_printf (out, "<p class=\"note\" id=\"run-invalid\"%s>Run is off while the "
+                               "command has errors: fix the marked fields.</p>",
+                          invalid ? "" : " hidden");
   /* Filled by runs.js from GET /api/executors (rendered below) when there
    * is more than one executor to choose from. */
   g_string_append (out, "<div class=\"run-executor\" id=\"run-executor\" hidden></div>");

@@ -555,6 +555,21 @@ cmdb_html_render_diff (const char *before, const char *after)
   return g_string_free (out, FALSE);
 }
 
+/* The command Run would execute is invalid: the form's has errors (and
+ * no edited text replaces it), or the edited text has a word that does
+ * not parse. An edited text runs as typed otherwise. */
+static gboolean
+command_invalid (const CmdbHtmlPageView *view)
+{
+  const char *generated = get_string (view->command, "command");
+  JsonArray *errors = get_array (view->command, "errors");
+  gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
+
+  if (edited)
+    return view->command_problem != NULL;
+  return generated == NULL || (errors != NULL && json_array_get_length (errors) > 0);
+}
+
 /* What an edited text says against the form: a word that does not parse
  * (at its position), the extra overrides no field owns, and whether the
  * form is in effect (and what differs when it is not). */
@@ -605,8 +620,7 @@ render_command (GString *out, const CmdbHtmlPageView *view)
                       || get_bool (json_node_get_object (compose), "ok", TRUE);
   JsonArray *compose_errors = get_array (view->command, "compose_errors");
   gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
-  gboolean valid = generated != NULL && (errors == NULL || json_array_get_length (errors) == 0)
-                   && !(edited && view->command_problem != NULL);
+  gboolean valid = !command_invalid (view);
   g_autofree char *edited_pretty = NULL;
 
   /* The pretty view is always what Run executes: the edited text when
@@ -628,12 +642,13 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   g_string_append (out,
                    "<section class=\"command\" aria-labelledby=\"command-title\">"
                    "<div class=\"section-head\"><h3 id=\"command-title\">Generated command</h3>");
-  /* A command Hydra would not compose is Invalid: Run asks first. */
+  /* Invalid: the command has errors (Run is off) or Hydra would not
+   * compose it (Run asks first). */
   g_string_append_printf (out,
-                          "<span class=\"badge %s\" id=\"command-badge\" data-composes=\"%s\">"
-                          "%s</span></div>",
-                          valid && composes ? "ok" : "bad", composes ? "true" : "false",
-                          !valid ? "Has errors" : composes ? "Valid" : "Invalid");
+                          "<span class=\"badge %s\" id=\"command-badge\" data-invalid=\"%s\" "
+                          "data-composes=\"%s\">%s</span></div>",
+                          valid && composes ? "ok" : "bad", valid ? "false" : "true",
+                          composes ? "true" : "false", valid && composes ? "Valid" : "Invalid");
   g_string_append (out, "<label for=\"command\" class=\"label\">Command (editable)</label>");
   g_string_append (out,
                    "<textarea id=\"command\" name=\"_command\" rows=\"4\" spellcheck=\"false\" "
@@ -791,7 +806,7 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
                         "<div class=\"output\">");
   render_command (out, view);
   render_overrides_and_diffs (out, view);
-  cmdb_html_render_execution_panel (out, view->page_id, view->last_run);
+  cmdb_html_render_execution_panel (out, view->page_id, view->last_run, command_invalid (view));
   g_string_append (out, "</div></div></form>");
   return g_string_free (out, FALSE);
 }

@@ -1371,6 +1371,14 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
             {
               typed
                   = typed_value (evaluation.schema, l->data, json_node_get_string (value), &error);
+              /* Text that does not fit its field is kept as typed: the
+               * evaluation reports it under the field (as the CLI does for
+               * --set) and the user fixes it there. */
+              if (typed == NULL && g_error_matches (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID))
+                {
+                  g_clear_error (&error);
+                  typed = json_node_copy (value);
+                }
               if (typed == NULL)
                 {
                   respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);

@@ -11,9 +11,11 @@
  * The verdict on an explicit request (a CLI --set, POST /api/build,
  * POST /api/evaluate) is strict: a value that does not fit, is out of
  * range or is no longer offered is an error, never silently replaced by
- * the default. Only the web UI's stored form (CMDB_PAGE_SESSION_FOLLOW)
- * lets a stored choice that a new architecture no longer offers fall back
- * to the default, with a warning saying so.
+ * the default. The web UI's stored form (CMDB_PAGE_SESSION_FOLLOW) is
+ * judged the same way (a value typed in a field that does not fit is an
+ * error under it, kept as typed), except that a stored choice a new
+ * architecture no longer offers falls back to the default, with a warning
+ * saying so.
  */
 #pragma once
 
@@ -28,7 +30,8 @@ typedef enum
 {
   /* Explicit requests: invalid input is an error (CMDB_FORM_KEEP_INVALID). */
   CMDB_PAGE_SESSION_STRICT,
-  /* The web UI's stored form: stored choices follow the architecture. */
+  /* The web UI's stored form: as strict, but stored choices follow the
+   * architecture. */
   CMDB_PAGE_SESSION_FOLLOW,
 } CmdbPageSessionMode;
 

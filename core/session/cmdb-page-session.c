@@ -226,8 +226,9 @@ cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPag
       = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
 
   form = cmdb_form_evaluate_with_rules (self->schema, self->context, input,
-                                        mode == CMDB_PAGE_SESSION_STRICT ? CMDB_FORM_KEEP_INVALID
-                                                                         : CMDB_FORM_FLAGS_NONE,
+                                        mode == CMDB_PAGE_SESSION_STRICT
+                                            ? CMDB_FORM_KEEP_INVALID
+                                            : CMDB_FORM_KEEP_INVALID | CMDB_FORM_FOLLOW_ARCHITECTURE,
                                         self->rules);
   /* The page's own validation, after the schema's rules, under the fields
    * it names: the form and the command then give the same verdict. */

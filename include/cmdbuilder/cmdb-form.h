@@ -50,6 +50,10 @@ typedef enum
    * and reported, instead of falling back to the default with a warning. The
    * CLI uses it: an explicit --set is never silently replaced. */
   CMDB_FORM_KEEP_INVALID = 1 << 0,
+  /* With KEEP_INVALID: a choice the architecture filtered out (the user
+   * changed the architecture afterwards) follows it, falling back to the
+   * default with a warning. The web UI's stored form uses it. */
+  CMDB_FORM_FOLLOW_ARCHITECTURE = 1 << 1,
 } CmdbFormFlags;
 
 /* What the user submitted. */

@@ -71,7 +71,51 @@ await runInBrowser({ tmp, server, timeout: 15000 }, async (page) => {
     const problem = await page.textContent('#command-problem');
     assert(/At character \d+: Word \d+ of the command/.test(problem), 'located: ' + problem);
     assert(problem.includes('broken=[1,'), 'names the word: ' + problem);
-    assertEqual(await page.textContent('#command-badge'), 'Has errors', 'badge');
+    assertEqual(await page.textContent('#command-badge'), 'Invalid', 'badge');
+  });
+
+  await step('out of range: an error under the field, badge Invalid, Run off, the value kept', async () => {
+    await page.click('#generate');
+    await page.waitForFunction(() => !document.querySelector('#command-problem'));
+    await page.fill('#f-batch_size', '-3');
+    await page.dispatchEvent('#f-batch_size', 'input');
+    await page.waitForSelector('#m-batch_size .error');
+    assertEqual(await page.textContent('#command-badge'), 'Invalid', 'badge');
+    assert(await page.$eval('#run-start', (e) => e.disabled), 'Run is disabled');
+    assertEqual(await page.inputValue('#f-batch_size'), '-3', 'the typed value stays');
+    assert((await page.textContent('#m-batch_size .error')).includes('between 1 and 64'),
+           'the message names the range');
+  });
+
+  await step('wrong type: "abc" for a number and 1.5 for a whole number are errors, kept as typed', async () => {
+    await page.fill('#f-batch_size', '4');
+    await page.dispatchEvent('#f-batch_size', 'input');
+    await page.waitForFunction(() => !document.querySelector('#m-batch_size .error'));
+    assertEqual(await page.textContent('#command-badge'), 'Valid', 'badge back to Valid');
+    assert(!(await page.$eval('#run-start', (e) => e.disabled)), 'Run is enabled again');
+    // A number input takes no letters in a browser: text comes through the API.
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/api/pages/train', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ changes: { learning_rate: 'abc' } }),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    assertEqual(answer.status, 200, 'the text is kept, not refused');
+    assertEqual(answer.body.form.valid, false, 'the form is invalid');
+    assert(answer.body.form.errors.some((e) => e.key === 'learning_rate' && e.message.includes('needs a number')),
+           'the error is under learning_rate: ' + JSON.stringify(answer.body.form.errors));
+    assertEqual(answer.body.form.values.learning_rate, 'abc', 'kept as typed');
+    await page.evaluate(() => fetch('/api/pages/train', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ changes: { learning_rate: '0.001' } }),
+    }));
+    await page.fill('#f-seed', '1.5');
+    await page.dispatchEvent('#f-seed', 'input');
+    await page.waitForSelector('#m-seed .error');
+    assert((await page.textContent('#m-seed .error')).includes('whole number'), 'seed message');
+    assertEqual(await page.inputValue('#f-seed'), '1.5', 'the typed seed stays');
+    assert(await page.$eval('#run-start', (e) => e.disabled), 'Run is disabled');
   });
 });
 finishTap();

@@ -148,7 +148,8 @@
     if (id) id.textContent = record ? record.id : '';
     const start = $('run-start');
     const stop = $('run-stop');
-    if (start) start.disabled = GOING.has(status);
+    // data-invalid: the command has errors (the server says so).
+    if (start) start.disabled = GOING.has(status) || start.dataset.invalid === 'true';
     if (stop) stop.disabled = status !== 'running' && status !== 'starting';
     const logs = $('run-logs');
     if (logs && record) {
@@ -507,8 +508,23 @@
     loadExecutors();
   }
 
+  // The execution panel is the client's (the morph leaves it alone): Run
+  // follows the command's verdict, which the badge carries.
+  function followVerdict() {
+    const start = $('run-start');
+    const badge = $('command-badge');
+    if (!start || !badge) return;
+    const invalid = badge.dataset.invalid === 'true';
+    start.dataset.invalid = invalid ? 'true' : 'false';
+    const note = $('run-invalid');
+    if (note) note.hidden = !invalid;
+    const status = $('run-status');
+    start.disabled = invalid || GOING.has(status ? status.dataset.status : '');
+  }
+
   document.addEventListener('cmdb:page-swapped', setup);
   document.addEventListener('cmdb:page-settled', setupNetwork);
+  document.addEventListener('cmdb:updated', followVerdict);
   clearInterval(tab.timer);
   tab.timer = setInterval(tickElapsed, 1000);
   setup();
