@@ -21,6 +21,7 @@ static const CmdbCliCommand commands[] = {
   { "options", "List the choices of an option source", cmdb_cli_options },
   { "new-plugin", "Write a working page or registry plugin to start from", cmdb_cli_new_plugin },
   { "serve", "Serve the web UI", cmdb_cli_serve },
+  { "url", "Print the URL of the workspace's running web UI", cmdb_cli_url },
   { "run", "Run a page's command, streaming its output", cmdb_cli_run },
   { "exec", "Run any command as a recorded run", cmdb_cli_exec },
   { "rerun", "Run a run's exact command again", cmdb_cli_rerun },

@@ -25,6 +25,7 @@ cmdb_cli_serve (int argc, char **argv)
   int port = -1;
   g_auto (GStrv) allow_hosts = NULL;
   gboolean no_token = FALSE;
+  gboolean new_token = FALSE;
   const GOptionEntry entries[]
       = { { "bind", 0, 0, G_OPTION_ARG_STRING, &bind,
             "Address to listen on (default [server] bind, 127.0.0.1)", "ADDR" },
@@ -35,6 +36,8 @@ cmdb_cli_serve (int argc, char **argv)
             "HOST" },
           { "no-token", 0, 0, G_OPTION_ARG_NONE, &no_token,
             "Serve without the access token (loopback addresses only)", NULL },
+          { "new-token", 0, 0, G_OPTION_ARG_NONE, &new_token,
+            "Make a new access token (the kept one, and old bookmarks, stop working)", NULL },
           { NULL } };
   g_autoptr (GOptionContext) option_context = g_option_context_new ("- serve the web UI");
   g_autoptr (CmdbCliSession) session = NULL;
@@ -75,6 +78,7 @@ cmdb_cli_serve (int argc, char **argv)
   options.port = port;
   options.allowed_hosts = extra_hosts;
   options.no_token = no_token;
+  options.new_token = new_token;
   server = cmdb_server_new (session->context, session->host, &options, &error);
   if (server == NULL || !cmdb_server_listen (server, &error))
     {
@@ -90,11 +94,55 @@ cmdb_cli_serve (int argc, char **argv)
   url = cmdb_server_get_start_url (server);
   printf ("%s\n", url);
   fflush (stdout);
+  /* For `cmdbuilder url`: a terminal's scrollback is not the only copy. */
+  if (!cmdb_server_access_publish (cmdb_context_get_state_dir (session->context), url, &error))
+    {
+      g_warning ("cmdbuilder url will not find this server: %s", error->message);
+      g_clear_error (&error);
+    }
   fprintf (stderr, "cmdbuilder: serving %s; open the URL above. Ctrl+C stops.\n",
            cmdb_context_get_root (session->context));
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  cmdb_server_access_withdraw (cmdb_context_get_state_dir (session->context));
   fprintf (stderr, "cmdbuilder: stopped\n");
+  return 0;
+}
+
+/* `cmdbuilder url`: the start URL (with the token) of the server running
+ * for the workspace, as `cmdbuilder serve` printed it. */
+int
+cmdb_cli_url (int argc, char **argv)
+{
+  g_auto (CmdbCliCommonOptions) common = { 0 };
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("- print the URL of the workspace's running web UI");
+  g_autoptr (CmdbCliSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  cmdb_cli_add_common_options (option_context, &common);
+  if (!cmdb_cli_parse (option_context, &argc, &argv))
+    return 1;
+  if (argc > 1)
+    {
+      fprintf (stderr, "cmdbuilder: url takes no arguments ('%s')\n", argv[1]);
+      return 1;
+    }
+  session = cmdb_cli_session_open (&common, &error);
+  if (session == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  url = cmdb_server_access_running_url (cmdb_context_get_state_dir (session->context));
+  if (url == NULL)
+    {
+      cmdb_cli_error ("no web UI is running for %s; start one with cmdbuilder serve",
+                      cmdb_context_get_root (session->context));
+      return 1;
+    }
+  printf ("%s\n", url);
   return 0;
 }

@@ -215,6 +215,7 @@ int cmdb_cli_plugins (int argc, char **argv);
 int cmdb_cli_options (int argc, char **argv);
 int cmdb_cli_new_plugin (int argc, char **argv);
 int cmdb_cli_serve (int argc, char **argv);
+int cmdb_cli_url (int argc, char **argv);
 int cmdb_cli_build (int argc, char **argv);
 int cmdb_cli_check (int argc, char **argv);
 int cmdb_cli_compose (int argc, char **argv);

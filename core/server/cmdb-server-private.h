@@ -165,12 +165,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageStore, cmdb_page_store_free)
 
 /* ---- the server (cmdb-server.c) ---- */
 
+/* ---- access that survives restarts (cmdb-server-access.c) ---- */
+
+/* (transfer full): the token kept in <@state_dir>/ui/token (0600), made
+ * and written there when there is none usable or @renew (--new-token).
+ * NULL with @error when it cannot be written. */
+char *cmdb_server_access_token (const char *state_dir, gboolean renew, GError **error);
+/* Records <@state_dir>/ui/serving (0600): this process and @url, for
+ * `cmdbuilder url`. */
+gboolean cmdb_server_access_publish (const char *state_dir, const char *url, GError **error);
+/* Removes the record when it is this process's. */
+void cmdb_server_access_withdraw (const char *state_dir);
+/* (transfer full) (nullable): the start URL of the server running for the
+ * workspace of @state_dir, or NULL when none runs. */
+char *cmdb_server_access_running_url (const char *state_dir);
+
 typedef struct
 {
   const char *bind;         /* (nullable) default [server] bind */
   int port;                 /* < 0: [server] port; 0: any free port */
   GPtrArray *allowed_hosts; /* (nullable) (element-type utf8) besides [server] allowed-hosts */
   gboolean no_token;
+  gboolean new_token; /* a new kept token instead of the one kept (--new-token) */
 } CmdbServerOptions;
 
 typedef struct _CmdbServer CmdbServer;

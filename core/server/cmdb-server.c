@@ -1749,8 +1749,9 @@ exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHas
           "This token is not the one cmdbuilder serve printed. Open the URL it printed.");
       return TRUE;
     }
-  cookie = g_strdup_printf ("%s=%s; Path=/; HttpOnly; SameSite=Strict", self->cookie_name,
-                            self->token);
+  /* 30 days: the token is kept across restarts, so is the cookie. */
+  cookie = g_strdup_printf ("%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict",
+                            self->cookie_name, self->token, 30 * 24 * 60 * 60);
   soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
                                cookie);
   /* Only to a page of ours: any other path ("//evil.example", "/\evil")
@@ -1866,7 +1867,22 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   self->saving = g_ptr_array_new ();
   self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) cmdb_page_store_free);
-  self->token = cmdb_server_token_new ();
+  /* The kept token, so a restart keeps bookmarks and cookies valid; a
+   * state directory that cannot hold it gives a token for this run only. */
+  {
+    g_autoptr (GError) token_error = NULL;
+
+    if (!self->no_token)
+      self->token = cmdb_server_access_token (cmdb_context_get_state_dir (context),
+                                              options->new_token, &token_error);
+    if (self->token == NULL)
+      {
+        if (token_error != NULL)
+          g_warning ("the access token is not kept (a restart changes it): %s",
+                     token_error->message);
+        self->token = cmdb_server_token_new ();
+      }
+  }
   /* Referencing the resource keeps its object file (and the constructor
    * that registers the assets) in the link from the static library. */
   g_assert (cmdb_server_get_resource () != NULL);

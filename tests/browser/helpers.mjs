@@ -54,9 +54,11 @@ export class TestServer {
   }
 
   // Resolves once the server printed its URL; rejects if it exits first.
-  start() {
+  // `port` (default 0: any free one) keeps a restarted server's address.
+  start(port = 0) {
     return new Promise((resolve, reject) => {
-      const child = spawn(cmdbuilder, ['serve', '--workspace', this.workspace, '--port', '0'], {
+      const child = spawn(cmdbuilder, ['serve', '--workspace', this.workspace, '--port', String(port),
+                                        ...(this.extraArgs || [])], {
         cwd: this.workspace, env: this.env, stdio: ['ignore', 'pipe', 'inherit'],
       });
       const lines = createInterface({ input: child.stdout });

@@ -4,8 +4,11 @@
 // not in effect, and a word that does not parse is an error at its place.
 // Prints TAP. Environment (set by meson): CMDB_TEST_SOURCE_ROOT,
 // CMDB_TEST_CMDBUILDER.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  assert, assertEqual, copyDemoWorkspace, finishTap, isolatedEnvironment, runInBrowser, step,
+  assert, cmdbuilder, assertEqual, copyDemoWorkspace, finishTap, isolatedEnvironment, runInBrowser, step,
   TestServer, waitValue,
 } from './helpers.mjs';
 
@@ -116,6 +119,39 @@ await runInBrowser({ tmp, server, timeout: 15000 }, async (page) => {
     assert((await page.textContent('#m-seed .error')).includes('whole number'), 'seed message');
     assertEqual(await page.inputValue('#f-seed'), '1.5', 'the typed seed stays');
     assert(await page.$eval('#run-start', (e) => e.disabled), 'Run is disabled');
+  });
+
+  await step('a restart keeps the token: a reload needs no new URL; cmdbuilder url prints it', async () => {
+    const { token, origin } = server;
+    const tokenFile = path.join(workspace, '.cmdbuilder', 'ui', 'token');
+    assertEqual(fs.statSync(tokenFile).mode & 0o777, 0o600, 'the kept token file mode');
+    const printed = spawnSync(cmdbuilder, ['url', '--workspace', workspace],
+                              { env: server.env, encoding: 'utf8' });
+    assertEqual(printed.status, 0, 'cmdbuilder url exit status');
+    assertEqual(printed.stdout.trim(), server.url, 'cmdbuilder url prints the start URL');
+    const cookie = (await page.context().cookies()).find((c) => c.name.startsWith('cmdbuilder-token-'));
+    assert(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', 'an HttpOnly, strict cookie');
+    assert(cookie.expires - Date.now() / 1000 > 29 * 86400, 'the cookie lives 30 days: ' + cookie.expires);
+    await server.stop();
+    const stopped = spawnSync(cmdbuilder, ['url', '--workspace', workspace],
+                              { env: server.env, encoding: 'utf8' });
+    assertEqual(stopped.status, 1, 'no server: cmdbuilder url fails');
+    await server.start(new URL(origin).port);
+    assertEqual(server.token, token, 'the token after a restart');
+    await page.goto(origin + '/train');
+    await page.waitForSelector('#f-seed');
+    assertEqual(new URL(page.url()).pathname, '/train', 'the bookmarked page opens');
+  });
+
+  await step('serve --new-token rotates the token', async () => {
+    const { token, origin } = server;
+    await server.stop();
+    server.extraArgs = ['--new-token'];
+    await server.start(new URL(origin).port);
+    server.extraArgs = [];
+    assert(server.token && server.token !== token, 'a new token');
+    const refused = await page.request.get(origin + '/api/pages/train', { headers: { Authorization: 'Bearer ' + token } });
+    assertEqual(refused.status(), 401, 'the old token is refused');
   });
 });
 finishTap();
