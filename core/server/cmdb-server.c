@@ -575,6 +575,8 @@ check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
     evaluation->compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
   evaluation->compose_errors = cmdb_page_session_attach_compose (
       evaluation->session, evaluation->form, evaluation->compose);
+}
+
 /* Reads the edited command (if any) against the form: whether the form is
  * in effect, the extras, what differs, a word that does not parse. */
 static void
@@ -974,14 +976,14 @@ map_command_onto_form (CmdbPageStore *store, PageEvaluation *evaluation)
 
 /* The text becomes the form's command plus @extras (or follows the form
  * again when there are none). */
-static void
+static gboolean
 text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *extras)
 {
   g_autoptr (GPtrArray) words = g_ptr_array_new ();
   g_autofree char *tail = NULL;
 
   if (evaluation->command == NULL)
-    return;
+    return FALSE;
   g_clear_pointer (&store->edited, g_free);
   if (extras->len > 0)
     {
@@ -991,7 +993,7 @@ text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *
       tail = cmdb_shell_join ((const char *const *) words->pdata);
       store->edited = g_strconcat (evaluation->command->display, " ", tail, NULL);
     }
-  read_edited_command (store, evaluation);
+  return TRUE;
 }
 
 static gboolean
@@ -1422,8 +1424,18 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
       respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  if (follow_extras != NULL && store->edited != NULL)
-    text_follows_form (store, &evaluation, follow_extras);
+  /* The text follows the form; the page is then judged (composition
+   * included) on the text that Run will execute. */
+  if (follow_extras != NULL && store->edited != NULL
+      && text_follows_form (store, &evaluation, follow_extras))
+    {
+      page_evaluation_clear (&evaluation);
+      if (!evaluate_page (self, page_id, store, &evaluation, &error))
+        {
+          respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+          return;
+        }
+    }
   show_page (self, page_id);
   track_generated (store, &evaluation);
   answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
