@@ -135,6 +135,17 @@ cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_i
 }
 
 JsonObject *
+cmdb_page_infer_values (CmdbPage *self, CmdbContext *context, JsonObject *values)
+{
+  CmdbPageInterface *iface;
+
+  g_return_val_if_fail (CMDB_IS_PAGE (self), NULL);
+
+  iface = CMDB_PAGE_GET_IFACE (self);
+  return iface->infer_values != NULL ? iface->infer_values (self, context, values) : NULL;
+}
+
+JsonObject *
 cmdb_page_get_rules (CmdbPage *self)
 {
   CmdbPageInterface *iface;

@@ -272,6 +272,14 @@ CmdbPageStore *cmdb_server_get_page_store (CmdbServer *server, const char *page_
 void cmdb_server_save_page_store (CmdbServer *server, CmdbPageStore *store);
 /* (transfer none): the page's extension, activated. */
 CmdbPage *cmdb_server_activate_page (CmdbServer *server, const char *page_id, GError **error);
+/* (transfer full) (nullable): the command of @page_id's defaults (cached),
+ * NULL when the page cannot be opened. */
+char *cmdb_server_get_defaults_command (CmdbServer *server, const char *page_id);
+/* Puts @values (a run's recorded form values) back into @page_id's stored
+ * state, as the smallest set of user values that gives them
+ * (cmdb_page_session_input_for_values); the edited command is dropped. */
+gboolean cmdb_server_restore_page_values (CmdbServer *server, const char *page_id,
+                                          JsonObject *values, GError **error);
 /* Builds @page_id's command from its stored state. Returns (transfer full)
  * the command (check its errors) with @ret_values (transfer full) the form
  * values and @ret_experiment (transfer full, nullable) the experiment name

@@ -147,16 +147,41 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
                         "</div></section>");
 }
 
-/* "2026-11-30 19:23:58" from the record's ISO 8601 UTC time. */
+/* "2026-11-30 19:23:58 UTC" from the record's ISO 8601 UTC time; the
+ * page shows it in the browser's local time (app.js, from datetime). */
 static void
 append_created (GString *out, const char *created_at)
 {
   g_autofree char *shown = g_strndup (created_at != NULL ? created_at : "", 19);
 
   g_strdelimit (shown, "T", ' ');
-  append_text (out, "<td class=\"run-created\"><time datetime=\"", created_at);
+  append_text (out, "<td class=\"run-created\"><time class=\"local-time\" datetime=\"",
+               created_at);
   append_text (out, "\">", shown);
-  g_string_append (out, "</time></td>");
+  g_string_append (out, created_at != NULL ? " UTC</time></td>" : "</time></td>");
+}
+
+/* "1 h 02 min", "3 min 05 s", "12 s" between two ISO 8601 times (nothing
+ * without both: a run not started or still going). */
+static void
+append_duration (GString *out, const char *started_at, const char *ended_at)
+{
+  g_autoptr (GDateTime) start
+      = started_at != NULL ? g_date_time_new_from_iso8601 (started_at, NULL) : NULL;
+  g_autoptr (GDateTime) end = ended_at != NULL ? g_date_time_new_from_iso8601 (ended_at, NULL) : NULL;
+  gint64 seconds;
+
+  if (start == NULL || end == NULL)
+    return;
+  seconds = MAX (0, g_date_time_difference (end, start) / G_TIME_SPAN_SECOND);
+  if (seconds >= 3600)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min",
+                            seconds / 3600, seconds / 60 % 60);
+  else if (seconds >= 60)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %02" G_GINT64_FORMAT " s",
+                            seconds / 60, seconds % 60);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " s", seconds);
 }
 
 char *
@@ -170,22 +195,23 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
       g_string_append (out, "<p class=\"note\">No runs.</p>");
       return g_string_free (out, FALSE);
     }
-  g_string_append (out, "<table class=\"runs\"><thead><tr><th scope=\"col\">Compare</th>"
-                        "<th scope=\"col\">Status</th><th scope=\"col\">Run</th>");
-  if (show_page)
-    g_string_append (out, "<th scope=\"col\">Page</th>");
-  g_string_append (out, "<th scope=\"col\">Executor</th>");
-  g_string_append (out, "<th scope=\"col\">Created (UTC)</th><th scope=\"col\">Exit</th>"
-                        "<th scope=\"col\">Command</th><th scope=\"col\">Actions</th>"
+  g_string_append (out, "<table class=\"runs\"><thead><tr><th scope=\"col\">"
+                        "<span class=\"visually-hidden\">Compare</span></th>"
+                        "<th scope=\"col\">Status</th><th scope=\"col\">Experiment</th>"
+                        "<th scope=\"col\">Differs from defaults</th>"
+                        "<th scope=\"col\">Started</th><th scope=\"col\">Duration</th>"
+                        "<th scope=\"col\">Exit</th><th scope=\"col\">Actions</th>"
                         "</tr></thead><tbody>");
   for (guint i = 0; i < n; i++)
     {
       JsonObject *run = json_array_get_object_element (runs, i);
       const char *id = get_string (run, "id");
       const char *status = get_string (run, "status");
+      const char *experiment = get_string (run, "experiment");
       const char *command = get_bool (run, "edited") && get_string (run, "edited_command") != NULL
                                 ? get_string (run, "edited_command")
                                 : get_string (run, "command");
+      JsonArray *differs = get_array (run, "differs");
       gboolean going
           = status != NULL && (g_str_equal (status, "starting") || g_str_equal (status, "running"));
       gboolean has_values = json_object_has_member (run, "values")
@@ -198,25 +224,32 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
       append_text (out, "\" aria-label=\"Compare run ", id);
       append_text (out, "\"></td><td><span class=\"run-status\" data-status=\"", status);
       append_text (out, "\">", status);
-      append_text (out, "</span></td><td><code>", id);
-      g_string_append (out, "</code></td>");
-      if (show_page)
-        append_text (out, "<td>",
-                     get_string (run, "page") != NULL ? get_string (run, "page") : "-"),
-            g_string_append (out, "</td>");
       /* Runs recorded before executors existed ran locally. */
-      append_text (out, "<td class=\"run-executor\">",
+      append_text (out, "</span> <span class=\"run-executor\">",
                    get_string (run, "executor") != NULL ? get_string (run, "executor") : "local");
-      g_string_append (out, "</td>");
-      append_created (out, get_string (run, "created_at"));
-      g_string_append (out, "<td>");
-      append_exit (out, run);
-      /* One line, cut by the stylesheet; the whole text on hover. */
-      append_text (out, "</td><td class=\"run-command\"><code title=\"", command);
-      append_text (out, "\">", command);
+      g_string_append (out, "</span></td><td class=\"run-experiment\">");
+      if (show_page && get_string (run, "page") != NULL)
+        append_text (out, "<span class=\"run-page\">", get_string (run, "page")),
+            g_string_append (out, "</span> ");
+      append_text (out, "<span title=\"", command);
+      append_text (out, "\">", experiment != NULL ? experiment : "-");
+      append_text (out, "</span> <code class=\"run-id\">", id);
       g_string_append (out, "</code>");
       if (get_bool (run, "edited"))
         g_string_append (out, " <span class=\"badge\">edited</span>");
+      g_string_append (out, "</td><td class=\"run-differs\">");
+      for (guint j = 0; differs != NULL && j < json_array_get_length (differs); j++)
+        append_text (out, "<code>", json_array_get_string_element (differs, j)),
+            g_string_append (out, "</code> ");
+      if (differs != NULL && json_array_get_length (differs) == 0)
+        g_string_append (out, "<span class=\"note\">the defaults</span>");
+      g_string_append (out, "</td>");
+      append_created (out, get_string (run, "started_at") != NULL ? get_string (run, "started_at")
+                                                                   : get_string (run, "created_at"));
+      g_string_append (out, "<td class=\"run-duration\">");
+      append_duration (out, get_string (run, "started_at"), get_string (run, "ended_at"));
+      g_string_append (out, "</td><td>");
+      append_exit (out, run);
       append_text (out,
                    "</td><td class=\"run-actions\"><button type=\"button\" "
                    "class=\"run-show\" data-run=\"",
@@ -230,10 +263,12 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
                      "<button type=\"button\" class=\"run-rerun\" data-mode=\"values\" "
                      "data-run=\"",
                      id),
+            append_text (out, "\" data-command=\"", command),
             g_string_append (out, "\" title=\"Put the run's form values back and run the "
                                   "command they give now\">Rerun with its values</button>");
       append_text (
           out, "<button type=\"button\" class=\"run-rerun\" data-mode=\"argv\" data-run=\"", id);
+      append_text (out, "\" data-command=\"", command);
       g_string_append (out, "\" title=\"Run exactly the same command line again\">Rerun "
                             "exact command</button></td></tr>");
     }

@@ -165,18 +165,76 @@ run_values (CmdbRun *run)
 
 /* ---- the runs API ---- */
 
+/* The words of @page's defaults command, as a set (cached in @defaults
+ * for one listing). */
+static GHashTable *
+default_words (CmdbServerRuns *self, GHashTable *defaults, const char *page)
+{
+  GHashTable *words = g_hash_table_lookup (defaults, page);
+
+  if (words == NULL)
+    {
+      g_autofree char *display = cmdb_server_get_defaults_command (self->server, page);
+      g_autoptr (GPtrArray) argv = display != NULL ? cmdb_command_split_text (display, NULL) : NULL;
+
+      words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; argv != NULL && i < argv->len; i++)
+        g_hash_table_add (words, g_strdup (g_ptr_array_index (argv, i)));
+      g_hash_table_insert (defaults, g_strdup (page), words);
+    }
+  return words;
+}
+
+/* "differs": the run's overrides its page's defaults do not have (what
+ * the user changed), for the runs table. */
+static void
+add_differs (CmdbServerRuns *self, JsonObject *run, GHashTable *defaults)
+{
+  const char *page = json_object_get_string_member_with_default (run, "page", NULL);
+  JsonNode *argv_node = json_object_get_member (run, "argv");
+  JsonArray *argv;
+  JsonArray *differs;
+  GHashTable *words;
+
+  if (page == NULL || !cmdb_server_has_page (self->server, page) || argv_node == NULL
+      || !JSON_NODE_HOLDS_ARRAY (argv_node))
+    return;
+  words = default_words (self, defaults, page);
+  if (g_hash_table_size (words) == 0)
+    return;
+  argv = json_node_get_array (argv_node);
+  differs = json_array_new ();
+  /* The launcher and runner (absolute paths) are not overrides. */
+  for (guint i = 0; i < json_array_get_length (argv); i++)
+    {
+      const char *word = json_array_get_string_element (argv, i);
+
+      if (word != NULL && strchr (word, '=') != NULL && !g_hash_table_contains (words, word))
+        json_array_add_string_element (differs, word);
+    }
+  json_object_set_array_member (run, "differs", differs);
+}
+
 static JsonArray *
 list_runs (CmdbServerRuns *self, const char *page, const char *status, guint limit,
            guint *ret_total, GError **error)
 {
   g_autoptr (GPtrArray) runs = cmdb_run_store_list (self->store, page, status, error);
+  /* page id -> the words of its defaults command (GHashTable of them) */
+  g_autoptr (GHashTable) defaults
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   JsonArray *array;
 
   if (runs == NULL)
     return NULL;
   array = json_array_new ();
   for (guint i = 0; i < runs->len && i < limit; i++)
-    json_array_add_element (array, cmdb_run_to_json (g_ptr_array_index (runs, i)));
+    {
+      JsonNode *node = cmdb_run_to_json (g_ptr_array_index (runs, i));
+
+      add_differs (self, json_node_get_object (node), defaults);
+      json_array_add_element (array, node);
+    }
   *ret_total = runs->len;
   return array;
 }
@@ -413,8 +471,6 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
   values = run_values (previous);
   if (g_strcmp0 (mode, "values") == 0)
     {
-      CmdbPageStore *store;
-
       /* `cmdbuilder exec --page` records no form values. */
       if (page == NULL || values == NULL || json_object_get_size (values) == 0
           || !cmdb_server_has_page (self->server, page))
@@ -425,18 +481,23 @@ start_rerun (CmdbServerRuns *self, const char *run_id, const char *mode, const R
           *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
           return NULL;
         }
-      store = cmdb_server_get_page_store (self->server, page);
-      json_object_unref (store->values);
       {
         g_autoptr (JsonNode) copy
             = json_node_copy (json_object_get_member (cmdb_run_get_data (previous), "values"));
-        store->values = json_object_ref (json_node_get_object (copy));
+        JsonObject *recorded = json_node_get_object (copy);
+
+        if (cmdb_run_get_moved_from (previous) != NULL)
+          cmdb_state_relocate_values (recorded, cmdb_run_get_moved_from (previous),
+                                      cmdb_context_get_root (self->context));
+        /* The run's values, set by the user only where they differ from
+         * what the form gives without them: the rest keep following their
+         * defaults (a later architecture change brings its components). */
+        if (!cmdb_server_restore_page_values (self->server, page, recorded, error))
+          {
+            *ret_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+            return NULL;
+          }
       }
-      if (cmdb_run_get_moved_from (previous) != NULL)
-        cmdb_state_relocate_values (store->values, cmdb_run_get_moved_from (previous),
-                                    cmdb_context_get_root (self->context));
-      g_clear_pointer (&store->edited, g_free);
-      cmdb_server_save_page_store (self->server, store);
       return start_page_run (self, page, NULL, request, ret_status, error);
     }
   if (mode != NULL && !g_str_equal (mode, "argv"))

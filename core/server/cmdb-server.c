@@ -2137,6 +2137,36 @@ cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error
   return cmdb_host_activate_page (self->host, self->context, page_id, error);
 }
 
+char *
+cmdb_server_get_defaults_command (CmdbServer *self, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+
+  if (!open_page (self, page_id, &evaluation, NULL))
+    return NULL;
+  evaluation.suffix_default = cmdb_page_session_get_suffix_default (evaluation.session);
+  return defaults_command_display (self, page_id,
+                                   cmdb_page_session_get_schema_path (evaluation.session),
+                                   &evaluation);
+}
+
+gboolean
+cmdb_server_restore_page_values (CmdbServer *self, const char *page_id, JsonObject *values,
+                                 GError **error)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (CmdbFormInput) input = NULL;
+  CmdbPageStore *store = get_store (self, page_id);
+
+  if (!open_page (self, page_id, &evaluation, error))
+    return FALSE;
+  input = cmdb_page_session_input_for_values (evaluation.session, values);
+  store_values_from_input (store, input);
+  g_clear_pointer (&store->edited, g_free);
+  cmdb_server_save_page_store (self, store);
+  return TRUE;
+}
+
 CmdbCommand *
 cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
                                 char **ret_experiment, GError **error)

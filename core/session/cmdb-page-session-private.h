@@ -108,6 +108,13 @@ CMDB_PRIVATE_EXPORT
 CmdbFormInput *cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request,
                                                   GError **error);
 
+/* (transfer full): the smallest input that gives @values (a run's
+ * recorded form values): only the values that differ from what the form
+ * shows without them are set by the user, the architecture first, so the
+ * others keep following their defaults (an architecture's change still
+ * brings its components). */
+CmdbFormInput *cmdb_page_session_input_for_values (CmdbPageSession *self, JsonObject *values);
+
 /* (transfer full): evaluates the form for @input (nullable: the defaults):
  * the schema's rules, the page's rule defaults, then the page plugin's
  * validation, attached to the fields it names. */

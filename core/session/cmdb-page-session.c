@@ -218,6 +218,51 @@ cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObject *request, G
 
 /* ---- evaluation and command ---- */
 
+CmdbFormInput *
+cmdb_page_session_input_for_values (CmdbPageSession *self, JsonObject *values)
+{
+  CmdbFormInput *input = cmdb_form_input_new ();
+  g_autoptr (GList) keys = values != NULL ? json_object_get_members (values) : NULL;
+
+  /* Each round pins what still differs; a pinned architecture changes the
+   * defaults of the rest, so a few rounds settle it (one per dependency
+   * level: architecture, components, their options). */
+  for (guint round = 0; round < 4; round++)
+    {
+      g_autoptr (CmdbFormState) form
+          = cmdb_page_session_evaluate (self, input, CMDB_PAGE_SESSION_FOLLOW);
+      gboolean changed = FALSE;
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          const char *key = l->data;
+          JsonNode *wanted = json_object_get_member (values, key);
+          const CmdbFieldState *field = cmdb_form_state_lookup (form, key);
+
+          /* A choice among files found on disk (a checkpoint) is pinned
+           * even when it is the default now: a newer file would change it. */
+          gboolean found_on_disk = field != NULL && field->element->options_source != NULL
+                                   && field->element->filter_by_architecture_key == NULL
+                                   && !g_str_equal (key, field->element->architecture_key);
+
+          if (field == NULL || cmdb_form_input_is_user_set (input, key)
+              || (!found_on_disk && field->value != NULL
+                  && json_node_equal (field->value, wanted)))
+            continue;
+          /* The architecture alone first: it decides the others' defaults. */
+          if (round == 0 && field->element->architecture_key != NULL
+              && !g_str_equal (key, field->element->architecture_key)
+              && json_object_has_member (values, field->element->architecture_key))
+            continue;
+          cmdb_form_input_set (input, key, json_node_copy (wanted), TRUE);
+          changed = TRUE;
+        }
+      if (!changed && round > 0)
+        break;
+    }
+  return input;
+}
+
 CmdbFormState *
 cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPageSessionMode mode)
 {
@@ -225,11 +270,62 @@ cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPag
   g_autoptr (GPtrArray) problems
       = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
 
-  form = cmdb_form_evaluate_with_rules (self->schema, self->context, input,
-                                        mode == CMDB_PAGE_SESSION_STRICT
-                                            ? CMDB_FORM_KEEP_INVALID
-                                            : CMDB_FORM_KEEP_INVALID | CMDB_FORM_FOLLOW_ARCHITECTURE,
-                                        self->rules);
+  CmdbFormFlags flags = mode == CMDB_PAGE_SESSION_STRICT
+                            ? CMDB_FORM_KEEP_INVALID
+                            : CMDB_FORM_KEEP_INVALID | CMDB_FORM_FOLLOW_ARCHITECTURE;
+  g_autoptr (JsonObject) inferred = NULL;
+
+  form = cmdb_form_evaluate_with_rules (self->schema, self->context, input, flags, self->rules);
+  /* What the page infers (a checkpoint's architecture) fills the keys the
+   * user did not set; a key the user set to something else keeps the
+   * user's value, with a warning. */
+  inferred = cmdb_page_infer_values (self->page, self->context, cmdb_form_state_get_values (form));
+  if (inferred != NULL && json_object_get_size (inferred) > 0)
+    {
+      g_autoptr (CmdbFormInput) filled
+          = input != NULL ? cmdb_form_input_copy (input) : cmdb_form_input_new ();
+      g_autoptr (GList) keys = json_object_get_members (inferred);
+      g_autoptr (GPtrArray) contradictions = g_ptr_array_new_with_free_func (g_free);
+      gboolean changed = FALSE;
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          const char *key = l->data;
+          JsonNode *value = json_object_get_member (inferred, key);
+          const CmdbFieldState *field = cmdb_form_state_lookup (form, key);
+
+          if (field == NULL || !field->visible)
+            continue;
+          if (input != NULL && cmdb_form_input_is_user_set (input, key))
+            {
+              JsonNode *chosen = cmdb_form_input_get (input, key);
+              g_autofree char *inferred_text = cmdb_format_scalar (value);
+
+              if (chosen != NULL && !json_node_equal (chosen, value))
+                g_ptr_array_add (contradictions, g_strdup (key)),
+                    g_ptr_array_add (contradictions,
+                                     g_strdup_printf ("'%s' is set by hand; the checkpoint "
+                                                      "comes from a run with '%s'.",
+                                                      field->element->label, inferred_text));
+              continue;
+            }
+          if (field->value == NULL || !json_node_equal (field->value, value))
+            {
+              cmdb_form_input_set (filled, key, json_node_copy (value), TRUE);
+              changed = TRUE;
+            }
+        }
+      if (changed)
+        {
+          cmdb_form_state_unref (form);
+          form = cmdb_form_evaluate_with_rules (self->schema, self->context, filled, flags,
+                                                self->rules);
+        }
+      for (guint i = 0; i + 1 < contradictions->len; i += 2)
+        cmdb_form_state_add_message (form, CMDB_SEVERITY_WARNING,
+                                     g_ptr_array_index (contradictions, i),
+                                     g_ptr_array_index (contradictions, i + 1));
+    }
   /* The page's own validation, after the schema's rules, under the fields
    * it names: the form and the command then give the same verdict. */
   cmdb_page_validate (self->page, self->context, cmdb_form_state_get_values (form), problems);

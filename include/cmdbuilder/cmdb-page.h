@@ -75,6 +75,13 @@ struct _CmdbPageInterface
                             JsonObject *params, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
   JsonObject *(*run_action_finish) (CmdbPage *self, GAsyncResult *result, GError **error);
+
+  /* (transfer full) (nullable): values the page infers from @values (the
+   * evaluated form), {key: value}: the Test page reads a checkpoint's
+   * architecture and components from the run that made it. The session
+   * fills each such key the user did not set, and warns under a key the
+   * user set to something else (the user's value wins). */
+  JsonObject *(*infer_values) (CmdbPage *self, CmdbContext *context, JsonObject *values);
 };
 
 CMDB_AVAILABLE_IN_ALL
@@ -100,5 +107,7 @@ void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const cha
 /* (transfer full) (nullable): as cmdb_page_run_action(). */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action_finish (CmdbPage *self, GAsyncResult *result, GError **error);
+/* (transfer full) (nullable): the page's infer_values, NULL without one. */
+JsonObject *cmdb_page_infer_values (CmdbPage *self, CmdbContext *context, JsonObject *values);
 
 G_END_DECLS

@@ -112,6 +112,11 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     const row = `#run-list tr[data-run="${firstRun}"]`;
     await page.waitForSelector(row);
     await page.waitForFunction(() => document.querySelectorAll('#run-list tr[data-run]').length === 2);
+    let asked = null;
+    page.once('dialog', async (dialog) => {
+      asked = dialog.message();
+      await dialog.accept();
+    });
     await page.click(`${row} .run-rerun[data-mode="argv"]`);
     await page.waitForFunction((id) => {
       const shown = document.querySelector('#run-id')?.textContent;
@@ -124,7 +129,29 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     const rerun = runs.find((r) => r.id === shown);
     const first = runs.find((r) => r.id === firstRun);
     assertEqual(JSON.stringify(rerun.argv), JSON.stringify(first.argv), 'the same argv');
+    assert(asked && asked.includes(first.command), 'the rerun asked first, showing the command: ' + asked);
     await page.waitForFunction(() => document.querySelectorAll('#run-list tr[data-run]').length === 3);
+  });
+
+  await step('the runs table fits its card at 1280 and 390 px, with local start times', async () => {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForFunction(() => document.querySelector('#run-list table.runs'));
+      const sizes = await page.$eval('#run-list', (list) => {
+        const card = list.closest('details, section, .run-panel') || list.parentElement;
+        return { table: list.querySelector('table.runs').scrollWidth, list: list.clientWidth,
+                 card: card.clientWidth, cardScroll: card.scrollWidth, page: document.documentElement.scrollWidth };
+      });
+      assert(sizes.table <= sizes.list, `${width} px: the table (${sizes.table}) fits its list (${sizes.list})`);
+      assertEqual(sizes.cardScroll, sizes.card, `${width} px: the card's scroll width`);
+      assert(sizes.page <= width, `${width} px: the page (${sizes.page}) is no wider than the window`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const time = await page.$eval('#run-list time.local-time', (t) => ({ text: t.textContent, title: t.title }));
+    assert(!time.text.includes('UTC') && time.title.includes('UTC'), 'local time shown, UTC in the title: ' + JSON.stringify(time));
+    const headers = await page.$$eval('#run-list th', (ths) => ths.map((th) => th.textContent));
+    for (const name of ['Status', 'Experiment', 'Differs from defaults', 'Started', 'Duration', 'Exit'])
+      assert(headers.includes(name), 'column ' + name + ': ' + headers);
   });
 
   await step('two runs\' commands are compared', async () => {

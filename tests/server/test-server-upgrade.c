@@ -255,6 +255,19 @@ test_reruns_start_current_runners (void **state)
   assert_string_equal (argv_word (run, 1), test);
   assert_true (test_run_argv_has (run, "exp_name=fixture_stop"));
   end = wait_final (json_object_get_string_member (run, "id"));
+  /* Only what differs from what the form gives without it is pinned as
+   * the user's: the components follow the architecture again. */
+  {
+    g_autoptr (JsonNode) test_page = get_ok ("/api/pages/test");
+    JsonObject *pinned = json_object_get_object_member (
+        json_object_get_object_member (json_node_get_object (test_page), "state"), "values");
+
+    assert_true (json_object_has_member (pinned, "exp_name"));
+    assert_true (json_object_has_member (pinned, "checkpoint_path"));
+    assert_false (json_object_has_member (pinned, "decoder"));
+    assert_false (json_object_has_member (pinned, "head"));
+    assert_false (json_object_has_member (pinned, "preprocessing_profile"));
+  }
 
   /* The old record keeps what ran, for the audit, and is not rewritten. */
   old = get_ok (old_path);

@@ -172,11 +172,24 @@
       loadExport({});   // a predict run made a new submission: preselect it
   }
 
+  // The server writes UTC; the reader's clock is local.
+  function showLocalTimes(root) {
+    root.querySelectorAll('time.local-time[datetime]').forEach((time) => {
+      const when = new Date(time.dateTime);
+      if (Number.isNaN(when.getTime())) return;
+      time.title = time.textContent;
+      time.textContent = when.toLocaleString(undefined, {
+        year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      });
+    });
+  }
+
   function onRuns(data) {
     const list = $('run-list');
     if (!list) return;
     const checked = new Set(Array.from(list.querySelectorAll('.run-compare:checked')).map((b) => b.value));
     list.innerHTML = data.html;    // rendered and escaped by the server
+    showLocalTimes(list);
     list.querySelectorAll('.run-compare').forEach((box) => { box.checked = checked.has(box.value); });
     updateCompare();
     // A run of this page started elsewhere (the CLI, another tab) while the
@@ -428,6 +441,11 @@
       follow(target.dataset.run, null);
     } else if (target.classList.contains('run-rerun')) {
       const mode = target.dataset.mode;
+      // A rerun starts a job: say which command first.
+      const what = mode === 'values'
+        ? 'Put this run\'s form values back and run the command they give now?\n\nIt ran:\n'
+        : 'Run exactly this command again?\n\n';
+      if (!window.confirm(what + (target.dataset.command || target.dataset.run))) return;
       const record = await startRun({ rerun: target.dataset.run, mode });
       // The form went back to the run's values: show them (the panel
       // follows the new run again after the reload: it is the last run).

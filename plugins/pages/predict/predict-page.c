@@ -13,6 +13,7 @@
 
 #include <cmdbuilder/cmdbuilder.h>
 #include "cmdb-model-page-rules.h"
+#include "cmdb-checkpoint-origin.h"
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpeas/peas.h>
@@ -512,10 +513,18 @@ predict_get_rules (CmdbPage *page)
   return cmdb_model_page_rules_new ();
 }
 
+/* A checkpoint's architecture and components: from the run that made it. */
+static JsonObject *
+predict_infer_values (CmdbPage *page, CmdbContext *context, JsonObject *values)
+{
+  return cmdb_checkpoint_origin_infer (context, values);
+}
+
 static void
 cmdb_predict_page_iface_init (CmdbPageInterface *iface)
 {
   iface->get_rules = predict_get_rules;
+  iface->infer_values = predict_infer_values;
   iface->list_actions = predict_list_actions;
   iface->run_action_async = predict_run_action_async;
   iface->run_action_finish = predict_run_action_finish;

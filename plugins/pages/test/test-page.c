@@ -8,6 +8,7 @@
 
 #include <cmdbuilder/cmdbuilder.h>
 #include "cmdb-model-page-rules.h"
+#include "cmdb-checkpoint-origin.h"
 #include <libpeas/peas.h>
 
 #define CMDB_TYPE_TEST_PAGE (cmdb_test_page_get_type ())
@@ -30,10 +31,18 @@ test_get_rules (CmdbPage *page)
   return cmdb_model_page_rules_new ();
 }
 
+/* A checkpoint's architecture and components: from the run that made it. */
+static JsonObject *
+test_infer_values (CmdbPage *page, CmdbContext *context, JsonObject *values)
+{
+  return cmdb_checkpoint_origin_infer (context, values);
+}
+
 static void
 cmdb_test_page_iface_init (CmdbPageInterface *iface)
 {
   iface->get_rules = test_get_rules;
+  iface->infer_values = test_infer_values;
 }
 
 static void
