@@ -113,6 +113,8 @@ CmdbFormInput *cmdb_page_session_read_json_input (CmdbPageSession *self, JsonObj
  * shows without them are set by the user, the architecture first, so the
  * others keep following their defaults (an architecture's change still
  * brings its components). */
+#define cmdb_page_session_input_for_values _cmdb_page_session_input_for_values
+CMDB_PRIVATE_EXPORT
 CmdbFormInput *cmdb_page_session_input_for_values (CmdbPageSession *self, JsonObject *values);
 
 /* (transfer full): evaluates the form for @input (nullable: the defaults):
@@ -195,9 +197,13 @@ typedef struct
  * runner must be the page's, and each override is mapped onto the field
  * whose override key it sets. NULL with CMDB_FORM_ERROR_SPLIT only when
  * the text cannot be split into words (an unclosed quote). */
+#define cmdb_page_session_read_command _cmdb_page_session_read_command
+CMDB_PRIVATE_EXPORT
 CmdbCommandReading *cmdb_page_session_read_command (CmdbPageSession *self, CmdbFormInput *current,
                                                     gboolean suffix, const char *text,
                                                     GError **error);
+#define cmdb_command_reading_free _cmdb_command_reading_free
+CMDB_PRIVATE_EXPORT
 void cmdb_command_reading_free (CmdbCommandReading *reading);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbCommandReading, cmdb_command_reading_free)
 
