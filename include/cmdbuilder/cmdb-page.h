@@ -108,6 +108,7 @@ void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const cha
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action_finish (CmdbPage *self, GAsyncResult *result, GError **error);
 /* (transfer full) (nullable): the page's infer_values, NULL without one. */
+CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_infer_values (CmdbPage *self, CmdbContext *context, JsonObject *values);
 
 G_END_DECLS

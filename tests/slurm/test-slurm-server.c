@@ -142,15 +142,15 @@ test_server_slurm_run_survives_server (void **state)
   wait_for_file (directory, "slurm-exit");
 
   test_fixture_restart (NULL, TRUE);
-  /* The runs table shows the executor. */
+  /* The runs table shows the executor (next to the status). */
   {
     g_autoptr (JsonNode) answer = get_json ("/api/runs");
     g_autofree char *row = g_strdup_printf ("<tr data-run=\"%s\"", run_id);
     const char *html = json_object_get_string_member (json_node_get_object (answer), "html");
 
-    test_assert_contains (html, "<th scope=\"col\">Executor</th>");
+    test_assert_contains (html, "<th scope=\"col\">Status</th>");
     test_assert_contains (html, row);
-    test_assert_contains (strstr (html, row), "<td class=\"run-executor\">slurm</td>");
+    test_assert_contains (strstr (html, row), "<span class=\"run-executor\">slurm</span>");
   }
   ended = listed_run (run_id);
   assert_string_equal (json_object_get_string_member (ended, "status"), "succeeded");
