@@ -453,6 +453,24 @@ render_use_cases (GString *out, const CmdbHtmlPageView *view)
   g_string_append (out, "</div></section>");
 }
 
+/* The presets of the page: filled by presets.js from the presets API (a
+ * preset committed while the server runs appears at the next visit). */
+static void
+render_presets_section (GString *out, const char *page_id)
+{
+  g_string_append (out, "<section class=\"suggestions presets\" id=\"presets\" data-page=\"");
+  cmdb_html_append_escaped (out, page_id);
+  g_string_append (out,
+                   "\" aria-labelledby=\"presets-title\"><h3 id=\"presets-title\">Presets</h3>"
+                   "<div class=\"cards\"></div><form class=\"preset-save\">"
+                   "<label>Save the form as <input name=\"name\" required maxlength=\"64\" "
+                   "placeholder=\"name\"></label> "
+                   "<input name=\"description\" placeholder=\"description\"> "
+                   "<label><input type=\"checkbox\" name=\"private\"> private</label> "
+                   "<button type=\"submit\">Save preset</button></form>"
+                   "<p class=\"presets-status\" role=\"status\"></p></section>");
+}
+
 static void
 render_string_list (GString *out, const char *heading, JsonArray *items)
 {
@@ -785,6 +803,7 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
         g_string_append (out, "</p>");
 
   render_use_cases (out, view);
+  render_presets_section (out, view->page_id);
 
   g_string_append_printf (out, "<form class=\"page-form%s\" id=\"page-form\" method=\"post\" "
                                "action=\"/",
@@ -851,6 +870,8 @@ render_head (GString *out, const char *title)
   g_string_append (out, "\"><script src=\"/assets/app.js?v=");
   g_string_append (out, cmdb_html_asset_version ());
   g_string_append (out, "\" defer></script><script src=\"/assets/runs.js?v=");
+  g_string_append (out, cmdb_html_asset_version ());
+  g_string_append (out, "\" defer></script><script src=\"/assets/presets.js?v=");
   g_string_append (out, cmdb_html_asset_version ());
   g_string_append (out, "\" defer></script></head>");
 }

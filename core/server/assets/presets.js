@@ -1,0 +1,121 @@
+// Command Builder web UI: a page's presets (docs/sweeps.md, "Presets").
+// The server renders an empty section beside the suggested setups; this
+// script lists the presets (GET /api/pages/<id>/presets), shows what each
+// would change in the current form, applies one through the page's own
+// change request, deletes one, and saves the current form as a new one.
+// Names, descriptions and values are hostile text: textContent only.
+'use strict';
+
+(function () {
+  const section = document.getElementById('presets');
+  if (!section || !window.fetch) return;
+  const page = section.dataset.page;
+  const base = '/api/pages/' + encodeURIComponent(page) + '/presets';
+
+  async function request(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const answer = await response.json().catch(() => ({ error: response.statusText }));
+    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
+    return answer;
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function show(value) {
+    if (value === null || value === undefined) return '(none)';
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+
+  function say(text, isError) {
+    const status = section.querySelector('.presets-status');
+    status.textContent = text;
+    status.classList.toggle('error', !!isError);
+  }
+
+  function card(preset) {
+    const node = element('div', 'card preset');
+    node.dataset.preset = preset.name;
+    node.appendChild(element('h4', '', preset.name));
+    node.appendChild(element('p', 'preset-kind', preset.private ? 'private' : 'shared'));
+    if (preset.description) node.appendChild(element('p', '', preset.description));
+    const diff = element('ul', 'preset-diff');
+    for (const change of preset.diff) {
+      diff.appendChild(element('li', '',
+        change.key + ': ' + show(change.current) + ' \u2192 ' + show(change.preset)));
+    }
+    if (preset.diff.length === 0) diff.appendChild(element('li', 'same', 'same as the form'));
+    node.appendChild(diff);
+    if (preset.skipped.length > 0) {
+      node.appendChild(element('p', 'preset-skipped',
+        'skipped (no longer on this page): ' + preset.skipped.join(', ')));
+    }
+    const apply = element('button', 'preset-apply', 'Apply');
+    apply.type = 'button';
+    apply.addEventListener('click', async () => {
+      try {
+        await request('POST', '/api/pages/' + encodeURIComponent(page),
+          { changes: preset.applicable });
+        window.location.reload();
+      } catch (error) {
+        say('Could not apply ' + preset.name + ': ' + error.message, true);
+      }
+    });
+    const remove = element('button', 'preset-delete secondary', 'Delete');
+    remove.type = 'button';
+    remove.addEventListener('click', async () => {
+      if (!window.confirm('Delete the preset ' + preset.name + '?')) return;
+      try {
+        await request('DELETE', base + '/' + encodeURIComponent(preset.name));
+        say('Deleted ' + preset.name + '.');
+        await load();
+      } catch (error) {
+        say('Could not delete ' + preset.name + ': ' + error.message, true);
+      }
+    });
+    const buttons = element('div', 'preset-buttons');
+    buttons.append(apply, remove);
+    node.appendChild(buttons);
+    return node;
+  }
+
+  async function load() {
+    const cards = section.querySelector('.cards');
+    try {
+      const answer = await request('GET', base);
+      cards.replaceChildren(...answer.presets.map(card));
+      if (answer.presets.length === 0) cards.appendChild(element('p', 'note', 'No presets yet.'));
+      for (const problem of answer.problems) say(problem, true);
+    } catch (error) {
+      say('Presets could not be listed: ' + error.message, true);
+    }
+  }
+
+  const save = section.querySelector('.preset-save');
+  save.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(save);
+    try {
+      await request('POST', base, {
+        name: form.get('name'),
+        description: form.get('description') || '',
+        private: form.get('private') === 'on',
+      });
+      say('Saved ' + form.get('name') + '.');
+      save.reset();
+      await load();
+    } catch (error) {
+      say('Could not save: ' + error.message, true);
+    }
+  });
+  load();
+})();
