@@ -152,9 +152,9 @@ cmdb_config_unref (CmdbConfig *config)
   g_free (config);
 }
 
-/* Parses a duration: a plain number is seconds; suffixes ms, s, m, h. */
-static gboolean
-parse_duration_ms (const char *text, gint64 *ret_ms)
+/* Parses a duration: a plain number is seconds; suffixes ms, s, m, h, d. */
+gboolean
+cmdb_config_parse_duration_ms (const char *text, gint64 *ret_ms)
 {
   char *end = NULL;
   double number;
@@ -175,6 +175,8 @@ parse_duration_ms (const char *text, gint64 *ret_ms)
     factor = 60000.0;
   else if (g_str_equal (end, "h"))
     factor = 3600000.0;
+  else if (g_str_equal (end, "d"))
+    factor = 86400000.0;
   else
     return FALSE;
   *ret_ms = (gint64) (number * factor);
@@ -227,7 +229,7 @@ check_value (const CmdbConfigKey *key, const char *text, GError **error)
           }
         return TRUE;
       case VALUE_DURATION:
-        if (!parse_duration_ms (text, &number))
+        if (!cmdb_config_parse_duration_ms (text, &number))
           {
             g_set_error (error, CMDB_CONFIG_ERROR, CMDB_CONFIG_ERROR_INVALID,
                          "[%s] %s: expected a duration such as 5, 5s, 500ms or 2m, got '%s'",
@@ -615,7 +617,7 @@ cmdb_config_get_duration_ms (CmdbConfig *config, const char *group, const char *
   const char *text = cmdb_config_get_string (config, group, key);
   gint64 ms;
 
-  if (text == NULL || !parse_duration_ms (text, &ms))
+  if (text == NULL || !cmdb_config_parse_duration_ms (text, &ms))
     return default_ms;
   return ms;
 }

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "run/cmdb-run-private.h"
+#include "base/cmdb-config-private.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -282,6 +283,100 @@ cmdb_cli_load_run (CmdbRunStore *store, const char *word, GError **error)
   return cmdb_run_ref (newest);
 }
 
+/* `runs delete RUN...`: each named run that has ended. Exit 1 when one
+ * cannot be found or deleted (the others are still deleted). */
+static int
+delete_runs (CmdbRunStore *store, int argc, char **argv)
+{
+  int status = 0;
+
+  if (argc < 3)
+    {
+      cmdb_cli_error ("runs delete: name one or more RUNs (an id, a unique prefix or last)");
+      return 1;
+    }
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (CmdbRun) run = cmdb_cli_load_run (store, argv[i], &error);
+
+      if (run == NULL || !cmdb_run_delete (run, &error))
+        {
+          cmdb_cli_error ("%s", error->message);
+          status = 1;
+          continue;
+        }
+      cmdb_cli_note ("deleted run %s", cmdb_cli_safe (cmdb_run_get_id (run)));
+    }
+  return status;
+}
+
+/* `runs prune [--older-than DURATION] [--status STATUS]`: every run that
+ * has ended and matches; never a run that may still be doing something. */
+static int
+prune_runs (CmdbRunStore *store, const char *older_than, const char *status, gboolean json)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autoptr (JsonArray) deleted = json_array_new ();
+  gint64 older_than_ms = 0;
+  gint64 now = g_get_real_time ();
+  CmdbRunStatus parsed;
+  int exit_status = 0;
+
+  if (older_than != NULL && !cmdb_config_parse_duration_ms (older_than, &older_than_ms))
+    {
+      cmdb_cli_error ("--older-than %s: expected a duration such as 30d, 12h, 90m or 45s",
+                      older_than);
+      return 1;
+    }
+  if (status != NULL && !cmdb_run_status_from_string (status, &parsed))
+    {
+      cmdb_cli_error ("--status %s: expected stopped, succeeded, failed or lost", status);
+      return 1;
+    }
+  if (older_than == NULL && status == NULL)
+    {
+      cmdb_cli_error ("runs prune: say what to delete: --older-than DURATION and/or --status STATUS");
+      return 1;
+    }
+  runs = cmdb_run_store_list (store, NULL, status, &error);
+  if (runs == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+      g_autoptr (GError) delete_error = NULL;
+
+      if (!cmdb_run_is_prunable (run, older_than_ms * 1000, now, status))
+        continue;
+      if (!cmdb_run_delete (run, &delete_error))
+        {
+          cmdb_cli_error ("%s", delete_error->message);
+          exit_status = 1;
+          continue;
+        }
+      json_array_add_string_element (deleted, cmdb_run_get_id (run));
+      if (!json)
+        cmdb_cli_note ("deleted run %s (%s)", cmdb_cli_safe (cmdb_run_get_id (run)),
+                       cmdb_run_status_to_string (cmdb_run_get_status (run)));
+    }
+  if (json)
+    {
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, deleted);
+      cmdb_cli_print_json (node);
+    }
+  else
+    cmdb_cli_note ("%u run%s deleted", json_array_get_length (deleted),
+                   json_array_get_length (deleted) == 1 ? "" : "s");
+  return exit_status;
+}
+
 int
 cmdb_cli_runs (int argc, char **argv)
 {
@@ -290,7 +385,10 @@ cmdb_cli_runs (int argc, char **argv)
   gboolean wide = FALSE;
   g_autofree char *page = NULL;
   g_autofree char *status = NULL;
+  g_autofree char *older_than = NULL;
   const GOptionEntry entries[] = {
+    { "older-than", 0, 0, G_OPTION_ARG_STRING, &older_than,
+      "prune: only runs that ended at least this long ago (30d, 12h, 90m)", "DURATION" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array of run records", NULL },
     { "wide", 0, 0, G_OPTION_ARG_NONE, &wide,
       "Every column in full: page, start time, executor, command", NULL },
@@ -301,7 +399,8 @@ cmdb_cli_runs (int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) option_context
-      = g_option_context_new ("- list the runs, unfinished first, then newest");
+      = g_option_context_new ("[delete RUN...|prune] - list the runs, unfinished first, then "
+                              "newest; delete runs that ended; prune the history");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (GPtrArray) runs = NULL;
@@ -312,9 +411,18 @@ cmdb_cli_runs (int argc, char **argv)
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
   common.json_output = json;
+  if (argc >= 2 && !g_str_equal (argv[1], "delete") && !g_str_equal (argv[1], "prune"))
+    {
+      cmdb_cli_error ("runs: unknown action '%s'; expected delete RUN... or prune", argv[1]);
+      return 1;
+    }
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
+  if (argc >= 2 && g_str_equal (argv[1], "delete"))
+    return delete_runs (store, argc, argv);
+  if (argc >= 2 && g_str_equal (argv[1], "prune"))
+    return prune_runs (store, older_than, status, json);
   runs = cmdb_run_store_list (store, page, status, &error);
   if (runs == NULL)
     {

@@ -107,4 +107,18 @@ gboolean cmdb_run_process_is_leftover (GPid pid, const char *run_id);
  * signalled (never a reused PID). Returns how many there were. */
 guint cmdb_run_end_leftovers (const char *run_id, gint64 grace_ms);
 
+/* ---- deleting runs (cmdb-run-prune.c) ---- */
+
+/* TRUE when @run can be deleted: it has ended (stopped, succeeded, failed),
+ * or is lost with no process left carrying its marker. FALSE with @error
+ * saying why not. */
+gboolean cmdb_run_is_deletable (CmdbRun *run, GError **error);
+/* Removes @run's directory (record and logs) when it is deletable. */
+gboolean cmdb_run_delete (CmdbRun *run, GError **error);
+/* TRUE when `runs prune` takes @run: deletable, of @status (nullable: any)
+ * and ended (else created) at least @older_than_us before @now_us
+ * (<= 0: any age). */
+gboolean cmdb_run_is_prunable (CmdbRun *run, gint64 older_than_us, gint64 now_us,
+                               const char *status);
+
 G_END_DECLS

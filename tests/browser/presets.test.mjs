@@ -41,10 +41,13 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
   });
 
   await step('the form saved as a preset lands in the workspace', async () => {
+    await page.waitForSelector('#presets[data-loaded="true"]');
     await page.fill('.preset-save input[name="name"]', 'mine');
     await page.fill('.preset-save input[name="description"]', 'from the browser');
     await page.click('.preset-save button[type="submit"]');
-    await page.waitForSelector('.preset[data-preset="mine"]');
+    await page.waitForSelector('.preset[data-preset="mine"], .presets-status.error');
+    const status = await page.textContent('.presets-status');
+    assert(await page.$('.preset[data-preset="mine"]'), 'the new card (status: ' + status + ')');
     const text = fs.readFileSync(path.join(presets, 'mine.yaml'), 'utf8');
     assert(text.includes('encoder: "resnet34"'), 'the file: ' + text);
     assert(text.includes('description: "from the browser"'), 'the file: ' + text);

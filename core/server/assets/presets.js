@@ -90,6 +90,7 @@
 
   async function load() {
     const cards = section.querySelector('.cards');
+    delete section.dataset.loaded;
     try {
       const answer = await request('GET', base);
       cards.replaceChildren(...answer.presets.map(card));
@@ -98,6 +99,7 @@
     } catch (error) {
       say('Presets could not be listed: ' + error.message, true);
     }
+    section.dataset.loaded = 'true'; // for tests and scripts: the list is current
   }
 
   const save = section.querySelector('.preset-save');
