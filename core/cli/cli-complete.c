@@ -8,6 +8,7 @@
  * goes stale. Nothing is printed on errors: a shell falls back to files. */
 
 #include "cli.h"
+#include "presets/cmdb-presets-private.h"
 #include "run/cmdb-run-private.h"
 
 #include <fcntl.h>
@@ -198,6 +199,20 @@ complete_use_cases (CmdbCliSession *session, Line *line)
     offer (((CmdbUseCase *) g_ptr_array_index (use_cases, i))->id, line->current);
 }
 
+/* The presets of the page named on the line (build/run PAGE --preset). */
+static void
+complete_presets (CmdbCliSession *session, Line *line)
+{
+  g_autoptr (GPtrArray) pages = positionals (line);
+  g_autoptr (GPtrArray) presets = NULL;
+
+  if (pages->len == 0)
+    return;
+  presets = cmdb_presets_list (session->context, g_ptr_array_index (pages, 0), NULL);
+  for (guint i = 0; i < presets->len; i++)
+    offer (((CmdbPreset *) g_ptr_array_index (presets, i))->name, line->current);
+}
+
 static void
 complete_runs (CmdbCliSession *session, Line *line)
 {
@@ -243,7 +258,7 @@ complete_option_value (Line *line, const CmdbCliHelpOption *option)
     return;
   /* Directories, files and free text: left to the shell. */
   if (!g_str_equal (option->long_name, "--set") && !g_str_equal (option->long_name, "--use-case")
-      && !g_str_equal (option->long_name, "--page"))
+      && !g_str_equal (option->long_name, "--page") && !g_str_equal (option->long_name, "--preset"))
     return;
   session = open_session (line);
   if (session == NULL)
@@ -252,6 +267,8 @@ complete_option_value (Line *line, const CmdbCliHelpOption *option)
     complete_set (session, line);
   else if (g_str_equal (option->long_name, "--use-case"))
     complete_use_cases (session, line);
+  else if (g_str_equal (option->long_name, "--preset"))
+    complete_presets (session, line);
   else
     {
       g_autoptr (GPtrArray) pages = cmdb_cli_list_page_ids (session);
@@ -280,7 +297,8 @@ complete_positional (Line *line)
   session = open_session (line);
   if (session == NULL)
     return;
-  if (g_str_equal (name, "build") || g_str_equal (name, "run") || g_str_equal (name, "keys"))
+  if (g_str_equal (name, "build") || g_str_equal (name, "run") || g_str_equal (name, "keys")
+      || g_str_equal (name, "presets"))
     {
       g_autoptr (GPtrArray) pages = cmdb_cli_list_page_ids (session);
       offer_all (pages, "", line->current);

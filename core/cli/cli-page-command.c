@@ -51,7 +51,8 @@ fill_input (CmdbCliSession *session, CmdbPageSession *page_session,
         }
       cmdb_form_input_apply_use_case (input, schema, use_case);
     }
-  if (flags->preset != NULL && !cmdb_cli_apply_preset (session, page_session, flags->preset, input, error))
+  if (flags->preset != NULL
+      && !cmdb_cli_apply_preset (session, page_session, flags->preset, input, error))
     return FALSE;
   for (guint i = 0; flags->sets != NULL && flags->sets[i] != NULL; i++)
     {

@@ -56,8 +56,9 @@ cmdb_cli_presets (int argc, char **argv)
 
   g_option_context_add_main_entries (option_context, entries, NULL);
   g_option_context_set_description (
-      option_context, "Shared presets live in configs/ui_meta/presets/PAGE/NAME.yaml (commit them), "
-                      "private ones in the state directory; docs/sweeps.md.");
+      option_context,
+      "Shared presets live in configs/ui_meta/presets/PAGE/NAME.yaml (commit them), "
+      "private ones in the state directory; docs/sweeps.md.");
   cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;
@@ -151,8 +152,8 @@ preset_save (CmdbCliSession *session, const char *page_id, const char *name, cha
         }
       json_object_set_member (values, key, json_node_copy (cmdb_form_input_get (input, key)));
     }
-  path = cmdb_preset_save (session->context, page_id, name, description, values, is_private,
-                           &error);
+  path
+      = cmdb_preset_save (session->context, page_id, name, description, values, is_private, &error);
   if (path == NULL)
     {
       cmdb_cli_error ("preset save: %s", error->message);
@@ -174,13 +175,13 @@ cmdb_cli_preset (int argc, char **argv)
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "save: a value of the preset (as build takes it); repeatable", "KEY=VALUE" },
-          { "description", 0, 0, G_OPTION_ARG_STRING, &description,
-            "save: what the preset is for", "TEXT" },
+          { "description", 0, 0, G_OPTION_ARG_STRING, &description, "save: what the preset is for",
+            "TEXT" },
           { "private", 0, 0, G_OPTION_ARG_NONE, &is_private,
             "save: in the state directory (yours only), not in the workspace", NULL },
           { NULL } };
-  g_autoptr (GOptionContext) option_context = g_option_context_new (
-      "save|delete PAGE NAME - save a page's preset or delete one");
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("save|delete PAGE NAME - save a page's preset or delete one");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (GError) error = NULL;
 

@@ -337,7 +337,8 @@ prune_runs (CmdbRunStore *store, const char *older_than, const char *status, gbo
     }
   if (older_than == NULL && status == NULL)
     {
-      cmdb_cli_error ("runs prune: say what to delete: --older-than DURATION and/or --status STATUS");
+      cmdb_cli_error (
+          "runs prune: say what to delete: --older-than DURATION and/or --status STATUS");
       return 1;
     }
   runs = cmdb_run_store_list (store, NULL, status, &error);

@@ -11,8 +11,7 @@
 #include <string.h>
 
 GPtrArray *
-cmdb_cli_sweep_members (CmdbCliSession *session, char **specs, GPtrArray **ret_axes,
-                        GError **error)
+cmdb_cli_sweep_members (CmdbCliSession *session, char **specs, GPtrArray **ret_axes, GError **error)
 {
   g_autoptr (GPtrArray) axes
       = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_sweep_axis_free);
@@ -85,8 +84,8 @@ member_label (JsonObject *member)
     {
       g_autofree char *text = cmdb_sweep_value_text (json_object_get_member (member, l->data));
 
-      g_string_append_printf (label, "%s%s=%s", label->len > 0 ? " " : "",
-                              (const char *) l->data, text);
+      g_string_append_printf (label, "%s%s=%s", label->len > 0 ? " " : "", (const char *) l->data,
+                              text);
     }
   return g_string_free (g_steal_pointer (&label), FALSE);
 }

@@ -202,9 +202,8 @@ GPtrArray *cmdb_cli_sweep_members (CmdbCliSession *session, char **specs, GPtrAr
  * does (with flags->compose_check, Hydra's verdict printed to stderr) and
  * checks that its runner exists. As cmdb_cli_build_page_command(). */
 CmdbCommand *cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
-                                          const CmdbCliPageCommandFlags *flags,
-                                          JsonObject *member, char **ret_experiment,
-                                          int *ret_status, GError **error);
+                                          const CmdbCliPageCommandFlags *flags, JsonObject *member,
+                                          char **ret_experiment, int *ret_status, GError **error);
 /* `build --sweep`: each member's command on a line, or with @json
  * {sweep: {count, commands: [{values, command, ok}]}}. The worst status. */
 int cmdb_cli_build_sweep (CmdbCliSession *session, const char *page_id,

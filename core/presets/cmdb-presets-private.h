@@ -36,7 +36,7 @@ typedef struct
 {
   char *page_id;
   char *name;
-  char *description; /* "" when the file has none */
+  char *description;  /* "" when the file has none */
   JsonObject *values; /* form key -> value */
   gboolean is_private;
   char *path;

@@ -19,7 +19,7 @@
  * Values are written as JSON scalars and flow sequences, which YAML reads
  * back with the same types. */
 
-G_DEFINE_QUARK (cmdb-preset-error-quark, cmdb_preset_error)
+G_DEFINE_QUARK (cmdb - preset - error - quark, cmdb_preset_error)
 
 #define SHARED_SUBDIR "ui_meta/presets"
 #define PRIVATE_SUBDIR "presets"
@@ -134,16 +134,16 @@ load_preset (CmdbCache *cache, const char *path, const char *page_id, const char
   preset->is_private = is_private;
   preset->path = g_strdup (path);
   node = cmdb_yaml_node_lookup (root, "description");
-  preset->description = g_strdup (
-      node != NULL && cmdb_yaml_node_get_kind (node) == CMDB_YAML_NODE_SCALAR
-              && !cmdb_yaml_node_is_null (node)
-          ? cmdb_yaml_node_get_scalar (node)
-          : "");
+  preset->description
+      = g_strdup (node != NULL && cmdb_yaml_node_get_kind (node) == CMDB_YAML_NODE_SCALAR
+                          && !cmdb_yaml_node_is_null (node)
+                      ? cmdb_yaml_node_get_scalar (node)
+                      : "");
   node = cmdb_yaml_node_lookup (root, "values");
   if (node != NULL && !cmdb_yaml_node_is_null (node))
     values = cmdb_yaml_node_to_json (node);
-  preset->values = values != NULL ? json_object_ref (json_node_get_object (values))
-                                  : json_object_new ();
+  preset->values
+      = values != NULL ? json_object_ref (json_node_get_object (values)) : json_object_new ();
   return g_steal_pointer (&preset);
 }
 
@@ -160,9 +160,10 @@ add_presets (CmdbContext *context, const char *page_id, gboolean is_private, GHa
   scan = cmdb_cache_scan_dir (cache, dir, CMDB_SCAN_FILES, ".yaml", &error);
   if (scan == NULL)
     {
-      if (problems != NULL && !g_error_matches (error, CMDB_CACHE_ERROR, CMDB_CACHE_ERROR_NOT_FOUND))
-        g_ptr_array_add (problems,
-                         cmdb_problem_new (CMDB_SEVERITY_ERROR, dir, 0, 0, NULL, "%s", error->message));
+      if (problems != NULL
+          && !g_error_matches (error, CMDB_CACHE_ERROR, CMDB_CACHE_ERROR_NOT_FOUND))
+        g_ptr_array_add (problems, cmdb_problem_new (CMDB_SEVERITY_ERROR, dir, 0, 0, NULL, "%s",
+                                                     error->message));
       return;
     }
   for (guint i = 0; i < scan->n_entries; i++)
@@ -316,8 +317,7 @@ format_value (JsonNode *value)
 
 char *
 cmdb_preset_save (CmdbContext *context, const char *page_id, const char *name,
-                  const char *description, JsonObject *values, gboolean is_private,
-                  GError **error)
+                  const char *description, JsonObject *values, gboolean is_private, GError **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
@@ -359,9 +359,11 @@ cmdb_preset_save (CmdbContext *context, const char *page_id, const char *name,
   for (GList *l = members; l != NULL; l = l->next)
     {
       /* A plain key (every schema key) stays plain, as a person writes it. */
-      g_autofree char *key = strspn (l->data, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == strlen (l->data)
-                                 ? g_strdup (l->data)
-                                 : quote_scalar (l->data);
+      g_autofree char *key
+          = strspn (l->data, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
+                    == strlen (l->data)
+                ? g_strdup (l->data)
+                : quote_scalar (l->data);
       g_autofree char *value = format_value (json_object_get_member (values, l->data));
 
       g_string_append_printf (text, "\n  %s: %s", key, value);

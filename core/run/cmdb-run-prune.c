@@ -92,7 +92,8 @@ cmdb_run_is_prunable (CmdbRun *run, gint64 older_than_us, gint64 now_us, const c
 
   if (!cmdb_run_is_deletable (run, NULL))
     return FALSE;
-  if (status != NULL && !g_str_equal (status, cmdb_run_status_to_string (cmdb_run_get_status (run))))
+  if (status != NULL
+      && !g_str_equal (status, cmdb_run_status_to_string (cmdb_run_get_status (run))))
     return FALSE;
   return older_than_us <= 0 || (when > 0 && now_us - when >= older_than_us);
 }

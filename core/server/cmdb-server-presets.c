@@ -167,8 +167,7 @@ presets_save (CmdbServer *server, CmdbContext *context, CmdbPageSession *session
 }
 
 static void
-presets_delete (CmdbContext *context, SoupServerMessage *msg, const char *page_id,
-                const char *name)
+presets_delete (CmdbContext *context, SoupServerMessage *msg, const char *page_id, const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *path = cmdb_preset_delete (context, page_id, name, &error);

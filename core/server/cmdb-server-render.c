@@ -458,17 +458,17 @@ render_use_cases (GString *out, const CmdbHtmlPageView *view)
 static void
 render_presets_section (GString *out, const char *page_id)
 {
-  g_string_append (out, "<section class=\"suggestions presets\" id=\"presets\" data-page=\"");
+  g_string_append (out, "<section class=\"suggestions presets\" id=\"presets\" "
+                        "data-client-owned data-page=\"");
   cmdb_html_append_escaped (out, page_id);
-  g_string_append (out,
-                   "\" aria-labelledby=\"presets-title\"><h3 id=\"presets-title\">Presets</h3>"
-                   "<div class=\"cards\"></div><form class=\"preset-save\">"
-                   "<label>Save the form as <input name=\"name\" required maxlength=\"64\" "
-                   "placeholder=\"name\"></label> "
-                   "<input name=\"description\" placeholder=\"description\"> "
-                   "<label><input type=\"checkbox\" name=\"private\"> private</label> "
-                   "<button type=\"submit\">Save preset</button></form>"
-                   "<p class=\"presets-status\" role=\"status\"></p></section>");
+  g_string_append (out, "\" aria-labelledby=\"presets-title\"><h3 id=\"presets-title\">Presets</h3>"
+                        "<div class=\"cards\"></div><form class=\"preset-save\">"
+                        "<label>Save the form as <input name=\"name\" required maxlength=\"64\" "
+                        "placeholder=\"name\"></label> "
+                        "<input name=\"description\" placeholder=\"description\"> "
+                        "<label><input type=\"checkbox\" name=\"private\"> private</label> "
+                        "<button type=\"submit\">Save preset</button></form>"
+                        "<p class=\"presets-status\" role=\"status\"></p></section>");
 }
 
 static void

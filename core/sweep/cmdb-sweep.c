@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cmdb-sweep-error-quark, cmdb_sweep_error)
+G_DEFINE_QUARK (cmdb - sweep - error - quark, cmdb_sweep_error)
 
 void
 cmdb_sweep_axis_free (CmdbSweepAxis *axis)

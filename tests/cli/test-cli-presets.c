@@ -13,12 +13,7 @@ static char *workspace; /* a copy of the demo workspace */
 static int
 setup (void **state)
 {
-  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
-
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = g_build_filename (tmp, "ocr-workspace", NULL);
-  cmdb_test_copy_tree (demo, workspace);
+  workspace = cmdb_test_copy_demo_workspace (&tmp);
   return 0;
 }
 
@@ -29,16 +24,6 @@ teardown (void **state)
   g_clear_pointer (&tmp, g_free);
   g_clear_pointer (&workspace, g_free);
   return 0;
-}
-
-static void
-assert_contains (const char *text, const char *part)
-{
-  if (text == NULL || strstr (text, part) == NULL)
-    {
-      print_error ("expected to find \"%s\" in:\n%s\n", part, text != NULL ? text : "(null)");
-      fail ();
-    }
 }
 
 /* A shared preset is a YAML file in the workspace a person can read; build
@@ -56,7 +41,7 @@ test_save_list_apply_delete (void **state)
                                      "--set", "encoder=resnet34", "--set", "learning_rate=0.0003",
                                      "--description", "Small encoder, slower", NULL);
   assert_int_equal (status, 0);
-  assert_contains (err, "saved shared preset 'small' of train (2 values)");
+  cmdb_test_assert_contains (err, "saved shared preset 'small' of train (2 values)");
   text = cmdb_test_read_file (path);
   assert_string_equal (text, "version: 1\n"
                              "description: \"Small encoder, slower\"\n"
@@ -66,20 +51,20 @@ test_save_list_apply_delete (void **state)
 
   list = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "presets", "train", NULL);
   assert_int_equal (status, 0);
-  assert_contains (list, "small");
-  assert_contains (list, "shared");
-  assert_contains (list, "Small encoder, slower");
+  cmdb_test_assert_contains (list, "small");
+  cmdb_test_assert_contains (list, "shared");
+  cmdb_test_assert_contains (list, "Small encoder, slower");
 
   built = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--preset",
                                        "small", NULL);
   assert_int_equal (status, 0);
-  assert_contains (built, "model.encoder.model_name=resnet34");
-  assert_contains (built, "model.optimizer.lr=0.0003");
+  cmdb_test_assert_contains (built, "model.encoder.model_name=resnet34");
+  cmdb_test_assert_contains (built, "model.optimizer.lr=0.0003");
   both = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--preset",
                                       "small", "--set", "encoder=resnet50", NULL);
   assert_int_equal (status, 0);
-  assert_contains (both, "model.encoder.model_name=resnet50");
-  assert_contains (both, "model.optimizer.lr=0.0003");
+  cmdb_test_assert_contains (both, "model.encoder.model_name=resnet50");
+  cmdb_test_assert_contains (both, "model.optimizer.lr=0.0003");
 
   g_free (err);
   out = (g_free (out), cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "preset", "delete",
@@ -89,7 +74,7 @@ test_save_list_apply_delete (void **state)
   again = cmdb_test_run_cmdbuilder_in (workspace, &status, &deleted_err, "build", "train",
                                        "--preset", "small", NULL);
   assert_int_equal (status, 2);
-  assert_contains (deleted_err, "unknown preset 'small'");
+  cmdb_test_assert_contains (deleted_err, "unknown preset 'small'");
 }
 
 /* A private preset lives in the state directory, not in the workspace's
@@ -110,9 +95,9 @@ test_private_preset (void **state)
   assert_false (g_file_test (shared_dir, G_FILE_TEST_EXISTS));
   json = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "presets", "train", "--json", NULL);
   assert_int_equal (status, 0);
-  assert_contains (json, "\"name\" : \"mine\"");
-  assert_contains (json, "\"private\" : true");
-  assert_contains (json, "\"max_epochs\" : 3");
+  cmdb_test_assert_contains (json, "\"name\" : \"mine\"");
+  cmdb_test_assert_contains (json, "\"private\" : true");
+  cmdb_test_assert_contains (json, "\"max_epochs\" : 3");
 }
 
 /* Written by hand, with a key the schema lost: applied as far as it goes,
@@ -131,22 +116,22 @@ test_hand_written_and_mistakes (void **state)
   out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "build", "train", "--preset", "old",
                                      NULL);
   assert_int_equal (status, 0);
-  assert_contains (out, "model.encoder.model_name=resnet50");
-  assert_contains (err, "preset old: skipped 'backbone_width'");
+  cmdb_test_assert_contains (out, "model.encoder.model_name=resnet50");
+  cmdb_test_assert_contains (err, "preset old: skipped 'backbone_width'");
 
   typo = cmdb_test_run_cmdbuilder_in (workspace, &status, &typo_err, "build", "train", "--preset",
                                       "olf", NULL);
   assert_int_equal (status, 2);
-  assert_contains (typo_err, "did you mean 'old'?");
+  cmdb_test_assert_contains (typo_err, "did you mean 'old'?");
 
-  bad_name = cmdb_test_run_cmdbuilder_in (workspace, &status, &name_err, "preset", "save",
-                                          "train", "../escape", NULL);
+  bad_name = cmdb_test_run_cmdbuilder_in (workspace, &status, &name_err, "preset", "save", "train",
+                                          "../escape", NULL);
   assert_int_equal (status, 1);
-  assert_contains (name_err, "cannot name a preset");
+  cmdb_test_assert_contains (name_err, "cannot name a preset");
   bad_set = cmdb_test_run_cmdbuilder_in (workspace, &status, &set_err, "preset", "save", "train",
                                          "x", "--set", "no_such_key=1", NULL);
   assert_int_equal (status, 2);
-  assert_contains (set_err, "no_such_key");
+  cmdb_test_assert_contains (set_err, "no_such_key");
 }
 
 int

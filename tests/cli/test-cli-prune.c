@@ -13,12 +13,7 @@ static char *workspace;
 static int
 setup (void **state)
 {
-  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
-
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = g_build_filename (tmp, "ocr-workspace", NULL);
-  cmdb_test_copy_tree (demo, workspace);
+  workspace = cmdb_test_copy_demo_workspace (&tmp);
   return 0;
 }
 
@@ -41,8 +36,8 @@ exec_run (gboolean detach, const char *program, const char *argument)
   g_autofree char *out = NULL;
 
   if (detach)
-    out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "exec", "--detach", "--",
-                                       program, argument, NULL);
+    out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "exec", "--detach", "--", program,
+                                       argument, NULL);
   else
     out = cmdb_test_run_cmdbuilder_in (workspace, &status, &err, "exec", "--", program, argument,
                                        NULL);
@@ -84,15 +79,15 @@ test_delete_and_prune (void **state)
                                        "--older-than", "1d", NULL);
   assert_int_equal (status, 0);
   assert_non_null (strstr (young_err, "0 runs deleted"));
-  pruned = cmdb_test_run_cmdbuilder_in (workspace, &status, &prune_err, "runs", "prune",
-                                        "--status", "failed", NULL);
+  pruned = cmdb_test_run_cmdbuilder_in (workspace, &status, &prune_err, "runs", "prune", "--status",
+                                        "failed", NULL);
   assert_int_equal (status, 0);
   assert_false (run_exists (failed));
   assert_true (run_exists (ok));
 
   /* --older-than 0s: everything that ended, never the running one. */
-  all = cmdb_test_run_cmdbuilder_in (workspace, &status, &all_err, "runs", "prune",
-                                     "--older-than", "0s", "--json", NULL);
+  all = cmdb_test_run_cmdbuilder_in (workspace, &status, &all_err, "runs", "prune", "--older-than",
+                                     "0s", "--json", NULL);
   assert_int_equal (status, 0);
   assert_non_null (strstr (all, ok));
   assert_false (run_exists (ok));

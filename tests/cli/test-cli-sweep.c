@@ -13,12 +13,7 @@ static char *workspace; /* a copy of the demo workspace */
 static int
 setup (void **state)
 {
-  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
-
-  tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (tmp);
-  workspace = g_build_filename (tmp, "ocr-workspace", NULL);
-  cmdb_test_copy_tree (demo, workspace);
+  workspace = cmdb_test_copy_demo_workspace (&tmp);
   return 0;
 }
 
@@ -29,16 +24,6 @@ teardown (void **state)
   g_clear_pointer (&tmp, g_free);
   g_clear_pointer (&workspace, g_free);
   return 0;
-}
-
-static void
-assert_contains (const char *text, const char *part)
-{
-  if (text == NULL || strstr (text, part) == NULL)
-    {
-      print_error ("expected to find \"%s\" in:\n%s\n", part, text != NULL ? text : "(null)");
-      fail ();
-    }
 }
 
 /* 3 learning rates x 2 encoders: six lines, lr varying slowest. */
@@ -54,12 +39,12 @@ test_product_lines (void **state)
   assert_int_equal (status, 0);
   lines = g_strsplit (g_strchomp (out), "\n", -1);
   assert_int_equal (g_strv_length (lines), 6);
-  assert_contains (lines[0], "model.optimizer.lr=0.001 ");
-  assert_contains (lines[0], "model.encoder.model_name=resnet18");
-  assert_contains (lines[1], "model.optimizer.lr=0.001 ");
-  assert_contains (lines[1], "model.encoder.model_name=resnet34");
-  assert_contains (lines[5], "model.optimizer.lr=0.0001 ");
-  assert_contains (lines[5], "model.encoder.model_name=resnet34");
+  cmdb_test_assert_contains (lines[0], "model.optimizer.lr=0.001 ");
+  cmdb_test_assert_contains (lines[0], "model.encoder.model_name=resnet18");
+  cmdb_test_assert_contains (lines[1], "model.optimizer.lr=0.001 ");
+  cmdb_test_assert_contains (lines[1], "model.encoder.model_name=resnet34");
+  cmdb_test_assert_contains (lines[5], "model.optimizer.lr=0.0001 ");
+  cmdb_test_assert_contains (lines[5], "model.encoder.model_name=resnet34");
 }
 
 /* range() as Hydra reads it (stop excluded), as JSON. */
@@ -67,9 +52,9 @@ static void
 test_range_json (void **state)
 {
   int status = -1;
-  g_autofree char *out = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train",
-                                                      "--sweep", "max_epochs=range(1,7,2)",
-                                                      "--json", NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--sweep",
+                                     "max_epochs=range(1,7,2)", "--json", NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *sweep;
   JsonArray *commands;
@@ -81,13 +66,14 @@ test_range_json (void **state)
   assert_int_equal (json_object_get_int_member (sweep, "count"), 3);
   commands = json_object_get_array_member (sweep, "commands");
   assert_int_equal (json_array_get_length (commands), 3);
-  assert_contains (json_object_get_string_member (json_array_get_object_element (commands, 2),
-                                                  "command"),
-                   "trainer.max_epochs=5 ");
-  assert_int_equal (json_object_get_int_member (json_object_get_object_member (
-                        json_array_get_object_element (commands, 2), "values"),
-                                                "max_epochs"),
-                    5);
+  cmdb_test_assert_contains (
+      json_object_get_string_member (json_array_get_object_element (commands, 2), "command"),
+      "trainer.max_epochs=5 ");
+  assert_int_equal (
+      json_object_get_int_member (
+          json_object_get_object_member (json_array_get_object_element (commands, 2), "values"),
+          "max_epochs"),
+      5);
 }
 
 /* The limit guards against a typo'd range; [sweep] limit raises it. */
@@ -101,7 +87,7 @@ test_limit (void **state)
                                      "max_epochs=range(1,60)", "--sweep", "seed=1,2", NULL);
   assert_int_equal (status, 2);
   assert_string_equal (out, "");
-  assert_contains (err, "the sweep has 118 members, more than the limit of 100");
+  cmdb_test_assert_contains (err, "the sweep has 118 members, more than the limit of 100");
   raised = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "-q",
                                         "--config", "sweep.limit=200", "--sweep",
                                         "max_epochs=range(1,60)", "--sweep", "seed=1,2", NULL);
@@ -119,11 +105,11 @@ test_bad_member (void **state)
   g_autofree char *bad_err = NULL, *bad = NULL;
 
   assert_int_equal (status, 2);
-  assert_contains (err, "encoder=nope");
+  cmdb_test_assert_contains (err, "encoder=nope");
   bad = cmdb_test_run_cmdbuilder_in (workspace, &status, &bad_err, "build", "train", "--sweep",
                                      "lr=interval(0,1)", NULL);
   assert_int_equal (status, 2);
-  assert_contains (bad_err, "interval() and glob() give no list of values");
+  cmdb_test_assert_contains (bad_err, "interval() and glob() give no list of values");
 }
 
 int

@@ -391,3 +391,26 @@ cmdb_test_run_cmdbuilder_in (const char *cwd, int *ret_exit_status, char **ret_s
   g_ptr_array_add (argv, NULL);
   return cmdb_test_run ((const char *const *) argv->pdata, cwd, ret_stderr, ret_exit_status);
 }
+
+char *
+cmdb_test_copy_demo_workspace (char **ret_tmp)
+{
+  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
+  char *tmp = cmdb_test_make_tempdir ();
+  char *workspace = g_build_filename (tmp, "ocr-workspace", NULL);
+
+  cmdb_test_isolate_environment (tmp);
+  cmdb_test_copy_tree (demo, workspace);
+  *ret_tmp = tmp;
+  return workspace;
+}
+
+void
+cmdb_test_assert_contains (const char *text, const char *part)
+{
+  if (text == NULL || strstr (text, part) == NULL)
+    {
+      print_error ("expected to find \"%s\" in:\n%s\n", part, text != NULL ? text : "(null)");
+      fail ();
+    }
+}

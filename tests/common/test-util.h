@@ -41,6 +41,14 @@ void cmdb_test_touch (const char *path, int seconds_ahead);
  * the installed state directory. */
 char *cmdb_test_install_state_fixture (const char *workspace, const char *name);
 
+/* A fresh temporary directory, the environment isolated in it
+ * (cmdb_test_isolate_environment), holding a copy of the demo workspace
+ * at <tmp>/ocr-workspace. Returns (transfer full) the workspace's path;
+ * @ret_tmp (transfer full) the directory to remove at the end. */
+char *cmdb_test_copy_demo_workspace (char **ret_tmp);
+/* Fails the test, naming both, when @part is not in @text (nullable). */
+void cmdb_test_assert_contains (const char *text, const char *part);
+
 /* Points XDG_CONFIG_HOME, XDG_CONFIG_DIRS, XDG_DATA_HOME, XDG_CACHE_HOME,
  * XDG_STATE_HOME and HOME at fresh directories under @tmpdir and clears
  * CMDBUILDER_* variables, so no real user's configuration leaks in. */

@@ -48,8 +48,8 @@ test_committed_preset_shows_up (void **state)
   JsonArray *skipped, *diff;
 
   before = test_expect_json (empty, 200, "presets before");
-  assert_int_equal (json_array_get_length (json_object_get_array_member (
-                        json_node_get_object (before), "presets")),
+  assert_int_equal (json_array_get_length (
+                        json_object_get_array_member (json_node_get_object (before), "presets")),
                     0);
 
   /* Another user's commit, pulled while the server runs. */
@@ -83,8 +83,8 @@ test_committed_preset_shows_up (void **state)
     page = test_fixture_post_json ("/api/pages/train", changes, 200);
     relisted = test_get (fixture.server, "/api/pages/train/presets");
     again = test_expect_json (relisted, 200, "presets after applying");
-    assert_int_equal (json_array_get_length (json_object_get_array_member (
-                          find_preset (again, "receipts"), "diff")),
+    assert_int_equal (json_array_get_length (
+                          json_object_get_array_member (find_preset (again, "receipts"), "diff")),
                       0);
   }
 }
@@ -103,7 +103,8 @@ test_save_and_delete (void **state)
 
   saved = test_fixture_post_json (
       "/api/pages/train/presets",
-      "{\"name\": \"fast\", \"description\": \"two epochs\", \"values\": {\"max_epochs\": 2}}", 201);
+      "{\"name\": \"fast\", \"description\": \"two epochs\", \"values\": {\"max_epochs\": 2}}",
+      201);
   text = cmdb_test_read_file (shared);
   test_assert_contains (text, "max_epochs: 2");
   test_assert_contains (text, "description: \"two epochs\"");

@@ -4,13 +4,16 @@
 // would change in the current form, applies one through the page's own
 // change request, deletes one, and saves the current form as a new one.
 // Names, descriptions and values are hostile text: textContent only.
+// The section is client-owned (app.js's morph leaves it alone): it is
+// listed again after each change of the form (the diffs follow) and after
+// a switch to another page.
 'use strict';
 
 (function () {
-  const section = document.getElementById('presets');
-  if (!section || !window.fetch) return;
-  const page = section.dataset.page;
-  const base = '/api/pages/' + encodeURIComponent(page) + '/presets';
+  if (!window.fetch) return;
+  let section = null;
+  let page = '';
+  let base = '';
 
   async function request(method, url, body) {
     const response = await fetch(url, {
@@ -102,9 +105,11 @@
     section.dataset.loaded = 'true'; // for tests and scripts: the list is current
   }
 
-  const save = section.querySelector('.preset-save');
-  save.addEventListener('submit', async (event) => {
+  async function onSave(event) {
+    // Ours alone: app.js would otherwise take it for the page form's submit.
     event.preventDefault();
+    event.stopPropagation();
+    const save = event.currentTarget;
     const form = new FormData(save);
     try {
       await request('POST', base, {
@@ -118,6 +123,24 @@
     } catch (error) {
       say('Could not save: ' + error.message, true);
     }
-  });
-  load();
+  }
+
+  function setup(event) {
+    section = document.getElementById('presets');
+    if (!section) return;
+    // After a page switch the section (kept by the morph) names the new page.
+    page = (event && event.detail && event.detail.page) || section.dataset.page;
+    section.dataset.page = page;
+    base = '/api/pages/' + encodeURIComponent(page) + '/presets';
+    const save = section.querySelector('.preset-save');
+    if (!save.dataset.bound) {
+      save.dataset.bound = 'true';
+      save.addEventListener('submit', onSave);
+    }
+    load();
+  }
+
+  document.addEventListener('cmdb:page-swapped', setup);
+  document.addEventListener('cmdb:updated', () => { if (section) load(); });
+  setup();
 })();
