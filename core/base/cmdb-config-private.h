@@ -24,6 +24,8 @@ const CmdbConfigKey *cmdb_config_get_known_keys (guint *ret_n_keys);
 
 /* Parses a duration as the configuration writes one: a plain number is
  * seconds; suffixes ms, s, m (min), h, d. FALSE for anything else. */
+#define cmdb_config_parse_duration_ms _cmdb_config_parse_duration_ms
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_config_parse_duration_ms (const char *text, gint64 *ret_ms);
 
 G_END_DECLS

@@ -112,12 +112,18 @@ guint cmdb_run_end_leftovers (const char *run_id, gint64 grace_ms);
 /* TRUE when @run can be deleted: it has ended (stopped, succeeded, failed),
  * or is lost with no process left carrying its marker. FALSE with @error
  * saying why not. */
+#define cmdb_run_is_deletable _cmdb_run_is_deletable
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_run_is_deletable (CmdbRun *run, GError **error);
 /* Removes @run's directory (record and logs) when it is deletable. */
+#define cmdb_run_delete _cmdb_run_delete
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_run_delete (CmdbRun *run, GError **error);
 /* TRUE when `runs prune` takes @run: deletable, of @status (nullable: any)
  * and ended (else created) at least @older_than_us before @now_us
  * (<= 0: any age). */
+#define cmdb_run_is_prunable _cmdb_run_is_prunable
+CMDB_PRIVATE_EXPORT
 gboolean cmdb_run_is_prunable (CmdbRun *run, gint64 older_than_us, gint64 now_us,
                                const char *status);
 
