@@ -35,10 +35,10 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   g_autofree char *tmp = g_dir_make_tmp ("cmdb-fuzz-http-XXXXXX", &error);
   g_autofree char *workspace = NULL;
   g_autofree char *ini = NULL;
-  const char *const copy[] = { "cp", "-a", CMDB_FUZZ_SOURCE_ROOT "/examples/ocr-workspace", NULL,
-                               NULL };
-  const char *const xdg[] = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME",
-                              "XDG_STATE_HOME", "HOME" };
+  const char *const copy[]
+      = { "cp", "-a", CMDB_FUZZ_SOURCE_ROOT "/examples/ocr-workspace", NULL, NULL };
+  const char *const xdg[]
+      = { "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HOME" };
   CmdbConfig *config;
   CmdbCache *cache;
   CmdbContext *context;

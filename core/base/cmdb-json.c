@@ -37,26 +37,26 @@ cmdb_json_check_depth (const char *text, gssize length, guint max_depth, GError 
         }
       switch (c)
         {
-        case '"':
-          in_string = TRUE;
-          break;
-        case '[':
-        case '{':
-          if (++depth > max_depth)
-            {
-              g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                           "line %u, column %zu: arrays and objects nest deeper than %u levels",
-                           line, i - line_start + 1, max_depth);
-              return FALSE;
-            }
-          break;
-        case ']':
-        case '}':
-          if (depth > 0)
-            depth--;
-          break;
-        default:
-          break;
+          case '"':
+            in_string = TRUE;
+            break;
+          case '[':
+          case '{':
+            if (++depth > max_depth)
+              {
+                g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                             "line %u, column %zu: arrays and objects nest deeper than %u levels",
+                             line, i - line_start + 1, max_depth);
+                return FALSE;
+              }
+            break;
+          case ']':
+          case '}':
+            if (depth > 0)
+              depth--;
+            break;
+          default:
+            break;
         }
     }
   return TRUE;

@@ -43,24 +43,24 @@ append_escape (GString *out, gunichar c)
 {
   switch (c)
     {
-    case '\n':
-      g_string_append (out, "\\n");
-      break;
-    case '\r':
-      g_string_append (out, "\\r");
-      break;
-    case '\t':
-      g_string_append (out, "\\t");
-      break;
-    case 0x1B:
-      g_string_append (out, "\\e");
-      break;
-    default:
-      if (c < 0x80)
-        g_string_append_printf (out, "\\x%02X", c);
-      else
-        g_string_append_printf (out, "\\u{%04X}", c);
-      break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      case 0x1B:
+        g_string_append (out, "\\e");
+        break;
+      default:
+        if (c < 0x80)
+          g_string_append_printf (out, "\\x%02X", c);
+        else
+          g_string_append_printf (out, "\\u{%04X}", c);
+        break;
     }
 }
 
@@ -102,7 +102,7 @@ cmdb_text_describe_unsafe (const char *position)
   if (c == (gunichar) -1 || c == (gunichar) -2)
     return g_strdup_printf ("the byte \\x%02X (not UTF-8)", (guint) (guchar) *position);
   return g_strdup_printf ("U+%04X (%s)", c,
-                          is_bidi_control (c) ? "a bidirectional control"
+                          is_bidi_control (c)          ? "a bidirectional control"
                           : c == 0x2028 || c == 0x2029 ? "a line separator"
                                                        : "a control character");
 }

@@ -157,12 +157,11 @@ load_plugins (Report *report, CmdbHost *host)
         continue;
       if (!g_file_test (module_path, G_FILE_TEST_EXISTS))
         {
-          report_add (report,
-                      cmdb_problem_new (CMDB_SEVERITY_ERROR,
-                                        plugin_file != NULL ? plugin_file : record->module_dir, 0,
-                                        0, record->id,
-                                        "plugin '%s': its module %s (Module=%s) is missing",
-                                        record->id, module_path, module));
+          report_add (report, cmdb_problem_new (
+                                  CMDB_SEVERITY_ERROR,
+                                  plugin_file != NULL ? plugin_file : record->module_dir, 0, 0,
+                                  record->id, "plugin '%s': its module %s (Module=%s) is missing",
+                                  record->id, module_path, module));
           continue;
         }
       cmdb_host_load_plugin (host, record->id, &error);
@@ -218,9 +217,9 @@ cmdb_cli_check (int argc, char **argv)
   guint n_errors = 0, n_warnings = 0, n_sources = 0;
 
   gboolean strict = FALSE;
-  const GOptionEntry entries[] = { { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
-                                     "Count warnings as errors (exit 2)", NULL },
-                                   { NULL } };
+  const GOptionEntry entries[]
+      = { { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Count warnings as errors (exit 2)", NULL },
+          { NULL } };
 
   g_option_context_add_main_entries (option_context, entries, NULL);
   cmdb_cli_add_common_options (option_context, &common);

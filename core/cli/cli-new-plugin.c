@@ -236,7 +236,8 @@ cmdb_cli_new_plugin (int argc, char **argv)
   if (g_str_equal (kind, "executor"))
     {
       cmdb_cli_error ("executor plugins are C only (their methods are async) and have no "
-                      "template yet: start from the slurm executor in the source tree (plugins/executors/slurm)");
+                      "template yet: start from the slurm executor in the source tree "
+                      "(plugins/executors/slurm)");
       return 1;
     }
   if (!g_str_equal (kind, "page") && !g_str_equal (kind, "registry"))

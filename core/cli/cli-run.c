@@ -463,8 +463,8 @@ cmdb_cli_rerun (int argc, char **argv)
 
       for (guint i = 0; relocated != NULL && relocated[i] != NULL; i++)
         g_ptr_array_add (words, (gpointer) relocated[i]);
-      if (!composes_or_report (session, cmdb_run_get_page (previous),
-                               edited != NULL ? NULL : words, edited, &compose))
+      if (!composes_or_report (session, cmdb_run_get_page (previous), edited != NULL ? NULL : words,
+                               edited, &compose))
         {
           cmdb_cli_error ("Hydra would not compose this command (see above); nothing was run. "
                           "Fix it, or run it anyway with --force.");

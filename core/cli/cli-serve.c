@@ -7,10 +7,29 @@
 #include <signal.h>
 #include <stdio.h>
 
+typedef struct
+{
+  CmdbServer *server;
+  GMainLoop *loop;
+  gboolean stopping;
+} ServeStop;
+
 static gboolean
-quit_on_signal (gpointer user_data)
+quit_loop (gpointer user_data)
 {
   g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The loop stops once the saves in flight are on disk (their answers sent). */
+static gboolean
+stop_on_signal (gpointer user_data)
+{
+  ServeStop *stop = user_data;
+
+  if (!stop->stopping)
+    cmdb_server_when_saved (stop->server, quit_loop, stop->loop);
+  stop->stopping = TRUE;
   /* Removed by the caller after the loop ends. */
   return G_SOURCE_CONTINUE;
 }
@@ -44,6 +63,7 @@ cmdb_cli_serve (int argc, char **argv)
   g_autoptr (CmdbServer) server = NULL;
   g_autoptr (GPtrArray) extra_hosts = g_ptr_array_new ();
   g_autoptr (GMainLoop) loop = NULL;
+  ServeStop stop = { 0 };
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   CmdbServerOptions options = { 0 };
@@ -88,8 +108,10 @@ cmdb_cli_serve (int argc, char **argv)
 
   /* Signal handlers first: whoever reads the URL may stop us at once. */
   loop = g_main_loop_new (NULL, FALSE);
-  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal, loop);
-  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+  stop.server = server;
+  stop.loop = loop;
+  sigint_id = g_unix_signal_add (SIGINT, stop_on_signal, &stop);
+  sigterm_id = g_unix_signal_add (SIGTERM, stop_on_signal, &stop);
 
   url = cmdb_server_get_start_url (server);
   printf ("%s\n", url);

@@ -120,7 +120,7 @@ typedef struct
 typedef struct
 {
   char *workspace;
-  char **schemas;           /* --schemas DIR, repeatable */
+  char **schemas;          /* --schemas DIR, repeatable */
   char **config_overrides; /* --config GROUP.KEY=VALUE, repeatable */
   /* Set by the subcommand before opening the session: */
   gboolean json_output;   /* stdout is JSON: no workspace note */

@@ -20,14 +20,14 @@ struct _CmdbHost
   GObject parent_instance;
   CmdbConfig *config;
   PeasEngine *engine;
-  GPtrArray *records;   /* CmdbPluginRecord, discovery order sorted */
-  GHashTable *by_id;    /* id -> record (borrowed) */
-  GHashTable *disabled; /* id set */
+  GPtrArray *records;       /* CmdbPluginRecord, discovery order sorted */
+  GHashTable *by_id;        /* id -> record (borrowed) */
+  GHashTable *disabled;     /* id set */
   GHashTable *plugin_files; /* id -> the first .plugin file seen for it */
-  GPtrArray *problems;  /* CmdbProblem */
-  GString *captured;    /* library warnings captured while loading */
-  char *python_failure; /* (nullable) a captured Python traceback's gist */
-  gint64 created_us;    /* monotonic time the host was created */
+  GPtrArray *problems;      /* CmdbProblem */
+  GString *captured;        /* library warnings captured while loading */
+  char *python_failure;     /* (nullable) a captured Python traceback's gist */
+  gint64 created_us;        /* monotonic time the host was created */
 };
 
 G_DEFINE_FINAL_TYPE (CmdbHost, cmdb_host, G_TYPE_OBJECT)
@@ -129,8 +129,8 @@ summarize_traceback (const char *message)
       if (line[0] == '\0')
         continue;
       last = line;
-      if (sscanf (line, "File \"%1023[^\"]\", line %d", file, &number) == 2
-          && file[0] != '<' && strstr (file, "importlib") == NULL)
+      if (sscanf (line, "File \"%1023[^\"]\", line %d", file, &number) == 2 && file[0] != '<'
+          && strstr (file, "importlib") == NULL)
         {
           g_free (location);
           location = g_strdup_printf ("%s:%d", file, number);
@@ -405,18 +405,15 @@ report_shared_sources (CmdbHost *self)
               g_hash_table_insert (providers, (gpointer) source_id, record);
               continue;
             }
-          add_problem (self,
-                       cmdb_problem_new (CMDB_SEVERITY_WARNING,
-                                         g_hash_table_lookup (self->plugin_files, record->id), 0,
-                                         0, record->id,
-                                         "source '%s' is provided by two plugins: %s and %s; "
-                                         "plugin '%s' serves it",
-                                         source_id,
-                                         (const char *) g_hash_table_lookup (self->plugin_files,
-                                                                             first->id),
-                                         (const char *) g_hash_table_lookup (self->plugin_files,
-                                                                             record->id),
-                                         first->id));
+          add_problem (
+              self,
+              cmdb_problem_new (
+                  CMDB_SEVERITY_WARNING, g_hash_table_lookup (self->plugin_files, record->id), 0, 0,
+                  record->id,
+                  "source '%s' is provided by two plugins: %s and %s; "
+                  "plugin '%s' serves it",
+                  source_id, (const char *) g_hash_table_lookup (self->plugin_files, first->id),
+                  (const char *) g_hash_table_lookup (self->plugin_files, record->id), first->id));
         }
     }
 }

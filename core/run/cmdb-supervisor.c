@@ -58,8 +58,8 @@ typedef struct
   int logs[2];
   guint64 bytes[2];
   gboolean log_failed;
-  char *log_failure;   /* (nullable) why a log stopped growing */
-  char *reserve_path;  /* (nullable) the reserved space, until used */
+  char *log_failure;  /* (nullable) why a log stopped growing */
+  char *reserve_path; /* (nullable) the reserved space, until used */
   GPid self;
   GPid child;
   gboolean child_exited;
@@ -464,8 +464,7 @@ record_end (Supervisor *self)
   if (self->log_failure != NULL)
     for (int stream = 0; stream < 2; stream++)
       {
-        g_autofree char *note
-            = g_strdup_printf ("\n[cmdbuilder: %s]\n", self->log_failure);
+        g_autofree char *note = g_strdup_printf ("\n[cmdbuilder: %s]\n", self->log_failure);
         if (write (self->logs[stream], note, strlen (note)) < 0)
           {
             /* Still full: the record says it. */
@@ -535,8 +534,8 @@ spawn_command (Supervisor *self)
   /* Every descendant inherits the marker, so `cmdbuilder stop` can find
    * them if this supervisor is killed (cmdb-run-leftovers.c). Built before
    * the fork: the child may only make async-signal-safe calls. */
-  envp = g_environ_setenv (g_get_environ (), CMDB_RUN_ENV_MARKER, cmdb_run_get_id (self->run),
-                           TRUE);
+  envp
+      = g_environ_setenv (g_get_environ (), CMDB_RUN_ENV_MARKER, cmdb_run_get_id (self->run), TRUE);
 
   self->child = fork ();
   if (self->child == 0)
@@ -668,8 +667,8 @@ cmdb_run_supervise (const char *run_directory, int ready_fd)
   self->logs[1] = open_log (self, "stderr.log");
   if (self->logs[0] < 0 || self->logs[1] < 0 || !reserve_outcome_space (self))
     {
-      g_autofree char *message = g_strdup_printf ("cannot prepare the run in %s: %s",
-                                                  run_directory, g_strerror (errno));
+      g_autofree char *message
+          = g_strdup_printf ("cannot prepare the run in %s: %s", run_directory, g_strerror (errno));
 
       report_ready (self, message);
       return 1;

@@ -366,8 +366,7 @@ new_node (Parser *parser, NodeKind kind, guint offset)
   if (++parser->nodes > MAX_NODES)
     {
       if (parser->error == NULL)
-        parser_fail (parser, offset, "expression has more than %u terms and operators",
-                     MAX_NODES);
+        parser_fail (parser, offset, "expression has more than %u terms and operators", MAX_NODES);
       return NULL;
     }
   node = g_new0 (ExprNode, 1);

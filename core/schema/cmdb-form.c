@@ -239,8 +239,8 @@ number_from_text (const CmdbSchemaElement *element, const char *text, GError **e
     {
       if (fabs (number) > 9007199254740992.0 || number != (double) (gint64) number)
         {
-          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID,
-                       "'%s' needs a whole number", element->label);
+          g_set_error (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID, "'%s' needs a whole number",
+                       element->label);
           return NULL;
         }
       return json_node_init_int (json_node_alloc (), (gint64) number);
@@ -774,8 +774,7 @@ coerce_value (Evaluation *evaluation, CmdbFieldState *field, JsonNode *submitted
             && (evaluation->flags & CMDB_FORM_KEEP_INVALID))
           {
             g_autoptr (GError) error = NULL;
-            JsonNode *value
-                = boolean_from_text (element, json_node_get_string (submitted), &error);
+            JsonNode *value = boolean_from_text (element, json_node_get_string (submitted), &error);
 
             if (value != NULL)
               return value;
@@ -1233,8 +1232,8 @@ validate_element (Evaluation *evaluation, CmdbFieldState *field)
       g_autofree char *what
           = cmdb_text_describe_unsafe (cmdb_text_find_unsafe (json_node_get_string (value)));
 
-      message = g_strdup_printf ("'%s' contains %s; only plain text is accepted.",
-                                 element->label, what);
+      message = g_strdup_printf ("'%s' contains %s; only plain text is accepted.", element->label,
+                                 what);
       field_error (evaluation, field, message);
     }
   if (rules->min_length >= 0 && json_is_string (value)
@@ -1304,10 +1303,10 @@ check_compatible (Evaluation *evaluation, CmdbFieldState *field)
   const CmdbSchemaElement *element = field->element;
   const char *message_template
       = cmdb_form_rule_get_string (element, evaluation->rules, CMDB_RULE_INCOMPATIBLE_MESSAGE);
-  const char *list = cmdb_form_rule_get_string (element, evaluation->rules,
-                                                CMDB_RULE_INCOMPATIBLE_LIST);
-  const char *severity = cmdb_form_rule_get_string (element, evaluation->rules,
-                                                    CMDB_RULE_INCOMPATIBLE_SEVERITY);
+  const char *list
+      = cmdb_form_rule_get_string (element, evaluation->rules, CMDB_RULE_INCOMPATIBLE_LIST);
+  const char *severity
+      = cmdb_form_rule_get_string (element, evaluation->rules, CMDB_RULE_INCOMPATIBLE_SEVERITY);
   const char *architecture
       = json_nonempty_string (collected_value (evaluation, element->architecture_key));
   const char *selection = json_nonempty_string (field->value);
@@ -1328,9 +1327,9 @@ check_compatible (Evaluation *evaluation, CmdbFieldState *field)
       return;
   joined = strings_join (compatible);
   message = cmdb_form_rule_fill (message_template,
-                                 (const char *const[]) { "value", selection, "architecture",
-                                                         architecture, "compatible", joined,
-                                                         "label", element->label, NULL });
+                                 (const char *const[]){ "value", selection, "architecture",
+                                                        architecture, "compatible", joined, "label",
+                                                        element->label, NULL });
   cross_field_error (evaluation, element->key, g_strcmp0 (severity, "warning") != 0, message);
 }
 
@@ -1340,8 +1339,8 @@ static void
 check_optimizer_bounds (Evaluation *evaluation, CmdbFieldState *field)
 {
   const CmdbSchemaElement *element = field->element;
-  const char *message_template = cmdb_form_rule_get_string (
-      element, evaluation->rules, CMDB_RULE_OPTIMIZER_BOUNDS_MESSAGE);
+  const char *message_template
+      = cmdb_form_rule_get_string (element, evaluation->rules, CMDB_RULE_OPTIMIZER_BOUNDS_MESSAGE);
   const char *optimizer
       = json_nonempty_string (collected_value (evaluation, element->optimizer_key));
   const CmdbYamlNode *metadata;
@@ -1368,8 +1367,8 @@ check_optimizer_bounds (Evaluation *evaluation, CmdbFieldState *field)
       text = cmdb_format_scalar (node);
       rule = g_strdup_printf ("%s %s", i == 0 ? ">=" : "<=", text);
       message = cmdb_form_rule_fill (message_template,
-                                     (const char *const[]) { "rule", rule, "optimizer", optimizer,
-                                                             "label", element->label, NULL });
+                                     (const char *const[]){ "rule", rule, "optimizer", optimizer,
+                                                            "label", element->label, NULL });
       cross_field_error (evaluation, element->key, TRUE, message);
     }
 }
@@ -1498,8 +1497,7 @@ cmdb_form_state_find_role (CmdbFormState *state, const char *role)
     {
       CmdbFieldState *field = g_ptr_array_index (state->fields, i);
 
-      if (g_strcmp0 (cmdb_form_rule_get_string (field->element, state->rules, CMDB_RULE_ROLE),
-                     role)
+      if (g_strcmp0 (cmdb_form_rule_get_string (field->element, state->rules, CMDB_RULE_ROLE), role)
           == 0)
         return field->element->key;
     }

@@ -74,8 +74,7 @@ char *cmdb_form_rule_fill (const char *template_text, const char *const *fields)
  * reported to @problems (CmdbProblem, located at @origin, subject the key). */
 #define cmdb_form_rules_filter _cmdb_form_rules_filter
 CMDB_PRIVATE_EXPORT
-JsonObject *cmdb_form_rules_filter (JsonObject *defaults, const char *origin,
-                                    GPtrArray *problems);
+JsonObject *cmdb_form_rules_filter (JsonObject *defaults, const char *origin, GPtrArray *problems);
 /* (transfer none) (nullable): rule @name of @element: as the schema wrote
  * it, else from @defaults (nullable; the page's {key: {name: value}}). */
 JsonNode *cmdb_form_rule_get (const CmdbSchemaElement *element, JsonObject *defaults,

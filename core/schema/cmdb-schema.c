@@ -832,54 +832,54 @@ cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *fragments, GErro
       merge_fragment (&loader, fragment, items);
     }
   {
-      guint n = items->len;
+    guint n = items->len;
 
-      /* First pass: every key and where it is, so an expression naming a
+    /* First pass: every key and where it is, so an expression naming a
        * later element can say so. */
-      for (guint i = 0; i < n; i++)
-        {
-          const CmdbYamlNode *item = g_ptr_array_index (items, i);
-          const CmdbYamlNode *key = cmdb_yaml_node_get_kind (item) == CMDB_YAML_NODE_MAPPING
-                                        ? cmdb_yaml_node_lookup (item, "key")
-                                        : NULL;
+    for (guint i = 0; i < n; i++)
+      {
+        const CmdbYamlNode *item = g_ptr_array_index (items, i);
+        const CmdbYamlNode *key = cmdb_yaml_node_get_kind (item) == CMDB_YAML_NODE_MAPPING
+                                      ? cmdb_yaml_node_lookup (item, "key")
+                                      : NULL;
 
-          if (key != NULL && cmdb_yaml_node_get_kind (key) == CMDB_YAML_NODE_SCALAR
-              && !g_hash_table_contains (loader.all_keys, cmdb_yaml_node_get_scalar (key)))
-            g_hash_table_insert (loader.all_keys, (gpointer) cmdb_yaml_node_get_scalar (key),
-                                 (gpointer) item);
-        }
+        if (key != NULL && cmdb_yaml_node_get_kind (key) == CMDB_YAML_NODE_SCALAR
+            && !g_hash_table_contains (loader.all_keys, cmdb_yaml_node_get_scalar (key)))
+          g_hash_table_insert (loader.all_keys, (gpointer) cmdb_yaml_node_get_scalar (key),
+                               (gpointer) item);
+      }
 
-      for (guint i = 0; i < n; i++)
-        {
-          const CmdbYamlNode *item = g_ptr_array_index (items, i);
-          const char *key;
-          const CmdbSchemaElement *earlier;
+    for (guint i = 0; i < n; i++)
+      {
+        const CmdbYamlNode *item = g_ptr_array_index (items, i);
+        const char *key;
+        const CmdbSchemaElement *earlier;
 
-          loader.element_key = NULL;
-          loader.element_index = schema->elements->len;
-          if (cmdb_yaml_node_get_kind (item) != CMDB_YAML_NODE_MAPPING)
-            {
-              add_problem (&loader, CMDB_SEVERITY_ERROR, item,
-                           "element %u must be a mapping, not %s; it is skipped", i + 1,
-                           kind_name (item));
-              continue;
-            }
-          key = element_key_of (&loader, item);
-          if (key == NULL)
+        loader.element_key = NULL;
+        loader.element_index = schema->elements->len;
+        if (cmdb_yaml_node_get_kind (item) != CMDB_YAML_NODE_MAPPING)
+          {
+            add_problem (&loader, CMDB_SEVERITY_ERROR, item,
+                         "element %u must be a mapping, not %s; it is skipped", i + 1,
+                         kind_name (item));
             continue;
-          loader.element_key = key;
-          earlier = g_hash_table_lookup (schema->by_key, key);
-          if (earlier != NULL)
-            {
-              add_problem (&loader, CMDB_SEVERITY_ERROR, cmdb_yaml_node_lookup (item, "key"),
-                           "duplicate element key '%s' (first defined at line %u); this "
-                           "element is skipped",
-                           key, cmdb_yaml_node_get_line (earlier->node));
-              continue;
-            }
-          read_element (&loader, item, key);
-        }
-    }
+          }
+        key = element_key_of (&loader, item);
+        if (key == NULL)
+          continue;
+        loader.element_key = key;
+        earlier = g_hash_table_lookup (schema->by_key, key);
+        if (earlier != NULL)
+          {
+            add_problem (&loader, CMDB_SEVERITY_ERROR, cmdb_yaml_node_lookup (item, "key"),
+                         "duplicate element key '%s' (first defined at line %u); this "
+                         "element is skipped",
+                         key, cmdb_yaml_node_get_line (earlier->node));
+            continue;
+          }
+        read_element (&loader, item, key);
+      }
+  }
   g_hash_table_unref (loader.all_keys);
   return g_steal_pointer (&schema);
 }
@@ -916,8 +916,7 @@ compute_schema (CmdbCache *cache, const char *key, gpointer user_data, gsize *re
 
       if (fragment == NULL)
         {
-          g_ptr_array_add (unreadable,
-                           cmdb_schema_problem_from_error (fragment_error, path, NULL));
+          g_ptr_array_add (unreadable, cmdb_schema_problem_from_error (fragment_error, path, NULL));
           continue;
         }
       size += cmdb_yaml_document_get_size (fragment);

@@ -74,15 +74,15 @@ typedef struct
   GIOStream *stream;      /* what libsoup holds: input + the socket's output */
   GSocketAddress *remote; /* the key libsoup hands back with each message */
   ConnState state;
-  gint64 since;          /* monotonic: when the state began, or the request's first byte */
-  gboolean got_bytes;    /* WAITING: a byte of the next request has come */
-  gsize head_bytes;      /* WAITING: bytes of the request head so far */
-  guint head_match;      /* WAITING: how much of "\r\n\r\n" ends what came */
-  gboolean head_done;    /* WAITING: the head's end went past */
-  gsize body_bytes;      /* BODY */
-  gboolean handed;       /* libsoup holds it (its stream is not closed yet) */
-  gboolean shut;         /* shutdown() sent; waiting for libsoup to close */
-  guint reject_status;   /* answer this when libsoup lets go (0: none) */
+  gint64 since;        /* monotonic: when the state began, or the request's first byte */
+  gboolean got_bytes;  /* WAITING: a byte of the next request has come */
+  gsize head_bytes;    /* WAITING: bytes of the request head so far */
+  guint head_match;    /* WAITING: how much of "\r\n\r\n" ends what came */
+  gboolean head_done;  /* WAITING: the head's end went past */
+  gsize body_bytes;    /* BODY */
+  gboolean handed;     /* libsoup holds it (its stream is not closed yet) */
+  gboolean shut;       /* shutdown() sent; waiting for libsoup to close */
+  guint reject_status; /* answer this when libsoup lets go (0: none) */
   const char *reject_text;
   GSource *drain_source; /* CLOSING */
 } Connection;
@@ -97,7 +97,7 @@ struct _CmdbConnectionGuard
   GSource *accept_source;
   guint resume_id;
   guint sweep_id;
-  GQueue connections;   /* Connection, accept order */
+  GQueue connections;    /* Connection, accept order */
   GHashTable *by_remote; /* GSocketAddress * -> Connection * (handed ones) */
   gint64 last_log;
   gulong signal_ids[4];
@@ -293,26 +293,25 @@ stream_after_read (gpointer user_data, const guint8 *data, gsize count, GError *
 
   switch (conn->state)
     {
-    case CONN_WAITING:
-      if (!conn->got_bytes)
-        {
-          conn->got_bytes = TRUE;
-          conn->since = g_get_monotonic_time ();
-        }
-      scan_head (conn, data, count);
-      if (!conn->head_done && conn->head_bytes >= CMDB_MAX_REQUEST_HEAD_BYTES)
-        reject (conn, HEADER_FIELDS_TOO_LARGE,
-                "The request line and headers are over 64 KiB.\n");
-      break;
-    case CONN_BODY:
-      conn->body_bytes += count;
-      /* A chunked body has no Content-Length to check up front. */
-      if (conn->body_bytes > guard->limits.max_body_bytes + CMDB_MAX_REQUEST_HEAD_BYTES)
-        reject (conn, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "The request body is too large.\n");
-      break;
-    case CONN_HANDLING:
-    case CONN_CLOSING:
-      break;
+      case CONN_WAITING:
+        if (!conn->got_bytes)
+          {
+            conn->got_bytes = TRUE;
+            conn->since = g_get_monotonic_time ();
+          }
+        scan_head (conn, data, count);
+        if (!conn->head_done && conn->head_bytes >= CMDB_MAX_REQUEST_HEAD_BYTES)
+          reject (conn, HEADER_FIELDS_TOO_LARGE, "The request line and headers are over 64 KiB.\n");
+        break;
+      case CONN_BODY:
+        conn->body_bytes += count;
+        /* A chunked body has no Content-Length to check up front. */
+        if (conn->body_bytes > guard->limits.max_body_bytes + CMDB_MAX_REQUEST_HEAD_BYTES)
+          reject (conn, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "The request body is too large.\n");
+        break;
+      case CONN_HANDLING:
+      case CONN_CLOSING:
+        break;
     }
   return stream_before_read (user_data, error);
 }
@@ -487,7 +486,8 @@ on_got_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
   conn->body_bytes = 0;
   if (!conn->got_bytes)
     conn->since = g_get_monotonic_time ();
-  if (declared != NULL && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  if (declared != NULL
+      && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
     {
       const char *p = declared;
       guint64 length = 0;
@@ -708,8 +708,8 @@ give_soup_an_unreachable_listener (SoupServer *soup, GError **error)
     return FALSE;
   path = g_build_filename (dir, "unused.sock", NULL);
   address = g_unix_socket_address_new (path);
-  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                         error);
+  socket
+      = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
   ok = socket != NULL && g_socket_bind (socket, address, FALSE, error)
        && g_socket_listen (socket, error);
   g_unlink (path);

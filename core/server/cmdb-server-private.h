@@ -20,8 +20,8 @@ G_BEGIN_DECLS
 typedef enum
 {
   CMDB_SERVER_ERROR_FAILED,
-  CMDB_SERVER_ERROR_UNSAFE_BIND, /* --no-token on an address that is not loopback */
-  CMDB_SERVER_ERROR_LISTEN,      /* the address or port cannot be used */
+  CMDB_SERVER_ERROR_UNSAFE_BIND,   /* --no-token on an address that is not loopback */
+  CMDB_SERVER_ERROR_LISTEN,        /* the address or port cannot be used */
   CMDB_SERVER_ERROR_NOT_COMPOSING, /* a run Hydra would not compose, not forced */
 } CmdbServerError;
 
@@ -78,10 +78,10 @@ typedef struct
   gboolean suffix;              /* the checkbox's state */
   JsonObject *last_run;         /* (nullable) cmdb_run_to_json() of the page's last run */
   /* The edited text read against the form (all unset without an edit). */
-  gboolean form_not_in_effect;  /* Run executes the text, which the form does not give */
-  GPtrArray *extras;            /* (nullable) (element-type utf8) words no field owns */
-  GPtrArray *differences;       /* (nullable) (element-type utf8) text vs form */
-  const char *command_problem;  /* (nullable) a word that does not parse or fit */
+  gboolean form_not_in_effect;   /* Run executes the text, which the form does not give */
+  GPtrArray *extras;             /* (nullable) (element-type utf8) words no field owns */
+  GPtrArray *differences;        /* (nullable) (element-type utf8) text vs form */
+  const char *command_problem;   /* (nullable) a word that does not parse or fit */
   gssize command_problem_offset; /* where it starts in the text, -1 unknown */
 } CmdbHtmlPageView;
 
@@ -197,6 +197,11 @@ typedef struct _CmdbServer CmdbServer;
 CmdbServer *cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *options,
                              GError **error);
 void cmdb_server_free (CmdbServer *server);
+/* Calls @done (@done_data) from the main loop once no state save is in
+ * flight and every answer waiting for one has gone out, or after 10 s:
+ * `serve` stops its loop from there, so a change that was answered is on
+ * disk, while the loop keeps serving meanwhile. */
+void cmdb_server_when_saved (CmdbServer *server, GSourceFunc done, gpointer done_data);
 /* Starts listening on the main context. */
 gboolean cmdb_server_listen (CmdbServer *server, GError **error);
 /* Serves the connection @stream (any pollable GIOStream, kept referenced)

@@ -102,11 +102,11 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
       "</code></div><div class=\"run-buttons\">"
       "<button type=\"button\" id=\"run-start\" class=\"primary\"%s%s>Run command</button>"
       "<button type=\"button\" id=\"run-stop\"%s>Stop</button></div>",
-      invalid ? " data-invalid=\"true\"" : "",
-      going || invalid ? " disabled" : "",
+      invalid ? " data-invalid=\"true\"" : "", going || invalid ? " disabled" : "",
       going && !g_str_equal (status, "stopping") ? "" : " disabled");
-  g_string_append_printf (out, "<p class=\"note\" id=\"run-invalid\"%s>Run is off while the "
-                               "command has errors: fix the marked fields.</p>",
+  g_string_append_printf (out,
+                          "<p class=\"note\" id=\"run-invalid\"%s>Run is off while the "
+                          "command has errors: fix the marked fields.</p>",
                           invalid ? "" : " hidden");
   /* Filled by runs.js from GET /api/executors (rendered below) when there
    * is more than one executor to choose from. */
@@ -155,8 +155,7 @@ append_created (GString *out, const char *created_at)
   g_autofree char *shown = g_strndup (created_at != NULL ? created_at : "", 19);
 
   g_strdelimit (shown, "T", ' ');
-  append_text (out, "<td class=\"run-created\"><time class=\"local-time\" datetime=\"",
-               created_at);
+  append_text (out, "<td class=\"run-created\"><time class=\"local-time\" datetime=\"", created_at);
   append_text (out, "\">", shown);
   g_string_append (out, created_at != NULL ? " UTC</time></td>" : "</time></td>");
 }
@@ -168,7 +167,8 @@ append_duration (GString *out, const char *started_at, const char *ended_at)
 {
   g_autoptr (GDateTime) start
       = started_at != NULL ? g_date_time_new_from_iso8601 (started_at, NULL) : NULL;
-  g_autoptr (GDateTime) end = ended_at != NULL ? g_date_time_new_from_iso8601 (ended_at, NULL) : NULL;
+  g_autoptr (GDateTime) end
+      = ended_at != NULL ? g_date_time_new_from_iso8601 (ended_at, NULL) : NULL;
   gint64 seconds;
 
   if (start == NULL || end == NULL)
@@ -178,8 +178,8 @@ append_duration (GString *out, const char *started_at, const char *ended_at)
     g_string_append_printf (out, "%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min",
                             seconds / 3600, seconds / 60 % 60);
   else if (seconds >= 60)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %02" G_GINT64_FORMAT " s",
-                            seconds / 60, seconds % 60);
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %02" G_GINT64_FORMAT " s", seconds / 60,
+                            seconds % 60);
   else
     g_string_append_printf (out, "%" G_GINT64_FORMAT " s", seconds);
 }
@@ -245,7 +245,7 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
         g_string_append (out, "<span class=\"note\">the defaults</span>");
       g_string_append (out, "</td>");
       append_created (out, get_string (run, "started_at") != NULL ? get_string (run, "started_at")
-                                                                   : get_string (run, "created_at"));
+                                                                  : get_string (run, "created_at"));
       g_string_append (out, "<td class=\"run-duration\">");
       append_duration (out, get_string (run, "started_at"), get_string (run, "ended_at"));
       g_string_append (out, "</td><td>");

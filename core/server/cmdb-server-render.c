@@ -632,8 +632,8 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   const char *pretty = get_string (view->command, "pretty");
   const char *text = view->edited != NULL ? view->edited : generated;
   JsonArray *errors = get_array (view->command, "errors");
-  JsonNode *compose = view->command != NULL ? json_object_get_member (view->command, "compose")
-                                            : NULL;
+  JsonNode *compose
+      = view->command != NULL ? json_object_get_member (view->command, "compose") : NULL;
   gboolean composes = compose == NULL || !JSON_NODE_HOLDS_OBJECT (compose)
                       || get_bool (json_node_get_object (compose), "ok", TRUE);
   JsonArray *compose_errors = get_array (view->command, "compose_errors");
@@ -805,8 +805,9 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
   render_use_cases (out, view);
   render_presets_section (out, view->page_id);
 
-  g_string_append_printf (out, "<form class=\"page-form%s\" id=\"page-form\" method=\"post\" "
-                               "action=\"/",
+  g_string_append_printf (out,
+                          "<form class=\"page-form%s\" id=\"page-form\" method=\"post\" "
+                          "action=\"/",
                           view->form_not_in_effect ? " form-not-in-effect" : "");
   cmdb_html_append_escaped (out, view->page_id);
   g_string_append (out,

@@ -221,8 +221,8 @@ list_runs (CmdbServerRuns *self, const char *page, const char *status, guint lim
 {
   g_autoptr (GPtrArray) runs = cmdb_run_store_list (self->store, page, status, error);
   /* page id -> the words of its defaults command (GHashTable of them) */
-  g_autoptr (GHashTable) defaults
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GHashTable) defaults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                           (GDestroyNotify) g_hash_table_unref);
   JsonArray *array;
 
   if (runs == NULL)
@@ -364,7 +364,6 @@ check_run_composes (CmdbServerRuns *self, const char *page, const char *const *a
                cmdb_compose_result_get_override (compose) != NULL ? ": " : "", first_line);
   return FALSE;
 }
-
 
 /* Records a new run (status starting); api_runs_start() starts it. */
 static CmdbRun *

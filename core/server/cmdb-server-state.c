@@ -206,7 +206,7 @@ typedef struct
   CmdbPageStore *store;
   char *state_dir;
   char *name;
-  char *text;        /* the compact JSON written (a deep snapshot of the store) */
+  char *text;         /* the compact JSON written (a deep snapshot of the store) */
   GPtrArray *waiters; /* (element-type GTask) told when this write has ended */
 } WriteJob;
 
@@ -245,8 +245,9 @@ write_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   g_autoptr (JsonNode) node = json_from_string (job->text, NULL);
   GError *error = NULL;
 
-  if (node != NULL && write_state_file (job->state_dir, "ui/pages", job->name,
-                                        CMDB_STATE_PAGE_STATE, json_node_get_object (node), &error))
+  if (node != NULL
+      && write_state_file (job->state_dir, "ui/pages", job->name, CMDB_STATE_PAGE_STATE,
+                           json_node_get_object (node), &error))
     g_task_return_boolean (task, TRUE);
   else if (error != NULL)
     g_task_return_error (task, error);

@@ -369,8 +369,8 @@ on_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 /* Answers @msg with @answer (transfer full) (or a redirect to @location)
  * once @store is saved. */
 static void
-answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store,
-                   JsonNode *answer, const char *location)
+answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store, JsonNode *answer,
+                   const char *location)
 {
   SavedAnswer *pending = g_new0 (SavedAnswer, 1);
 
@@ -408,15 +408,15 @@ typedef struct
   CmdbPluginRecord *record; /* (transfer none) */
   CmdbSchema *schema;
   CmdbFormState *form;
-  CmdbCommand *command;      /* (nullable) */
-  char *command_error;       /* (nullable) */
-  char *defaults_command;    /* (nullable) */
-  GPtrArray *use_cases;      /* (nullable) */
-  gboolean suffix_available; /* the page shows the suffix checkbox */
-  gboolean suffix_default;   /* [command] suffix, else the plugin's X-Suffix */
-  gboolean suffix;           /* what the command was built with */
-  CmdbComposeResult *compose; /* (nullable): the composition check of what would run */
-  GPtrArray *compose_errors;  /* (nullable): its problems no field owns */
+  CmdbCommand *command;        /* (nullable) */
+  char *command_error;         /* (nullable) */
+  char *defaults_command;      /* (nullable) */
+  GPtrArray *use_cases;        /* (nullable) */
+  gboolean suffix_available;   /* the page shows the suffix checkbox */
+  gboolean suffix_default;     /* [command] suffix, else the plugin's X-Suffix */
+  gboolean suffix;             /* what the command was built with */
+  CmdbComposeResult *compose;  /* (nullable): the composition check of what would run */
+  GPtrArray *compose_errors;   /* (nullable): its problems no field owns */
   CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
 } PageEvaluation;
 
@@ -615,8 +615,8 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
 
   resolve_suffix (store, evaluation);
   input = input_from_store (store);
-  evaluation->form = cmdb_page_session_evaluate (evaluation->session, input,
-                                                 CMDB_PAGE_SESSION_FOLLOW);
+  evaluation->form
+      = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_FOLLOW);
   evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
                                                  evaluation->suffix, &command_error);
   if (evaluation->command == NULL)
@@ -1376,7 +1376,8 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
               /* Text that does not fit its field is kept as typed: the
                * evaluation reports it under the field (as the CLI does for
                * --set) and the user fixes it there. */
-              if (typed == NULL && g_error_matches (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID))
+              if (typed == NULL
+                  && g_error_matches (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID))
                 {
                   g_clear_error (&error);
                   typed = json_node_copy (value);
@@ -1473,8 +1474,8 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
       respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
-  evaluation.form = cmdb_page_session_evaluate (evaluation.session, input,
-                                                CMDB_PAGE_SESSION_STRICT);
+  evaluation.form
+      = cmdb_page_session_evaluate (evaluation.session, input, CMDB_PAGE_SESSION_STRICT);
   if (!build)
     {
       g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation.form);
@@ -1496,8 +1497,8 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
         }
     }
   resolve_suffix (scratch, &evaluation);
-  evaluation.command = cmdb_page_session_build (evaluation.session, evaluation.form,
-                                                evaluation.suffix, &error);
+  evaluation.command
+      = cmdb_page_session_build (evaluation.session, evaluation.form, evaluation.suffix, &error);
   if (evaluation.command == NULL)
     {
       respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);
@@ -1932,16 +1933,38 @@ any_store_saving (CmdbServer *self)
   return FALSE;
 }
 
-/* Lets the saves in flight finish (and their answers go out) before the
- * stores go: a change that was answered is on disk. */
-static void
-wait_for_saves (CmdbServer *self)
+typedef struct
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  CmdbServer *server;
+  gint64 deadline;
+  GSourceFunc done;
+  gpointer done_data;
+} SavedWait;
 
-  while ((any_store_saving (self) || (self->saving != NULL && self->saving->len > 0))
-         && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+static gboolean
+saved_wait_poll (gpointer user_data)
+{
+  SavedWait *wait = user_data;
+  CmdbServer *self = wait->server;
+
+  if ((any_store_saving (self) || self->saving->len > 0)
+      && g_get_monotonic_time () < wait->deadline)
+    return G_SOURCE_CONTINUE;
+  wait->done (wait->done_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cmdb_server_when_saved (CmdbServer *self, GSourceFunc done, gpointer done_data)
+{
+  SavedWait *wait = g_new0 (SavedWait, 1);
+
+  wait->server = self;
+  wait->deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  wait->done = done;
+  wait->done_data = done_data;
+  /* Polled on the serving loop (saves finish there): no nested loop. */
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 10, saved_wait_poll, wait, g_free);
 }
 
 void
@@ -1949,7 +1972,6 @@ cmdb_server_free (CmdbServer *self)
 {
   if (self == NULL)
     return;
-  wait_for_saves (self);
   if (self->saving != NULL)
     cmdb_server_deferred_cancel_all (self->saving);
   if (self->soup != NULL)
@@ -2145,9 +2167,8 @@ cmdb_server_get_defaults_command (CmdbServer *self, const char *page_id)
   if (!open_page (self, page_id, &evaluation, NULL))
     return NULL;
   evaluation.suffix_default = cmdb_page_session_get_suffix_default (evaluation.session);
-  return defaults_command_display (self, page_id,
-                                   cmdb_page_session_get_schema_path (evaluation.session),
-                                   &evaluation);
+  return defaults_command_display (
+      self, page_id, cmdb_page_session_get_schema_path (evaluation.session), &evaluation);
 }
 
 gboolean
@@ -2185,6 +2206,6 @@ cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObjec
   track_generated (store, &evaluation);
   *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
   *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
-                                                          evaluation.suffix);
+                                                           evaluation.suffix);
   return cmdb_command_ref (evaluation.command);
 }

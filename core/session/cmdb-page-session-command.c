@@ -90,8 +90,7 @@ value_from_override (CmdbPageSession *self, CmdbFormState *before, gboolean suff
     text = g_strdup (json_node_get_string (override->value));
   else
     text = g_strdup (equals + 1);
-  if (suffix
-      && g_strcmp0 (element->key, cmdb_page_session_get_experiment_key (self, before)) == 0)
+  if (suffix && g_strcmp0 (element->key, cmdb_page_session_get_experiment_key (self, before)) == 0)
     {
       g_autofree char *tail = cmdb_command_get_name_suffix (before, element->key, TRUE);
 
@@ -113,8 +112,7 @@ set_from_override (CmdbPageSession *self, CmdbFormInput *input, CmdbFormState *b
                    gboolean suffix, const CmdbSchemaElement *element, const char *token,
                    const CmdbHydraOverride *override, GError **error)
 {
-  JsonNode *value
-      = value_from_override (self, before, suffix, element, token, override, error);
+  JsonNode *value = value_from_override (self, before, suffix, element, token, override, error);
   const CmdbFieldState *field = cmdb_form_state_lookup (before, element->key);
 
   if (value == NULL)
@@ -226,9 +224,9 @@ cmdb_page_session_read_command (CmdbPageSession *self, CmdbFormInput *current, g
           g_ptr_array_add (head, g_ptr_array_index (argv, j));
         g_ptr_array_add (head, NULL);
         text_head = cmdb_shell_join ((const char *const *) head->pdata);
-        g_ptr_array_add (reading->differences,
-                         g_strdup_printf ("the text runs %s, the form runs %s", text_head,
-                                          form_head));
+        g_ptr_array_add (
+            reading->differences,
+            g_strdup_printf ("the text runs %s, the form runs %s", text_head, form_head));
         return g_steal_pointer (&reading);
       }
 
@@ -252,8 +250,8 @@ cmdb_page_session_read_command (CmdbPageSession *self, CmdbFormInput *current, g
       override = cmdb_hydra_override_parse (token, &parse_error);
       if (override == NULL)
         {
-          reading->error = g_strdup_printf ("Word %u of the command: %s", i + 1,
-                                            parse_error->message);
+          reading->error
+              = g_strdup_printf ("Word %u of the command: %s", i + 1, parse_error->message);
           reading->error_offset = offsets[i];
           return g_steal_pointer (&reading);
         }

@@ -246,8 +246,7 @@ cmdb_page_session_input_for_values (CmdbPageSession *self, JsonObject *values)
                                    && !g_str_equal (key, field->element->architecture_key);
 
           if (field == NULL || cmdb_form_input_is_user_set (input, key)
-              || (!found_on_disk && field->value != NULL
-                  && json_node_equal (field->value, wanted)))
+              || (!found_on_disk && field->value != NULL && json_node_equal (field->value, wanted)))
             continue;
           /* The architecture alone first: it decides the others' defaults. */
           if (round == 0 && field->element->architecture_key != NULL
@@ -461,9 +460,9 @@ cmdb_page_session_attach_compose (CmdbPageSession *self, CmdbFormState *form,
       g_autofree char *first_line = g_strndup (message, strcspn (message, "\n"));
       g_autofree char *key = override != NULL ? override_token_key (override) : NULL;
       const char *field = key != NULL ? field_writing (self->schema, key) : NULL;
-      g_autofree char *text = g_strdup_printf ("Hydra would not compose this: %s%s%s%s",
-                                               first_line, hint != NULL ? " (" : "",
-                                               hint != NULL ? hint : "", hint != NULL ? ")" : "");
+      g_autofree char *text = g_strdup_printf ("Hydra would not compose this: %s%s%s%s", first_line,
+                                               hint != NULL ? " (" : "", hint != NULL ? hint : "",
+                                               hint != NULL ? ")" : "");
 
       if (field != NULL && cmdb_form_state_lookup (form, field) != NULL)
         cmdb_form_state_add_message (form, CMDB_SEVERITY_ERROR, field, text);

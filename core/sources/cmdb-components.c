@@ -143,8 +143,8 @@ add_preset_files (CmdbOptionList *list, CmdbCache *cache, const char *configs_di
 }
 
 gboolean
-cmdb_option_list_add_yaml_dir (CmdbOptionList *list, CmdbContext *context,
-                               const char *relative_dir, GError **error)
+cmdb_option_list_add_yaml_dir (CmdbOptionList *list, CmdbContext *context, const char *relative_dir,
+                               GError **error)
 {
   g_autofree char *dir = NULL;
   g_autofree char *what = NULL;

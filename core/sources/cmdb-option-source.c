@@ -412,14 +412,13 @@ cmdb_option_list_add_warning (CmdbOptionList *list, const char *path, const char
   g_return_if_fail (list != NULL);
   g_return_if_fail (message != NULL);
 
-  cmdb_option_list_add_problem (list, cmdb_problem_new (CMDB_SEVERITY_WARNING, path, 0, 0,
-                                                        list->source_id, "%s", message));
+  cmdb_option_list_add_problem (
+      list, cmdb_problem_new (CMDB_SEVERITY_WARNING, path, 0, 0, list->source_id, "%s", message));
 }
 
 G_DEFINE_BOXED_TYPE (CmdbOptionEntry, cmdb_option_entry, cmdb_option_entry_ref,
                      cmdb_option_entry_unref)
-G_DEFINE_BOXED_TYPE (CmdbOptionList, cmdb_option_list, cmdb_option_list_ref,
-                     cmdb_option_list_unref)
+G_DEFINE_BOXED_TYPE (CmdbOptionList, cmdb_option_list, cmdb_option_list_ref, cmdb_option_list_unref)
 
 /* ------------------------------------------------------------------ */
 /* The interface */

@@ -659,8 +659,8 @@ handle_collection_start (Parser *parser, yaml_event_t *event, CmdbYamlNodeKind k
   if (parser->frames->len >= CMDB_YAML_MAX_DEPTH)
     {
       parser_fail (parser, CMDB_YAML_ERROR_UNSUPPORTED, event->start_mark.line,
-                   event->start_mark.column,
-                   "mappings and sequences nest deeper than %u levels", CMDB_YAML_MAX_DEPTH);
+                   event->start_mark.column, "mappings and sequences nest deeper than %u levels",
+                   CMDB_YAML_MAX_DEPTH);
       return FALSE;
     }
 

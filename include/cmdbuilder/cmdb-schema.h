@@ -141,8 +141,8 @@ CmdbSchema *cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **
  * still loads. Cached like cmdb_schema_load() (which is this without
  * fragments), recomputed when any of the files changes. (transfer full) */
 CMDB_AVAILABLE_IN_ALL
-CmdbSchema *cmdb_schema_load_layered (CmdbCache *cache, const char *path,
-                                      GPtrArray *fragment_paths, GError **error);
+CmdbSchema *cmdb_schema_load_layered (CmdbCache *cache, const char *path, GPtrArray *fragment_paths,
+                                      GError **error);
 /* (transfer full): @document with @fragments (nullable; element-type
  * CmdbYamlDocument) merged in, as cmdb_schema_load_layered() does. */
 CMDB_AVAILABLE_IN_ALL

@@ -13,21 +13,20 @@
 
 /* The command: a child that leaves the session (setsid) and a grandchild
  * of it, each writing its pid, then everything sleeps. */
-static const char orphan_script[]
-    = "import os, sys, time\n"
-      "def write(name):\n"
-      "    with open(os.path.join(sys.argv[1], name), 'w') as f:\n"
-      "        f.write(str(os.getpid()))\n"
-      "if os.fork() == 0:\n"
-      "    os.setsid()\n"
-      "    if os.fork() == 0:\n"
-      "        write('grandchild.pid')\n"
-      "    else:\n"
-      "        write('child.pid')\n"
-      "    time.sleep(300)\n"
-      "    sys.exit(0)\n"
-      "write('command.pid')\n"
-      "time.sleep(300)\n";
+static const char orphan_script[] = "import os, sys, time\n"
+                                    "def write(name):\n"
+                                    "    with open(os.path.join(sys.argv[1], name), 'w') as f:\n"
+                                    "        f.write(str(os.getpid()))\n"
+                                    "if os.fork() == 0:\n"
+                                    "    os.setsid()\n"
+                                    "    if os.fork() == 0:\n"
+                                    "        write('grandchild.pid')\n"
+                                    "    else:\n"
+                                    "        write('child.pid')\n"
+                                    "    time.sleep(300)\n"
+                                    "    sys.exit(0)\n"
+                                    "write('command.pid')\n"
+                                    "time.sleep(300)\n";
 
 static GPid
 read_pid (const char *dir, const char *name)

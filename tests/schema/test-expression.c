@@ -234,9 +234,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_precedence),   cmocka_unit_test (test_literals),
-    cmocka_unit_test (test_semantics),    cmocka_unit_test (test_errors),
-    cmocka_unit_test (test_deep_nesting), cmocka_unit_test (test_many_terms), cmocka_unit_test (test_names_at_load),
+    cmocka_unit_test (test_precedence),    cmocka_unit_test (test_literals),
+    cmocka_unit_test (test_semantics),     cmocka_unit_test (test_errors),
+    cmocka_unit_test (test_deep_nesting),  cmocka_unit_test (test_many_terms),
+    cmocka_unit_test (test_names_at_load),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

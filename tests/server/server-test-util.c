@@ -51,7 +51,8 @@ test_server_start_full (const char *workspace, const char *const *extra_args,
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (workspace, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                 child_setup, child_data, &server->pid, NULL, &out_fd, NULL, &error))
+                                 child_setup, child_data, &server->pid, NULL, &out_fd, NULL,
+                                 &error))
     {
       print_error ("cannot start the server: %s\n", error->message);
       fail ();

@@ -17,8 +17,8 @@ raw_connect (TestServer *server)
   g_autoptr (GError) error = NULL;
   g_autoptr (GSocketAddress) address
       = g_inet_socket_address_new_from_string ("127.0.0.1", server->port);
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, &error);
+  GSocket *socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
 
   assert_non_null (socket);
   if (!g_socket_connect (socket, address, NULL, &error))
@@ -126,8 +126,8 @@ test_oversized_head (void **state)
   g_free (answer);
 
   header = g_string_new (NULL);
-  g_string_append_printf (header, "GET /api/pages HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nX-Big: ",
-                          server->port);
+  g_string_append_printf (header,
+                          "GET /api/pages HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nX-Big: ", server->port);
   for (guint i = 0; i < 200000; i++)
     g_string_append_c (header, 'b');
   g_string_append (header, "\r\n\r\n");
@@ -279,8 +279,8 @@ test_nested_json (void **state)
     g_autoptr (TestResponse) response = test_post_json (server, "/api/pages/train", nested->str);
     assert_int_equal (response->status, 200);
   }
-  state_file = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", "train.json",
-                                 NULL);
+  state_file
+      = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", "train.json", NULL);
   saved = cmdb_test_read_file (state_file);
   /* Compact: the 120 brackets, not 60 indented lines. */
   test_assert_contains (saved, "[[[[[[[[[[");
@@ -343,8 +343,8 @@ test_concurrent_saves (void **state)
 {
   TestServer *server = fixture.server;
   g_autoptr (GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *state_file = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages",
-                                                  "train.json", NULL);
+  g_autofree char *state_file
+      = g_build_filename (fixture.workspace, ".cmdbuilder", "ui", "pages", "train.json", NULL);
   g_autofree char *saved = NULL;
   g_autoptr (JsonNode) saved_node = NULL;
   g_autoptr (JsonNode) shown = NULL;
@@ -432,8 +432,8 @@ main (void)
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_nested_json, test_fixture_setup_login,
                                      test_fixture_teardown),
-    cmocka_unit_test_setup_teardown (test_control_character_field_error,
-                                     test_fixture_setup_login, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_control_character_field_error, test_fixture_setup_login,
+                                     test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_keep_alive, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_saves, test_fixture_setup_login,

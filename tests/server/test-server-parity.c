@@ -199,8 +199,7 @@ static void
 page_form_verdict (const ParityCase *parity, Verdict *verdict)
 {
   g_autofree char *path = g_strdup_printf ("/api/pages/%s", parity->page);
-  g_autoptr (TestResponse) reset
-      = test_post_json (fixture.server, path, "{\"action\": \"reset\"}");
+  g_autoptr (TestResponse) reset = test_post_json (fixture.server, path, "{\"action\": \"reset\"}");
   g_autoptr (TestResponse) response = NULL;
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *body = NULL;
@@ -270,7 +269,8 @@ test_same_verdicts (void **state)
           /* The same messages first; the web UI's form also shows the
            * composition check's at the fields (build --json gives those in
            * its compose object). */
-          if (!g_str_has_prefix (form.errors, "page ") && !g_str_has_prefix (form.errors, cli.errors))
+          if (!g_str_has_prefix (form.errors, "page ")
+              && !g_str_has_prefix (form.errors, cli.errors))
             {
               g_printerr ("%s: the page form's errors\n%sdo not start with the CLI's\n%s", what,
                           form.errors, cli.errors);

@@ -376,8 +376,8 @@ test_page_run_streams (void **state)
   assert_true (test_run_argv_has (run_record (record), "trainer.max_epochs=2"));
   assert_string_equal (json_object_get_string_member (run_record (record), "page"), "train");
   /* The experiment name as the page gives it (for `cmdbuilder runs`). */
-  assert_true (g_str_has_prefix (
-      json_object_get_string_member (run_record (record), "experiment"), "ocr_training"));
+  assert_true (g_str_has_prefix (json_object_get_string_member (run_record (record), "experiment"),
+                                 "ocr_training"));
 
   reader = events_open (query, NULL);
   gathered_init (&gathered);

@@ -185,8 +185,8 @@ test_token_becomes_cookie (void **state)
 static void
 test_redirect_stays_on_server (void **state)
 {
-  const char *const hostile[] = { "/%2F%2Fevil.com", "/\\evil.com", "//evil.com",
-                                  "/%5Cevil.com", "/nowhere", "/api/pages", NULL };
+  const char *const hostile[] = { "/%2F%2Fevil.com", "/\\evil.com", "//evil.com", "/%5Cevil.com",
+                                  "/nowhere",        "/api/pages",  NULL };
 
   for (guint i = 0; hostile[i] != NULL; i++)
     {

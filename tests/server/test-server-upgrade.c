@@ -214,8 +214,7 @@ test_reruns_start_current_runners (void **state)
    * (never replaced by the default checkpoint). */
   g_autofree char *checkpoints = g_build_filename (
       fixture.workspace, "outputs", "fixture_train-dbnet-unet-resnet18", "checkpoints", NULL);
-  g_autofree char *checkpoint
-      = g_build_filename (checkpoints, "epoch_02_step_000069.ckpt", NULL);
+  g_autofree char *checkpoint = g_build_filename (checkpoints, "epoch_02_step_000069.ckpt", NULL);
   g_autoptr (JsonNode) by_argv = (g_mkdir_with_parents (checkpoints, 0755) == 0
                                   && g_file_set_contents (checkpoint, "", 0, NULL))
                                      ? rerun (RUN_ID (SUCCEEDED), "argv")

@@ -404,9 +404,8 @@ test_slurm_train_simulated_failure (void **state)
   {
     /* simulate.fail is the demo runner's hook, not a key of its Hydra
      * config: the composition check refuses the text unless forced. */
-    const char *args[] = { "run",          "train",     "--executor", "slurm",    "--set",
-                           "max_epochs=2", "--command", edited,       "--detach", "--force",
-                           NULL };
+    const char *args[] = { "run",       "train", "--executor", "slurm",   "--set", "max_epochs=2",
+                           "--command", edited,  "--detach",   "--force", NULL };
 
     run_id = submit_detached (args);
   }
