@@ -6,7 +6,7 @@
  * request (POST /api/pages/<id> {changes}) with the preset's `applicable`
  * values, so a preset goes through the same checks as a person's input. */
 
-#include "cmdb-server-private.h"
+#include "cmdb-server-resource-private.h"
 #include "presets/cmdb-presets-private.h"
 #include "session/cmdb-page-session-private.h"
 
@@ -194,42 +194,53 @@ presets_delete (CmdbContext *context, SoupServerMessage *msg, const char *page_i
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
-gboolean
-cmdb_server_presets_dispatch (CmdbServer *server, CmdbContext *context, CmdbHost *host,
-                              SoupServerMessage *msg, const char *path)
+/* (transfer full) (nullable): the session of page @page_id; NULL when
+ * there is no such page (404) or it cannot be opened (500), already
+ * answered. */
+static CmdbPageSession *
+open_session (CmdbServer *server, SoupServerMessage *msg, const char *page_id)
 {
-  const char *method = soup_server_message_get_method (msg);
-  g_auto (GStrv) parts = NULL;
-  g_autoptr (CmdbPageSession) session = NULL;
   g_autoptr (GError) error = NULL;
-  guint n;
+  CmdbPageSession *session;
 
-  if (!g_str_has_prefix (path, "/api/pages/"))
-    return FALSE;
-  parts = g_strsplit (path + strlen ("/api/pages/"), "/", -1);
-  n = g_strv_length (parts);
-  if ((n != 2 && n != 3) || !g_str_equal (parts[1], "presets"))
-    return FALSE;
-  if (!cmdb_server_has_page (server, parts[0]))
-    {
-      g_autofree char *message = g_strdup_printf ("no page %s", parts[0]);
-      cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
-      return TRUE;
-    }
-  cmdb_cache_new_generation (cmdb_context_get_cache (context));
-  session = cmdb_page_session_open (host, context, parts[0], &error);
+  if (!cmdb_server_page_known (server, msg, page_id))
+    return NULL;
+  cmdb_cache_new_generation (cmdb_context_get_cache (server->context));
+  session = cmdb_page_session_open (server->host, server->context, page_id, &error);
   if (session == NULL)
-    {
-      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
-      return TRUE;
-    }
-  if (n == 2 && (g_str_equal (method, "GET") || g_str_equal (method, "HEAD")))
-    presets_list (server, context, session, msg, parts[0]);
-  else if (n == 2 && g_str_equal (method, "POST"))
-    presets_save (server, context, session, msg, parts[0]);
-  else if (n == 3 && g_str_equal (method, "DELETE"))
-    presets_delete (context, msg, parts[0], parts[2]);
-  else
-    cmdb_server_respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed here");
-  return TRUE;
+    cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+  return session;
+}
+
+/* GET /api/pages/<id>/presets */
+void
+cmdb_server_api_presets_list (CmdbServer *server, SoupServerMessage *msg,
+                              const CmdbServerRequest *request)
+{
+  g_autoptr (CmdbPageSession) session = open_session (server, msg, request->params[0]);
+
+  if (session != NULL)
+    presets_list (server, server->context, session, msg, request->params[0]);
+}
+
+/* POST /api/pages/<id>/presets */
+void
+cmdb_server_api_presets_save (CmdbServer *server, SoupServerMessage *msg,
+                              const CmdbServerRequest *request)
+{
+  g_autoptr (CmdbPageSession) session = open_session (server, msg, request->params[0]);
+
+  if (session != NULL)
+    presets_save (server, server->context, session, msg, request->params[0]);
+}
+
+/* DELETE /api/pages/<id>/presets/<name> */
+void
+cmdb_server_api_presets_delete (CmdbServer *server, SoupServerMessage *msg,
+                                const CmdbServerRequest *request)
+{
+  g_autoptr (CmdbPageSession) session = open_session (server, msg, request->params[0]);
+
+  if (session != NULL)
+    presets_delete (server->context, msg, request->params[0], request->params[1]);
 }

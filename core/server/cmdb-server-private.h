@@ -218,28 +218,7 @@ const char *cmdb_server_get_token (CmdbServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbServer, cmdb_server_free)
 
-/* ---- runs (cmdb-server-runs.c, cmdb-server-render-runs.c) ---- */
-
-typedef struct _CmdbServerRuns CmdbServerRuns;
-
-/* (transfer full): the runs API and the event streams of @server. */
-CmdbServerRuns *cmdb_server_runs_new (CmdbServer *server, CmdbContext *context, CmdbHost *host);
-/* Ends every open event stream. */
-void cmdb_server_runs_free (CmdbServerRuns *runs);
-/* Answers /api/runs..., /api/events and /api/pages/<id>/actions...;
- * FALSE (nothing answered) for any other path. */
-gboolean cmdb_server_runs_dispatch (CmdbServerRuns *runs, SoupServerMessage *msg, const char *path,
-                                    GHashTable *query);
-/* (transfer full) (nullable): cmdb_run_to_json() of the run recorded in
- * @store's last_run slot, when it still exists. */
-JsonNode *cmdb_server_runs_last_run_json (CmdbServerRuns *runs, CmdbPageStore *store);
-
-/* ---- presets (cmdb-server-presets.c) ---- */
-
-/* Answers /api/pages/<id>/presets[/<name>] (list, save, delete); FALSE
- * (nothing answered) for any other path. */
-gboolean cmdb_server_presets_dispatch (CmdbServer *server, CmdbContext *context, CmdbHost *host,
-                                       SoupServerMessage *msg, const char *path);
+/* ---- runs (cmdb-server-render-runs.c) ---- */
 
 /* The execution panel of a page (status, Run/Stop, output, history). */
 /* @invalid: the page's command has errors, so Run is off (and says why). */
@@ -257,40 +236,15 @@ char *cmdb_html_render_executor_form (JsonObject *form);
 /* (transfer full): the Predict page's submission export panel. */
 char *cmdb_html_render_export_panel (JsonObject *choices);
 
-/* What cmdb-server.c lends cmdb-server-runs.c. */
-void cmdb_server_respond (SoupServerMessage *msg, guint status, const char *content_type,
-                          char *body);
-void cmdb_server_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);
-void cmdb_server_respond_json_error (SoupServerMessage *msg, guint status, const char *message);
-void cmdb_server_set_common_headers (SoupServerMessage *msg);
+/* ---- request bodies (cmdb-server-respond.c) ---- */
+
 /* (transfer full) (nullable): the request body; NULL when too large (413
  * already answered). */
 char *cmdb_server_request_body (SoupServerMessage *msg);
-/* (transfer full) (nullable): the body parsed as a JSON object. */
+/* (transfer full) (nullable): @text parsed as a JSON object ("" is {}). */
 JsonObject *cmdb_server_parse_json_object (const char *text, GError **error);
 /* (transfer full) (nullable): the request body as a JSON object; NULL when
  * it is too large (413) or not a JSON object (400), already answered. */
 JsonObject *cmdb_server_request_json_object (SoupServerMessage *msg);
-gboolean cmdb_server_has_page (CmdbServer *server, const char *page_id);
-/* (transfer none): the stored state of @page_id (loaded on first use). */
-CmdbPageStore *cmdb_server_get_page_store (CmdbServer *server, const char *page_id);
-void cmdb_server_save_page_store (CmdbServer *server, CmdbPageStore *store);
-/* (transfer none): the page's extension, activated. */
-CmdbPage *cmdb_server_activate_page (CmdbServer *server, const char *page_id, GError **error);
-/* (transfer full) (nullable): the command of @page_id's defaults (cached),
- * NULL when the page cannot be opened. */
-char *cmdb_server_get_defaults_command (CmdbServer *server, const char *page_id);
-/* Puts @values (a run's recorded form values) back into @page_id's stored
- * state, as the smallest set of user values that gives them
- * (cmdb_page_session_input_for_values); the edited command is dropped. */
-gboolean cmdb_server_restore_page_values (CmdbServer *server, const char *page_id,
-                                          JsonObject *values, GError **error);
-/* Builds @page_id's command from its stored state. Returns (transfer full)
- * the command (check its errors) with @ret_values (transfer full) the form
- * values and @ret_experiment (transfer full, nullable) the experiment name
- * the page gives them, or NULL with @error. */
-CmdbCommand *cmdb_server_build_page_command (CmdbServer *server, const char *page_id,
-                                             JsonObject **ret_values, char **ret_experiment,
-                                             GError **error);
 
 G_END_DECLS

@@ -1,0 +1,57 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* The static files of the web UI, embedded as a GResource (nothing is
+ * fetched from elsewhere): cached for good under their hashed address. */
+
+#include "cmdb-server-resource-private.h"
+
+#include <string.h>
+
+#define RESOURCE_PREFIX "/org/cmdbuilder/server/assets/"
+
+static const char *
+asset_content_type (const char *name)
+{
+  if (g_str_has_suffix (name, ".css"))
+    return "text/css; charset=utf-8";
+  if (g_str_has_suffix (name, ".js"))
+    return "text/javascript; charset=utf-8";
+  if (g_str_has_suffix (name, ".svg"))
+    return "image/svg+xml";
+  return "application/octet-stream";
+}
+
+/* GET /assets/<name>: the embedded stylesheet, scripts and icons. */
+void
+cmdb_server_serve_asset (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+{
+  const char *name = request->params[0];
+  const char *version = request->query != NULL ? g_hash_table_lookup (request->query, "v") : NULL;
+  g_autofree char *resource = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (name[0] == '\0' || strchr (name, '/') != NULL || name[0] == '.')
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found", "No such asset.");
+      return;
+    }
+  resource = g_strconcat (RESOURCE_PREFIX, name, NULL);
+  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (bytes == NULL)
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found", "No such asset.");
+      return;
+    }
+  cmdb_server_set_common_headers (msg);
+  /* Assets change only with the executable. The pages link them with their
+   * hash (?v=), and such an address always means the same bytes: the
+   * browser keeps them, and the first visit of each page fetches nothing
+   * but the page. Any other address is revalidated. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                g_strcmp0 (version, cmdb_html_asset_version ()) == 0
+                                    ? "private, max-age=31536000, immutable"
+                                    : "no-cache");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}

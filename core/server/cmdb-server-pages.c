@@ -1,0 +1,1554 @@
+#define G_LOG_DOMAIN "cmdb-server"
+
+/* Pages: the page controller of the web UI. A page's view (GET /<page>,
+ * and the form without JavaScript, POST /<page>), the pages API (list,
+ * state, changes, command.sh) and evaluate/build of given values, all
+ * through the page session the CLI uses. Each page's state (the user's
+ * values, the edited command) is kept per page and saved in a worker
+ * thread; a request that changed it is answered once it is saved. */
+
+#include "cmdb-server-resource-private.h"
+#include "cmdb-server-deferred-private.h"
+#include "schema/cmdb-schema-defaults.h"
+#include "session/cmdb-page-session-private.h"
+
+#include <string.h>
+
+/* A value the user sets is stored in the page state: a command argument
+ * never needs more. */
+#define MAX_STORED_VALUE_BYTES (64 * 1024)
+/* Sources with more choices than this get the search picker. */
+#define PICKER_THRESHOLD 40
+
+/* Decodes application/x-www-form-urlencoded keeping repeated names (a
+ * multiselect posts one pair per choice). Returns (element-type utf8)
+ * name, value, name, value... */
+static GPtrArray *
+decode_form_pairs (const char *body)
+{
+  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) parts = g_strsplit (body, "&", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *equals;
+      char *name;
+      char *value;
+
+      if (parts[i][0] == '\0')
+        continue;
+      g_strdelimit (parts[i], "+", ' ');
+      equals = strchr (parts[i], '=');
+      if (equals != NULL)
+        *equals = '\0';
+      name = g_uri_unescape_string (parts[i], NULL);
+      value = g_uri_unescape_string (equals != NULL ? equals + 1 : "", NULL);
+      if (name == NULL || value == NULL || !g_utf8_validate (value, -1, NULL))
+        {
+          g_free (name);
+          g_free (value);
+          continue;
+        }
+      g_ptr_array_add (pairs, name);
+      g_ptr_array_add (pairs, value);
+    }
+  return pairs;
+}
+
+/* ---- the stored state of each page ---- */
+
+CmdbPluginRecord *
+cmdb_server_lookup_page (CmdbServer *self, const char *id)
+{
+  CmdbPluginRecord *record = cmdb_host_lookup (self->host, id);
+
+  if (record == NULL || record->kind != CMDB_PLUGIN_KIND_PAGE || !record->enabled)
+    return NULL;
+  return record;
+}
+
+/* (transfer none): the stored state of @page_id (loaded on first use). */
+CmdbPageStore *
+cmdb_server_get_page_store (CmdbServer *self, const char *page_id)
+{
+  CmdbPageStore *store = g_hash_table_lookup (self->stores, page_id);
+
+  if (store == NULL)
+    {
+      store = cmdb_page_store_load (cmdb_context_get_state_dir (self->context), page_id);
+      cmdb_page_store_relocate (store, cmdb_context_get_root (self->context));
+      g_hash_table_insert (self->stores, g_strdup (page_id), store);
+    }
+  return store;
+}
+
+static void
+on_background_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *page_id = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_page_store_save_finish (result, &error))
+    g_warning ("cannot save the state of page %s: %s", page_id, error->message);
+}
+
+/* Saves @store in the background (the request does not wait for it). */
+void
+cmdb_server_save_page_store (CmdbServer *self, CmdbPageStore *store)
+{
+  cmdb_page_store_save_async (store, cmdb_context_get_state_dir (self->context),
+                              on_background_saved, g_strdup (store->page_id));
+}
+
+/* A save that failed on a request that changed state: never a 200. A full
+ * disk is 507 Insufficient Storage, anything else 500. */
+static guint
+save_failure_status (const GError *error)
+{
+  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
+             ? SOUP_STATUS_INSUFFICIENT_STORAGE
+             : SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+/* The answer of a request that changed a page's state, sent once that
+ * state is saved: the message is paused while the save is written in a
+ * worker thread, so the main loop serves others meanwhile, and a save that
+ * fails is still the request's answer. */
+typedef struct
+{
+  char *page_id;
+  JsonNode *answer; /* (nullable) a JSON 200 answer */
+  char *location;   /* (nullable) or a 303 to here (the form without JavaScript) */
+} SavedAnswer;
+
+static void
+saved_answer_free (gpointer data)
+{
+  SavedAnswer *pending = data;
+
+  g_free (pending->page_id);
+  g_clear_pointer (&pending->answer, json_node_unref);
+  g_free (pending->location);
+  g_free (pending);
+}
+
+static void
+on_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CmdbServerDeferred *deferred = user_data;
+  SavedAnswer *pending = cmdb_server_deferred_get_data (deferred);
+  SoupServerMessage *msg = cmdb_server_deferred_get_message (deferred);
+  g_autoptr (GError) error = NULL;
+
+  if (!cmdb_page_store_save_finish (result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (
+          "the change was made but the page state could not be saved (%s); it is kept until "
+          "the server stops and saved again with the next change",
+          error->message);
+
+      g_warning ("cannot save the state of page %s: %s", pending->page_id, error->message);
+      if (msg != NULL && pending->location != NULL)
+        cmdb_server_respond_html_message (msg, save_failure_status (error), "Not saved", message);
+      else if (msg != NULL)
+        cmdb_server_respond_json_error (msg, save_failure_status (error), message);
+    }
+  else if (msg != NULL && pending->location != NULL)
+    cmdb_server_redirect (msg, SOUP_STATUS_SEE_OTHER, pending->location);
+  else if (msg != NULL)
+    cmdb_server_respond_json (msg, SOUP_STATUS_OK, pending->answer);
+  cmdb_server_deferred_finish (deferred);
+}
+
+/* Answers @msg with @answer (transfer full) (or a redirect to @location)
+ * once @store is saved. */
+static void
+answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store, JsonNode *answer,
+                   const char *location)
+{
+  SavedAnswer *pending = g_new0 (SavedAnswer, 1);
+
+  pending->page_id = g_strdup (store->page_id);
+  pending->answer = answer;
+  pending->location = g_strdup (location);
+  cmdb_page_store_save_async (
+      store, cmdb_context_get_state_dir (self->context), on_saved,
+      cmdb_server_deferred_new (msg, self, self->saving, pending, saved_answer_free));
+}
+
+/* Marks @page_id shown (and the previous page left), and remembers it for
+ * "/". Only requests for a page call this. */
+static void
+show_page (CmdbServer *self, const char *page_id)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (g_strcmp0 (self->shown_page, page_id) == 0)
+    return;
+  if (self->shown_page != NULL)
+    cmdb_host_leave_page (self->host, self->shown_page);
+  cmdb_host_show_page (self->host, page_id);
+  g_free (self->shown_page);
+  self->shown_page = g_strdup (page_id);
+  if (!cmdb_server_state_save_last_page (cmdb_context_get_state_dir (self->context), page_id,
+                                         &error))
+    g_warning ("cannot remember the last page: %s", error->message);
+}
+
+/* Everything one page view needs, computed from the stored state. */
+typedef struct
+{
+  CmdbPageSession *session; /* activate, schema, evaluate, build: as the CLI */
+  CmdbPluginRecord *record; /* (transfer none) */
+  CmdbSchema *schema;
+  CmdbFormState *form;
+  CmdbCommand *command;        /* (nullable) */
+  char *command_error;         /* (nullable) */
+  char *defaults_command;      /* (nullable) */
+  GPtrArray *use_cases;        /* (nullable) */
+  gboolean suffix_available;   /* the page shows the suffix checkbox */
+  gboolean suffix_default;     /* [command] suffix, else the plugin's X-Suffix */
+  gboolean suffix;             /* what the command was built with */
+  CmdbComposeResult *compose;  /* (nullable): the composition check of what would run */
+  GPtrArray *compose_errors;   /* (nullable): its problems no field owns */
+  CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
+} PageEvaluation;
+
+static void
+page_evaluation_clear (PageEvaluation *evaluation)
+{
+  g_clear_pointer (&evaluation->session, cmdb_page_session_unref);
+  g_clear_pointer (&evaluation->schema, cmdb_schema_unref);
+  g_clear_pointer (&evaluation->form, cmdb_form_state_unref);
+  g_clear_pointer (&evaluation->command, cmdb_command_unref);
+  g_clear_pointer (&evaluation->command_error, g_free);
+  g_clear_pointer (&evaluation->defaults_command, g_free);
+  g_clear_pointer (&evaluation->use_cases, g_ptr_array_unref);
+  g_clear_pointer (&evaluation->compose, cmdb_compose_result_free);
+  g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
+  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
+
+/* Suggestions are a Train feature in the original: a page plugin opts in
+ * with X-Suggestions=true (train.plugin does). */
+static gboolean
+page_has_suggestions (CmdbPluginRecord *record)
+{
+  const char *flag = peas_plugin_info_get_external_data (record->info, "Suggestions");
+
+  return flag != NULL && (g_ascii_strcasecmp (flag, "true") == 0 || g_str_equal (flag, "1"));
+}
+
+static CmdbFormInput *
+input_from_store (CmdbPageStore *store)
+{
+  CmdbFormInput *input = cmdb_form_input_new ();
+  g_autoptr (GList) keys = json_object_get_members (store->values);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    cmdb_form_input_set (input, l->data,
+                         json_node_copy (json_object_get_member (store->values, l->data)), TRUE);
+  return input;
+}
+
+static void
+store_values_from_input (CmdbPageStore *store, CmdbFormInput *input)
+{
+  g_autoptr (JsonNode) node = cmdb_form_input_to_json (input);
+  JsonObject *object = json_node_get_object (node);
+  JsonObject *values = json_object_get_object_member (object, "values");
+  JsonArray *user_set = json_object_get_array_member (object, "user_set");
+  JsonObject *kept = json_object_new ();
+
+  for (guint i = 0; user_set != NULL && i < json_array_get_length (user_set); i++)
+    {
+      const char *key = json_array_get_string_element (user_set, i);
+      JsonNode *value = values != NULL ? json_object_get_member (values, key) : NULL;
+      if (value != NULL)
+        json_object_set_member (kept, key, json_node_copy (value));
+    }
+  json_object_unref (store->values);
+  store->values = kept;
+}
+
+/* The original shows "Append architecture + encoder to experiment name"
+ * on the pages whose suffix rule is on by default (Train); the user's
+ * choice, kept per page, wins (the session's precedence, as in the CLI). */
+static void
+resolve_suffix (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  evaluation->suffix_available = cmdb_page_session_has_suffix_option (evaluation->session);
+  evaluation->suffix_default = cmdb_page_session_get_suffix_default (evaluation->session);
+  evaluation->suffix = cmdb_page_session_resolve_suffix (
+      evaluation->session, evaluation->suffix_available ? store->suffix : -1);
+}
+
+typedef struct
+{
+  CmdbServer *server;
+  const char *page_id;
+  gboolean suffix;
+} DefaultsRequest;
+
+static gpointer
+compute_defaults_command (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                          GError **error)
+{
+  DefaultsRequest *request = user_data;
+  g_autoptr (CmdbPageSession) session = NULL;
+  g_autoptr (CmdbFormState) defaults = NULL;
+  g_autoptr (CmdbCommand) command = NULL;
+
+  /* Opening the page here (cache hits) makes every file and directory its
+   * schema came from, fragments included, a dependency. */
+  session = cmdb_page_session_open (request->server->host, request->server->context,
+                                    request->page_id, error);
+  if (session == NULL)
+    return NULL;
+  defaults = cmdb_page_session_evaluate (session, NULL, CMDB_PAGE_SESSION_FOLLOW);
+  command = cmdb_page_session_build (session, defaults, request->suffix, error);
+  if (command == NULL)
+    return NULL;
+  *ret_size = strlen (command->display) + 1;
+  return g_bytes_new (command->display, strlen (command->display) + 1);
+}
+
+/* (transfer full) (nullable): the command of the page's defaults, for the
+ * "against the defaults" diff. It changes only when a file it came from
+ * changes, so it is a derived cache entry (the evaluation inside records
+ * its dependencies) instead of a second evaluation on every request. */
+static char *
+defaults_command_display (CmdbServer *self, const char *page_id, const char *schema_path,
+                          PageEvaluation *evaluation)
+{
+  DefaultsRequest request = { self, page_id, evaluation->suffix_default };
+  g_autofree char *key = g_strdup_printf ("server:defaults-command:%s:%s:%d", page_id, schema_path,
+                                          evaluation->suffix_default);
+  g_autoptr (GBytes) display = cmdb_cache_get_derived (
+      cmdb_context_get_cache (self->context), key, compute_defaults_command, &request,
+      (GBoxedCopyFunc) g_bytes_ref, (GDestroyNotify) g_bytes_unref, NULL);
+
+  return display != NULL ? g_strdup (g_bytes_get_data (display, NULL)) : NULL;
+}
+
+/* Opens the page's session: the page activated, its schema loaded. */
+static gboolean
+open_page (CmdbServer *self, const char *page_id, PageEvaluation *evaluation, GError **error)
+{
+  if (cmdb_server_lookup_page (self, page_id) == NULL)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return FALSE;
+    }
+  evaluation->session = cmdb_page_session_open (self->host, self->context, page_id, error);
+  if (evaluation->session == NULL)
+    return FALSE;
+  evaluation->record = cmdb_page_session_get_record (evaluation->session);
+  evaluation->schema = cmdb_schema_ref (cmdb_page_session_get_schema (evaluation->session));
+  return TRUE;
+}
+
+/* The composition check of what Run would run (the edited text when there
+ * is one, else the form's command): problems show at the field whose
+ * override they are about, the others with the command. */
+static void
+check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
+{
+  const char *edited = store->edited;
+
+  if (edited != NULL && g_strcmp0 (edited, evaluation->command->display) != 0)
+    {
+      g_autoptr (GPtrArray) words = cmdb_command_split_text (edited, NULL);
+
+      if (words != NULL)
+        evaluation->compose = cmdb_page_session_compose_argv (evaluation->session, words);
+    }
+  else
+    evaluation->compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
+  evaluation->compose_errors = cmdb_page_session_attach_compose (
+      evaluation->session, evaluation->form, evaluation->compose);
+}
+
+/* Reads the edited command (if any) against the form: whether the form is
+ * in effect, the extras, what differs, a word that does not parse. */
+static void
+read_edited_command (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
+  if (store->edited == NULL)
+    return;
+  input = input_from_store (store);
+  evaluation->reading = cmdb_page_session_read_command (evaluation->session, input,
+                                                        evaluation->suffix, store->edited, &error);
+  if (evaluation->reading == NULL)
+    {
+      evaluation->reading = g_new0 (CmdbCommandReading, 1);
+      evaluation->reading->extras = g_ptr_array_new_with_free_func (g_free);
+      evaluation->reading->differences = g_ptr_array_new_with_free_func (g_free);
+      evaluation->reading->error = g_strdup (error->message);
+      evaluation->reading->error_offset = -1;
+    }
+}
+
+static gboolean
+evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+               PageEvaluation *evaluation, GError **error)
+{
+  const char *schema_path;
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (GError) command_error = NULL;
+
+  if (!open_page (self, page_id, evaluation, error))
+    return FALSE;
+  schema_path = cmdb_page_session_get_schema_path (evaluation->session);
+
+  resolve_suffix (store, evaluation);
+  input = input_from_store (store);
+  evaluation->form
+      = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_FOLLOW);
+  evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
+                                                 evaluation->suffix, &command_error);
+  if (evaluation->command == NULL)
+    evaluation->command_error = g_strdup (command_error->message);
+  else
+    check_composes (evaluation, store);
+
+  evaluation->defaults_command = defaults_command_display (self, page_id, schema_path, evaluation);
+
+  if (page_has_suggestions (evaluation->record))
+    {
+      const CmdbFieldState *architecture
+          = cmdb_form_state_lookup (evaluation->form, CMDB_SCHEMA_DEFAULT_ARCHITECTURE_KEY);
+      const char *name = NULL;
+
+      if (architecture != NULL && architecture->visible && architecture->value != NULL
+          && JSON_NODE_HOLDS_VALUE (architecture->value)
+          && json_node_get_value_type (architecture->value) == G_TYPE_STRING)
+        name = json_node_get_string (architecture->value);
+      if (architecture != NULL && architecture->visible)
+        evaluation->use_cases = cmdb_list_use_cases (self->context, name);
+    }
+  read_edited_command (store, evaluation);
+  return TRUE;
+}
+
+/* Keeps the "generated" and "previous" commands of @store current: the
+ * previous one is what the form produced before its last change. */
+static gboolean
+track_generated_display (CmdbPageStore *store, const char *display)
+{
+  if (display == NULL || g_strcmp0 (store->generated, display) == 0)
+    return FALSE;
+  g_free (store->previous);
+  store->previous = g_steal_pointer (&store->generated);
+  store->generated = g_strdup (display);
+  return TRUE;
+}
+
+/* (nullable) (transfer none): the command that counts as "generated" (one
+ * without errors), or NULL. */
+static const char *
+generated_display (PageEvaluation *evaluation)
+{
+  if (evaluation->command == NULL || evaluation->command->errors->len > 0)
+    return NULL;
+  return evaluation->command->display;
+}
+
+static void
+track_generated (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  track_generated_display (store, generated_display (evaluation));
+}
+
+static JsonNode *
+command_json (PageEvaluation *evaluation)
+{
+  JsonNode *node;
+
+  if (evaluation->command == NULL)
+    {
+      node = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (node, json_object_new ());
+      json_object_set_null_member (json_node_get_object (node), "command");
+      json_object_set_string_member (json_node_get_object (node), "error",
+                                     evaluation->command_error != NULL ? evaluation->command_error
+                                                                       : "");
+      return node;
+    }
+  node = cmdb_command_to_json (evaluation->command);
+  json_object_set_string_member (json_node_get_object (node), "pretty",
+                                 evaluation->command->pretty);
+  /* The composition verdict (null: no primary config to check against)
+   * and its problems that no field owns. */
+  if (evaluation->compose != NULL)
+    {
+      JsonArray *others = json_array_new ();
+
+      json_object_set_member (json_node_get_object (node), "compose",
+                              cmdb_compose_result_to_json (evaluation->compose));
+      for (guint i = 0; evaluation->compose_errors != NULL && i < evaluation->compose_errors->len;
+           i++)
+        json_array_add_string_element (others, g_ptr_array_index (evaluation->compose_errors, i));
+      json_object_set_array_member (json_node_get_object (node), "compose_errors", others);
+    }
+  else
+    json_object_set_null_member (json_node_get_object (node), "compose");
+  return node;
+}
+
+/* The page body for @evaluation (NULL: only @error_message) and @store,
+ * with @last_run (nullable, transfer none) as the execution panel's run. */
+static char *
+render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+                      PageEvaluation *evaluation, const char *error_message, const char *notice,
+                      JsonNode *last_run)
+{
+  CmdbHtmlPageView view = { 0 };
+  g_autoptr (JsonNode) form = NULL;
+  g_autoptr (JsonNode) command = NULL;
+  g_autoptr (JsonArray) use_cases = json_array_new ();
+  CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
+
+  view.page_id = page_id;
+  view.page_title = record != NULL ? record->title : page_id;
+  view.error = error_message;
+  view.notice = notice;
+  view.picker_threshold = PICKER_THRESHOLD;
+  if (evaluation != NULL && evaluation->form != NULL)
+    {
+      JsonArray *fields;
+
+      form = cmdb_form_state_to_json (evaluation->form);
+      /* The renderer needs each field's source id to offer the search
+       * picker; it is schema data, added here. */
+      fields = json_object_get_array_member (json_node_get_object (form), "fields");
+      for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+        {
+          JsonObject *field = json_array_get_object_element (fields, i);
+          const CmdbSchemaElement *element = cmdb_schema_lookup (
+              evaluation->schema, json_object_get_string_member (field, "key"));
+          if (element != NULL && element->options_source != NULL && element->options == NULL
+              && !json_object_has_member (field, "options_source"))
+            json_object_set_string_member (field, "options_source", element->options_source);
+        }
+      view.form = json_node_get_object (form);
+      command = command_json (evaluation);
+      view.command = json_node_get_object (command);
+      view.defaults_command = evaluation->defaults_command;
+      for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
+        json_array_add_object_element (
+            use_cases, cmdb_use_case_to_json (g_ptr_array_index (evaluation->use_cases, i)));
+      view.use_cases = use_cases;
+      view.suffix_available = evaluation->suffix_available;
+      view.suffix = evaluation->suffix;
+    }
+  if (store != NULL)
+    {
+      view.edited = store->edited;
+      view.previous = store->previous;
+      view.active_use_case = store->active_use_case;
+      view.last_run = last_run != NULL ? json_node_get_object (last_run) : NULL;
+    }
+  view.command_problem_offset = -1;
+  if (store != NULL && store->edited != NULL && evaluation != NULL && evaluation->reading != NULL)
+    {
+      CmdbCommandReading *reading = evaluation->reading;
+
+      view.form_not_in_effect = !reading->in_effect;
+      view.extras = reading->extras;
+      view.differences = reading->differences;
+      view.command_problem = reading->error;
+      view.command_problem_offset = reading->error_offset;
+    }
+  return cmdb_html_render_page_body (&view);
+}
+
+static char *
+render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+             PageEvaluation *evaluation, const char *error_message, const char *notice)
+{
+  g_autoptr (JsonNode) last_run
+      = store != NULL ? cmdb_server_runs_last_run_json (self, store) : NULL;
+
+  return render_body_with_run (self, page_id, store, evaluation, error_message, notice, last_run);
+}
+
+static char *
+render_document (CmdbServer *self, const char *current_id, const char *title, const char *body)
+{
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autofree CmdbHtmlPageLink *links = g_new0 (CmdbHtmlPageLink, pages->len + 1);
+
+  for (guint i = 0; i < pages->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
+      links[i].id = record->id;
+      links[i].title = record->title;
+      links[i].icon = record->icon;
+    }
+  return cmdb_html_render_document (title, links, pages->len, current_id, body);
+}
+
+/* ---- page views ----
+ *
+ * A GET of a page whose state has not changed is the common request
+ * (reloads, page switches, a second tab, a script polling), and rendering
+ * it from scratch costs an evaluation, a command build and the HTML (about
+ * 3 M instructions). So the rendered page is a derived cache entry: the
+ * evaluation inside records every file it read (schema, configs, directory
+ * scans, the defaults command), and the page's stored state is compared by
+ * its serialisation. There is one entry per page: a new state replaces the
+ * old view instead of keeping a view of every state the user went through.
+ */
+
+typedef struct
+{
+  char *state;     /* the stored state and last run it was rendered for */
+  char *body;      /* the page body */
+  char *generated; /* (nullable) what track_generated() recorded */
+  char *document;  /* (nullable) the whole HTML document, made on first need */
+  char *answer;    /* (nullable) the ?view=html JSON answer, made on first need */
+} PageView;
+
+static void
+page_view_clear (PageView *view)
+{
+  g_free (view->state);
+  g_free (view->body);
+  g_free (view->generated);
+  g_free (view->document);
+  g_free (view->answer);
+}
+
+static PageView *
+page_view_ref (PageView *view)
+{
+  return g_rc_box_acquire (view);
+}
+
+static void
+page_view_unref (PageView *view)
+{
+  g_rc_box_release_full (view, (GDestroyNotify) page_view_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageView, page_view_unref)
+
+typedef struct
+{
+  CmdbServer *self;
+  const char *page_id;
+  CmdbPageStore *store;
+  const char *state;
+  JsonNode *last_run; /* (nullable) */
+  gboolean tracked;   /* set when the computation changed the store */
+} PageViewRequest;
+
+static gpointer
+compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                   GError **error)
+{
+  PageViewRequest *request = user_data;
+  g_auto (PageEvaluation) evaluation = { 0 };
+  PageView *view;
+
+  if (!evaluate_page (request->self, request->page_id, request->store, &evaluation, error))
+    return NULL;
+  view = g_rc_box_new0 (PageView);
+  view->state = g_strdup (request->state);
+  view->generated = g_strdup (generated_display (&evaluation));
+  /* The body shows the state after this view's own "generated" step. */
+  request->tracked = track_generated_display (request->store, view->generated);
+  view->body = render_body_with_run (request->self, request->page_id, request->store, &evaluation,
+                                     NULL, NULL, request->last_run);
+  /* The document and the JSON answer, made later, are each about the
+   * body's size. */
+  *ret_size = sizeof *view + strlen (view->state) + 3 * strlen (view->body);
+  return view;
+}
+
+/* (transfer full) (nullable): the rendered view of @page_id for its
+ * stored state, from the cache when nothing it depends on changed; marks
+ * the page shown and saves the state when the view's "generated" step
+ * changed it. NULL when the page cannot be evaluated: the caller renders
+ * the error the uncached way. */
+static PageView *
+shown_page_view (CmdbServer *self, const char *page_id)
+{
+  CmdbCache *cache = cmdb_context_get_cache (self->context);
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+  g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self, store);
+  g_autoptr (JsonNode) stored = cmdb_page_store_to_json (store);
+  g_autofree char *stored_text = json_to_string (stored, TRUE);
+  g_autofree char *run_text = last_run != NULL ? json_to_string (last_run, FALSE) : NULL;
+  g_autofree char *state = g_strconcat (stored_text, "\n", run_text, NULL);
+  g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
+  PageViewRequest request = { self, page_id, store, state, last_run, FALSE };
+  PageView *view;
+  gboolean changed;
+
+  view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                 (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
+                                 NULL);
+  if (view != NULL && !g_str_equal (view->state, state))
+    {
+      g_clear_pointer (&view, page_view_unref);
+      cmdb_cache_remove (cache, key);
+      view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                     (GBoxedCopyFunc) page_view_ref,
+                                     (GDestroyNotify) page_view_unref, NULL);
+    }
+  if (view == NULL)
+    {
+      /* Failures are not kept: the caller's uncached path reports them. */
+      cmdb_cache_remove (cache, key);
+      return NULL;
+    }
+  /* A computation applied the step to the store itself; on a hit this
+   * replays it. */
+  changed = track_generated_display (store, view->generated) || request.tracked
+            || g_strcmp0 (stored_text, store->written) != 0;
+  show_page (self, page_id);
+  if (changed)
+    cmdb_server_save_page_store (self, store);
+  return view;
+}
+
+/* Applies a change of one element typed as text (a form post, or a string
+ * in the JSON API). Returns the typed value (transfer full) or NULL when the
+ * key is unknown or the text does not fit. */
+static JsonNode *
+typed_value (CmdbSchema *schema, const char *key, const char *text, GError **error)
+{
+  g_autoptr (CmdbFormInput) scratch = cmdb_form_input_new ();
+  JsonNode *node;
+
+  if (!cmdb_form_input_set_text (scratch, schema, key, text, error))
+    return NULL;
+  node = cmdb_form_input_get (scratch, key);
+  return node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL);
+}
+
+/* The edited command as posted: the same as the generated one (ignoring
+ * line-ending differences a textarea adds) means "follow the form". */
+static void
+apply_command_text (CmdbPageStore *store, const char *text)
+{
+  g_autofree char *normalised = NULL;
+  GString *buffer;
+
+  if (text == NULL)
+    return;
+  buffer = g_string_new (text);
+  g_string_replace (buffer, "\r\n", "\n", 0);
+  normalised = g_strstrip (g_string_free (buffer, FALSE));
+  if (g_strcmp0 (normalised, store->edited) == 0)
+    return;
+  g_free (store->edited);
+  store->edited = (store->generated != NULL && g_str_equal (normalised, store->generated))
+                          || normalised[0] == '\0'
+                      ? NULL
+                      : g_strdup (normalised);
+}
+
+/* An edited text sets the fields whose overrides it writes (the form and
+ * the text then agree); a word that does not parse changes nothing. */
+static void
+map_command_onto_form (CmdbPageStore *store, PageEvaluation *evaluation)
+{
+  read_edited_command (store, evaluation);
+  if (evaluation->reading != NULL && evaluation->reading->error == NULL
+      && evaluation->reading->input != NULL)
+    store_values_from_input (store, evaluation->reading->input);
+}
+
+/* The text becomes the form's command plus @extras (or follows the form
+ * again when there are none). */
+static gboolean
+text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *extras)
+{
+  g_autoptr (GPtrArray) words = g_ptr_array_new ();
+  g_autofree char *tail = NULL;
+
+  if (evaluation->command == NULL)
+    return FALSE;
+  g_clear_pointer (&store->edited, g_free);
+  if (extras->len > 0)
+    {
+      for (guint i = 0; i < extras->len; i++)
+        g_ptr_array_add (words, g_ptr_array_index (extras, i));
+      g_ptr_array_add (words, NULL);
+      tail = cmdb_shell_join ((const char *const *) words->pdata);
+      store->edited = g_strconcat (evaluation->command->display, " ", tail, NULL);
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_use_case (CmdbPageStore *store, PageEvaluation *evaluation, const char *use_case_id)
+{
+  for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
+    {
+      CmdbUseCase *use_case = g_ptr_array_index (evaluation->use_cases, i);
+
+      if (g_strcmp0 (use_case->id, use_case_id) == 0)
+        {
+          g_autoptr (CmdbFormInput) input = input_from_store (store);
+
+          cmdb_form_input_apply_use_case (input, evaluation->schema, use_case);
+          store_values_from_input (store, input);
+          g_free (store->active_use_case);
+          store->active_use_case = g_strdup (use_case->id);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+apply_action (CmdbPageStore *store, PageEvaluation *evaluation, const char *action,
+              const char *use_case_id, const char **ret_notice)
+{
+  if (action == NULL)
+    return;
+  if (g_str_equal (action, "reset"))
+    {
+      cmdb_page_store_reset (store);
+      *ret_notice = "The form is back at its defaults.";
+    }
+  else if (g_str_equal (action, "generate"))
+    {
+      g_clear_pointer (&store->edited, g_free);
+      *ret_notice = "Command generated from the form.";
+    }
+  else if (g_str_equal (action, "apply") && use_case_id != NULL)
+    *ret_notice = apply_use_case (store, evaluation, use_case_id)
+                      ? "Suggested setup applied."
+                      : "That suggestion is not available.";
+}
+
+/* GET /<page>: the whole document. */
+static void
+serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+  CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
+  g_autofree char *body = NULL;
+  g_autoptr (PageView) view = shown_page_view (self, page_id);
+  gboolean ok;
+
+  if (view != NULL)
+    {
+      if (view->document == NULL)
+        view->document = render_document (self, page_id, record->title, view->body);
+      cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
+                           g_strdup (view->document));
+      return;
+    }
+
+  ok = evaluate_page (self, page_id, store, &evaluation, &error);
+  if (ok)
+    {
+      show_page (self, page_id);
+      track_generated (store, &evaluation);
+      cmdb_server_save_page_store (self, store);
+    }
+  body = render_body (self, page_id, store, ok ? &evaluation : NULL, ok ? NULL : error->message,
+                      NULL);
+  cmdb_server_respond (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                       "text/html; charset=utf-8",
+                       render_document (self, page_id, record->title, body));
+}
+
+/* FALSE with @error when @value (of field @key) is too large to store. */
+static gboolean
+stored_value_fits (JsonNode *value, const char *key, GError **error)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  gsize size = 0;
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, value);
+  text = json_generator_to_data (generator, &size);
+  if (size <= MAX_STORED_VALUE_BYTES)
+    return TRUE;
+  g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+               "the value of %s is %zu bytes; at most %d are stored", key, size,
+               MAX_STORED_VALUE_BYTES);
+  return FALSE;
+}
+
+/* POST /<page>: the form without JavaScript. Values that differ from what
+ * the form showed become the user's; then Post/Redirect/Get. */
+static void
+post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *body = cmdb_server_request_body (msg);
+  g_autoptr (GPtrArray) pairs = NULL;
+  g_autoptr (GHashTable) posted = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+  const char *action = NULL;
+  const char *use_case_id = NULL;
+  const char *command_text = NULL;
+  const char *suffix_text = NULL;
+  const char *notice = NULL;
+  g_autofree char *location = NULL;
+
+  if (body == NULL)
+    return;
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Page unavailable",
+                                        error->message);
+      return;
+    }
+  pairs = decode_form_pairs (body);
+  /* name -> GPtrArray of values, so repeated names (multiselect, the
+   * checkbox's hidden "false") are all seen. */
+  posted
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    {
+      const char *name = pairs->pdata[i];
+      const char *value = pairs->pdata[i + 1];
+      GPtrArray *values;
+
+      if (g_str_equal (name, "_action"))
+        action = value;
+      else if (g_str_equal (name, "_use_case"))
+        use_case_id = value;
+      else if (g_str_equal (name, "_command"))
+        command_text = value;
+      else if (g_str_equal (name, "_suffix"))
+        suffix_text = value; /* the hidden "false" first, the box's "true" last */
+      else
+        {
+          values = g_hash_table_lookup (posted, name);
+          if (values == NULL)
+            g_hash_table_insert (posted, (gpointer) name, values = g_ptr_array_new ());
+          g_ptr_array_add (values, (gpointer) value);
+        }
+    }
+
+  if (action == NULL || !g_str_equal (action, "reset"))
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, posted);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          const CmdbFieldState *field = cmdb_form_state_lookup (evaluation.form, key);
+          GPtrArray *values = value;
+          g_autoptr (JsonNode) node = NULL;
+
+          if (field == NULL || !field->visible)
+            continue;
+          if (field->element->type == CMDB_ELEMENT_MULTISELECT)
+            {
+              JsonArray *array = json_array_new ();
+              for (guint i = 0; i < values->len; i++)
+                if (((const char *) values->pdata[i])[0] != '\0')
+                  json_array_add_string_element (array, values->pdata[i]);
+              node = json_node_init_array (json_node_alloc (), array);
+              json_array_unref (array);
+            }
+          else
+            node = typed_value (evaluation.schema, key, values->pdata[values->len - 1], NULL);
+          if (node == NULL)
+            continue;
+          if (field->value != NULL && json_node_equal (field->value, node))
+            continue;
+          if (!stored_value_fits (node, key, &error))
+            {
+              cmdb_server_respond_html_message (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                                "Value too large", error->message);
+              return;
+            }
+          json_object_set_member (store->values, key, g_steal_pointer (&node));
+        }
+      apply_command_text (store, command_text);
+      /* Like the fields: only a change from what was shown is the user's. */
+      if (suffix_text != NULL && evaluation.suffix_available
+          && g_str_equal (suffix_text, "true") != evaluation.suffix)
+        store->suffix = g_str_equal (suffix_text, "true") ? 1 : 0;
+    }
+  apply_action (store, &evaluation, action, use_case_id, &notice);
+
+  page_evaluation_clear (&evaluation);
+  if (evaluate_page (self, page_id, store, &evaluation, NULL))
+    track_generated (store, &evaluation);
+  location = g_strconcat ("/", page_id, NULL);
+  answer_when_saved (self, msg, store, NULL, location);
+}
+
+/* The JSON answer about one page: what the UI swaps in. With @html_only
+ * (?view=html, what app.js asks for) only page, title, notice and html:
+ * the page's data would double the answer and the script does not read it. */
+static JsonNode *
+page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+             PageEvaluation *evaluation, const char *notice, gboolean html_only)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
+  g_autofree char *html = render_body (self, page_id, store, evaluation, NULL, notice);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, page_id);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, record->title);
+  if (!html_only)
+    {
+      json_builder_set_member_name (builder, "form");
+      json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
+      json_builder_set_member_name (builder, "command");
+      json_builder_add_value (builder, command_json (evaluation));
+      json_builder_set_member_name (builder, "suffix");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "available");
+      json_builder_add_boolean_value (builder, evaluation->suffix_available);
+      json_builder_set_member_name (builder, "enabled");
+      json_builder_add_boolean_value (builder, evaluation->suffix);
+      json_builder_set_member_name (builder, "default");
+      json_builder_add_boolean_value (builder, evaluation->suffix_default);
+      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_value (builder, cmdb_page_store_to_json (store));
+    }
+  json_builder_set_member_name (builder, "notice");
+  if (notice != NULL)
+    json_builder_add_string_value (builder, notice);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "html");
+  json_builder_add_string_value (builder, html);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* (transfer full): page_answer()'s ?view=html shape for a cached body. */
+static JsonNode *
+page_answer_html (const char *page_id, const char *title, const char *body)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, page_id);
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, title);
+  json_builder_set_member_name (builder, "notice");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "html");
+  json_builder_add_string_value (builder, body);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+
+  /* What app.js asks for on a page switch: the cached view's body. */
+  if (html_only)
+    {
+      g_autoptr (PageView) view = shown_page_view (self, page_id);
+
+      if (view != NULL)
+        {
+          if (view->answer == NULL)
+            {
+              g_autoptr (JsonNode) node = page_answer_html (
+                  page_id, cmdb_server_lookup_page (self, page_id)->title, view->body);
+              view->answer = json_to_string (node, FALSE);
+            }
+          cmdb_server_respond (msg, SOUP_STATUS_OK, "application/json", g_strdup (view->answer));
+          return;
+        }
+    }
+
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  show_page (self, page_id);
+  track_generated (store, &evaluation);
+  answer = page_answer (self, page_id, store, &evaluation, NULL, html_only);
+  answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
+}
+
+/* The "suffix" member of a POST: true or false is the user's choice, null
+ * goes back to the default. */
+static gboolean
+apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode *node,
+                     const char *page_id, GError **error)
+{
+  if (!evaluation->suffix_available)
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "page %s has no experiment name suffix option", page_id);
+      return FALSE;
+    }
+  if (JSON_NODE_HOLDS_NULL (node))
+    store->suffix = -1;
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    store->suffix = json_node_get_boolean (node) ? 1 : 0;
+  else
+    {
+      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                   "suffix must be true, false or null");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* POST /api/pages/<id>: {changes: {key: value}, command: text, action:
+ * "generate"|"reset"|"apply", use_case: id}. Every change is the user's. */
+static void
+api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+  JsonNode *changes_node;
+  const char *notice = NULL;
+  g_autoptr (GPtrArray) follow_extras = NULL;
+
+  request = cmdb_server_request_json_object (msg);
+  if (request == NULL)
+    return;
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  changes_node = json_object_get_member (request, "changes");
+  /* A form change after an edit the form is in effect for: the text
+   * follows the form, keeping the extras the user added. */
+  if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node)
+      && json_object_get_size (json_node_get_object (changes_node)) > 0
+      && !json_object_has_member (request, "command") && evaluation.reading != NULL
+      && evaluation.reading->in_effect)
+    follow_extras = g_ptr_array_ref (evaluation.reading->extras);
+  if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node))
+    {
+      JsonObject *changes = json_node_get_object (changes_node);
+      g_autoptr (GList) keys = json_object_get_members (changes);
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (changes, l->data);
+          JsonNode *typed;
+
+          if (cmdb_schema_lookup (evaluation.schema, l->data) == NULL)
+            {
+              g_autofree char *message
+                  = g_strdup_printf ("page %s has no field %s", page_id, (const char *) l->data);
+              cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, message);
+              return;
+            }
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            {
+              typed
+                  = typed_value (evaluation.schema, l->data, json_node_get_string (value), &error);
+              /* Text that does not fit its field is kept as typed: the
+               * evaluation reports it under the field (as the CLI does for
+               * --set) and the user fixes it there. */
+              if (typed == NULL
+                  && g_error_matches (error, CMDB_FORM_ERROR, CMDB_FORM_ERROR_INVALID))
+                {
+                  g_clear_error (&error);
+                  typed = json_node_copy (value);
+                }
+              if (typed == NULL)
+                {
+                  cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+                  return;
+                }
+            }
+          else
+            typed = json_node_copy (value);
+          if (!stored_value_fits (typed, l->data, &error))
+            {
+              json_node_unref (typed);
+              cmdb_server_respond_json_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                                              error->message);
+              return;
+            }
+          json_object_set_member (store->values, l->data, typed);
+        }
+    }
+  if (json_object_has_member (request, "suffix")
+      && !apply_suffix_member (store, &evaluation, json_object_get_member (request, "suffix"),
+                               page_id, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  if (json_object_has_member (request, "command")
+      && JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "command")))
+    {
+      apply_command_text (store, json_object_get_string_member (request, "command"));
+      map_command_onto_form (store, &evaluation);
+    }
+  if (json_object_has_member (request, "action"))
+    apply_action (store, &evaluation, json_object_get_string_member (request, "action"),
+                  json_object_has_member (request, "use_case")
+                      ? json_object_get_string_member (request, "use_case")
+                      : NULL,
+                  &notice);
+
+  page_evaluation_clear (&evaluation);
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  /* The text follows the form; the page is then judged (composition
+   * included) on the text that Run will execute. */
+  if (follow_extras != NULL && store->edited != NULL
+      && text_follows_form (store, &evaluation, follow_extras))
+    {
+      page_evaluation_clear (&evaluation);
+      if (!evaluate_page (self, page_id, store, &evaluation, &error))
+        {
+          cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+          return;
+        }
+    }
+  show_page (self, page_id);
+  track_generated (store, &evaluation);
+  answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
+  answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
+}
+
+/* POST /api/evaluate/<id> and /api/build/<id>: pure functions of
+ * {values, user_set, suffix}; nothing is stored. The verdict is the
+ * session's strict one, the same as `cmdbuilder build` gives for the same
+ * text: a string value is read as typed (as --set reads it), and a value
+ * that does not fit is an error, never replaced by the default. Input that
+ * cannot be read at all (an unknown key, text that is not a number) is 400
+ * with the same message as the CLI's. */
+static void
+api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean build)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) request = NULL;
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (CmdbPageStore) scratch = NULL;
+  JsonNode *suffix_node;
+
+  request = cmdb_server_request_json_object (msg);
+  if (request == NULL)
+    return;
+  if (!open_page (self, page_id, &evaluation, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  input = cmdb_page_session_read_json_input (evaluation.session, request, &error);
+  if (input == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  evaluation.form
+      = cmdb_page_session_evaluate (evaluation.session, input, CMDB_PAGE_SESSION_STRICT);
+  if (!build)
+    {
+      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation.form);
+      cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+      return;
+    }
+  scratch = g_new0 (CmdbPageStore, 1);
+  scratch->page_id = g_strdup (page_id);
+  scratch->values = json_object_new ();
+  scratch->suffix = -1;
+  suffix_node = json_object_get_member (request, "suffix");
+  if (suffix_node != NULL && !JSON_NODE_HOLDS_NULL (suffix_node))
+    {
+      evaluation.suffix_available = cmdb_page_session_has_suffix_option (evaluation.session);
+      if (!apply_suffix_member (scratch, &evaluation, suffix_node, page_id, &error))
+        {
+          cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+          return;
+        }
+    }
+  resolve_suffix (scratch, &evaluation);
+  evaluation.command
+      = cmdb_page_session_build (evaluation.session, evaluation.form, evaluation.suffix, &error);
+  if (evaluation.command == NULL)
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);
+      return;
+    }
+  /* The same composition verdict as `cmdbuilder build --json`. */
+  check_composes (&evaluation, scratch);
+  {
+    g_autoptr (JsonNode) node = command_json (&evaluation);
+    cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+  }
+}
+
+/* GET /api/pages/<id>/command.sh */
+void
+cmdb_server_api_command_sh (CmdbServer *self, SoupServerMessage *msg,
+                            const CmdbServerRequest *request)
+{
+  const char *page_id = request->params[0];
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (GError) error = NULL;
+  CmdbPageStore *store;
+  const char *text;
+
+  if (!cmdb_server_page_known (self, msg, page_id))
+    return;
+  store = cmdb_server_get_page_store (self, page_id);
+  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  text = store->edited != NULL        ? store->edited
+         : evaluation.command != NULL ? evaluation.command->pretty
+                                      : "";
+  cmdb_server_respond (msg, SOUP_STATUS_OK, "text/x-shellscript; charset=utf-8",
+                       g_strdup_printf ("#!/bin/sh\n%s\n", text));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Disposition", "attachment; filename=\"command.sh\"");
+}
+
+void
+cmdb_server_api_pages_list (CmdbServer *self, SoupServerMessage *msg,
+                            const CmdbServerRequest *request)
+{
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
+      g_autofree char *url = g_strconcat ("/", record->id, NULL);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, record->id);
+      json_builder_set_member_name (builder, "title");
+      json_builder_add_string_value (builder, record->title);
+      json_builder_set_member_name (builder, "order");
+      json_builder_add_int_value (builder, record->order);
+      json_builder_set_member_name (builder, "icon");
+      if (record->icon != NULL)
+        json_builder_add_string_value (builder, record->icon);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, url);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, cmdb_page_state_to_string (record->state));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  node = json_builder_get_root (builder);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+/* "/": the last visited page, else the first; nothing is activated here. */
+
+void
+cmdb_server_serve_root (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+{
+  g_autofree char *last
+      = cmdb_server_state_load_last_page (cmdb_context_get_state_dir (self->context));
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autofree char *location = NULL;
+
+  if (last != NULL && cmdb_server_lookup_page (self, last) != NULL)
+    location = g_strconcat ("/", last, NULL);
+  else if (pages->len > 0)
+    location = g_strconcat ("/", ((CmdbPluginRecord *) g_ptr_array_index (pages, 0))->id, NULL);
+  if (location == NULL)
+    {
+      cmdb_server_respond_html_message (
+          msg, SOUP_STATUS_NOT_FOUND, "No pages",
+          "No page plugin is enabled. Run `cmdbuilder plugins` to see why.");
+      return;
+    }
+  cmdb_server_redirect (msg, SOUP_STATUS_FOUND, location);
+}
+
+/* ---- the handlers of the routing table ---- */
+
+/* GET /<page> */
+void
+cmdb_server_serve_page (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+{
+  if (cmdb_server_lookup_page (self, request->params[0]) == NULL)
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found",
+                                        "There is no page at this address.");
+      return;
+    }
+  serve_page (self, msg, request->params[0]);
+}
+
+/* POST /<page> */
+void
+cmdb_server_post_page_form (CmdbServer *self, SoupServerMessage *msg,
+                            const CmdbServerRequest *request)
+{
+  if (cmdb_server_lookup_page (self, request->params[0]) == NULL)
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found",
+                                        "There is no page at this address.");
+      return;
+    }
+  post_page_form (self, msg, request->params[0]);
+}
+
+/* ?view=html: only the rendered parts, not the form state. */
+static gboolean
+html_only (const CmdbServerRequest *request)
+{
+  return g_strcmp0 (request->query != NULL ? g_hash_table_lookup (request->query, "view") : NULL,
+                    "html")
+         == 0;
+}
+
+/* GET /api/pages/<id> */
+void
+cmdb_server_api_page_get (CmdbServer *self, SoupServerMessage *msg,
+                          const CmdbServerRequest *request)
+{
+  if (cmdb_server_page_known (self, msg, request->params[0]))
+    api_page_get (self, msg, request->params[0], html_only (request));
+}
+
+/* POST /api/pages/<id> */
+void
+cmdb_server_api_page_post (CmdbServer *self, SoupServerMessage *msg,
+                           const CmdbServerRequest *request)
+{
+  if (cmdb_server_page_known (self, msg, request->params[0]))
+    api_page_post (self, msg, request->params[0], html_only (request));
+}
+
+/* POST /api/evaluate/<id> */
+void
+cmdb_server_api_evaluate (CmdbServer *self, SoupServerMessage *msg,
+                          const CmdbServerRequest *request)
+{
+  if (cmdb_server_page_known (self, msg, request->params[0]))
+    api_evaluate (self, msg, request->params[0], FALSE);
+}
+
+/* POST /api/build/<id> */
+void
+cmdb_server_api_build (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+{
+  if (cmdb_server_page_known (self, msg, request->params[0]))
+    api_evaluate (self, msg, request->params[0], TRUE);
+}
+
+/* ---- what the other resources use of pages ---- */
+
+gboolean
+cmdb_server_has_page (CmdbServer *self, const char *page_id)
+{
+  return cmdb_server_lookup_page (self, page_id) != NULL;
+}
+
+gboolean
+cmdb_server_page_known (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
+{
+  g_autofree char *message = NULL;
+
+  if (cmdb_server_lookup_page (self, page_id) != NULL)
+    return TRUE;
+  message = g_strdup_printf ("no page %s", page_id);
+  cmdb_server_respond_json_error (msg, SOUP_STATUS_NOT_FOUND, message);
+  return FALSE;
+}
+
+CmdbPage *
+cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error)
+{
+  if (cmdb_server_lookup_page (self, page_id) == NULL)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return NULL;
+    }
+  return cmdb_host_activate_page (self->host, self->context, page_id, error);
+}
+
+char *
+cmdb_server_get_defaults_command (CmdbServer *self, const char *page_id)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+
+  if (!open_page (self, page_id, &evaluation, NULL))
+    return NULL;
+  evaluation.suffix_default = cmdb_page_session_get_suffix_default (evaluation.session);
+  return defaults_command_display (
+      self, page_id, cmdb_page_session_get_schema_path (evaluation.session), &evaluation);
+}
+
+gboolean
+cmdb_server_restore_page_values (CmdbServer *self, const char *page_id, JsonObject *values,
+                                 GError **error)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (CmdbFormInput) input = NULL;
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+
+  if (!open_page (self, page_id, &evaluation, error))
+    return FALSE;
+  input = cmdb_page_session_input_for_values (evaluation.session, values);
+  store_values_from_input (store, input);
+  g_clear_pointer (&store->edited, g_free);
+  cmdb_server_save_page_store (self, store);
+  return TRUE;
+}
+
+CmdbCommand *
+cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
+                                char **ret_experiment, GError **error)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+
+  if (!evaluate_page (self, page_id, store, &evaluation, error))
+    return NULL;
+  if (evaluation.command == NULL)
+    {
+      g_set_error_literal (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+                           evaluation.command_error);
+      return NULL;
+    }
+  track_generated (store, &evaluation);
+  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
+  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
+                                                           evaluation.suffix);
+  return cmdb_command_ref (evaluation.command);
+}
