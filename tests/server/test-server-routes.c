@@ -1,7 +1,8 @@
 /* The routing table: what the router answers for a path no route has
  * (404, JSON under /api/, HTML elsewhere), for a method a path's route
  * does not have (405 with Allow), and that the most specific pattern wins
- * (/api/runs/diff is not run "diff"). Through a real `cmdbuilder serve`. */
+ * (/api/runs/diff is not run "diff"), through a real `cmdbuilder serve`;
+ * and that docs/api.md's route table lists exactly the routing table. */
 #define G_LOG_DOMAIN "cmdb-test"
 
 #include "server-test-util.h"
@@ -120,11 +121,90 @@ test_table_consistent (void **state)
     }
 }
 
+/* The rows "| METHOD | `PATTERN` | ..." of docs/api.md's "## Routes"
+ * section, as "METHOD PATTERN" strings. */
+static GPtrArray *
+documented_routes (void)
+{
+  g_autofree char *path = g_build_filename (cmdb_test_source_root (), "docs", "api.md", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *routes = g_ptr_array_new_with_free_func (g_free);
+  gboolean in_section = FALSE;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    fail_msg ("%s", error->message);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) cells = NULL;
+      g_autofree char *method = NULL;
+      g_autofree char *pattern = NULL;
+
+      if (g_str_has_prefix (lines[i], "## "))
+        in_section = g_str_equal (lines[i], "## Routes");
+      if (!in_section || !g_str_has_prefix (lines[i], "| "))
+        continue;
+      cells = g_strsplit (lines[i], "|", -1);
+      if (g_strv_length (cells) < 3)
+        continue;
+      method = g_strstrip (g_strdup (cells[1]));
+      pattern = g_strstrip (g_strdup (cells[2]));
+      if (g_str_equal (method, "method") || g_str_has_prefix (method, "---"))
+        continue;
+      if (!g_str_has_prefix (pattern, "`") || !g_str_has_suffix (pattern, "`"))
+        fail_msg ("docs/api.md: the route row '%s' has no `path`", lines[i]);
+      pattern[strlen (pattern) - 1] = '\0';
+      g_ptr_array_add (routes, g_strdup_printf ("%s %s", method, pattern + 1));
+    }
+  return routes;
+}
+
+static gboolean
+holds (GPtrArray *strings, const char *wanted)
+{
+  for (guint i = 0; i < strings->len; i++)
+    if (g_str_equal (g_ptr_array_index (strings, i), wanted))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_routes_documented (void **state)
+{
+  g_autoptr (GPtrArray) documented = documented_routes ();
+  g_autoptr (GPtrArray) table = g_ptr_array_new_with_free_func (g_free);
+  guint n = 0;
+  const CmdbServerRoute *routes = cmdb_server_routes (&n);
+  guint missing = 0;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (table, g_strdup_printf ("%s %s", routes[i].method, routes[i].pattern));
+  for (guint i = 0; i < table->len; i++)
+    if (!holds (documented, g_ptr_array_index (table, i)))
+      {
+        print_error ("route %s is not in docs/api.md's table (## Routes)\n",
+                     (char *) g_ptr_array_index (table, i));
+        missing++;
+      }
+  for (guint i = 0; i < documented->len; i++)
+    if (!holds (table, g_ptr_array_index (documented, i)))
+      {
+        print_error ("docs/api.md lists %s, which the routing table does not have\n",
+                     (char *) g_ptr_array_index (documented, i));
+        missing++;
+      }
+  assert_int_equal (missing, 0);
+  assert_int_equal (documented->len, table->len);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_table_consistent),
+    cmocka_unit_test (test_routes_documented),
     cmocka_unit_test_setup_teardown (test_unknown_path, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_method_not_allowed, test_fixture_setup_login,
