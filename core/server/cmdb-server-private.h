@@ -94,8 +94,10 @@ char *cmdb_html_render_document (const char *title, const CmdbHtmlPageLink *page
 /* (transfer full): a small standalone page with a heading and a message
  * (errors: 401, 403, 404). */
 char *cmdb_html_render_message (const char *title, const char *message);
-/* (transfer full): a line diff of @before and @after as HTML (<del>/<ins>
- * lines), comparing the commands split at override boundaries. */
+/* (transfer full): what differs between the commands @before and @after,
+ * as HTML: one <del>/<ins> line per removed, added or changed word (an
+ * override whose value changed shows its old and new word together), and
+ * how many words are the same, not listed. */
 char *cmdb_html_render_diff (const char *before, const char *after);
 /* (transfer none): a short hash of the embedded stylesheet and script. Pages
  * link them as /assets/NAME?v=VERSION, which may be cached for good: a new

@@ -93,7 +93,9 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
   cmdb_html_append_escaped (out, status != NULL ? status : "none");
   g_string_append (out, "\">");
   cmdb_html_append_escaped (out, status != NULL ? status : "No run yet");
-  g_string_append (out, "</span> <span class=\"run-elapsed\" id=\"run-elapsed\"></span> "
+  /* runs.js writes the start in the browser's local time. */
+  g_string_append (out, "</span> <time class=\"run-started\" id=\"run-started\"></time> "
+                        "<span class=\"run-elapsed\" id=\"run-elapsed\"></span> "
                         "<span class=\"run-exit\" id=\"run-exit\">");
   append_exit (out, run);
   append_text (out, "</span> <code class=\"run-id\" id=\"run-id\">", id);

@@ -319,9 +319,18 @@ render_field (GString *out, JsonObject *field, guint picker_threshold)
   g_string_append_printf (out, "<div class=\"label-row\"><label for=\"f-%s\">", id);
   cmdb_html_append_escaped (out, label);
   g_string_append (out, "</label>");
+  /* The mark the form's legend explains; its words are for screen readers. */
+  if (get_bool (field, "user_set", FALSE))
+    g_string_append (out, "<span class=\"user-set-mark\" title=\"Changed by you\"><span "
+                          "aria-hidden=\"true\">\u2022</span><span class=\"visually-hidden\">"
+                          "changed by you</span></span>");
   if (help != NULL && help[0] != '\0')
     {
-      g_string_append_printf (out, "<button type=\"button\" class=\"help\" aria-label=\"Help: ");
+      /* Out of the Tab order (one stop per field doubled the presses
+       * through a form); the field itself names the help with
+       * aria-describedby, and a screen reader still finds the button. */
+      g_string_append (out, "<button type=\"button\" class=\"help\" tabindex=\"-1\" "
+                            "aria-label=\"Help: ");
       cmdb_html_append_escaped (out, label);
       g_string_append_printf (out,
                               "\" aria-describedby=\"h-%s\">?</button>"
@@ -427,9 +436,13 @@ render_use_cases (GString *out, const CmdbHtmlPageView *view)
                               active ? " active" : "");
       cmdb_html_append_escaped (out, view->page_id);
       g_string_append (out, "\"><input type=\"hidden\" name=\"_action\" value=\"apply\">");
-      append_text (out, "<h4>", active ? "\u2713 " : "");
-      cmdb_html_append_escaped (out, title != NULL ? title : id);
+      append_text (out, "<h4>", title != NULL ? title : id);
       g_string_append (out, "</h4>");
+      /* Applying a setup changes no card's size (the form below must not
+       * move): the "applied" mark sits over the card's corner and its
+       * values open over what follows. */
+      if (active)
+        g_string_append (out, "<span class=\"applied\">Applied</span>");
       if (description != NULL)
         append_text (out, "<p>", description), g_string_append (out, "</p>");
       if (parameters_node != NULL && JSON_NODE_HOLDS_OBJECT (parameters_node))
@@ -437,7 +450,8 @@ render_use_cases (GString *out, const CmdbHtmlPageView *view)
           JsonObject *parameters = json_node_get_object (parameters_node);
           g_autoptr (GList) names = json_object_get_members (parameters);
 
-          g_string_append (out, "<dl class=\"parameters\">");
+          g_string_append (out, "<details class=\"card-values\"><summary>Its values</summary>"
+                                "<dl class=\"parameters\">");
           for (GList *l = names; l != NULL; l = l->next)
             {
               g_autofree char *text = scalar_text (json_object_get_member (parameters, l->data));
@@ -445,7 +459,7 @@ render_use_cases (GString *out, const CmdbHtmlPageView *view)
               append_text (out, "</dt><dd><code>", text);
               g_string_append (out, "</code></dd>");
             }
-          g_string_append (out, "</dl>");
+          g_string_append (out, "</dl></details>");
         }
       append_text (out, "<button type=\"submit\" name=\"_use_case\" value=\"", id);
       g_string_append (out, "\">Apply</button></form>");
@@ -531,45 +545,73 @@ command_lines (const char *text)
   return lines;
 }
 
+/* What an override sets: the text before its first '=' (a word without
+ * one, like the runner, is its own key). */
+static char *
+override_key (const char *word)
+{
+  const char *equals = strchr (word, '=');
+
+  return equals != NULL ? g_strndup (word, equals - word) : g_strdup (word);
+}
+
+static void
+append_diff_line (GString *out, const char *tag, const char *sign, const char *word)
+{
+  g_string_append_printf (out, "<%s>%s ", tag, sign);
+  cmdb_html_append_escaped (out, word);
+  g_string_append_printf (out, "</%s>\n", tag);
+}
+
 char *
 cmdb_html_render_diff (const char *before, const char *after)
 {
   g_autoptr (GPtrArray) a = command_lines (before);
   g_autoptr (GPtrArray) b = command_lines (after);
+  /* key -> the word of @before that sets it (the first, for a key set twice) */
+  g_autoptr (GHashTable) before_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* words of @before matched by @after (same word, or same key) */
+  g_autoptr (GHashTable) matched = g_hash_table_new (g_direct_hash, g_direct_equal);
   GString *out = g_string_new ("<pre class=\"diff\">");
-  guint n = a->len, m = b->len;
-  g_autofree guint *lcs = g_new0 (guint, (gsize) (n + 1) * (m + 1));
-  guint i = 0, j = 0;
+  guint unchanged = 0;
 
-  /* Longest common subsequence over tokens: commands are short. */
-#define LCS(x, y) lcs[(gsize) (x) * (m + 1) + (y)]
-  for (guint x = n; x-- > 0;)
-    for (guint y = m; y-- > 0;)
-      LCS (x, y) = g_str_equal (a->pdata[x], b->pdata[y]) ? LCS (x + 1, y + 1) + 1
-                                                          : MAX (LCS (x + 1, y), LCS (x, y + 1));
-  while (i < n || j < m)
+  /* Only what changed, a changed override as its old and new word side by
+   * side: a command has dozens of words and the page's defaults differ in
+   * a few. Order follows @after; words only @before has come last. */
+  for (guint i = a->len; i-- > 0;)
+    g_hash_table_insert (before_by_key, override_key (a->pdata[i]), a->pdata[i]);
+  for (guint j = 0; j < b->len; j++)
     {
-      if (i < n && j < m && g_str_equal (a->pdata[i], b->pdata[j]))
+      const char *word = b->pdata[j];
+      g_autofree char *key = override_key (word);
+      const char *old = g_hash_table_lookup (before_by_key, key);
+      gboolean same = FALSE;
+
+      for (guint i = 0; i < a->len && !same; i++)
+        if (!g_hash_table_contains (matched, a->pdata[i]) && g_str_equal (a->pdata[i], word))
+          {
+            g_hash_table_add (matched, a->pdata[i]);
+            same = TRUE;
+          }
+      if (same)
         {
-          append_text (out, "<span class=\"same\">  ", a->pdata[i]);
-          g_string_append (out, "</span>\n");
-          i++, j++;
+          unchanged++;
+          continue;
         }
-      else if (j < m && (i == n || LCS (i, j + 1) >= LCS (i + 1, j)))
+      if (old != NULL && !g_hash_table_contains (matched, old))
         {
-          append_text (out, "<ins>+ ", b->pdata[j]);
-          g_string_append (out, "</ins>\n");
-          j++;
+          g_hash_table_add (matched, (gpointer) old);
+          append_diff_line (out, "del", "-", old);
         }
-      else
-        {
-          append_text (out, "<del>- ", a->pdata[i]);
-          g_string_append (out, "</del>\n");
-          i++;
-        }
+      append_diff_line (out, "ins", "+", word);
     }
-#undef LCS
+  for (guint i = 0; i < a->len; i++)
+    if (!g_hash_table_contains (matched, a->pdata[i]))
+      append_diff_line (out, "del", "-", a->pdata[i]);
   g_string_append (out, "</pre>");
+  if (unchanged > 0)
+    g_string_append_printf (out, "<p class=\"note diff-unchanged\">%u unchanged word%s not shown.</p>",
+                            unchanged, unchanged == 1 ? "" : "s");
   return g_string_free (out, FALSE);
 }
 
@@ -626,24 +668,15 @@ render_command_reading (GString *out, const CmdbHtmlPageView *view)
 }
 
 static void
-render_command (GString *out, const CmdbHtmlPageView *view)
+render_pretty (GString *out, const CmdbHtmlPageView *view)
 {
   const char *generated = get_string (view->command, "command");
   const char *pretty = get_string (view->command, "pretty");
-  const char *text = view->edited != NULL ? view->edited : generated;
-  JsonArray *errors = get_array (view->command, "errors");
-  JsonNode *compose
-      = view->command != NULL ? json_object_get_member (view->command, "compose") : NULL;
-  gboolean composes = compose == NULL || !JSON_NODE_HOLDS_OBJECT (compose)
-                      || get_bool (json_node_get_object (compose), "ok", TRUE);
-  JsonArray *compose_errors = get_array (view->command, "compose_errors");
-  gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
-  gboolean valid = !command_invalid (view);
   g_autofree char *edited_pretty = NULL;
 
   /* The pretty view is always what Run executes: the edited text when
    * there is one. */
-  if (edited)
+  if (view->edited != NULL && g_strcmp0 (view->edited, generated) != 0)
     {
       JsonArray *argv = get_array (view->command, "argv");
       JsonArray *constants = get_array (view->command, "constant_overrides");
@@ -656,6 +689,28 @@ render_command (GString *out, const CmdbHtmlPageView *view)
       if (edited_pretty != NULL)
         pretty = edited_pretty;
     }
+  if (pretty == NULL)
+    return;
+  g_string_append (out, "<section class=\"pretty-command\" aria-labelledby=\"pretty-title\">"
+                        "<h4 id=\"pretty-title\">Pretty command (what Run executes)</h4>"
+                        "<pre class=\"pretty\" id=\"pretty\">");
+  cmdb_html_append_escaped (out, pretty);
+  g_string_append (out, "</pre></section>");
+}
+
+static void
+render_command (GString *out, const CmdbHtmlPageView *view)
+{
+  const char *generated = get_string (view->command, "command");
+  const char *text = view->edited != NULL ? view->edited : generated;
+  JsonArray *errors = get_array (view->command, "errors");
+  JsonNode *compose
+      = view->command != NULL ? json_object_get_member (view->command, "compose") : NULL;
+  gboolean composes = compose == NULL || !JSON_NODE_HOLDS_OBJECT (compose)
+                      || get_bool (json_node_get_object (compose), "ok", TRUE);
+  JsonArray *compose_errors = get_array (view->command, "compose_errors");
+  gboolean edited = view->edited != NULL && g_strcmp0 (view->edited, generated) != 0;
+  gboolean valid = !command_invalid (view);
 
   g_string_append (out,
                    "<section class=\"command\" aria-labelledby=\"command-title\">"
@@ -708,14 +763,7 @@ render_command (GString *out, const CmdbHtmlPageView *view)
            "<button type=\"submit\" name=\"_action\" value=\"reset\" id=\"reset\">Reset</button>"
            "<span class=\"status\" id=\"status\" role=\"status\" aria-live=\"polite\">");
   cmdb_html_append_escaped (out, view->notice);
-  g_string_append (out, "</span></div>");
-  if (pretty != NULL)
-    {
-      g_string_append (out, "<h4>Pretty command</h4><pre class=\"pretty\" id=\"pretty\">");
-      cmdb_html_append_escaped (out, pretty);
-      g_string_append (out, "</pre>");
-    }
-  g_string_append (out, "</section>");
+  g_string_append (out, "</span></div></section>");
 }
 
 static void
@@ -735,12 +783,14 @@ render_overrides_and_diffs (GString *out, const CmdbHtmlPageView *view)
   g_string_append (out, "<details class=\"diffs\" id=\"diffs\"><summary>Differences</summary>");
   if (generated != NULL && view->defaults_command != NULL)
     {
-      g_autofree char *diff = cmdb_html_render_diff (view->defaults_command, generated);
       g_string_append (out, "<h4>Against the page's defaults</h4>");
       if (g_str_equal (view->defaults_command, generated))
         g_string_append (out, "<p class=\"note\">Same as the defaults.</p>");
       else
-        g_string_append (out, diff);
+        {
+          g_autofree char *diff = cmdb_html_render_diff (view->defaults_command, generated);
+          g_string_append (out, diff);
+        }
     }
   if (generated != NULL && view->previous != NULL && !g_str_equal (view->previous, generated))
     {
@@ -764,7 +814,8 @@ render_suffix (GString *out, gboolean checked)
       out,
       "<div class=\"field field-checkbox page-option\" id=\"w-suffix\">"
       "<div class=\"label-row\"><label for=\"append-suffix\">Append architecture + encoder to "
-      "experiment name</label><button type=\"button\" class=\"help\" aria-label=\"Help: Append "
+      "experiment name</label><button type=\"button\" class=\"help\" tabindex=\"-1\" "
+      "aria-label=\"Help: Append "
       "architecture + encoder to experiment name\" aria-describedby=\"h-suffix\">?</button>"
       "<span class=\"tip\" role=\"tooltip\" id=\"h-suffix\">Adds -architecture-decoder-encoder "
       "to exp_name so that runs of different models write to different experiment directories. "
@@ -797,10 +848,15 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
       return g_string_free (out, FALSE);
     }
 
-  for (guint i = 0; problems != NULL && i < json_array_get_length (problems); i++)
-    append_text (out, "<p class=\"problem warning\">",
-                 message_text (json_array_get_element (problems, i))),
-        g_string_append (out, "</p>");
+  if (problems != NULL && json_array_get_length (problems) > 0)
+    {
+      g_string_append (out, "<div class=\"page-problems\">");
+      for (guint i = 0; i < json_array_get_length (problems); i++)
+        append_text (out, "<p class=\"problem warning\">",
+                     message_text (json_array_get_element (problems, i))),
+            g_string_append (out, "</p>");
+      g_string_append (out, "</div>");
+    }
 
   render_use_cases (out, view);
   render_presets_section (out, view->page_id);
@@ -812,7 +868,10 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
   cmdb_html_append_escaped (out, view->page_id);
   g_string_append (out,
                    "\" novalidate><div class=\"columns\"><section class=\"fields\" "
-                   "aria-label=\"Form\"><div class=\"form-head\"><h3>Configuration</h3></div>");
+                   "aria-label=\"Form\"><div class=\"form-head\"><h3>Configuration</h3>"
+                   "<p class=\"legend\" id=\"form-legend\"><span class=\"user-set-mark\" "
+                   "aria-hidden=\"true\">\u2022</span> changed by you; the other fields follow "
+                   "their defaults</p></div>");
   for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
     {
       JsonNode *node = json_array_get_element (fields, i);
@@ -824,9 +883,12 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
   g_string_append (out, "<noscript><p class=\"note\">Without JavaScript, press Generate command to "
                         "update the form after a change.</p></noscript></section>"
                         "<div class=\"output\">");
+  /* Run right under the command (on screen without scrolling), then the
+   * longer views of the same command. */
   render_command (out, view);
-  render_overrides_and_diffs (out, view);
   cmdb_html_render_execution_panel (out, view->page_id, view->last_run, command_invalid (view));
+  render_pretty (out, view);
+  render_overrides_and_diffs (out, view);
   g_string_append (out, "</div></div></form>");
   return g_string_free (out, FALSE);
 }
@@ -866,7 +928,9 @@ render_head (GString *out, const char *title)
                         "<meta name=\"referrer\" content=\"no-referrer\">");
   append_text (out, "<title>", title);
   g_string_append (out, " \u00b7 Command Builder</title>"
-                        "<link rel=\"stylesheet\" href=\"/assets/app.css?v=");
+                        "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/assets/icon.svg?v=");
+  g_string_append (out, cmdb_html_asset_version ());
+  g_string_append (out, "\"><link rel=\"stylesheet\" href=\"/assets/app.css?v=");
   g_string_append (out, cmdb_html_asset_version ());
   g_string_append (out, "\"><script src=\"/assets/app.js?v=");
   g_string_append (out, cmdb_html_asset_version ());

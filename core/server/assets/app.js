@@ -553,9 +553,38 @@
       setTimeout(() => closePicker(event.target), 100);
   });
 
+  // ---- times: the server writes them in UTC (ISO 8601), the reader's clock
+  // is local. Shared with runs.js (window.cmdbShowLocalTimes). ----
+
+  const localTimeFormat = {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  };
+
+  // @iso (ISO 8601 with its offset) in the browser's time zone and locale,
+  // or null when it is not a time.
+  function localTime(iso) {
+    const when = new Date(iso);
+    return Number.isNaN(when.getTime()) ? null : when.toLocaleString(undefined, localTimeFormat);
+  }
+
+  // Shows each time.local-time[datetime] under @root in local time; the
+  // server's text (UTC) stays in the tooltip.
+  function showLocalTimes(root) {
+    root.querySelectorAll('time.local-time[datetime]:not([data-local])').forEach((time) => {
+      const shown = localTime(time.dateTime);
+      if (shown === null) return;
+      time.title = time.textContent;
+      time.textContent = shown;
+      time.dataset.local = '';
+    });
+  }
+  window.cmdbLocalTime = localTime;
+  window.cmdbShowLocalTimes = showLocalTimes;
+
   // ---- after every swap ----
 
   function enhance() {
+    showLocalTimes(view);
     // Nothing to bind (events are delegated); keep slider mirrors in step.
     view.querySelectorAll('input.mirror').forEach((range) => {
       const box = document.getElementById(range.dataset.for);

@@ -146,6 +146,7 @@
     }
     const id = $('run-id');
     if (id) id.textContent = record ? record.id : '';
+    showStarted(record);
     const start = $('run-start');
     const stop = $('run-stop');
     // data-invalid: the command has errors (the server says so).
@@ -172,16 +173,21 @@
       loadExport({});   // a predict run made a new submission: preselect it
   }
 
-  // The server writes UTC; the reader's clock is local.
+  // The server writes UTC; the reader's clock is local (app.js).
   function showLocalTimes(root) {
-    root.querySelectorAll('time.local-time[datetime]').forEach((time) => {
-      const when = new Date(time.dateTime);
-      if (Number.isNaN(when.getTime())) return;
-      time.title = time.textContent;
-      time.textContent = when.toLocaleString(undefined, {
-        year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-      });
-    });
+    if (window.cmdbShowLocalTimes) window.cmdbShowLocalTimes(root);
+  }
+
+  // "started <local time>" in the panel's head, from the record's UTC time.
+  function showStarted(record) {
+    const started = $('run-started');
+    if (!started) return;
+    const at = (record && record.started_at) || '';
+    if (started.dateTime === at) return;
+    const shown = at && window.cmdbLocalTime ? window.cmdbLocalTime(at) : null;
+    started.dateTime = at;
+    started.title = at ? at.slice(0, 19).replace('T', ' ') + ' UTC' : '';
+    started.textContent = shown ? 'started ' + shown : '';
   }
 
   function onRuns(data) {
@@ -511,6 +517,7 @@
         ended_at: panel.dataset.endedAt || null,
       };
     }
+    showStarted(tab.record);
     tickElapsed();
     tab.networkPending = true;
   }
