@@ -155,63 +155,15 @@ check_use_cases (GPtrArray *out, CmdbCliSession *session, CmdbPageSession *page_
     }
 }
 
-/* The launcher's program: on PATH, or an executable path. */
-static void
-check_launcher (GPtrArray *out, CmdbCliSession *session)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) launcher = cmdb_command_get_launcher (session->context, &error);
-  const char *program;
-  const char *origin;
-  g_autofree char *found = NULL;
-
-  if (launcher == NULL || launcher->len == 0)
-    return; /* the configuration check reports an unusable launcher */
-  program = g_ptr_array_index (launcher, 0);
-  if (strchr (program, '/') != NULL)
-    found = g_file_test (program, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup (program) : NULL;
-  else
-    found = g_find_program_in_path (program);
-  if (found != NULL)
-    return;
-  origin
-      = cmdb_config_get_origin (cmdb_context_get_config (session->context), "command", "launcher");
-  g_ptr_array_add (
-      out, cmdb_problem_new (CMDB_SEVERITY_ERROR,
-                             origin != NULL && g_path_is_absolute (origin) ? origin : NULL, 0, 0,
-                             "command.launcher",
-                             "the launcher '%s' is not %s: every run would fail (exit 127); "
-                             "install it or set [command] launcher%s",
-                             program, strchr (program, '/') != NULL ? "executable" : "on PATH",
-                             origin == NULL ? " (the default is \"uv run python\")" : ""));
-}
-
-/* The runner script a page's command runs: the word after the launcher. */
-static void
-check_runner (GPtrArray *out, CmdbCliSession *session, CmdbPageSession *page_session,
-              CmdbCommand *command)
-{
-  g_autoptr (GPtrArray) launcher = cmdb_command_get_launcher (session->context, NULL);
-  const char *runner;
-
-  if (launcher == NULL || command == NULL || command->argv->len <= launcher->len)
-    return;
-  runner = g_ptr_array_index (command->argv, launcher->len);
-  if (g_file_test (runner, G_FILE_TEST_IS_REGULAR))
-    return;
-  g_ptr_array_add (out, cmdb_problem_new (CMDB_SEVERITY_ERROR, runner, 0, 0,
-                                          cmdb_page_session_get_id (page_session),
-                                          "page %s runs %s, which does not exist (the page's "
-                                          "X-Runner in the [command] runners directory)",
-                                          cmdb_page_session_get_id (page_session), runner));
-}
-
 GPtrArray *
 cmdb_cli_check_predict (CmdbCliSession *session, GPtrArray *pages)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
 
-  check_launcher (out, session);
+  CmdbProblem *launcher = cmdb_check_launcher (session->context);
+
+  if (launcher != NULL)
+    g_ptr_array_add (out, launcher);
   for (guint i = 0; i < pages->len; i++)
     {
       CmdbPluginRecord *record = g_ptr_array_index (pages, i);
@@ -219,6 +171,7 @@ cmdb_cli_check_predict (CmdbCliSession *session, GPtrArray *pages)
       g_autoptr (CmdbCommand) command = NULL;
       g_autofree char *config_name = NULL;
       g_autofree char *primary = NULL;
+      CmdbProblem *runner;
 
       page_session = cmdb_page_session_open (session->host, session->context, record->id, NULL);
       if (page_session == NULL)
@@ -227,7 +180,9 @@ cmdb_cli_check_predict (CmdbCliSession *session, GPtrArray *pages)
       primary = g_strconcat (cmdb_context_get_configs_dir (session->context), G_DIR_SEPARATOR_S,
                              config_name, ".yaml", NULL);
       command = check_command (out, page_session, NULL, "the default command", primary, 1);
-      check_runner (out, session, page_session, command);
+      runner = cmdb_page_session_check_runner (page_session, command);
+      if (runner != NULL)
+        g_ptr_array_add (out, runner);
       if (page_has_suggestions (record))
         check_use_cases (out, session, page_session);
     }

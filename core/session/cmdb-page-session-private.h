@@ -54,6 +54,8 @@ void cmdb_page_session_unref (CmdbPageSession *self);
 #define cmdb_page_session_get_id _cmdb_page_session_get_id
 CMDB_PRIVATE_EXPORT
 const char *cmdb_page_session_get_id (CmdbPageSession *self);
+/* (transfer none): the workspace the page works on. */
+CmdbContext *cmdb_page_session_get_context (CmdbPageSession *self);
 /* (transfer none) */
 #define cmdb_page_session_get_record _cmdb_page_session_get_record
 CMDB_PRIVATE_EXPORT
@@ -142,6 +144,25 @@ const char *cmdb_page_session_get_experiment_key (CmdbPageSession *self, CmdbFor
 CMDB_PRIVATE_EXPORT
 char *cmdb_page_session_get_experiment_name (CmdbPageSession *self, CmdbFormState *form,
                                              gboolean suffix);
+
+/* The workspace set-up every run depends on (cmdb-page-session-setup.c).
+ * (transfer full) (nullable): an error when the launcher ([command]
+ * launcher) is neither on PATH nor an executable path, at the file that
+ * set it. */
+#define cmdb_check_launcher _cmdb_check_launcher
+CMDB_PRIVATE_EXPORT
+CmdbProblem *cmdb_check_launcher (CmdbContext *context);
+/* (transfer full) (nullable): an error when the runner script @command
+ * (the page's command) runs does not exist. */
+#define cmdb_page_session_check_runner _cmdb_page_session_check_runner
+CMDB_PRIVATE_EXPORT
+CmdbProblem *cmdb_page_session_check_runner (CmdbPageSession *self, CmdbCommand *command);
+/* (transfer full) (element-type CmdbProblem): both checks for this page,
+ * empty when its runs can start. Only this page is looked at: nothing of
+ * another page is activated. */
+#define cmdb_page_session_check_setup _cmdb_page_session_check_setup
+CMDB_PRIVATE_EXPORT
+GPtrArray *cmdb_page_session_check_setup (CmdbPageSession *self, CmdbCommand *command);
 
 /* The composition check (docs/compose-check.md) of @command's Hydra
  * overrides against the page's primary config. Returns (transfer full) the

@@ -86,6 +86,12 @@ cmdb_page_session_get_id (CmdbPageSession *self)
   return self->record->id;
 }
 
+CmdbContext *
+cmdb_page_session_get_context (CmdbPageSession *self)
+{
+  return self->context;
+}
+
 CmdbPluginRecord *
 cmdb_page_session_get_record (CmdbPageSession *self)
 {
