@@ -83,6 +83,9 @@ typedef struct
   GPtrArray *differences;        /* (nullable) (element-type utf8) text vs form */
   const char *command_problem;   /* (nullable) a word that does not parse or fit */
   gssize command_problem_offset; /* where it starts in the text, -1 unknown */
+  /* (nullable) (element-type CmdbProblem) what in the workspace's set-up
+   * stops this page's runs (cmdb_page_session_check_setup): a banner. */
+  GPtrArray *setup_problems;
 } CmdbHtmlPageView;
 
 /* (transfer full): the inner HTML of <main> for @view. */

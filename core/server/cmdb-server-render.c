@@ -761,6 +761,10 @@ render_command (GString *out, const CmdbHtmlPageView *view)
   g_string_append (
       out, "/command.sh\">Download command.sh</a>"
            "<button type=\"submit\" name=\"_action\" value=\"reset\" id=\"reset\">Reset</button>"
+           /* Without JavaScript, the way to have an edited text read back
+            * onto the form (the script sends each edit by itself). */
+           "<button type=\"submit\" name=\"_action\" value=\"command\" id=\"use-command\" "
+           "class=\"no-js-only\">Use the edited text</button>"
            "<span class=\"status\" id=\"status\" role=\"status\" aria-live=\"polite\">");
   cmdb_html_append_escaped (out, view->notice);
   g_string_append (out, "</span></div></section>");
@@ -802,6 +806,30 @@ render_overrides_and_diffs (GString *out, const CmdbHtmlPageView *view)
     g_string_append (out, "<h4>Against the previous command</h4>"
                           "<p class=\"note\">No earlier command differs from this one.</p>");
   g_string_append (out, "</details>");
+}
+
+/* What in the workspace's set-up stops this page's runs (the launcher
+ * not installed, the runner script missing): a banner over the page, each
+ * problem with the file to fix. */
+static void
+render_setup_banner (GString *out, GPtrArray *problems)
+{
+  if (problems == NULL || problems->len == 0)
+    return;
+  g_string_append (out, "<div class=\"setup-banner\" id=\"setup-problems\" role=\"alert\">"
+                        "<strong>Runs of this page cannot start until the workspace is set up:"
+                        "</strong><ul>");
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const CmdbProblem *problem = g_ptr_array_index (problems, i);
+
+      append_text (out, "<li>", problem->message);
+      if (problem->path != NULL)
+        append_text (out, " <span class=\"where\">(", problem->path),
+            g_string_append (out, ")</span>");
+      g_string_append (out, "</li>");
+    }
+  g_string_append (out, "</ul></div>");
 }
 
 /* The page option "Append architecture + encoder to experiment name": not
@@ -848,6 +876,7 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
       return g_string_free (out, FALSE);
     }
 
+  render_setup_banner (out, view->setup_problems);
   if (problems != NULL && json_array_get_length (problems) > 0)
     {
       g_string_append (out, "<div class=\"page-problems\">");

@@ -561,6 +561,67 @@ test_form_without_javascript (void **state)
   }
 }
 
+/* Without JavaScript the edited command is read back like the script's
+ * {command} (point 1 parity): "Use the edited text" posts it, each
+ * override a field owns sets that field, the others stay as extras; a
+ * field changed later (the text posted as shown) makes the text follow
+ * the form, keeping the extras. */
+static void
+test_form_command_without_javascript (void **state)
+{
+  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
+  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
+  const char *headers[]
+      = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
+  g_autoptr (JsonNode) shown = get_json ("/api/pages/train");
+  g_autoptr (GString) edited = g_string_new (command_text (shown));
+  g_autofree char *edited_text = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *escaped = NULL;
+  g_autoptr (TestResponse) page = get_ok ("/train");
+  g_autoptr (TestResponse) posted = NULL;
+  g_autoptr (TestResponse) changed = NULL;
+  g_autoptr (JsonNode) read = NULL;
+  g_autoptr (JsonNode) followed = NULL;
+  const char *state_edited;
+
+  (void) state;
+  /* The button is in the page (shown without JavaScript only). */
+  assert_contains (page->body, "name=\"_action\" value=\"command\"");
+  g_string_replace (edited, "seed=42", "seed=7", 1);
+  g_string_append (edited, " +my.edit=1");
+  edited_text = g_string_free (g_steal_pointer (&edited), FALSE);
+  escaped = g_uri_escape_string (edited_text, NULL, FALSE);
+  /* The fields post as shown (seed 42), the text says 7: the text is the
+   * user's edit, and it wins, as in the script's request. */
+  body = g_strdup_printf ("exp_name=ocr_training&seed=42&_command=%s&_action=command", escaped);
+  posted = test_http (fixture.server, "POST", "/train", headers, body);
+  assert_int_equal (posted->status, 303);
+  read = get_json ("/api/pages/train");
+  assert_int_equal (json_object_get_int_member (field (read, "seed"), "value"), 7);
+  assert_true (json_object_get_boolean_member (field (read, "seed"), "user_set"));
+  state_edited = json_object_get_string_member (
+      json_object_get_object_member (json_node_get_object (read), "state"), "edited");
+  assert_non_null (state_edited);
+  assert_contains (state_edited, "+my.edit=1");
+
+  /* A field changed afterwards, the text posted as it was shown: the text
+   * follows the form and keeps the extra. */
+  g_free (body);
+  g_free (escaped);
+  escaped = g_uri_escape_string (state_edited, NULL, FALSE);
+  body = g_strdup_printf ("seed=7&max_epochs=3&_command=%s&_action=command", escaped);
+  changed = test_http (fixture.server, "POST", "/train", headers, body);
+  assert_int_equal (changed->status, 303);
+  followed = get_json ("/api/pages/train");
+  state_edited = json_object_get_string_member (
+      json_object_get_object_member (json_node_get_object (followed), "state"), "edited");
+  assert_non_null (state_edited);
+  assert_contains (state_edited, "trainer.max_epochs=3");
+  assert_contains (state_edited, "seed=7");
+  assert_contains (state_edited, "+my.edit=1");
+}
+
 static void
 test_apply_suggestion (void **state)
 {
@@ -1001,6 +1062,8 @@ main (void)
                                      test_fixture_setup_login, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_form_without_javascript, test_fixture_setup_login,
                                      test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_form_command_without_javascript,
+                                     test_fixture_setup_login, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_apply_suggestion, test_fixture_setup_login,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_options_paged_and_searchable, test_fixture_setup_login,
