@@ -21,12 +21,11 @@ asset_content_type (const char *name)
   return "application/octet-stream";
 }
 
-/* GET /assets/<name>: the embedded stylesheet, scripts and icons. */
-void
-cmdb_server_serve_asset (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+/* Answers with the embedded asset @name, kept by the browser as
+ * @cache_control says; 404 when there is none. */
+static void
+respond_asset (SoupServerMessage *msg, const char *name, const char *cache_control)
 {
-  const char *name = request->params[0];
-  const char *version = request->query != NULL ? g_hash_table_lookup (request->query, "v") : NULL;
   g_autofree char *resource = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
@@ -43,15 +42,35 @@ cmdb_server_serve_asset (CmdbServer *self, SoupServerMessage *msg, const CmdbSer
       return;
     }
   cmdb_server_set_common_headers (msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                cache_control);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* GET /assets/<name>: the embedded stylesheet, scripts and icons. */
+void
+cmdb_server_serve_asset (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)
+{
+  const char *version = request->query != NULL ? g_hash_table_lookup (request->query, "v") : NULL;
+
   /* Assets change only with the executable. The pages link them with their
    * hash (?v=), and such an address always means the same bytes: the
    * browser keeps them, and the first visit of each page fetches nothing
    * but the page. Any other address is revalidated. */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
-                                g_strcmp0 (version, cmdb_html_asset_version ()) == 0
-                                    ? "private, max-age=31536000, immutable"
-                                    : "no-cache");
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  respond_asset (msg, request->params[0],
+                 g_strcmp0 (version, cmdb_html_asset_version ()) == 0
+                     ? "private, max-age=31536000, immutable"
+                     : "no-cache");
+}
+
+/* GET /favicon.ico: the embedded icon.svg, for clients that ask there
+ * (pages link /assets/icon.svg?v=<hash>). This address carries no hash,
+ * so it is kept for a day, not for good. */
+void
+cmdb_server_serve_favicon (CmdbServer *self, SoupServerMessage *msg,
+                           const CmdbServerRequest *request)
+{
+  respond_asset (msg, "icon.svg", "private, max-age=86400");
 }

@@ -212,6 +212,7 @@ typedef struct
   CmdbComposeResult *compose;  /* (nullable): the composition check of what would run */
   GPtrArray *compose_errors;   /* (nullable): its problems no field owns */
   CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
+  GPtrArray *setup_problems;   /* (element-type CmdbProblem) what stops this page's runs */
 } PageEvaluation;
 
 static void
@@ -227,6 +228,7 @@ page_evaluation_clear (PageEvaluation *evaluation)
   g_clear_pointer (&evaluation->compose, cmdb_compose_result_free);
   g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
   g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
+  g_clear_pointer (&evaluation->setup_problems, g_ptr_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
@@ -419,6 +421,10 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
     check_composes (evaluation, store);
 
   evaluation->defaults_command = defaults_command_display (self, page_id, schema_path, evaluation);
+  /* This page's own set-up (launcher, runner script), for its banner: a
+   * lookup on PATH and a stat, recorded as dependencies of a cached view. */
+  evaluation->setup_problems
+      = cmdb_page_session_check_setup (evaluation->session, evaluation->command);
 
   if (page_has_suggestions (evaluation->record))
     {
@@ -547,6 +553,7 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
       view.use_cases = use_cases;
       view.suffix_available = evaluation->suffix_available;
       view.suffix = evaluation->suffix;
+      view.setup_problems = evaluation->setup_problems;
     }
   if (store != NULL)
     {
@@ -757,6 +764,19 @@ apply_command_text (CmdbPageStore *store, const char *text)
                       : g_strdup (normalised);
 }
 
+/* Whether the posted command @text differs from the one the page showed
+ * (the edited text, else the generated one), ignoring what a textarea
+ * changes (line endings, surrounding space). */
+static gboolean
+text_differs_from_shown (CmdbPageStore *store, const char *text)
+{
+  g_autoptr (GString) buffer = g_string_new (text);
+  const char *shown = store->edited != NULL ? store->edited : store->generated;
+
+  g_string_replace (buffer, "\r\n", "\n", 0);
+  return g_strcmp0 (g_strstrip (buffer->str), shown) != 0;
+}
+
 /* An edited text sets the fields whose overrides it writes (the form and
  * the text then agree); a word that does not parse changes nothing. */
 static void
@@ -944,6 +964,9 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
     {
       GHashTableIter iter;
       gpointer key, value;
+      gboolean fields_changed = FALSE;
+      gboolean text_changed = command_text != NULL && text_differs_from_shown (store, command_text);
+      g_autoptr (GPtrArray) follow_extras = NULL;
 
       g_hash_table_iter_init (&iter, posted);
       while (g_hash_table_iter_next (&iter, &key, &value))
@@ -976,8 +999,28 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
               return;
             }
           json_object_set_member (store->values, key, g_steal_pointer (&node));
+          fields_changed = TRUE;
         }
-      apply_command_text (store, command_text);
+      /* The edited text, as the script sends it: "Use the edited text"
+       * reads it back onto the form (its overrides win over the fields
+       * posted with it); a field changed under an edit the form is in
+       * effect for makes the text follow the form, keeping the extras. */
+      if (action != NULL && g_str_equal (action, "command") && text_changed)
+        {
+          apply_command_text (store, command_text);
+          map_command_onto_form (store, &evaluation);
+        }
+      else if (fields_changed && !text_changed && store->edited != NULL
+               && evaluation.reading != NULL && evaluation.reading->in_effect)
+        follow_extras = g_ptr_array_ref (evaluation.reading->extras);
+      else
+        apply_command_text (store, command_text);
+      if (follow_extras != NULL)
+        {
+          page_evaluation_clear (&evaluation);
+          if (evaluate_page (self, page_id, store, &evaluation, NULL))
+            text_follows_form (store, &evaluation, follow_extras);
+        }
       /* Like the fields: only a change from what was shown is the user's. */
       if (suffix_text != NULL && evaluation.suffix_available
           && g_str_equal (suffix_text, "true") != evaluation.suffix)
@@ -1025,6 +1068,25 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       json_builder_end_object (builder);
       json_builder_set_member_name (builder, "state");
       json_builder_add_value (builder, cmdb_page_store_to_json (store));
+      /* The page's set-up problems (its banner): [{message, path}]. */
+      json_builder_set_member_name (builder, "setup_problems");
+      json_builder_begin_array (builder);
+      for (guint i = 0; evaluation->setup_problems != NULL && i < evaluation->setup_problems->len;
+           i++)
+        {
+          const CmdbProblem *problem = g_ptr_array_index (evaluation->setup_problems, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "message");
+          json_builder_add_string_value (builder, problem->message);
+          json_builder_set_member_name (builder, "path");
+          if (problem->path != NULL)
+            json_builder_add_string_value (builder, problem->path);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
     }
   json_builder_set_member_name (builder, "notice");
   if (notice != NULL)

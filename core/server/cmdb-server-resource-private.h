@@ -206,5 +206,6 @@ void cmdb_server_api_executor_form (CmdbServer *, SoupServerMessage *, const Cmd
 void cmdb_server_api_executor_check (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* assets */
 void cmdb_server_serve_asset (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_serve_favicon (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 
 G_END_DECLS

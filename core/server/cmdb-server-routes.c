@@ -51,6 +51,7 @@ static const CmdbServerRoute routes[] = {
   { "POST", "/api/executors/{executor}/check", cmdb_server_api_executor_check },
   /* assets (cmdb-server-assets.c) */
   { "GET", "/assets/{name}", cmdb_server_serve_asset },
+  { "GET", "/favicon.ico", cmdb_server_serve_favicon },
 };
 
 const CmdbServerRoute *

@@ -184,6 +184,12 @@ await runInBrowser({
     await page.click('.sidebar a[data-page="train"]');
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Train');
     assertEqual(await page.$('#setup-problems'), null, 'no banner on Train');
+    // The API says the same, page by page.
+    const problemsOf = async (id) => (await (await fetch(server.origin + '/api/pages/' + id, { headers: auth() })).json()).setup_problems;
+    const testProblems = await problemsOf('test');
+    assertEqual(testProblems.length, 1, 'Test\'s set-up problems');
+    assert(testProblems[0].path.endsWith('runners/test.py'), 'located at the runner: ' + testProblems[0].path);
+    assertEqual((await problemsOf('train')).length, 0, 'Train\'s set-up problems');
     // Put back, the banner goes at the next look at the page.
     fs.writeFileSync(path.join(workspace, 'runners', 'test.py'), '# restored\n');
     await gotoFresh(page, 'test');
