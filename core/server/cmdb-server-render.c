@@ -569,7 +569,8 @@ cmdb_html_render_diff (const char *before, const char *after)
   g_autoptr (GPtrArray) a = command_lines (before);
   g_autoptr (GPtrArray) b = command_lines (after);
   /* key -> the word of @before that sets it (the first, for a key set twice) */
-  g_autoptr (GHashTable) before_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) before_by_key
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* words of @before matched by @after (same word, or same key) */
   g_autoptr (GHashTable) matched = g_hash_table_new (g_direct_hash, g_direct_equal);
   GString *out = g_string_new ("<pre class=\"diff\">");
@@ -610,7 +611,8 @@ cmdb_html_render_diff (const char *before, const char *after)
       append_diff_line (out, "del", "-", a->pdata[i]);
   g_string_append (out, "</pre>");
   if (unchanged > 0)
-    g_string_append_printf (out, "<p class=\"note diff-unchanged\">%u unchanged word%s not shown.</p>",
+    g_string_append_printf (out,
+                            "<p class=\"note diff-unchanged\">%u unchanged word%s not shown.</p>",
                             unchanged, unchanged == 1 ? "" : "s");
   return g_string_free (out, FALSE);
 }

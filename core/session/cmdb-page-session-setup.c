@@ -40,7 +40,8 @@ cmdb_check_launcher (CmdbContext *context)
   else
     {
       const char *path = g_getenv ("PATH");
-      g_auto (GStrv) directories = g_strsplit (path != NULL ? path : "", G_SEARCHPATH_SEPARATOR_S, -1);
+      g_auto (GStrv) directories
+          = g_strsplit (path != NULL ? path : "", G_SEARCHPATH_SEPARATOR_S, -1);
 
       for (guint i = 0; directories[i] != NULL; i++)
         if (g_path_is_absolute (directories[i]))
