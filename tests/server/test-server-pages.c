@@ -526,21 +526,29 @@ test_state_kept_and_written_on_change (void **state)
       json_object_get_object_member (json_node_get_object (reset), "state"), "edited")));
 }
 
-static void
-test_form_without_javascript (void **state)
+/* (transfer full): POST @path with the url-encoded @body, as a browser
+ * without JavaScript sends the page's form (cookie and Origin). */
+static TestResponse *
+post_form (const char *path, const char *body)
 {
   g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
   g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
   const char *headers[]
       = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
+
+  return test_http (fixture.server, "POST", path, headers, body);
+}
+
+static void
+test_form_without_javascript (void **state)
+{
   g_autoptr (TestResponse) before = get_ok ("/train");
   g_autoptr (TestResponse) posted = NULL;
   g_autoptr (TestResponse) after = NULL;
   g_autoptr (JsonNode) answer = NULL;
 
-  posted = test_http (
-      fixture.server, "POST", "/train", headers,
-      "exp_name=plain+form&architecture=dbnet&wandb=false&wandb=true&_action=generate");
+  posted = post_form (
+      "/train", "exp_name=plain+form&architecture=dbnet&wandb=false&wandb=true&_action=generate");
   assert_int_equal (posted->status, 303);
   assert_string_equal (test_response_header (posted, "location"), "/train");
   after = get_ok ("/train");
@@ -553,8 +561,7 @@ test_form_without_javascript (void **state)
   assert_false (json_object_get_boolean_member (field (answer, "architecture"), "user_set"));
 
   {
-    g_autoptr (TestResponse) reset
-        = test_http (fixture.server, "POST", "/train", headers, "_action=reset");
+    g_autoptr (TestResponse) reset = post_form ("/train", "_action=reset");
     g_autoptr (JsonNode) fresh = get_json ("/api/pages/train");
     assert_int_equal (reset->status, 303);
     assert_string_equal (field_string (fresh, "exp_name"), "ocr_training");
@@ -569,10 +576,6 @@ test_form_without_javascript (void **state)
 static void
 test_form_command_without_javascript (void **state)
 {
-  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
-  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
-  const char *headers[]
-      = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
   g_autoptr (JsonNode) shown = get_json ("/api/pages/train");
   g_autoptr (GString) edited = g_string_new (command_text (shown));
   g_autofree char *edited_text = NULL;
@@ -595,7 +598,7 @@ test_form_command_without_javascript (void **state)
   /* The fields post as shown (seed 42), the text says 7: the text is the
    * user's edit, and it wins, as in the script's request. */
   body = g_strdup_printf ("exp_name=ocr_training&seed=42&_command=%s&_action=command", escaped);
-  posted = test_http (fixture.server, "POST", "/train", headers, body);
+  posted = post_form ("/train", body);
   assert_int_equal (posted->status, 303);
   read = get_json ("/api/pages/train");
   assert_int_equal (json_object_get_int_member (field (read, "seed"), "value"), 7);
@@ -611,7 +614,7 @@ test_form_command_without_javascript (void **state)
   g_free (escaped);
   escaped = g_uri_escape_string (state_edited, NULL, FALSE);
   body = g_strdup_printf ("seed=7&max_epochs=3&_command=%s&_action=command", escaped);
-  changed = test_http (fixture.server, "POST", "/train", headers, body);
+  changed = post_form ("/train", body);
   assert_int_equal (changed->status, 303);
   followed = get_json ("/api/pages/train");
   state_edited = json_object_get_string_member (
@@ -793,23 +796,18 @@ test_suffix_absent_elsewhere (void **state)
 static void
 test_suffix_without_javascript (void **state)
 {
-  g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
-  g_autofree char *origin = g_strdup_printf ("Origin: http://127.0.0.1:%u", fixture.server->port);
-  const char *headers[]
-      = { cookie, origin, "Content-Type: application/x-www-form-urlencoded", NULL };
   g_autoptr (TestResponse) unchecked = NULL;
   g_autoptr (TestResponse) page_off = NULL;
   g_autoptr (TestResponse) checked = NULL;
   g_autoptr (TestResponse) page_on = NULL;
 
-  unchecked = test_http (fixture.server, "POST", "/train", headers, "exp_name=nojs&_suffix=false");
+  unchecked = post_form ("/train", "exp_name=nojs&_suffix=false");
   assert_int_equal (unchecked->status, 303);
   page_off = get_ok ("/train");
   assert_contains (page_off->body, "exp_name=nojs ");
   assert_contains (page_off->body, "aria-describedby=\"h-suffix\"></div>");
 
-  checked = test_http (fixture.server, "POST", "/train", headers,
-                       "exp_name=nojs&_suffix=false&_suffix=true");
+  checked = post_form ("/train", "exp_name=nojs&_suffix=false&_suffix=true");
   assert_int_equal (checked->status, 303);
   page_on = get_ok ("/train");
   assert_contains (page_on->body, "exp_name=nojs-dbnet-");
