@@ -1,7 +1,10 @@
 // Browser tests of the web UI: a real `cmdbuilder serve` on a copy of the
 // demo workspace, driven by Playwright through Debian's chromium. Prints TAP.
 // Environment (set by meson): CMDB_TEST_SOURCE_ROOT, CMDB_TEST_CMDBUILDER.
-// CMDB_SCREENSHOT_DIR (optional): keep the page screenshots there.
+// CMDB_SCREENSHOT_DIR (optional): keep the page screenshots there (the
+// window as a user sees it: wide pages keep their command panel in view, so
+// a full-page capture would not show the page as it looks; the narrow one
+// is the whole page).
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -23,7 +26,7 @@ await runInBrowser({
     assertEqual(new URL(page.url()).pathname, '/train', 'landing page');
     assert(!page.url().includes('token'), 'the token left the address bar');
     assertEqual(await page.textContent('#page-title'), 'Train', 'heading');
-    await page.screenshot({ path: path.join(screenshots, 'train.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshots, 'train.png') });
   });
 
   await step('requests without the token are refused', async () => {
@@ -46,10 +49,10 @@ await runInBrowser({
     assertEqual(new URL(page.url()).pathname, '/test', 'address');
     assert(await page.evaluate(() => window.notReloaded === true), 'the document was reloaded');
     assertEqual(await page.getAttribute('.sidebar a[data-page="test"]', 'aria-current'), 'page', 'current link');
-    await page.screenshot({ path: path.join(screenshots, 'test.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshots, 'test.png') });
     await page.click('.sidebar a[data-page="predict"]');
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Predict');
-    await page.screenshot({ path: path.join(screenshots, 'predict.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshots, 'predict.png') });
     await page.waitForURL(server.origin + '/predict', { timeout: 2000 });
     await page.goBack();
     await page.waitForFunction(() => document.querySelector('#page-title')?.textContent === 'Test');
@@ -233,7 +236,7 @@ await runInBrowser({
     await page.goto(server.origin + '/train');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assertEqual(background, 'rgb(21, 24, 30)', 'dark background');
-    await page.screenshot({ path: path.join(screenshots, 'train-dark.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshots, 'train-dark.png') });
     await page.setViewportSize({ width: 700, height: 900 });
     await page.screenshot({ path: path.join(screenshots, 'train-narrow.png'), fullPage: true });
   });
