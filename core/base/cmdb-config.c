@@ -646,3 +646,6 @@ cmdb_config_get_files (CmdbConfig *config)
   g_return_val_if_fail (config != NULL, NULL);
   return config->files;
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbConfig, cmdb_config, cmdb_config_ref, cmdb_config_unref)

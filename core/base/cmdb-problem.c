@@ -70,3 +70,6 @@ cmdb_problem_to_string (const CmdbProblem *problem)
   g_string_append (out, problem->message);
   return g_string_free (out, FALSE);
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbProblem, cmdb_problem, cmdb_problem_copy, cmdb_problem_free)

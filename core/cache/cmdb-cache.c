@@ -770,3 +770,7 @@ cmdb_dir_scan_get_entry (CmdbDirScan *scan, guint index)
   g_return_val_if_fail (index < scan->n_entries, NULL);
   return &scan->entries[index];
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbCache, cmdb_cache, cmdb_cache_ref, cmdb_cache_unref)
+G_DEFINE_BOXED_TYPE (CmdbDirScan, cmdb_dir_scan, cmdb_dir_scan_ref, cmdb_dir_scan_unref)

@@ -2056,3 +2056,7 @@ cmdb_hydra_check_key (const char *key, GError **error)
     }
   return TRUE;
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbHydraOverride, cmdb_hydra_override, cmdb_hydra_override_copy,
+                     cmdb_hydra_override_free)

@@ -508,3 +508,6 @@ cmdb_run_set_message (CmdbRun *run, const char *message)
 {
   cmdb_run_set_string (run, "message", message);
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbRun, cmdb_run, cmdb_run_ref, cmdb_run_unref)

@@ -572,3 +572,6 @@ cmdb_command_get_warnings (CmdbCommand *command)
   g_return_val_if_fail (command != NULL, NULL);
   return command->warnings;
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbCommand, cmdb_command, cmdb_command_ref, cmdb_command_unref)

@@ -1834,3 +1834,7 @@ cmdb_form_input_apply_use_case (CmdbFormInput *input, CmdbSchema *schema,
         cmdb_form_input_set (input, element->key, json_node_copy (value), TRUE);
     }
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbFormInput, cmdb_form_input, cmdb_form_input_copy, cmdb_form_input_free)
+G_DEFINE_BOXED_TYPE (CmdbFormState, cmdb_form_state, cmdb_form_state_ref, cmdb_form_state_unref)

@@ -1322,3 +1322,6 @@ cmdb_format_scalar (JsonNode *node)
     return cmdb_format_double (json_node_get_double (node));
   return g_strdup (json_node_get_string (node));
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbSchema, cmdb_schema, cmdb_schema_ref, cmdb_schema_unref)

@@ -564,3 +564,6 @@ cmdb_context_get_profiles (CmdbContext *context, GPtrArray *problems, GError **e
   profile_set_unref (set);
   return profiles;
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbCatalog, cmdb_catalog, cmdb_catalog_ref, cmdb_catalog_unref)

@@ -1236,3 +1236,7 @@ cmdb_yaml_node_to_json (const CmdbYamlNode *node)
         return json_node_init_string (json_node_alloc (), node->scalar.text);
     }
 }
+
+/* A boxed type, so bindings (Python plugins) can hold it. */
+G_DEFINE_BOXED_TYPE (CmdbYamlDocument, cmdb_yaml_document, cmdb_yaml_document_ref,
+                     cmdb_yaml_document_unref)

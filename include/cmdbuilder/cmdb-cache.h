@@ -28,7 +28,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include "cmdb-yaml.h"
 
 G_BEGIN_DECLS
@@ -44,6 +44,10 @@ typedef enum
 } CmdbCacheError;
 
 typedef struct _CmdbCache CmdbCache;
+
+#define CMDB_TYPE_CACHE (cmdb_cache_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_cache_get_type (void) G_GNUC_CONST;
 
 typedef struct
 {
@@ -72,12 +76,24 @@ typedef struct
  * Opaque: read it with the accessors below. */
 typedef struct _CmdbDirScan CmdbDirScan;
 
-/* (transfer none): the directory listed. */
+#define CMDB_TYPE_DIR_SCAN (cmdb_dir_scan_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_dir_scan_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_dir_scan_get_path:
+ *
+ * Returns: (transfer none): the directory listed.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_dir_scan_get_path (CmdbDirScan *scan);
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_dir_scan_get_n_entries (CmdbDirScan *scan);
-/* (transfer none): item @index (< cmdb_dir_scan_get_n_entries()). */
+/**
+ * cmdb_dir_scan_get_entry:
+ *
+ * Returns: (transfer none): item @index (< cmdb_dir_scan_get_n_entries()).
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbDirEntry *cmdb_dir_scan_get_entry (CmdbDirScan *scan, guint index);
 
@@ -97,59 +113,109 @@ typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache *cache, const char *key, gpo
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_cache_error_quark (void);
 
-/* (transfer full): a new cache holding at most about @max_bytes
- * (0 selects the default, 64 MiB). */
+/**
+ * cmdb_cache_new:
+ *
+ * Returns: (transfer full): a new cache holding at most about @max_bytes (0 selects the default,
+ *   64 MiB).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_cache_new (gsize max_bytes);
+/**
+ * cmdb_cache_ref:
+ * @cache: the object
+ *
+ * Returns: (transfer full): @cache, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_cache_ref (CmdbCache *cache);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_unref (CmdbCache *cache);
 
-/* Starts a new validation generation: paths stat()ed before are stat()ed
- * again at their next use. Call it at the start of each render or request. */
+/**
+ * cmdb_cache_new_generation:
+ *
+ * Starts a new validation generation: paths stat()ed before are stat()ed again at their next use.
+ * Call it at the start of each render or request.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_new_generation (CmdbCache *cache);
 
-/* (transfer full): the parsed document at @path, parsed at most once while
- * the file is unchanged. */
+/**
+ * cmdb_cache_get_yaml:
+ *
+ * Returns: (transfer full): the parsed document at @path, parsed at most once while the file is
+ *   unchanged.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_cache_get_yaml (CmdbCache *cache, const char *path, GError **error);
 
-/* (transfer full): the entries of @dir that match @flags and, when
- * @suffix is non-NULL, whose name ends with it (e.g. ".yaml"). A missing
- * directory is CMDB_CACHE_ERROR_NOT_FOUND. */
+/**
+ * cmdb_cache_scan_dir:
+ *
+ * Returns: (transfer full): the entries of @dir that match @flags and, when @suffix is non-NULL,
+ *   whose name ends with it (e.g. ".yaml"). A missing directory is CMDB_CACHE_ERROR_NOT_FOUND.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbDirScan *cmdb_cache_scan_dir (CmdbCache *cache, const char *dir, CmdbScanFlags flags,
                                   const char *suffix, GError **error);
+/**
+ * cmdb_dir_scan_ref:
+ * @scan: the object
+ *
+ * Returns: (transfer full): @scan, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbDirScan *cmdb_dir_scan_ref (CmdbDirScan *scan);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_dir_scan_unref (CmdbDirScan *scan);
 
-/* (transfer full): the value for @key, computed by @compute when absent or
- * stale. @value_ref / @value_unref manage the value's references; the
- * cache keeps one. @key must be unique for what @compute computes. */
+/**
+ * cmdb_cache_get_derived:
+ * @compute: (scope call): computes the value when it is absent or stale
+ * @value_ref: (scope call): takes a reference
+ * @value_unref: (scope call): drops one
+ *
+ * Returns: (transfer full): the value for @key, computed by @compute when absent or stale.
+ *   @value_ref / @value_unref manage the value's references; the cache keeps one. @key must be
+ *   unique for what @compute computes.
+ */
 CMDB_AVAILABLE_IN_ALL
 gpointer cmdb_cache_get_derived (CmdbCache *cache, const char *key, CmdbCacheComputeFunc compute,
                                  gpointer user_data, GBoxedCopyFunc value_ref,
                                  GDestroyNotify value_unref, GError **error);
 
-/* From inside a computation: record that the value depends on @path (its
- * current identity, or its absence). A no-op outside computations. */
+/**
+ * cmdb_cache_add_dependency:
+ *
+ * From inside a computation: record that the value depends on @path (its current identity, or its
+ * absence). A no-op outside computations.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_add_dependency (CmdbCache *cache, const char *path);
 
-/* Drops the entry for @key, if there is one and it is not being computed
- * right now (a computation in progress stores its result when it ends).
- * For values that only the latest of a series is worth keeping, such as a
- * page rendered for the state the user left it in. */
+/**
+ * cmdb_cache_remove:
+ *
+ * Drops the entry for @key, if there is one and it is not being computed right now (a computation
+ * in progress stores its result when it ends). For values that only the latest of a series is
+ * worth keeping, such as a page rendered for the state the user left it in.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_remove (CmdbCache *cache, const char *key);
 
-/* Drops every entry (tests, and "reload" actions). */
+/**
+ * cmdb_cache_clear:
+ *
+ * Drops every entry (tests, and "reload" actions).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_clear (CmdbCache *cache);
+/**
+ * cmdb_cache_get_stats:
+ * @cache: the cache
+ * @ret_stats: (out caller-allocates): the counters now
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats);
 

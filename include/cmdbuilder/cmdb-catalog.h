@@ -22,7 +22,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include "cmdb-yaml.h"
 #include "cmdb-problem.h"
 
@@ -50,40 +50,79 @@ typedef struct
 
 typedef struct _CmdbCatalog CmdbCatalog;
 
-/* (transfer full): the architectures, in name order (bytewise). A missing
- * directory gives an empty catalog with a warning; a file that fails to
- * parse gives an error problem and the item without metadata; neither
- * fails the call. NULL with @error only on I/O errors of another kind. */
+#define CMDB_TYPE_CATALOG (cmdb_catalog_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_catalog_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_context_get_architectures:
+ *
+ * Returns: (transfer full): the architectures, in name order (bytewise). A missing directory gives
+ *   an empty catalog with a warning; a file that fails to parse gives an error problem and the
+ *   item without metadata; neither fails the call. NULL with @error only on I/O errors of another
+ *   kind.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_context_get_architectures (CmdbContext *context, GError **error);
-/* (transfer full): the optimizers, same rules. */
+/**
+ * cmdb_context_get_optimizers:
+ *
+ * Returns: (transfer full): the optimizers, same rules.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_context_get_optimizers (CmdbContext *context, GError **error);
 
+/**
+ * cmdb_catalog_ref:
+ * @catalog: the object
+ *
+ * Returns: (transfer full): @catalog, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_catalog_ref (CmdbCatalog *catalog);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_catalog_unref (CmdbCatalog *catalog);
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_catalog_get_n_items (CmdbCatalog *catalog);
-/* (transfer none) */
+/**
+ * cmdb_catalog_get_item:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbCatalogItem *cmdb_catalog_get_item (CmdbCatalog *catalog, guint index);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_catalog_lookup:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbCatalogItem *cmdb_catalog_lookup (CmdbCatalog *catalog, const char *name);
-/* (transfer none) (element-type CmdbProblem) */
+/**
+ * cmdb_catalog_get_problems:
+ *
+ * Returns: (transfer none) (element-type CmdbProblem):
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_catalog_get_problems (CmdbCatalog *catalog);
 
-/* (transfer full) (element-type utf8): the strings at @dotted_path of the
- * item's ui_metadata; a scalar counts as a one-item list; empty when absent. */
+/**
+ * cmdb_catalog_item_get_strings:
+ *
+ * Returns: (transfer full) (element-type utf8): the strings at @dotted_path of the item's
+ *   ui_metadata; a scalar counts as a one-item list; empty when absent.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_catalog_item_get_strings (const CmdbCatalogItem *item, const char *dotted_path);
 
-/* (transfer full) (element-type CmdbProfile): the preprocessing profiles in
- * file order, with `none` first-added when the file lacks it. A missing file
- * gives just `none`. Problems go to @problems (element-type CmdbProblem). */
+/**
+ * cmdb_context_get_profiles:
+ * @problems: (element-type CmdbProblem): where problems are appended
+ *
+ * Returns: (transfer full) (element-type CmdbProfile): the preprocessing profiles in file order,
+ *   with `none` first-added when the file lacks it. A missing file gives just `none`. Problems go
+ *   to @problems (element-type CmdbProblem).
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_context_get_profiles (CmdbContext *context, GPtrArray *problems, GError **error);
 CMDB_AVAILABLE_IN_ALL

@@ -41,22 +41,35 @@ typedef enum
   CMDB_COMPONENT_BACKBONE,
 } CmdbComponentKind;
 
-/* (transfer none): "encoder", "decoder", "head", "loss" or "backbone". */
+/**
+ * cmdb_component_kind_to_string:
+ *
+ * Returns: (transfer none): "encoder", "decoder", "head", "loss" or "backbone".
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_component_kind_to_string (CmdbComponentKind kind);
 
-/* TRUE when @source_id is one of the standard component sources
- * (models.encoders, models.backbones, models.decoders, models.heads,
- * models.losses); its kind goes to @ret_kind (nullable). */
+/**
+ * cmdb_component_kind_for_source:
+ * @source_id: a source id
+ * @ret_kind: (out) (optional): its kind
+ *
+ * TRUE when @source_id is one of the standard component sources (models.encoders,
+ * models.backbones, models.decoders, models.heads, models.losses); its kind goes to @ret_kind
+ * (nullable).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_component_kind_for_source (const char *source_id, CmdbComponentKind *ret_kind);
 
-/* (transfer full): the list of components of @kind, named @source_id,
- * computed through @context's cache (key "source:<id>:<kind>:<configs dir>") and
- * shared: recomputed only when a file or directory it came from changed.
- * Missing directories give warning problems, broken architecture metadata
- * error problems; neither fails the call. NULL with @error only when the
- * list cannot be built at all. */
+/**
+ * cmdb_component_source_list:
+ *
+ * Returns: (transfer full): the list of components of @kind, named @source_id, computed through
+ *   @context's cache (key "source:<id>:<kind>:<configs dir>") and shared: recomputed only when a
+ *   file or directory it came from changed. Missing directories give warning problems, broken
+ *   architecture metadata error problems; neither fails the call. NULL with @error only when the
+ *   list cannot be built at all.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_component_source_list (CmdbContext *context, CmdbComponentKind kind,
                                             const char *source_id, GError **error);

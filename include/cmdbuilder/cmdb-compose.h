@@ -37,66 +37,113 @@ G_BEGIN_DECLS
 
 typedef struct _CmdbComposeResult CmdbComposeResult;
 
-/* Composes @config_name (a path below @config_dir without `.yaml`, e.g.
- * "train" or "db/mysql") with @overrides (NULL-terminated argv tokens as
- * Hydra receives them, after shell word splitting). Never fails: a command
- * that does not compose gives a result whose ok is FALSE.
- * Returns (transfer full). */
+/**
+ * cmdb_compose: (skip)
+ *
+ * Composes @config_name (a path below @config_dir without `.yaml`, e.g. "train" or "db/mysql")
+ * with @overrides (NULL-terminated argv tokens as Hydra receives them, after shell word
+ * splitting). Never fails: a command that does not compose gives a result whose ok is FALSE.
+ * Returns (transfer full).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbComposeResult *cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
                                  const char *const *overrides);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_compose_result_free (CmdbComposeResult *result);
 
-/* TRUE when Hydra would compose the config. */
+/**
+ * cmdb_compose_result_get_ok:
+ *
+ * TRUE when Hydra would compose the config.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_compose_result_get_ok (const CmdbComposeResult *result);
-/* TRUE when it composed and every interpolation resolves. */
+/**
+ * cmdb_compose_result_get_resolve_ok:
+ *
+ * TRUE when it composed and every interpolation resolves.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_compose_result_get_resolve_ok (const CmdbComposeResult *result);
-/* (transfer none) (nullable): the first problem's Hydra exception class
- * ("ConfigCompositionException", "MissingConfigException", ...) and text. */
+/**
+ * cmdb_compose_result_get_error_class:
+ *
+ * Returns: (transfer none) (nullable): the first problem's Hydra exception class
+ *   ("ConfigCompositionException", "MissingConfigException", ...) and text.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_error_class (const CmdbComposeResult *result);
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_message (const CmdbComposeResult *result);
-/* (transfer none) (nullable): the override the first problem is about. */
+/**
+ * cmdb_compose_result_get_override:
+ *
+ * Returns: (transfer none) (nullable): the override the first problem is about.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_override (const CmdbComposeResult *result);
-/* (transfer none) (nullable): what to do about the first problem. */
+/**
+ * cmdb_compose_result_get_hint:
+ *
+ * Returns: (transfer none) (nullable): what to do about the first problem.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_hint (const CmdbComposeResult *result);
-/* (transfer none) (nullable): the sorted leaf keys of the composed config
- * without `hydra` (`a.b`, list items as `a[0]`), NULL when it did not
- * compose. */
+/**
+ * cmdb_compose_result_get_keys:
+ *
+ * Returns: (transfer none) (nullable) (element-type utf8): the sorted leaf keys of the composed config without `hydra`
+ *   (`a.b`, list items as `a[0]`), NULL when it did not compose.
+ */
 CMDB_AVAILABLE_IN_ALL
 const GPtrArray *cmdb_compose_result_get_keys (const CmdbComposeResult *result);
-/* (transfer full): the verdict as JSON:
- * {ok, config, problems: [{override, message, hint, error_class}],
- *  resolve: {ok, problems: [{key, value, message, error_class}]}, choices}. */
+/**
+ * cmdb_compose_result_to_json:
+ *
+ * Returns: (transfer full): the verdict as JSON: {ok, config, problems: [{override, message, hint,
+ *   error_class}], resolve: {ok, problems: [{key, value, message, error_class}]}, choices}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_compose_result_to_json (const CmdbComposeResult *result);
 
-/* The primary config a page's runner composes: the page id (train ->
- * train.yaml); `cmdbuilder compose --config-name` names another.
- * (transfer full) */
+/**
+ * cmdb_compose_config_name_for_page:
+ *
+ * The primary config a page's runner composes: the page id (train -> train.yaml); `cmdbuilder
+ * compose --config-name` names another. (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_compose_config_name_for_page (CmdbContext *context, const char *page_id);
 
-/* TRUE when @config_dir holds @config_name.yaml (looked up through the
- * cache): without a primary config there is nothing to check against. */
+/**
+ * cmdb_compose_has_config:
+ *
+ * TRUE when @config_dir holds @config_name.yaml (looked up through the cache): without a primary
+ * config there is nothing to check against.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_compose_has_config (CmdbCache *cache, const char *config_dir,
                                   const char *config_name);
 
-/* Composes the Hydra overrides of @argv: the words after the workspace's
- * launcher and the runner script (@n_head words), against @config_name in
- * the workspace's configs directory. (transfer full) */
+/**
+ * cmdb_compose_argv: (skip)
+ * @argv: (element-type utf8): the command's words
+ *
+ * Composes the Hydra overrides of @argv: the words after the workspace's launcher and the runner
+ * script (@n_head words), against @config_name in the workspace's configs directory. (transfer
+ * full)
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbComposeResult *cmdb_compose_argv (CmdbContext *context, const char *config_name,
                                       GPtrArray *argv, guint n_head);
 
-/* Composes @command's overrides (constant ones first). (transfer full) */
+/**
+ * cmdb_compose_command: (skip)
+ *
+ * Composes @command's overrides (constant ones first). (transfer full)
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbComposeResult *cmdb_compose_command (CmdbContext *context, const char *config_name,
                                          CmdbCommand *command);

@@ -18,7 +18,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include "cmdb-problem.h"
 
 G_BEGIN_DECLS
@@ -34,43 +34,84 @@ typedef enum
 
 typedef struct _CmdbConfig CmdbConfig;
 
+#define CMDB_TYPE_CONFIG (cmdb_config_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_config_get_type (void) G_GNUC_CONST;
+
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_config_error_quark (void);
 
-/* (transfer full): a configuration holding only the built-in defaults. */
+/**
+ * cmdb_config_new:
+ *
+ * Returns: (transfer full): a configuration holding only the built-in defaults.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbConfig *cmdb_config_new (void);
+/**
+ * cmdb_config_ref:
+ * @config: the object
+ *
+ * Returns: (transfer full): @config, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbConfig *cmdb_config_ref (CmdbConfig *config);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_config_unref (CmdbConfig *config);
 
-/* Merges the system and user files (layers 1-2). Missing files are fine. */
+/**
+ * cmdb_config_load_user_layers:
+ *
+ * Merges the system and user files (layers 1-2). Missing files are fine.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_config_load_user_layers (CmdbConfig *config, GError **error);
-/* Merges one file as the next layer; a missing file is fine unless
- * @must_exist. Errors name the file and line. */
+/**
+ * cmdb_config_merge_file:
+ *
+ * Merges one file as the next layer; a missing file is fine unless @must_exist. Errors name the
+ * file and line.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_config_merge_file (CmdbConfig *config, const char *path, gboolean must_exist,
                                  GError **error);
-/* Merges CMDBUILDER_* variables from @envp (NULL: the process's). */
+/**
+ * cmdb_config_merge_environment:
+ *
+ * Merges CMDBUILDER_* variables from @envp (NULL: the process's).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_config_merge_environment (CmdbConfig *config, char **envp, GError **error);
-/* Sets one value as the top layer (command-line flags). For list keys
- * @value is ';'- or ','-separated and merges like a file layer. */
+/**
+ * cmdb_config_set:
+ *
+ * Sets one value as the top layer (command-line flags). For list keys @value is ';'- or
+ * ','-separated and merges like a file layer.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_config_set (CmdbConfig *config, const char *group, const char *key, const char *value,
                           GError **error);
 
-/* (transfer none) (nullable): the effective scalar value, or NULL. */
+/**
+ * cmdb_config_get_string:
+ *
+ * Returns: (transfer none) (nullable): the effective scalar value, or NULL.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_config_get_string (CmdbConfig *config, const char *group, const char *key);
-/* (transfer none) (element-type utf8): the effective list (never NULL). */
+/**
+ * cmdb_config_get_list:
+ *
+ * Returns: (transfer none) (element-type utf8): the effective list (never NULL).
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_config_get_list (CmdbConfig *config, const char *group, const char *key);
-/* The value parsed as an integer / boolean / duration in milliseconds
- * ("5", "5s", "500ms", "2m"), or @default_value when unset. A malformed
- * value was already refused when it was merged. */
+/**
+ * cmdb_config_get_int:
+ *
+ * The value parsed as an integer / boolean / duration in milliseconds ("5", "5s", "500ms", "2m"),
+ * or @default_value when unset. A malformed value was already refused when it was merged.
+ */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_config_get_int (CmdbConfig *config, const char *group, const char *key,
                             gint64 default_value);
@@ -80,15 +121,27 @@ gboolean cmdb_config_get_bool (CmdbConfig *config, const char *group, const char
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_config_get_duration_ms (CmdbConfig *config, const char *group, const char *key,
                                     gint64 default_ms);
-/* (transfer none) (nullable): the file that set the effective value of a
- * scalar key, "environment", "command line", or NULL for the default. */
+/**
+ * cmdb_config_get_origin:
+ *
+ * Returns: (transfer none) (nullable): the file that set the effective value of a scalar key,
+ *   "environment", "command line", or NULL for the default.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_config_get_origin (CmdbConfig *config, const char *group, const char *key);
-/* (transfer none) (element-type CmdbProblem): warnings about unknown
- * groups and keys, with their file and line. */
+/**
+ * cmdb_config_get_problems:
+ *
+ * Returns: (transfer none) (element-type CmdbProblem): warnings about unknown groups and keys,
+ *   with their file and line.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_config_get_problems (CmdbConfig *config);
-/* (transfer none) (element-type utf8): the files merged, in order. */
+/**
+ * cmdb_config_get_files:
+ *
+ * Returns: (transfer none) (element-type utf8): the files merged, in order.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_config_get_files (CmdbConfig *config);
 

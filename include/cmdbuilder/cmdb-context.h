@@ -30,15 +30,23 @@ typedef enum
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_workspace_error_quark (void);
 
-/* (transfer full): the workspace root: @explicit_dir made absolute without
- * resolving symlinks, or, when NULL, the first directory from the working
- * directory upwards holding pyproject.toml, requirements.txt, setup.py or
- * .git (the working directory itself when none does). */
+/**
+ * cmdb_workspace_discover:
+ *
+ * Returns: (transfer full): the workspace root: @explicit_dir made absolute without resolving
+ *   symlinks, or, when NULL, the first directory from the working directory upwards holding
+ *   pyproject.toml, requirements.txt, setup.py or .git (the working directory itself when none
+ *   does).
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_workspace_discover (const char *explicit_dir, GError **error);
-/* (transfer none) (nullable): the project marker (pyproject.toml,
- * requirements.txt, setup.py, .git) that makes @dir a workspace root for
- * cmdb_workspace_discover(), or NULL when it holds none. */
+/**
+ * cmdb_workspace_find_marker:
+ *
+ * Returns: (transfer none) (nullable): the project marker (pyproject.toml, requirements.txt,
+ *   setup.py, .git) that makes @dir a workspace root for cmdb_workspace_discover(), or NULL when
+ *   it holds none.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_workspace_find_marker (const char *dir);
 
@@ -50,14 +58,21 @@ typedef CmdbOptionList *(*CmdbSourceResolver) (CmdbContext *context, const char 
 CMDB_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (CmdbContext, cmdb_context, CMDB, CONTEXT, GObject)
 
-/* (transfer full): a context for the workspace at @root (absolute, used as
- * given in commands). Directories come from [workspace] keys of @config,
- * relative to @root: configs (default "configs"), outputs ("outputs"),
- * state (".cmdbuilder"), schemas (a list of directories, default none:
- * the bundled schemas only). */
+/**
+ * cmdb_context_new:
+ *
+ * Returns: (transfer full): a context for the workspace at @root (absolute, used as given in
+ *   commands). Directories come from [workspace] keys of @config, relative to @root: configs
+ *   (default "configs"), outputs ("outputs"), state (".cmdbuilder"), schemas (a list of
+ *   directories, default none: the bundled schemas only).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbContext *cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache);
-/* (transfer none) */
+/**
+ * cmdb_context_get_root:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_root (CmdbContext *self);
 CMDB_AVAILABLE_IN_ALL
@@ -70,30 +85,64 @@ const char *cmdb_context_get_state_dir (CmdbContext *self);
  * page's schema comes from"): the directories given with --schemas, then
  * [workspace] schemas, then the page plugin's own directory, then the
  * bundled schemas. The context holds the first two and the last. */
-/* (transfer none) (element-type utf8): --schemas then [workspace] schemas. */
+/**
+ * cmdb_context_get_schema_dirs:
+ *
+ * Returns: (transfer none) (element-type utf8): --schemas then [workspace] schemas.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_context_get_schema_dirs (CmdbContext *self);
-/* (transfer none): the bundled schemas' directory. */
+/**
+ * cmdb_context_get_bundled_schemas_dir:
+ *
+ * Returns: (transfer none): the bundled schemas' directory.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_bundled_schemas_dir (CmdbContext *self);
-/* (transfer none): the first directory of the path the context holds
- * (the bundled one when no other is configured). */
+/**
+ * cmdb_context_get_schemas_dir:
+ *
+ * Returns: (transfer none): the first directory of the path the context holds (the bundled one
+ *   when no other is configured).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_schemas_dir (CmdbContext *self);
-/* Puts @dir first on the path (--schemas). */
+/**
+ * cmdb_context_prepend_schemas_dir:
+ *
+ * Puts @dir first on the path (--schemas).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_context_prepend_schemas_dir (CmdbContext *self, const char *dir);
+/**
+ * cmdb_context_get_config:
+ *
+ * Returns: (transfer none): the effective configuration.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbConfig *cmdb_context_get_config (CmdbContext *self);
+/**
+ * cmdb_context_get_cache:
+ *
+ * Returns: (transfer none): the shared cache.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_context_get_cache (CmdbContext *self);
 
-/* (transfer full): the list of @source_id, from the core's built-in
- * sources or the plugin providing it (loaded now if needed). Errors name
- * the source (unknown, provider disabled, provider failed to load). */
+/**
+ * cmdb_context_get_options:
+ *
+ * Returns: (transfer full): the list of @source_id, from the core's built-in sources or the plugin
+ *   providing it (loaded now if needed). Errors name the source (unknown, provider disabled,
+ *   provider failed to load).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_context_get_options (CmdbContext *self, const char *source_id, GError **error);
-/* Installed by the host. */
+/**
+ * cmdb_context_set_source_resolver:
+ *
+ * Installed by the host.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_context_set_source_resolver (CmdbContext *self, CmdbSourceResolver resolver,
                                        gpointer user_data, GDestroyNotify destroy);

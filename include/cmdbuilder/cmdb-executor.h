@@ -58,13 +58,27 @@ typedef enum
   CMDB_RUN_STATUS_LOST,
 } CmdbRunStatus;
 
-/* (transfer none): "starting", "running", ... as written in run.json. */
+/**
+ * cmdb_run_status_to_string:
+ *
+ * Returns: (transfer none): "starting", "running", ... as written in run.json.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_status_to_string (CmdbRunStatus status);
-/* FALSE when @text names no status. */
+/**
+ * cmdb_run_status_from_string:
+ * @text: a status name
+ * @ret_status: (out): the status
+ *
+ * FALSE when @text names no status.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_status_from_string (const char *text, CmdbRunStatus *ret_status);
-/* TRUE for stopped, succeeded, failed and lost: nothing will change any more. */
+/**
+ * cmdb_run_status_is_final:
+ *
+ * TRUE for stopped, succeeded, failed and lost: nothing will change any more.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_status_is_final (CmdbRunStatus status);
 
@@ -74,7 +88,11 @@ typedef enum
   CMDB_RUN_STREAM_STDERR,
 } CmdbRunStream;
 
-/* (transfer none): "stdout" or "stderr". */
+/**
+ * cmdb_run_stream_to_string:
+ *
+ * Returns: (transfer none): "stdout" or "stderr".
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_stream_to_string (CmdbRunStream stream);
 
@@ -83,24 +101,46 @@ const char *cmdb_run_stream_to_string (CmdbRunStream stream);
 
 typedef struct _CmdbRun CmdbRun;
 
+#define CMDB_TYPE_RUN (cmdb_run_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_run_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_run_ref:
+ * @run: the object
+ *
+ * Returns: (transfer full): @run, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_ref (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_unref (CmdbRun *run);
 
-/* Reads <@directory>/run.json, of any format version up to this build's
- * (an earlier one is migrated in memory; docs/runs.md). Returns (transfer
- * full) the run, or NULL with CMDB_RUN_ERROR_INVALID / NOT_FOUND /
- * NEWER_FORMAT (a newer build wrote it; it is left untouched). The status is
- * as recorded (no liveness check: the store does that). */
+/**
+ * cmdb_run_load_from_directory:
+ *
+ * Reads <@directory>/run.json, of any format version up to this build's (an earlier one is
+ * migrated in memory; docs/runs.md). Returns (transfer full) the run, or NULL with
+ * CMDB_RUN_ERROR_INVALID / NOT_FOUND / NEWER_FORMAT (a newer build wrote it; it is left
+ * untouched). The status is as recorded (no liveness check: the store does that).
+ *
+ * Returns: (transfer full): the run, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_load_from_directory (const char *directory, GError **error);
-/* Writes run.json atomically (temporary file, fsync, rename), in this
- * build's format version. */
+/**
+ * cmdb_run_save:
+ *
+ * Writes run.json atomically (temporary file, fsync, rename), in this build's format version.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_save (CmdbRun *run, GError **error);
 
-/* (transfer none) */
+/**
+ * cmdb_run_get_id:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_id (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
@@ -109,56 +149,112 @@ CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_page (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_executor (CmdbRun *run);
-/* (transfer none) (array zero-terminated=1): what is executed, exactly as
- * recorded (in a moved workspace it names the old place; docs/runs.md). */
+/**
+ * cmdb_run_get_argv:
+ *
+ * Returns: (transfer none) (array zero-terminated=1): what is executed, exactly as recorded (in a
+ *   moved workspace it names the old place; docs/runs.md).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *const *cmdb_run_get_argv (CmdbRun *run);
-/* (transfer none): the page's command text as displayed. */
+/**
+ * cmdb_run_get_command:
+ *
+ * Returns: (transfer none): the page's command text as displayed.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_command (CmdbRun *run);
-/* (transfer none) (nullable): the user's text, when it was edited. */
+/**
+ * cmdb_run_get_edited_command:
+ *
+ * Returns: (transfer none) (nullable): the user's text, when it was edited.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_edited_command (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_get_edited (CmdbRun *run);
-/* (transfer none): the working directory (the workspace root). */
+/**
+ * cmdb_run_get_working_directory:
+ *
+ * Returns: (transfer none): the working directory (the workspace root).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_working_directory (CmdbRun *run);
-/* The effective status: lost when the store found the watcher gone. */
+/**
+ * cmdb_run_get_status:
+ *
+ * The effective status: lost when the store found the watcher gone.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRunStatus cmdb_run_get_status (CmdbRun *run);
-/* The exit code (128 + signal number when killed by a signal); FALSE when
- * the command has not ended (or never started). */
+/**
+ * cmdb_run_get_exit_code:
+ * @run: the run
+ * @ret_exit_code: (out) (optional): the exit code
+ *
+ * The exit code (128 + signal number when killed by a signal); FALSE when the command has not
+ * ended (or never started).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_get_exit_code (CmdbRun *run, int *ret_exit_code);
-/* (transfer none) (nullable): why the run failed to start, or was lost. */
+/**
+ * cmdb_run_get_message:
+ *
+ * Returns: (transfer none) (nullable): why the run failed to start, or was lost.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_message (CmdbRun *run);
-/* Microseconds since the epoch; 0 when not (yet) set. */
+/**
+ * cmdb_run_get_created_time:
+ *
+ * Microseconds since the epoch; 0 when not (yet) set.
+ */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_created_time (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_started_time (CmdbRun *run);
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_ended_time (CmdbRun *run);
-/* (transfer full): <directory>/<stream>.log */
+/**
+ * cmdb_run_get_log_path:
+ *
+ * Returns: (transfer full): <directory>/<stream>.log
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_run_get_log_path (CmdbRun *run, CmdbRunStream stream);
-/* The final size of a stream's log once the run ended, so a follower knows
- * it has read everything; FALSE while the run is going. */
+/**
+ * cmdb_run_get_final_log_size:
+ * @run: the run
+ * @stream: the stream
+ * @ret_size: (out) (optional): the size in bytes
+ *
+ * The final size of a stream's log once the run ended, so a follower knows it has read everything;
+ * FALSE while the run is going.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_get_final_log_size (CmdbRun *run, CmdbRunStream stream, guint64 *ret_size);
-/* (transfer none): the whole record, for executors that keep their own keys
- * (prefix them with the executor id) and for callers that show it. Changes
- * are written by cmdb_run_save(). */
+/**
+ * cmdb_run_get_data:
+ *
+ * Returns: (transfer none): the whole record, for executors that keep their own keys (prefix them
+ *   with the executor id) and for callers that show it. Changes are written by cmdb_run_save().
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_run_get_data (CmdbRun *run);
-/* (transfer full): the record as shown to users: run.json plus the
- * effective "status" (lost included). */
+/**
+ * cmdb_run_to_json:
+ *
+ * Returns: (transfer full): the record as shown to users: run.json plus the effective "status"
+ *   (lost included).
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_run_to_json (CmdbRun *run);
 
-/* For executors: update the record (then cmdb_run_save()). */
+/**
+ * cmdb_run_set_status:
+ *
+ * For executors: update the record (then cmdb_run_save()).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_set_status (CmdbRun *run, CmdbRunStatus status);
 CMDB_AVAILABLE_IN_ALL
@@ -187,6 +283,116 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbRun, cmdb_run_unref)
 CMDB_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (CmdbExecutor, cmdb_executor, CMDB, EXECUTOR, GObject)
 
+/* The annotations of the methods, for bindings. */
+/**
+ * CmdbExecutorInterface::get_id:
+ * @self: the executor
+ *
+ * Returns: (transfer none): the executor id.
+ */
+/**
+ * CmdbExecutorInterface::start:
+ * @self: the executor
+ * @run: the run
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
+/**
+ * CmdbExecutorInterface::stop:
+ * @self: the executor
+ * @run: the run
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
+/**
+ * CmdbExecutorInterface::is_alive:
+ * @self: the executor
+ * @run: the run
+ *
+ * Returns: whether whatever watches @run is still there.
+ */
+/**
+ * CmdbExecutorInterface::check_options:
+ * @self: the executor
+ * @options: the run request's executor options
+ *
+ * Returns: (transfer full): KEY -> problem text.
+ */
+/**
+ * CmdbExecutorInterface::start_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
+/**
+ * CmdbExecutorInterface::stop_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
+/**
+ * CmdbExecutorInterface::check_options_async:
+ * @self: the executor
+ * @options: the run request's executor options
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
+/**
+ * CmdbExecutorInterface::update_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
+/**
+ * CmdbExecutorInterface::start_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
+/**
+ * CmdbExecutorInterface::stop_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
+/**
+ * CmdbExecutorInterface::update_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when the question failed.
+ */
+/**
+ * CmdbExecutorInterface::check_options_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): KEY -> problem text, or NULL with @error set.
+ */
+/**
+ * CmdbExecutorInterface::load_options_form:
+ * @self: the executor
+ * @cache: the cache to read the form through
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the options' form, or NULL (with @error when it cannot
+ *   be read).
+ */
 struct _CmdbExecutorInterface
 {
   GTypeInterface parent_iface;
@@ -243,7 +449,11 @@ struct _CmdbExecutorInterface
   CmdbSchema *(*load_options_form) (CmdbExecutor *self, CmdbCache *cache, GError **error);
 };
 
-/* (transfer none) */
+/**
+ * cmdb_executor_get_id:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_executor_get_id (CmdbExecutor *self);
 CMDB_AVAILABLE_IN_ALL
@@ -252,20 +462,36 @@ CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
-/* (transfer full): see CmdbExecutorInterface.check_options; an empty object
- * for executors that do not check. */
+/**
+ * cmdb_executor_check_options:
+ *
+ * Returns: (transfer full): see CmdbExecutorInterface.check_options; an empty object for executors
+ *   that do not check.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options);
-/* (transfer full) (nullable): see CmdbExecutorInterface.load_options_form;
- * NULL without @error for an executor without options. */
+/**
+ * cmdb_executor_load_options_form:
+ *
+ * Returns: (transfer full) (nullable): see CmdbExecutorInterface.load_options_form; NULL without
+ *   @error for an executor without options.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_executor_load_options_form (CmdbExecutor *self, CmdbCache *cache, GError **error);
-/* Whether the executor has an update_async() (its is_alive() then reads
- * what the last update found). */
+/**
+ * cmdb_executor_has_update:
+ *
+ * Whether the executor has an update_async() (its is_alive() then reads what the last update
+ * found).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_has_update (CmdbExecutor *self);
-/* Brings what the executor knows of @run up to date; TRUE at once for an
- * executor without update_async(). */
+/**
+ * cmdb_executor_update:
+ *
+ * Brings what the executor knows of @run up to date; TRUE at once for an executor without
+ * update_async().
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_update (CmdbExecutor *self, CmdbRun *run, GError **error);
 
@@ -283,8 +509,11 @@ CMDB_AVAILABLE_IN_ALL
 void cmdb_executor_check_options_async (CmdbExecutor *self, JsonObject *options,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data);
-/* (transfer full): as cmdb_executor_check_options(); NULL only with @error
- * (cancelled). */
+/**
+ * cmdb_executor_check_options_finish:
+ *
+ * Returns: (transfer full): as cmdb_executor_check_options(); NULL only with @error (cancelled).
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_executor_check_options_finish (CmdbExecutor *self, GAsyncResult *result,
                                                 GError **error);
@@ -302,21 +531,42 @@ gboolean cmdb_executor_update_finish (CmdbExecutor *self, GAsyncResult *result, 
  * killed), or @cancellable was cancelled. Never blocks the caller. */
 typedef struct _CmdbToolResult CmdbToolResult;
 
+/**
+ * cmdb_tool_run_async:
+ * @argv: (array zero-terminated=1): the tool and its arguments
+ * @cwd: (nullable): the working directory
+ * @timeout_ms: the longest wait
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called with the outcome
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_tool_run_async (const char *const *argv, const char *cwd, guint timeout_ms,
                           GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data);
-/* (transfer full) (nullable) */
+/**
+ * cmdb_tool_run_finish: (skip)
+ *
+ * Returns: (transfer full) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbToolResult *cmdb_tool_run_finish (GAsyncResult *result, GError **error);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_tool_result_free (CmdbToolResult *result);
-/* (transfer none): what it wrote, as text (invalid UTF-8 replaced). */
+/**
+ * cmdb_tool_result_get_stdout:
+ *
+ * Returns: (transfer none): what it wrote, as text (invalid UTF-8 replaced).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_tool_result_get_stdout (CmdbToolResult *result);
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_tool_result_get_stderr (CmdbToolResult *result);
-/* Its exit status; 128 + signal number when a signal ended it. */
+/**
+ * cmdb_tool_result_get_status:
+ *
+ * Its exit status; 128 + signal number when a signal ended it.
+ */
 CMDB_AVAILABLE_IN_ALL
 int cmdb_tool_result_get_status (CmdbToolResult *result);
 
@@ -329,74 +579,133 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbToolResult, cmdb_tool_result_free)
 CMDB_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, CMDB, RUN_STORE, GObject)
 
-/* (transfer full): the runs under cmdb_context_get_state_dir (@context)/runs,
- * with the local executor registered. [run] stop-grace is read from the
- * context's configuration when a run is created. */
+/**
+ * cmdb_run_store_new:
+ *
+ * Returns: (transfer full): the runs under cmdb_context_get_state_dir (@context)/runs, with the
+ *   local executor registered. [run] stop-grace is read from the context's configuration when a
+ *   run is created.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRunStore *cmdb_run_store_new (CmdbContext *context);
-/* (transfer none) */
+/**
+ * cmdb_run_store_get_directory:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_store_get_directory (CmdbRunStore *self);
-/* Adds (or replaces) an executor, under its own id. */
+/**
+ * cmdb_run_store_add_executor:
+ *
+ * Adds (or replaces) an executor, under its own id.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_add_executor (CmdbRunStore *self, CmdbExecutor *executor);
-/* (transfer none) (nullable): a registered executor; loads nothing. */
+/**
+ * cmdb_run_store_get_executor:
+ *
+ * Returns: (transfer none) (nullable): a registered executor; loads nothing.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbExecutor *cmdb_run_store_get_executor (CmdbRunStore *self, const char *executor_id);
-/* (transfer none): the executor @executor_id, loading its plugin (through
- * the host given with cmdb_run_store_set_host()) on first use, as starting
- * a run does. NULL with CMDB_RUN_ERROR_UNKNOWN_EXECUTOR when there is none
- * or it cannot be loaded. */
+/**
+ * cmdb_run_store_load_executor:
+ *
+ * Returns: (transfer none): the executor @executor_id, loading its plugin (through the host given
+ *   with cmdb_run_store_set_host()) on first use, as starting a run does. NULL with
+ *   CMDB_RUN_ERROR_UNKNOWN_EXECUTOR when there is none or it cannot be loaded.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbExecutor *cmdb_run_store_load_executor (CmdbRunStore *self, const char *executor_id,
                                             GError **error);
-/* The program the local executor runs as `PROGRAM supervise RUN_DIR`:
- * by default this process's own executable when it is cmdbuilder, else
- * cmdbuilder from PATH. Tests and embedders set it. */
+/**
+ * cmdb_run_store_set_supervisor_program:
+ *
+ * The program the local executor runs as `PROGRAM supervise RUN_DIR`: by default this process's
+ * own executable when it is cmdbuilder, else cmdbuilder from PATH. Tests and embedders set it.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_set_supervisor_program (CmdbRunStore *self, const char *program);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_run_store_get_supervisor_program:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_store_get_supervisor_program (CmdbRunStore *self);
 
-/* Records a new run (status starting) without starting it. @argv is the
- * page's command; when @edited_command is non-NULL and differs from
- * @command, it is what runs (split with cmdb_shell_split) and the run is
- * marked edited. @values (nullable) is the form values object, copied.
- * @executor_id NULL means [run] executor (default "local").
- * Returns (transfer full) the run, or NULL with an error (unknown
- * executor, an edited text that does not split, an empty argv, I/O). */
+/**
+ * cmdb_run_store_create:
+ * @argv: (array zero-terminated=1): the page's command
+ * @values: (nullable): the form values
+ *
+ * Records a new run (status starting) without starting it. @argv is the page's command; when
+ * @edited_command is non-NULL and differs from @command, it is what runs (split with
+ * cmdb_shell_split) and the run is marked edited. @values (nullable) is the form values object,
+ * copied. @executor_id NULL means [run] executor (default "local"). Returns (transfer full) the
+ * run, or NULL with an error (unknown executor, an edited text that does not split, an empty argv,
+ * I/O).
+ *
+ * Returns: (transfer full): the run, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_store_create (CmdbRunStore *self, const char *page, const char *const *argv,
                                 const char *command, const char *edited_command, JsonObject *values,
                                 const char *executor_id, GError **error);
-/* Starts @run with its executor; returns once the command started or
- * failed to start. Returns (transfer full) the run as recorded then
- * (running, or failed with a message such as "cannot run 'x': No such file
- * or directory" and exit code 127), or NULL when the executor failed. */
+/**
+ * cmdb_run_store_start:
+ *
+ * Starts @run with its executor; returns once the command started or failed to start. Returns
+ * (transfer full) the run as recorded then (running, or failed with a message such as "cannot run
+ * 'x': No such file or directory" and exit code 127), or NULL when the executor failed.
+ *
+ * Returns: (transfer full): the run as recorded, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_store_start (CmdbRunStore *self, CmdbRun *run, GError **error);
-/* The same without waiting: completes with (transfer full) the run as
- * recorded once the executor's start_async() completed. */
+/**
+ * cmdb_run_store_start_async:
+ *
+ * The same without waiting: completes with (transfer full) the run as recorded once the executor's
+ * start_async() completed.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_start_async (CmdbRunStore *self, CmdbRun *run, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_run_store_start_finish:
+ *
+ * Returns: (transfer full): the run as recorded, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_store_start_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
-/* (transfer full) (element-type CmdbRun): the runs, unfinished ones first,
- * then newest first. @page and @status (nullable) filter; @status is a
- * status name. Unreadable run directories are skipped. Ended runs come from
- * the context's cache (parsed once while their run.json is unchanged) and
- * are shared with later listings: read them, do not modify them. */
+/**
+ * cmdb_run_store_list:
+ * @page: (nullable): only this page's runs
+ * @status: (nullable): only runs of this status
+ *
+ * Returns: (transfer full) (element-type CmdbRun): the runs, unfinished ones first, then newest
+ *   first. @page and @status (nullable) filter; @status is a status name. Unreadable run
+ *   directories are skipped. Ended runs come from the context's cache (parsed once while their
+ *   run.json is unchanged) and are shared with later listings: read them, do not modify them.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status,
                                 GError **error);
-/* (transfer full): the run with id @run_id, or the only one whose id starts
- * with it; its status is checked (lost when its watcher is gone). */
+/**
+ * cmdb_run_store_load:
+ *
+ * Returns: (transfer full): the run with id @run_id, or the only one whose id starts with it; its
+ *   status is checked (lost when its watcher is gone).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error);
-/* Asks the run to stop (CMDB_RUN_ERROR_NOT_RUNNING when it has ended);
- * does not wait. */
+/**
+ * cmdb_run_store_stop:
+ *
+ * Asks the run to stop (CMDB_RUN_ERROR_NOT_RUNNING when it has ended); does not wait.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error);
 CMDB_AVAILABLE_IN_ALL
@@ -404,22 +713,35 @@ void cmdb_run_store_stop_async (CmdbRunStore *self, const char *run_id, GCancell
                                 GAsyncReadyCallback callback, gpointer user_data);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_stop_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
-/* Whether executors' update_async() is called by whoever owns the store, in
- * the background (cmdb_run_store_update_async()): loading and listing runs
- * then never waits for an executor. Default FALSE: each liveness check
- * first brings the executor's answer up to date (the CLI). */
+/**
+ * cmdb_run_store_set_background_updates:
+ *
+ * Whether executors' update_async() is called by whoever owns the store, in the background
+ * (cmdb_run_store_update_async()): loading and listing runs then never waits for an executor.
+ * Default FALSE: each liveness check first brings the executor's answer up to date (the CLI).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_set_background_updates (CmdbRunStore *self, gboolean background);
-/* Calls update_async() of the executor of every unfinished run; completes
- * when all answered (an executor's failure is only logged). */
+/**
+ * cmdb_run_store_update_async:
+ *
+ * Calls update_async() of the executor of every unfinished run; completes when all answered (an
+ * executor's failure is only logged).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_update_async (CmdbRunStore *self, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_update_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
-/* Waits until the run is final, polling its record; @timeout_ms < 0 waits
- * forever. Returns (transfer full) the final run, or NULL with
- * G_IO_ERROR_TIMED_OUT or a load error. Blocks the calling thread. */
+/**
+ * cmdb_run_store_wait:
+ *
+ * Waits until the run is final, polling its record; @timeout_ms < 0 waits forever. Returns
+ * (transfer full) the final run, or NULL with G_IO_ERROR_TIMED_OUT or a load error. Blocks the
+ * calling thread.
+ *
+ * Returns: (transfer full): the final run, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_store_wait (CmdbRunStore *self, const char *run_id, gint64 timeout_ms,
                               GError **error);
@@ -429,19 +751,30 @@ CmdbRun *cmdb_run_store_wait (CmdbRunStore *self, const char *run_id, gint64 tim
 
 typedef struct _CmdbLogReader CmdbLogReader;
 
-/* (transfer full): a reader of @stream of @run starting at byte @offset (a
- * follower that reconnects passes the offset it had reached). The log file
- * may not exist yet: reads then return 0. */
+/**
+ * cmdb_log_reader_new: (skip)
+ *
+ * Returns: (transfer full): a reader of @stream of @run starting at byte @offset (a follower that
+ *   reconnects passes the offset it had reached). The log file may not exist yet: reads then
+ *   return 0.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbLogReader *cmdb_log_reader_new (CmdbRun *run, CmdbRunStream stream, guint64 offset);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_reader_free (CmdbLogReader *reader);
-/* Reads at most @size bytes into @buffer (the caller's buffer is the only
- * memory used). Returns the number of bytes read, 0 at the current end of
- * the log, -1 with @error on an I/O error. */
+/**
+ * cmdb_log_reader_read:
+ *
+ * Reads at most @size bytes into @buffer (the caller's buffer is the only memory used). Returns
+ * the number of bytes read, 0 at the current end of the log, -1 with @error on an I/O error.
+ */
 CMDB_AVAILABLE_IN_ALL
 gssize cmdb_log_reader_read (CmdbLogReader *reader, guint8 *buffer, gsize size, GError **error);
-/* The offset of the next byte to read. */
+/**
+ * cmdb_log_reader_get_offset:
+ *
+ * The offset of the next byte to read.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint64 cmdb_log_reader_get_offset (CmdbLogReader *reader);
 
@@ -457,24 +790,48 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbLogReader, cmdb_log_reader_free)
 
 typedef struct _CmdbLogView CmdbLogView;
 
-/* (transfer full): @max_line_bytes >= 16 (lines are split beyond it). */
+/**
+ * cmdb_log_view_new: (skip)
+ *
+ * Returns: (transfer full): @max_line_bytes >= 16 (lines are split beyond it).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbLogView *cmdb_log_view_new (gsize max_line_bytes);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_view_free (CmdbLogView *view);
-/* Appends each completed line (char *, transfer full, no newline) to
- * @lines. Feed bounded chunks to keep @lines bounded. */
+/**
+ * cmdb_log_view_feed:
+ * @view: the view
+ * @data: (array length=length): the bytes
+ * @length: how many
+ * @lines: (element-type utf8): where completed lines are appended
+ *
+ * Appends each completed line (char *, transfer full, no newline) to @lines. Feed bounded chunks
+ * to keep @lines bounded.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_view_feed (CmdbLogView *view, const char *data, gsize length, GPtrArray *lines);
-/* Appends the pending partial line, if any, and resets the view (the
- * stream ended). */
+/**
+ * cmdb_log_view_finish:
+ * @lines: (element-type utf8): where the partial line is appended
+ *
+ * Appends the pending partial line, if any, and resets the view (the stream ended).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_view_finish (CmdbLogView *view, GPtrArray *lines);
-/* (transfer full) (nullable): the partial line as it would show now (a
- * progress bar in progress), or NULL when there is none. */
+/**
+ * cmdb_log_view_peek_partial:
+ *
+ * Returns: (transfer full) (nullable): the partial line as it would show now (a progress bar in
+ *   progress), or NULL when there is none.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_log_view_peek_partial (CmdbLogView *view);
-/* Bytes held for the partial line (never more than the cap). */
+/**
+ * cmdb_log_view_get_buffered:
+ *
+ * Bytes held for the partial line (never more than the cap).
+ */
 CMDB_AVAILABLE_IN_ALL
 gsize cmdb_log_view_get_buffered (CmdbLogView *view);
 

@@ -24,7 +24,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-context.h"
 #include "cmdb-page.h"
@@ -59,35 +59,72 @@ typedef enum
 /* What the user submitted. */
 typedef struct _CmdbFormInput CmdbFormInput;
 
-/* (transfer full): an empty input (every element at its default). */
+#define CMDB_TYPE_FORM_INPUT (cmdb_form_input_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_form_input_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_form_input_new:
+ *
+ * Returns: (transfer full): an empty input (every element at its default).
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_new (void);
-/* (transfer full): an input from JSON {values: {key: value}, user_set:
- * [keys]}; a missing user_set counts every given value as set. */
+/**
+ * cmdb_form_input_new_from_json:
+ *
+ * Returns: (transfer full): an input from JSON {values: {key: value}, user_set: [keys]}; a missing
+ *   user_set counts every given value as set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_new_from_json (JsonObject *object);
+/**
+ * cmdb_form_input_copy:
+ * @input: the input
+ *
+ * Returns: (transfer full): a copy.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_copy (CmdbFormInput *input);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_free (CmdbFormInput *input);
-/* Sets @key to @value (transfer full; NULL removes it). */
+/**
+ * cmdb_form_input_set:
+ * @input: the input
+ * @key: an element key
+ * @value: (transfer full) (nullable): the value, or NULL to remove it
+ * @user_set: whether the user set it
+ *
+ * Sets @key to @value (transfer full; NULL removes it).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_set (CmdbFormInput *input, const char *key, JsonNode *value,
                           gboolean user_set);
-/* Sets @key from the text @text as typed on a command line, parsed by the
- * element's type: numbers for sliders and number inputs, true/false for
- * checkboxes, [a,b] for multiselects, a label of a label/value option is
- * turned into its value. An unknown key fails with UNKNOWN_KEY, naming the
- * closest key; a value of the wrong shape with INVALID. */
+/**
+ * cmdb_form_input_set_text:
+ *
+ * Sets @key from the text @text as typed on a command line, parsed by the element's type: numbers
+ * for sliders and number inputs, true/false for checkboxes, [a,b] for multiselects, a label of a
+ * label/value option is turned into its value. An unknown key fails with UNKNOWN_KEY, naming the
+ * closest key; a value of the wrong shape with INVALID.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, const char *key,
                                    const char *text, GError **error);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_form_input_get:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_input_get (CmdbFormInput *input, const char *key);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_input_is_user_set (CmdbFormInput *input, const char *key);
-/* (transfer full): {values, user_set}. */
+/**
+ * cmdb_form_input_to_json:
+ *
+ * Returns: (transfer full): {values, user_set}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_input_to_json (CmdbFormInput *input);
 
@@ -112,69 +149,135 @@ typedef struct
 
 typedef struct _CmdbFormState CmdbFormState;
 
+#define CMDB_TYPE_FORM_STATE (cmdb_form_state_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_form_state_get_type (void) G_GNUC_CONST;
+
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_form_error_quark (void);
 
-/* Evaluates @schema. @context (nullable: no workspace, so no option
- * sources and no metadata) gives option lists and architecture/optimizer
- * metadata; @input (nullable) the user's values. Never fails: problems with
- * option sources are in cmdb_form_state_get_problems(). (transfer full) */
+/**
+ * cmdb_form_evaluate:
+ * @context: (nullable): the workspace
+ * @input: (nullable): the user's values
+ *
+ * Evaluates @schema. @context (nullable: no workspace, so no option sources and no metadata) gives
+ * option lists and architecture/optimizer metadata; @input (nullable) the user's values. Never
+ * fails: problems with option sources are in cmdb_form_state_get_problems(). (transfer full)
+ *
+ * Returns: (transfer full): the evaluated form.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_evaluate (CmdbSchema *schema, CmdbContext *context, CmdbFormInput *input,
                                    CmdbFormFlags flags);
-/* The same, with @rules (nullable): a page plugin's rule defaults,
- * {element key: {rule attribute: value}} (cmdb_page_get_rules), applying
- * where the schema's element does not set that attribute itself. */
+/**
+ * cmdb_form_evaluate_with_rules:
+ * @context: (nullable): the workspace
+ * @input: (nullable): the user's values
+ * @rules: (nullable): the page's rule defaults
+ *
+ * The same, with @rules (nullable): a page plugin's rule defaults, {element key: {rule attribute:
+ * value}} (cmdb_page_get_rules), applying where the schema's element does not set that attribute
+ * itself.
+ *
+ * Returns: (transfer full): the evaluated form.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_evaluate_with_rules (CmdbSchema *schema, CmdbContext *context,
                                               CmdbFormInput *input, CmdbFormFlags flags,
                                               JsonObject *rules);
+/**
+ * cmdb_form_state_ref:
+ * @state: the object
+ *
+ * Returns: (transfer full): @state, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_state_ref (CmdbFormState *state);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_state_unref (CmdbFormState *state);
-/* (transfer none) */
+/**
+ * cmdb_form_state_get_schema:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_form_state_get_schema (CmdbFormState *state);
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_form_state_get_n_fields (CmdbFormState *state);
-/* (transfer none) */
+/**
+ * cmdb_form_state_get_field:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbFieldState *cmdb_form_state_get_field (CmdbFormState *state, guint index);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_form_state_lookup:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbFieldState *cmdb_form_state_lookup (CmdbFormState *state, const char *key);
-/* (transfer none): the visible elements' values, key -> value (what page
- * hooks receive: hidden elements and info elements are absent). */
+/**
+ * cmdb_form_state_get_values:
+ *
+ * Returns: (transfer none): the visible elements' values, key -> value (what page hooks receive:
+ *   hidden elements and info elements are absent).
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_form_state_get_values (CmdbFormState *state);
-/* (transfer none) (element-type CmdbProblem): validation errors and
- * warnings (subject: the element key), in check order. */
+/**
+ * cmdb_form_state_get_messages:
+ *
+ * Returns: (transfer none) (element-type CmdbProblem): validation errors and warnings (subject:
+ *   the element key), in check order.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_form_state_get_messages (CmdbFormState *state);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_state_has_errors (CmdbFormState *state);
-/* Adds a message about element @key (nullable: about the form) to @state,
- * under the field too: how a page plugin's validation joins the schema's. */
+/**
+ * cmdb_form_state_add_message:
+ *
+ * Adds a message about element @key (nullable: about the form) to @state, under the field too: how
+ * a page plugin's validation joins the schema's.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_state_add_message (CmdbFormState *state, CmdbSeverity severity, const char *key,
                                   const char *message);
-/* (transfer none) (nullable): rule attribute @name of element @key as the
- * evaluation saw it (the schema's, else the page's rule default). */
+/**
+ * cmdb_form_state_get_rule:
+ *
+ * Returns: (transfer none) (nullable): rule attribute @name of element @key as the evaluation saw
+ *   it (the schema's, else the page's rule default).
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_state_get_rule (CmdbFormState *state, const char *key, const char *name);
-/* (transfer none) (nullable): the key of the first element whose `role`
- * rule is @role (e.g. "experiment_name"). */
+/**
+ * cmdb_form_state_find_role:
+ *
+ * Returns: (transfer none) (nullable): the key of the first element whose `role` rule is @role
+ *   (e.g. "experiment_name").
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_form_state_find_role (CmdbFormState *state, const char *role);
-/* (transfer none) (element-type CmdbProblem): problems of the workspace met
- * while evaluating (an option source that cannot be listed), located at the
- * schema key that asked for it. */
+/**
+ * cmdb_form_state_get_problems:
+ *
+ * Returns: (transfer none) (element-type CmdbProblem): problems of the workspace met while
+ *   evaluating (an option source that cannot be listed), located at the schema key that asked for
+ *   it.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_form_state_get_problems (CmdbFormState *state);
-/* (transfer full): {title, fields: [{key, type, label, help, visible,
- * options: [{label, value}], value, default, user_set, errors, warnings,
- * min, max, step, format, info}], values, errors, warnings, problems}. */
+/**
+ * cmdb_form_state_to_json:
+ *
+ * Returns: (transfer full): {title, fields: [{key, type, label, help, visible, options: [{label,
+ *   value}], value, default, user_set, errors, warnings, min, max, step, format, info}], values,
+ *   errors, warnings, problems}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_state_to_json (CmdbFormState *state);
 
@@ -189,19 +292,30 @@ typedef struct
   JsonObject *parameters; /* the recommendations with non-empty values */
 } CmdbUseCase;
 
-/* (transfer full) (element-type CmdbUseCase): all use cases of
- * @architecture when it is known, else the first use case of every
- * architecture that has any (architecture name order). */
+/**
+ * cmdb_list_use_cases:
+ *
+ * Returns: (transfer full) (element-type CmdbUseCase): all use cases of @architecture when it is
+ *   known, else the first use case of every architecture that has any (architecture name order).
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_list_use_cases (CmdbContext *context, const char *architecture);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_use_case_free (CmdbUseCase *use_case);
-/* (transfer full): {id, title, description, architecture, parameters}. */
+/**
+ * cmdb_use_case_to_json:
+ *
+ * Returns: (transfer full): {id, title, description, architecture, parameters}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_use_case_to_json (const CmdbUseCase *use_case);
-/* Sets every parameter of @use_case that names an element of @schema, as
- * set by the user. A value that matches an option's label instead of its
- * value is stored as the value (the preprocessing profile). */
+/**
+ * cmdb_form_input_apply_use_case:
+ *
+ * Sets every parameter of @use_case that names an element of @schema, as set by the user. A value
+ * that matches an option's label instead of its value is stored as the value (the preprocessing
+ * profile).
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_apply_use_case (CmdbFormInput *input, CmdbSchema *schema,
                                      const CmdbUseCase *use_case);
@@ -219,67 +333,129 @@ typedef struct
  * accessors below. */
 typedef struct _CmdbCommand CmdbCommand;
 
-/* (transfer none) (element-type utf8): what is executed. */
+#define CMDB_TYPE_COMMAND (cmdb_command_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_command_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_command_get_argv:
+ *
+ * Returns: (transfer none) (element-type utf8): what is executed.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_argv (CmdbCommand *command);
-/* (transfer none): shell-quoted, one line: what is copied. */
+/**
+ * cmdb_command_get_display:
+ *
+ * Returns: (transfer none): shell-quoted, one line: what is copied.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_command_get_display (CmdbCommand *command);
-/* (transfer none): the multi-line form, ` \` continued. */
+/**
+ * cmdb_command_get_pretty:
+ *
+ * Returns: (transfer none): the multi-line form, ` \` continued.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_command_get_pretty (CmdbCommand *command);
-/* (transfer none) (element-type utf8): the override tokens after the
- * constant ones. */
+/**
+ * cmdb_command_get_overrides:
+ *
+ * Returns: (transfer none) (element-type utf8): the override tokens after the constant ones.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_overrides (CmdbCommand *command);
-/* (transfer none) (element-type utf8) */
+/**
+ * cmdb_command_get_constant_overrides:
+ *
+ * Returns: (transfer none) (element-type utf8):
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_constant_overrides (CmdbCommand *command);
-/* (transfer none) (element-type utf8): errors block running it. */
+/**
+ * cmdb_command_get_errors:
+ *
+ * Returns: (transfer none) (element-type utf8): errors block running it.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_errors (CmdbCommand *command);
-/* (transfer none) (element-type utf8) */
+/**
+ * cmdb_command_get_warnings:
+ *
+ * Returns: (transfer none) (element-type utf8):
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_warnings (CmdbCommand *command);
 
-/* Composes the command of an evaluated form: launcher words, runner path,
- * constant overrides, the form's overrides (an element with a name_suffix
- * rule gets its suffix when options->suffix), the overrides of the profile
- * a profile_overrides element selects, then the page hook's extra
- * overrides. The page's validation is the evaluation's (the page session
- * runs it), so its errors are the form's. Returns (transfer full) the
- * command (with errors when the form or the page's validation has errors,
- * in which case argv is still filled for display), or NULL with @error when
- * the workspace configuration is unusable (an unbalanced launcher). */
+/**
+ * cmdb_command_build:
+ *
+ * Composes the command of an evaluated form: launcher words, runner path, constant overrides, the
+ * form's overrides (an element with a name_suffix rule gets its suffix when options->suffix), the
+ * overrides of the profile a profile_overrides element selects, then the page hook's extra
+ * overrides. The page's validation is the evaluation's (the page session runs it), so its errors
+ * are the form's. Returns (transfer full) the command (with errors when the form or the page's
+ * validation has errors, in which case argv is still filled for display), or NULL with @error when
+ * the workspace configuration is unusable (an unbalanced launcher).
+ *
+ * Returns: (transfer full): the command, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCommand *cmdb_command_build (CmdbFormState *state, CmdbContext *context,
                                  const CmdbCommandOptions *options, GError **error);
+/**
+ * cmdb_command_ref:
+ * @command: the object
+ *
+ * Returns: (transfer full): @command, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbCommand *cmdb_command_ref (CmdbCommand *command);
-/* (transfer full): what the name_suffix rule of element @key appends to
- * its value ("" when it does not apply or @enabled is FALSE). */
+/**
+ * cmdb_command_get_name_suffix:
+ *
+ * Returns: (transfer full): what the name_suffix rule of element @key appends to its value (""
+ *   when it does not apply or @enabled is FALSE).
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_command_get_name_suffix (CmdbFormState *state, const char *key, gboolean enabled);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_command_unref (CmdbCommand *command);
-/* (transfer full): {command, argv, overrides, constant_overrides, errors,
- * warnings}. */
+/**
+ * cmdb_command_to_json:
+ *
+ * Returns: (transfer full): {command, argv, overrides, constant_overrides, errors, warnings}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_command_to_json (CmdbCommand *command);
 
-/* Splits an edited command text back into argv (POSIX word rules, no
- * expansion). Returns (transfer full) (element-type utf8), or NULL with
- * @error (SPLIT) for an unbalanced quote. */
+/**
+ * cmdb_command_split_text:
+ *
+ * Splits an edited command text back into argv (POSIX word rules, no expansion). Returns (transfer
+ * full) (element-type utf8), or NULL with @error (SPLIT) for an unbalanced quote.
+ *
+ * Returns: (transfer full) (element-type utf8): the words, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_split_text (const char *text, GError **error);
-/* Checks an argv before it runs: the launcher words of the workspace come
- * first, the runner exists, and every token after it reads as a Hydra
- * override. Returns FALSE with @error naming the first problem. */
+/**
+ * cmdb_command_check_argv:
+ * @argv: (element-type utf8): the words to run
+ *
+ * Checks an argv before it runs: the launcher words of the workspace come first, the runner
+ * exists, and every token after it reads as a Hydra override. Returns FALSE with @error naming the
+ * first problem.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_command_check_argv (GPtrArray *argv, CmdbContext *context, GError **error);
 
-/* (transfer full) (element-type utf8): the launcher words of the
- * workspace ([command] launcher, default "uv run python"). */
+/**
+ * cmdb_command_get_launcher:
+ *
+ * Returns: (transfer full) (element-type utf8): the launcher words of the workspace ([command]
+ *   launcher, default "uv run python").
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_command_get_launcher (CmdbContext *context, GError **error);
 

@@ -27,7 +27,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -95,39 +95,55 @@ typedef struct
   gboolean value_quoted; /* the value was one quoted string */
 } CmdbHydraOverride;
 
-/* Reads one argv token (after shell word splitting) as Hydra 1.3.2 does.
- * Returns (transfer full) the override, or NULL with CMDB_HYDRA_ERROR_PARSE
- * and a message naming the token and, where known, the column (1-based,
- * in characters) of the problem.
+#define CMDB_TYPE_HYDRA_OVERRIDE (cmdb_hydra_override_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_hydra_override_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_hydra_override_parse:
  *
- * Hydra's own parser also accepts an empty key (`=x`); this reader does too,
- * to agree with it: callers that build commands refuse empty keys
- * (cmdb_hydra_check_key does).
+ * Reads one argv token (after shell word splitting) as Hydra 1.3.2 does. Returns (transfer full)
+ * the override, or NULL with CMDB_HYDRA_ERROR_PARSE and a message naming the token and, where
+ * known, the column (1-based, in characters) of the problem.  Hydra's own parser also accepts an
+ * empty key (`=x`); this reader does too, to agree with it: callers that build commands refuse
+ * empty keys (cmdb_hydra_check_key does).  Known differences from Hydra: an int that does not fit
+ * in 64 bits is refused; shuffle() keeps its order (Hydra shuffles at launch); tag() accepts its
+ * tags and drops them; glob() is not expanded.
  *
- * Known differences from Hydra: an int that does not fit in 64 bits is
- * refused; shuffle() keeps its order (Hydra shuffles at launch); tag()
- * accepts its tags and drops them; glob() is not expanded. */
+ * Returns: (transfer full): the override, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbHydraOverride *cmdb_hydra_override_parse (const char *token, GError **error);
-/* (transfer full) (nullable): a copy. */
+/**
+ * cmdb_hydra_override_copy:
+ *
+ * Returns: (transfer full) (nullable): a copy.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbHydraOverride *cmdb_hydra_override_copy (const CmdbHydraOverride *override);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_hydra_override_free (CmdbHydraOverride *override);
 
-/* (transfer none): "CHANGE", "ADD", "FORCE_ADD", "DEL" (Hydra's names) and
- * "str", "int", "float", "bool", "null", "list", "dict", "sweep". */
+/**
+ * cmdb_hydra_override_type_to_string:
+ *
+ * Returns: (transfer none): "CHANGE", "ADD", "FORCE_ADD", "DEL" (Hydra's names) and "str", "int",
+ *   "float", "bool", "null", "list", "dict", "sweep".
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_override_type_to_string (CmdbHydraOverrideType type);
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_value_type_to_string (CmdbHydraValueType type);
 
-/* Checks an override key as a command builder writes it: an optional `+`,
- * `++` or `~` prefix, then a dotted key (`trainer.max_epochs`, `foo.0`,
- * `a-b`, `$a`) or a config group (`model/architectures`), then optionally
- * `@package`. Keys are never quoted, so a key outside the grammar (or an
- * empty one) is an error, CMDB_HYDRA_ERROR_KEY, whose message names the key.
- * Returns TRUE when the key is usable. */
+/**
+ * cmdb_hydra_check_key:
+ *
+ * Checks an override key as a command builder writes it: an optional `+`, `++` or `~` prefix, then
+ * a dotted key (`trainer.max_epochs`, `foo.0`, `a-b`, `$a`) or a config group
+ * (`model/architectures`), then optionally `@package`. Keys are never quoted, so a key outside the
+ * grammar (or an empty one) is an error, CMDB_HYDRA_ERROR_KEY, whose message names the key.
+ * Returns TRUE when the key is usable.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_hydra_check_key (const char *key, GError **error);
 
@@ -151,45 +167,70 @@ typedef enum
   CMDB_HYDRA_STYLE_TEXT,
 } CmdbHydraValueStyle;
 
-/* Python's repr() of a double: the shortest text that reads back as the
- * same double; scientific when the decimal exponent is < -4 or >= 16, with
- * at least two exponent digits (`1e-05`, `0.0001`, `5.0`, `1e+16`,
- * `0.30000000000000004`, `inf`, `-inf`, `nan`). Hydra reads each back as
- * the same float. (transfer full) */
+/**
+ * cmdb_hydra_format_float:
+ *
+ * Python's repr() of a double: the shortest text that reads back as the same double; scientific
+ * when the decimal exponent is < -4 or >= 16, with at least two exponent digits (`1e-05`,
+ * `0.0001`, `5.0`, `1e+16`, `0.30000000000000004`, `inf`, `-inf`, `nan`). Hydra reads each back as
+ * the same float. (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_float (double value);
 
-/* The round-trip quoting rule: returns (transfer full) @value wrapped in
- * double quotes so that Hydra reads it back as exactly @value. */
+/**
+ * cmdb_hydra_quote_string:
+ *
+ * The round-trip quoting rule: returns (transfer full) @value wrapped in double quotes so that
+ * Hydra reads it back as exactly @value.
+ *
+ * Returns: (transfer full): the quoted value.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_quote_string (const char *value);
 
-/* Makes every `${` in @value literal for OmegaConf (no interpolation): each
- * run of n backslashes followed by `${` becomes 2n+1 backslashes. Quote the
- * result afterwards. Free text passes `${...}` through by default; use this
- * where a field must not interpolate. (transfer full) */
+/**
+ * cmdb_hydra_escape_interpolations:
+ *
+ * Makes every `${` in @value literal for OmegaConf (no interpolation): each run of n backslashes
+ * followed by `${` becomes 2n+1 backslashes. Quote the result afterwards. Free text passes
+ * `${...}` through by default; use this where a field must not interpolate. (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_escape_interpolations (const char *value);
 
-/* Renders @value (a scalar, an array of scalars/arrays, or an object with
- * ID-like keys) as the text after `key=`. Arrays are `[a,b]` with each
- * element rendered by the scalar rule of @style (quoted when needed); an
- * empty array is `[]` and an empty string `""` (callers omit empty values,
- * see cmdb_hydra_format_override). Returns (transfer full) the text, or NULL
- * with CMDB_HYDRA_ERROR_VALUE for an object key that cannot be written. */
+/**
+ * cmdb_hydra_format_value:
+ *
+ * Renders @value (a scalar, an array of scalars/arrays, or an object with ID-like keys) as the
+ * text after `key=`. Arrays are `[a,b]` with each element rendered by the scalar rule of @style
+ * (quoted when needed); an empty array is `[]` and an empty string `""` (callers omit empty
+ * values, see cmdb_hydra_format_override). Returns (transfer full) the text, or NULL with
+ * CMDB_HYDRA_ERROR_VALUE for an object key that cannot be written.
+ *
+ * Returns: (transfer full): the text, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_value (JsonNode *value, CmdbHydraValueStyle style, GError **error);
 
-/* Builds one override token `key=value` (transfer full). @key is checked
- * with cmdb_hydra_check_key (CMDB_HYDRA_ERROR_KEY, never quoted). @value
- * (nullable): NULL writes the key alone, which only a `~key` deletion may
- * do. The caller decides what is "empty" (the command builder omits null,
- * "" and empty lists; `0`, `0.0` and `false` are values); this function
- * writes whatever it is given.
+/**
+ * cmdb_hydra_format_override:
+ * @value: (nullable): the value
  *
- * A suffix (the Train page's `exp_name` + `-arch-decoder-encoder`) is
- * appended to the plain string value BEFORE calling this, never to a
- * rendered token: that is how the original's nested quotes are avoided. */
+ * Builds one override token `key=value` (transfer full). @key is checked with cmdb_hydra_check_key
+ * (CMDB_HYDRA_ERROR_KEY, never quoted). @value (nullable): NULL writes the key alone, which only a
+ * `~key` deletion may do. The caller decides what is "empty" (the command builder omits null, ""
+ * and empty lists; `0`, `0.0` and `false` are values); this function writes whatever it is given.
+ * A suffix (the Train page's `exp_name` + `-arch-decoder-encoder`) is appended to the plain string
+ * value BEFORE calling this, never to a rendered token: that is how the original's nested quotes
+ * are avoided.
+ *
+ * Returns: (transfer full): the token, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_hydra_format_override (const char *key, JsonNode *value, CmdbHydraValueStyle style,
                                   GError **error);
@@ -198,42 +239,71 @@ char *cmdb_hydra_format_override (const char *key, JsonNode *value, CmdbHydraVal
 /* 3. The shell layer                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* Returns (transfer full) @token as POSIX shell text: unchanged when it is
- * non-empty and made only of [A-Za-z0-9_./+\-@%:=,], otherwise wrapped in
- * single quotes with each `'` written as `'\''`. */
+/**
+ * cmdb_shell_quote:
+ *
+ * Returns (transfer full) @token as POSIX shell text: unchanged when it is non-empty and made only
+ * of [A-Za-z0-9_./+\-@%:=,], otherwise wrapped in single quotes with each `'` written as `'\''`.
+ *
+ * Returns: (transfer full): the quoted word.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_quote (const char *token);
 
-/* Joins @argv (NULL-terminated) with single spaces, each word quoted with
- * cmdb_shell_quote (the first word is also quoted when it contains `=`, so
- * it cannot read as an assignment). (transfer full) */
+/**
+ * cmdb_shell_join:
+ * @argv: (array zero-terminated=1): the words
+ *
+ * Joins @argv (NULL-terminated) with single spaces, each word quoted with cmdb_shell_quote (the
+ * first word is also quoted when it contains `=`, so it cannot read as an assignment). (transfer
+ * full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_join (const char *const *argv);
 
-/* Splits @text into words with POSIX shell rules and no expansion: blanks
- * (space, tab, newline) separate words; `'...'` is literal; in `"..."` a
- * backslash escapes only $ ` " \ and newline; outside quotes a backslash
- * escapes the next character; backslash-newline joins lines; an unquoted
- * `#` at the start of a word starts a comment up to the end of the line.
- * `$x`, `~`, `*` stay literal. Unquoted shell operators (| & ; < > ( ) and
- * `) are refused: the command is never run through a shell.
- * On success stores (transfer full) a NULL-terminated vector in @ret_argv.
- * Fails with CMDB_HYDRA_ERROR_SPLIT and a message giving the 1-based line
- * and column of an unbalanced quote, a trailing backslash or an operator. */
+/**
+ * cmdb_shell_split:
+ * @text: the command text
+ * @ret_argv: (out) (transfer full) (array zero-terminated=1): the words
+ * @error: return location for an error
+ *
+ * Splits @text into words with POSIX shell rules and no expansion: blanks (space, tab, newline)
+ * separate words; `'...'` is literal; in `"..."` a backslash escapes only $ ` " \ and newline;
+ * outside quotes a backslash escapes the next character; backslash-newline joins lines; an
+ * unquoted `#` at the start of a word starts a comment up to the end of the line. `$x`, `~`, `*`
+ * stay literal. Unquoted shell operators (| & ; < > ( ) and `) are refused: the command is never
+ * run through a shell. On success stores (transfer full) a NULL-terminated vector in @ret_argv.
+ * Fails with CMDB_HYDRA_ERROR_SPLIT and a message giving the 1-based line and column of an
+ * unbalanced quote, a trailing backslash or an operator.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_shell_split (const char *text, char ***ret_argv, GError **error);
 
-/* The multi-line display form: the first @n_head words on the first line,
- * then one word per line indented by two spaces; every line but the last
- * ends with ` \`. Words are quoted with cmdb_shell_quote, so the text splits
- * back (cmdb_shell_split or /bin/sh) into @argv. (transfer full) */
+/**
+ * cmdb_shell_format_pretty:
+ * @argv: (array zero-terminated=1): the words
+ *
+ * The multi-line display form: the first @n_head words on the first line, then one word per line
+ * indented by two spaces; every line but the last ends with ` \`. Words are quoted with
+ * cmdb_shell_quote, so the text splits back (cmdb_shell_split or /bin/sh) into @argv. (transfer
+ * full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_format_pretty (const char *const *argv, guint n_head);
 
-/* The same for a command text: split with cmdb_shell_split; when that fails,
- * split at blanks instead and start with a line
- * `# Note: best-effort formatting due to quoting error: <message>`.
- * (transfer full) */
+/**
+ * cmdb_shell_format_pretty_text:
+ *
+ * The same for a command text: split with cmdb_shell_split; when that fails, split at blanks
+ * instead and start with a line `# Note: best-effort formatting due to quoting error: <message>`.
+ * (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_shell_format_pretty_text (const char *text, guint n_head);
 
@@ -248,12 +318,19 @@ typedef enum
   CMDB_SHELL_LINE_PROGRESS, /* starts with `[` (after blanks) and contains `]` */
 } CmdbShellLineClass;
 
-/* Classifies one output line (case-insensitive, first match wins, in the
- * order of the enum above). NULL and blank lines are PLAIN. */
+/**
+ * cmdb_shell_classify_line:
+ *
+ * Classifies one output line (case-insensitive, first match wins, in the order of the enum above).
+ * NULL and blank lines are PLAIN.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbShellLineClass cmdb_shell_classify_line (const char *line);
-/* (transfer none): "plain", "metrics", "error", "warning", "success",
- * "progress". */
+/**
+ * cmdb_shell_line_class_to_string:
+ *
+ * Returns: (transfer none): "plain", "metrics", "error", "warning", "success", "progress".
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_shell_line_class_to_string (CmdbShellLineClass line_class);
 

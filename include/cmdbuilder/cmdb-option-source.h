@@ -53,11 +53,21 @@ typedef struct _CmdbOptionList CmdbOptionList;
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_new (const char *name, const char *file);
+/**
+ * cmdb_option_entry_ref:
+ * @entry: the object
+ *
+ * Returns: (transfer full): @entry, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_ref (CmdbOptionEntry *entry);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_unref (CmdbOptionEntry *entry);
-/* (transfer none): the value put into the command. */
+/**
+ * cmdb_option_entry_get_name:
+ *
+ * Returns: (transfer none): the value put into the command.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_option_entry_get_name (CmdbOptionEntry *entry);
 /**
@@ -68,24 +78,42 @@ const char *cmdb_option_entry_get_name (CmdbOptionEntry *entry);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_option_entry_get_file (CmdbOptionEntry *entry);
-/* (transfer none) (element-type utf8): the architectures listing it as
- * compatible. */
+/**
+ * cmdb_option_entry_get_architectures:
+ *
+ * Returns: (transfer none) (element-type utf8): the architectures listing it as compatible.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_option_entry_get_architectures (CmdbOptionEntry *entry);
-/* (transfer none) (nullable): source-specific extras (checkpoint epoch,
- * size, ...). */
+/**
+ * cmdb_option_entry_get_metadata:
+ *
+ * Returns: (transfer none) (nullable): source-specific extras (checkpoint epoch, size, ...).
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_option_entry_get_metadata (CmdbOptionEntry *entry);
-/* Adds @architecture to the entry's compatible list once. */
+/**
+ * cmdb_option_entry_add_architecture:
+ *
+ * Adds @architecture to the entry's compatible list once.
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_add_architecture (CmdbOptionEntry *entry, const char *architecture);
-/* (transfer none) (nullable): the description: the file's top-level
- * `description` string if any, else its leading comment block. Read on the
- * first call, through @context's cache; NULL when there is none. */
+/**
+ * cmdb_option_entry_get_description:
+ *
+ * Returns: (transfer none) (nullable): the description: the file's top-level `description` string
+ *   if any, else its leading comment block. Read on the first call, through @context's cache; NULL
+ *   when there is none.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_option_entry_get_description (CmdbOptionEntry *entry, CmdbContext *context);
-/* (transfer full): the entry as a JSON object {name, file, description?,
- * architectures, ...metadata}. */
+/**
+ * cmdb_option_entry_to_json:
+ *
+ * Returns: (transfer full): the entry as a JSON object {name, file, description?, architectures,
+ *   ...metadata}.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_option_entry_to_json (CmdbOptionEntry *entry, CmdbContext *context,
                                        gboolean with_description);
@@ -98,11 +126,21 @@ JsonObject *cmdb_option_entry_to_json (CmdbOptionEntry *entry, CmdbContext *cont
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_new (const char *source_id);
+/**
+ * cmdb_option_list_ref:
+ * @list: the object
+ *
+ * Returns: (transfer full): @list, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_ref (CmdbOptionList *list);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_list_unref (CmdbOptionList *list);
-/* (transfer none) */
+/**
+ * cmdb_option_list_get_source_id:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_option_list_get_source_id (CmdbOptionList *list);
 /**
@@ -165,7 +203,11 @@ void cmdb_option_list_add_problem (CmdbOptionList *list, CmdbProblem *problem);
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_option_list_search (CmdbOptionList *list, const char *query, guint offset,
                                     guint limit, guint *ret_total);
-/* Approximate bytes held, for the cache's bound. */
+/**
+ * cmdb_option_list_get_size:
+ *
+ * Approximate bytes held, for the cache's bound.
+ */
 CMDB_AVAILABLE_IN_ALL
 gsize cmdb_option_list_get_size (CmdbOptionList *list);
 
@@ -214,6 +256,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbOptionList, cmdb_option_list_unref)
 CMDB_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (CmdbOptionSource, cmdb_option_source, CMDB, OPTION_SOURCE, GObject)
 
+/**
+ * CmdbOptionSourceInterface::list_options:
+ * @self: the provider
+ * @context: the workspace
+ * @source_id: one of the ids of the plugin's X-Sources key
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the list, or NULL with @error set.
+ */
 struct _CmdbOptionSourceInterface
 {
   GTypeInterface parent_iface;

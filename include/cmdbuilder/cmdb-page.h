@@ -34,6 +34,69 @@ G_BEGIN_DECLS
 CMDB_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (CmdbPage, cmdb_page, CMDB, PAGE, GObject)
 
+/* The annotations of the methods, for bindings (Python pages). */
+/**
+ * CmdbPageInterface::add_overrides:
+ * @self: the page
+ * @context: the workspace
+ * @values: the evaluated form values
+ * @overrides: (element-type utf8): where the page appends its override tokens
+ */
+/**
+ * CmdbPageInterface::validate:
+ * @self: the page
+ * @context: the workspace
+ * @values: the evaluated form values
+ * @problems: (element-type CmdbProblem): where the page appends its problems
+ */
+/**
+ * CmdbPageInterface::list_actions:
+ * @self: the page
+ *
+ * Returns: (transfer full) (nullable) (element-type utf8): the action ids.
+ */
+/**
+ * CmdbPageInterface::run_action:
+ * @self: the page
+ * @context: the workspace
+ * @action_id: the action
+ * @params: (nullable): its parameters
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the outcome, or NULL with @error set.
+ */
+/**
+ * CmdbPageInterface::get_rules:
+ * @self: the page
+ *
+ * Returns: (transfer full) (nullable): the rule defaults.
+ */
+/**
+ * CmdbPageInterface::run_action_async:
+ * @self: the page
+ * @context: the workspace
+ * @action_id: the action
+ * @params: (nullable): its parameters
+ * @cancellable: (nullable): cancels the action
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
+/**
+ * CmdbPageInterface::run_action_finish:
+ * @self: the page
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the outcome, or NULL with @error set.
+ */
+/**
+ * CmdbPageInterface::infer_values:
+ * @self: the page
+ * @context: the workspace
+ * @values: the evaluated form values
+ *
+ * Returns: (transfer full) (nullable): the inferred values.
+ */
 struct _CmdbPageInterface
 {
   GTypeInterface parent_iface;
@@ -84,19 +147,39 @@ struct _CmdbPageInterface
   JsonObject *(*infer_values) (CmdbPage *self, CmdbContext *context, JsonObject *values);
 };
 
+/**
+ * cmdb_page_add_overrides:
+ * @overrides: (element-type utf8): where override tokens are appended
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
                               GPtrArray *overrides);
+/**
+ * cmdb_page_validate:
+ * @problems: (element-type CmdbProblem): where problems are appended
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
                          GPtrArray *problems);
-/* (transfer full) (nullable) */
+/**
+ * cmdb_page_get_rules:
+ *
+ * Returns: (transfer full) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_get_rules (CmdbPage *self);
-/* (transfer full): never NULL (empty when the page has no actions). */
+/**
+ * cmdb_page_list_actions:
+ *
+ * Returns: (transfer full) (element-type utf8): never NULL (empty when the page has no actions).
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_page_list_actions (CmdbPage *self);
-/* (transfer full) (nullable) */
+/**
+ * cmdb_page_run_action:
+ *
+ * Returns: (transfer full) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
                                   JsonObject *params, GError **error);
@@ -104,10 +187,18 @@ CMDB_AVAILABLE_IN_ALL
 void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const char *action_id,
                                  JsonObject *params, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
-/* (transfer full) (nullable): as cmdb_page_run_action(). */
+/**
+ * cmdb_page_run_action_finish:
+ *
+ * Returns: (transfer full) (nullable): as cmdb_page_run_action().
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action_finish (CmdbPage *self, GAsyncResult *result, GError **error);
-/* (transfer full) (nullable): the page's infer_values, NULL without one. */
+/**
+ * cmdb_page_infer_values:
+ *
+ * Returns: (transfer full) (nullable): the page's infer_values, NULL without one.
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_infer_values (CmdbPage *self, CmdbContext *context, JsonObject *values);
 

@@ -11,7 +11,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -31,16 +31,34 @@ typedef struct
   char *message; /* human sentence, without location */
 } CmdbProblem;
 
-/* (transfer full): a new problem; strings are copied. */
+#define CMDB_TYPE_PROBLEM (cmdb_problem_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_problem_get_type (void) G_GNUC_CONST;
+
+/**
+ * cmdb_problem_new:
+ *
+ * Returns: (transfer full): a new problem; strings are copied.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint column,
                                const char *subject, const char *format, ...) G_GNUC_PRINTF (6, 7);
+/**
+ * cmdb_problem_copy:
+ * @problem: the problem
+ *
+ * Returns: (transfer full): a copy.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_copy (const CmdbProblem *problem);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_problem_free (CmdbProblem *problem);
-/* (transfer full): "path:line:column: error: [subject] message", the form
- * compilers use, so editors can jump to it. */
+/**
+ * cmdb_problem_to_string:
+ *
+ * Returns: (transfer full): "path:line:column: error: [subject] message", the form compilers use,
+ *   so editors can jump to it.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_problem_to_string (const CmdbProblem *problem);
 

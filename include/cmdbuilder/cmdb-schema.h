@@ -14,7 +14,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 #include "cmdb-cache.h"
 #include "cmdb-yaml.h"
@@ -118,72 +118,138 @@ typedef struct
 
 typedef struct _CmdbSchema CmdbSchema;
 
+#define CMDB_TYPE_SCHEMA (cmdb_schema_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_schema_get_type (void) G_GNUC_CONST;
+
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_schema_error_quark (void);
 
-/* Loads the schema at @path through @cache: parsed once, and again only
- * after the file changed. Returns (transfer full) the schema, or NULL with
- * @error when the file cannot be read, is not YAML (the message starts with
- * "path:line:column: ") or its top level is not a mapping. Every other
- * problem is collected (cmdb_schema_get_problems) and the schema is usable
- * without the broken parts. */
+/**
+ * cmdb_schema_load:
+ *
+ * Loads the schema at @path through @cache: parsed once, and again only after the file changed.
+ * Returns (transfer full) the schema, or NULL with @error when the file cannot be read, is not
+ * YAML (the message starts with "path:line:column: ") or its top level is not a mapping. Every
+ * other problem is collected (cmdb_schema_get_problems) and the schema is usable without the
+ * broken parts.
+ *
+ * Returns: (transfer full): the schema, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_load (CmdbCache *cache, const char *path, GError **error);
-/* (transfer full): the schema of an already parsed document (tests, and
- * schemas that are not files). Same rules as cmdb_schema_load(). */
+/**
+ * cmdb_schema_new_from_document:
+ *
+ * Returns: (transfer full): the schema of an already parsed document (tests, and schemas that are
+ *   not files). Same rules as cmdb_schema_load().
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_new_from_document (CmdbYamlDocument *document, GError **error);
-/* Loads the schema at @path with the fragments at @fragment_paths
- * (nullable; element-type utf8) merged in, in that order: each fragment
- * is a mapping holding only `ui_elements`; an element whose key the schema
- * already has replaces it where it stands, a new key is appended. A
- * fragment that cannot be read is a located error of the schema, the rest
- * still loads. Cached like cmdb_schema_load() (which is this without
- * fragments), recomputed when any of the files changes. (transfer full) */
+/**
+ * cmdb_schema_load_layered:
+ * @fragment_paths: (nullable) (element-type utf8): the fragments' files
+ *
+ * Loads the schema at @path with the fragments at @fragment_paths (nullable; element-type utf8)
+ * merged in, in that order: each fragment is a mapping holding only `ui_elements`; an element
+ * whose key the schema already has replaces it where it stands, a new key is appended. A fragment
+ * that cannot be read is a located error of the schema, the rest still loads. Cached like
+ * cmdb_schema_load() (which is this without fragments), recomputed when any of the files changes.
+ * (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_load_layered (CmdbCache *cache, const char *path, GPtrArray *fragment_paths,
                                       GError **error);
-/* (transfer full): @document with @fragments (nullable; element-type
- * CmdbYamlDocument) merged in, as cmdb_schema_load_layered() does. */
+/**
+ * cmdb_schema_new_layered:
+ * @fragments: (nullable) (element-type CmdbYamlDocument): the fragments
+ *
+ * Returns: (transfer full): @document with @fragments (nullable; element-type CmdbYamlDocument)
+ *   merged in, as cmdb_schema_load_layered() does.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *fragments,
                                      GError **error);
+/**
+ * cmdb_schema_ref:
+ * @schema: the object
+ *
+ * Returns: (transfer full): @schema, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_ref (CmdbSchema *schema);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_schema_unref (CmdbSchema *schema);
 
-/* (transfer none) */
+/**
+ * cmdb_schema_get_path:
+ *
+ * Returns: (transfer none):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_schema_get_path (CmdbSchema *schema);
-/* (transfer none) (element-type utf8): the files the schema came from:
- * the schema file, then each fragment merged into it, in merge order. */
+/**
+ * cmdb_schema_get_files:
+ *
+ * Returns: (transfer none) (element-type utf8): the files the schema came from: the schema file,
+ *   then each fragment merged into it, in merge order.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_files (CmdbSchema *schema);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_schema_get_title:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_schema_get_title (CmdbSchema *schema);
-/* (transfer none) (element-type utf8): `constant_overrides`, as written. */
+/**
+ * cmdb_schema_get_constant_overrides:
+ *
+ * Returns: (transfer none) (element-type utf8): `constant_overrides`, as written.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_constant_overrides (CmdbSchema *schema);
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_schema_get_n_elements (CmdbSchema *schema);
-/* (transfer none): the usable elements in schema order (elements without a
- * key, or repeating an earlier key, are left out and reported). */
+/**
+ * cmdb_schema_get_element:
+ *
+ * Returns: (transfer none): the usable elements in schema order (elements without a key, or
+ *   repeating an earlier key, are left out and reported).
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbSchemaElement *cmdb_schema_get_element (CmdbSchema *schema, guint index);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_schema_lookup:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbSchemaElement *cmdb_schema_lookup (CmdbSchema *schema, const char *key);
-/* (transfer none) (element-type utf8): the distinct `options_source` ids of
- * elements without static options, in first-use order. */
+/**
+ * cmdb_schema_get_option_sources:
+ *
+ * Returns: (transfer none) (element-type utf8): the distinct `options_source` ids of elements
+ *   without static options, in first-use order.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_option_sources (CmdbSchema *schema);
-/* (transfer none) (element-type CmdbProblem): every problem found while
- * loading, in file order, each with file:line:column and the element key. */
+/**
+ * cmdb_schema_get_problems:
+ *
+ * Returns: (transfer none) (element-type CmdbProblem): every problem found while loading, in file
+ *   order, each with file:line:column and the element key.
+ */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_problems (CmdbSchema *schema);
-/* TRUE when a problem of error severity was found. */
+/**
+ * cmdb_schema_has_errors:
+ *
+ * TRUE when a problem of error severity was found.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_schema_has_errors (CmdbSchema *schema);
 

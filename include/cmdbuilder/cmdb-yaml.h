@@ -11,7 +11,7 @@
 #error "Only <cmdbuilder/cmdbuilder.h> can be included directly."
 #endif
 
-#include <glib.h>
+#include <glib-object.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -57,50 +57,99 @@ typedef enum
 } CmdbYamlScalarType;
 
 typedef struct _CmdbYamlDocument CmdbYamlDocument;
+
+#define CMDB_TYPE_YAML_DOCUMENT (cmdb_yaml_document_get_type ())
+CMDB_AVAILABLE_IN_ALL
+GType cmdb_yaml_document_get_type (void) G_GNUC_CONST;
 typedef struct _CmdbYamlNode CmdbYamlNode;
 
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_yaml_error_quark (void);
 
-/* Parses @path. Returns (transfer full) a document, or NULL with @error set
- * to a message that starts with "path:line:column: ". An empty file gives a
- * document whose root is NULL. */
+/**
+ * cmdb_yaml_document_load:
+ *
+ * Parses @path. Returns (transfer full) a document, or NULL with @error set to a message that
+ * starts with "path:line:column: ". An empty file gives a document whose root is NULL.
+ *
+ * Returns: (transfer full): the document, or NULL with @error set.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_yaml_document_load (const char *path, GError **error);
-/* Parses @text (length @length, or -1 for NUL-terminated); @display_name is
- * used in locations and error messages. (transfer full) */
+/**
+ * cmdb_yaml_document_parse:
+ *
+ * Parses @text (length @length, or -1 for NUL-terminated); @display_name is used in locations and
+ * error messages. (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_yaml_document_parse (const char *display_name, const char *text,
                                             gssize length, GError **error);
+/**
+ * cmdb_yaml_document_ref:
+ * @document: the object
+ *
+ * Returns: (transfer full): @document, with one more reference.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_yaml_document_ref (CmdbYamlDocument *document);
 CMDB_AVAILABLE_IN_ALL
 void cmdb_yaml_document_unref (CmdbYamlDocument *document);
-/* (transfer none) (nullable): NULL for an empty document. */
+/**
+ * cmdb_yaml_document_get_root:
+ *
+ * Returns: (transfer none) (nullable): NULL for an empty document.
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_document_get_root (CmdbYamlDocument *document);
-/* (transfer none): the path or display name given at load. */
+/**
+ * cmdb_yaml_document_get_path:
+ *
+ * Returns: (transfer none): the path or display name given at load.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_yaml_document_get_path (CmdbYamlDocument *document);
-/* Approximate bytes held, for the cache's memory bound. */
+/**
+ * cmdb_yaml_document_get_size:
+ *
+ * Approximate bytes held, for the cache's memory bound.
+ */
 CMDB_AVAILABLE_IN_ALL
 gsize cmdb_yaml_document_get_size (CmdbYamlDocument *document);
 
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlNodeKind cmdb_yaml_node_get_kind (const CmdbYamlNode *node);
-/* 1-based line and column of the node's first character. */
+/**
+ * cmdb_yaml_node_get_line:
+ *
+ * 1-based line and column of the node's first character.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_yaml_node_get_line (const CmdbYamlNode *node);
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_yaml_node_get_column (const CmdbYamlNode *node);
-/* (transfer none): the file (or display name) the node was read from. */
+/**
+ * cmdb_yaml_node_get_path:
+ *
+ * Returns: (transfer none): the file (or display name) the node was read from.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_yaml_node_get_path (const CmdbYamlNode *node);
-/* (transfer full): "path:line:column", for messages. */
+/**
+ * cmdb_yaml_node_dup_location:
+ *
+ * Returns: (transfer full): "path:line:column", for messages.
+ */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_yaml_node_dup_location (const CmdbYamlNode *node);
 
-/* Scalars. The text is owned by the document. (transfer none) */
+/**
+ * cmdb_yaml_node_get_scalar:
+ *
+ * Scalars. The text is owned by the document. (transfer none)
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_yaml_node_get_scalar (const CmdbYamlNode *node);
 CMDB_AVAILABLE_IN_ALL
@@ -109,36 +158,79 @@ CMDB_AVAILABLE_IN_ALL
 CmdbYamlScalarType cmdb_yaml_node_get_scalar_type (const CmdbYamlNode *node);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_yaml_node_is_null (const CmdbYamlNode *node);
-/* TRUE when @node is a scalar of that type; the value goes to @ret_value. */
+/**
+ * cmdb_yaml_node_get_bool:
+ * @node: a node
+ * @ret_value: (out) (optional): the value
+ *
+ * TRUE when @node is a scalar of that type; the value goes to @ret_value.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_yaml_node_get_bool (const CmdbYamlNode *node, gboolean *ret_value);
+/**
+ * cmdb_yaml_node_get_int:
+ * @node: a node
+ * @ret_value: (out) (optional): the value
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_yaml_node_get_int (const CmdbYamlNode *node, gint64 *ret_value);
-/* Accepts ints and floats. */
+/**
+ * cmdb_yaml_node_get_double:
+ * @node: a node
+ * @ret_value: (out) (optional): the value
+ *
+ * Accepts ints and floats.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_yaml_node_get_double (const CmdbYamlNode *node, double *ret_value);
 
-/* Mappings keep their keys in file order. Keys are scalars. */
+/**
+ * cmdb_yaml_node_get_n_children:
+ *
+ * Mappings keep their keys in file order. Keys are scalars.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_yaml_node_get_n_children (const CmdbYamlNode *node);
-/* (transfer none) (nullable) */
+/**
+ * cmdb_yaml_node_lookup:
+ *
+ * Returns: (transfer none) (nullable):
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_lookup (const CmdbYamlNode *node, const char *key);
-/* (transfer none) (nullable): follows a dotted path ("a.b.c") through
- * mappings; NULL when a segment is missing or a non-mapping is met. */
+/**
+ * cmdb_yaml_node_lookup_path:
+ *
+ * Returns: (transfer none) (nullable): follows a dotted path ("a.b.c") through mappings; NULL when
+ *   a segment is missing or a non-mapping is met.
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_lookup_path (const CmdbYamlNode *node, const char *dotted_path);
-/* (transfer none): the i-th key node and value node of a mapping. */
+/**
+ * cmdb_yaml_node_get_key_node:
+ *
+ * Returns: (transfer none): the i-th key node and value node of a mapping.
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_get_key_node (const CmdbYamlNode *node, guint index);
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_get_value_node (const CmdbYamlNode *node, guint index);
-/* (transfer none): the i-th item of a sequence. */
+/**
+ * cmdb_yaml_node_get_item:
+ *
+ * Returns: (transfer none): the i-th item of a sequence.
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_get_item (const CmdbYamlNode *node, guint index);
 
-/* Converts a subtree into JSON: plain scalars by their YAML type, quoted
- * ones as strings, mappings as objects in file order. (transfer full) */
+/**
+ * cmdb_yaml_node_to_json:
+ *
+ * Converts a subtree into JSON: plain scalars by their YAML type, quoted ones as strings, mappings
+ * as objects in file order. (transfer full)
+ *
+ * Returns: (transfer full):
+ */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_yaml_node_to_json (const CmdbYamlNode *node);
 
