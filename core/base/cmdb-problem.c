@@ -21,6 +21,15 @@ cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint col
 }
 
 CmdbProblem *
+cmdb_problem_new_literal (CmdbSeverity severity, const char *path, guint line, guint column,
+                          const char *subject, const char *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return cmdb_problem_new (severity, path, line, column, subject, "%s", message);
+}
+
+CmdbProblem *
 cmdb_problem_copy (const CmdbProblem *problem)
 {
   CmdbProblem *copy;

@@ -10,31 +10,59 @@ cmdb_page_default_init (CmdbPageInterface *iface)
 {
 }
 
-void
-cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
-                         GPtrArray *overrides)
+/* What a page method returned: NULL without an error (a Python exception
+ * outside the helper base, None returned) is an error too; the array gets
+ * the free function its elements need (an array made by Python has none). */
+static GPtrArray *
+page_result (const char *method, GPtrArray *result, GError *error,
+             GDestroyNotify free_element, GError **ret_error)
 {
-  CmdbPageInterface *iface;
-
-  g_return_if_fail (CMDB_IS_PAGE (self));
-  g_return_if_fail (overrides != NULL);
-
-  iface = CMDB_PAGE_GET_IFACE (self);
-  if (iface->add_overrides != NULL)
-    iface->add_overrides (self, context, values, overrides);
+  if (result == NULL)
+    {
+      if (error != NULL)
+        g_propagate_error (ret_error, error);
+      else
+        g_set_error (ret_error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     "the page's %s returned nothing and no error (an exception? see the log)",
+                     method);
+      return NULL;
+    }
+  g_clear_error (&error);
+  g_ptr_array_set_free_func (result, free_element);
+  return result;
 }
 
-void
-cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values, GPtrArray *problems)
+GPtrArray *
+cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values, GError **error)
 {
   CmdbPageInterface *iface;
+  GError *page_error = NULL;
+  GPtrArray *overrides;
 
-  g_return_if_fail (CMDB_IS_PAGE (self));
-  g_return_if_fail (problems != NULL);
+  g_return_val_if_fail (CMDB_IS_PAGE (self), NULL);
 
   iface = CMDB_PAGE_GET_IFACE (self);
-  if (iface->validate != NULL)
-    iface->validate (self, context, values, problems);
+  if (iface->add_overrides == NULL)
+    return g_ptr_array_new_with_free_func (g_free);
+  overrides = iface->add_overrides (self, context, values, &page_error);
+  return page_result ("add_overrides", overrides, page_error, g_free, error);
+}
+
+GPtrArray *
+cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values, GError **error)
+{
+  CmdbPageInterface *iface;
+  GError *page_error = NULL;
+  GPtrArray *problems;
+
+  g_return_val_if_fail (CMDB_IS_PAGE (self), NULL);
+
+  iface = CMDB_PAGE_GET_IFACE (self);
+  if (iface->validate == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+  problems = iface->validate (self, context, values, &page_error);
+  return page_result ("validate", problems, page_error, (GDestroyNotify) cmdb_problem_free,
+                      error);
 }
 
 GPtrArray *

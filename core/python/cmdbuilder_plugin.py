@@ -11,12 +11,14 @@ classes: libpeas takes the first class in the plugin module that implements
 the extension point, and an imported base class would come first.
 """
 
+import json
 import traceback
 
 import gi
 
 gi.require_version("Cmdbuilder", "1")
-from gi.repository import Cmdbuilder, GLib, GObject  # noqa: E402
+gi.require_version("Json", "1.0")
+from gi.repository import Cmdbuilder, GLib, GObject, Json  # noqa: E402
 
 # The quark name Python plugin errors carry (cmdbuilder check and the server
 # show the message; the domain says where it came from).
@@ -72,7 +74,51 @@ class Registry(GObject.Object, Cmdbuilder.OptionSource):
             raise as_glib_error(exception) from None
 
 
+def warning(key, message):
+    """A warning shown under the field @key (None: about the form); it does
+    not block the command."""
+    return Cmdbuilder.Problem.new_literal(Cmdbuilder.Severity.WARNING, None, 0, 0, key, message)
+
+
+def error(key, message):
+    """An error shown under the field @key (None: about the form); it blocks
+    the command."""
+    return Cmdbuilder.Problem.new_literal(Cmdbuilder.Severity.ERROR, None, 0, 0, key, message)
+
+
+def to_python(json_object):
+    """A Json.Object (the form values the host passes) as a dict."""
+    node = Json.Node.alloc().init_object(json_object)
+    return json.loads(Json.to_string(node, False))
+
+
 class Page(GObject.Object, Cmdbuilder.Page):
     """A page. Its form is the schema named like the plugin (next to the
     .plugin file or on the schema path); the page needs no method for a
-    command made of its schema's overrides."""
+    command made of its schema's overrides.
+
+    Its rules are two optional methods, given the evaluated form values as a
+    dict (key -> value, hidden fields absent):
+      ``validate(self, context, values)``: an iterable of problems
+      (cmdbuilder_plugin.warning(key, message), error(key, message));
+      ``overrides(self, context, values)``: an iterable of Hydra override
+      tokens appended after the schema's.
+    An exception in either is an error of the form, with its message."""
+
+    def validate(self, context, values):
+        return []
+
+    def overrides(self, context, values):
+        return []
+
+    def do_validate(self, context, values):
+        try:
+            return list(self.validate(context, to_python(values)))
+        except Exception as exception:
+            raise as_glib_error(exception) from None
+
+    def do_add_overrides(self, context, values):
+        try:
+            return [str(token) for token in self.overrides(context, to_python(values))]
+        except Exception as exception:
+            raise as_glib_error(exception) from None

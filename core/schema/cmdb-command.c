@@ -408,8 +408,17 @@ cmdb_command_build (CmdbFormState *state, CmdbContext *context, const CmdbComman
   /* The page's validation joined the form's when it was evaluated
    * (cmdb_page_validate_form); only its extra overrides are added here. */
   if (options->page != NULL)
-    cmdb_page_add_overrides (options->page, context, cmdb_form_state_get_values (state),
-                             command->overrides);
+    {
+      g_autoptr (GError) page_error = NULL;
+      g_autoptr (GPtrArray) page_overrides = cmdb_page_add_overrides (
+          options->page, context, cmdb_form_state_get_values (state), &page_error);
+
+      if (page_overrides == NULL)
+        g_ptr_array_add (command->errors,
+                         g_strdup_printf ("The page's overrides failed: %s", page_error->message));
+      for (guint i = 0; page_overrides != NULL && i < page_overrides->len; i++)
+        g_ptr_array_add (command->overrides, g_strdup (g_ptr_array_index (page_overrides, i)));
+    }
 
   for (guint i = 0; i < launcher->len; i++)
     g_ptr_array_add (command->argv, g_strdup (g_ptr_array_index (launcher, i)));

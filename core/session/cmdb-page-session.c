@@ -272,8 +272,8 @@ CmdbFormState *
 cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPageSessionMode mode)
 {
   CmdbFormState *form;
-  g_autoptr (GPtrArray) problems
-      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GError) page_error = NULL;
 
   CmdbFormFlags flags = mode == CMDB_PAGE_SESSION_STRICT
                             ? CMDB_FORM_KEEP_INVALID
@@ -333,7 +333,16 @@ cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPag
     }
   /* The page's own validation, after the schema's rules, under the fields
    * it names: the form and the command then give the same verdict. */
-  cmdb_page_validate (self->page, self->context, cmdb_form_state_get_values (form), problems);
+  problems = cmdb_page_validate (self->page, self->context, cmdb_form_state_get_values (form),
+                                 &page_error);
+  if (problems == NULL)
+    {
+      g_autofree char *message
+          = g_strdup_printf ("The page's validation failed: %s", page_error->message);
+
+      cmdb_form_state_add_message (form, CMDB_SEVERITY_ERROR, NULL, message);
+      return form;
+    }
   for (guint i = 0; i < problems->len; i++)
     {
       CmdbProblem *problem = g_ptr_array_index (problems, i);

@@ -40,14 +40,20 @@ G_DECLARE_INTERFACE (CmdbPage, cmdb_page, CMDB, PAGE, GObject)
  * @self: the page
  * @context: the workspace
  * @values: the evaluated form values
- * @overrides: (element-type utf8): where the page appends its override tokens
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (element-type utf8): the override tokens to append (empty for none),
+ *   or NULL with @error set.
  */
 /**
  * CmdbPageInterface::validate:
  * @self: the page
  * @context: the workspace
  * @values: the evaluated form values
- * @problems: (element-type CmdbProblem): where the page appends its problems
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (element-type CmdbProblem): the page's problems (empty for none), or
+ *   NULL with @error set.
  */
 /**
  * CmdbPageInterface::list_actions:
@@ -101,15 +107,20 @@ struct _CmdbPageInterface
 {
   GTypeInterface parent_iface;
 
-  /* Appends Hydra override tokens (char *, transfer full) to @overrides,
-   * after the schema's own and the preprocessing profile's. */
-  void (*add_overrides) (CmdbPage *self, CmdbContext *context, JsonObject *values,
-                         GPtrArray *overrides);
+  /* Returns (transfer full) the Hydra override tokens (char *) appended
+   * after the schema's own and the preprocessing profile's; an empty array
+   * for none. NULL with @error: the command gets an error naming it (NULL
+   * without @error too: that is what a Python exception outside the helper
+   * base gives). Arrays are returned rather than filled in so that Python
+   * pages can implement it (introspection cannot fill in a caller's list). */
+  GPtrArray *(*add_overrides) (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                               GError **error);
 
-  /* Appends page-specific problems (CmdbProblem *, transfer full; subject =
-   * the element key) after the schema's validation. Errors block the
-   * command, warnings do not. */
-  void (*validate) (CmdbPage *self, CmdbContext *context, JsonObject *values, GPtrArray *problems);
+  /* Returns (transfer full) page-specific problems (CmdbProblem *, subject
+   * = the element key they are shown under), checked after the schema's
+   * validation: errors block the command, warnings do not. An empty array
+   * for none; NULL (with or without @error): an error of the form. */
+  GPtrArray *(*validate) (CmdbPage *self, CmdbContext *context, JsonObject *values, GError **error);
 
   /* (transfer full) (nullable) (element-type utf8): ids of the page's own
    * actions (Predict: "export-csv"). */
@@ -149,18 +160,33 @@ struct _CmdbPageInterface
 
 /**
  * cmdb_page_add_overrides:
- * @overrides: (element-type utf8): where override tokens are appended
+ * @self: the page
+ * @context: the workspace
+ * @values: the evaluated form values
+ * @error: return location for an error
+ *
+ * Calls the page's add_overrides (none: an empty array). "NULL without an error" (a Python
+ * exception outside the helper base, or None returned) is made an error.
+ *
+ * Returns: (transfer full) (element-type utf8): the tokens, or NULL with @error set.
  */
 CMDB_AVAILABLE_IN_ALL
-void cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
-                              GPtrArray *overrides);
+GPtrArray *cmdb_page_add_overrides (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                                    GError **error);
 /**
  * cmdb_page_validate:
- * @problems: (element-type CmdbProblem): where problems are appended
+ * @self: the page
+ * @context: the workspace
+ * @values: the evaluated form values
+ * @error: return location for an error
+ *
+ * Calls the page's validate (none: an empty array), as cmdb_page_add_overrides() does.
+ *
+ * Returns: (transfer full) (element-type CmdbProblem): the problems, or NULL with @error set.
  */
 CMDB_AVAILABLE_IN_ALL
-void cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
-                         GPtrArray *problems);
+GPtrArray *cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values,
+                               GError **error);
 /**
  * cmdb_page_get_rules:
  *

@@ -49,6 +49,22 @@ CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint li
  *
  * Returns: (transfer full): a copy.
  */
+/**
+ * cmdb_problem_new_literal:
+ * @severity: error or warning
+ * @path: (nullable): the file the problem is in
+ * @line: 1-based; 0 when unknown
+ * @column: 1-based; 0 when unknown
+ * @subject: (nullable): the element key (shown under that field), config key or source id
+ * @message: the sentence
+ *
+ * cmdb_problem_new() without a format, for bindings: a Python page's validate() returns these.
+ *
+ * Returns: (transfer full): a new problem; strings are copied.
+ */
+CMDB_AVAILABLE_IN_ALL
+CmdbProblem *cmdb_problem_new_literal (CmdbSeverity severity, const char *path, guint line,
+                                       guint column, const char *subject, const char *message);
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_copy (const CmdbProblem *problem);
 CMDB_AVAILABLE_IN_ALL

@@ -64,9 +64,11 @@ check_lr_schedulers() {
 # The Python examples, straight from the source tree.
 export CMDBUILDER_PLUGIN_PATH="$source_root/examples/plugins/python"
 check_lr_schedulers "python registry"
-command="$(cb build evaluate --set split=test --set checkpoint=best.ckpt 2>/dev/null)"
-case "$command" in *"evaluate.py eval.split=test eval.checkpoint=best.ckpt") ;;
+command="$(cb build evaluate --set split=test --set checkpoint=best.ckpt 2>"$tmp/evaluate.err")"
+case "$command" in *"evaluate.py eval.split=test eval.checkpoint=best.ckpt +eval.report=test.json") ;;
     *) fail "python page: build evaluate: $command" ;; esac
+grep -q "warning: The test split is for final numbers only" "$tmp/evaluate.err" \
+    || fail "python page: no warning from validate: $(cat "$tmp/evaluate.err")"
 # check imports both; the stand-in workspace has other findings (no launcher
 # on PATH, no configs for the bundled pages), but none about the examples.
 check_out="$(cb check 2>&1 || true)"

@@ -56,14 +56,17 @@ value_is_set (JsonObject *values, const char *key)
 /* Resuming continues the checkpoint's model: a different encoder cannot
  * be loaded into it (only schemas that leave the encoder visible while
  * resuming can get here; the bundled one hides it). */
-static void
-train_validate (CmdbPage *page, CmdbContext *context, JsonObject *values, GPtrArray *problems)
+static GPtrArray *
+train_validate (CmdbPage *page, CmdbContext *context, JsonObject *values, GError **error)
 {
+  GPtrArray *problems = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
+
   if (value_is_true (values, "resume_training") && value_is_set (values, "checkpoint_path")
       && value_is_set (values, "encoder"))
     g_ptr_array_add (problems,
                      cmdb_problem_new (CMDB_SEVERITY_ERROR, NULL, 0, 0, "encoder",
                                        "Cannot change Encoder when resuming from a checkpoint."));
+  return problems;
 }
 
 static void

@@ -21,10 +21,13 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED (CmdbDecoderLabPage, cmdb_decoder_lab_page, G_TYP
                                 G_IMPLEMENT_INTERFACE_DYNAMIC (CMDB_TYPE_PAGE,
                                                                cmdb_decoder_lab_page_iface_init))
 
-static void
-add_overrides (CmdbPage *page, CmdbContext *context, JsonObject *values, GPtrArray *overrides)
+static GPtrArray *
+add_overrides (CmdbPage *page, CmdbContext *context, JsonObject *values, GError **error)
 {
+  GPtrArray *overrides = g_ptr_array_new_with_free_func (g_free);
+
   g_ptr_array_add (overrides, g_strdup ("+lab=decoder"));
+  return overrides;
 }
 
 static void
