@@ -1341,10 +1341,7 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
       cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
       return;
     }
-  scratch = g_new0 (CmdbPageStore, 1);
-  scratch->page_id = g_strdup (page_id);
-  scratch->values = json_object_new ();
-  scratch->suffix = -1;
+  scratch = cmdb_page_store_new (page_id);
   suffix_node = json_object_get_member (request, "suffix");
   if (suffix_node != NULL && !JSON_NODE_HOLDS_NULL (suffix_node))
     {

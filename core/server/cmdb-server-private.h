@@ -129,6 +129,13 @@ typedef struct
   char *state_dir;     /* where the asynchronous saves write */
 } CmdbPageStore;
 
+/* (transfer full): the empty state of @page_id (its defaults apply), with
+ * one reference. A store is reference counted: a write in flight holds
+ * one, so whoever drops theirs meanwhile (a server stopping before its
+ * saves ended) never frees it under the write. Main thread only. */
+CmdbPageStore *cmdb_page_store_new (const char *page_id);
+CmdbPageStore *cmdb_page_store_ref (CmdbPageStore *store);
+void cmdb_page_store_unref (CmdbPageStore *store);
 /* (transfer full): the stored state of @page_id under @state_dir (any
  * format version up to the current one), or an empty one when there is
  * none, it is unreadable or a newer build wrote it (reported once; see
@@ -138,7 +145,6 @@ CmdbPageStore *cmdb_page_store_load (const char *state_dir, const char *page_id)
  * were generated in to @root (a moved or cloned workspace); the next save
  * records @root. */
 void cmdb_page_store_relocate (CmdbPageStore *store, const char *root);
-void cmdb_page_store_free (CmdbPageStore *store);
 /* Forgets the values, the edited command, the suffix choice and the active
  * use case (Reset). */
 void cmdb_page_store_reset (CmdbPageStore *store);
@@ -153,8 +159,9 @@ JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);
  * the newest state. @callback (nullable) runs on the main
  * context once the write holding this save's state has finished (at once
  * for a save with nothing new); get its outcome with
- * cmdb_page_store_save_finish(). The store must stay alive until
- * cmdb_page_store_is_saving() is FALSE. */
+ * cmdb_page_store_save_finish(). The write keeps a reference to the store
+ * until it has ended and the next write (with the saves asked for
+ * meanwhile) has started, so the caller may drop its own at any time. */
 void cmdb_page_store_save_async (CmdbPageStore *store, const char *state_dir,
                                  GAsyncReadyCallback callback, gpointer user_data);
 gboolean cmdb_page_store_save_finish (GAsyncResult *result, GError **error);
@@ -166,7 +173,7 @@ char *cmdb_server_state_load_last_page (const char *state_dir);
 gboolean cmdb_server_state_save_last_page (const char *state_dir, const char *page_id,
                                            GError **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageStore, cmdb_page_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbPageStore, cmdb_page_store_unref)
 
 /* ---- the server (cmdb-server.c) ---- */
 

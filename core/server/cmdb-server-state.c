@@ -42,18 +42,55 @@ write_state_file (const char *state_dir, const char *subdir, const char *name, C
   return cmdb_state_file_save (kind, path, object, error);
 }
 
+static void
+page_store_clear (CmdbPageStore *store)
+{
+  g_free (store->page_id);
+  g_free (store->workspace);
+  g_clear_pointer (&store->values, json_object_unref);
+  g_free (store->edited);
+  g_free (store->generated);
+  g_free (store->previous);
+  g_free (store->active_use_case);
+  g_clear_pointer (&store->last_run, json_node_unref);
+  g_clear_pointer (&store->waiting, g_ptr_array_unref);
+  g_free (store->state_dir);
+  g_free (store->written);
+}
+
+CmdbPageStore *
+cmdb_page_store_new (const char *page_id)
+{
+  CmdbPageStore *store = g_rc_box_new0 (CmdbPageStore);
+
+  store->page_id = g_strdup (page_id);
+  store->values = json_object_new ();
+  store->suffix = -1;
+  return store;
+}
+
+CmdbPageStore *
+cmdb_page_store_ref (CmdbPageStore *store)
+{
+  return g_rc_box_acquire (store);
+}
+
+void
+cmdb_page_store_unref (CmdbPageStore *store)
+{
+  if (store != NULL)
+    g_rc_box_release_full (store, (GDestroyNotify) page_store_clear);
+}
+
 CmdbPageStore *
 cmdb_page_store_load (const char *state_dir, const char *page_id)
 {
-  g_autoptr (CmdbPageStore) store = g_new0 (CmdbPageStore, 1);
+  g_autoptr (CmdbPageStore) store = cmdb_page_store_new (page_id);
   g_autofree char *path = page_file (state_dir, page_id);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) root = NULL;
   JsonNode *node;
 
-  store->page_id = g_strdup (page_id);
-  store->values = json_object_new ();
-  store->suffix = -1;
   root = cmdb_state_file_load (CMDB_STATE_PAGE_STATE, path, NULL, &error);
   if (root == NULL)
     {
@@ -126,25 +163,6 @@ cmdb_page_store_relocate (CmdbPageStore *store, const char *root)
 }
 
 void
-cmdb_page_store_free (CmdbPageStore *store)
-{
-  if (store == NULL)
-    return;
-  g_free (store->page_id);
-  g_free (store->workspace);
-  g_clear_pointer (&store->values, json_object_unref);
-  g_free (store->edited);
-  g_free (store->generated);
-  g_free (store->previous);
-  g_free (store->active_use_case);
-  g_clear_pointer (&store->last_run, json_node_unref);
-  g_clear_pointer (&store->waiting, g_ptr_array_unref);
-  g_free (store->state_dir);
-  g_free (store->written);
-  g_free (store);
-}
-
-void
 cmdb_page_store_reset (CmdbPageStore *store)
 {
   json_object_unref (store->values);
@@ -203,7 +221,7 @@ cmdb_page_store_to_json (CmdbPageStore *store)
 
 typedef struct
 {
-  CmdbPageStore *store;
+  CmdbPageStore *store; /* (owned): the server may drop its own reference meanwhile */
   char *state_dir;
   char *name;
   char *text;         /* the compact JSON written (a deep snapshot of the store) */
@@ -215,6 +233,7 @@ write_job_free (gpointer data)
 {
   WriteJob *job = data;
 
+  cmdb_page_store_unref (job->store);
   g_free (job->state_dir);
   g_free (job->name);
   g_free (job->text);
@@ -311,7 +330,7 @@ start_next_write (CmdbPageStore *store)
       store->unreadable = FALSE;
     }
   job = g_new0 (WriteJob, 1);
-  job->store = store;
+  job->store = cmdb_page_store_ref (store);
   job->state_dir = g_strdup (store->state_dir);
   job->name = g_strconcat (store->page_id, ".json", NULL);
   job->text = g_steal_pointer (&text);

@@ -54,7 +54,7 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
     g_ptr_array_add (self->allowed_hosts, g_strdup (g_ptr_array_index (options->allowed_hosts, i)));
   self->saving = g_ptr_array_new ();
   self->stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) cmdb_page_store_free);
+                                        (GDestroyNotify) cmdb_page_store_unref);
   /* The kept token, so a restart keeps bookmarks and cookies valid; a
    * state directory that cannot hold it gives a token for this run only. */
   {
