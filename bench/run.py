@@ -156,6 +156,62 @@ end
 """
 
 
+# The mixed load's four requests (WRK_MIXED above), for the instruction counts:
+# (method, path, content type, body) of the i-th request of one kind.
+MIXED_REQUESTS = {
+    "page": lambda i: ("GET", "/train", None, None),
+    "json_change": lambda i: ("POST", "/api/pages/train", "application/json",
+                              '{"changes": {"exp_name": "mixed_%d"}}' % (i % 7)),
+    "build": lambda i: ("POST", "/api/build/train", "application/json",
+                        '{"values": {"max_epochs": %d}, "user_set": ["max_epochs"]}'
+                        % (1 + i % 50)),
+    "form_post": lambda i: ("POST", "/train", "application/x-www-form-urlencoded",
+                            "exp_name=form_%d" % (i % 7)),
+}
+MIXED_CYCLE = ("page", "json_change", "build", "form_post")
+
+
+def server_instructions(cmdbuilder, workspace, kinds, count, out_file=None):
+    """Instructions (callgrind, every thread) of a server that answered `count`
+    rounds of the requests `kinds` (names of MIXED_REQUESTS, in turn) on one
+    kept-alive connection, from its start to its exit."""
+    import http.client
+    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file or '/dev/null'}",
+            cmdbuilder, "serve", "--port", "0", "--workspace", workspace]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = urllib.parse.urlparse(process.stdout.readline().strip())
+        token = urllib.parse.parse_qs(url.query)["token"][0]
+        conn = http.client.HTTPConnection("127.0.0.1", url.port, timeout=120)
+        for i in range(count):
+            for kind in kinds:
+                method, path, content_type, body = MIXED_REQUESTS[kind](i)
+                headers = {"Authorization": f"Bearer {token}"}
+                if content_type:
+                    headers["Content-Type"] = content_type
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status >= 400:
+                    raise RuntimeError(f"{method} {path}: {response.status}")
+        conn.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=120)
+    for line in log.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1].strip())
+    raise RuntimeError("no callgrind total in:\n" + log)
+
+
+def per_request_instructions(cmdbuilder, workspace, kinds, small=10, large=60):
+    """Instructions per round of `kinds`: the difference of two servers' totals,
+    so start-up, the first (cold) requests and shutting down cancel."""
+    a = server_instructions(cmdbuilder, workspace, kinds, small)
+    b = server_instructions(cmdbuilder, workspace, kinds, large)
+    return (b - a) / (large - small)
+
+
 def wrk_mixed(server, connections, seconds):
     """Mixed load; returns (req/s, p50 ms, p99 ms, errors: socket errors, timeouts and 4xx/5xx)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -186,6 +242,9 @@ def main():
     parser.add_argument("--mixed-seconds", type=int, default=60)
     parser.add_argument("--only-mixed", action="store_true",
                         help="run only the mixed-load HTTP benchmark")
+    parser.add_argument("--server-instructions", action="store_true",
+                        help="only the server's callgrind instructions per request of the "
+                        "mixed load (each kind alone, and the four in turn)")
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -214,6 +273,30 @@ def main():
                f"{args.mixed_seconds} s")
         record("http_mixed_p99_ms", p99, "ms", "mixed load p99", "< 100 ms")
         record("http_mixed_errors", errors, "", "mixed load errors and timeouts", "0")
+
+    def server_instruction_counts():
+        """Server instructions per request of each kind of the mixed load (one
+        connection, under callgrind: independent of the machine's load)."""
+        workspace = os.path.join(args.out, "instructions-workspace")
+        for kind in MIXED_CYCLE:
+            shutil.rmtree(workspace, ignore_errors=True)
+            shutil.copytree(args.demo, workspace)
+            count = per_request_instructions(cmdbuilder, workspace, (kind,))
+            record(f"server_instructions_{kind}", count, "instr",
+                   f"server instructions per {kind} request (callgrind)")
+        shutil.rmtree(workspace, ignore_errors=True)
+        shutil.copytree(args.demo, workspace)
+        count = per_request_instructions(cmdbuilder, workspace, MIXED_CYCLE)
+        record("server_instructions_mixed_round", count, "instr",
+               "server instructions per round of the four mixed-load requests (callgrind)")
+        shutil.rmtree(workspace, ignore_errors=True)
+
+    if args.server_instructions:
+        server_instruction_counts()
+        for what, value, target in rows:
+            print(f"{what}: {value}")
+        print(json.dumps({k: v for k, v in results.items() if k.startswith("server_instr")}))
+        return
 
     if args.only_mixed:
         mixed_load()
