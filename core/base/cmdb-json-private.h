@@ -30,4 +30,11 @@ gboolean cmdb_json_check_depth (const char *text, gssize length, guint max_depth
 CMDB_PRIVATE_EXPORT
 JsonNode *cmdb_json_parse (const char *text, gssize length, GError **error);
 
+/* Appends @text (UTF-8) to @out as a JSON string literal, quotes included,
+ * that reads back as @text; without building a tree, so a large text (a
+ * rendered page in an answer) costs one pass. */
+#define cmdb_json_append_string _cmdb_json_append_string
+CMDB_PRIVATE_EXPORT
+void cmdb_json_append_string (GString *out, const char *text);
+
 G_END_DECLS
