@@ -9,6 +9,7 @@
 
 #include "cmdb-server-resource-private.h"
 #include "cmdb-server-deferred-private.h"
+#include "base/cmdb-json-private.h"
 #include "schema/cmdb-schema-defaults.h"
 #include "session/cmdb-page-session-private.h"
 
@@ -117,8 +118,8 @@ save_failure_status (const GError *error)
 typedef struct
 {
   char *page_id;
-  JsonNode *answer; /* (nullable) a JSON 200 answer */
-  char *location;   /* (nullable) or a 303 to here (the form without JavaScript) */
+  char *answer;   /* (nullable) a JSON 200 answer (text) */
+  char *location; /* (nullable) or a 303 to here (the form without JavaScript) */
 } SavedAnswer;
 
 static void
@@ -127,7 +128,7 @@ saved_answer_free (gpointer data)
   SavedAnswer *pending = data;
 
   g_free (pending->page_id);
-  g_clear_pointer (&pending->answer, json_node_unref);
+  g_free (pending->answer);
   g_free (pending->location);
   g_free (pending);
 }
@@ -156,14 +157,15 @@ on_saved (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (msg != NULL && pending->location != NULL)
     cmdb_server_redirect (msg, SOUP_STATUS_SEE_OTHER, pending->location);
   else if (msg != NULL)
-    cmdb_server_respond_json (msg, SOUP_STATUS_OK, pending->answer);
+    cmdb_server_respond (msg, SOUP_STATUS_OK, "application/json",
+                         g_steal_pointer (&pending->answer));
   cmdb_server_deferred_finish (deferred);
 }
 
 /* Answers @msg with @answer (transfer full) (or a redirect to @location)
  * once @store is saved. */
 static void
-answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store, JsonNode *answer,
+answer_when_saved (CmdbServer *self, SoupServerMessage *msg, CmdbPageStore *store, char *answer,
                    const char *location)
 {
   SavedAnswer *pending = g_new0 (SavedAnswer, 1);
@@ -213,6 +215,9 @@ typedef struct
   GPtrArray *compose_errors;   /* (nullable): its problems no field owns */
   CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
   GPtrArray *setup_problems;   /* (element-type CmdbProblem) what stops this page's runs */
+  char *inputs;                /* (nullable) the stored state it was computed from */
+  char *form_text;             /* (nullable) the form as JSON, made on first need */
+  char *command_text;          /* (nullable) command_json() as text, made on first need */
 } PageEvaluation;
 
 static void
@@ -229,9 +234,30 @@ page_evaluation_clear (PageEvaluation *evaluation)
   g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
   g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
   g_clear_pointer (&evaluation->setup_problems, g_ptr_array_unref);
+  g_clear_pointer (&evaluation->inputs, g_free);
+  g_clear_pointer (&evaluation->form_text, g_free);
+  g_clear_pointer (&evaluation->command_text, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PageEvaluation, page_evaluation_clear)
+static PageEvaluation *
+page_evaluation_new (void)
+{
+  return g_rc_box_new0 (PageEvaluation);
+}
+
+static PageEvaluation *
+page_evaluation_ref (PageEvaluation *evaluation)
+{
+  return g_rc_box_acquire (evaluation);
+}
+
+static void
+page_evaluation_unref (PageEvaluation *evaluation)
+{
+  g_rc_box_release_full (evaluation, (GDestroyNotify) page_evaluation_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageEvaluation, page_evaluation_unref)
 
 /* Suggestions are a Train feature in the original: a page plugin opts in
  * with X-Suggestions=true (train.plugin does). */
@@ -373,33 +399,36 @@ check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
       evaluation->session, evaluation->form, evaluation->compose);
 }
 
-/* Reads the edited command (if any) against the form: whether the form is
- * in effect, the extras, what differs, a word that does not parse. */
-static void
+/* (transfer full) (nullable): the edited command (if any) read against
+ * the form of @evaluation: whether the form is in effect, the extras, what
+ * differs, a word that does not parse. */
+static CmdbCommandReading *
 read_edited_command (CmdbPageStore *store, PageEvaluation *evaluation)
 {
   g_autoptr (CmdbFormInput) input = NULL;
   g_autoptr (GError) error = NULL;
+  CmdbCommandReading *reading;
 
-  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
   if (store->edited == NULL)
-    return;
+    return NULL;
   input = input_from_store (store);
-  evaluation->reading = cmdb_page_session_read_command (evaluation->session, input,
-                                                        evaluation->suffix, store->edited, &error);
-  if (evaluation->reading == NULL)
+  reading = cmdb_page_session_read_command (evaluation->session, input, evaluation->suffix,
+                                            store->edited, &error);
+  if (reading == NULL)
     {
-      evaluation->reading = g_new0 (CmdbCommandReading, 1);
-      evaluation->reading->extras = g_ptr_array_new_with_free_func (g_free);
-      evaluation->reading->differences = g_ptr_array_new_with_free_func (g_free);
-      evaluation->reading->error = g_strdup (error->message);
-      evaluation->reading->error_offset = -1;
+      reading = g_new0 (CmdbCommandReading, 1);
+      reading->extras = g_ptr_array_new_with_free_func (g_free);
+      reading->differences = g_ptr_array_new_with_free_func (g_free);
+      reading->error = g_strdup (error->message);
+      reading->error_offset = -1;
     }
+  return reading;
 }
 
+/* Fills @evaluation from the stored state of @store. */
 static gboolean
-evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-               PageEvaluation *evaluation, GError **error)
+compute_evaluation (CmdbServer *self, const char *page_id, CmdbPageStore *store,
+                    PageEvaluation *evaluation, GError **error)
 {
   const char *schema_path;
   g_autoptr (CmdbFormInput) input = NULL;
@@ -439,8 +468,86 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       if (architecture != NULL && architecture->visible)
         evaluation->use_cases = cmdb_list_use_cases (self->context, name);
     }
-  read_edited_command (store, evaluation);
+  evaluation->reading = read_edited_command (store, evaluation);
   return TRUE;
+}
+
+/* What an evaluation is a function of besides files: the user's values,
+ * the suffix choice and the edited command. (transfer full) */
+static char *
+evaluation_inputs (CmdbPageStore *store)
+{
+  g_autoptr (JsonNode) values = json_node_init_object (json_node_alloc (), store->values);
+  g_autofree char *values_text = json_to_string (values, FALSE);
+
+  return g_strdup_printf ("%d\n%s\n%s", store->suffix, values_text,
+                          store->edited != NULL ? store->edited : "\x01");
+}
+
+typedef struct
+{
+  CmdbServer *self;
+  const char *page_id;
+  CmdbPageStore *store;
+  const char *inputs;
+} EvaluationRequest;
+
+static gpointer
+compute_cached_evaluation (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
+                           GError **error)
+{
+  EvaluationRequest *request = user_data;
+  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
+
+  if (!compute_evaluation (request->self, request->page_id, request->store, evaluation, error))
+    return NULL;
+  evaluation->inputs = g_strdup (request->inputs);
+  /* The form state, the command and the composition verdict: a rough
+   * size, enough for the cache's memory bound. */
+  *ret_size = 64 * 1024 + strlen (request->inputs);
+  return g_steal_pointer (&evaluation);
+}
+
+/* (transfer full) (nullable): the evaluation of @page_id for the stored
+ * state of @store; NULL with @error when the page cannot be evaluated.
+ *
+ * A request that changes the state evaluates the page before the change
+ * (to read the request against the form) and after it (for the answer),
+ * and the next one starts from the state the last one left. So the last
+ * evaluation of each page is a derived cache entry: its computation
+ * records every file it read (schema, configs, directory listings, the
+ * composition's configs) and it is reused while they and the inputs it was
+ * computed from are unchanged. It is shared: nobody changes it. */
+static PageEvaluation *
+evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store, GError **error)
+{
+  CmdbCache *cache = cmdb_context_get_cache (self->context);
+  g_autofree char *inputs = evaluation_inputs (store);
+  g_autofree char *key = g_strconcat ("server:page-evaluation:", page_id, NULL);
+  EvaluationRequest request = { self, page_id, store, inputs };
+  PageEvaluation *evaluation;
+
+  if (cmdb_server_lookup_page (self, page_id) == NULL)
+    {
+      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
+      return NULL;
+    }
+  evaluation = cmdb_cache_get_derived (cache, key, compute_cached_evaluation, &request,
+                                       (GBoxedCopyFunc) page_evaluation_ref,
+                                       (GDestroyNotify) page_evaluation_unref, error);
+  /* One entry per page: another state replaces it. */
+  if (evaluation != NULL && !g_str_equal (evaluation->inputs, inputs))
+    {
+      g_clear_pointer (&evaluation, page_evaluation_unref);
+      cmdb_cache_remove (cache, key);
+      evaluation = cmdb_cache_get_derived (cache, key, compute_cached_evaluation, &request,
+                                           (GBoxedCopyFunc) page_evaluation_ref,
+                                           (GDestroyNotify) page_evaluation_unref, error);
+    }
+  /* Failures are not kept: the next request tries again. */
+  if (evaluation == NULL)
+    cmdb_cache_remove (cache, key);
+  return evaluation;
 }
 
 /* Keeps the "generated" and "previous" commands of @store current: the
@@ -662,17 +769,17 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
                    GError **error)
 {
   PageViewRequest *request = user_data;
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   PageView *view;
 
-  if (!evaluate_page (request->self, request->page_id, request->store, &evaluation, error))
+  if ((evaluation = evaluate_page (request->self, request->page_id, request->store, error)) == NULL)
     return NULL;
   view = g_rc_box_new0 (PageView);
   view->state = g_strdup (request->state);
-  view->generated = g_strdup (generated_display (&evaluation));
+  view->generated = g_strdup (generated_display (evaluation));
   /* The body shows the state after this view's own "generated" step. */
   request->tracked = track_generated_display (request->store, view->generated);
-  view->body = render_body_with_run (request->self, request->page_id, request->store, &evaluation,
+  view->body = render_body_with_run (request->self, request->page_id, request->store, evaluation,
                                      NULL, NULL, request->last_run);
   /* The document and the JSON answer, made later, are each about the
    * body's size. */
@@ -681,12 +788,12 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
 }
 
 /* (transfer full) (nullable): the rendered view of @page_id for its
- * stored state, from the cache when nothing it depends on changed; marks
- * the page shown and saves the state when the view's "generated" step
- * changed it. NULL when the page cannot be evaluated: the caller renders
- * the error the uncached way. */
+ * stored state, from the cache when nothing it depends on changed.
+ * @ret_changed: whether the store now differs from what was last saved
+ * (the view's "generated" step may change it). NULL when the page cannot
+ * be evaluated: the caller renders the error the uncached way. */
 static PageView *
-shown_page_view (CmdbServer *self, const char *page_id)
+page_view (CmdbServer *self, const char *page_id, gboolean *ret_changed)
 {
   CmdbCache *cache = cmdb_context_get_cache (self->context);
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
@@ -700,6 +807,7 @@ shown_page_view (CmdbServer *self, const char *page_id)
   PageView *view;
   gboolean changed;
 
+  *ret_changed = FALSE;
   view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
                                  (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
                                  NULL);
@@ -721,9 +829,23 @@ shown_page_view (CmdbServer *self, const char *page_id)
    * replays it. */
   changed = track_generated_display (store, view->generated) || request.tracked
             || g_strcmp0 (stored_text, store->written) != 0;
+  *ret_changed = changed;
+  return view;
+}
+
+/* page_view(), and the page marked shown, its state saved when the view's
+ * "generated" step changed it. */
+static PageView *
+shown_page_view (CmdbServer *self, const char *page_id)
+{
+  gboolean changed = FALSE;
+  PageView *view = page_view (self, page_id, &changed);
+
+  if (view == NULL)
+    return NULL;
   show_page (self, page_id);
   if (changed)
-    cmdb_server_save_page_store (self, store);
+    cmdb_server_save_page_store (self, cmdb_server_get_page_store (self, page_id));
   return view;
 }
 
@@ -782,10 +904,10 @@ text_differs_from_shown (CmdbPageStore *store, const char *text)
 static void
 map_command_onto_form (CmdbPageStore *store, PageEvaluation *evaluation)
 {
-  read_edited_command (store, evaluation);
-  if (evaluation->reading != NULL && evaluation->reading->error == NULL
-      && evaluation->reading->input != NULL)
-    store_values_from_input (store, evaluation->reading->input);
+  g_autoptr (CmdbCommandReading) reading = read_edited_command (store, evaluation);
+
+  if (reading != NULL && reading->error == NULL && reading->input != NULL)
+    store_values_from_input (store, reading->input);
 }
 
 /* The text becomes the form's command plus @extras (or follows the form
@@ -857,7 +979,7 @@ apply_action (CmdbPageStore *store, PageEvaluation *evaluation, const char *acti
 static void
 serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
@@ -874,14 +996,15 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
       return;
     }
 
-  ok = evaluate_page (self, page_id, store, &evaluation, &error);
+  evaluation = evaluate_page (self, page_id, store, &error);
+  ok = evaluation != NULL;
   if (ok)
     {
       show_page (self, page_id);
-      track_generated (store, &evaluation);
+      track_generated (store, evaluation);
       cmdb_server_save_page_store (self, store);
     }
-  body = render_body (self, page_id, store, ok ? &evaluation : NULL, ok ? NULL : error->message,
+  body = render_body (self, page_id, store, ok ? evaluation : NULL, ok ? NULL : error->message,
                       NULL);
   cmdb_server_respond (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR,
                        "text/html; charset=utf-8",
@@ -911,7 +1034,7 @@ stored_value_fits (JsonNode *value, const char *key, GError **error)
 static void
 post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *body = cmdb_server_request_body (msg);
   g_autoptr (GPtrArray) pairs = NULL;
@@ -926,7 +1049,7 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 
   if (body == NULL)
     return;
-  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_html_message (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Page unavailable",
                                         error->message);
@@ -971,7 +1094,7 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
       g_hash_table_iter_init (&iter, posted);
       while (g_hash_table_iter_next (&iter, &key, &value))
         {
-          const CmdbFieldState *field = cmdb_form_state_lookup (evaluation.form, key);
+          const CmdbFieldState *field = cmdb_form_state_lookup (evaluation->form, key);
           GPtrArray *values = value;
           g_autoptr (JsonNode) node = NULL;
 
@@ -987,7 +1110,7 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
               json_array_unref (array);
             }
           else
-            node = typed_value (evaluation.schema, key, values->pdata[values->len - 1], NULL);
+            node = typed_value (evaluation->schema, key, values->pdata[values->len - 1], NULL);
           if (node == NULL)
             continue;
           if (field->value != NULL && json_node_equal (field->value, node))
@@ -1008,95 +1131,124 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
       if (action != NULL && g_str_equal (action, "command") && text_changed)
         {
           apply_command_text (store, command_text);
-          map_command_onto_form (store, &evaluation);
+          map_command_onto_form (store, evaluation);
         }
       else if (fields_changed && !text_changed && store->edited != NULL
-               && evaluation.reading != NULL && evaluation.reading->in_effect)
-        follow_extras = g_ptr_array_ref (evaluation.reading->extras);
+               && evaluation->reading != NULL && evaluation->reading->in_effect)
+        follow_extras = g_ptr_array_ref (evaluation->reading->extras);
       else
         apply_command_text (store, command_text);
       if (follow_extras != NULL)
         {
-          page_evaluation_clear (&evaluation);
-          if (evaluate_page (self, page_id, store, &evaluation, NULL))
-            text_follows_form (store, &evaluation, follow_extras);
+          g_clear_pointer (&evaluation, page_evaluation_unref);
+          if ((evaluation = evaluate_page (self, page_id, store, NULL)) != NULL)
+            text_follows_form (store, evaluation, follow_extras);
         }
       /* Like the fields: only a change from what was shown is the user's. */
-      if (suffix_text != NULL && evaluation.suffix_available
-          && g_str_equal (suffix_text, "true") != evaluation.suffix)
+      if (suffix_text != NULL && evaluation->suffix_available
+          && g_str_equal (suffix_text, "true") != evaluation->suffix)
         store->suffix = g_str_equal (suffix_text, "true") ? 1 : 0;
     }
-  apply_action (store, &evaluation, action, use_case_id, &notice);
+  apply_action (store, evaluation, action, use_case_id, &notice);
 
-  page_evaluation_clear (&evaluation);
-  if (evaluate_page (self, page_id, store, &evaluation, NULL))
-    track_generated (store, &evaluation);
+  g_clear_pointer (&evaluation, page_evaluation_unref);
+  if ((evaluation = evaluate_page (self, page_id, store, NULL)) != NULL)
+    track_generated (store, evaluation);
   location = g_strconcat ("/", page_id, NULL);
   answer_when_saved (self, msg, store, NULL, location);
 }
 
-/* The JSON answer about one page: what the UI swaps in. With @html_only
- * (?view=html, what app.js asks for) only page, title, notice and html:
- * the page's data would double the answer and the script does not read it. */
-static JsonNode *
+/* (transfer none): the form of @evaluation as JSON text, serialised once
+ * per evaluation (evaluations are shared by the requests of one state). */
+static const char *
+evaluation_form_text (PageEvaluation *evaluation)
+{
+  if (evaluation->form_text == NULL)
+    {
+      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation->form);
+      evaluation->form_text = json_to_string (node, FALSE);
+    }
+  return evaluation->form_text;
+}
+
+/* (transfer none): command_json() of @evaluation as text, made once. */
+static const char *
+evaluation_command_text (PageEvaluation *evaluation)
+{
+  if (evaluation->command_text == NULL)
+    {
+      g_autoptr (JsonNode) node = command_json (evaluation);
+      evaluation->command_text = json_to_string (node, FALSE);
+    }
+  return evaluation->command_text;
+}
+
+/* (transfer full): the JSON answer about one page, as text: what the UI
+ * swaps in. With @html_only (?view=html, what app.js asks for) only page,
+ * title, notice and html: the page's data would double the answer and the
+ * script does not read it. Written directly rather than as a json-glib
+ * tree: the tree of the form and the escaping of the page body cost more
+ * than everything else in a change request. */
+static char *
 page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
              PageEvaluation *evaluation, const char *notice, gboolean html_only)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
   CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
-  g_autofree char *html = render_body (self, page_id, store, evaluation, NULL, notice);
+  gboolean changed;
+  /* Without a notice the body is the page's view for the new state: the
+   * cached one, which a GET of the page then finds. */
+  g_autoptr (PageView) view = notice == NULL ? page_view (self, page_id, &changed) : NULL;
+  g_autofree char *rendered
+      = view == NULL ? render_body (self, page_id, store, evaluation, NULL, notice) : NULL;
+  const char *html = view != NULL ? view->body : rendered;
+  GString *out = g_string_sized_new (strlen (html) + 16384);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "page");
-  json_builder_add_string_value (builder, page_id);
-  json_builder_set_member_name (builder, "title");
-  json_builder_add_string_value (builder, record->title);
+  g_string_append (out, "{\"page\":");
+  cmdb_json_append_string (out, page_id);
+  g_string_append (out, ",\"title\":");
+  cmdb_json_append_string (out, record->title);
   if (!html_only)
     {
-      json_builder_set_member_name (builder, "form");
-      json_builder_add_value (builder, cmdb_form_state_to_json (evaluation->form));
-      json_builder_set_member_name (builder, "command");
-      json_builder_add_value (builder, command_json (evaluation));
-      json_builder_set_member_name (builder, "suffix");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "available");
-      json_builder_add_boolean_value (builder, evaluation->suffix_available);
-      json_builder_set_member_name (builder, "enabled");
-      json_builder_add_boolean_value (builder, evaluation->suffix);
-      json_builder_set_member_name (builder, "default");
-      json_builder_add_boolean_value (builder, evaluation->suffix_default);
-      json_builder_end_object (builder);
-      json_builder_set_member_name (builder, "state");
-      json_builder_add_value (builder, cmdb_page_store_to_json (store));
+      g_autoptr (JsonNode) state = cmdb_page_store_to_json (store);
+      g_autofree char *state_text = json_to_string (state, FALSE);
+
+      g_string_append (out, ",\"form\":");
+      g_string_append (out, evaluation_form_text (evaluation));
+      g_string_append (out, ",\"command\":");
+      g_string_append (out, evaluation_command_text (evaluation));
+      g_string_append_printf (out, ",\"suffix\":{\"available\":%s,\"enabled\":%s,\"default\":%s}",
+                              evaluation->suffix_available ? "true" : "false",
+                              evaluation->suffix ? "true" : "false",
+                              evaluation->suffix_default ? "true" : "false");
+      g_string_append (out, ",\"state\":");
+      g_string_append (out, state_text);
       /* The page's set-up problems (its banner): [{message, path}]. */
-      json_builder_set_member_name (builder, "setup_problems");
-      json_builder_begin_array (builder);
+      g_string_append (out, ",\"setup_problems\":[");
       for (guint i = 0; evaluation->setup_problems != NULL && i < evaluation->setup_problems->len;
            i++)
         {
           const CmdbProblem *problem = g_ptr_array_index (evaluation->setup_problems, i);
 
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "message");
-          json_builder_add_string_value (builder, problem->message);
-          json_builder_set_member_name (builder, "path");
+          g_string_append (out, i > 0 ? ",{\"message\":" : "{\"message\":");
+          cmdb_json_append_string (out, problem->message);
+          g_string_append (out, ",\"path\":");
           if (problem->path != NULL)
-            json_builder_add_string_value (builder, problem->path);
+            cmdb_json_append_string (out, problem->path);
           else
-            json_builder_add_null_value (builder);
-          json_builder_end_object (builder);
+            g_string_append (out, "null");
+          g_string_append_c (out, '}');
         }
-      json_builder_end_array (builder);
+      g_string_append_c (out, ']');
     }
-  json_builder_set_member_name (builder, "notice");
+  g_string_append (out, ",\"notice\":");
   if (notice != NULL)
-    json_builder_add_string_value (builder, notice);
+    cmdb_json_append_string (out, notice);
   else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "html");
-  json_builder_add_string_value (builder, html);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+    g_string_append (out, "null");
+  g_string_append (out, ",\"html\":");
+  cmdb_json_append_string (out, html);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
 }
 
 /* (transfer full): page_answer()'s ?view=html shape for a cached body. */
@@ -1121,9 +1273,9 @@ page_answer_html (const char *page_id, const char *title, const char *body)
 static void
 api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *answer = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
 
   /* What app.js asks for on a page switch: the cached view's body. */
@@ -1144,14 +1296,14 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
         }
     }
 
-  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
   show_page (self, page_id);
-  track_generated (store, &evaluation);
-  answer = page_answer (self, page_id, store, &evaluation, NULL, html_only);
+  track_generated (store, evaluation);
+  answer = page_answer (self, page_id, store, evaluation, NULL, html_only);
   answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }
 
@@ -1185,10 +1337,10 @@ apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode 
 static void
 api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
-  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *answer = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   JsonNode *changes_node;
   const char *notice = NULL;
@@ -1197,7 +1349,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
   request = cmdb_server_request_json_object (msg);
   if (request == NULL)
     return;
-  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1207,9 +1359,9 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
    * follows the form, keeping the extras the user added. */
   if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node)
       && json_object_get_size (json_node_get_object (changes_node)) > 0
-      && !json_object_has_member (request, "command") && evaluation.reading != NULL
-      && evaluation.reading->in_effect)
-    follow_extras = g_ptr_array_ref (evaluation.reading->extras);
+      && !json_object_has_member (request, "command") && evaluation->reading != NULL
+      && evaluation->reading->in_effect)
+    follow_extras = g_ptr_array_ref (evaluation->reading->extras);
   if (changes_node != NULL && JSON_NODE_HOLDS_OBJECT (changes_node))
     {
       JsonObject *changes = json_node_get_object (changes_node);
@@ -1220,7 +1372,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
           JsonNode *value = json_object_get_member (changes, l->data);
           JsonNode *typed;
 
-          if (cmdb_schema_lookup (evaluation.schema, l->data) == NULL)
+          if (cmdb_schema_lookup (evaluation->schema, l->data) == NULL)
             {
               g_autofree char *message
                   = g_strdup_printf ("page %s has no field %s", page_id, (const char *) l->data);
@@ -1230,7 +1382,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
           if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
             {
               typed
-                  = typed_value (evaluation.schema, l->data, json_node_get_string (value), &error);
+                  = typed_value (evaluation->schema, l->data, json_node_get_string (value), &error);
               /* Text that does not fit its field is kept as typed: the
                * evaluation reports it under the field (as the CLI does for
                * --set) and the user fixes it there. */
@@ -1259,7 +1411,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
         }
     }
   if (json_object_has_member (request, "suffix")
-      && !apply_suffix_member (store, &evaluation, json_object_get_member (request, "suffix"),
+      && !apply_suffix_member (store, evaluation, json_object_get_member (request, "suffix"),
                                page_id, &error))
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
@@ -1269,17 +1421,17 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
       && JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "command")))
     {
       apply_command_text (store, json_object_get_string_member (request, "command"));
-      map_command_onto_form (store, &evaluation);
+      map_command_onto_form (store, evaluation);
     }
   if (json_object_has_member (request, "action"))
-    apply_action (store, &evaluation, json_object_get_string_member (request, "action"),
+    apply_action (store, evaluation, json_object_get_string_member (request, "action"),
                   json_object_has_member (request, "use_case")
                       ? json_object_get_string_member (request, "use_case")
                       : NULL,
                   &notice);
 
-  page_evaluation_clear (&evaluation);
-  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+  g_clear_pointer (&evaluation, page_evaluation_unref);
+  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1287,18 +1439,18 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
   /* The text follows the form; the page is then judged (composition
    * included) on the text that Run will execute. */
   if (follow_extras != NULL && store->edited != NULL
-      && text_follows_form (store, &evaluation, follow_extras))
+      && text_follows_form (store, evaluation, follow_extras))
     {
-      page_evaluation_clear (&evaluation);
-      if (!evaluate_page (self, page_id, store, &evaluation, &error))
+      g_clear_pointer (&evaluation, page_evaluation_unref);
+      if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
         {
           cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
           return;
         }
     }
   show_page (self, page_id);
-  track_generated (store, &evaluation);
-  answer = page_answer (self, page_id, store, &evaluation, notice, html_only);
+  track_generated (store, evaluation);
+  answer = page_answer (self, page_id, store, evaluation, notice, html_only);
   answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }
 
@@ -1312,7 +1464,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
 static void
 api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean build)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (CmdbFormInput) input = NULL;
@@ -1322,22 +1474,22 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   request = cmdb_server_request_json_object (msg);
   if (request == NULL)
     return;
-  if (!open_page (self, page_id, &evaluation, &error))
+  if (!open_page (self, page_id, evaluation, &error))
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  input = cmdb_page_session_read_json_input (evaluation.session, request, &error);
+  input = cmdb_page_session_read_json_input (evaluation->session, request, &error);
   if (input == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
-  evaluation.form
-      = cmdb_page_session_evaluate (evaluation.session, input, CMDB_PAGE_SESSION_STRICT);
+  evaluation->form
+      = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_STRICT);
   if (!build)
     {
-      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation.form);
+      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation->form);
       cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
       return;
     }
@@ -1345,25 +1497,25 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   suffix_node = json_object_get_member (request, "suffix");
   if (suffix_node != NULL && !JSON_NODE_HOLDS_NULL (suffix_node))
     {
-      evaluation.suffix_available = cmdb_page_session_has_suffix_option (evaluation.session);
-      if (!apply_suffix_member (scratch, &evaluation, suffix_node, page_id, &error))
+      evaluation->suffix_available = cmdb_page_session_has_suffix_option (evaluation->session);
+      if (!apply_suffix_member (scratch, evaluation, suffix_node, page_id, &error))
         {
           cmdb_server_respond_json_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
           return;
         }
     }
-  resolve_suffix (scratch, &evaluation);
-  evaluation.command
-      = cmdb_page_session_build (evaluation.session, evaluation.form, evaluation.suffix, &error);
-  if (evaluation.command == NULL)
+  resolve_suffix (scratch, evaluation);
+  evaluation->command
+      = cmdb_page_session_build (evaluation->session, evaluation->form, evaluation->suffix, &error);
+  if (evaluation->command == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, error->message);
       return;
     }
   /* The same composition verdict as `cmdbuilder build --json`. */
-  check_composes (&evaluation, scratch);
+  check_composes (evaluation, scratch);
   {
-    g_autoptr (JsonNode) node = command_json (&evaluation);
+    g_autoptr (JsonNode) node = command_json (evaluation);
     cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
   }
 }
@@ -1374,7 +1526,7 @@ cmdb_server_api_command_sh (CmdbServer *self, SoupServerMessage *msg,
                             const CmdbServerRequest *request)
 {
   const char *page_id = request->params[0];
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   CmdbPageStore *store;
   const char *text;
@@ -1382,14 +1534,14 @@ cmdb_server_api_command_sh (CmdbServer *self, SoupServerMessage *msg,
   if (!cmdb_server_page_known (self, msg, page_id))
     return;
   store = cmdb_server_get_page_store (self, page_id);
-  if (!evaluate_page (self, page_id, store, &evaluation, &error))
+  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-  text = store->edited != NULL        ? store->edited
-         : evaluation.command != NULL ? evaluation.command->pretty
-                                      : "";
+  text = store->edited != NULL         ? store->edited
+         : evaluation->command != NULL ? evaluation->command->pretty
+                                       : "";
   cmdb_server_respond (msg, SOUP_STATUS_OK, "text/x-shellscript; charset=utf-8",
                        g_strdup_printf ("#!/bin/sh\n%s\n", text));
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1564,26 +1716,26 @@ cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error
 char *
 cmdb_server_get_defaults_command (CmdbServer *self, const char *page_id)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
 
-  if (!open_page (self, page_id, &evaluation, NULL))
+  if (!open_page (self, page_id, evaluation, NULL))
     return NULL;
-  evaluation.suffix_default = cmdb_page_session_get_suffix_default (evaluation.session);
+  evaluation->suffix_default = cmdb_page_session_get_suffix_default (evaluation->session);
   return defaults_command_display (
-      self, page_id, cmdb_page_session_get_schema_path (evaluation.session), &evaluation);
+      self, page_id, cmdb_page_session_get_schema_path (evaluation->session), evaluation);
 }
 
 gboolean
 cmdb_server_restore_page_values (CmdbServer *self, const char *page_id, JsonObject *values,
                                  GError **error)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
   g_autoptr (CmdbFormInput) input = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
 
-  if (!open_page (self, page_id, &evaluation, error))
+  if (!open_page (self, page_id, evaluation, error))
     return FALSE;
-  input = cmdb_page_session_input_for_values (evaluation.session, values);
+  input = cmdb_page_session_input_for_values (evaluation->session, values);
   store_values_from_input (store, input);
   g_clear_pointer (&store->edited, g_free);
   cmdb_server_save_page_store (self, store);
@@ -1594,20 +1746,20 @@ CmdbCommand *
 cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
                                 char **ret_experiment, GError **error)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
 
-  if (!evaluate_page (self, page_id, store, &evaluation, error))
+  if ((evaluation = evaluate_page (self, page_id, store, error)) == NULL)
     return NULL;
-  if (evaluation.command == NULL)
+  if (evaluation->command == NULL)
     {
       g_set_error_literal (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
-                           evaluation.command_error);
+                           evaluation->command_error);
       return NULL;
     }
-  track_generated (store, &evaluation);
-  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
-  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
-                                                           evaluation.suffix);
-  return cmdb_command_ref (evaluation.command);
+  track_generated (store, evaluation);
+  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation->form));
+  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation->session, evaluation->form,
+                                                           evaluation->suffix);
+  return cmdb_command_ref (evaluation->command);
 }

@@ -898,8 +898,32 @@ test_new_checkpoint_seen_without_restart (void **state)
   assert_int_equal (kill (pid, 0), 0);
 }
 
-/* The html of ?view=html (served from the cached page view) equals the
- * html of the full answer (always evaluated and rendered afresh). */
+/* The arguments the fixture's server was started with (for a fresh one). */
+static const char *const *fresh_server_args;
+
+/* (transfer full): the page's html as a server started now renders it:
+ * nothing cached, every file read, the page evaluated and rendered from
+ * its saved state. */
+static char *
+fresh_render (void)
+{
+  TestServer *server = test_server_start (fixture.workspace, fresh_server_args);
+  g_autoptr (TestResponse) response = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  char *html;
+
+  test_server_login (server);
+  response = test_get (server, "/api/pages/train?view=html");
+  assert_int_equal (response->status, 200);
+  node = test_response_json (response);
+  html = g_strdup (json_object_get_string_member (json_node_get_object (node), "html"));
+  test_server_free (server);
+  return html;
+}
+
+/* The html of ?view=html (served from the cached page view) and of the
+ * full answer (from the page's cached evaluation) equal what a server
+ * started afresh renders. */
 static char *
 assert_view_matches_fresh_render (void)
 {
@@ -907,9 +931,11 @@ assert_view_matches_fresh_render (void)
   g_autoptr (JsonNode) again = get_json ("/api/pages/train?view=html");
   g_autoptr (JsonNode) full = get_json ("/api/pages/train");
   const char *cached = json_object_get_string_member (json_node_get_object (again), "html");
+  g_autofree char *fresh = fresh_render ();
 
   assert_string_equal (json_object_get_string_member (json_node_get_object (slim), "html"), cached);
   assert_string_equal (cached, json_object_get_string_member (json_node_get_object (full), "html"));
+  assert_string_equal (cached, fresh);
   return g_strdup (cached);
 }
 
@@ -940,6 +966,7 @@ test_cached_view_follows_state_and_files (void **state)
       assert_true (g_file_set_contents (to, contents, -1, NULL));
     }
   test_fixture_restart (args, TRUE);
+  fresh_server_args = args;
 
   html = assert_view_matches_fresh_render ();
   assert_contains (html, "Experiment name");
@@ -1024,6 +1051,7 @@ test_cached_view_follows_state_and_files (void **state)
     html = assert_view_matches_fresh_render ();
     assert_contains (html, "+model/necks=second_neck");
   }
+  fresh_server_args = NULL;
 }
 
 int
