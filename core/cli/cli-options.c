@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Metadata members that are long prose or repeat the file: left out of the
- * one-line summary (they are in --json). */
-static const char *const summary_skipped[] = { "description", "notes", "ui_meta", "help", NULL };
+/* Metadata members that are long prose or repeat the others: left out of
+ * the one-line summary (they are in --json). */
+static const char *const summary_skipped[]
+    = { "description", "notes", "ui_meta", "help", "label", "modified", NULL };
 
 static void
 append_scalar (GString *summary, const char *member, JsonNode *value)

@@ -51,6 +51,10 @@ const char *const *cmdb_run_get_relocated_argv (CmdbRun *run);
 #define cmdb_run_relocate_text _cmdb_run_relocate_text
 CMDB_PRIVATE_EXPORT
 char *cmdb_run_relocate_text (CmdbRun *run, const char *text);
+/* (transfer full) (nullable): the record in @directory as the context's
+ * cache holds it (parsed again only when its run.json changed): a shared
+ * snapshot, to read, not to modify. Its status is as recorded. */
+CmdbRun *cmdb_run_get_cached_record (CmdbContext *context, const char *directory, GError **error);
 /* Marks a run the store found abandoned: status lost, with @message. */
 void cmdb_run_mark_lost (CmdbRun *run, const char *message);
 

@@ -447,6 +447,16 @@ compute_run_record (CmdbCache *cache, const char *key, gpointer user_data, gsize
   return run;
 }
 
+CmdbRun *
+cmdb_run_get_cached_record (CmdbContext *context, const char *directory, GError **error)
+{
+  g_autofree char *key = g_strconcat ("run-store:record:", directory, NULL);
+
+  return cmdb_cache_get_derived (cmdb_context_get_cache (context), key, compute_run_record,
+                                 (gpointer) directory, (GBoxedCopyFunc) cmdb_run_ref,
+                                 (GDestroyNotify) cmdb_run_unref, error);
+}
+
 /* (transfer full) (nullable): the run in @directory for a listing. An ended
  * run's record never changes again, so listing a workspace's history every
  * second (each open page's event stream does) parses each record once, not
@@ -456,11 +466,8 @@ compute_run_record (CmdbCache *cache, const char *key, gpointer user_data, gsize
 static CmdbRun *
 load_listed_run (CmdbRunStore *self, const char *directory)
 {
-  g_autofree char *key = g_strconcat ("run-store:record:", directory, NULL);
   g_autoptr (GError) error = NULL;
-  CmdbRun *run = cmdb_cache_get_derived (
-      cmdb_context_get_cache (self->context), key, compute_run_record, (gpointer) directory,
-      (GBoxedCopyFunc) cmdb_run_ref, (GDestroyNotify) cmdb_run_unref, &error);
+  CmdbRun *run = cmdb_run_get_cached_record (self->context, directory, &error);
 
   if (run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (run)))
     {

@@ -367,6 +367,7 @@ option_free (gpointer data)
 
   g_free (option->label);
   g_free (option->value);
+  g_free (option->time);
   g_free (option);
 }
 
@@ -570,8 +571,18 @@ resolve_source_options (Evaluation *evaluation, CmdbFieldState *field)
   for (guint i = 0; i < list->entries->len; i++)
     {
       CmdbOptionEntry *entry = g_ptr_array_index (list->entries, i);
+      const char *label = NULL;
+      CmdbSchemaOption *option;
 
-      g_ptr_array_add (options, option_new (entry->name, entry->name));
+      /* What a choice shows, and when it was made (a checkpoint's file
+       * time), come from the source's entry; the value stays its name. */
+      if (entry->metadata != NULL)
+        label = json_object_get_string_member_with_default (entry->metadata, "label", NULL);
+      option = option_new (label != NULL ? label : entry->name, entry->name);
+      if (entry->metadata != NULL)
+        option->time = g_strdup (
+            json_object_get_string_member_with_default (entry->metadata, "modified", NULL));
+      g_ptr_array_add (options, option);
     }
   return options;
 }
@@ -608,7 +619,10 @@ copy_options (GPtrArray *options)
     {
       CmdbSchemaOption *option = g_ptr_array_index (options, i);
 
-      g_ptr_array_add (copy, option_new (option->label, option->value));
+      CmdbSchemaOption *copied = option_new (option->label, option->value);
+
+      copied->time = g_strdup (option->time);
+      g_ptr_array_add (copy, copied);
     }
   return copy;
 }
@@ -1656,6 +1670,8 @@ cmdb_form_state_to_json (CmdbFormState *state)
               json_builder_begin_object (builder);
               add_string_member (builder, "label", option->label);
               add_string_member (builder, "value", option->value);
+              if (option->time != NULL)
+                add_string_member (builder, "time", option->time);
               json_builder_end_object (builder);
             }
           json_builder_end_array (builder);

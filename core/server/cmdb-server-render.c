@@ -186,6 +186,30 @@ option_is_selected (JsonNode *value, const char *option_value)
   }
 }
 
+/* The rest of an <option ...>: its label, and when the choice carries a
+ * time (a checkpoint's), that time in UTC after it; app.js rewrites it in
+ * the reader's local time from data-label and data-time. */
+static void
+append_option_time (GString *out, const char *label, const char *time)
+{
+  g_autoptr (GDateTime) when = time != NULL ? g_date_time_new_from_iso8601 (time, NULL) : NULL;
+  g_autofree char *shown = NULL;
+
+  if (when == NULL)
+    {
+      g_string_append_c (out, '>');
+      cmdb_html_append_escaped (out, label);
+      return;
+    }
+  append_text (out, " data-label=\"", label);
+  append_text (out, "\" data-time=\"", time);
+  g_string_append (out, "\">");
+  shown = g_date_time_format (when, "%Y-%m-%d %H:%M UTC");
+  cmdb_html_append_escaped (out, label);
+  g_string_append (out, " \u00b7 ");
+  cmdb_html_append_escaped (out, shown);
+}
+
 static void
 render_select (GString *out, JsonObject *field, const char *key, const char *id, gboolean multiple,
                guint picker_threshold)
@@ -229,11 +253,13 @@ render_select (GString *out, JsonObject *field, const char *key, const char *id,
       JsonNode *node = json_array_get_element (options, i);
       const char *option_value = NULL;
       const char *label = NULL;
+      const char *time = NULL;
 
       if (JSON_NODE_HOLDS_OBJECT (node))
         {
           option_value = get_string (json_node_get_object (node), "value");
           label = get_string (json_node_get_object (node), "label");
+          time = get_string (json_node_get_object (node), "time");
         }
       else if (JSON_NODE_TYPE (node) == JSON_NODE_VALUE)
         option_value = json_node_get_string (node);
@@ -242,9 +268,10 @@ render_select (GString *out, JsonObject *field, const char *key, const char *id,
       if (option_is_selected (value, option_value))
         value_listed = TRUE;
       append_text (out, "<option value=\"", option_value);
-      g_string_append_printf (out, "\"%s>",
-                              option_is_selected (value, option_value) ? " selected" : "");
-      cmdb_html_append_escaped (out, label != NULL ? label : option_value);
+      g_string_append_c (out, '"');
+      if (option_is_selected (value, option_value))
+        g_string_append (out, " selected");
+      append_option_time (out, label != NULL ? label : option_value, time);
       g_string_append (out, "</option>");
     }
   /* A value that is not a choice (an empty default, a stale name) stays

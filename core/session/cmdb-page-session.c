@@ -292,14 +292,30 @@ cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPag
       g_autoptr (GList) keys = json_object_get_members (inferred);
       g_autoptr (GPtrArray) contradictions = g_ptr_array_new_with_free_func (g_free);
       gboolean changed = FALSE;
+      gboolean other_architecture = FALSE;
 
+      /* An architecture the user chose over the inferred one takes its own
+       * components: those inferred belong to the other architecture. */
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          const CmdbFieldState *field = cmdb_form_state_lookup (form, l->data);
+          JsonNode *chosen = input != NULL && cmdb_form_input_is_user_set (input, l->data)
+                                 ? cmdb_form_input_get (input, l->data)
+                                 : NULL;
+
+          if (field != NULL && g_str_equal (l->data, field->element->architecture_key)
+              && chosen != NULL && !json_node_equal (chosen, json_object_get_member (inferred, l->data)))
+            other_architecture = TRUE;
+        }
       for (GList *l = keys; l != NULL; l = l->next)
         {
           const char *key = l->data;
           JsonNode *value = json_object_get_member (inferred, key);
           const CmdbFieldState *field = cmdb_form_state_lookup (form, key);
 
-          if (field == NULL || !field->visible)
+          if (field == NULL || !field->visible
+              || (other_architecture && field->element->filter_by_architecture_key != NULL
+                  && !cmdb_form_input_is_user_set (input, key)))
             continue;
           if (input != NULL && cmdb_form_input_is_user_set (input, key))
             {

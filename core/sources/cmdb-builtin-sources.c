@@ -228,6 +228,38 @@ parse_epoch_and_step (const char *file_name, JsonObject *metadata)
   }
 }
 
+/* What a checkpoint shows in a list, file name first so a narrow select
+ * still shows it whole: "<file> — <experiment> · epoch E, step S · <size>";
+ * and "modified", its time in UTC (ISO 8601), which the web UI appends in
+ * the reader's local time. */
+static void
+set_checkpoint_label (JsonObject *metadata, const CmdbDirEntry *file)
+{
+  GString *label = g_string_new (file->name);
+  g_autofree char *size = g_format_size (file->size);
+  g_autoptr (GDateTime) modified = g_date_time_new_from_unix_utc (file->mtime_us / G_USEC_PER_SEC);
+
+  g_string_append_printf (label, " \u2014 %s",
+                          json_object_get_string_member (metadata, "experiment"));
+  if (json_object_has_member (metadata, "epoch"))
+    {
+      g_string_append_printf (label, " \u00b7 epoch %" G_GINT64_FORMAT,
+                              json_object_get_int_member (metadata, "epoch"));
+      if (json_object_has_member (metadata, "step"))
+        g_string_append_printf (label, ", step %" G_GINT64_FORMAT,
+                                json_object_get_int_member (metadata, "step"));
+    }
+  g_string_append_printf (label, " \u00b7 %s", size);
+  json_object_set_string_member (metadata, "label", label->str);
+  g_string_free (label, TRUE);
+  if (modified != NULL)
+    {
+      g_autofree char *text = g_date_time_format (modified, "%Y-%m-%dT%H:%M:%SZ");
+
+      json_object_set_string_member (metadata, "modified", text);
+    }
+}
+
 /* The checkpoint's name as the original gave it: relative to the
  * workspace root when the outputs directory is inside it. */
 static char *
@@ -305,6 +337,7 @@ list_checkpoints (CmdbContext *context, CmdbOptionList *list, GError **error)
           parse_epoch_and_step (file->name, metadata);
           json_object_set_int_member (metadata, "size", file->size);
           json_object_set_int_member (metadata, "mtime", file->mtime_us / G_USEC_PER_SEC);
+          set_checkpoint_label (metadata, file);
           g_array_append_val (found, checkpoint);
         }
     }

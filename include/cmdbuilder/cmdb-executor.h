@@ -251,6 +251,26 @@ CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_run_to_json (CmdbRun *run);
 
 /**
+ * cmdb_run_find_producer:
+ * @context: the workspace
+ * @path: a file of an experiment directory (<outputs>/<experiment>/...,
+ *   outputs being cmdb_context_get_outputs_dir()); relative to the
+ *   workspace root unless absolute
+ * @page: (nullable): only runs of this page
+ *
+ * The recorded run that wrote @path: among the runs whose record names its
+ * experiment (and whose page is @page, when not NULL), the newest one
+ * created before @path was last modified. Records are read through the
+ * context's cache: a lookup parses nothing while the history is unchanged.
+ *
+ * Returns: (transfer full) (nullable): the run, a shared snapshot to read,
+ *   not to modify; NULL when none is recorded (the file is older than every
+ *   such run, or their records were deleted).
+ */
+CMDB_AVAILABLE_IN_ALL
+CmdbRun *cmdb_run_find_producer (CmdbContext *context, const char *path, const char *page);
+
+/**
  * cmdb_run_set_status:
  *
  * For executors: update the record (then cmdb_run_save()).

@@ -46,11 +46,15 @@ typedef enum
 typedef struct _CmdbExpression CmdbExpression;
 
 /* One static choice: `value` is what the command gets, `label` what is shown
- * (equal to the value for string options). */
+ * (equal to the value for string options; an option source's entry may
+ * give its own, its metadata's `label`). `time` (nullable) is when the
+ * choice was made, ISO 8601 in UTC (a file's modification: a
+ * checkpoint's), which the web UI shows in the reader's local time. */
 typedef struct
 {
   char *label;
   char *value;
+  char *time;
 } CmdbSchemaOption;
 
 /* The `validation:` map. Unset numeric rules have their has_* flag FALSE. */

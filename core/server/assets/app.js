@@ -501,7 +501,9 @@
         item.id = list.id + '-' + i;
         item.setAttribute('role', 'option');
         item.dataset.value = entry.name;
-        item.textContent = entry.name;
+        const local = entry.modified ? localTime(entry.modified) : null;
+        item.textContent = (entry.label || entry.name) + (local ? ' \u00b7 ' + local : '');
+        item.title = entry.name;
         list.appendChild(item);
       });
       if (answer.total > answer.entries.length) {
@@ -583,12 +585,26 @@
 
   // ---- after every swap ----
 
+  // A choice's time (a checkpoint's) in the reader's local time; the
+  // server writes it in UTC.
+  function localTime(iso) {
+    const when = new Date(iso);
+    if (Number.isNaN(when.getTime())) return null;
+    const two = (n) => String(n).padStart(2, '0');
+    return when.getFullYear() + '-' + two(when.getMonth() + 1) + '-' + two(when.getDate()) + ' ' +
+      two(when.getHours()) + ':' + two(when.getMinutes());
+  }
+
   function enhance() {
     showLocalTimes(view);
     // Nothing to bind (events are delegated); keep slider mirrors in step.
     view.querySelectorAll('input.mirror').forEach((range) => {
       const box = document.getElementById(range.dataset.for);
       if (box && box !== document.activeElement && box.value !== '') range.value = box.value;
+    });
+    view.querySelectorAll('option[data-time]').forEach((option) => {
+      const local = localTime(option.dataset.time);
+      if (local) option.textContent = option.dataset.label + ' \u00b7 ' + local;
     });
   }
   enhance();

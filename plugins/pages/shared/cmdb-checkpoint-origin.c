@@ -18,21 +18,67 @@ experiment_of (const char *checkpoint)
   return NULL;
 }
 
-JsonObject *
-cmdb_checkpoint_origin_infer (CmdbContext *context, JsonObject *values)
+/* The model keys a training run's record holds, as the Train page names
+ * them (the Test and Predict pages use the same keys). */
+static const char *const model_keys[] = { "architecture", "decoder", "encoder", "head", "loss" };
+
+/* How many resumed runs are followed back to the one that chose the model. */
+#define MAX_RESUMES 8
+
+static JsonObject *origin_of (CmdbContext *context, const char *checkpoint, guint depth);
+
+/* From the run history: the values of the Train run that wrote the
+ * checkpoint (its experiment directory is the run's, and the file is
+ * younger than the run). A run that resumed from a checkpoint records no
+ * model (the form hides it: the checkpoint decides), so the checkpoint it
+ * resumed from is asked in turn. */
+static JsonObject *
+origin_from_run (CmdbContext *context, const char *checkpoint, guint depth)
 {
-  const char *checkpoint;
+  g_autoptr (CmdbRun) run = cmdb_run_find_producer (context, checkpoint, "train");
+  JsonNode *node;
+  JsonObject *recorded;
+  JsonObject *origin;
+  const char *resumed_from;
+
+  if (run == NULL)
+    return NULL;
+  node = json_object_get_member (cmdb_run_get_data (run), "values");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  recorded = json_node_get_object (node);
+  if (json_object_get_string_member_with_default (recorded, "architecture", NULL) == NULL)
+    {
+      resumed_from
+          = json_object_get_string_member_with_default (recorded, "checkpoint_path", NULL);
+      if (!json_object_get_boolean_member_with_default (recorded, "resume_training", FALSE)
+          || resumed_from == NULL || resumed_from[0] == '\0' || depth >= MAX_RESUMES
+          || g_str_equal (resumed_from, checkpoint))
+        return NULL;
+      return origin_of (context, resumed_from, depth + 1);
+    }
+  origin = json_object_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (model_keys); i++)
+    {
+      const char *value
+          = json_object_get_string_member_with_default (recorded, model_keys[i], NULL);
+
+      if (value != NULL && value[0] != '\0')
+        json_object_set_string_member (origin, model_keys[i], value);
+    }
+  return origin;
+}
+
+/* From the experiment name's suffix: -<architecture>-<decoder>-<encoder>. */
+static JsonObject *
+origin_from_name (CmdbContext *context, const char *checkpoint)
+{
   g_autofree char *experiment = NULL;
   g_autoptr (CmdbCatalog) catalog = NULL;
   const char *best = NULL;
   const char *best_at = NULL;
   JsonObject *origin;
 
-  if (values == NULL || !json_object_has_member (values, "checkpoint_path"))
-    return NULL;
-  checkpoint = json_object_get_string_member_with_default (values, "checkpoint_path", NULL);
-  if (checkpoint == NULL || checkpoint[0] == '\0')
-    return NULL;
   experiment = experiment_of (checkpoint);
   if (experiment == NULL)
     return NULL;
@@ -66,4 +112,25 @@ cmdb_checkpoint_origin_infer (CmdbContext *context, JsonObject *values)
     json_object_set_string_member (origin, "encoder", dash + 1);
   }
   return origin;
+}
+
+static JsonObject *
+origin_of (CmdbContext *context, const char *checkpoint, guint depth)
+{
+  JsonObject *origin = origin_from_run (context, checkpoint, depth);
+
+  return origin != NULL ? origin : origin_from_name (context, checkpoint);
+}
+
+JsonObject *
+cmdb_checkpoint_origin_infer (CmdbContext *context, JsonObject *values)
+{
+  const char *checkpoint;
+
+  if (values == NULL || !json_object_has_member (values, "checkpoint_path"))
+    return NULL;
+  checkpoint = json_object_get_string_member_with_default (values, "checkpoint_path", NULL);
+  if (checkpoint == NULL || checkpoint[0] == '\0')
+    return NULL;
+  return origin_of (context, checkpoint, 0);
 }
