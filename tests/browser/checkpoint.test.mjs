@@ -37,7 +37,9 @@ await runInBrowser({ tmp, server, timeout: 15000 }, async (page) => {
                         'epoch 2, step 150', 'bytes'])
       assert(text.includes(part), `the option ${JSON.stringify(text)} shows ${part}`);
     // The date in the reader's local time (app.js rewrote the server's UTC).
-    assert(/ \u00b7 \d{4}-\d\d-\d\d \d\d:\d\d$/.test(text) && !text.includes('UTC'),
+    const local = await page.$eval(`#f-checkpoint_path option[value="${craft}"]`,
+                                   (o) => window.cmdbLocalTime(o.dataset.time));
+    assert(local && text.endsWith(' \u00b7 ' + local) && !text.includes('UTC'),
            'a local date ends the option: ' + text);
     // The closed select shows the label's start: the whole file name fits.
     const fits = await page.$eval('#f-checkpoint_path', (select) => {

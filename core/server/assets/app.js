@@ -585,16 +585,6 @@
 
   // ---- after every swap ----
 
-  // A choice's time (a checkpoint's) in the reader's local time; the
-  // server writes it in UTC.
-  function localTime(iso) {
-    const when = new Date(iso);
-    if (Number.isNaN(when.getTime())) return null;
-    const two = (n) => String(n).padStart(2, '0');
-    return when.getFullYear() + '-' + two(when.getMonth() + 1) + '-' + two(when.getDate()) + ' ' +
-      two(when.getHours()) + ':' + two(when.getMinutes());
-  }
-
   function enhance() {
     showLocalTimes(view);
     // Nothing to bind (events are delegated); keep slider mirrors in step.
@@ -602,6 +592,8 @@
       const box = document.getElementById(range.dataset.for);
       if (box && box !== document.activeElement && box.value !== '') range.value = box.value;
     });
+    // A choice's time (a checkpoint's): the server writes its label with
+    // the time in UTC, and data-label and data-time to show it locally.
     view.querySelectorAll('option[data-time]').forEach((option) => {
       const local = localTime(option.dataset.time);
       if (local) option.textContent = option.dataset.label + ' \u00b7 ' + local;
