@@ -81,50 +81,59 @@ cmdb_json_parse (const char *text, gssize length, GError **error)
   return root;
 }
 
+/* The bytes a JSON string literal cannot hold as they are: the control
+ * characters, the quote and the backslash. */
+static const guint8 needs_escape[256] = {
+  [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+  [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+  [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+  [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+  [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
+
 void
 cmdb_json_append_string (GString *out, const char *text)
 {
-  const char *run = text;
-  const char *p;
+  const guchar *run = (const guchar *) text;
+  const guchar *p = run;
 
   g_string_append_c (out, '"');
-  /* Runs of characters that need no escape are copied at once. */
-  for (p = text; *p != '\0'; p++)
+  for (;;)
     {
-      guchar c = (guchar) *p;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, p - run);
-      switch (c)
+      /* Runs of characters that need no escape are copied at once. */
+      while (!needs_escape[*p])
+        p++;
+      g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
+      switch (*p)
         {
           case '"':
-            g_string_append (out, "\\\"");
+            g_string_append_len (out, "\\\"", 2);
             break;
           case '\\':
-            g_string_append (out, "\\\\");
+            g_string_append_len (out, "\\\\", 2);
             break;
           case '\n':
-            g_string_append (out, "\\n");
+            g_string_append_len (out, "\\n", 2);
             break;
           case '\r':
-            g_string_append (out, "\\r");
+            g_string_append_len (out, "\\r", 2);
             break;
           case '\t':
-            g_string_append (out, "\\t");
+            g_string_append_len (out, "\\t", 2);
             break;
           case '\b':
-            g_string_append (out, "\\b");
+            g_string_append_len (out, "\\b", 2);
             break;
           case '\f':
-            g_string_append (out, "\\f");
+            g_string_append_len (out, "\\f", 2);
             break;
           default:
-            g_string_append_printf (out, "\\u%04x", c);
+            g_string_append_printf (out, "\\u%04x", *p);
             break;
         }
-      run = p + 1;
+      run = ++p;
     }
-  g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
