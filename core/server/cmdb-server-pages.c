@@ -216,8 +216,11 @@ typedef struct
   CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
   GPtrArray *setup_problems;   /* (element-type CmdbProblem) what stops this page's runs */
   char *inputs;                /* (nullable) the stored state it was computed from */
-  char *form_text;             /* (nullable) the form as JSON, made on first need */
-  char *command_text;          /* (nullable) command_json() as text, made on first need */
+  /* Made on first need, then shared by the page's render and answers: */
+  JsonNode *form_node;    /* (nullable) the form as JSON, with the fields' option sources */
+  JsonNode *command_node; /* (nullable) command_json() */
+  char *form_text;        /* (nullable) form_node as text */
+  char *command_text;     /* (nullable) command_node as text */
 } PageEvaluation;
 
 static void
@@ -235,6 +238,8 @@ page_evaluation_clear (PageEvaluation *evaluation)
   g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
   g_clear_pointer (&evaluation->setup_problems, g_ptr_array_unref);
   g_clear_pointer (&evaluation->inputs, g_free);
+  g_clear_pointer (&evaluation->form_node, json_node_unref);
+  g_clear_pointer (&evaluation->command_node, json_node_unref);
   g_clear_pointer (&evaluation->form_text, g_free);
   g_clear_pointer (&evaluation->command_text, g_free);
 }
@@ -615,6 +620,40 @@ command_json (PageEvaluation *evaluation)
   return node;
 }
 
+/* (transfer none): the form of @evaluation as JSON, made once per
+ * evaluation (evaluations are shared by the requests of one state). The
+ * renderer needs each field's source id to offer the search picker; it is
+ * schema data, added here. Nobody changes it afterwards. */
+static JsonNode *
+evaluation_form_node (PageEvaluation *evaluation)
+{
+  JsonArray *fields;
+
+  if (evaluation->form_node != NULL)
+    return evaluation->form_node;
+  evaluation->form_node = cmdb_form_state_to_json (evaluation->form);
+  fields = json_object_get_array_member (json_node_get_object (evaluation->form_node), "fields");
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      const CmdbSchemaElement *element
+          = cmdb_schema_lookup (evaluation->schema, json_object_get_string_member (field, "key"));
+      if (element != NULL && element->options_source != NULL && element->options == NULL
+          && !json_object_has_member (field, "options_source"))
+        json_object_set_string_member (field, "options_source", element->options_source);
+    }
+  return evaluation->form_node;
+}
+
+/* (transfer none): command_json() of @evaluation, made once. */
+static JsonNode *
+evaluation_command_node (PageEvaluation *evaluation)
+{
+  if (evaluation->command_node == NULL)
+    evaluation->command_node = command_json (evaluation);
+  return evaluation->command_node;
+}
+
 /* The page body for @evaluation (NULL: only @error_message) and @store,
  * with @last_run (nullable, transfer none) as the execution panel's run. */
 static char *
@@ -623,8 +662,6 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
                       JsonNode *last_run)
 {
   CmdbHtmlPageView view = { 0 };
-  g_autoptr (JsonNode) form = NULL;
-  g_autoptr (JsonNode) command = NULL;
   g_autoptr (JsonArray) use_cases = json_array_new ();
   CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
 
@@ -635,24 +672,8 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
   view.picker_threshold = PICKER_THRESHOLD;
   if (evaluation != NULL && evaluation->form != NULL)
     {
-      JsonArray *fields;
-
-      form = cmdb_form_state_to_json (evaluation->form);
-      /* The renderer needs each field's source id to offer the search
-       * picker; it is schema data, added here. */
-      fields = json_object_get_array_member (json_node_get_object (form), "fields");
-      for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
-        {
-          JsonObject *field = json_array_get_object_element (fields, i);
-          const CmdbSchemaElement *element = cmdb_schema_lookup (
-              evaluation->schema, json_object_get_string_member (field, "key"));
-          if (element != NULL && element->options_source != NULL && element->options == NULL
-              && !json_object_has_member (field, "options_source"))
-            json_object_set_string_member (field, "options_source", element->options_source);
-        }
-      view.form = json_node_get_object (form);
-      command = command_json (evaluation);
-      view.command = json_node_get_object (command);
+      view.form = json_node_get_object (evaluation_form_node (evaluation));
+      view.command = json_node_get_object (evaluation_command_node (evaluation));
       view.defaults_command = evaluation->defaults_command;
       for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
         json_array_add_object_element (
@@ -1158,28 +1179,21 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   answer_when_saved (self, msg, store, NULL, location);
 }
 
-/* (transfer none): the form of @evaluation as JSON text, serialised once
- * per evaluation (evaluations are shared by the requests of one state). */
+/* (transfer none): the form and the command of @evaluation as JSON text,
+ * serialised once per evaluation. */
 static const char *
 evaluation_form_text (PageEvaluation *evaluation)
 {
   if (evaluation->form_text == NULL)
-    {
-      g_autoptr (JsonNode) node = cmdb_form_state_to_json (evaluation->form);
-      evaluation->form_text = json_to_string (node, FALSE);
-    }
+    evaluation->form_text = json_to_string (evaluation_form_node (evaluation), FALSE);
   return evaluation->form_text;
 }
 
-/* (transfer none): command_json() of @evaluation as text, made once. */
 static const char *
 evaluation_command_text (PageEvaluation *evaluation)
 {
   if (evaluation->command_text == NULL)
-    {
-      g_autoptr (JsonNode) node = command_json (evaluation);
-      evaluation->command_text = json_to_string (node, FALSE);
-    }
+    evaluation->command_text = json_to_string (evaluation_command_node (evaluation), FALSE);
   return evaluation->command_text;
 }
 
