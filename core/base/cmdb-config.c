@@ -52,6 +52,10 @@ static const CmdbConfigKey known_keys[] = {
   { "slurm", "extra", VALUE_LIST, NULL },
   { "slurm", "tool-timeout", VALUE_DURATION, "5s" },
   { "sweep", "limit", VALUE_INT, "100" },
+  { "sweep", "parallel", VALUE_INT, "1" },
+  { "metrics", "names", VALUE_LIST, NULL },
+  { "metrics", "best", VALUE_STRING, NULL },
+  { "metrics", "goal", VALUE_STRING, "max" },
 };
 
 typedef struct

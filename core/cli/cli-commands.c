@@ -27,8 +27,11 @@ static const CmdbCliCommand commands[] = {
   { "rerun", "Run a run's exact command again", cmdb_cli_rerun },
   { "runs", "List the runs of the workspace", cmdb_cli_runs },
   { "logs", "Print (or follow) a run's output", cmdb_cli_logs },
-  { "stop", "Stop a run", cmdb_cli_stop },
+  { "stop", "Stop a run, or a whole sweep", cmdb_cli_stop },
+  { "sweeps", "List the sweeps of the workspace", cmdb_cli_sweeps },
+  { "sweep", "Compare a sweep's members (status, values, metrics)", cmdb_cli_sweep },
   { "supervise", "Watch one run (internal)", cmdb_cli_supervise, TRUE },
+  { "sweep-supervise", "Hold one sweep's queue (internal)", cmdb_cli_sweep_supervise, TRUE },
   { "__complete", "Print completion candidates (shell scripts)", cmdb_cli_complete, TRUE },
   { "__man", "Print the man page (build time)", cmdb_cli_man, TRUE },
 };

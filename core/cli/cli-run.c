@@ -23,8 +23,8 @@ on_interrupt (int signal_number)
 
 /* A store that loads executor plugins (Slurm) through the session's host,
  * only when a run names one. */
-static CmdbRunStore *
-open_store (CmdbCliSession *session)
+CmdbRunStore *
+cmdb_cli_open_run_store (CmdbCliSession *session)
 {
   CmdbRunStore *store = cmdb_run_store_new (session->context);
 
@@ -231,11 +231,19 @@ cmdb_cli_run (int argc, char **argv)
   g_autofree char *executor = NULL;
   g_auto (GStrv) slurm_options = NULL;
   g_autoptr (JsonObject) parsed_slurm_options = NULL;
+  g_auto (GStrv) sweeps = NULL;
+  gint parallel = 0;
   gboolean detach = FALSE;
   gboolean force = FALSE;
   const GOptionEntry entries[]
       = { { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets,
             "Set a form value (as for cmdbuilder build); repeatable", "KEY=VALUE" },
+          { "sweep", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sweeps,
+            "Several values of a key: one run per member of the product of every --sweep "
+            "(KEY=a,b,c or KEY=range(start,stop,step)), queued as one sweep; repeatable",
+            "KEY=VALUES" },
+          { "parallel", 'j', 0, G_OPTION_ARG_INT, &parallel,
+            "With --sweep: how many members run at a time (default: [sweep] parallel, 1)", "K" },
           { "use-case", 0, 0, G_OPTION_ARG_STRING, &use_case_id,
             "Apply a suggested setup first (--set values still win)", "ID" },
           { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
@@ -251,7 +259,8 @@ cmdb_cli_run (int argc, char **argv)
             "KEY=VALUE" },
           { "command", 0, 0, G_OPTION_ARG_STRING, &edited,
             "Run this text instead of the page's command (recorded as edited)", "TEXT" },
-          { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach, "Print the run id and leave it running",
+          { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
+            "Print the run id (with --sweep: the sweep id, once queued) and leave it running",
             NULL },
           { NULL } };
   g_autoptr (GOptionContext) option_context = g_option_context_new ("PAGE - run a page's command");
@@ -291,6 +300,21 @@ cmdb_cli_run (int argc, char **argv)
   flags.preset = preset;
   flags.suffix = -1;
   flags.compose_check = edited == NULL;
+  if (sweeps != NULL)
+    {
+      if (edited != NULL)
+        {
+          cmdb_cli_error ("run: --command and --sweep exclude each other");
+          return 1;
+        }
+      return cmdb_cli_run_sweep (session, argv[1], &flags, sweeps, parallel, executor,
+                                 parsed_slurm_options, detach, force);
+    }
+  if (parallel != 0)
+    {
+      cmdb_cli_error ("run: --parallel applies to a sweep (--sweep KEY=VALUES)");
+      return 1;
+    }
   command = cmdb_cli_build_page_command (session, argv[1], &flags, &state, &experiment, &status,
                                          &compose, &error);
   if (command == NULL)
@@ -312,7 +336,7 @@ cmdb_cli_run (int argc, char **argv)
   g_ptr_array_set_free_func (words, g_free);
   g_ptr_array_add (words, NULL);
 
-  store = open_store (session);
+  store = cmdb_cli_open_run_store (session);
   run = create_run (store, argv[1], (const char *const *) words->pdata, command->display, edited,
                     cmdb_form_state_get_values (state), experiment, executor, parsed_slurm_options,
                     &error);
@@ -383,7 +407,7 @@ cmdb_cli_exec (int argc, char **argv)
       cmdb_cli_error ("%s", error->message);
       return 1;
     }
-  store = open_store (session);
+  store = cmdb_cli_open_run_store (session);
   display = cmdb_shell_join ((const char *const *) command_argv);
   run = create_run (store, page, (const char *const *) command_argv, display, NULL, NULL, NULL,
                     executor, parsed_slurm_options, &error);
@@ -442,7 +466,7 @@ cmdb_cli_rerun (int argc, char **argv)
       cmdb_cli_error ("%s", error->message);
       return 1;
     }
-  store = open_store (session);
+  store = cmdb_cli_open_run_store (session);
   previous = cmdb_cli_load_run (store, argv[1], &error);
   if (previous == NULL)
     {

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "cmdb-cli"
 
 #include "cli.h"
+#include "sweep/cmdb-sweep-private.h"
 #include "run/cmdb-run-private.h"
 #include "base/cmdb-config-private.h"
 
@@ -292,13 +293,23 @@ delete_runs (CmdbRunStore *store, int argc, char **argv)
 
   if (argc < 3)
     {
-      cmdb_cli_error ("runs delete: name one or more RUNs (an id, a unique prefix or last)");
+      cmdb_cli_error (
+          "runs delete: name one or more RUNs (an id, a unique prefix or last) or SWEEPs");
       return 1;
     }
   for (int i = 2; i < argc; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (CmdbRun) run = cmdb_cli_load_run (store, argv[i], &error);
+      g_autoptr (CmdbRun) run = NULL;
+
+      /* A whole sweep: its record and every member, none unfinished. */
+      if (cmdb_cli_is_sweep_word (argv[i]))
+        {
+          if (cmdb_cli_delete_sweep (store, argv[i]) != 0)
+            status = 1;
+          continue;
+        }
+      run = cmdb_cli_load_run (store, argv[i], &error);
 
       if (run == NULL || !cmdb_run_delete (run, &error))
         {
@@ -424,6 +435,8 @@ cmdb_cli_runs (int argc, char **argv)
     return delete_runs (store, argc, argv);
   if (argc >= 2 && g_str_equal (argv[1], "prune"))
     return prune_runs (store, older_than, status, json);
+  /* Queued sweep members whose queue lost its keeper get a new one. */
+  cmdb_sweep_recover (store);
   runs = cmdb_run_store_list (store, page, status, &error);
   if (runs == NULL)
     {
@@ -511,8 +524,10 @@ cmdb_cli_stop (int argc, char **argv)
       = { { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "Wait until the run has stopped", NULL },
           { NULL } };
   g_autoptr (GOptionContext) option_context
-      = g_option_context_new ("RUN - stop a run (an id, a unique prefix or last): SIGTERM, then "
-                              "SIGKILL after [run] stop-grace");
+      = g_option_context_new ("RUN|SWEEP - stop a run (an id, a unique prefix or last): SIGTERM, "
+                              "then SIGKILL after [run] stop-grace; a queued sweep member is "
+                              "cancelled; a sweep (sweep-...) stops its running and queued "
+                              "members");
   g_autofree char *id = NULL;
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
@@ -531,6 +546,8 @@ cmdb_cli_stop (int argc, char **argv)
   store = open_store (&common, &session);
   if (store == NULL)
     return 1;
+  if (cmdb_cli_is_sweep_word (argv[1]))
+    return cmdb_cli_stop_sweep (store, argv[1], wait);
   run = cmdb_cli_load_run (store, argv[1], &error);
   if (run == NULL || !cmdb_run_store_stop (store, cmdb_run_get_id (run), &error))
     {

@@ -55,15 +55,16 @@ member_sets (const CmdbCliPageCommandFlags *flags, JsonObject *member)
 CmdbCommand *
 cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
                              const CmdbCliPageCommandFlags *flags, JsonObject *member,
-                             char **ret_experiment, int *ret_status, GError **error)
+                             CmdbFormState **ret_state, char **ret_experiment, int *ret_status,
+                             GError **error)
 {
   g_auto (GStrv) sets = member_sets (flags, member);
   CmdbCliPageCommandFlags member_flags = *flags;
   g_autoptr (CmdbCommand) command = NULL;
 
   member_flags.sets = sets;
-  command = cmdb_cli_build_page_command (session, page_id, &member_flags, NULL, ret_experiment,
-                                         ret_status, NULL, error);
+  command = cmdb_cli_build_page_command (session, page_id, &member_flags, ret_state,
+                                         ret_experiment, ret_status, NULL, error);
   if (command == NULL || *ret_status != 0)
     return g_steal_pointer (&command);
   if (!cmdb_command_check_argv (command->argv, session->context, error))
@@ -74,8 +75,8 @@ cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
   return g_steal_pointer (&command);
 }
 
-static char *
-member_label (JsonObject *member)
+char *
+cmdb_cli_sweep_member_label (JsonObject *member)
 {
   g_autoptr (GString) label = g_string_new (NULL);
   g_autoptr (GList) keys = json_object_get_members (member);
@@ -114,13 +115,13 @@ cmdb_cli_build_sweep (CmdbCliSession *session, const char *page_id,
   for (guint i = 0; i < members->len; i++)
     {
       JsonObject *member = g_ptr_array_index (members, i);
-      g_autofree char *label = member_label (member);
+      g_autofree char *label = cmdb_cli_sweep_member_label (member);
       g_autoptr (CmdbCommand) command = NULL;
       g_autoptr (GError) member_error = NULL;
       int status = 1;
 
       cmdb_cli_note ("member %u of %u: %s", i + 1, members->len, cmdb_cli_safe (label));
-      command = cmdb_cli_build_sweep_member (session, page_id, flags, member, NULL, &status,
+      command = cmdb_cli_build_sweep_member (session, page_id, flags, member, NULL, NULL, &status,
                                              &member_error);
       if (member_error != NULL)
         cmdb_cli_error ("%s: %s", cmdb_cli_safe (label), member_error->message);

@@ -203,7 +203,28 @@ GPtrArray *cmdb_cli_sweep_members (CmdbCliSession *session, char **specs, GPtrAr
  * checks that its runner exists. As cmdb_cli_build_page_command(). */
 CmdbCommand *cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
                                           const CmdbCliPageCommandFlags *flags, JsonObject *member,
-                                          char **ret_experiment, int *ret_status, GError **error);
+                                          CmdbFormState **ret_state, char **ret_experiment,
+                                          int *ret_status, GError **error);
+/* (transfer full): "KEY=VALUE KEY=VALUE" of a member's values. */
+char *cmdb_cli_sweep_member_label (JsonObject *member);
+/* `run --sweep` (cli-sweeps.c): builds every member, creates the sweep
+ * (queued runs and its record), hands its queue to a sweep supervisor and,
+ * unless @detach, follows it: one line per member as it ends; Ctrl-C stops
+ * the sweep. Exit 0 when every member succeeded, 130 interrupted, 2 a
+ * member the form refuses (nothing is run), 1 otherwise. */
+int cmdb_cli_run_sweep (CmdbCliSession *session, const char *page_id,
+                        const CmdbCliPageCommandFlags *flags, char **specs, gint parallel,
+                        const char *executor, JsonObject *executor_options, gboolean detach,
+                        gboolean force);
+/* `stop SWEEP` and `runs delete SWEEP` (cli-sweeps.c): TRUE when @word
+ * names a sweep (it starts with "sweep-"). */
+gboolean cmdb_cli_is_sweep_word (const char *word);
+int cmdb_cli_stop_sweep (CmdbRunStore *store, const char *word, gboolean wait);
+int cmdb_cli_delete_sweep (CmdbRunStore *store, const char *word);
+/* `sweeps`, `sweep` and the hidden `sweep-supervise` (cli-sweeps.c). */
+int cmdb_cli_sweeps (int argc, char **argv);
+int cmdb_cli_sweep (int argc, char **argv);
+int cmdb_cli_sweep_supervise (int argc, char **argv);
 /* `build --sweep`: each member's command on a line, or with @json
  * {sweep: {count, commands: [{values, command, ok}]}}. The worst status. */
 int cmdb_cli_build_sweep (CmdbCliSession *session, const char *page_id,
@@ -250,7 +271,9 @@ CmdbPageSession *cmdb_cli_open_page_session (CmdbCliSession *session, const char
  * printed to stderr; NULL with @error when the schema has errors. */
 CmdbPageSession *cmdb_cli_open_usable_page_session (CmdbCliSession *session, const char *page_id,
                                                     GError **error);
-/* Runs (cli-run.c, cli-runs.c, cli-supervise.c). */
+/* Runs (cli-run.c, cli-runs.c, cli-supervise.c). (transfer full): the
+ * session's run store, loading executor plugins through its host. */
+CmdbRunStore *cmdb_cli_open_run_store (CmdbCliSession *session);
 int cmdb_cli_run (int argc, char **argv);
 int cmdb_cli_exec (int argc, char **argv);
 int cmdb_cli_rerun (int argc, char **argv);

@@ -293,7 +293,7 @@ static gboolean
 local_is_alive (CmdbExecutor *executor, CmdbRun *run)
 {
   if (cmdb_run_get_int (run, "supervisor_pid", 0) <= 0)
-    return g_get_real_time () - cmdb_run_get_created_time (run) < UNSTARTED_GRACE_USEC;
+    return g_get_real_time () - cmdb_run_get_unstarted_since (run) < UNSTARTED_GRACE_USEC;
   return supervisor_alive (run);
 }
 

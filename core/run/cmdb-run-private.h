@@ -55,6 +55,9 @@ char *cmdb_run_relocate_text (CmdbRun *run, const char *text);
  * cache holds it (parsed again only when its run.json changed): a shared
  * snapshot, to read, not to modify. Its status is as recorded. */
 CmdbRun *cmdb_run_get_cached_record (CmdbContext *context, const char *directory, GError **error);
+/* Since when a run waits for its watcher: its creation, or for a sweep
+ * member, when it left the queue ("dequeued_at"). Microseconds. */
+gint64 cmdb_run_get_unstarted_since (CmdbRun *run);
 /* Marks a run the store found abandoned: status lost, with @message. */
 void cmdb_run_mark_lost (CmdbRun *run, const char *message);
 
@@ -67,6 +70,11 @@ typedef struct _CmdbHost CmdbHost;
 #define cmdb_run_store_set_host _cmdb_run_store_set_host
 CMDB_PRIVATE_EXPORT
 void cmdb_run_store_set_host (CmdbRunStore *self, CmdbHost *host);
+
+/* (transfer none): the context @self reads its workspace from. */
+#define cmdb_run_store_get_context _cmdb_run_store_get_context
+CMDB_PRIVATE_EXPORT
+CmdbContext *cmdb_run_store_get_context (CmdbRunStore *self);
 
 /* The local executor: one supervisor process per run. */
 #define CMDB_TYPE_LOCAL_EXECUTOR (cmdb_local_executor_get_type ())
@@ -110,6 +118,20 @@ gboolean cmdb_run_process_is_leftover (GPid pid, const char *run_id);
  * @grace_ms; each is checked to carry the marker right before it is
  * signalled (never a reused PID). Returns how many there were. */
 guint cmdb_run_end_leftovers (const char *run_id, gint64 grace_ms);
+
+/* ---- queued runs: sweep members waiting for their queue (cmdb-run-queue.c) ---- */
+
+/* Moves the queued run in @directory to @status (starting: its queue starts
+ * it now, "dequeued_at" set; stopped: cancelled before it started, with
+ * @message and "ended_at"), under an exclusive lock of the run directory,
+ * so the queue starting it and a user cancelling it never both win.
+ * Returns (transfer full) the record as written, or NULL with
+ * CMDB_RUN_ERROR_NOT_RUNNING when the run is no longer queued (someone
+ * else moved it first). */
+#define cmdb_run_dequeue _cmdb_run_dequeue
+CMDB_PRIVATE_EXPORT
+CmdbRun *cmdb_run_dequeue (const char *directory, CmdbRunStatus status, const char *message,
+                           GError **error);
 
 /* ---- deleting runs (cmdb-run-prune.c) ---- */
 

@@ -66,6 +66,13 @@ cmdb_run_store_new (CmdbContext *context)
   return self;
 }
 
+CmdbContext *
+cmdb_run_store_get_context (CmdbRunStore *self)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  return self->context;
+}
+
 const char *
 cmdb_run_store_get_directory (CmdbRunStore *self)
 {
@@ -404,7 +411,10 @@ check_liveness (CmdbRunStore *self, CmdbRun *run)
   CmdbExecutor *executor;
   CmdbRun *latest;
 
-  if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
+  /* A queued sweep member has no watcher yet: it waits for its sweep's
+   * queue (docs/sweeps.md), which may itself be restarted later. */
+  if (cmdb_run_status_is_final (cmdb_run_get_status (run))
+      || cmdb_run_get_status (run) == CMDB_RUN_STATUS_QUEUED)
     return run;
   executor = lookup_executor (self, cmdb_run_get_executor (run), NULL);
   /* An executor whose plugin cannot be loaded here cannot be asked. */
@@ -521,8 +531,8 @@ cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, G
   if (status != NULL && !cmdb_run_status_from_string (status, &wanted))
     {
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
-                   "unknown status '%s' (expected starting, running, stopping, stopped, "
-                   "succeeded, failed or lost)",
+                   "unknown status '%s' (expected queued, starting, running, stopping, "
+                   "stopped, succeeded, failed or lost)",
                    status);
       return NULL;
     }
@@ -605,7 +615,9 @@ cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error)
 }
 
 /* (transfer none): the executor that can stop @run_id, with (transfer full)
- * @ret_run; NULL with an error when the run ended or is unknown. */
+ * @ret_run; NULL with an error when the run ended or is unknown, NULL
+ * without one when it was queued and is now cancelled (nothing more to
+ * do). */
 static CmdbExecutor *
 stoppable_run (CmdbRunStore *self, const char *run_id, CmdbRun **ret_run, GError **error)
 {
@@ -616,6 +628,31 @@ stoppable_run (CmdbRunStore *self, const char *run_id, CmdbRun **ret_run, GError
   if (run == NULL)
     return NULL;
   status = cmdb_run_get_status (run);
+  /* A queued sweep member is cancelled where it waits: unless its queue
+   * started it meanwhile, it is stopped before it ever ran. */
+  if (status == CMDB_RUN_STATUS_QUEUED)
+    {
+      g_autoptr (GError) dequeue_error = NULL;
+      g_autoptr (CmdbRun) cancelled
+          = cmdb_run_dequeue (cmdb_run_get_directory (run), CMDB_RUN_STATUS_STOPPED,
+                              "stopped while queued", &dequeue_error);
+
+      if (cancelled != NULL)
+        {
+          *ret_run = NULL;
+          return NULL;
+        }
+      if (!g_error_matches (dequeue_error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING))
+        {
+          g_propagate_error (error, g_steal_pointer (&dequeue_error));
+          return NULL;
+        }
+      g_clear_pointer (&run, cmdb_run_unref);
+      run = cmdb_run_store_load (self, run_id, error);
+      if (run == NULL)
+        return NULL;
+      status = cmdb_run_get_status (run);
+    }
   /* A lost run's processes may outlive its supervisor: stopping it ends
    * them (the executor knows how). */
   if (cmdb_run_status_is_final (status) && status != CMDB_RUN_STATUS_LOST)
@@ -635,9 +672,17 @@ gboolean
 cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error)
 {
   g_autoptr (CmdbRun) run = NULL;
-  CmdbExecutor *executor = stoppable_run (self, run_id, &run, error);
+  GError *local_error = NULL;
+  CmdbExecutor *executor = stoppable_run (self, run_id, &run, &local_error);
 
-  return executor != NULL && cmdb_executor_stop (executor, run, error);
+  if (executor == NULL)
+    {
+      if (local_error == NULL)
+        return TRUE; /* cancelled while queued */
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return cmdb_executor_stop (executor, run, error);
 }
 
 static void
@@ -667,7 +712,10 @@ cmdb_run_store_stop_async (CmdbRunStore *self, const char *run_id, GCancellable 
   executor = stoppable_run (self, run_id, &run, &error);
   if (executor == NULL)
     {
-      g_task_return_error (task, error);
+      if (error == NULL)
+        g_task_return_boolean (task, TRUE); /* cancelled while queued */
+      else
+        g_task_return_error (task, error);
       return;
     }
   cmdb_executor_stop_async (executor, run, cancellable, on_executor_stopped,

@@ -31,7 +31,7 @@ static const char *const status_names[] = {
   [CMDB_RUN_STATUS_STARTING] = "starting",   [CMDB_RUN_STATUS_RUNNING] = "running",
   [CMDB_RUN_STATUS_STOPPING] = "stopping",   [CMDB_RUN_STATUS_STOPPED] = "stopped",
   [CMDB_RUN_STATUS_SUCCEEDED] = "succeeded", [CMDB_RUN_STATUS_FAILED] = "failed",
-  [CMDB_RUN_STATUS_LOST] = "lost",
+  [CMDB_RUN_STATUS_LOST] = "lost",           [CMDB_RUN_STATUS_QUEUED] = "queued",
 };
 
 const char *
@@ -399,6 +399,14 @@ gint64
 cmdb_run_get_created_time (CmdbRun *run)
 {
   return get_time (run, "created_at");
+}
+
+gint64
+cmdb_run_get_unstarted_since (CmdbRun *run)
+{
+  gint64 dequeued = get_time (run, "dequeued_at");
+
+  return dequeued > 0 ? dequeued : get_time (run, "created_at");
 }
 
 gint64

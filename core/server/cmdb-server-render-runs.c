@@ -134,7 +134,7 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
                         "<option value=\"*\">All pages</option></select></label> "
                         "<label>Status <select id=\"run-filter-status\"><option value=\"\" "
                         "selected>Any</option>");
-  for (int s = CMDB_RUN_STATUS_STARTING; s <= CMDB_RUN_STATUS_LOST; s++)
+  for (int s = CMDB_RUN_STATUS_STARTING; s <= CMDB_RUN_STATUS_QUEUED; s++)
     {
       const char *name = cmdb_run_status_to_string ((CmdbRunStatus) s);
       append_text (out, "<option value=\"", name);

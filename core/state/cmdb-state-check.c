@@ -56,6 +56,8 @@ cmdb_state_check (const char *state_dir)
   g_autofree char *server = g_build_filename (state_dir, "ui", "server.json", NULL);
   g_autoptr (GPtrArray) run_names = sorted_names (runs);
   g_autoptr (GPtrArray) page_names = sorted_names (pages);
+  g_autofree char *sweeps = g_build_filename (state_dir, "sweeps", NULL);
+  g_autoptr (GPtrArray) sweep_names = sorted_names (sweeps);
 
   for (guint i = 0; i < run_names->len; i++)
     {
@@ -73,5 +75,12 @@ cmdb_state_check (const char *state_dir)
         check_file (problems, CMDB_STATE_PAGE_STATE, path);
     }
   check_file (problems, CMDB_STATE_SERVER_STATE, server);
+  for (guint i = 0; i < sweep_names->len; i++)
+    {
+      g_autofree char *path
+          = g_build_filename (sweeps, g_ptr_array_index (sweep_names, i), "sweep.json", NULL);
+
+      check_file (problems, CMDB_STATE_SWEEP_RECORD, path);
+    }
   return problems;
 }

@@ -56,6 +56,7 @@ static const StateFormat formats[] = {
   [CMDB_STATE_RUN_RECORD] = { "run record", 2, run_record_steps, 0644, TRUE, FALSE },
   [CMDB_STATE_PAGE_STATE] = { "page state", 2, page_state_steps, 0600, FALSE, TRUE },
   [CMDB_STATE_SERVER_STATE] = { "server state", 1, NULL, 0600, FALSE, FALSE },
+  [CMDB_STATE_SWEEP_RECORD] = { "sweep record", 1, NULL, 0644, TRUE, FALSE },
 };
 
 static const StateFormat *

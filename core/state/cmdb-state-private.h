@@ -42,6 +42,7 @@ typedef enum
   CMDB_STATE_RUN_RECORD,   /* runs/<id>/run.json */
   CMDB_STATE_PAGE_STATE,   /* ui/pages/<page>.json */
   CMDB_STATE_SERVER_STATE, /* ui/server.json */
+  CMDB_STATE_SWEEP_RECORD, /* sweeps/<id>/sweep.json */
 } CmdbStateKind;
 
 /* The version of @kind this build writes (and the newest it reads). */

@@ -46,7 +46,9 @@ GQuark cmdb_run_error_quark (void);
 
 /* The life of a run: starting -> running -> (stopping -> stopped) |
  * succeeded | failed. lost is never written: it is what a reader sees when
- * the process watching the run is gone without recording an end. */
+ * the process watching the run is gone without recording an end. A member
+ * of a sweep waits as queued (-> starting, or -> stopped when cancelled)
+ * until its sweep's queue starts it. */
 typedef enum
 {
   CMDB_RUN_STATUS_STARTING,
@@ -56,6 +58,7 @@ typedef enum
   CMDB_RUN_STATUS_SUCCEEDED,
   CMDB_RUN_STATUS_FAILED,
   CMDB_RUN_STATUS_LOST,
+  CMDB_RUN_STATUS_QUEUED,
 } CmdbRunStatus;
 
 /**
