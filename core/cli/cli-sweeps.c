@@ -447,73 +447,28 @@ print_report (JsonNode *report)
 }
 
 /* `sweep SWEEP --rerun-failed`: a new sweep of the members that failed,
- * were lost or were stopped, with their exact commands. */
+ * were lost or were stopped, with their exact commands; followed like
+ * `run --sweep` unless @detach. */
 static int
-rerun_failed (CmdbCliSession *session, CmdbRunStore *store, CmdbSweep *sweep, gint parallel,
-              gboolean detach)
+rerun_failed (CmdbRunStore *store, CmdbSweep *sweep, gint parallel, gboolean detach)
 {
-  g_autoptr (GPtrArray) members = cmdb_sweep_load_members (store, sweep);
-  g_autoptr (GPtrArray) specs
-      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_sweep_member_spec_free);
-  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
-  JsonArray *key_array = json_object_get_array_member (cmdb_sweep_get_data (sweep), "keys");
-  JsonNode *options = json_object_get_member (cmdb_sweep_get_data (sweep), "executor_options");
   g_autoptr (CmdbSweep) rerun = NULL;
   g_autoptr (GError) error = NULL;
   struct sigaction action = { 0 };
-  int status;
 
-  for (guint i = 0; i < members->len; i++)
+  rerun = cmdb_sweep_rerun_failed (store, sweep, parallel > 0 ? (guint) parallel : 0, &error);
+  if (rerun == NULL)
     {
-      CmdbRun *run = g_ptr_array_index (members, i);
-      CmdbRunStatus run_status;
-      CmdbSweepMemberSpec *spec;
-      JsonNode *values;
-      JsonNode *experiment;
-
-      if (run == NULL)
-        continue;
-      run_status = cmdb_run_get_status (run);
-      if (run_status != CMDB_RUN_STATUS_FAILED && run_status != CMDB_RUN_STATUS_LOST
-          && run_status != CMDB_RUN_STATUS_STOPPED)
-        continue;
-      values = json_object_get_member (cmdb_run_get_data (run), "values");
-      experiment = json_object_get_member (cmdb_run_get_data (run), "experiment");
-      spec = g_new0 (CmdbSweepMemberSpec, 1);
-      spec->values = json_object_ref (cmdb_sweep_get_member_values (sweep, i));
-      spec->form_values = values != NULL && JSON_NODE_HOLDS_OBJECT (values)
-                              ? json_object_ref (json_node_get_object (values))
-                              : json_object_new ();
-      spec->argv = g_strdupv ((char **) cmdb_run_get_relocated_argv (run));
-      spec->command = cmdb_run_relocate_text (run, cmdb_run_get_command (run));
-      spec->experiment = experiment != NULL && JSON_NODE_HOLDS_VALUE (experiment)
-                             ? g_strdup (json_node_get_string (experiment))
-                             : NULL;
-      g_ptr_array_add (specs, spec);
-    }
-  if (specs->len == 0)
-    {
-      cmdb_cli_note ("sweep %s has no failed, lost or stopped member: nothing to rerun",
-                     cmdb_sweep_get_id (sweep));
-      return 0;
-    }
-  for (guint k = 0; key_array != NULL && k < json_array_get_length (key_array); k++)
-    g_ptr_array_add (keys, (gpointer) json_array_get_string_element (key_array, k));
-  rerun = cmdb_sweep_create (
-      store, cmdb_sweep_get_page (sweep), cmdb_sweep_get_executor (sweep),
-      parallel > 0 ? (guint) parallel
-                   : (guint) json_object_get_int_member_with_default (cmdb_sweep_get_data (sweep),
-                                                                      "parallel", 1),
-      keys, specs,
-      options != NULL && JSON_NODE_HOLDS_OBJECT (options) ? json_node_get_object (options) : NULL,
-      cmdb_sweep_get_id (sweep), &error);
-  if (rerun == NULL || !cmdb_sweep_launch (store, rerun, &error))
-    {
+      if (g_error_matches (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND))
+        {
+          cmdb_cli_note ("%s", error->message);
+          return 0;
+        }
       cmdb_cli_error ("%s", error->message);
       return 1;
     }
-  cmdb_cli_note ("sweep %s: %u members of %s again", cmdb_sweep_get_id (rerun), specs->len,
-                 cmdb_sweep_get_id (sweep));
+  cmdb_cli_note ("sweep %s: %u members of %s again", cmdb_sweep_get_id (rerun),
+                 cmdb_sweep_get_n_members (rerun), cmdb_sweep_get_id (sweep));
   if (detach)
     {
       printf ("%s\n", cmdb_sweep_get_id (rerun));
@@ -523,9 +478,7 @@ rerun_failed (CmdbCliSession *session, CmdbRunStore *store, CmdbSweep *sweep, gi
   sigemptyset (&action.sa_mask);
   sigaction (SIGINT, &action, NULL);
   sigaction (SIGTERM, &action, NULL);
-  status = follow_sweep (store, rerun);
-  (void) session;
-  return status;
+  return follow_sweep (store, rerun);
 }
 
 /* `cmdbuilder sweep SWEEP [--json|--csv] [--rerun-failed [--detach]]` */
@@ -581,7 +534,7 @@ cmdb_cli_sweep (int argc, char **argv)
       return 1;
     }
   if (rerun)
-    return rerun_failed (session, store, sweep, parallel, detach);
+    return rerun_failed (store, sweep, parallel, detach);
   report = cmdb_sweep_report (store, sweep);
   if (json)
     cmdb_cli_print_json (report);

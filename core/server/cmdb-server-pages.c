@@ -8,6 +8,7 @@
  * thread; a request that changed it is answered once it is saved. */
 
 #include "cmdb-server-resource-private.h"
+#include "sweep/cmdb-sweep-private.h"
 #include "cmdb-server-deferred-private.h"
 #include "base/cmdb-json-private.h"
 #include "schema/cmdb-schema-defaults.h"
@@ -1776,4 +1777,51 @@ cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObjec
   *ret_experiment = cmdb_page_session_get_experiment_name (evaluation->session, evaluation->form,
                                                            evaluation->suffix);
   return cmdb_command_ref (evaluation->command);
+}
+
+CmdbCommand *
+cmdb_server_build_page_member_command (CmdbServer *self, const char *page_id, JsonObject *member,
+                                       JsonObject **ret_values, char **ret_experiment,
+                                       GError **error)
+{
+  g_auto (PageEvaluation) evaluation = { 0 };
+  CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
+  g_autoptr (CmdbFormInput) input = NULL;
+  g_autoptr (GList) keys = json_object_get_members (member);
+  g_autoptr (CmdbComposeResult) compose = NULL;
+  g_autoptr (GError) check_error = NULL;
+
+  if (!open_page (self, page_id, &evaluation, error))
+    return NULL;
+  resolve_suffix (store, &evaluation);
+  input = input_from_store (store);
+  /* Each sweep value as a person types it (like `--set`), judged strictly. */
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      g_autofree char *text = cmdb_sweep_value_text (json_object_get_member (member, l->data));
+
+      if (!cmdb_page_session_set_text (evaluation.session, input, l->data, text, error))
+        return NULL;
+    }
+  evaluation.form
+      = cmdb_page_session_evaluate (evaluation.session, input, CMDB_PAGE_SESSION_STRICT);
+  evaluation.command = cmdb_page_session_build (evaluation.session, evaluation.form,
+                                                evaluation.suffix, error);
+  if (evaluation.command == NULL)
+    return NULL;
+  if (evaluation.command->errors->len == 0)
+    {
+      compose = cmdb_page_session_compose (evaluation.session, evaluation.command);
+      if (compose != NULL && !cmdb_compose_result_get_ok (compose))
+        g_ptr_array_add (evaluation.command->errors,
+                         g_strdup_printf ("Hydra would not compose this command: %s",
+                                          cmdb_compose_result_get_message (compose)));
+      else if (!cmdb_command_check_argv (evaluation.command->argv, self->context, &check_error))
+        g_ptr_array_add (evaluation.command->errors,
+                         g_strdup_printf ("the command would not run: %s", check_error->message));
+    }
+  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
+  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
+                                                           evaluation.suffix);
+  return cmdb_command_ref (evaluation.command);
 }

@@ -43,6 +43,7 @@ struct _CmdbServer
   GPtrArray *deferred; /* (element-type CmdbServerDeferred) answers waiting on an _async call */
   CmdbServerRunUpdates *run_updates; /* cmdb-server-runs.c */
   CmdbServerEvents *events;          /* cmdb-server-events.c */
+  guint sweep_recovery;              /* cmdb-server-sweeps.c: the periodic recovery */
 };
 
 /* ---- routing (cmdb-server-routes.c) ---- */
@@ -140,6 +141,24 @@ CmdbCommand *cmdb_server_build_page_command (CmdbServer *server, const char *pag
                                              JsonObject **ret_values, char **ret_experiment,
                                              GError **error);
 
+/* Builds @page_id's command from its stored state with @member's values
+ * (key -> value, a sweep member) set as the user's, typed like `--set` and
+ * judged strictly; a command Hydra would not compose or whose runner is
+ * missing gets that as an error. Returns (transfer full) the command
+ * (check its errors), @ret_values (transfer full) the form values and
+ * @ret_experiment (transfer full, nullable), or NULL with @error (an
+ * unknown key, a value that does not fit). */
+CmdbCommand *cmdb_server_build_page_member_command (CmdbServer *server, const char *page_id,
+                                                    JsonObject *member, JsonObject **ret_values,
+                                                    char **ret_experiment, GError **error);
+
+/* ---- sweeps (cmdb-server-sweeps.c) ---- */
+
+/* Starts the periodic recovery of sweep queues whose supervisor is gone
+ * (once now, then every few seconds); stopped with ..._stop. */
+void cmdb_server_sweeps_start (CmdbServer *server);
+void cmdb_server_sweeps_stop (CmdbServer *server);
+
 /* ---- runs (cmdb-server-runs.c) ---- */
 
 /* (transfer full) (nullable): cmdb_run_to_json() of the run recorded in
@@ -198,6 +217,16 @@ void cmdb_server_api_runs_diff (CmdbServer *, SoupServerMessage *, const CmdbSer
 void cmdb_server_api_run_get (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_run_log (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_run_stop (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+/* sweeps */
+void cmdb_server_api_sweeps_list (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweeps_start (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweeps_preview (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweep_get (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweep_csv (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweep_stop (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_sweep_rerun_failed (CmdbServer *, SoupServerMessage *,
+                                         const CmdbServerRequest *);
+void cmdb_server_api_sweep_delete (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* events */
 void cmdb_server_api_events (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* executors */

@@ -43,6 +43,15 @@ static const CmdbServerRoute routes[] = {
   { "GET", "/api/runs/{run}", cmdb_server_api_run_get },
   { "GET", "/api/runs/{run}/log", cmdb_server_api_run_log },
   { "POST", "/api/runs/{run}/stop", cmdb_server_api_run_stop },
+  /* sweeps (cmdb-server-sweeps.c) */
+  { "GET", "/api/sweeps", cmdb_server_api_sweeps_list },
+  { "POST", "/api/sweeps", cmdb_server_api_sweeps_start },
+  { "POST", "/api/sweeps/preview", cmdb_server_api_sweeps_preview },
+  { "GET", "/api/sweeps/{sweep}", cmdb_server_api_sweep_get },
+  { "DELETE", "/api/sweeps/{sweep}", cmdb_server_api_sweep_delete },
+  { "GET", "/api/sweeps/{sweep}/csv", cmdb_server_api_sweep_csv },
+  { "POST", "/api/sweeps/{sweep}/stop", cmdb_server_api_sweep_stop },
+  { "POST", "/api/sweeps/{sweep}/rerun-failed", cmdb_server_api_sweep_rerun_failed },
   /* events (cmdb-server-events.c) */
   { "GET", "/api/events", cmdb_server_api_events, .no_head = TRUE },
   /* executors (cmdb-server-executors.c) */

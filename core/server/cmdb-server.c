@@ -83,6 +83,7 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   self->run_updates = cmdb_server_run_updates_new (self->run_store);
   self->deferred = g_ptr_array_new ();
   self->events = cmdb_server_events_new (self);
+  cmdb_server_sweeps_start (self);
 
   if (self->requested_port < 0 || self->requested_port > 65535)
     {
@@ -162,6 +163,7 @@ cmdb_server_free (CmdbServer *self)
   g_clear_pointer (&self->guard, cmdb_connection_guard_free);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->events, cmdb_server_events_free);
+  cmdb_server_sweeps_stop (self);
   g_clear_pointer (&self->run_updates, cmdb_server_run_updates_free);
   if (self->deferred != NULL)
     cmdb_server_deferred_cancel_all (self->deferred);

@@ -211,6 +211,15 @@ gboolean cmdb_sweep_stop (CmdbRunStore *store, CmdbSweep *sweep, gboolean stop_r
 #define cmdb_sweep_recover _cmdb_sweep_recover
 CMDB_PRIVATE_EXPORT
 guint cmdb_sweep_recover (CmdbRunStore *store);
+/* Starts a new sweep of @sweep's members that failed, were lost or were
+ * stopped: their exact commands (relocated when the workspace moved),
+ * "rerun_of" naming @sweep, @parallel (0: @sweep's). Returns (transfer
+ * full) the launched sweep, or NULL with CMDB_RUN_ERROR_NOT_FOUND when
+ * there is none, or another error. */
+#define cmdb_sweep_rerun_failed _cmdb_sweep_rerun_failed
+CMDB_PRIVATE_EXPORT
+CmdbSweep *cmdb_sweep_rerun_failed (CmdbRunStore *store, CmdbSweep *sweep, guint parallel,
+                                    GError **error);
 /* Deletes a sweep that has ended: its members' runs (none may be
  * unfinished) and its record. */
 #define cmdb_sweep_delete _cmdb_sweep_delete

@@ -188,6 +188,71 @@ cmdb_sweep_stop (CmdbRunStore *store, CmdbSweep *sweep, gboolean stop_running, G
   return TRUE;
 }
 
+CmdbSweep *
+cmdb_sweep_rerun_failed (CmdbRunStore *store, CmdbSweep *sweep, guint parallel, GError **error)
+{
+  JsonObject *data = cmdb_sweep_get_data (sweep);
+  g_autoptr (GPtrArray) members = cmdb_sweep_load_members (store, sweep);
+  g_autoptr (GPtrArray) specs
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_sweep_member_spec_free);
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  JsonArray *key_array = json_object_get_array_member (data, "keys");
+  JsonNode *options = json_object_get_member (data, "executor_options");
+  g_autoptr (CmdbSweep) rerun = NULL;
+
+  for (guint i = 0; i < members->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (members, i);
+      JsonObject *record;
+      JsonNode *values;
+      JsonNode *experiment;
+      CmdbRunStatus status;
+      CmdbSweepMemberSpec *spec;
+
+      if (run == NULL)
+        continue;
+      status = cmdb_run_get_status (run);
+      if (status != CMDB_RUN_STATUS_FAILED && status != CMDB_RUN_STATUS_LOST
+          && status != CMDB_RUN_STATUS_STOPPED)
+        continue;
+      record = cmdb_run_get_data (run);
+      values = json_object_get_member (record, "values");
+      experiment = json_object_get_member (record, "experiment");
+      spec = g_new0 (CmdbSweepMemberSpec, 1);
+      spec->values = cmdb_sweep_get_member_values (sweep, i) != NULL
+                         ? json_object_ref (cmdb_sweep_get_member_values (sweep, i))
+                         : json_object_new ();
+      spec->form_values = values != NULL && JSON_NODE_HOLDS_OBJECT (values)
+                              ? json_object_ref (json_node_get_object (values))
+                              : json_object_new ();
+      /* Exactly what ran, from where the workspace is now. */
+      spec->argv = g_strdupv ((char **) cmdb_run_get_relocated_argv (run));
+      spec->command = cmdb_run_relocate_text (run, cmdb_run_get_command (run));
+      spec->experiment = experiment != NULL && JSON_NODE_HOLDS_VALUE (experiment)
+                             ? g_strdup (json_node_get_string (experiment))
+                             : NULL;
+      g_ptr_array_add (specs, spec);
+    }
+  if (specs->len == 0)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND,
+                   "sweep %s has no failed, lost or stopped member: nothing to rerun",
+                   cmdb_sweep_get_id (sweep));
+      return NULL;
+    }
+  for (guint k = 0; key_array != NULL && k < json_array_get_length (key_array); k++)
+    g_ptr_array_add (keys, (gpointer) json_array_get_string_element (key_array, k));
+  if (parallel == 0)
+    parallel = (guint) MAX (json_object_get_int_member_with_default (data, "parallel", 1), 1);
+  rerun = cmdb_sweep_create (
+      store, cmdb_sweep_get_page (sweep), cmdb_sweep_get_executor (sweep), parallel, keys, specs,
+      options != NULL && JSON_NODE_HOLDS_OBJECT (options) ? json_node_get_object (options) : NULL,
+      cmdb_sweep_get_id (sweep), error);
+  if (rerun == NULL || !cmdb_sweep_launch (store, rerun, error))
+    return NULL;
+  return g_steal_pointer (&rerun);
+}
+
 /* ---- the supervisor ---- */
 
 static volatile sig_atomic_t stop_signalled;

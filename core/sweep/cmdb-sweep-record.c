@@ -758,13 +758,9 @@ cmdb_sweep_delete (CmdbRunStore *store, CmdbSweep *sweep, GError **error)
           return FALSE;
         }
     }
-  if (cmdb_sweep_supervisor_alive (sweep))
-    {
-      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_FAILED,
-                   "sweep %s still has its queue running; stop it first",
-                   cmdb_sweep_get_id (sweep));
-      return FALSE;
-    }
+  /* Every member has ended, so nothing is queued: a supervisor still
+   * finishing its last round starts nothing more, and its last write
+   * (queue_ended_at) fails harmlessly once the directory is gone. */
   for (guint i = 0; i < members->len; i++)
     {
       CmdbRun *run = g_ptr_array_index (members, i);
