@@ -1784,44 +1784,44 @@ cmdb_server_build_page_member_command (CmdbServer *self, const char *page_id, Js
                                        JsonObject **ret_values, char **ret_experiment,
                                        GError **error)
 {
-  g_auto (PageEvaluation) evaluation = { 0 };
+  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   g_autoptr (CmdbFormInput) input = NULL;
   g_autoptr (GList) keys = json_object_get_members (member);
   g_autoptr (CmdbComposeResult) compose = NULL;
   g_autoptr (GError) check_error = NULL;
 
-  if (!open_page (self, page_id, &evaluation, error))
+  if (!open_page (self, page_id, evaluation, error))
     return NULL;
-  resolve_suffix (store, &evaluation);
+  resolve_suffix (store, evaluation);
   input = input_from_store (store);
   /* Each sweep value as a person types it (like `--set`), judged strictly. */
   for (GList *l = keys; l != NULL; l = l->next)
     {
       g_autofree char *text = cmdb_sweep_value_text (json_object_get_member (member, l->data));
 
-      if (!cmdb_page_session_set_text (evaluation.session, input, l->data, text, error))
+      if (!cmdb_page_session_set_text (evaluation->session, input, l->data, text, error))
         return NULL;
     }
-  evaluation.form
-      = cmdb_page_session_evaluate (evaluation.session, input, CMDB_PAGE_SESSION_STRICT);
-  evaluation.command = cmdb_page_session_build (evaluation.session, evaluation.form,
-                                                evaluation.suffix, error);
-  if (evaluation.command == NULL)
+  evaluation->form
+      = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_STRICT);
+  evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
+                                                evaluation->suffix, error);
+  if (evaluation->command == NULL)
     return NULL;
-  if (evaluation.command->errors->len == 0)
+  if (evaluation->command->errors->len == 0)
     {
-      compose = cmdb_page_session_compose (evaluation.session, evaluation.command);
+      compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
       if (compose != NULL && !cmdb_compose_result_get_ok (compose))
-        g_ptr_array_add (evaluation.command->errors,
+        g_ptr_array_add (evaluation->command->errors,
                          g_strdup_printf ("Hydra would not compose this command: %s",
                                           cmdb_compose_result_get_message (compose)));
-      else if (!cmdb_command_check_argv (evaluation.command->argv, self->context, &check_error))
-        g_ptr_array_add (evaluation.command->errors,
+      else if (!cmdb_command_check_argv (evaluation->command->argv, self->context, &check_error))
+        g_ptr_array_add (evaluation->command->errors,
                          g_strdup_printf ("the command would not run: %s", check_error->message));
     }
-  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation.form));
-  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation.session, evaluation.form,
-                                                           evaluation.suffix);
-  return cmdb_command_ref (evaluation.command);
+  *ret_values = json_object_ref (cmdb_form_state_get_values (evaluation->form));
+  *ret_experiment = cmdb_page_session_get_experiment_name (evaluation->session, evaluation->form,
+                                                           evaluation->suffix);
+  return cmdb_command_ref (evaluation->command);
 }
