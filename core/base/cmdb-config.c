@@ -40,6 +40,7 @@ static const CmdbConfigKey known_keys[] = {
   { "server", "max-connections", VALUE_INT, "512" },
   { "server", "idle-timeout", VALUE_DURATION, "60s" },
   { "server", "request-timeout", VALUE_DURATION, "30s" },
+  { "server", "max-upload", VALUE_INT, "104857600" },
   { "cache", "max-bytes", VALUE_INT, "67108864" },
   { "slurm", "partition", VALUE_STRING, NULL },
   { "slurm", "nodes", VALUE_INT, NULL },

@@ -74,15 +74,16 @@ typedef struct
   GIOStream *stream;      /* what libsoup holds: input + the socket's output */
   GSocketAddress *remote; /* the key libsoup hands back with each message */
   ConnState state;
-  gint64 since;        /* monotonic: when the state began, or the request's first byte */
-  gboolean got_bytes;  /* WAITING: a byte of the next request has come */
-  gsize head_bytes;    /* WAITING: bytes of the request head so far */
-  guint head_match;    /* WAITING: how much of "\r\n\r\n" ends what came */
-  gboolean head_done;  /* WAITING: the head's end went past */
-  gsize body_bytes;    /* BODY */
-  gboolean handed;     /* libsoup holds it (its stream is not closed yet) */
-  gboolean shut;       /* shutdown() sent; waiting for libsoup to close */
-  guint reject_status; /* answer this when libsoup lets go (0: none) */
+  gint64 since;           /* monotonic: when the state began, or the request's first byte */
+  gboolean got_bytes;     /* WAITING: a byte of the next request has come */
+  gsize head_bytes;       /* WAITING: bytes of the request head so far */
+  guint head_match;       /* WAITING: how much of "\r\n\r\n" ends what came */
+  gboolean head_done;     /* WAITING: the head's end went past */
+  guint64 body_bytes;     /* BODY */
+  guint64 max_body_bytes; /* BODY: the limit of this request's path */
+  gboolean handed;        /* libsoup holds it (its stream is not closed yet) */
+  gboolean shut;          /* shutdown() sent; waiting for libsoup to close */
+  guint reject_status;    /* answer this when libsoup lets go (0: none) */
   const char *reject_text;
   GSource *drain_source; /* CLOSING */
 } Connection;
@@ -289,7 +290,6 @@ static gboolean
 stream_after_read (gpointer user_data, const guint8 *data, gsize count, GError **error)
 {
   Connection *conn = user_data;
-  CmdbConnectionGuard *guard = conn->guard;
 
   switch (conn->state)
     {
@@ -306,7 +306,7 @@ stream_after_read (gpointer user_data, const guint8 *data, gsize count, GError *
       case CONN_BODY:
         conn->body_bytes += count;
         /* A chunked body has no Content-Length to check up front. */
-        if (conn->body_bytes > guard->limits.max_body_bytes + CMDB_MAX_REQUEST_HEAD_BYTES)
+        if (conn->body_bytes > conn->max_body_bytes + CMDB_MAX_REQUEST_HEAD_BYTES)
           reject (conn, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "The request body is too large.\n");
         break;
       case CONN_HANDLING:
@@ -475,7 +475,13 @@ static void
 on_got_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
                 gpointer user_data)
 {
-  CmdbConnectionGuard *guard = user_data;
+  cmdb_connection_guard_got_headers (user_data, msg, path);
+}
+
+void
+cmdb_connection_guard_got_headers (CmdbConnectionGuard *guard, SoupServerMessage *msg,
+                                   const char *path)
+{
   Connection *conn = connection_of (guard, msg);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *declared = soup_message_headers_get_one (headers, "Content-Length");
@@ -484,6 +490,11 @@ on_got_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
     return;
   conn->state = CONN_BODY;
   conn->body_bytes = 0;
+  /* The upload route has its own limit; its handler streams the body. */
+  conn->max_body_bytes
+      = guard->limits.upload_path != NULL && g_str_equal (path, guard->limits.upload_path)
+            ? guard->limits.max_upload_bytes
+            : guard->limits.max_body_bytes;
   if (!conn->got_bytes)
     conn->since = g_get_monotonic_time ();
   if (declared != NULL
@@ -502,7 +513,7 @@ on_got_headers (SoupServer *soup, SoupServerMessage *msg, const char *path, GHas
         }
       if (!valid)
         reject (conn, SOUP_STATUS_BAD_REQUEST, "Content-Length is not a number of bytes.\n");
-      else if (length > guard->limits.max_body_bytes)
+      else if (length > conn->max_body_bytes)
         reject (conn, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "The request body is too large.\n");
     }
 }
@@ -652,6 +663,8 @@ cmdb_connection_guard_new (SoupServer *soup, const CmdbConnectionLimits *limits)
     guard->limits.request_timeout = DEFAULT_REQUEST_TIMEOUT;
   if (guard->limits.max_body_bytes == 0)
     guard->limits.max_body_bytes = DEFAULT_MAX_BODY_BYTES;
+  if (guard->limits.max_upload_bytes == 0)
+    guard->limits.max_upload_bytes = guard->limits.max_body_bytes;
   g_queue_init (&guard->connections);
   guard->by_remote = g_hash_table_new (g_direct_hash, g_direct_equal);
   guard->signal_ids[0]

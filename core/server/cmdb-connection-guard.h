@@ -26,6 +26,10 @@ typedef struct
   /* Largest request body accepted (0: 1 MiB); a Content-Length above it is
    * answered 413 at once, a negative or unreadable one 400. */
   gsize max_body_bytes;
+  /* The path (nullable) whose body is streamed to a file rather than kept
+   * in memory, and the largest body it accepts (0: max_body_bytes). */
+  const char *upload_path;
+  guint64 max_upload_bytes;
 } CmdbConnectionLimits;
 
 /* A request head (request line and headers) longer than this is answered
@@ -47,6 +51,12 @@ void cmdb_connection_guard_free (CmdbConnectionGuard *guard);
  * one first. */
 gboolean cmdb_connection_guard_listen (CmdbConnectionGuard *guard, GSocketAddress *address,
                                        GError **error);
+/* What the guard does once a request's head is in (its early handler,
+ * registered for every path): the body's limit for @path and its declared
+ * size checked. A path with its own early handler (libsoup calls only the
+ * most specific one) calls this first. */
+void cmdb_connection_guard_got_headers (CmdbConnectionGuard *guard, SoupServerMessage *msg,
+                                        const char *path);
 /* The port bound (after listening). */
 guint cmdb_connection_guard_get_port (CmdbConnectionGuard *guard);
 /* The connection cap in force (after listening). */

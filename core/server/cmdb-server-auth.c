@@ -71,11 +71,34 @@ exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHas
   return TRUE;
 }
 
+/* A state-changing request from elsewhere: a browser always sends Origin
+ * with a POST; a script without one must prove itself with the Bearer
+ * header, not the cookie. */
+static gboolean
+is_cross_origin (CmdbServer *self, SoupServerMessage *msg)
+{
+  const char *origin = cmdb_server_request_header (msg, "Origin");
+  g_autofree char *bearer = NULL;
+
+  if (cmdb_server_is_safe_method (soup_server_message_get_method (msg)))
+    return FALSE;
+  if (origin != NULL)
+    return !cmdb_server_origin_matches (origin, cmdb_server_request_header (msg, "Host"));
+  bearer = bearer_token (msg);
+  return bearer == NULL && !self->no_token;
+}
+
+gboolean
+cmdb_server_auth_would_admit (CmdbServer *self, SoupServerMessage *msg)
+{
+  return cmdb_server_host_is_allowed (cmdb_server_request_header (msg, "Host"), self->allowed_hosts)
+         && is_authenticated (self, msg) && !is_cross_origin (self, msg);
+}
+
 gboolean
 cmdb_server_auth_admit (CmdbServer *self, SoupServerMessage *msg, const char *path,
                         GHashTable *query)
 {
-  const char *method = soup_server_message_get_method (msg);
   const char *host = cmdb_server_request_header (msg, "Host");
 
   if (!cmdb_server_host_is_allowed (host, self->allowed_hosts))
@@ -96,22 +119,12 @@ cmdb_server_auth_admit (CmdbServer *self, SoupServerMessage *msg, const char *pa
           "Authorization: Bearer <token>.");
       return FALSE;
     }
-  if (!cmdb_server_is_safe_method (method))
+  if (is_cross_origin (self, msg))
     {
-      const char *origin = cmdb_server_request_header (msg, "Origin");
-      g_autofree char *bearer = bearer_token (msg);
-
-      /* A browser always sends Origin with a POST; a script without one
-       * must prove itself with the Bearer header, not the cookie. */
-      if (origin != NULL ? !cmdb_server_origin_matches (origin, host)
-                         : (bearer == NULL && !self->no_token))
-        {
-          cmdb_server_respond_error (
-              msg, path, SOUP_STATUS_FORBIDDEN, "Cross-origin request refused",
-              "State-changing requests must come from this server's own pages "
-              "(matching Origin) or carry Authorization: Bearer <token>.");
-          return FALSE;
-        }
+      cmdb_server_respond_error (msg, path, SOUP_STATUS_FORBIDDEN, "Cross-origin request refused",
+                                 "State-changing requests must come from this server's own pages "
+                                 "(matching Origin) or carry Authorization: Bearer <token>.");
+      return FALSE;
     }
   return TRUE;
 }

@@ -9,6 +9,8 @@
 
 #include "cmdb-server-private.h"
 
+#include <string.h>
+
 static void
 append_text (GString *out, const char *markup, const char *text)
 {
@@ -287,22 +289,65 @@ append_option (GString *out, const char *value, const char *label, gboolean sele
   g_string_append (out, "</option>");
 }
 
-/* The outcome of a conversion: message, then the converter's own words. */
+/* 1234567 -> "1,234,567", as the original showed sizes. */
+static char *
+thousands (gint64 value)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  GString *out = g_string_new (NULL);
+  gsize n = strlen (digits);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (i > 0 && (n - i) % 3 == 0 && digits[i - 1] != '-')
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The outcome of a conversion: message, the file made (absolute path,
+ * size, a download: the server may be another machine), then the
+ * converter's own words. */
 static void
 render_export_outcome (GString *out, JsonObject *result)
 {
   const char *message = get_string (result, "message");
   const char *stdout_text = get_string (result, "stdout");
   const char *stderr_text = get_string (result, "stderr");
+  const char *output_path = get_string (result, "output_path");
+  const char *output_name = get_string (result, "output_name");
   gboolean ok = get_bool (result, "ok");
 
   if (message == NULL)
     return;
   append_text (out,
                ok ? "<p class=\"export-message success\" role=\"status\">"
-                  : "<p class=\"export-message error\" role=\"alert\">",
+                  : "<p class=\"export-message error\" role=\"alert\" id=\"export-error\">",
                message);
   g_string_append (out, "</p>");
+  if (ok && output_path != NULL && json_object_has_member (result, "size"))
+    {
+      g_autofree char *size = thousands (json_object_get_int_member (result, "size"));
+      g_autofree char *query
+          = output_name != NULL ? g_uri_escape_string (output_name, NULL, FALSE) : NULL;
+
+      append_text (out, "<p class=\"export-file\" id=\"export-file\">File created: <code>",
+                   output_path);
+      g_string_append_printf (out, "</code> (%s bytes)", size);
+      if (query != NULL)
+        {
+          g_autofree char *base = g_path_get_basename (output_name);
+
+          g_string_append_printf (out,
+                                  " <a id=\"export-download\" href=\"/api/outputs?name=%s\" "
+                                  "download=\"",
+                                  query);
+          cmdb_html_append_escaped (out, base);
+          g_string_append (out, "\">Download</a>");
+        }
+      g_string_append (out, "</p>");
+    }
   if (get_bool (result, "needs_confirmation"))
     g_string_append (out, "<p><button type=\"button\" id=\"export-overwrite\">Overwrite it"
                           "</button></p>");
@@ -320,6 +365,28 @@ render_export_outcome (GString *out, JsonObject *result)
         g_string_append (out, "</pre></details>");
 }
 
+/* The page's words on what the CSV is for. */
+static void
+render_export_help (GString *out, JsonObject *result)
+{
+  JsonArray *lines = get_array (result, "help");
+  const char *title = get_string (result, "help_title");
+
+  if (lines == NULL || json_array_get_length (lines) == 0)
+    return;
+  append_text (out, "<details class=\"export-help\" id=\"export-help\"><summary>",
+               title != NULL ? title : "Help");
+  g_string_append (out, "</summary>");
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonNode *line = json_array_get_element (lines, i);
+
+      if (JSON_NODE_HOLDS_VALUE (line) && json_node_get_value_type (line) == G_TYPE_STRING)
+        append_text (out, "<p>", json_node_get_string (line)), g_string_append (out, "</p>");
+    }
+  g_string_append (out, "</details>");
+}
+
 char *
 cmdb_html_render_export_panel (JsonObject *result)
 {
@@ -328,53 +395,65 @@ cmdb_html_render_export_panel (JsonObject *result)
   const char *chosen_experiment = get_string (result, "experiment");
   const char *chosen_json = get_string (result, "json_path");
   const char *output = get_string (result, "output");
+  gboolean output_refused = g_strcmp0 (get_string (result, "field"), "output") == 0;
   JsonArray *submissions = NULL;
 
   g_string_append (out, "<h3 id=\"export-title\">Export submission (CSV)</h3>"
                         "<div class=\"export\" id=\"export\" aria-labelledby=\"export-title\">");
   if (experiments == NULL || json_array_get_length (experiments) == 0)
+    g_string_append (out, "<p class=\"note warning\" id=\"export-none\">No submission found: "
+                          "run a prediction first (its submissions go to "
+                          "outputs/&lt;experiment&gt;/submissions/), or type or upload a "
+                          "JSON file below.</p>");
+  else
     {
-      g_string_append (out, "<p class=\"note warning\" id=\"export-none\">No JSON file available: "
-                            "run a prediction first (its submissions go to "
-                            "outputs/&lt;experiment&gt;/submissions/).</p>");
-      render_export_outcome (out, result);
-      g_string_append (out, "</div>");
-      return g_string_free (out, FALSE);
-    }
-  g_string_append (out, "<label for=\"export-experiment\">Experiment</label>"
-                        "<select id=\"export-experiment\">");
-  append_option (out, "", "Choose experiment\u2026", chosen_experiment == NULL);
-  for (guint i = 0; i < json_array_get_length (experiments); i++)
-    {
-      JsonObject *experiment = json_array_get_object_element (experiments, i);
-      const char *name = get_string (experiment, "name");
-      gboolean selected = g_strcmp0 (name, chosen_experiment) == 0;
+      g_string_append (out, "<label for=\"export-experiment\">Experiment</label>"
+                            "<select id=\"export-experiment\">");
+      append_option (out, "", "Choose experiment\u2026", chosen_experiment == NULL);
+      for (guint i = 0; i < json_array_get_length (experiments); i++)
+        {
+          JsonObject *experiment = json_array_get_object_element (experiments, i);
+          const char *name = get_string (experiment, "name");
+          gboolean selected = g_strcmp0 (name, chosen_experiment) == 0;
 
-      append_option (out, name, name, selected);
-      if (selected)
-        submissions = get_array (experiment, "submissions");
-    }
-  g_string_append (out, "</select><label for=\"export-json\">Submission JSON (newest first)"
-                        "</label><select id=\"export-json\">");
-  append_option (out, "", "Choose file\u2026", chosen_json == NULL);
-  for (guint i = 0; submissions != NULL && i < json_array_get_length (submissions); i++)
-    {
-      JsonObject *file = json_array_get_object_element (submissions, i);
-      append_option (out, get_string (file, "path"), get_string (file, "name"),
-                     g_strcmp0 (get_string (file, "path"), chosen_json) == 0);
+          append_option (out, name, name, selected);
+          if (selected)
+            submissions = get_array (experiment, "submissions");
+        }
+      g_string_append (out, "</select><label for=\"export-json\">Submission JSON (newest first)"
+                            "</label><select id=\"export-json\">");
+      append_option (out, "", "Choose file\u2026", chosen_json == NULL);
+      for (guint i = 0; submissions != NULL && i < json_array_get_length (submissions); i++)
+        {
+          JsonObject *file = json_array_get_object_element (submissions, i);
+          append_option (out, get_string (file, "path"), get_string (file, "name"),
+                         g_strcmp0 (get_string (file, "path"), chosen_json) == 0);
+        }
+      g_string_append (out, "</select>");
     }
   append_text (out,
-               "</select><div class=\"export-row\"><label for=\"export-output\">Output CSV "
-               "filename</label><input type=\"text\" id=\"export-output\" value=\"",
+               "<label for=\"export-json-path\">JSON file path (relative to the workspace)"
+               "</label><input type=\"text\" id=\"export-json-path\" "
+               "placeholder=\"outputs/&lt;experiment&gt;/submissions/&lt;time&gt;.json\" value=\"",
+               chosen_json != NULL ? chosen_json : "");
+  g_string_append (out, "\"><label for=\"export-upload\">Or upload a JSON file</label>"
+                        "<input type=\"file\" id=\"export-upload\" "
+                        "accept=\".json,application/json\">");
+  append_text (out,
+               "<div class=\"export-row\"><label for=\"export-output\">Output CSV filename "
+               "(in outputs/)</label><input type=\"text\" id=\"export-output\" value=\"",
                output != NULL ? output : "submission.csv");
-  g_string_append_printf (out,
-                          "\"><label><input type=\"checkbox\" id=\"export-confidence\"%s> "
-                          "Include confidence</label>"
-                          "<button type=\"button\" id=\"export-convert\"%s>Convert to CSV"
-                          "</button></div>",
-                          get_bool (result, "include_confidence") ? " checked" : "",
-                          chosen_json == NULL ? " disabled" : "");
+  g_string_append_printf (
+      out,
+      "\"%s><label><input type=\"checkbox\" id=\"export-confidence\"%s> "
+      "Include confidence</label>"
+      "<button type=\"button\" id=\"export-convert\"%s>Convert to CSV"
+      "</button></div>",
+      output_refused ? " aria-invalid=\"true\" aria-describedby=\"export-error\"" : "",
+      get_bool (result, "include_confidence") ? " checked" : "",
+      chosen_json == NULL ? " disabled" : "");
   render_export_outcome (out, result);
+  render_export_help (out, result);
   g_string_append (out, "</div>");
   return g_string_free (out, FALSE);
 }

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 /* Request bodies above this are refused (413): forms are a few KB. */
 #define CMDB_SERVER_MAX_BODY_BYTES (1024 * 1024)
+/* The one route whose body is streamed to a file, with its own limit
+ * ([server] max-upload, default 100 MiB): a prediction's JSON. */
+#define CMDB_SERVER_UPLOAD_PATH "/api/uploads"
+#define CMDB_SERVER_DEFAULT_MAX_UPLOAD (100 * 1024 * 1024)
 
 typedef struct _CmdbServerEvents CmdbServerEvents;
 typedef struct _CmdbServerRunUpdates CmdbServerRunUpdates;
@@ -84,6 +88,10 @@ void cmdb_server_route (CmdbServer *server, SoupServerMessage *msg, const char *
  * @msg was answered (refused or redirected) and must not be routed. */
 gboolean cmdb_server_auth_admit (CmdbServer *server, SoupServerMessage *msg, const char *path,
                                  GHashTable *query);
+/* TRUE when cmdb_server_auth_admit() would let @msg through without a
+ * token exchange; answers nothing (for an upload's early look at its
+ * headers, before its body is kept anywhere). */
+gboolean cmdb_server_auth_would_admit (CmdbServer *server, SoupServerMessage *msg);
 
 /* ---- answers and request bodies (cmdb-server-respond.c) ---- */
 
@@ -236,5 +244,13 @@ void cmdb_server_api_executor_check (CmdbServer *, SoupServerMessage *, const Cm
 /* assets */
 void cmdb_server_serve_asset (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_serve_favicon (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+/* files: downloads from the outputs folder, uploads to the state directory */
+void cmdb_server_api_output_download (CmdbServer *, SoupServerMessage *,
+                                      const CmdbServerRequest *);
+void cmdb_server_api_upload (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+/* Streams the body of each admitted upload request to a file as it comes
+ * (libsoup would keep it in memory otherwise); @handler (the server's
+ * request handler) then answers it. */
+void cmdb_server_files_watch_uploads (CmdbServer *server, SoupServerCallback handler);
 
 G_END_DECLS

@@ -61,6 +61,9 @@ static const CmdbServerRoute routes[] = {
   /* assets (cmdb-server-assets.c) */
   { "GET", "/assets/{name}", cmdb_server_serve_asset },
   { "GET", "/favicon.ico", cmdb_server_serve_favicon },
+  /* files (cmdb-server-files.c) */
+  { "GET", "/api/outputs", cmdb_server_api_output_download },
+  { "POST", CMDB_SERVER_UPLOAD_PATH, cmdb_server_api_upload },
 };
 
 const CmdbServerRoute *

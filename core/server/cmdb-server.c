@@ -190,6 +190,7 @@ ensure_soup (CmdbServer *self)
     return;
   self->soup = soup_server_new ("server-header", "cmdbuilder", NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  cmdb_server_files_watch_uploads (self, handle_request);
 }
 
 SoupServer *
@@ -220,12 +221,16 @@ cmdb_server_listen (CmdbServer *self, GError **error)
   gint64 max_connections = cmdb_config_get_int (config, "server", "max-connections", 0);
   gint64 idle_ms = cmdb_config_get_duration_ms (config, "server", "idle-timeout", 0);
   gint64 request_ms = cmdb_config_get_duration_ms (config, "server", "request-timeout", 0);
+  gint64 max_upload
+      = cmdb_config_get_int (config, "server", "max-upload", CMDB_SERVER_DEFAULT_MAX_UPLOAD);
   /* 0 (or nonsense) leaves the guard's default; times round up to seconds. */
   CmdbConnectionLimits limits = {
     .max_connections = (guint) CLAMP (max_connections, 0, G_MAXINT),
     .idle_timeout = (guint) CLAMP ((idle_ms + 999) / 1000, 0, G_MAXINT),
     .request_timeout = (guint) CLAMP ((request_ms + 999) / 1000, 0, G_MAXINT),
     .max_body_bytes = CMDB_SERVER_MAX_BODY_BYTES,
+    .upload_path = CMDB_SERVER_UPLOAD_PATH,
+    .max_upload_bytes = (guint64) CLAMP (max_upload, 1, G_MAXINT64),
   };
 
   address = g_inet_socket_address_new_from_string (bind, (guint) self->requested_port);

@@ -304,7 +304,8 @@ cmdb_page_session_evaluate (CmdbPageSession *self, CmdbFormInput *input, CmdbPag
                                  : NULL;
 
           if (field != NULL && g_str_equal (l->data, field->element->architecture_key)
-              && chosen != NULL && !json_node_equal (chosen, json_object_get_member (inferred, l->data)))
+              && chosen != NULL
+              && !json_node_equal (chosen, json_object_get_member (inferred, l->data)))
             other_architecture = TRUE;
         }
       for (GList *l = keys; l != NULL; l = l->next)

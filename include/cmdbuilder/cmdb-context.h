@@ -25,6 +25,7 @@ typedef enum
 {
   CMDB_WORKSPACE_ERROR_FAILED,
   CMDB_WORKSPACE_ERROR_NOT_FOUND, /* the given directory does not exist */
+  CMDB_WORKSPACE_ERROR_OUTSIDE,   /* a name leads out of the folder it must stay in */
 } CmdbWorkspaceError;
 
 CMDB_AVAILABLE_IN_ALL
@@ -81,6 +82,22 @@ CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_outputs_dir (CmdbContext *self);
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_state_dir (CmdbContext *self);
+/**
+ * cmdb_context_resolve_output:
+ * @self: the workspace
+ * @name: a path relative to the outputs folder (cmdb_context_get_outputs_dir())
+ * @error: CMDB_WORKSPACE_ERROR_OUTSIDE when @name leaves the folder: an
+ *   absolute path, a ".." component, a symbolic link (on the way or the file
+ *   itself) that points out, or no file name at all. The message quotes @name
+ *   and says what to give instead; callers put the field's name before it.
+ *
+ * Where a file the UI writes (an exported CSV) or serves (its download)
+ * goes: always inside the outputs folder. The file need not exist yet.
+ *
+ * Returns: (transfer full) (nullable): the absolute path, or NULL with @error.
+ */
+CMDB_AVAILABLE_IN_ALL
+char *cmdb_context_resolve_output (CmdbContext *self, const char *name, GError **error);
 /* The schema search path of a page (docs/schema-format.md, "Where a
  * page's schema comes from"): the directories given with --schemas, then
  * [workspace] schemas, then the page plugin's own directory, then the

@@ -225,7 +225,7 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     assertEqual(await page.textContent('.export-message'), 'submission.csv already exists. Overwrite it?', 'asks first');
     await page.click('#export-overwrite');
     await page.waitForSelector('.export-message.success');
-    assert(fs.existsSync(path.join(workspace, 'submission.csv')), 'the CSV exists');
+    assert(fs.existsSync(path.join(workspace, 'outputs', 'submission.csv')), 'the CSV exists in outputs/');
   });
 
   await step('a live run keeps streaming across a switch away and back, without repeating lines', async () => {

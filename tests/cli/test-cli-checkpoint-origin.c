@@ -140,8 +140,7 @@ static void
 test_older_file_is_not_the_runs (void **state)
 {
   const char *committed = "outputs/ocr_training-dbnet-unet-resnet18/checkpoints/last.ckpt";
-  g_autofree char *written
-      = train ("ocr_training-dbnet-unet-resnet18", "architecture=craft", NULL);
+  g_autofree char *written = train ("ocr_training-dbnet-unet-resnet18", "architecture=craft", NULL);
   g_autofree char *err = NULL, *err_new = NULL;
   g_autofree char *old = build_test (committed, &err, NULL);
   g_autofree char *new = build_test (written, &err_new, NULL);

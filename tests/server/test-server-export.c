@@ -7,6 +7,10 @@
 
 #include "server-test-util.h"
 
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
 static int
 setup (void **state)
 {
@@ -102,7 +106,8 @@ test_convert_and_confirm_overwrite (void **state)
   g_autoptr (JsonNode) converted = NULL;
   g_autoptr (JsonNode) refused = NULL;
   g_autoptr (JsonNode) forced = NULL;
-  g_autofree char *csv_path = g_build_filename (fixture.workspace, "submission.csv", NULL);
+  g_autofree char *csv_path
+      = g_build_filename (fixture.workspace, "outputs", "submission.csv", NULL);
   g_autofree char *first_csv = NULL;
   g_autofree char *unchanged = NULL;
   g_autofree char *second_csv = NULL;
@@ -120,6 +125,13 @@ test_convert_and_confirm_overwrite (void **state)
                         "Converted 12 images");
   first_csv = cmdb_test_read_file (csv_path);
   assert_true (g_str_has_prefix (first_csv, "filename,polygons\n"));
+  /* Where it went, whole, and how big: the server may be another machine. */
+  assert_string_equal (json_object_get_string_member (object (converted), "output_path"), csv_path);
+  assert_int_equal (json_object_get_int_member (object (converted), "size"), strlen (first_csv));
+  assert_string_equal (json_object_get_string_member (object (converted), "output_name"),
+                       "submission.csv");
+  test_assert_contains (json_object_get_string_member (object (converted), "html"),
+                        "href=\"/api/outputs?name=submission.csv\"");
 
   refused = export(submission, "submission.csv", FALSE, TRUE);
   assert_false (json_object_get_boolean_member (object (refused), "ok"));
@@ -145,7 +157,7 @@ test_failure_shows_stderr (void **state)
       fixture.workspace, "outputs/broken/submissions/bad.json", "{\"images\": 5}");
   g_autoptr (JsonNode) failed
       = export("outputs/broken/submissions/bad.json", "out.csv", FALSE, FALSE);
-  g_autofree char *csv_path = g_build_filename (fixture.workspace, "out.csv", NULL);
+  g_autofree char *csv_path = g_build_filename (fixture.workspace, "outputs", "out.csv", NULL);
   const char *html;
 
   assert_false (json_object_get_boolean_member (object (failed), "ok"));
@@ -192,6 +204,132 @@ test_unknown_action (void **state)
 
   assert_string_equal (json_object_get_string_member (object (error), "error"),
                        "page predict has no action nope");
+}
+
+/* Output names are relative to outputs/ and stay inside: "..", an
+ * absolute path and a symbolic link pointing out are refused with a
+ * message naming the field, and nothing is written outside. */
+static void
+test_output_stays_in_outputs (void **state)
+{
+  g_autofree char *json = cmdb_test_write_file (fixture.workspace, "outputs/one/submissions/a.json",
+                                                "{\"images\": {}}");
+  g_autofree char *outside = g_build_filename (fixture.tmp, "outside", NULL);
+  g_autofree char *link = g_build_filename (fixture.workspace, "outputs", "escape", NULL);
+  g_autofree char *absolute = g_build_filename (fixture.tmp, "x.csv", NULL);
+  g_autoptr (JsonNode) parent = export("outputs/one/submissions/a.json", "../x.csv", FALSE, FALSE);
+  g_autoptr (JsonNode) deep = NULL, rooted = NULL, linked = NULL, nested = NULL;
+  g_autofree char *nested_csv = NULL;
+
+  assert_false (json_object_get_boolean_member (object (parent), "ok"));
+  assert_string_equal (json_object_get_string_member (object (parent), "message"),
+                       "Output CSV filename: '../x.csv' leaves the folder (..): files go inside "
+                       "outputs/; give a name relative to it, such as submission.csv");
+  assert_string_equal (json_object_get_string_member (object (parent), "field"), "output");
+  test_assert_contains (json_object_get_string_member (object (parent), "html"),
+                        "aria-invalid=\"true\"");
+  deep = export("outputs/one/submissions/a.json", "a/../../../../x.csv", FALSE, FALSE);
+  assert_false (json_object_get_boolean_member (object (deep), "ok"));
+  rooted = export("outputs/one/submissions/a.json", absolute, FALSE, FALSE);
+  assert_false (json_object_get_boolean_member (object (rooted), "ok"));
+  test_assert_contains (json_object_get_string_member (object (rooted), "message"),
+                        "is an absolute path");
+  assert_int_equal (g_mkdir (outside, 0755), 0);
+  assert_int_equal (symlink (outside, link), 0);
+  linked = export("outputs/one/submissions/a.json", "escape/x.csv", FALSE, FALSE);
+  assert_false (json_object_get_boolean_member (object (linked), "ok"));
+  test_assert_contains (json_object_get_string_member (object (linked), "message"),
+                        "'escape/x.csv' leads out of it through a symbolic link");
+  assert_false (g_file_test (absolute, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *above = g_build_filename (fixture.workspace, "x.csv", NULL);
+    g_autofree char *escaped = g_build_filename (outside, "x.csv", NULL);
+
+    assert_false (g_file_test (above, G_FILE_TEST_EXISTS));
+    assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  }
+  /* A folder inside outputs/ is made for it. */
+  nested = export("outputs/one/submissions/a.json", "exports/week1.csv", FALSE, FALSE);
+  assert_true (json_object_get_boolean_member (object (nested), "ok"));
+  nested_csv = g_build_filename (fixture.workspace, "outputs", "exports", "week1.csv", NULL);
+  assert_true (g_file_test (nested_csv, G_FILE_TEST_IS_REGULAR));
+  (void) json;
+}
+
+/* The download serves a file of outputs/ as an attachment, and nothing
+ * outside it. */
+static void
+test_download (void **state)
+{
+  g_autofree char *csv = cmdb_test_write_file (fixture.workspace, "outputs/exports/s.csv",
+                                               "filename,polygons\nreceipt.jpg,1 2 3 4\n");
+  g_autofree char *secret = cmdb_test_write_file (fixture.tmp, "secret.txt", "not yours\n");
+  g_autofree char *link = g_build_filename (fixture.workspace, "outputs", "secret.csv", NULL);
+  g_autoptr (TestResponse) served = test_get (fixture.server, "/api/outputs?name=exports%2Fs.csv");
+  g_autoptr (TestResponse) parent = NULL, linked = NULL, missing = NULL, anonymous = NULL;
+
+  assert_int_equal (served->status, 200);
+  assert_string_equal (served->body, "filename,polygons\nreceipt.jpg,1 2 3 4\n");
+  assert_string_equal (test_response_header (served, "content-disposition"),
+                       "attachment; filename=\"s.csv\"");
+  test_assert_contains (test_response_header (served, "content-type"), "text/csv");
+  parent = test_get (fixture.server, "/api/outputs?name=..%2Fpyproject.toml");
+  assert_int_equal (parent->status, 403);
+  test_assert_contains (parent->body, "name: '../pyproject.toml' leaves the folder");
+  assert_int_equal (symlink (secret, link), 0);
+  linked = test_get (fixture.server, "/api/outputs?name=secret.csv");
+  assert_int_equal (linked->status, 403);
+  assert_null (strstr (linked->body, "not yours"));
+  missing = test_get (fixture.server, "/api/outputs?name=nope.csv");
+  assert_int_equal (missing->status, 404);
+  /* The token protects it like every other address. */
+  anonymous = test_http (fixture.server, "GET", "/api/outputs?name=exports%2Fs.csv", NULL, NULL);
+  assert_int_equal (anonymous->status, 401);
+  (void) csv;
+}
+
+/* An upload is streamed to the state directory under its own limit (here
+ * 2 MiB, over the 1 MiB cap of other bodies), then converts like a
+ * prediction's own JSON; a body that is not JSON is refused; one over
+ * [server] max-upload is refused before it is read. */
+static void
+test_upload (void **state)
+{
+  g_autoptr (GString) big = g_string_new ("{\"images\": {\"receipt_0001.jpg\": {\"words\": {");
+  g_autoptr (JsonNode) uploaded = NULL, converted = NULL;
+  g_autoptr (TestResponse) not_json = NULL, too_big = NULL;
+  g_autofree char *uploads = NULL;
+  g_autofree char *body = NULL;
+  const char *path;
+  TestServer *small;
+  const char *const small_args[] = { "--config", "server.max-upload=4096", NULL };
+
+  for (guint i = 0; big->len < 2 * 1024 * 1024; i++)
+    g_string_append_printf (big, "%s\"%04u\": {\"points\": [[1, 2], [3, 2], [3, 4], [1, 4]]}",
+                            i > 0 ? ", " : "", i);
+  g_string_append (big, "}}}}");
+  uploaded = test_expect_json (
+      test_post_json (fixture.server, "/api/uploads?name=my%20pred.json", big->str), 201,
+      "the upload");
+  path = json_object_get_string_member (object (uploaded), "path");
+  uploads = g_build_filename (fixture.workspace, ".cmdbuilder", "uploads", NULL);
+  assert_true (g_str_has_prefix (path, uploads));
+  assert_true (g_str_has_suffix (path, "-my_pred.json"));
+  assert_int_equal (json_object_get_int_member (object (uploaded), "size"), big->len);
+  body = cmdb_test_read_file (path);
+  assert_string_equal (body, big->str);
+  converted = export(path, "uploaded.csv", FALSE, FALSE);
+  assert_true (json_object_get_boolean_member (object (converted), "ok"));
+  test_assert_contains (json_object_get_string_member (object (converted), "stdout"),
+                        "Converted 1 images");
+
+  not_json = test_post_json (fixture.server, "/api/uploads?name=x.json", "filename,polygons\n");
+  assert_int_equal (not_json->status, 400);
+  test_assert_contains (not_json->body, "not a prediction's JSON");
+
+  small = test_fixture_restart (small_args, TRUE);
+  too_big = test_post_json (small, "/api/uploads?name=x.json", big->str);
+  assert_int_equal (too_big->status, 413);
 }
 
 /* While the converter runs, the server answers everything else: the
@@ -260,6 +398,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_blank_output_name, setup, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_missing_json, setup, test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_unknown_action, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_output_stays_in_outputs, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_download, setup, test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_upload, setup, test_fixture_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

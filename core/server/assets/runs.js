@@ -365,12 +365,41 @@
     }
   }
 
+  // The JSON to convert: typed, picked (the select fills the path) or uploaded.
+  function exportJsonPath() {
+    const typed = $('export-json-path');
+    return typed ? typed.value.trim() : '';
+  }
+
+  // An uploaded JSON goes to the server as the request body (streamed, its
+  // own size limit), then becomes the path to convert.
+  async function upload(input) {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const section = $('page-actions');
+    try {
+      const response = await fetch('/api/uploads?name=' + encodeURIComponent(file.name), {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: file,
+      });
+      const answer = await response.json().catch(() => ({ error: response.statusText }));
+      if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
+      await loadExport({ json_path: answer.path });
+    } catch (error) {
+      const note = document.createElement('p');
+      note.className = 'export-message error';
+      note.setAttribute('role', 'alert');
+      note.textContent = 'Upload failed: ' + error.message;
+      const box = $('export');
+      (box || section).appendChild(note);
+    }
+  }
+
   async function convert(force) {
     const section = $('page-actions');
-    const json = $('export-json');
     const params = {
       experiment: $('export-experiment') ? $('export-experiment').value : null,
-      json_path: json ? json.value : null,
+      json_path: exportJsonPath() || null,
       output: $('export-output') ? $('export-output').value : '',
       include_confidence: $('export-confidence') ? $('export-confidence').checked : false,
       force: !!force,
@@ -475,6 +504,11 @@
   // Executor options are checked as they are typed (after a short pause).
   let optionsTimer = 0;
   main.addEventListener('input', (event) => {
+    if (event.target.id === 'export-json-path') {
+      const convertButton = $('export-convert');
+      if (convertButton) convertButton.disabled = !exportJsonPath();
+      return;
+    }
     if (!event.target.closest || !event.target.closest('#run-executor-form')) return;
     clearTimeout(optionsTimer);
     optionsTimer = setTimeout(checkExecutorOptions, 300);
@@ -488,9 +522,11 @@
     else if (target.id === 'run-executor-select') showExecutorForm();
     else if (target.id === 'export-experiment') loadExport({ experiment: target.value });
     else if (target.id === 'export-json') {
+      const typed = $('export-json-path');
+      if (typed) typed.value = target.value;
       const convertButton = $('export-convert');
-      if (convertButton) convertButton.disabled = !target.value;
-    }
+      if (convertButton) convertButton.disabled = !exportJsonPath();
+    } else if (target.id === 'export-upload') upload(target);
   }, true);
 
   // ---- set up on load and after every page switch ----

@@ -6,8 +6,10 @@
  * writes outputs/<experiment>/submissions/<time>.json; the actions below list
  * those files and convert one to the competition's CSV with the workspace's
  * own converter (ocr/utils/convert_submission.py), run with the workspace's
- * launcher as a real subprocess: argv, no shell, 60 s at most. Like every
- * page, it returns data; the core renders it.
+ * launcher as a real subprocess: argv, no shell, 60 s at most. The CSV goes
+ * under the outputs folder and nowhere else: its name is relative to it, and
+ * a name that leaves it (.., an absolute path, a symbolic link pointing out)
+ * is refused. Like every page, it returns data; the core renders it.
  */
 #define G_LOG_DOMAIN "cmdb-page-predict"
 
@@ -17,6 +19,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpeas/peas.h>
+#include <errno.h>
 #include <string.h>
 
 #define ACTION_LIST "list-submissions"
@@ -176,6 +179,32 @@ last_run_experiment (JsonObject *params)
   return param_string (json_node_get_object (values), "exp_name");
 }
 
+/* What the CSV is for, shown under the export (the original's "How to use
+ * submission files"). */
+static void
+add_help (JsonObject *result)
+{
+  static const char *const help[] = {
+    "A submission CSV is what the competition's leaderboard takes: one row per test image "
+    "with the text polygons the model found.",
+    "1. Run a prediction (Run above): it writes outputs/<experiment>/submissions/<time>.json.",
+    "2. Convert that JSON here; the CSV is written under outputs/ (the name is relative to "
+    "it) and can be downloaded from this page.",
+    "3. Upload the CSV (submission.csv) on the competition's submission page.",
+    "By hand: " CONVERTER " --json_path outputs/<experiment>/submissions/<time>.json "
+    "--output_path outputs/submission.csv [--include_confidence]",
+    "Format: a header filename,polygons (and confidence with Include confidence), then one row "
+    "per image; polygons are separated by |, each polygon's coordinates by spaces "
+    "(x1 y1 x2 y2 ...).",
+  };
+  JsonArray *lines = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (help); i++)
+    json_array_add_string_element (lines, help[i]);
+  json_object_set_string_member (result, "help_title", "How to use submission files");
+  json_object_set_array_member (result, "help", lines);
+}
+
 /* Fills @result with the experiments (outputs/<name>/ holding
  * submissions/, names in reverse order as the original lists them), the
  * chosen experiment and the chosen JSON (newest of the experiment unless
@@ -233,13 +262,18 @@ describe_choices (CmdbContext *context, JsonObject *params, JsonObject *result)
         }
       if (is_chosen)
         chosen = experiment_name;
-      if (is_chosen && chosen_json == NULL && files->len > 0)
+      if (is_chosen && chosen_json == NULL && wanted_json_full == NULL && files->len > 0)
         chosen_json = display_path (context, ((Submission *) g_ptr_array_index (files, 0))->path);
       json_object_set_string_member (experiment, "name", experiment_name);
       json_object_set_array_member (experiment, "submissions", array);
       json_array_add_object_element (experiments, experiment);
     }
+  /* A path typed or uploaded, not among the experiment's files, is used
+   * as given. */
+  if (chosen_json == NULL && wanted_json_full != NULL)
+    chosen_json = display_path (context, wanted_json_full);
   json_object_set_array_member (result, "experiments", experiments);
+  add_help (result);
   if (chosen != NULL)
     json_object_set_string_member (result, "experiment", chosen);
   else
@@ -296,6 +330,7 @@ prepare_export (CmdbContext *context, JsonObject *params, JsonObject *result,
   g_autoptr (GPtrArray) argv = NULL;
   g_autoptr (GError) launcher_error = NULL;
   g_autofree char *trimmed = NULL;
+  g_autoptr (GError) refusal = NULL;
 
   describe_choices (context, params, result);
   json_object_set_boolean_member (result, "ok", FALSE);
@@ -318,18 +353,45 @@ prepare_export (CmdbContext *context, JsonObject *params, JsonObject *result,
       set_outcome (result, FALSE, message);
       return NULL;
     }
-  output_full = resolve_path (context, output);
+  json_object_set_string_member (result, "output", trimmed);
+  output_full = cmdb_context_resolve_output (context, trimmed, &refusal);
+  if (output_full == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Output CSV filename: %s", refusal->message);
+
+      json_object_set_string_member (result, "field", "output");
+      set_outcome (result, FALSE, message);
+      return NULL;
+    }
   json_object_set_string_member (result, "json_path", json_path);
-  json_object_set_string_member (result, "output", output);
   json_object_set_string_member (result, "output_path", output_full);
+  {
+    /* The name inside the outputs folder, for the download. */
+    g_autofree char *outputs_full
+        = g_canonicalize_filename (cmdb_context_get_outputs_dir (context), NULL);
+    json_object_set_string_member (result, "output_name", output_full + strlen (outputs_full) + 1);
+  }
   /* Ask before overwriting: the user confirms with force. */
   if (g_file_test (output_full, G_FILE_TEST_EXISTS) && !param_bool (params, "force"))
     {
-      g_autofree char *message = g_strdup_printf ("%s already exists. Overwrite it?", output);
+      g_autofree char *message = g_strdup_printf ("%s already exists. Overwrite it?", trimmed);
       json_object_set_boolean_member (result, "needs_confirmation", TRUE);
       set_outcome (result, FALSE, message);
       return NULL;
     }
+  /* A name with folders gets them (inside outputs/, checked above). */
+  {
+    g_autofree char *parent = g_path_get_dirname (output_full);
+
+    if (g_mkdir_with_parents (parent, 0755) != 0)
+      {
+        int saved = errno;
+        g_autofree char *message
+            = g_strdup_printf ("Cannot create %s: %s", parent, g_strerror (saved));
+        set_outcome (result, FALSE, message);
+        return NULL;
+      }
+  }
   converter = g_build_filename (cmdb_context_get_root (context), CONVERTER, NULL);
   if (!g_file_test (converter, G_FILE_TEST_IS_REGULAR))
     {
@@ -462,7 +524,7 @@ export_csv_async (CmdbContext *context, JsonObject *params, GTask *task)
                                (GDestroyNotify) json_object_unref);
       return;
     }
-  export->output = g_strdup (param_string (params, "output"));
+  export->output = g_strdup (json_object_get_string_member (export->result, "output"));
   cmdb_tool_run_async ((const char *const *) argv->pdata, cmdb_context_get_root (context),
                        CONVERT_TIMEOUT_SECONDS * 1000, g_task_get_cancellable (task), on_converted,
                        g_object_ref (task));

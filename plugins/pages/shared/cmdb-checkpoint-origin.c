@@ -49,8 +49,7 @@ origin_from_run (CmdbContext *context, const char *checkpoint, guint depth)
   recorded = json_node_get_object (node);
   if (json_object_get_string_member_with_default (recorded, "architecture", NULL) == NULL)
     {
-      resumed_from
-          = json_object_get_string_member_with_default (recorded, "checkpoint_path", NULL);
+      resumed_from = json_object_get_string_member_with_default (recorded, "checkpoint_path", NULL);
       if (!json_object_get_boolean_member_with_default (recorded, "resume_training", FALSE)
           || resumed_from == NULL || resumed_from[0] == '\0' || depth >= MAX_RESUMES
           || g_str_equal (resumed_from, checkpoint))
