@@ -201,7 +201,7 @@ cmdb_cli_options (int argc, char **argv)
   g_option_context_add_main_entries (option_context, entries, NULL);
   g_option_context_set_description (option_context,
                                     "Sources: models.architectures, models.optimizers, datasets, "
-                                    "checkpoints,\npreprocessing_profiles (built in) and those of "
+                                    "checkpoints,\nsubmissions, preprocessing_profiles (built in) and those of "
                                     "the registry plugins\n(models.encoders, models.backbones, "
                                     "models.decoders, models.heads,\nmodels.losses). See "
                                     "docs/sources.md.");

@@ -1,8 +1,8 @@
 #define G_LOG_DOMAIN "cmdb-sources"
 
 /* cmdb-builtin-sources.c: the option sources built into the core:
- * models.architectures, models.optimizers, datasets, checkpoints and
- * preprocessing_profiles (docs/sources.md). Each list is a cached derived
+ * models.architectures, models.optimizers, datasets, checkpoints,
+ * preprocessing_profiles and submissions (docs/sources.md). Each list is a cached derived
  * value, so it is rebuilt only when a directory or file it came from
  * changed. */
 
@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char *const builtin_ids[] = {
-  "models.architectures", "models.optimizers",      "datasets",
-  "checkpoints",          "preprocessing_profiles", NULL,
+  "models.architectures",   "models.optimizers", "datasets", "checkpoints",
+  "preprocessing_profiles", "submissions",       NULL,
 };
 
 gboolean
@@ -183,18 +183,18 @@ list_datasets (CmdbContext *context, CmdbOptionList *list, GError **error)
 }
 
 /* ------------------------------------------------------------------ */
-/* checkpoints */
+/* checkpoints, submissions: files of the experiment directories */
 
 typedef struct
 {
   CmdbOptionEntry *entry;
   gint64 mtime_us;
-} Checkpoint;
+} ExperimentFile;
 
 static int
-compare_checkpoints (gconstpointer a, gconstpointer b)
+compare_newest_first (gconstpointer a, gconstpointer b)
 {
-  const Checkpoint *left = a, *right = b;
+  const ExperimentFile *left = a, *right = b;
 
   /* Newest first; equal times by name, so the order is deterministic. */
   if (left->mtime_us != right->mtime_us)
@@ -228,12 +228,13 @@ parse_epoch_and_step (const char *file_name, JsonObject *metadata)
   }
 }
 
-/* What a checkpoint shows in a list, file name first so a narrow select
- * still shows it whole: "<file> — <experiment> · epoch E, step S · <size>";
- * and "modified", its time in UTC (ISO 8601), which the web UI appends in
- * the reader's local time. */
+/* What a file of an experiment shows in a list, file name first so a
+ * narrow select still shows it whole: "<file> — <experiment> · <size>"
+ * (a checkpoint adds "· epoch E, step S" before the size); and
+ * "modified", its time in UTC (ISO 8601), which the web UI appends in the
+ * reader's local time. */
 static void
-set_checkpoint_label (JsonObject *metadata, const CmdbDirEntry *file)
+set_file_label (JsonObject *metadata, const CmdbDirEntry *file)
 {
   GString *label = g_string_new (file->name);
   g_autofree char *size = g_format_size (file->size);
@@ -272,15 +273,22 @@ relative_name (const char *root, const char *path)
   return g_strdup (path);
 }
 
+/* The files <outputs>/<experiment>/@subdir/<name>@suffix, one experiment level,
+ * newest first, each with its experiment, size and times; @describe
+ * (nullable) adds what the file's name says. @what names them in the
+ * warning about a missing outputs directory. */
 static gboolean
-list_checkpoints (CmdbContext *context, CmdbOptionList *list, GError **error)
+list_experiment_files (CmdbContext *context, CmdbOptionList *list, const char *subdir,
+                       const char *suffix, const char *what,
+                       void (*describe) (const char *file_name, JsonObject *metadata),
+                       GError **error)
 {
   CmdbCache *cache = cmdb_context_get_cache (context);
   const char *outputs_dir = cmdb_context_get_outputs_dir (context);
   const char *root = cmdb_context_get_root (context);
   g_autoptr (CmdbDirScan) experiments = NULL;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Checkpoint));
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (ExperimentFile));
 
   experiments = cmdb_cache_scan_dir (cache, outputs_dir, CMDB_SCAN_DIRS, NULL, &local_error);
   if (experiments == NULL)
@@ -292,9 +300,9 @@ list_checkpoints (CmdbContext *context, CmdbOptionList *list, GError **error)
         }
       cmdb_option_list_add_problem (
           list, cmdb_problem_new (CMDB_SEVERITY_WARNING, outputs_dir, 0, 0, list->source_id,
-                                  "directory does not exist; no checkpoints "
-                                  "are listed until a training run creates "
-                                  "it"));
+                                  "directory does not exist; no %s are listed until a run "
+                                  "creates it",
+                                  what));
       return TRUE;
     }
 
@@ -302,55 +310,71 @@ list_checkpoints (CmdbContext *context, CmdbOptionList *list, GError **error)
     {
       const char *experiment = experiments->entries[i].name;
       g_autofree char *experiment_dir = g_build_filename (outputs_dir, experiment, NULL);
-      g_autofree char *checkpoint_dir = g_build_filename (experiment_dir, "checkpoints", NULL);
-      g_autoptr (CmdbDirScan) checkpoints = NULL;
+      g_autofree char *files_dir = g_build_filename (experiment_dir, subdir, NULL);
+      g_autoptr (CmdbDirScan) files = NULL;
       g_autoptr (GError) scan_error = NULL;
 
-      /* The experiment directory changes when checkpoints/ appears in it;
-       * the failed scan below records checkpoints/ as absent too. */
+      /* The experiment directory changes when @subdir appears in it; the
+       * failed scan below records @subdir as absent too. */
       cmdb_cache_add_dependency (cache, experiment_dir);
-      checkpoints
-          = cmdb_cache_scan_dir (cache, checkpoint_dir, CMDB_SCAN_FILES, ".ckpt", &scan_error);
-      if (checkpoints == NULL)
+      files = cmdb_cache_scan_dir (cache, files_dir, CMDB_SCAN_FILES, suffix, &scan_error);
+      if (files == NULL)
         {
           if (!is_missing_directory (scan_error))
             cmdb_option_list_add_problem (list, cmdb_problem_from_error (CMDB_SEVERITY_WARNING,
-                                                                         scan_error, checkpoint_dir,
+                                                                         scan_error, files_dir,
                                                                          list->source_id));
           continue;
         }
 
-      for (guint j = 0; j < checkpoints->n_entries; j++)
+      for (guint j = 0; j < files->n_entries; j++)
         {
-          const CmdbDirEntry *file = &checkpoints->entries[j];
-          g_autofree char *path = g_build_filename (checkpoint_dir, file->name, NULL);
+          const CmdbDirEntry *file = &files->entries[j];
+          g_autofree char *path = g_build_filename (files_dir, file->name, NULL);
           g_autofree char *name = relative_name (root, path);
-          Checkpoint checkpoint;
+          ExperimentFile item;
           JsonObject *metadata;
 
-          checkpoint.entry = cmdb_option_entry_new (name, path);
-          checkpoint.mtime_us = file->mtime_us;
-          /* A checkpoint is not YAML: never read it for a description. */
-          cmdb_option_entry_set_description (checkpoint.entry, NULL);
-          metadata = cmdb_option_entry_ensure_metadata (checkpoint.entry);
+          item.entry = cmdb_option_entry_new (name, path);
+          item.mtime_us = file->mtime_us;
+          /* Not YAML: never read for a description. */
+          cmdb_option_entry_set_description (item.entry, NULL);
+          metadata = cmdb_option_entry_ensure_metadata (item.entry);
           json_object_set_string_member (metadata, "experiment", experiment);
-          parse_epoch_and_step (file->name, metadata);
+          if (describe != NULL)
+            describe (file->name, metadata);
           json_object_set_int_member (metadata, "size", file->size);
           json_object_set_int_member (metadata, "mtime", file->mtime_us / G_USEC_PER_SEC);
-          set_checkpoint_label (metadata, file);
-          g_array_append_val (found, checkpoint);
+          set_file_label (metadata, file);
+          g_array_append_val (found, item);
         }
     }
 
-  g_array_sort (found, compare_checkpoints);
+  g_array_sort (found, compare_newest_first);
   for (guint i = 0; i < found->len; i++)
     {
-      CmdbOptionEntry *entry = g_array_index (found, Checkpoint, i).entry;
+      CmdbOptionEntry *entry = g_array_index (found, ExperimentFile, i).entry;
 
       cmdb_option_list_add (list, entry);
       cmdb_option_entry_unref (entry);
     }
   return TRUE;
+}
+
+static gboolean
+list_checkpoints (CmdbContext *context, CmdbOptionList *list, GError **error)
+{
+  return list_experiment_files (context, list, "checkpoints", ".ckpt", "checkpoints",
+                                parse_epoch_and_step, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* submissions: what a prediction wrote (the Predict page's export) */
+
+static gboolean
+list_submissions (CmdbContext *context, CmdbOptionList *list, GError **error)
+{
+  return list_experiment_files (context, list, "submissions", ".json", "submissions", NULL, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -438,6 +462,8 @@ cmdb_builtin_sources_list (CmdbContext *context, const char *source_id, GError *
     request.fill = list_datasets;
   else if (g_str_equal (source_id, "checkpoints"))
     request.fill = list_checkpoints;
+  else if (g_str_equal (source_id, "submissions"))
+    request.fill = list_submissions;
   else if (g_str_equal (source_id, "preprocessing_profiles"))
     request.fill = list_profiles;
   else
@@ -447,9 +473,9 @@ cmdb_builtin_sources_list (CmdbContext *context, const char *source_id, GError *
       return NULL;
     }
 
-  /* Checkpoint names are relative to the root and come from the outputs
+  /* ExperimentFile names are relative to the root and come from the outputs
    * directory, both configurable apart from the configs directory. */
-  if (request.fill == list_checkpoints)
+  if (request.fill == list_checkpoints || request.fill == list_submissions)
     key = g_strdup_printf ("source:%s:%s:%s", source_id, cmdb_context_get_root (context),
                            cmdb_context_get_outputs_dir (context));
   else

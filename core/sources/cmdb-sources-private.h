@@ -2,7 +2,7 @@
  * installed; used by the host, the CLI and white-box tests).
  *
  * Built-in sources: models.architectures, models.optimizers, datasets,
- * checkpoints, preprocessing_profiles (docs/sources.md says why these live
+ * checkpoints, submissions, preprocessing_profiles (docs/sources.md says why these live
  * in the core). The model-family sources (models.encoders, ...) come from
  * the registry plugins, which call cmdb_component_source_list().
  */

@@ -111,7 +111,11 @@ test_convert_and_confirm_overwrite (void **state)
   g_autofree char *first_csv = NULL;
   g_autofree char *unchanged = NULL;
   g_autofree char *second_csv = NULL;
+  g_autoptr (TestResponse) source = test_get (fixture.server, "/api/options/submissions");
 
+  /* The choices come from the core's option source "submissions". */
+  assert_int_equal (source->status, 200);
+  test_assert_contains (source->body, submission);
   assert_string_equal (json_object_get_string_member (object (choices), "experiment"),
                        "ocr_prediction");
   assert_string_equal (json_object_get_string_member (object (choices), "json_path"), submission);

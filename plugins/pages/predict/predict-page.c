@@ -91,68 +91,10 @@ resolve_path (CmdbContext *context, const char *path)
 
 /* ---- listing submissions ---- */
 
-typedef struct
-{
-  char *name;
-  char *path;
-  gint64 modified; /* microseconds since the epoch */
-} Submission;
-
-static void
-submission_free (Submission *submission)
-{
-  g_free (submission->name);
-  g_free (submission->path);
-  g_free (submission);
-}
-
-static int
-compare_newest_first (gconstpointer a, gconstpointer b)
-{
-  const Submission *x = *(const Submission *const *) a;
-  const Submission *y = *(const Submission *const *) b;
-
-  if (x->modified != y->modified)
-    return x->modified > y->modified ? -1 : 1;
-  return g_strcmp0 (y->name, x->name);
-}
-
-/* (element-type Submission): the *.json files of @directory, newest first. */
-static GPtrArray *
-list_submission_files (const char *directory)
-{
-  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) submission_free);
-  g_autoptr (GFile) folder = g_file_new_for_path (directory);
-  g_autoptr (GFileEnumerator) children = g_file_enumerate_children (
-      folder,
-      G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE
-                                     "," G_FILE_ATTRIBUTE_TIME_MODIFIED
-                                     "," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC,
-      G_FILE_QUERY_INFO_NONE, NULL, NULL);
-  GFileInfo *info;
-
-  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
-    {
-      const char *name = g_file_info_get_name (info);
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR
-          && g_str_has_suffix (name, ".json"))
-        {
-          Submission *submission = g_new0 (Submission, 1);
-          submission->name = g_strdup (name);
-          submission->path = g_build_filename (directory, name, NULL);
-          submission->modified
-              = (gint64) g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED)
-                    * G_USEC_PER_SEC
-                + g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC);
-          g_ptr_array_add (files, submission);
-        }
-      g_object_unref (info);
-    }
-  g_ptr_array_sort (files, compare_newest_first);
-  return files;
-}
-
+/* The submissions are the core's option source "submissions"
+ * (outputs/<experiment>/submissions/<time>.json, newest first, read through the
+ * shared cache): the same list `cmdbuilder options submissions` and
+ * /api/options/submissions give. */
 static int
 compare_names_reversed (gconstpointer a, gconstpointer b)
 {
@@ -212,60 +154,70 @@ add_help (JsonObject *result)
 static void
 describe_choices (CmdbContext *context, JsonObject *params, JsonObject *result)
 {
-  const char *outputs = cmdb_context_get_outputs_dir (context);
-  g_autoptr (GDir) dir = outputs != NULL ? g_dir_open (outputs, 0, NULL) : NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbOptionList) list = cmdb_context_get_options (context, "submissions", &error);
+  GPtrArray *entries = list != NULL ? cmdb_option_list_get_entries (list) : NULL;
+  g_autoptr (GHashTable) by_experiment
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_array_unref);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
   JsonArray *experiments = json_array_new ();
   const char *wanted = param_string (params, "experiment");
   const char *wanted_json = param_string (params, "json_path");
   g_autofree char *wanted_json_full = NULL;
-  const char *name;
   const char *chosen = NULL;
   char *chosen_json = NULL;
 
   /* Pages produce data: this names the panel the core draws from it. */
   json_object_set_string_member (result, "panel", "submission-export");
+  if (list == NULL)
+    g_warning ("cannot list the submissions: %s", error->message);
 
   if (wanted == NULL || wanted[0] == '\0')
     wanted = last_run_experiment (params);
   if (wanted_json != NULL && wanted_json[0] != '\0')
     wanted_json_full = resolve_path (context, wanted_json);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+  /* Grouped by experiment, each group newest first (the source's order). */
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
     {
-      g_autofree char *submissions = g_build_filename (outputs, name, "submissions", NULL);
-      if (g_file_test (submissions, G_FILE_TEST_IS_DIR))
-        g_ptr_array_add (names, g_strdup (name));
+      CmdbOptionEntry *entry = g_ptr_array_index (entries, i);
+      JsonObject *metadata = cmdb_option_entry_get_metadata (entry);
+      const char *experiment
+          = json_object_get_string_member_with_default (metadata, "experiment", NULL);
+      const char *path = cmdb_option_entry_get_file (entry);
+      JsonArray *files;
+      JsonObject *file;
+
+      if (experiment == NULL || path == NULL)
+        continue;
+      files = g_hash_table_lookup (by_experiment, experiment);
+      if (files == NULL)
+        {
+          files = json_array_new ();
+          g_hash_table_insert (by_experiment, (gpointer) experiment, files);
+          g_ptr_array_add (names, (gpointer) experiment);
+        }
+      file = json_object_new ();
+      json_object_set_string_member (file, "name", strrchr (path, G_DIR_SEPARATOR) + 1);
+      json_object_set_string_member (file, "path", cmdb_option_entry_get_name (entry));
+      json_object_set_int_member (file, "modified",
+                                  json_object_get_int_member_with_default (metadata, "mtime", 0));
+      json_array_add_object_element (files, file);
+      if (g_strcmp0 (experiment, wanted) == 0 && chosen_json == NULL
+          && (wanted_json_full == NULL || g_str_equal (wanted_json_full, path)))
+        chosen_json = g_strdup (cmdb_option_entry_get_name (entry));
     }
+  /* Experiments in reverse name order, as the original lists them. */
   g_ptr_array_sort (names, compare_names_reversed);
   for (guint i = 0; i < names->len; i++)
     {
-      const char *experiment_name = g_ptr_array_index (names, i);
-      g_autofree char *directory = g_build_filename (outputs, experiment_name, "submissions", NULL);
-      g_autoptr (GPtrArray) files = list_submission_files (directory);
+      const char *name = g_ptr_array_index (names, i);
       JsonObject *experiment = json_object_new ();
-      JsonArray *array = json_array_new ();
-      gboolean is_chosen = g_strcmp0 (experiment_name, wanted) == 0;
 
-      for (guint j = 0; j < files->len; j++)
-        {
-          Submission *submission = g_ptr_array_index (files, j);
-          JsonObject *file = json_object_new ();
-          g_autofree char *shown = display_path (context, submission->path);
-
-          json_object_set_string_member (file, "name", submission->name);
-          json_object_set_string_member (file, "path", shown);
-          json_object_set_int_member (file, "modified", submission->modified / G_USEC_PER_SEC);
-          json_array_add_object_element (array, file);
-          if (is_chosen && chosen_json == NULL
-              && (wanted_json_full == NULL || g_str_equal (wanted_json_full, submission->path)))
-            chosen_json = g_strdup (shown);
-        }
-      if (is_chosen)
-        chosen = experiment_name;
-      if (is_chosen && chosen_json == NULL && wanted_json_full == NULL && files->len > 0)
-        chosen_json = display_path (context, ((Submission *) g_ptr_array_index (files, 0))->path);
-      json_object_set_string_member (experiment, "name", experiment_name);
-      json_object_set_array_member (experiment, "submissions", array);
+      if (g_strcmp0 (name, wanted) == 0)
+        chosen = name;
+      json_object_set_string_member (experiment, "name", name);
+      json_object_set_array_member (experiment, "submissions",
+                                    json_array_ref (g_hash_table_lookup (by_experiment, name)));
       json_array_add_object_element (experiments, experiment);
     }
   /* A path typed or uploaded, not among the experiment's files, is used
