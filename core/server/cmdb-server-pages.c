@@ -514,6 +514,39 @@ compute_cached_evaluation (CmdbCache *cache, const char *key, gpointer user_data
   return g_steal_pointer (&evaluation);
 }
 
+typedef const char *(*StateOfFunc) (gpointer value);
+
+/* (transfer full) (nullable): the value of @key for @state, from the cache
+ * when it holds one made for @state and nothing it depends on changed;
+ * computed otherwise. For values only the latest of which is worth
+ * keeping (one entry per page, not one per state the user went through):
+ * a value made for another state (@state_of says which) is replaced.
+ * Failures are not kept: the next request tries again. */
+static gpointer
+get_latest (CmdbCache *cache, const char *key, const char *state, StateOfFunc state_of,
+            CmdbCacheComputeFunc compute, gpointer request, GBoxedCopyFunc value_ref,
+            GDestroyNotify value_unref, GError **error)
+{
+  gpointer value
+      = cmdb_cache_get_derived (cache, key, compute, request, value_ref, value_unref, error);
+
+  if (value != NULL && !g_str_equal (state_of (value), state))
+    {
+      value_unref (value);
+      cmdb_cache_remove (cache, key);
+      value = cmdb_cache_get_derived (cache, key, compute, request, value_ref, value_unref, error);
+    }
+  if (value == NULL)
+    cmdb_cache_remove (cache, key);
+  return value;
+}
+
+static const char *
+evaluation_state (gpointer value)
+{
+  return ((PageEvaluation *) value)->inputs;
+}
+
 /* (transfer full) (nullable): the evaluation of @page_id for the stored
  * state of @store; NULL with @error when the page cannot be evaluated.
  *
@@ -531,29 +564,15 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store, GErr
   g_autofree char *inputs = evaluation_inputs (store);
   g_autofree char *key = g_strconcat ("server:page-evaluation:", page_id, NULL);
   EvaluationRequest request = { self, page_id, store, inputs };
-  PageEvaluation *evaluation;
 
   if (cmdb_server_lookup_page (self, page_id) == NULL)
     {
       g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
       return NULL;
     }
-  evaluation = cmdb_cache_get_derived (cache, key, compute_cached_evaluation, &request,
-                                       (GBoxedCopyFunc) page_evaluation_ref,
-                                       (GDestroyNotify) page_evaluation_unref, error);
-  /* One entry per page: another state replaces it. */
-  if (evaluation != NULL && !g_str_equal (evaluation->inputs, inputs))
-    {
-      g_clear_pointer (&evaluation, page_evaluation_unref);
-      cmdb_cache_remove (cache, key);
-      evaluation = cmdb_cache_get_derived (cache, key, compute_cached_evaluation, &request,
-                                           (GBoxedCopyFunc) page_evaluation_ref,
-                                           (GDestroyNotify) page_evaluation_unref, error);
-    }
-  /* Failures are not kept: the next request tries again. */
-  if (evaluation == NULL)
-    cmdb_cache_remove (cache, key);
-  return evaluation;
+  return get_latest (cache, key, inputs, evaluation_state, compute_cached_evaluation, &request,
+                     (GBoxedCopyFunc) page_evaluation_ref, (GDestroyNotify) page_evaluation_unref,
+                     error);
 }
 
 /* Keeps the "generated" and "previous" commands of @store current: the
@@ -809,6 +828,12 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
   return view;
 }
 
+static const char *
+page_view_state (gpointer value)
+{
+  return ((PageView *) value)->state;
+}
+
 /* (transfer full) (nullable): the rendered view of @page_id for its
  * stored state, from the cache when nothing it depends on changed.
  * @ret_changed: whether the store now differs from what was last saved
@@ -830,23 +855,11 @@ page_view (CmdbServer *self, const char *page_id, gboolean *ret_changed)
   gboolean changed;
 
   *ret_changed = FALSE;
-  view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
-                                 (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
-                                 NULL);
-  if (view != NULL && !g_str_equal (view->state, state))
-    {
-      g_clear_pointer (&view, page_view_unref);
-      cmdb_cache_remove (cache, key);
-      view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
-                                     (GBoxedCopyFunc) page_view_ref,
-                                     (GDestroyNotify) page_view_unref, NULL);
-    }
+  view = get_latest (cache, key, state, page_view_state, compute_page_view, &request,
+                     (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref, NULL);
+  /* The caller's uncached path reports a failure. */
   if (view == NULL)
-    {
-      /* Failures are not kept: the caller's uncached path reports them. */
-      cmdb_cache_remove (cache, key);
-      return NULL;
-    }
+    return NULL;
   /* A computation applied the step to the store itself; on a hit this
    * replays it. */
   changed = track_generated_display (store, view->generated) || request.tracked
