@@ -242,6 +242,11 @@ def main():
     parser.add_argument("--mixed-seconds", type=int, default=60)
     parser.add_argument("--only-mixed", action="store_true",
                         help="run only the mixed-load HTTP benchmark")
+    parser.add_argument("--mixed-against", metavar="CMDBUILDER",
+                        help="with --only-mixed: alternate the mixed load between this build and "
+                        "another cmdbuilder (an older build), --mixed-rounds times each, so both "
+                        "see the same load on a shared machine")
+    parser.add_argument("--mixed-rounds", type=int, default=2)
     parser.add_argument("--server-instructions", action="store_true",
                         help="only the server's callgrind instructions per request of the "
                         "mixed load (each kind alone, and the four in turn)")
@@ -296,6 +301,25 @@ def main():
         for what, value, target in rows:
             print(f"{what}: {value}")
         print(json.dumps({k: v for k, v in results.items() if k.startswith("server_instr")}))
+        return
+
+    if args.only_mixed and args.mixed_against:
+        for round_ in range(args.mixed_rounds):
+            for name, program in (("other", args.mixed_against), ("this", cmdbuilder)):
+                workspace = os.path.join(args.out, "mixed-workspace")
+                shutil.rmtree(workspace, ignore_errors=True)
+                shutil.copytree(args.demo, workspace)
+                server = Server(program, workspace)
+                try:
+                    server.first_byte("/train")
+                    load = os.getloadavg()[0]
+                    rps, p50, p99, errors = wrk_mixed(server, 50, args.mixed_seconds)
+                finally:
+                    server.stop()
+                print(json.dumps({"round": round_, "build": name, "rps": rps, "p50_ms": p50,
+                                  "p99_ms": p99, "errors": errors,
+                                  "load_average": [load, os.getloadavg()[0]]}), flush=True)
+        shutil.rmtree(os.path.join(args.out, "mixed-workspace"), ignore_errors=True)
         return
 
     if args.only_mixed:
