@@ -45,10 +45,11 @@ free_runs (gpointer data)
 }
 
 /* {experiment: GArray of IndexedRun, newest first}. The experiment, page,
- * values and creation time of a record never change once it is written,
- * so the index is rebuilt only when a run directory comes or goes, or a
- * record changes (each one is read through the cache: only that one is
- * parsed again). */
+ * values and creation time of a record never change once it is written
+ * (the supervisor rewrites only status, times and exit), so the index
+ * depends on the runs directory alone (a run directory that comes or goes
+ * changes it) and on the records not written yet: a page evaluation that
+ * looks a checkpoint up stats one directory, not every record. */
 static gpointer
 compute_index (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
                GError **error)
@@ -68,14 +69,21 @@ compute_index (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret
     {
       g_autofree char *directory
           = g_build_filename (runs_dir, cmdb_dir_scan_get_entry (scan, i)->name, NULL);
-      g_autoptr (CmdbRun) run = cmdb_run_get_cached_record (context, directory, NULL);
+      g_autofree char *record = g_build_filename (directory, CMDB_RUN_RECORD_NAME, NULL);
+      g_autoptr (CmdbRun) run = NULL;
       const char *experiment;
       GArray *list;
       IndexedRun item;
 
       /* A directory without a record yet is a run being created: the
-       * cached failure depends on the record's absence, so it is read once
-       * it appears. An unreadable record is the store's to report. */
+       * index depends on the record's absence, so it is read once it
+       * appears. An unreadable record is the store's to report. */
+      if (!g_file_test (record, G_FILE_TEST_EXISTS))
+        {
+          cmdb_cache_add_dependency (cache, record);
+          continue;
+        }
+      run = cmdb_run_load_from_directory (directory, NULL);
       if (run == NULL)
         continue;
       experiment = json_object_get_string_member_with_default (cmdb_run_get_data (run),
@@ -97,8 +105,7 @@ compute_index (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret
   g_hash_table_iter_init (&iter, index);
   while (g_hash_table_iter_next (&iter, NULL, &runs))
     g_array_sort (runs, compare_newest_first);
-  /* The records themselves are counted by their own cache entries. */
-  *ret_size = 256 + 64 * n_runs;
+  *ret_size = 256 + 2048 * n_runs; /* about a record's size in memory each */
   return index;
 }
 

@@ -51,10 +51,6 @@ const char *const *cmdb_run_get_relocated_argv (CmdbRun *run);
 #define cmdb_run_relocate_text _cmdb_run_relocate_text
 CMDB_PRIVATE_EXPORT
 char *cmdb_run_relocate_text (CmdbRun *run, const char *text);
-/* (transfer full) (nullable): the record in @directory as the context's
- * cache holds it (parsed again only when its run.json changed): a shared
- * snapshot, to read, not to modify. Its status is as recorded. */
-CmdbRun *cmdb_run_get_cached_record (CmdbContext *context, const char *directory, GError **error);
 /* Since when a run waits for its watcher: its creation, or for a sweep
  * member, when it left the queue ("dequeued_at"). Microseconds. */
 gint64 cmdb_run_get_unstarted_since (CmdbRun *run);

@@ -457,8 +457,10 @@ compute_run_record (CmdbCache *cache, const char *key, gpointer user_data, gsize
   return run;
 }
 
-CmdbRun *
-cmdb_run_get_cached_record (CmdbContext *context, const char *directory, GError **error)
+/* (transfer full) (nullable): the record in @directory as the context's
+ * cache holds it (parsed again only when its run.json changed). */
+static CmdbRun *
+get_cached_record (CmdbContext *context, const char *directory, GError **error)
 {
   g_autofree char *key = g_strconcat ("run-store:record:", directory, NULL);
 
@@ -477,7 +479,7 @@ static CmdbRun *
 load_listed_run (CmdbRunStore *self, const char *directory)
 {
   g_autoptr (GError) error = NULL;
-  CmdbRun *run = cmdb_run_get_cached_record (self->context, directory, &error);
+  CmdbRun *run = get_cached_record (self->context, directory, &error);
 
   if (run != NULL && cmdb_run_status_is_final (cmdb_run_get_status (run)))
     {
