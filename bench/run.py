@@ -432,6 +432,8 @@ def main():
 
         # 6. Mixed load (docs/security.md: the server under many clients).
         mixed_load()
+        # 6b. The server's instructions per request of the mixed load (callgrind).
+        server_instruction_counts()
 
     if not args.skip_browser:
         # 7. Browser (Playwright + Debian's Chromium): warm switches, the static
