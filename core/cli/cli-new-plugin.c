@@ -37,6 +37,10 @@ static const PluginFile plugin_files[] = {
   { "page", "c", "page-schema.yaml", "@ID@.yaml" },
   { "page", "c", "c-meson.build", "meson.build" },
   { "page", "c", "c-meson_options.txt", "meson_options.txt" },
+  { "executor", "c", "c-executor.plugin", "@ID@.plugin" },
+  { "executor", "c", "c-executor.c", "@ID@-executor.c" },
+  { "executor", "c", "c-meson.build", "meson.build" },
+  { "executor", "c", "c-meson_options.txt", "meson_options.txt" },
   { NULL, NULL, "README.md", "README.md" },
 };
 
@@ -116,6 +120,12 @@ test_section (const char *kind)
            "        options_source: models.@ID@\n"
            "        hydra_override: +model/@ID@\n\n"
            "then `cmdbuilder build train --set @ID@=b` ends with `+model/@ID@=b`.\n";
+  if (g_str_equal (kind, "executor"))
+    return "In a workspace:\n\n"
+           "    cmdbuilder exec --executor @ID@ -- sh -c 'echo hello; exit 3'\n\n"
+           "prints hello and exits with status 3, as the command did;\n"
+           "`cmdbuilder run PAGE --executor @ID@` runs a page's command with it, and\n"
+           "`[run] executor=@ID@` in `cmdbuilder.ini` makes it the default.\n";
   return "In a workspace with a runner `runners/@ID@.py`:\n\n"
          "    cmdbuilder keys @ID@\n"
          "    cmdbuilder build @ID@ --set message=hi\n\n"
@@ -141,7 +151,11 @@ write_plugin (const char *kind, const char *lang, const char *id, const char *ta
   g_hash_table_insert (values, "@TEST@", g_steal_pointer (&test));
   g_hash_table_insert (values, "@NAME@", camel_case (id, TRUE));
   g_hash_table_insert (values, "@TYPE@",
-                       g_strconcat (camel, g_str_equal (kind, "page") ? "Page" : "Registry", NULL));
+                       g_strconcat (camel,
+                                    g_str_equal (kind, "page")       ? "Page"
+                                    : g_str_equal (kind, "executor") ? "Executor"
+                                                                     : "Registry",
+                                    NULL));
   g_hash_table_insert (values, "@UPPER@", g_ascii_strup (id, -1));
   g_hash_table_insert (values, "@KIND@", g_strdup (kind));
   g_hash_table_insert (values, "@LANG@", g_strdup (lang));
@@ -198,7 +212,7 @@ cmdb_cli_new_plugin (int argc, char **argv)
   g_autofree char *dir = NULL;
   const GOptionEntry entries[]
       = { { "lang", 0, 0, G_OPTION_ARG_STRING, &lang,
-            "The plugin's language: python (the default) or c", "LANG" },
+            "The plugin's language: python (the default) or c (executors: c only)", "LANG" },
           { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
             "Write DIR/ID/ (default: the current directory); DIR is then a plugin path", "DIR" },
           { NULL } };
@@ -214,7 +228,7 @@ cmdb_cli_new_plugin (int argc, char **argv)
   cmdb_cli_add_common_options (option_context, &common);
   g_option_context_set_description (
       option_context,
-      "KIND is page or registry (python or c), or executor (c only; not generated yet).\n"
+      "KIND is page or registry (python or c), or executor (c only).\n"
       "ID names the plugin, its directory and module: lowercase letters, digits and _.\n"
       "A registry provides the option source models.ID, listing configs/model/ID/*.yaml.");
   if (!cmdb_cli_parse (option_context, &argc, &argv))
@@ -227,22 +241,23 @@ cmdb_cli_new_plugin (int argc, char **argv)
   kind = argv[1];
   id = argv[2];
   if (lang == NULL)
-    lang = g_strdup ("python");
+    lang = g_strdup (g_str_equal (kind, "executor") ? "c" : "python");
   if (!g_str_equal (lang, "python") && !g_str_equal (lang, "c"))
     {
       cmdb_cli_error ("unknown --lang '%s': python or c", lang);
       return 1;
     }
-  if (g_str_equal (kind, "executor"))
+  if (g_str_equal (kind, "executor") && !g_str_equal (lang, "c"))
     {
-      cmdb_cli_error ("executor plugins are C only (their methods are async) and have no "
-                      "template yet: start from the slurm executor in the source tree "
-                      "(plugins/executors/slurm)");
+      cmdb_cli_error ("executor plugins are C only: their methods are asynchronous (start, stop "
+                      "and status checks complete later, so the server never waits on a cluster), "
+                      "which a Python plugin cannot implement through libpeas; use --lang c");
       return 1;
     }
-  if (!g_str_equal (kind, "page") && !g_str_equal (kind, "registry"))
+  if (!g_str_equal (kind, "page") && !g_str_equal (kind, "registry")
+      && !g_str_equal (kind, "executor"))
     {
-      cmdb_cli_error ("unknown plugin kind '%s': page or registry", kind);
+      cmdb_cli_error ("unknown plugin kind '%s': page, registry or executor", kind);
       return 1;
     }
   if (!is_valid_id (id))

@@ -105,6 +105,26 @@ build_c_plugin "$tmp/generated/export" "$tmp/c-plugins"
 cp runners/train.py runners/export.py
 command="$(cb build export --set message=hi 2>/dev/null)"
 case "$command" in *"export.py message=hi") ;; *) fail "generated C page: $command" ;; esac
+# A generated C executor: built the same way, it runs a command in the
+# background and its update_async records the end (output and exit status
+# come back through `exec`); Python is refused, saying why.
+cb new-plugin executor bg --dir "$tmp/generated" >/dev/null
+build_c_plugin "$tmp/generated/bg" "$tmp/c-plugins"
+status=0; out="$(cb exec --executor bg -- sh -c 'echo from-bg; exit 3' 2>"$tmp/exec.err")" || status=$?
+[ "$status" = 3 ] || fail "generated executor: exec exited $status: $(cat "$tmp/exec.err")"
+[ "$out" = "from-bg" ] || fail "generated executor: exec printed '$out'"
+run_id="$(cb exec --executor bg --detach -- sleep 30 2>/dev/null)"
+cb stop "$run_id" >/dev/null 2>&1 || fail "generated executor: stop $run_id"
+for _ in $(seq 50); do
+    cb runs --json 2>/dev/null | grep -q '"status" *: *"stopped"' && break; sleep 0.1
+done
+cb runs --json 2>/dev/null | grep -q '"status" *: *"stopped"' || fail "generated executor: not stopped"
+status=0; out="$(cb new-plugin executor pyexec --lang python --dir "$tmp/generated" 2>&1)" || status=$?
+[ "$status" != 0 ] || fail "new-plugin executor --lang python succeeded"
+case "$out" in *"executor plugins are C only: their methods are asynchronous"*) ;;
+    *) fail "new-plugin executor --lang python: $out" ;; esac
+[ ! -e "$tmp/generated/pyexec" ] || fail "new-plugin executor --lang python wrote files"
+
 rm -rf "$tmp/c-plugins/necks"
 cb new-plugin registry necks --dir "$tmp/py-plugins" >/dev/null
 export CMDBUILDER_PLUGIN_PATH="$tmp/py-plugins:$source_root/examples/plugins/python"
