@@ -9,41 +9,9 @@
 
 #include <string.h>
 
-typedef struct
-{
-  char *tmp;
-  char *workspace;
-} Fixture;
-
-static int
-setup (void **state)
-{
-  Fixture *fixture = g_new0 (Fixture, 1);
-  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
-
-  fixture->tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (fixture->tmp);
-  fixture->workspace = g_build_filename (fixture->tmp, "ws", NULL);
-  cmdb_test_copy_tree (demo, fixture->workspace);
-  *state = fixture;
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *fixture = *state;
-
-  cmdb_test_remove_tree (fixture->tmp);
-  g_free (fixture->tmp);
-  g_free (fixture->workspace);
-  g_free (fixture);
-  return 0;
-}
-
 /* (transfer full): stdout of `cmdbuilder ARGS... --workspace WS`. */
 static char *
-run_cli (Fixture *fixture, const char *const *args, char **ret_stderr, int *ret_status)
+run_cli (CmdbTestDemo *fixture, const char *const *args, char **ret_stderr, int *ret_status)
 {
   g_autofree char *program = cmdb_test_cmdbuilder ();
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
@@ -70,7 +38,7 @@ assert_no_raw_controls (const char *text, const char *what)
 static void
 test_control_character_refused (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
   int status = 0;
@@ -101,7 +69,7 @@ test_control_character_refused (void **state)
 static void
 test_file_names_escaped (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
   g_autofree char *path = NULL;
@@ -120,7 +88,7 @@ test_file_names_escaped (void **state)
 static void
 test_run_records_escaped (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *err = NULL;
   g_autofree char *out = NULL;
   g_autofree char *record = NULL;
@@ -144,9 +112,12 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_control_character_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_file_names_escaped, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_run_records_escaped, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_control_character_refused, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_file_names_escaped, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_run_records_escaped, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -7,30 +7,12 @@
 
 #include <string.h>
 
-static char *tmp;
-static char *workspace; /* a copy of the demo workspace */
-
-static int
-setup (void **state)
-{
-  workspace = cmdb_test_copy_demo_workspace (&tmp);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
 /* A shared preset is a YAML file in the workspace a person can read; build
  * --preset applies it, --set still wins; delete removes the file. */
 static void
 test_save_list_apply_delete (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   g_autofree char *path
       = g_build_filename (workspace, "configs/ui_meta/presets/train/small.yaml", NULL);
   g_autofree char *err = NULL, *out = NULL, *text = NULL, *list = NULL, *built = NULL;
@@ -82,6 +64,7 @@ test_save_list_apply_delete (void **state)
 static void
 test_private_preset (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   g_autofree char *private_path
       = g_build_filename (workspace, ".cmdbuilder/presets/train/mine.yaml", NULL);
   g_autofree char *shared_dir = g_build_filename (workspace, "configs/ui_meta/presets", NULL);
@@ -106,6 +89,7 @@ test_private_preset (void **state)
 static void
 test_hand_written_and_mistakes (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   g_autofree char *file = cmdb_test_write_file (
       workspace, "configs/ui_meta/presets/train/old.yaml",
       "description: from last year\nvalues:\n  encoder: resnet50\n  backbone_width: 2\n");
@@ -138,9 +122,12 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_save_list_apply_delete, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_private_preset, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_hand_written_and_mistakes, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_save_list_apply_delete, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_private_preset, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_hand_written_and_mistakes, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

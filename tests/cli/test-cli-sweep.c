@@ -7,29 +7,11 @@
 
 #include <string.h>
 
-static char *tmp;
-static char *workspace; /* a copy of the demo workspace */
-
-static int
-setup (void **state)
-{
-  workspace = cmdb_test_copy_demo_workspace (&tmp);
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  cmdb_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-  g_clear_pointer (&workspace, g_free);
-  return 0;
-}
-
 /* 3 learning rates x 2 encoders: six lines, lr varying slowest. */
 static void
 test_product_lines (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   int status = -1;
   g_autofree char *out = cmdb_test_run_cmdbuilder_in (
       workspace, &status, NULL, "build", "train", "-q", "--sweep",
@@ -51,6 +33,7 @@ test_product_lines (void **state)
 static void
 test_range_json (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   int status = -1;
   g_autofree char *out
       = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "build", "train", "--sweep",
@@ -80,6 +63,7 @@ test_range_json (void **state)
 static void
 test_limit (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   int status = -1;
   g_autofree char *err = NULL, *out = NULL, *raised = NULL;
 
@@ -98,6 +82,7 @@ test_limit (void **state)
 static void
 test_bad_member (void **state)
 {
+  const char *workspace = ((CmdbTestDemo *) *state)->workspace;
   int status = -1;
   g_autofree char *err = NULL;
   g_autofree char *out = cmdb_test_run_cmdbuilder_in (
@@ -116,10 +101,13 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_product_lines, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_range_json, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_limit, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_bad_member, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_product_lines, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_range_json, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_limit, cmdb_test_demo_setup, cmdb_test_demo_teardown),
+    cmocka_unit_test_setup_teardown (test_bad_member, cmdb_test_demo_setup,
+                                     cmdb_test_demo_teardown),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -405,6 +405,28 @@ cmdb_test_copy_demo_workspace (char **ret_tmp)
   return workspace;
 }
 
+int
+cmdb_test_demo_setup (void **state)
+{
+  CmdbTestDemo *demo = g_new0 (CmdbTestDemo, 1);
+
+  demo->workspace = cmdb_test_copy_demo_workspace (&demo->tmp);
+  *state = demo;
+  return 0;
+}
+
+int
+cmdb_test_demo_teardown (void **state)
+{
+  CmdbTestDemo *demo = *state;
+
+  cmdb_test_remove_tree (demo->tmp);
+  g_free (demo->tmp);
+  g_free (demo->workspace);
+  g_free (demo);
+  return 0;
+}
+
 void
 cmdb_test_assert_contains (const char *text, const char *part)
 {

@@ -46,6 +46,18 @@ char *cmdb_test_install_state_fixture (const char *workspace, const char *name);
  * at <tmp>/ocr-workspace. Returns (transfer full) the workspace's path;
  * @ret_tmp (transfer full) the directory to remove at the end. */
 char *cmdb_test_copy_demo_workspace (char **ret_tmp);
+
+/* A test's own copy of the demo workspace, as a cmocka fixture:
+ * cmdb_test_demo_setup puts a CmdbTestDemo in *state (the environment
+ * isolated in its tmp), cmdb_test_demo_teardown removes it all. */
+typedef struct
+{
+  char *tmp;
+  char *workspace;
+} CmdbTestDemo;
+
+int cmdb_test_demo_setup (void **state);
+int cmdb_test_demo_teardown (void **state);
 /* Fails the test, naming both, when @part is not in @text (nullable). */
 void cmdb_test_assert_contains (const char *text, const char *part);
 

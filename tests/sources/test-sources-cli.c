@@ -5,41 +5,9 @@
 
 #include <string.h>
 
-typedef struct
-{
-  char *tmp;
-  char *workspace;
-} Fixture;
-
-static int
-setup (void **state)
-{
-  Fixture *fixture = g_new0 (Fixture, 1);
-  g_autofree char *demo = cmdb_test_source_path ("examples/ocr-workspace");
-
-  fixture->tmp = cmdb_test_make_tempdir ();
-  cmdb_test_isolate_environment (fixture->tmp);
-  fixture->workspace = g_build_filename (fixture->tmp, "workspace", NULL);
-  cmdb_test_copy_tree (demo, fixture->workspace);
-  *state = fixture;
-  return 0;
-}
-
-static int
-teardown (void **state)
-{
-  Fixture *fixture = *state;
-
-  cmdb_test_remove_tree (fixture->tmp);
-  g_free (fixture->tmp);
-  g_free (fixture->workspace);
-  g_free (fixture);
-  return 0;
-}
-
 /* Runs `cmdbuilder options ARGS... --workspace WS`. */
 static char *
-run_options (Fixture *fixture, const char *args, char **ret_stderr, int *ret_status)
+run_options (CmdbTestDemo *fixture, const char *args, char **ret_stderr, int *ret_status)
 {
   g_autofree char *words = g_strconcat ("options ", args, NULL);
   g_auto (GStrv) argv = g_strsplit (words, " ", -1);
@@ -65,7 +33,7 @@ parse_object (const char *text)
 static void
 test_checkpoints_json_sees_new_file (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr (JsonObject) before = NULL;
@@ -111,7 +79,7 @@ test_checkpoints_json_sees_new_file (void **state)
 static void
 test_search_and_paging_text (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status = -1;
@@ -125,7 +93,7 @@ test_search_and_paging_text (void **state)
 static void
 test_text_alignment (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status = -1;
@@ -143,7 +111,7 @@ test_text_alignment (void **state)
 static void
 test_json_descriptions (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr (JsonObject) object = NULL;
@@ -164,7 +132,7 @@ test_json_descriptions (void **state)
 static void
 test_unknown_source (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status = -1;
@@ -182,7 +150,7 @@ test_unknown_source (void **state)
 static void
 test_missing_directory_warning (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *data = g_build_filename (fixture->workspace, "configs", "data", NULL);
   g_autofree char *expected = NULL;
   g_autofree char *out = NULL;
@@ -202,7 +170,7 @@ test_missing_directory_warning (void **state)
 static void
 test_usage_errors (void **state)
 {
-  Fixture *fixture = *state;
+  CmdbTestDemo *fixture = *state;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status = -1;
@@ -218,7 +186,8 @@ test_usage_errors (void **state)
   assert_string_equal (err, "cmdbuilder options: --offset and --limit must not be negative\n");
 }
 
-#define T(name) cmocka_unit_test_setup_teardown (name, setup, teardown)
+#define T(name)                                                                                    \
+  cmocka_unit_test_setup_teardown (name, cmdb_test_demo_setup, cmdb_test_demo_teardown)
 
 int
 main (void)
