@@ -46,6 +46,11 @@ typedef enum
 typedef struct _CmdbCache CmdbCache;
 
 #define CMDB_TYPE_CACHE (cmdb_cache_get_type ())
+/**
+ * cmdb_cache_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_cache_get_type (void) G_GNUC_CONST;
 
@@ -77,6 +82,11 @@ typedef struct
 typedef struct _CmdbDirScan CmdbDirScan;
 
 #define CMDB_TYPE_DIR_SCAN (cmdb_dir_scan_get_type ())
+/**
+ * cmdb_dir_scan_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_dir_scan_get_type (void) G_GNUC_CONST;
 
@@ -87,6 +97,12 @@ GType cmdb_dir_scan_get_type (void) G_GNUC_CONST;
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_dir_scan_get_path (CmdbDirScan *scan);
+/**
+ * cmdb_dir_scan_get_n_entries:
+ * @scan: the listing
+ *
+ * Returns: how many items it holds.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_dir_scan_get_n_entries (CmdbDirScan *scan);
 /**
@@ -110,6 +126,11 @@ typedef enum
 typedef gpointer (*CmdbCacheComputeFunc) (CmdbCache *cache, const char *key, gpointer user_data,
                                           gsize *ret_size, GError **error);
 
+/**
+ * cmdb_cache_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_cache_error_quark (void);
 
@@ -129,6 +150,10 @@ CmdbCache *cmdb_cache_new (gsize max_bytes);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbCache *cmdb_cache_ref (CmdbCache *cache);
+/**
+ * cmdb_cache_unref:
+ * @cache: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_unref (CmdbCache *cache);
 
@@ -167,6 +192,10 @@ CmdbDirScan *cmdb_cache_scan_dir (CmdbCache *cache, const char *dir, CmdbScanFla
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbDirScan *cmdb_dir_scan_ref (CmdbDirScan *scan);
+/**
+ * cmdb_dir_scan_unref:
+ * @scan: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_dir_scan_unref (CmdbDirScan *scan);
 

@@ -51,6 +51,11 @@ typedef struct
 typedef struct _CmdbCatalog CmdbCatalog;
 
 #define CMDB_TYPE_CATALOG (cmdb_catalog_get_type ())
+/**
+ * cmdb_catalog_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_catalog_get_type (void) G_GNUC_CONST;
 
@@ -80,8 +85,18 @@ CmdbCatalog *cmdb_context_get_optimizers (CmdbContext *context, GError **error);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbCatalog *cmdb_catalog_ref (CmdbCatalog *catalog);
+/**
+ * cmdb_catalog_unref:
+ * @catalog: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_catalog_unref (CmdbCatalog *catalog);
+/**
+ * cmdb_catalog_get_n_items:
+ * @catalog: the catalog
+ *
+ * Returns: how many items it holds.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_catalog_get_n_items (CmdbCatalog *catalog);
 /**
@@ -125,6 +140,10 @@ GPtrArray *cmdb_catalog_item_get_strings (const CmdbCatalogItem *item, const cha
  */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_context_get_profiles (CmdbContext *context, GPtrArray *problems, GError **error);
+/**
+ * cmdb_profile_free:
+ * @profile: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_profile_free (CmdbProfile *profile);
 

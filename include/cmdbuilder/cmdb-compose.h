@@ -48,6 +48,10 @@ typedef struct _CmdbComposeResult CmdbComposeResult;
 CMDB_AVAILABLE_IN_ALL
 CmdbComposeResult *cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
                                  const char *const *overrides);
+/**
+ * cmdb_compose_result_free:
+ * @result: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_compose_result_free (CmdbComposeResult *result);
 
@@ -73,6 +77,12 @@ gboolean cmdb_compose_result_get_resolve_ok (const CmdbComposeResult *result);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_error_class (const CmdbComposeResult *result);
+/**
+ * cmdb_compose_result_get_message:
+ * @result: the verdict
+ *
+ * Returns: (transfer none) (nullable): the first problem's text, as Hydra words it.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_compose_result_get_message (const CmdbComposeResult *result);
 /**

@@ -35,9 +35,19 @@ typedef enum
 typedef struct _CmdbConfig CmdbConfig;
 
 #define CMDB_TYPE_CONFIG (cmdb_config_get_type ())
+/**
+ * cmdb_config_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_config_get_type (void) G_GNUC_CONST;
 
+/**
+ * cmdb_config_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_config_error_quark (void);
 
@@ -56,6 +66,10 @@ CmdbConfig *cmdb_config_new (void);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbConfig *cmdb_config_ref (CmdbConfig *config);
+/**
+ * cmdb_config_unref:
+ * @config: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_config_unref (CmdbConfig *config);
 
@@ -115,9 +129,27 @@ GPtrArray *cmdb_config_get_list (CmdbConfig *config, const char *group, const ch
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_config_get_int (CmdbConfig *config, const char *group, const char *key,
                             gint64 default_value);
+/**
+ * cmdb_config_get_bool:
+ * @config: the configuration
+ * @group: the group
+ * @key: the key
+ * @default_value: the value when unset
+ *
+ * Returns: the value parsed as a boolean.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_config_get_bool (CmdbConfig *config, const char *group, const char *key,
                                gboolean default_value);
+/**
+ * cmdb_config_get_duration_ms:
+ * @config: the configuration
+ * @group: the group
+ * @key: the key
+ * @default_ms: the value when unset
+ *
+ * Returns: the value parsed as a duration, in milliseconds.
+ */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_config_get_duration_ms (CmdbConfig *config, const char *group, const char *key,
                                     gint64 default_ms);

@@ -28,6 +28,11 @@ typedef enum
   CMDB_WORKSPACE_ERROR_OUTSIDE,   /* a name leads out of the folder it must stay in */
 } CmdbWorkspaceError;
 
+/**
+ * cmdb_workspace_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_workspace_error_quark (void);
 
@@ -76,10 +81,28 @@ CmdbContext *cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_root (CmdbContext *self);
+/**
+ * cmdb_context_get_configs_dir:
+ * @self: the context
+ *
+ * Returns: (transfer none): the Hydra config tree's directory, absolute.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_configs_dir (CmdbContext *self);
+/**
+ * cmdb_context_get_outputs_dir:
+ * @self: the context
+ *
+ * Returns: (transfer none): the outputs directory, absolute.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_outputs_dir (CmdbContext *self);
+/**
+ * cmdb_context_get_state_dir:
+ * @self: the context
+ *
+ * Returns: (transfer none): the state directory (.cmdbuilder), absolute.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_context_get_state_dir (CmdbContext *self);
 /**

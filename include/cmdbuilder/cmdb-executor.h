@@ -41,6 +41,11 @@ typedef enum
   CMDB_RUN_ERROR_NEWER_FORMAT,     /* run.json is of a newer format than this build reads */
 } CmdbRunError;
 
+/**
+ * cmdb_run_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_run_error_quark (void);
 
@@ -105,6 +110,11 @@ const char *cmdb_run_stream_to_string (CmdbRunStream stream);
 typedef struct _CmdbRun CmdbRun;
 
 #define CMDB_TYPE_RUN (cmdb_run_get_type ())
+/**
+ * cmdb_run_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_run_get_type (void) G_GNUC_CONST;
 
@@ -116,6 +126,10 @@ GType cmdb_run_get_type (void) G_GNUC_CONST;
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbRun *cmdb_run_ref (CmdbRun *run);
+/**
+ * cmdb_run_unref:
+ * @run: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_unref (CmdbRun *run);
 
@@ -146,10 +160,28 @@ gboolean cmdb_run_save (CmdbRun *run, GError **error);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_id (CmdbRun *run);
+/**
+ * cmdb_run_get_directory:
+ * @run: the run
+ *
+ * Returns: (transfer none): the run's directory.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_directory (CmdbRun *run);
+/**
+ * cmdb_run_get_page:
+ * @run: the run
+ *
+ * Returns: (transfer none) (nullable): the page it ran, NULL for `cmdbuilder exec` without one.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_page (CmdbRun *run);
+/**
+ * cmdb_run_get_executor:
+ * @run: the run
+ *
+ * Returns: (transfer none): the id of the executor that runs it.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_executor (CmdbRun *run);
 /**
@@ -174,6 +206,12 @@ const char *cmdb_run_get_command (CmdbRun *run);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_run_get_edited_command (CmdbRun *run);
+/**
+ * cmdb_run_get_edited:
+ * @run: the run
+ *
+ * Returns: whether what runs is the user's edited text.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_get_edited (CmdbRun *run);
 /**
@@ -214,8 +252,20 @@ const char *cmdb_run_get_message (CmdbRun *run);
  */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_created_time (CmdbRun *run);
+/**
+ * cmdb_run_get_started_time:
+ * @run: the run
+ *
+ * Returns: when it started, microseconds since the epoch; 0 when not (yet).
+ */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_started_time (CmdbRun *run);
+/**
+ * cmdb_run_get_ended_time:
+ * @run: the run
+ *
+ * Returns: when it ended, microseconds since the epoch; 0 when not (yet).
+ */
 CMDB_AVAILABLE_IN_ALL
 gint64 cmdb_run_get_ended_time (CmdbRun *run);
 /**
@@ -280,6 +330,11 @@ CmdbRun *cmdb_run_find_producer (CmdbContext *context, const char *path, const c
  */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_set_status (CmdbRun *run, CmdbRunStatus status);
+/**
+ * cmdb_run_set_message:
+ * @run: the run
+ * @message: (nullable): why it failed or was lost
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_set_message (CmdbRun *run, const char *message);
 
@@ -479,10 +534,37 @@ struct _CmdbExecutorInterface
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_executor_get_id (CmdbExecutor *self);
+/**
+ * cmdb_executor_start:
+ * @self: the executor
+ * @run: the run, recorded as starting
+ * @error: return location for an error
+ *
+ * The synchronous form of cmdb_executor_start_async() (the CLI, tests; never the server).
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_start (CmdbExecutor *self, CmdbRun *run, GError **error);
+/**
+ * cmdb_executor_stop:
+ * @self: the executor
+ * @run: the run
+ * @error: return location for an error
+ *
+ * The synchronous form of cmdb_executor_stop_async().
+ *
+ * Returns: FALSE with @error set when the executor failed.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error);
+/**
+ * cmdb_executor_is_alive:
+ * @self: the executor
+ * @run: an unfinished run
+ *
+ * Returns: whether whatever watches @run is still there (TRUE for an executor without is_alive).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_is_alive (CmdbExecutor *self, CmdbRun *run);
 /**
@@ -518,16 +600,56 @@ gboolean cmdb_executor_has_update (CmdbExecutor *self);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_update (CmdbExecutor *self, CmdbRun *run, GError **error);
 
+/**
+ * cmdb_executor_start_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called once, on the caller's main context
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_executor_start_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_executor_start_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when it failed.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_start_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
+/**
+ * cmdb_executor_stop_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called once, on the caller's main context
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_executor_stop_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_executor_stop_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when it failed.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_stop_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
+/**
+ * cmdb_executor_check_options_async:
+ * @self: the executor
+ * @options: a run request's executor options
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called once, on the caller's main context
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_executor_check_options_async (CmdbExecutor *self, JsonObject *options,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -540,9 +662,25 @@ void cmdb_executor_check_options_async (CmdbExecutor *self, JsonObject *options,
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_executor_check_options_finish (CmdbExecutor *self, GAsyncResult *result,
                                                 GError **error);
+/**
+ * cmdb_executor_update_async:
+ * @self: the executor
+ * @run: the run
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called once, on the caller's main context
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_executor_update_async (CmdbExecutor *self, CmdbRun *run, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_executor_update_finish:
+ * @self: the executor
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when it failed.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_executor_update_finish (CmdbExecutor *self, GAsyncResult *result, GError **error);
 
@@ -574,6 +712,10 @@ void cmdb_tool_run_async (const char *const *argv, const char *cwd, guint timeou
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbToolResult *cmdb_tool_run_finish (GAsyncResult *result, GError **error);
+/**
+ * cmdb_tool_result_free:
+ * @result: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_tool_result_free (CmdbToolResult *result);
 /**
@@ -583,6 +725,12 @@ void cmdb_tool_result_free (CmdbToolResult *result);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_tool_result_get_stdout (CmdbToolResult *result);
+/**
+ * cmdb_tool_result_get_stderr:
+ * @result: the tool's outcome
+ *
+ * Returns: (transfer none): what it wrote on stderr, as text (invalid UTF-8 replaced).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_tool_result_get_stderr (CmdbToolResult *result);
 /**
@@ -731,9 +879,25 @@ CmdbRun *cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **e
  */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_stop (CmdbRunStore *self, const char *run_id, GError **error);
+/**
+ * cmdb_run_store_stop_async:
+ * @self: the store
+ * @run_id: a run id or a unique prefix
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called once
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_stop_async (CmdbRunStore *self, const char *run_id, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_run_store_stop_finish:
+ * @self: the store
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set (CMDB_RUN_ERROR_NOT_RUNNING when the run has ended).
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_stop_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
 /**
@@ -754,6 +918,14 @@ void cmdb_run_store_set_background_updates (CmdbRunStore *self, gboolean backgro
 CMDB_AVAILABLE_IN_ALL
 void cmdb_run_store_update_async (CmdbRunStore *self, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
+/**
+ * cmdb_run_store_update_finish:
+ * @self: the store
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: FALSE with @error set when it was cancelled.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_run_store_update_finish (CmdbRunStore *self, GAsyncResult *result, GError **error);
 /**
@@ -783,6 +955,10 @@ typedef struct _CmdbLogReader CmdbLogReader;
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbLogReader *cmdb_log_reader_new (CmdbRun *run, CmdbRunStream stream, guint64 offset);
+/**
+ * cmdb_log_reader_free:
+ * @reader: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_reader_free (CmdbLogReader *reader);
 /**
@@ -820,6 +996,10 @@ typedef struct _CmdbLogView CmdbLogView;
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbLogView *cmdb_log_view_new (gsize max_line_bytes);
+/**
+ * cmdb_log_view_free:
+ * @view: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_log_view_free (CmdbLogView *view);
 /**

@@ -60,6 +60,11 @@ typedef enum
 typedef struct _CmdbFormInput CmdbFormInput;
 
 #define CMDB_TYPE_FORM_INPUT (cmdb_form_input_get_type ())
+/**
+ * cmdb_form_input_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_form_input_get_type (void) G_GNUC_CONST;
 
@@ -86,6 +91,10 @@ CmdbFormInput *cmdb_form_input_new_from_json (JsonObject *object);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormInput *cmdb_form_input_copy (CmdbFormInput *input);
+/**
+ * cmdb_form_input_free:
+ * @input: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_input_free (CmdbFormInput *input);
 /**
@@ -118,6 +127,13 @@ gboolean cmdb_form_input_set_text (CmdbFormInput *input, CmdbSchema *schema, con
  */
 CMDB_AVAILABLE_IN_ALL
 JsonNode *cmdb_form_input_get (CmdbFormInput *input, const char *key);
+/**
+ * cmdb_form_input_is_user_set:
+ * @input: the input
+ * @key: an element key
+ *
+ * Returns: whether the user set @key.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_input_is_user_set (CmdbFormInput *input, const char *key);
 /**
@@ -150,9 +166,19 @@ typedef struct
 typedef struct _CmdbFormState CmdbFormState;
 
 #define CMDB_TYPE_FORM_STATE (cmdb_form_state_get_type ())
+/**
+ * cmdb_form_state_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_form_state_get_type (void) G_GNUC_CONST;
 
+/**
+ * cmdb_form_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_form_error_quark (void);
 
@@ -194,6 +220,10 @@ CmdbFormState *cmdb_form_evaluate_with_rules (CmdbSchema *schema, CmdbContext *c
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbFormState *cmdb_form_state_ref (CmdbFormState *state);
+/**
+ * cmdb_form_state_unref:
+ * @state: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_form_state_unref (CmdbFormState *state);
 /**
@@ -203,6 +233,12 @@ void cmdb_form_state_unref (CmdbFormState *state);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_form_state_get_schema (CmdbFormState *state);
+/**
+ * cmdb_form_state_get_n_fields:
+ * @state: the form
+ *
+ * Returns: how many fields it has.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_form_state_get_n_fields (CmdbFormState *state);
 /**
@@ -235,6 +271,12 @@ JsonObject *cmdb_form_state_get_values (CmdbFormState *state);
  */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_form_state_get_messages (CmdbFormState *state);
+/**
+ * cmdb_form_state_has_errors:
+ * @state: the form
+ *
+ * Returns: whether a field or the form has an error.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_form_state_has_errors (CmdbFormState *state);
 /**
@@ -300,6 +342,10 @@ typedef struct
  */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_list_use_cases (CmdbContext *context, const char *architecture);
+/**
+ * cmdb_use_case_free:
+ * @use_case: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_use_case_free (CmdbUseCase *use_case);
 /**
@@ -334,6 +380,11 @@ typedef struct
 typedef struct _CmdbCommand CmdbCommand;
 
 #define CMDB_TYPE_COMMAND (cmdb_command_get_type ())
+/**
+ * cmdb_command_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_command_get_type (void) G_GNUC_CONST;
 
@@ -419,6 +470,10 @@ CmdbCommand *cmdb_command_ref (CmdbCommand *command);
  */
 CMDB_AVAILABLE_IN_ALL
 char *cmdb_command_get_name_suffix (CmdbFormState *state, const char *key, gboolean enabled);
+/**
+ * cmdb_command_unref:
+ * @command: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_command_unref (CmdbCommand *command);
 /**

@@ -43,6 +43,11 @@ typedef enum
   CMDB_HYDRA_ERROR_SPLIT, /* a command text that does not split into words */
 } CmdbHydraError;
 
+/**
+ * cmdb_hydra_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_hydra_error_quark (void);
 
@@ -96,6 +101,11 @@ typedef struct
 } CmdbHydraOverride;
 
 #define CMDB_TYPE_HYDRA_OVERRIDE (cmdb_hydra_override_get_type ())
+/**
+ * cmdb_hydra_override_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_hydra_override_get_type (void) G_GNUC_CONST;
 
@@ -121,6 +131,10 @@ CmdbHydraOverride *cmdb_hydra_override_parse (const char *token, GError **error)
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbHydraOverride *cmdb_hydra_override_copy (const CmdbHydraOverride *override);
+/**
+ * cmdb_hydra_override_free:
+ * @override: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_hydra_override_free (CmdbHydraOverride *override);
 
@@ -132,6 +146,12 @@ void cmdb_hydra_override_free (CmdbHydraOverride *override);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_override_type_to_string (CmdbHydraOverrideType type);
+/**
+ * cmdb_hydra_value_type_to_string:
+ * @type: a value type
+ *
+ * Returns: (transfer none): its name ("str", "int", ...).
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_hydra_value_type_to_string (CmdbHydraValueType type);
 

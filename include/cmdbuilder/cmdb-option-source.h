@@ -34,6 +34,11 @@ typedef enum
   CMDB_OPTION_SOURCE_ERROR_UNKNOWN_SOURCE, /* the provider does not list that source id */
 } CmdbOptionSourceError;
 
+/**
+ * cmdb_option_source_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_option_source_error_quark (void);
 
@@ -61,6 +66,10 @@ CmdbOptionEntry *cmdb_option_entry_new (const char *name, const char *file);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionEntry *cmdb_option_entry_ref (CmdbOptionEntry *entry);
+/**
+ * cmdb_option_entry_unref:
+ * @entry: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_entry_unref (CmdbOptionEntry *entry);
 /**
@@ -134,6 +143,10 @@ CmdbOptionList *cmdb_option_list_new (const char *source_id);
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbOptionList *cmdb_option_list_ref (CmdbOptionList *list);
+/**
+ * cmdb_option_list_unref:
+ * @list: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_option_list_unref (CmdbOptionList *list);
 /**
@@ -213,9 +226,19 @@ gsize cmdb_option_list_get_size (CmdbOptionList *list);
 
 /* Boxed types, so bindings (Python plugins, docs/plugins.md) can hold them. */
 #define CMDB_TYPE_OPTION_ENTRY (cmdb_option_entry_get_type ())
+/**
+ * cmdb_option_entry_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_option_entry_get_type (void) G_GNUC_CONST;
 #define CMDB_TYPE_OPTION_LIST (cmdb_option_list_get_type ())
+/**
+ * cmdb_option_list_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_option_list_get_type (void) G_GNUC_CONST;
 

@@ -209,6 +209,16 @@ GPtrArray *cmdb_page_list_actions (CmdbPage *self);
 CMDB_AVAILABLE_IN_ALL
 JsonObject *cmdb_page_run_action (CmdbPage *self, CmdbContext *context, const char *action_id,
                                   JsonObject *params, GError **error);
+/**
+ * cmdb_page_run_action_async:
+ * @self: the page
+ * @context: the workspace
+ * @action_id: one of cmdb_page_list_actions()
+ * @params: (nullable): its parameters
+ * @cancellable: (nullable): cancels it
+ * @callback: (scope async): called once, on the caller's main context
+ * @user_data: (closure): for @callback
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_page_run_action_async (CmdbPage *self, CmdbContext *context, const char *action_id,
                                  JsonObject *params, GCancellable *cancellable,

@@ -32,6 +32,11 @@ typedef struct
 } CmdbProblem;
 
 #define CMDB_TYPE_PROBLEM (cmdb_problem_get_type ())
+/**
+ * cmdb_problem_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_problem_get_type (void) G_GNUC_CONST;
 
@@ -43,12 +48,6 @@ GType cmdb_problem_get_type (void) G_GNUC_CONST;
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint line, guint column,
                                const char *subject, const char *format, ...) G_GNUC_PRINTF (6, 7);
-/**
- * cmdb_problem_copy:
- * @problem: the problem
- *
- * Returns: (transfer full): a copy.
- */
 /**
  * cmdb_problem_new_literal:
  * @severity: error or warning
@@ -65,8 +64,18 @@ CmdbProblem *cmdb_problem_new (CmdbSeverity severity, const char *path, guint li
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_new_literal (CmdbSeverity severity, const char *path, guint line,
                                        guint column, const char *subject, const char *message);
+/**
+ * cmdb_problem_copy:
+ * @problem: the problem
+ *
+ * Returns: (transfer full): a copy.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbProblem *cmdb_problem_copy (const CmdbProblem *problem);
+/**
+ * cmdb_problem_free:
+ * @problem: (transfer full): what to free
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_problem_free (CmdbProblem *problem);
 /**

@@ -123,9 +123,19 @@ typedef struct
 typedef struct _CmdbSchema CmdbSchema;
 
 #define CMDB_TYPE_SCHEMA (cmdb_schema_get_type ())
+/**
+ * cmdb_schema_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_schema_get_type (void) G_GNUC_CONST;
 
+/**
+ * cmdb_schema_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_schema_error_quark (void);
 
@@ -184,6 +194,10 @@ CmdbSchema *cmdb_schema_new_layered (CmdbYamlDocument *document, GPtrArray *frag
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_schema_ref (CmdbSchema *schema);
+/**
+ * cmdb_schema_unref:
+ * @schema: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_schema_unref (CmdbSchema *schema);
 
@@ -216,6 +230,12 @@ const char *cmdb_schema_get_title (CmdbSchema *schema);
  */
 CMDB_AVAILABLE_IN_ALL
 GPtrArray *cmdb_schema_get_constant_overrides (CmdbSchema *schema);
+/**
+ * cmdb_schema_get_n_elements:
+ * @schema: the schema
+ *
+ * Returns: how many usable elements it has.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_schema_get_n_elements (CmdbSchema *schema);
 /**
@@ -257,6 +277,12 @@ GPtrArray *cmdb_schema_get_problems (CmdbSchema *schema);
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_schema_has_errors (CmdbSchema *schema);
 
+/**
+ * cmdb_element_type_to_string:
+ * @type: an element type
+ *
+ * Returns: (transfer none): its name as written in schemas.
+ */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_element_type_to_string (CmdbElementType type);
 

@@ -59,10 +59,20 @@ typedef enum
 typedef struct _CmdbYamlDocument CmdbYamlDocument;
 
 #define CMDB_TYPE_YAML_DOCUMENT (cmdb_yaml_document_get_type ())
+/**
+ * cmdb_yaml_document_get_type:
+ *
+ * Returns: the boxed GType, for bindings.
+ */
 CMDB_AVAILABLE_IN_ALL
 GType cmdb_yaml_document_get_type (void) G_GNUC_CONST;
 typedef struct _CmdbYamlNode CmdbYamlNode;
 
+/**
+ * cmdb_yaml_error_quark:
+ *
+ * Returns: the error domain.
+ */
 CMDB_AVAILABLE_IN_ALL
 GQuark cmdb_yaml_error_quark (void);
 
@@ -95,6 +105,10 @@ CmdbYamlDocument *cmdb_yaml_document_parse (const char *display_name, const char
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlDocument *cmdb_yaml_document_ref (CmdbYamlDocument *document);
+/**
+ * cmdb_yaml_document_unref:
+ * @document: (transfer full): drops this reference; freed with the last
+ */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_yaml_document_unref (CmdbYamlDocument *document);
 /**
@@ -119,6 +133,12 @@ const char *cmdb_yaml_document_get_path (CmdbYamlDocument *document);
 CMDB_AVAILABLE_IN_ALL
 gsize cmdb_yaml_document_get_size (CmdbYamlDocument *document);
 
+/**
+ * cmdb_yaml_node_get_kind:
+ * @node: a node
+ *
+ * Returns: scalar, mapping or sequence.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlNodeKind cmdb_yaml_node_get_kind (const CmdbYamlNode *node);
 /**
@@ -128,6 +148,12 @@ CmdbYamlNodeKind cmdb_yaml_node_get_kind (const CmdbYamlNode *node);
  */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_yaml_node_get_line (const CmdbYamlNode *node);
+/**
+ * cmdb_yaml_node_get_column:
+ * @node: a node
+ *
+ * Returns: the 1-based column of its first character.
+ */
 CMDB_AVAILABLE_IN_ALL
 guint cmdb_yaml_node_get_column (const CmdbYamlNode *node);
 /**
@@ -152,10 +178,28 @@ char *cmdb_yaml_node_dup_location (const CmdbYamlNode *node);
  */
 CMDB_AVAILABLE_IN_ALL
 const char *cmdb_yaml_node_get_scalar (const CmdbYamlNode *node);
+/**
+ * cmdb_yaml_node_get_scalar_style:
+ * @node: a scalar node
+ *
+ * Returns: how it was written.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlScalarStyle cmdb_yaml_node_get_scalar_style (const CmdbYamlNode *node);
+/**
+ * cmdb_yaml_node_get_scalar_type:
+ * @node: a scalar node
+ *
+ * Returns: what a plain scalar reads as.
+ */
 CMDB_AVAILABLE_IN_ALL
 CmdbYamlScalarType cmdb_yaml_node_get_scalar_type (const CmdbYamlNode *node);
+/**
+ * cmdb_yaml_node_is_null:
+ * @node: a node
+ *
+ * Returns: whether it is the null scalar.
+ */
 CMDB_AVAILABLE_IN_ALL
 gboolean cmdb_yaml_node_is_null (const CmdbYamlNode *node);
 /**
@@ -213,6 +257,13 @@ const CmdbYamlNode *cmdb_yaml_node_lookup_path (const CmdbYamlNode *node, const 
  */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_get_key_node (const CmdbYamlNode *node, guint index);
+/**
+ * cmdb_yaml_node_get_value_node:
+ * @node: a mapping
+ * @index: the index
+ *
+ * Returns: (transfer none): the value node of the i-th pair.
+ */
 CMDB_AVAILABLE_IN_ALL
 const CmdbYamlNode *cmdb_yaml_node_get_value_node (const CmdbYamlNode *node, guint index);
 /**

@@ -90,6 +90,13 @@ for header in headers:
     if re.search(r"/\*<\s*private\s*>\*/", open(header).read()):
         problems.append(f"{os.path.basename(header)}: a struct with private members is laid out "
                         "in an installed header (make it opaque, cmdb-layouts-private.h)")
+    # Each exported function carries its gtk-doc block (its introspection
+    # annotations, docs/plugins.md "The SDK") right above it.
+    for match in re.finditer(r"(\*/\n)?CMDB_AVAILABLE_IN_ALL\n([^;]*?)\b(cmdb_\w+)\s*\(",
+                             open(header).read()):
+        if match.group(1) is None and "G_DECLARE" not in match.group(2):
+            problems.append(f"{os.path.basename(header)}: {match.group(3)} has no gtk-doc block "
+                            "(/** name: ... */) with its annotations above it")
     for internal in re.findall(r"\b(cmdb_(?:host|server|cli)_\w+)", strip_comments(open(header).read())):
         problems.append(f"{os.path.basename(header)}: an installed header declares {internal}")
 
