@@ -20,6 +20,8 @@
  *       (the server lists them every second per open page), then lists them
  *       once cold and ITERATIONS times warm (new cache generation each).
  *       Prints {"runs":..., "cold_ms":..., "warm_p50_ms":..., "warm_p99_ms":...}.
+ *   bench-core make-runs WORKSPACE COUNT
+ *       Only writes the COUNT ended run records (for the idle server benchmark).
  *   bench-core compose WORKSPACE PAGE ITERATIONS
  *       The composition check (core/compose) of the page's default command:
  *       once cold (first composition in this process: every config file read
@@ -329,6 +331,19 @@ main (int argc, char **argv)
     return bench_runs (argv[2], (guint) MAX (1, g_ascii_strtoull (argv[3], NULL, 10)),
                        (guint) MAX (1, g_ascii_strtoull (argv[4], NULL, 10)));
 
+  if (argc >= 4 && g_str_equal (argv[1], "make-runs"))
+    {
+      g_autofree char *runs_dir = NULL;
+      guint count = (guint) g_ascii_strtoull (argv[3], NULL, 10);
+
+      bench_open (&bench, argv[2]);
+      runs_dir = g_build_filename (cmdb_context_get_state_dir (bench.context), "runs", NULL);
+      for (guint i = 0; i < count; i++)
+        write_run_record (runs_dir, i);
+      printf ("{\"runs\": %u}\n", count);
+      return 0;
+    }
+
   if (argc >= 5 && g_str_equal (argv[1], "compose"))
     return bench_compose (argv[2], argv[3], (guint) MAX (1, g_ascii_strtoull (argv[4], NULL, 10)));
 
@@ -401,6 +416,7 @@ main (int argc, char **argv)
                    "       bench-core loop WORKSPACE PAGE warm|invalidated|evaluate ITERATIONS\n"
                    "       bench-core scan WORKSPACE ITERATIONS\n"
                    "       bench-core compose WORKSPACE PAGE ITERATIONS\n"
-                   "       bench-core runs WORKSPACE COUNT ITERATIONS\n");
+                   "       bench-core runs WORKSPACE COUNT ITERATIONS\n"
+                   "       bench-core make-runs WORKSPACE COUNT\n");
   return 2;
 }

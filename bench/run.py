@@ -12,7 +12,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import select
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -230,6 +232,54 @@ def wrk_mixed(server, connections, seconds):
     return rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0)
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process @pid so far (not its children)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is the state (field 3): utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu_percent(cmdbuilder, bench, workspace, streams=10, runs=1000, seconds=30):
+    """CPU time of a server with @streams open event streams (each listing
+    the Train page's runs, as an open tab does) and @runs ended runs in its
+    history, over @seconds of doing nothing else, in percent of one core."""
+    subprocess.run([bench, "make-runs", workspace, str(runs)], check=True, capture_output=True)
+    server = Server(cmdbuilder, workspace)
+    connections = []
+    stop = threading.Event()
+
+    def drain():
+        while not stop.is_set():
+            ready, _, _ = select.select(connections, [], [], 0.5)
+            for conn in ready:
+                if not conn.recv(65536):
+                    raise RuntimeError("an event stream closed")
+
+    try:
+        server.first_byte("/train")
+        for _ in range(streams):
+            conn = socket.create_connection(("127.0.0.1", server.port))
+            conn.sendall((f"GET /api/events?list=train HTTP/1.1\r\n"
+                          f"Host: 127.0.0.1:{server.port}\r\n"
+                          f"Authorization: Bearer {server.token}\r\n\r\n").encode())
+            connections.append(conn)
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        time.sleep(3)  # every stream sent its first list
+        before, started = cpu_seconds(server.process.pid), time.monotonic()
+        time.sleep(seconds)
+        used, elapsed = cpu_seconds(server.process.pid) - before, time.monotonic() - started
+        stop.set()
+        reader.join()
+    finally:
+        stop.set()
+        for conn in connections:
+            conn.close()
+        server.stop()
+    return 100.0 * used / elapsed
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", required=True)
@@ -250,6 +300,9 @@ def main():
     parser.add_argument("--server-instructions", action="store_true",
                         help="only the server's callgrind instructions per request of the "
                         "mixed load (each kind alone, and the four in turn)")
+    parser.add_argument("--only-idle", action="store_true",
+                        help="run only the idle server benchmark")
+    parser.add_argument("--idle-seconds", type=int, default=30)
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -320,6 +373,26 @@ def main():
                                   "p99_ms": p99, "errors": errors,
                                   "load_average": [load, os.getloadavg()[0]]}), flush=True)
         shutil.rmtree(os.path.join(args.out, "mixed-workspace"), ignore_errors=True)
+        return
+
+    def idle_server():
+        """An idle server with ten open tabs' event streams and 1,000 ended
+        runs (docs/performance.md, "An idle server")."""
+        workspace = os.path.join(args.out, "idle-workspace")
+        shutil.rmtree(workspace, ignore_errors=True)
+        shutil.copytree(args.demo, workspace)
+        try:
+            percent = idle_cpu_percent(cmdbuilder, bench, workspace, seconds=args.idle_seconds)
+        finally:
+            shutil.rmtree(workspace, ignore_errors=True)
+        record("idle_cpu_percent_10_streams", percent, "%",
+               f"idle server CPU, 10 event streams, 1,000 ended runs, {args.idle_seconds} s",
+               "<= 0.5 %")
+
+    if args.only_idle:
+        idle_server()
+        for what, value, target in rows:
+            print(f"{what}: {value} (target {target or '-'})")
         return
 
     if args.only_mixed:
@@ -434,6 +507,9 @@ def main():
         mixed_load()
         # 6b. The server's instructions per request of the mixed load (callgrind).
         server_instruction_counts()
+
+        # 6b. An idle server with open tabs.
+        idle_server()
 
     if not args.skip_browser:
         # 7. Browser (Playwright + Debian's Chromium): warm switches, the static

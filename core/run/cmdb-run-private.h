@@ -149,4 +149,47 @@ CMDB_PRIVATE_EXPORT
 gboolean cmdb_run_is_prunable (CmdbRun *run, gint64 older_than_us, gint64 now_us,
                                const char *status);
 
+/* ---- the ended runs kept in memory (cmdb-run-watch.c) ---- */
+
+/* The runs directory's entries and its ended runs, trusted while nothing
+ * changed: the directory by one stat() per check, each ended run's
+ * directory by a GFileMonitor (events arrive through the thread-default
+ * main context of the caller of cmdb_run_watch_add_ended()). */
+typedef struct _CmdbRunWatch CmdbRunWatch;
+/* Sorts an array of CmdbRun in listing order. */
+typedef void (*CmdbRunWatchSort) (GPtrArray *runs);
+CmdbRunWatch *cmdb_run_watch_new (const char *directory, CmdbRunWatchSort sort);
+void cmdb_run_watch_free (CmdbRunWatch *self);
+/* (transfer none) (element-type utf8): the names in the runs directory,
+ * read again only when the directory changed; empty when it does not
+ * exist. NULL with @error when it cannot be read. */
+GPtrArray *cmdb_run_watch_get_names (CmdbRunWatch *self, GError **error);
+/* (transfer none) (nullable): the ended run kept for entry @name. */
+CmdbRun *cmdb_run_watch_lookup (CmdbRunWatch *self, const char *name);
+/* Keeps @run (ended; a reference is taken) for entry @name until its
+ * directory changes or disappears. */
+void cmdb_run_watch_add_ended (CmdbRunWatch *self, const char *name, CmdbRun *run);
+/* (transfer none) (element-type CmdbRun): the kept ended runs, sorted. */
+GPtrArray *cmdb_run_watch_get_ended (CmdbRunWatch *self);
+/* Records how many entries of the last listing had not ended (they are
+ * read again by every listing, so every check reports a change). */
+void cmdb_run_watch_set_unfinished (CmdbRunWatch *self, guint n_unfinished);
+/* TRUE when a listing now could differ from the one made when @stamp was
+ * last set (0: never); updates @stamp. */
+gboolean cmdb_run_watch_changed_since (CmdbRunWatch *self, guint64 *stamp);
+
+/* Lists through a CmdbRunWatch (ended runs kept in memory, watched by
+ * file monitors on the calling thread's main context) and makes
+ * cmdb_run_store_changed_since() meaningful. For a long-lived owner with a
+ * main loop (the server). */
+#define cmdb_run_store_keep_history _cmdb_run_store_keep_history
+CMDB_PRIVATE_EXPORT
+void cmdb_run_store_keep_history (CmdbRunStore *self);
+/* TRUE when cmdb_run_store_list() could answer differently than when
+ * @stamp (0 at first) was last set, and updates it; always TRUE without
+ * cmdb_run_store_keep_history(). One stat() when nothing changed. */
+#define cmdb_run_store_changed_since _cmdb_run_store_changed_since
+CMDB_PRIVATE_EXPORT
+gboolean cmdb_run_store_changed_since (CmdbRunStore *self, guint64 *stamp);
+
 G_END_DECLS

@@ -23,6 +23,8 @@ struct _CmdbRunStore
   /* Whether executors' update_async() runs in the background (the server)
    * rather than before each liveness check (the CLI). */
   gboolean background_updates;
+  /* (nullable) ended runs kept in memory (cmdb_run_store_keep_history()) */
+  CmdbRunWatch *history;
 };
 
 G_DEFINE_FINAL_TYPE (CmdbRunStore, cmdb_run_store, G_TYPE_OBJECT)
@@ -37,6 +39,7 @@ cmdb_run_store_finalize (GObject *object)
   g_hash_table_unref (self->executors);
   g_clear_object (&self->local);
   g_clear_object (&self->host);
+  cmdb_run_watch_free (self->history);
   G_OBJECT_CLASS (cmdb_run_store_parent_class)->finalize (object);
 }
 
@@ -519,6 +522,100 @@ compare_listed (gconstpointer a, gconstpointer b)
   return -g_strcmp0 (cmdb_run_get_id (run_a->run), cmdb_run_get_id (run_b->run));
 }
 
+/* Sorts an array of runs in listing order (for CmdbRunWatch). */
+static void
+sort_runs (GPtrArray *runs)
+{
+  g_autoptr (GArray) listed = g_array_sized_new (FALSE, FALSE, sizeof (ListedRun), runs->len);
+
+  for (guint i = 0; i < runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (runs, i);
+      ListedRun item = { run, cmdb_run_status_is_final (cmdb_run_get_status (run)),
+                         cmdb_run_get_created_time (run) };
+      g_array_append_val (listed, item);
+    }
+  g_array_sort (listed, compare_listed);
+  for (guint i = 0; i < listed->len; i++)
+    runs->pdata[i] = g_array_index (listed, ListedRun, i).run;
+}
+
+void
+cmdb_run_store_keep_history (CmdbRunStore *self)
+{
+  g_return_if_fail (CMDB_IS_RUN_STORE (self));
+  if (self->history == NULL)
+    self->history = cmdb_run_watch_new (self->directory, sort_runs);
+}
+
+gboolean
+cmdb_run_store_changed_since (CmdbRunStore *self, guint64 *stamp)
+{
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), TRUE);
+  if (self->history == NULL)
+    return TRUE;
+  return cmdb_run_watch_changed_since (self->history, stamp);
+}
+
+static gboolean
+run_matches (CmdbRun *run, const char *page, const char *status, CmdbRunStatus wanted)
+{
+  return (page == NULL || g_strcmp0 (page, cmdb_run_get_page (run)) == 0)
+         && (status == NULL || cmdb_run_get_status (run) == wanted);
+}
+
+/* The listing through the history: only runs that have not ended (or
+ * that changed) are read; the ended ones are in memory, sorted. */
+static GPtrArray *
+list_from_history (CmdbRunStore *self, const char *page, const char *status,
+                   CmdbRunStatus wanted, GError **error)
+{
+  GPtrArray *names = cmdb_run_watch_get_names (self->history, error);
+  g_autoptr (GPtrArray) unfinished = NULL;
+  GPtrArray *ended;
+  GPtrArray *runs;
+
+  if (names == NULL)
+    return NULL;
+  unfinished = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_run_unref);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *path = NULL;
+      CmdbRun *run;
+
+      if (cmdb_run_watch_lookup (self->history, name) != NULL)
+        continue;
+      path = g_build_filename (self->directory, name, NULL);
+      run = load_listed_run (self, path);
+      if (run == NULL)
+        continue;
+      run = check_liveness (self, run);
+      if (cmdb_run_status_is_final (cmdb_run_get_status (run)))
+        {
+          cmdb_run_watch_add_ended (self->history, name, run);
+          /* Not kept (no monitor): listed from here this time. */
+          if (cmdb_run_watch_lookup (self->history, name) == NULL)
+            g_ptr_array_add (unfinished, run);
+          else
+            cmdb_run_unref (run);
+        }
+      else
+        g_ptr_array_add (unfinished, run);
+    }
+  cmdb_run_watch_set_unfinished (self->history, unfinished->len);
+  sort_runs (unfinished);
+  ended = cmdb_run_watch_get_ended (self->history);
+  runs = g_ptr_array_new_full (unfinished->len + ended->len, (GDestroyNotify) cmdb_run_unref);
+  for (guint i = 0; i < unfinished->len; i++)
+    if (run_matches (g_ptr_array_index (unfinished, i), page, status, wanted))
+      g_ptr_array_add (runs, cmdb_run_ref (g_ptr_array_index (unfinished, i)));
+  for (guint i = 0; i < ended->len; i++)
+    if (run_matches (g_ptr_array_index (ended, i), page, status, wanted))
+      g_ptr_array_add (runs, cmdb_run_ref (g_ptr_array_index (ended, i)));
+  return runs;
+}
+
 GPtrArray *
 cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, GError **error)
 {
@@ -538,6 +635,8 @@ cmdb_run_store_list (CmdbRunStore *self, const char *page, const char *status, G
                    status);
       return NULL;
     }
+  if (self->history != NULL)
+    return list_from_history (self, page, status, wanted, error);
   dir = g_dir_open (self->directory, 0, &local_error);
   if (dir == NULL)
     {

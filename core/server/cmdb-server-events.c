@@ -61,6 +61,7 @@ typedef struct
   char *list_page;    /* (nullable) runs list events: a page id or "*" */
   char *list_status;  /* (nullable) */
   char *list_signature;
+  guint64 list_stamp; /* cmdb_run_store_changed_since() at the last listing */
   guint64 pending;
   gint64 last_send;
   gulong wrote_handler;
@@ -333,6 +334,12 @@ poll_list (CmdbServerEvents *self, EventStream *stream)
   guint total = 0;
   const char *page = g_strcmp0 (stream->list_page, "*") == 0 ? NULL : stream->list_page;
 
+  /* Nothing changed in the run history: the list sent stands. */
+  if (!cmdb_run_store_changed_since (self->server->run_store, &stream->list_stamp))
+    {
+      g_string_free (signature, TRUE);
+      return;
+    }
   runs = cmdb_server_list_runs (self->server, page, stream->list_status, LIST_DEFAULT_LIMIT, &total,
                                 &error);
   if (runs == NULL)

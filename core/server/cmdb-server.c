@@ -80,6 +80,9 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
   /* Listings and loads answer from what executors last found; the server
    * asks them in the background. */
   cmdb_run_store_set_background_updates (self->run_store, TRUE);
+  /* Ended runs stay in memory while their files say nothing changed, so
+   * open event streams do not read the history every second. */
+  cmdb_run_store_keep_history (self->run_store);
   self->run_updates = cmdb_server_run_updates_new (self->run_store);
   self->deferred = g_ptr_array_new ();
   self->events = cmdb_server_events_new (self);

@@ -451,6 +451,75 @@ test_list_parses_ended_runs_once (void **state)
   assert_true (cmdb_run_store_stop (fixture->store, cmdb_run_get_id (running), &error));
 }
 
+/* With the history kept in memory (the server): ended runs are not read
+ * again while their directories are unchanged, yet a rewritten record, a
+ * new run and a deleted run show in the very next listing, and
+ * cmdb_run_store_changed_since() says when a listing could differ. */
+static void
+test_kept_history_follows_files (void **state)
+{
+  RunFixture *fixture = *state;
+  const char *quick[] = { "true", NULL };
+  g_autoptr (CmdbRun) first = run_fixture_start (fixture, "train", quick);
+  g_autoptr (CmdbRun) first_final = run_fixture_wait (fixture, first);
+  g_autoptr (CmdbRun) second = run_fixture_start (fixture, "train", quick);
+  g_autoptr (CmdbRun) second_final = run_fixture_wait (fixture, second);
+  g_autoptr (GPtrArray) before = NULL;
+  g_autoptr (GPtrArray) after = NULL;
+  g_autoptr (GPtrArray) rewritten = NULL;
+  g_autoptr (GPtrArray) third_list = NULL;
+  g_autoptr (GPtrArray) deleted = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GString) changed = NULL;
+  guint64 stamp = 0;
+
+  cmdb_run_store_keep_history (fixture->store);
+  assert_true (cmdb_run_store_changed_since (fixture->store, &stamp));
+  before = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+  assert_non_null (before);
+  assert_int_equal (before->len, 2);
+  assert_false (cmdb_run_store_changed_since (fixture->store, &stamp));
+  after = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+  assert_int_equal (after->len, 2);
+  assert_ptr_equal (g_ptr_array_index (before, 0), g_ptr_array_index (after, 0));
+  assert_ptr_equal (g_ptr_array_index (before, 1), g_ptr_array_index (after, 1));
+  assert_false (cmdb_run_store_changed_since (fixture->store, &stamp));
+
+  /* A rewritten record (in place, as an editor would). */
+  record = g_build_filename (cmdb_run_get_directory (first_final), "run.json", NULL);
+  assert_true (g_file_get_contents (record, &text, NULL, NULL));
+  changed = g_string_new (text);
+  assert_true (
+      g_string_replace (changed, "\"command\" : \"true\"", "\"command\" : \"true # noted\"", 1)
+      == 1);
+  assert_true (g_file_set_contents (record, changed->str, -1, NULL));
+  assert_true (cmdb_run_store_changed_since (fixture->store, &stamp));
+  rewritten = cmdb_run_store_list (fixture->store, "train", NULL, &error);
+  assert_int_equal (rewritten->len, 2);
+  assert_string_equal (cmdb_run_get_command (g_ptr_array_index (rewritten, 1)), "true # noted");
+  assert_ptr_equal (g_ptr_array_index (rewritten, 0), g_ptr_array_index (after, 0));
+  assert_false (cmdb_run_store_changed_since (fixture->store, &stamp));
+
+  /* A new run, then a deleted one. */
+  {
+    g_autoptr (CmdbRun) third = run_fixture_start (fixture, "test", quick);
+    g_autoptr (CmdbRun) third_final = run_fixture_wait (fixture, third);
+
+    assert_true (cmdb_run_store_changed_since (fixture->store, &stamp));
+    third_list = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+    assert_int_equal (third_list->len, 3);
+    assert_string_equal (cmdb_run_get_id (g_ptr_array_index (third_list, 0)),
+                         cmdb_run_get_id (third_final));
+    assert_false (cmdb_run_store_changed_since (fixture->store, &stamp));
+    assert_true (cmdb_run_delete (third_final, &error));
+  }
+  assert_true (cmdb_run_store_changed_since (fixture->store, &stamp));
+  deleted = cmdb_run_store_list (fixture->store, NULL, NULL, &error);
+  assert_int_equal (deleted->len, 2);
+}
+
 /* Lists: unfinished runs first, then newest; filters by page and status;
  * ids resolve by unique prefix. */
 static void
@@ -575,6 +644,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_killed_supervisor_is_lost, setup, teardown),
     cmocka_unit_test_setup_teardown (test_list_order_and_filters, setup, teardown),
     cmocka_unit_test_setup_teardown (test_list_parses_ended_runs_once, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_kept_history_follows_files, setup, teardown),
     cmocka_unit_test_setup_teardown (test_follower_memory_is_bounded, setup, teardown),
   };
 
