@@ -185,4 +185,13 @@ void compose_defaults_clear (ComposeDefaults *defaults);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CfgNode, cfg_node_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ComposeConfig, compose_config_unref)
 
+/* Results are shared (the cache keeps the last composition of each
+ * config): (transfer full) another reference; cmdb_compose_result_free()
+ * drops one. */
+CmdbComposeResult *compose_result_ref (CmdbComposeResult *result);
+/* (nullable): what the result was composed from (config and overrides),
+ * set by the cached composition. */
+const char *compose_result_get_signature (const CmdbComposeResult *result);
+void compose_result_set_signature (CmdbComposeResult *result, const char *signature);
+
 G_END_DECLS

@@ -18,6 +18,8 @@
 
 struct _CmdbComposeResult
 {
+  gint ref_count; /* shared by the cache's entry and its callers */
+  char *signature; /* (nullable) what cmdb_compose_argv() composed */
   char *config_name;
   gboolean ok;
   GPtrArray *problems; /* ComposeProblem */
@@ -608,6 +610,7 @@ cmdb_compose (CmdbCache *cache, const char *config_dir, const char *config_name,
   ComposeProblem *problem = NULL;
   g_autoptr (CfgNode) cfg = NULL;
 
+  result->ref_count = 1;
   result->config_name = g_strdup (config_name);
   result->ok = TRUE;
   result->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) compose_problem_free);
@@ -707,8 +710,9 @@ out:
 void
 cmdb_compose_result_free (CmdbComposeResult *result)
 {
-  if (result == NULL)
+  if (result == NULL || !g_atomic_int_dec_and_test (&result->ref_count))
     return;
+  g_free (result->signature);
   g_free (result->config_name);
   g_ptr_array_unref (result->problems);
   if (result->keys != NULL)
@@ -717,6 +721,26 @@ cmdb_compose_result_free (CmdbComposeResult *result)
     json_object_unref (result->choices);
   json_array_unref (result->resolve_problems);
   g_free (result);
+}
+
+CmdbComposeResult *
+compose_result_ref (CmdbComposeResult *result)
+{
+  g_atomic_int_inc (&result->ref_count);
+  return result;
+}
+
+const char *
+compose_result_get_signature (const CmdbComposeResult *result)
+{
+  return result->signature;
+}
+
+void
+compose_result_set_signature (CmdbComposeResult *result, const char *signature)
+{
+  g_free (result->signature);
+  result->signature = g_strdup (signature);
 }
 
 gboolean

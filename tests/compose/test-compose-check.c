@@ -42,6 +42,49 @@ replace_in_file (const char *path, const char *from, const char *to)
   g_assert_true (g_file_set_contents (path, edited->str, -1, &error));
 }
 
+/* The composition of a command is cached (core/compose/cmdb-compose-command.c):
+ * the same command again gives the same result without composing, and an
+ * edit anywhere in the config tree or another command gives a new one. */
+static void
+test_cached_composition_follows_config (void **state)
+{
+  DemoFixture *f = *state;
+  g_autoptr (CmdbConfig) config = cmdb_config_new ();
+  g_autoptr (CmdbCache) cache = cmdb_cache_new (0);
+  g_autoptr (CmdbContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = cmdb_workspace_discover (f->workspace, &error);
+  g_autofree char *trainer
+      = g_build_filename (f->workspace, "configs", "trainer", "default.yaml", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (CmdbComposeResult) first = NULL;
+  g_autoptr (CmdbComposeResult) again = NULL;
+  g_autoptr (CmdbComposeResult) other = NULL;
+  g_autoptr (CmdbComposeResult) edited = NULL;
+
+  assert_non_null (root);
+  context = cmdb_context_new (root, config, cache);
+  g_ptr_array_add (argv, "trainer.max_epochs=3");
+  cmdb_cache_new_generation (cache);
+  first = cmdb_compose_argv (context, "train", argv, 0);
+  assert_true (cmdb_compose_result_get_ok (first));
+  cmdb_cache_new_generation (cache);
+  again = cmdb_compose_argv (context, "train", argv, 0);
+  assert_ptr_equal (first, again);
+
+  g_ptr_array_index (argv, 0) = "trainer.max_epochz=3";
+  cmdb_cache_new_generation (cache);
+  other = cmdb_compose_argv (context, "train", argv, 0);
+  assert_false (cmdb_compose_result_get_ok (other));
+
+  g_ptr_array_index (argv, 0) = "trainer.max_epochs=3";
+  replace_in_file (trainer, "max_epochs: 10", "max_epoch: 10");
+  cmdb_cache_new_generation (cache);
+  edited = cmdb_compose_argv (context, "train", argv, 0);
+  assert_ptr_not_equal (edited, first);
+  assert_false (cmdb_compose_result_get_ok (edited));
+}
+
 static void
 test_demo_is_clean (void **state)
 {
@@ -149,6 +192,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_demo_is_clean, demo_fixture_setup, demo_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_cached_composition_follows_config, demo_fixture_setup,
+                                     demo_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_missing_launcher, demo_fixture_setup,
                                      demo_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_default_command_does_not_compose, demo_fixture_setup,
