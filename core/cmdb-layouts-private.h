@@ -25,10 +25,16 @@ struct _CmdbOptionEntry
   char *file;               /* (nullable) absolute path of the file it came from */
   char *description;        /* (nullable) filled lazily, see cmdb_option_entry_get_description() */
   GPtrArray *architectures; /* (element-type utf8) architectures listing it as compatible */
-  JsonObject *metadata;     /* (nullable) source-specific extras (checkpoint epoch, size, ...) */
+  JsonObject *metadata;     /* (nullable) source-specific extras (checkpoint epoch, size, ...);
+                             * read it with cmdb_option_entry_get_metadata(), which fills it */
   /* private */
   gint ref_count;
   gboolean description_loaded;
+  /* (nullable) fills metadata on first need (cmdb_option_entry_set_metadata_filler()) */
+  void (*fill_metadata) (CmdbOptionEntry *entry, JsonObject *metadata, gpointer data);
+  gpointer fill_data;
+  GDestroyNotify fill_data_free;
+  gboolean fill_display; /* the filler sets "label" or "modified" */
 };
 
 struct _CmdbOptionList

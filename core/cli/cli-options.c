@@ -56,7 +56,7 @@ entry_summary (CmdbOptionEntry *entry)
 {
   GString *summary = g_string_new (NULL);
 
-  if (entry->metadata != NULL)
+  if (cmdb_option_entry_get_metadata (entry) != NULL)
     {
       /* get_members keeps insertion order: the summary reads the same
        * every time. */

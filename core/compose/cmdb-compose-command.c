@@ -77,8 +77,8 @@ compose_cached (CmdbContext *context, const char *config_name, const char *const
 {
   CmdbCache *cache = cmdb_context_get_cache (context);
   g_autofree char *signature = tokens_signature (tokens);
-  ComposeRequest request = { cmdb_context_get_configs_dir (context), config_name, tokens,
-                             signature };
+  ComposeRequest request
+      = { cmdb_context_get_configs_dir (context), config_name, tokens, signature };
   g_autofree char *key = g_strconcat ("compose:", request.config_dir, ":", config_name, NULL);
   CmdbComposeResult *result;
 

@@ -2,6 +2,7 @@
 
 #include "cmdbuilder.h"
 #include "schema/cmdb-schema-private.h"
+#include "sources/cmdb-sources-private.h"
 #include "base/cmdb-text-private.h"
 
 #include <math.h>
@@ -571,17 +572,18 @@ resolve_source_options (Evaluation *evaluation, CmdbFieldState *field)
   for (guint i = 0; i < list->entries->len; i++)
     {
       CmdbOptionEntry *entry = g_ptr_array_index (list->entries, i);
+      JsonObject *metadata = cmdb_option_entry_get_display_metadata (entry);
       const char *label = NULL;
       CmdbSchemaOption *option;
 
       /* What a choice shows, and when it was made (a checkpoint's file
        * time), come from the source's entry; the value stays its name. */
-      if (entry->metadata != NULL)
-        label = json_object_get_string_member_with_default (entry->metadata, "label", NULL);
+      if (metadata != NULL)
+        label = json_object_get_string_member_with_default (metadata, "label", NULL);
       option = option_new (label != NULL ? label : entry->name, entry->name);
-      if (entry->metadata != NULL)
-        option->time = g_strdup (
-            json_object_get_string_member_with_default (entry->metadata, "modified", NULL));
+      if (metadata != NULL)
+        option->time
+            = g_strdup (json_object_get_string_member_with_default (metadata, "modified", NULL));
       g_ptr_array_add (options, option);
     }
   return options;

@@ -68,6 +68,14 @@ typedef struct
   const char *source_id;
 } ComponentRequest;
 
+static void
+fill_origin (CmdbOptionEntry *entry, JsonObject *metadata, gpointer data)
+{
+  (void) entry;
+  json_object_set_string_member (metadata, "origin", data);
+}
+
+/* @origin is a string constant. */
 static CmdbOptionEntry *
 add_name (CmdbOptionList *list, const char *name, const char *file, const char *origin)
 {
@@ -77,7 +85,8 @@ add_name (CmdbOptionList *list, const char *name, const char *file, const char *
   if (existing != NULL)
     return existing;
   entry = cmdb_option_entry_new (name, file);
-  json_object_set_string_member (cmdb_option_entry_ensure_metadata (entry), "origin", origin);
+  /* Made when read: a thousand JSON objects per kind are not. */
+  cmdb_option_entry_set_metadata_filler (entry, fill_origin, (gpointer) origin, NULL, FALSE);
   /* A name with no file has no description to read. */
   if (file == NULL)
     cmdb_option_entry_set_description (entry, NULL);
@@ -124,7 +133,9 @@ add_yaml_files (CmdbOptionList *list, CmdbCache *cache, const char *dir, const c
       if (strlen (file_name) <= strlen (".yaml"))
         continue;
       stem = g_strndup (file_name, strlen (file_name) - strlen (".yaml"));
-      path = g_build_filename (dir, file_name, NULL);
+      /* Not g_build_filename(): a thousand files per kind, and the scan's
+       * names hold no separator to normalise. */
+      path = g_strconcat (dir, G_DIR_SEPARATOR_S, file_name, NULL);
       add_name (list, stem, path, origin);
     }
   return TRUE;

@@ -51,6 +51,8 @@ cmdb_option_entry_unref (CmdbOptionEntry *entry)
   g_free (entry->description);
   g_ptr_array_unref (entry->architectures);
   g_clear_pointer (&entry->metadata, json_object_unref);
+  if (entry->fill_data_free != NULL)
+    entry->fill_data_free (entry->fill_data);
   g_free (entry);
 }
 
@@ -83,7 +85,40 @@ cmdb_option_entry_ensure_metadata (CmdbOptionEntry *entry)
 
   if (entry->metadata == NULL)
     entry->metadata = json_object_new ();
+  if (entry->fill_metadata != NULL)
+    {
+      /* Once, then the data is not needed any more. */
+      entry->fill_metadata (entry, entry->metadata, entry->fill_data);
+      entry->fill_metadata = NULL;
+      if (entry->fill_data_free != NULL)
+        entry->fill_data_free (entry->fill_data);
+      entry->fill_data = NULL;
+      entry->fill_data_free = NULL;
+    }
   return entry->metadata;
+}
+
+void
+cmdb_option_entry_set_metadata_filler (CmdbOptionEntry *entry,
+                                       void (*fill) (CmdbOptionEntry *entry, JsonObject *metadata,
+                                                     gpointer data),
+                                       gpointer data, GDestroyNotify data_free, gboolean display)
+{
+  g_return_if_fail (entry != NULL);
+  g_return_if_fail (entry->fill_metadata == NULL);
+  entry->fill_metadata = fill;
+  entry->fill_data = data;
+  entry->fill_data_free = data_free;
+  entry->fill_display = display;
+}
+
+JsonObject *
+cmdb_option_entry_get_display_metadata (CmdbOptionEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  if (entry->fill_metadata != NULL && !entry->fill_display)
+    return NULL;
+  return cmdb_option_entry_get_metadata (entry);
 }
 
 /* The leading comment block of @text: the comment lines before the first
@@ -225,7 +260,7 @@ cmdb_option_entry_to_json (CmdbOptionEntry *entry, CmdbContext *context, gboolea
     json_array_add_string_element (architectures, g_ptr_array_index (entry->architectures, i));
   json_object_set_array_member (object, "architectures", architectures);
 
-  if (entry->metadata != NULL)
+  if (cmdb_option_entry_get_metadata (entry) != NULL)
     {
       /* get_members keeps insertion order, so the output is stable. */
       g_autoptr (GList) members = json_object_get_members (entry->metadata);
@@ -392,7 +427,7 @@ cmdb_option_list_get_size (CmdbOptionList *list)
       /* The metadata is small and flat; a constant stands for it. */
       size += sizeof (CmdbOptionEntry) + 2 * sizeof (gpointer) + strlen (entry->name) + 1
               + (entry->file != NULL ? strlen (entry->file) + 1 : 0)
-              + (entry->metadata != NULL ? 256 : 0);
+              + (entry->metadata != NULL || entry->fill_metadata != NULL ? 256 : 0);
       for (guint j = 0; j < entry->architectures->len; j++)
         size += sizeof (gpointer) + strlen (g_ptr_array_index (entry->architectures, j)) + 1;
     }
@@ -486,6 +521,9 @@ JsonObject *
 cmdb_option_entry_get_metadata (CmdbOptionEntry *entry)
 {
   g_return_val_if_fail (entry != NULL, NULL);
+  /* Filled on first need (cmdb_option_entry_set_metadata_filler()). */
+  if (entry->fill_metadata != NULL)
+    return cmdb_option_entry_ensure_metadata (entry);
   return entry->metadata;
 }
 

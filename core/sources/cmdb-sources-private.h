@@ -41,6 +41,24 @@ void cmdb_option_entry_set_description (CmdbOptionEntry *entry, const char *desc
 #define cmdb_option_entry_ensure_metadata _cmdb_option_entry_ensure_metadata
 CMDB_PRIVATE_EXPORT
 JsonObject *cmdb_option_entry_ensure_metadata (CmdbOptionEntry *entry);
+/* Lets @fill make the entry's metadata when it is first read (listing
+ * 10,000 checkpoints must not build 10,000 JSON objects nobody reads).
+ * @data (freed with @data_free, nullable) is passed to @fill once. Only
+ * while building. */
+#define cmdb_option_entry_set_metadata_filler _cmdb_option_entry_set_metadata_filler
+CMDB_PRIVATE_EXPORT
+void cmdb_option_entry_set_metadata_filler (CmdbOptionEntry *entry,
+                                            void (*fill) (CmdbOptionEntry *entry,
+                                                          JsonObject *metadata, gpointer data),
+                                            gpointer data, GDestroyNotify data_free,
+                                            gboolean display);
+/* (transfer none) (nullable): the metadata when it may hold what a choice
+ * shows ("label", "modified"): filled then, left unfilled when its filler
+ * was set without @display (a component's origin). For copying options
+ * into a form without making metadata nobody shows. */
+#define cmdb_option_entry_get_display_metadata _cmdb_option_entry_get_display_metadata
+CMDB_PRIVATE_EXPORT
+JsonObject *cmdb_option_entry_get_display_metadata (CmdbOptionEntry *entry);
 
 /* (transfer full): a problem for @error about @path: the location is taken
  * from the message's "path:line:column: " prefix when it has one (YAML

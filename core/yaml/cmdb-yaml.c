@@ -300,6 +300,11 @@ resolve_plain_scalar (CmdbYamlNode *node, gsize length)
    * is not any of the typed forms. */
   if (strlen (text) != length)
     return;
+  /* Most scalars are names: one starting with a letter that begins none of
+   * null, true, false (every other typed form starts with a digit, a
+   * sign, '.' or '~') is a string. */
+  if (g_ascii_isalpha (*text) && strchr ("nNtTfF", *text) == NULL)
+    return;
 
   if (length == 0 || is_one_of (text, nulls))
     {

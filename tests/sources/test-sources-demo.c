@@ -228,7 +228,8 @@ test_component_metadata (void **state)
 
   assert_non_null (fpn);
   assert_string_equal (fpn->file, fpn_file);
-  assert_string_equal (json_object_get_string_member (fpn->metadata, "origin"), "preset");
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (fpn), "origin"), "preset");
   assert_int_equal (fpn->architectures->len, 0);
   /* The top-level description: string. */
   assert_string_equal (cmdb_option_entry_get_description (fpn, fixture->context),
@@ -236,8 +237,9 @@ test_component_metadata (void **state)
 
   assert_non_null (fpn_decoder);
   assert_null (fpn_decoder->file);
-  assert_string_equal (json_object_get_string_member (fpn_decoder->metadata, "origin"),
-                       "architecture");
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (fpn_decoder), "origin"),
+      "architecture");
   assert_int_equal (fpn_decoder->architectures->len, 2);
   assert_string_equal (g_ptr_array_index (fpn_decoder->architectures, 0), "dbnet");
   assert_string_equal (g_ptr_array_index (fpn_decoder->architectures, 1), "dbnetpp");
@@ -263,12 +265,16 @@ test_architecture_and_optimizer_metadata (void **state)
   JsonObject *learning_rate;
 
   assert_non_null (dbnet);
-  assert_int_equal (json_object_get_int_member (dbnet->metadata, "use_cases"), 3);
-  assert_string_equal (json_object_get_string_member (dbnet->metadata, "ui_meta"), dbnet_meta);
-  assert_true (json_object_has_member (dbnet->metadata, "notes"));
+  assert_int_equal (
+      json_object_get_int_member (cmdb_option_entry_get_metadata (dbnet), "use_cases"), 3);
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (dbnet), "ui_meta"),
+      dbnet_meta);
+  assert_true (json_object_has_member (cmdb_option_entry_get_metadata (dbnet), "notes"));
 
   assert_non_null (adamw);
-  learning_rate = json_object_get_object_member (adamw->metadata, "learning_rate");
+  learning_rate
+      = json_object_get_object_member (cmdb_option_entry_get_metadata (adamw), "learning_rate");
   assert_true (json_object_get_double_member (learning_rate, "default") == 0.0003);
   assert_true (json_object_get_double_member (learning_rate, "min") == 5e-6);
   assert_int_equal (adamw->architectures->len, 2);
@@ -295,16 +301,21 @@ test_checkpoint_metadata (void **state)
   assert_string_equal (lightning->name, "outputs/ocr_training-craft-craft_decoder-resnet50/"
                                         "checkpoints/epoch=2-step=150.ckpt");
 
-  assert_string_equal (json_object_get_string_member (demo->metadata, "experiment"),
-                       "ocr_training-dbnet-unet-resnet18");
-  assert_int_equal (json_object_get_int_member (demo->metadata, "epoch"), 9);
-  assert_int_equal (json_object_get_int_member (demo->metadata, "step"), 450);
-  assert_int_equal (json_object_get_int_member (demo->metadata, "size"), 16);
-  assert_int_equal (json_object_get_int_member (demo->metadata, "mtime"), 1700000200);
-  assert_int_equal (json_object_get_int_member (lightning->metadata, "epoch"), 2);
-  assert_int_equal (json_object_get_int_member (lightning->metadata, "step"), 150);
-  assert_false (json_object_has_member (last->metadata, "epoch"));
-  assert_false (json_object_has_member (last->metadata, "step"));
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (demo), "experiment"),
+      "ocr_training-dbnet-unet-resnet18");
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (demo), "epoch"), 9);
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (demo), "step"),
+                    450);
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (demo), "size"), 16);
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (demo), "mtime"),
+                    1700000200);
+  assert_int_equal (
+      json_object_get_int_member (cmdb_option_entry_get_metadata (lightning), "epoch"), 2);
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (lightning), "step"),
+                    150);
+  assert_false (json_object_has_member (cmdb_option_entry_get_metadata (last), "epoch"));
+  assert_false (json_object_has_member (cmdb_option_entry_get_metadata (last), "step"));
   /* A checkpoint is never read as YAML for a description. */
   assert_null (cmdb_option_entry_get_description (demo, fixture->context));
 }
@@ -321,8 +332,9 @@ test_checkpoint_epoch_only (void **state)
   list = list_source (fixture, "checkpoints");
   entry = cmdb_option_list_lookup (list, "outputs/run/checkpoints/epoch=7.ckpt");
   assert_non_null (entry);
-  assert_int_equal (json_object_get_int_member (entry->metadata, "epoch"), 7);
-  assert_false (json_object_has_member (entry->metadata, "step"));
+  assert_int_equal (json_object_get_int_member (cmdb_option_entry_get_metadata (entry), "epoch"),
+                    7);
+  assert_false (json_object_has_member (cmdb_option_entry_get_metadata (entry), "step"));
 }
 
 static guint64
@@ -549,8 +561,9 @@ test_corrupt_ui_meta (void **state)
   /* Listed without metadata. */
   dbnet = cmdb_option_list_lookup (architectures, "dbnet");
   assert_non_null (dbnet);
-  assert_int_equal (json_object_get_int_member (dbnet->metadata, "use_cases"), 0);
-  assert_false (json_object_has_member (dbnet->metadata, "notes"));
+  assert_int_equal (
+      json_object_get_int_member (cmdb_option_entry_get_metadata (dbnet), "use_cases"), 0);
+  assert_false (json_object_has_member (cmdb_option_entry_get_metadata (dbnet), "notes"));
 
   /* The decoders lose dbnet's names only and carry the same error. */
   decoders = list_source (fixture, "models.decoders");
@@ -593,7 +606,9 @@ test_backbones_file (void **state)
                               "mobilenetv3_small_050, efficientnet_b0, vgg16_bn, vgg19_bn, "
                               "resnet101");
   entry = cmdb_option_list_lookup (backbones, "convnext_tiny");
-  assert_string_equal (json_object_get_string_member (entry->metadata, "origin"), "backbones-file");
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (entry), "origin"),
+      "backbones-file");
   assert_string_equal (cmdb_option_entry_get_description (entry, fixture->context),
                        "ConvNeXt tiny from timm.");
   assert_int_equal (backbones->problems->len, 0);
@@ -646,16 +661,19 @@ test_profiles (void **state)
   JsonArray *overrides;
 
   assert_string_equal (none->name, "none");
-  assert_string_equal (json_object_get_string_member (none->metadata, "label"),
-                       "No preprocessing (dataset defaults)");
-  assert_int_equal (
-      json_array_get_length (json_object_get_array_member (none->metadata, "overrides")), 0);
-  overrides = json_object_get_array_member (office->metadata, "overrides");
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (none), "label"),
+      "No preprocessing (dataset defaults)");
+  assert_int_equal (json_array_get_length (json_object_get_array_member (
+                        cmdb_option_entry_get_metadata (none), "overrides")),
+                    0);
+  overrides = json_object_get_array_member (cmdb_option_entry_get_metadata (office), "overrides");
   assert_int_equal (json_array_get_length (overrides), 7);
   assert_string_equal (json_array_get_string_element (overrides, 1),
                        "preprocessing.enhancement_method=office_lens");
-  assert_string_equal (json_object_get_string_member (office->metadata, "label"),
-                       "Lens-style + Office mode");
+  assert_string_equal (
+      json_object_get_string_member (cmdb_option_entry_get_metadata (office), "label"),
+      "Lens-style + Office mode");
 }
 
 static void
