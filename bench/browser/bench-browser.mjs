@@ -31,6 +31,14 @@
 //   to the second requestAnimationFrame after the command text on screen
 //   changed (app.js announces 'cmdb:updated' after applying the answer).
 //   Typing in exp_name is measured the same way (live_update_typing_*).
+// - first load: what a user sees first: a fresh server process and a fresh
+//   browser context (empty cache, no cookie) per sample, the URL serve
+//   printed (with its token) opened: navigation start (before any
+//   redirect) to the first contentful paint of Train
+//   (browser_first_load_fcp_median_ms, --first-loads samples). The same
+//   for the static /blank.html in a fresh context each time
+//   (browser_blank_first_load_fcp_median_ms): the browser's own floor
+//   under the same conditions.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
@@ -51,6 +59,7 @@ function parseArguments(argv) {
     switches: 36,
     changes: 40,
     navigations: 20,
+    'first-loads': 12,
     chromium: process.env.CMDB_CHROMIUM || '/usr/bin/chromium',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -59,7 +68,7 @@ function parseArguments(argv) {
     if (!(name in options) || value === undefined) {
       console.error(`bench-browser: unknown or incomplete argument ${argv[i]}`);
       console.error('usage: bench-browser.mjs --cmdbuilder PATH [--workspace DIR] [--switches N] ' +
-                    '[--changes N] [--navigations N] [--chromium PATH]');
+                    '[--changes N] [--navigations N] [--first-loads N] [--chromium PATH]');
       process.exit(2);
     }
     options[name] = typeof options[name] === 'number' ? Number(value) : value;
@@ -316,6 +325,8 @@ function firstPaint() {
     response_end_ms: navigation.responseEnd,
     server_ms: navigation.responseStart - navigation.requestStart,
     dom_content_loaded_ms: navigation.domContentLoadedEventEnd,
+    redirect_ms: navigation.redirectEnd - navigation.redirectStart,
+    request_start_ms: navigation.requestStart,
   };
 }
 
@@ -377,6 +388,35 @@ function phaseMedians(phases, totals) {
     (name) => [name, round(median(phases.map((phase) => phase[name])))]));
   result.frame2_to_callback = round(median(phases.map((phase, i) => totals[i] - phase.frame2)));
   return result;
+}
+
+// Each sample: a fresh context of @browser (nothing cached, no cookie) opens
+// the URL @open() gives (after starting what it needs); returns firstPaint().
+async function measureFreshLoads(browser, count, open) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const { url, done } = await open(i);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(url);
+      samples.push(await waitResult(page, firstPaint));
+    } finally {
+      await context.close();
+      await done();
+    }
+  }
+  return samples;
+}
+
+async function measureFirstLoads(browser, staticOrigin) {
+  const blanks = await measureFreshLoads(browser, options['first-loads'], async () => (
+    { url: staticOrigin + '/blank.html', done: async () => {} }));
+  const loads = await measureFreshLoads(browser, options['first-loads'], async (i) => {
+    const server = await startServer(copyWorkspace(`first-load-${i}`));
+    return { url: server.url, done: () => stopServer(server) };
+  });
+  return { blanks, loads };
 }
 
 async function measureBlankPaints(page, staticOrigin) {
@@ -463,6 +503,16 @@ try {
   log(`frame floor (${options.switches} clicks on a one-line page)`);
   const floorPhases = [];
   const floor = await measureFrameFloor(page, staticCopy.origin, floorPhases);
+  log(`first loads (${options['first-loads']} fresh servers and browser contexts)`);
+  const freshBrowser = await chromium.launch({
+    executablePath: options.chromium, headless: true, args: chromiumFlags,
+  });
+  let first;
+  try {
+    first = await measureFirstLoads(freshBrowser, staticCopy.origin);
+  } finally {
+    await freshBrowser.close();
+  }
   log(`full navigations to the server (${options.navigations})`);
   await page.goto(server.origin + '/train');
   const fulls = await measureFullNavigations(page, server.origin);
@@ -492,6 +542,12 @@ try {
       Object.entries(cold.load).map(([name, value]) => [name, round(value)])),
     browser_blank_fcp_median_ms: round(median(blanks)),
     browser_blank_fcp_samples: blanks.length,
+    browser_first_load_fcp_median_ms: round(median(first.loads.map((l) => l.first_contentful_paint_ms))),
+    browser_first_load_fcp_samples: first.loads.length,
+    browser_first_load_median_ms: Object.fromEntries(Object.keys(first.loads[0]).map(
+      (name) => [name, round(median(first.loads.map((l) => l[name])))])),
+    browser_blank_first_load_fcp_median_ms: round(median(first.blanks.map((l) => l.first_contentful_paint_ms))),
+    browser_blank_first_load_fcp_samples: first.blanks.length,
     live_update_median_ms: round(median(live.selecting)),
     live_update_p95_ms: round(percentile(live.selecting, 0.95)),
     live_update_samples: live.selecting.length,
@@ -506,6 +562,11 @@ try {
     switch_below_static_floor: result.browser_switch_median_ms < result.browser_static_nav_median_ms,
     cold_visit_le_100ms: result.browser_cold_visit_ms <= 100,
     live_update_median_le_50ms: result.live_update_median_ms <= 50,
+    live_update_median_le_frame_floor_plus_8ms:
+      result.live_update_median_ms <= result.browser_frame_floor_median_ms + 8,
+    first_load_fcp_le_100ms: result.browser_first_load_fcp_median_ms <= 100,
+    first_load_fcp_le_blank_plus_40ms:
+      result.browser_first_load_fcp_median_ms <= result.browser_blank_fcp_median_ms + 40,
   };
   console.log(JSON.stringify(result, null, 2));
 } catch (error) {
