@@ -26,6 +26,8 @@ asset_content_type (const char *name)
 static void
 respond_asset (SoupServerMessage *msg, const char *name, const char *cache_control)
 {
+  const char *if_none_match = cmdb_server_request_header (msg, "If-None-Match");
+  g_autofree char *etag = NULL;
   g_autofree char *resource = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
@@ -44,6 +46,18 @@ respond_asset (SoupServerMessage *msg, const char *name, const char *cache_contr
   cmdb_server_set_common_headers (msg);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
                                 cache_control);
+  /* A strong validator for the addresses without the hash (and for a
+   * reload): the hash of every embedded asset, so any asset edit changes
+   * it. A match costs no body. */
+  etag = g_strdup_printf ("\"%s\"", cmdb_html_asset_version ());
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+  /* If-None-Match may list several tags: ours is quoted hex, found as is. */
+  if (if_none_match != NULL
+      && (strstr (if_none_match, etag) != NULL || g_str_equal (if_none_match, "*")))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
+      return;
+    }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, asset_content_type (name), SOUP_MEMORY_COPY,
                                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));

@@ -3,7 +3,9 @@
 /* Who may ask: every request passes here before it is routed. The Host
  * header must name this machine or an allowed host (DNS rebinding); the
  * token printed by `cmdbuilder serve` is exchanged for an HttpOnly
- * SameSite=Strict cookie (?token=T, then a redirect that drops it); then
+ * SameSite=Strict cookie (?token=T, then a redirect that drops it, or, for
+ * a browser opening a page, that page at once, whose first script drops
+ * it from the address bar: the first load saves a round trip); then
  * the cookie or an Authorization: Bearer header must carry it; and a
  * state-changing request must come from our own pages (Origin) or carry
  * the Bearer header. The checks themselves are the pure functions of
@@ -39,27 +41,65 @@ is_authenticated (CmdbServer *self, SoupServerMessage *msg)
   return cmdb_server_token_equal (self->token, cookie);
 }
 
-/* ?token=T: the token becomes a cookie and the URL loses it. */
+#define TOKEN_IN_ADDRESS "cmdb-token-in-address"
+
+gboolean
+cmdb_server_auth_token_in_address (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), TOKEN_IN_ADDRESS) != NULL;
+}
+
+/* A browser opening "/" or one of our pages as a document (Fetch Metadata:
+ * every current browser sends Sec-Fetch-Dest with a navigation; scripts and
+ * older browsers get the redirect). */
 static gboolean
+is_page_navigation (CmdbServer *self, SoupServerMessage *msg, const char *path)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  return (g_str_equal (method, "GET") || g_str_equal (method, "HEAD"))
+         && g_strcmp0 (cmdb_server_request_header (msg, "Sec-Fetch-Dest"), "document") == 0
+         && (g_str_equal (path, "/")
+             || (strchr (path + 1, '/') == NULL
+                 && cmdb_server_lookup_page (self, path + 1) != NULL));
+}
+
+typedef enum
+{
+  NO_TOKEN,    /* no ?token=: the usual checks */
+  ANSWERED,    /* refused or redirected */
+  PAGE_AT_ONCE /* a page navigation: admitted, the document drops the token */
+} Exchange;
+
+/* ?token=T: the token becomes a cookie and the URL loses it. */
+static Exchange
 exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHashTable *query)
 {
   const char *given = query != NULL ? g_hash_table_lookup (query, "token") : NULL;
   g_autofree char *cookie = NULL;
 
   if (given == NULL || self->no_token)
-    return FALSE;
+    return NO_TOKEN;
   if (!cmdb_server_token_equal (self->token, given))
     {
       cmdb_server_respond_error (
           msg, path, SOUP_STATUS_UNAUTHORIZED, "Wrong token",
           "This token is not the one cmdbuilder serve printed. Open the URL it printed.");
-      return TRUE;
+      return ANSWERED;
     }
   /* 30 days: the token is kept across restarts, so is the cookie. */
   cookie = g_strdup_printf ("%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict",
                             self->cookie_name, self->token, 30 * 24 * 60 * 60);
   soup_message_headers_append (soup_server_message_get_response_headers (msg), "Set-Cookie",
                                cookie);
+  /* The page itself, no redirect: its document replaces the address
+   * before it fetches anything, and Referrer-Policy: no-referrer keeps the
+   * token out of every Referer meanwhile. */
+  if (is_page_navigation (self, msg, path))
+    {
+      g_object_set_data (G_OBJECT (msg), TOKEN_IN_ADDRESS, GINT_TO_POINTER (TRUE));
+      return PAGE_AT_ONCE;
+    }
   /* Only to a page of ours: any other path ("//evil.example", "/\evil")
    * could be read by the browser as another host. */
   cmdb_server_redirect (msg, SOUP_STATUS_FOUND,
@@ -68,7 +108,7 @@ exchange_token (CmdbServer *self, SoupServerMessage *msg, const char *path, GHas
                                 && cmdb_server_lookup_page (self, path + 1) != NULL
                             ? path
                             : "/");
-  return TRUE;
+  return ANSWERED;
 }
 
 /* A state-changing request from elsewhere: a browser always sends Origin
@@ -109,8 +149,16 @@ cmdb_server_auth_admit (CmdbServer *self, SoupServerMessage *msg, const char *pa
           "with --allow-host.");
       return FALSE;
     }
-  if (exchange_token (self, msg, path, query))
-    return FALSE;
+  switch (exchange_token (self, msg, path, query))
+    {
+      case ANSWERED:
+        return FALSE;
+      case PAGE_AT_ONCE:
+        return TRUE; /* a safe method, authenticated by the token itself */
+      case NO_TOKEN:
+      default:
+        break;
+    }
   if (!is_authenticated (self, msg))
     {
       cmdb_server_respond_error (

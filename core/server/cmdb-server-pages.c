@@ -760,6 +760,9 @@ render_document (CmdbServer *self, const char *current_id, const char *title, co
  * scans, the defaults command), and the page's stored state is compared by
  * its serialisation. There is one entry per page: a new state replaces the
  * old view instead of keeping a view of every state the user went through.
+ * The full JSON answer (GET /api/pages/<id>: form, command, state, html),
+ * asked for by scripts and the CLI over HTTP, is kept in the view too,
+ * made once per view instead of on every request.
  */
 
 typedef struct
@@ -769,6 +772,7 @@ typedef struct
   char *generated; /* (nullable) what track_generated() recorded */
   char *document;  /* (nullable) the whole HTML document, made on first need */
   char *answer;    /* (nullable) the ?view=html JSON answer, made on first need */
+  char *full_answer; /* (nullable) the full JSON answer, made on first need */
 } PageView;
 
 static void
@@ -779,6 +783,7 @@ page_view_clear (PageView *view)
   g_free (view->generated);
   g_free (view->document);
   g_free (view->answer);
+  g_free (view->full_answer);
 }
 
 static PageView *
@@ -846,7 +851,9 @@ page_view (CmdbServer *self, const char *page_id, gboolean *ret_changed)
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self, store);
   g_autoptr (JsonNode) stored = cmdb_page_store_to_json (store);
-  g_autofree char *stored_text = json_to_string (stored, TRUE);
+  /* Compact, as the store writes it: the same text tells whether a save
+   * is needed (a pretty one never equalled it, so every view saved). */
+  g_autofree char *stored_text = json_to_string (stored, FALSE);
   g_autofree char *run_text = last_run != NULL ? json_to_string (last_run, FALSE) : NULL;
   g_autofree char *state = g_strconcat (stored_text, "\n", run_text, NULL);
   g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
@@ -1011,6 +1018,23 @@ apply_action (CmdbPageStore *store, PageEvaluation *evaluation, const char *acti
 }
 
 /* GET /<page>: the whole document. */
+/* (transfer full): @document (transfer full) as @msg gets it: for the
+ * navigation that carried the token, with the script that puts the page's
+ * own address in the address bar instead. */
+static char *
+document_for (SoupServerMessage *msg, const char *page_id, char *document)
+{
+  g_autofree char *address = NULL;
+  char *replaced;
+
+  if (!cmdb_server_auth_token_in_address (msg))
+    return document;
+  address = g_strconcat ("/", page_id, NULL);
+  replaced = cmdb_html_document_with_address (document, address);
+  g_free (document);
+  return replaced;
+}
+
 static void
 serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 {
@@ -1027,7 +1051,7 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
       if (view->document == NULL)
         view->document = render_document (self, page_id, record->title, view->body);
       cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
-                           g_strdup (view->document));
+                           document_for (msg, page_id, g_strdup (view->document)));
       return;
     }
 
@@ -1041,9 +1065,9 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
     }
   body = render_body (self, page_id, store, ok ? evaluation : NULL, ok ? NULL : error->message,
                       NULL);
-  cmdb_server_respond (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                       "text/html; charset=utf-8",
-                       render_document (self, page_id, record->title, body));
+  cmdb_server_respond (
+      msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/html; charset=utf-8",
+      document_for (msg, page_id, render_document (self, page_id, record->title, body)));
 }
 
 /* FALSE with @error when @value (of field @key) is too large to store. */
@@ -1324,6 +1348,24 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
         }
     }
 
+  else
+    {
+      /* The full answer kept in the page's view, while it is valid. */
+      gboolean changed = FALSE;
+      g_autoptr (PageView) view = page_view (self, page_id, &changed);
+
+      if (view != NULL && view->full_answer != NULL)
+        {
+          show_page (self, page_id);
+          if (changed)
+            answer_when_saved (self, msg, store, g_strdup (view->full_answer), NULL);
+          else
+            cmdb_server_respond (msg, SOUP_STATUS_OK, "application/json",
+                                 g_strdup (view->full_answer));
+          return;
+        }
+    }
+
   if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
@@ -1332,6 +1374,16 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   show_page (self, page_id);
   track_generated (store, evaluation);
   answer = page_answer (self, page_id, store, evaluation, NULL, html_only);
+  if (!html_only)
+    {
+      /* Kept in the view of the state it describes (the one page_answer()
+       * took its html from), for the next request. */
+      gboolean changed = FALSE;
+      g_autoptr (PageView) view = page_view (self, page_id, &changed);
+
+      if (view != NULL && view->full_answer == NULL)
+        view->full_answer = g_strdup (answer);
+    }
   answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }
 
@@ -1632,6 +1684,13 @@ cmdb_server_serve_root (CmdbServer *self, SoupServerMessage *msg, const CmdbServ
       cmdb_server_respond_html_message (
           msg, SOUP_STATUS_NOT_FOUND, "No pages",
           "No page plugin is enabled. Run `cmdbuilder plugins` to see why.");
+      return;
+    }
+  /* The URL serve printed, opened in a browser: the page at once (its
+   * address replaced by the page's own), not a second redirect. */
+  if (cmdb_server_auth_token_in_address (msg))
+    {
+      serve_page (self, msg, location + 1);
       return;
     }
   cmdb_server_redirect (msg, SOUP_STATUS_FOUND, location);

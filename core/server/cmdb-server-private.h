@@ -106,6 +106,16 @@ char *cmdb_html_render_diff (const char *before, const char *after);
  * link them as /assets/NAME?v=VERSION, which may be cached for good: a new
  * executable with other assets links other addresses. */
 const char *cmdb_html_asset_version (void);
+/* (transfer full): @document (as cmdb_html_render_document() made it) with
+ * a script at the top of its head that replaces the address in the
+ * browser's address bar and history by @address (a path of ours), before
+ * anything else is fetched: how the first page, answered to the URL with
+ * the token, drops the token without a redirect. */
+char *cmdb_html_document_with_address (const char *document, const char *address);
+/* (transfer none): the Content-Security-Policy of every answer: scripts
+ * and styles of our own origin only, plus the one inline script above,
+ * allowed by its hash (never 'unsafe-inline'). */
+const char *cmdb_html_content_security_policy (void);
 
 /* ---- per-page state (cmdb-server-state.c) ---- */
 

@@ -1031,6 +1031,54 @@ cmdb_html_render_document (const char *title, const CmdbHtmlPageLink *pages, gui
   return g_string_free (out, FALSE);
 }
 
+/* Reads the address from the meta element just before it: the script is
+ * the same text for every page, so one hash in the CSP allows it. */
+static const char address_script[]
+    = "history.replaceState(null,\"\",document.querySelector('meta[name=\"cmdb-address\"]')"
+      ".content)";
+
+char *
+cmdb_html_document_with_address (const char *document, const char *address)
+{
+  static const char anchor[] = "<meta charset=\"utf-8\">";
+  const char *at = strstr (document, anchor);
+  GString *out;
+
+  g_return_val_if_fail (at != NULL, g_strdup (document));
+  at += strlen (anchor);
+  out = g_string_sized_new (strlen (document) + 256);
+  g_string_append_len (out, document, at - document);
+  append_text (out, "<meta name=\"cmdb-address\" content=\"", address);
+  g_string_append_printf (out, "\"><script>%s</script>", address_script);
+  g_string_append (out, at);
+  return g_string_free (out, FALSE);
+}
+
+const char *
+cmdb_html_content_security_policy (void)
+{
+  /* Computed once; the server is single-threaded. */
+  static char *policy;
+
+  if (policy == NULL)
+    {
+      guint8 digest[32];
+      gsize length = sizeof digest;
+      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree char *hash = NULL;
+
+      g_checksum_update (checksum, (const guchar *) address_script, strlen (address_script));
+      g_checksum_get_digest (checksum, digest, &length);
+      hash = g_base64_encode (digest, length);
+      policy = g_strdup_printf (
+          "default-src 'none'; script-src 'self' 'sha256-%s'; style-src 'self'; "
+          "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+          "frame-ancestors 'none'",
+          hash);
+    }
+  return policy;
+}
+
 char *
 cmdb_html_render_message (const char *title, const char *message)
 {

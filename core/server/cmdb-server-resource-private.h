@@ -92,6 +92,10 @@ gboolean cmdb_server_auth_admit (CmdbServer *server, SoupServerMessage *msg, con
  * token exchange; answers nothing (for an upload's early look at its
  * headers, before its body is kept anywhere). */
 gboolean cmdb_server_auth_would_admit (CmdbServer *server, SoupServerMessage *msg);
+/* TRUE when @msg is a browser's navigation to a page with the token in
+ * its address, admitted without a redirect: its document must drop the
+ * token from the address bar (cmdb_html_document_with_address()). */
+gboolean cmdb_server_auth_token_in_address (SoupServerMessage *msg);
 
 /* ---- answers and request bodies (cmdb-server-respond.c) ---- */
 

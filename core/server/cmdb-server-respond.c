@@ -9,10 +9,6 @@
 
 #include <string.h>
 
-static const char content_security_policy[]
-    = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-      "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
 /* ---- responses ---- */
 
 void
@@ -23,7 +19,8 @@ cmdb_server_set_common_headers (SoupServerMessage *msg)
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_replace (headers, "Content-Security-Policy", content_security_policy);
+  soup_message_headers_replace (headers, "Content-Security-Policy",
+                                cmdb_html_content_security_policy ());
 }
 
 void

@@ -272,6 +272,26 @@ test_assets_cached_by_version (void **state)
     assert_string_equal (test_response_header (other, "cache-control"), "no-cache");
     assert_string_equal (test_response_header (plain, "cache-control"), "no-cache");
     assert_string_equal (cached->body, plain->body);
+
+    /* Revalidating: a strong ETag (the content hash); a match is a 304
+     * without a body, anything else the asset. */
+    {
+      g_autofree char *etag = g_strdup_printf ("\"%s\"", version);
+      g_autofree char *cookie = g_strdup_printf ("Cookie: %s", fixture.server->cookie);
+      g_autofree char *matching = g_strdup_printf ("If-None-Match: %s", etag);
+      const char *revalidate[] = { cookie, matching, NULL };
+      const char *changed[] = { cookie, "If-None-Match: \"0000000000000000\"", NULL };
+      g_autoptr (TestResponse) same = NULL;
+      g_autoptr (TestResponse) differs = NULL;
+
+      assert_string_equal (test_response_header (plain, "etag"), etag);
+      same = test_http (fixture.server, "GET", "/assets/app.css", revalidate, NULL);
+      assert_int_equal (same->status, 304);
+      assert_true (same->body == NULL || same->body[0] == '\0');
+      differs = test_http (fixture.server, "GET", "/assets/app.css", changed, NULL);
+      assert_int_equal (differs->status, 200);
+      assert_string_equal (differs->body, plain->body);
+    }
   }
 }
 
@@ -921,21 +941,58 @@ fresh_render (void)
   return html;
 }
 
+/* (transfer full): the page's full JSON answer from a server started now. */
+static JsonNode *
+fresh_answer (void)
+{
+  TestServer *server = test_server_start (fixture.workspace, fresh_server_args);
+  g_autoptr (TestResponse) response = NULL;
+  JsonNode *node;
+
+  test_server_login (server);
+  response = test_get (server, "/api/pages/train");
+  assert_int_equal (response->status, 200);
+  node = test_response_json (response);
+  test_server_free (server);
+  return node;
+}
+
+static void
+assert_members_equal (JsonNode *a, JsonNode *b, const char *member)
+{
+  g_autofree char *text_a
+      = json_to_string (json_object_get_member (json_node_get_object (a), member), TRUE);
+  g_autofree char *text_b
+      = json_to_string (json_object_get_member (json_node_get_object (b), member), TRUE);
+
+  assert_string_equal (text_a, text_b);
+}
+
 /* The html of ?view=html (served from the cached page view) and of the
- * full answer (from the page's cached evaluation) equal what a server
- * started afresh renders. */
+ * full answer (kept in the view: asked twice) equal what a server started
+ * afresh renders, and so do the full answer's form, command, suffix and
+ * state. */
 static char *
 assert_view_matches_fresh_render (void)
 {
   g_autoptr (JsonNode) slim = get_json ("/api/pages/train?view=html");
   g_autoptr (JsonNode) again = get_json ("/api/pages/train?view=html");
   g_autoptr (JsonNode) full = get_json ("/api/pages/train");
+  g_autoptr (JsonNode) full_again = get_json ("/api/pages/train");
+  g_autoptr (JsonNode) fresh_full = fresh_answer ();
   const char *cached = json_object_get_string_member (json_node_get_object (again), "html");
   g_autofree char *fresh = fresh_render ();
 
   assert_string_equal (json_object_get_string_member (json_node_get_object (slim), "html"), cached);
   assert_string_equal (cached, json_object_get_string_member (json_node_get_object (full), "html"));
   assert_string_equal (cached, fresh);
+  for (const char *const *member
+       = (const char *const[]){ "html", "form", "command", "suffix", "state", NULL };
+       *member != NULL; member++)
+    {
+      assert_members_equal (full, full_again, *member);
+      assert_members_equal (full, fresh_full, *member);
+    }
   return g_strdup (cached);
 }
 

@@ -179,6 +179,74 @@ test_token_becomes_cookie (void **state)
   assert_int_equal (page->status, 200);
 }
 
+/* A browser opening the printed URL (Fetch Metadata: a document
+ * navigation) gets the page at once, with the cookie, and no redirect: the
+ * document's first script puts the page's own address in the address bar,
+ * and the Content-Security-Policy allows exactly that script by its hash
+ * (never 'unsafe-inline'). Without the header (scripts, curl) it stays a
+ * redirect. */
+static void
+test_token_page_at_once (void **state)
+{
+  g_autofree char *root = g_strdup_printf ("/?token=%s", fixture.server->token);
+  g_autofree char *test_page = g_strdup_printf ("/test?token=%s", fixture.server->token);
+  const char *navigation[] = { "Sec-Fetch-Dest: document", NULL };
+  g_autoptr (TestResponse) response = test_http (fixture.server, "GET", root, navigation, NULL);
+  g_autoptr (TestResponse) other = NULL;
+  g_autoptr (TestResponse) api = NULL;
+  g_autoptr (TestResponse) wrong = NULL;
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  const char *csp = test_response_header (response, "content-security-policy");
+  const char *start, *end;
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  g_autofree char *hash = NULL;
+  g_autofree char *allowed = NULL;
+  g_autofree char *script = NULL;
+
+  assert_int_equal (response->status, 200);
+  assert_non_null (test_response_header (response, "set-cookie"));
+  assert_null (test_response_header (response, "location"));
+  assert_string_equal (test_response_header (response, "referrer-policy"), "no-referrer");
+  /* "/" is the first (or last shown) page, with that page's address. */
+  assert_non_null (strstr (response->body, "<meta name=\"cmdb-address\" content=\"/train\">"));
+  assert_non_null (strstr (response->body, "data-page=\"train\""));
+  /* The token appears nowhere in the document. */
+  assert_null (strstr (response->body, fixture.server->token));
+
+  /* The one inline script, allowed by its hash only. */
+  start = strstr (response->body, "<script>");
+  assert_non_null (start);
+  start += strlen ("<script>");
+  end = strstr (start, "</script>");
+  assert_non_null (end);
+  script = g_strndup (start, end - start);
+  assert_non_null (strstr (script, "history.replaceState"));
+  g_checksum_update (checksum, (const guchar *) script, strlen (script));
+  g_checksum_get_digest (checksum, digest, &length);
+  hash = g_base64_encode (digest, length);
+  allowed = g_strdup_printf ("script-src 'self' 'sha256-%s';", hash);
+  assert_non_null (csp);
+  assert_non_null (strstr (csp, allowed));
+  assert_null (strstr (csp, "unsafe-inline"));
+  assert_null (strstr (strstr (response->body, "</script>") + 1, "<script>"));
+
+  /* A page's own address keeps its own page. */
+  other = test_http (fixture.server, "GET", test_page, navigation, NULL);
+  assert_int_equal (other->status, 200);
+  assert_non_null (strstr (other->body, "<meta name=\"cmdb-address\" content=\"/test\">"));
+  /* Not a page, or not a navigation: the redirect, and no script. */
+  api = test_http (fixture.server, "GET", test_page, NULL, NULL);
+  assert_int_equal (api->status, 302);
+  assert_string_equal (test_response_header (api, "location"), "/test");
+  /* A wrong token is refused as before. */
+  {
+    const char *headers[] = { "Sec-Fetch-Dest: document", NULL };
+    wrong = test_http (fixture.server, "GET", "/?token=nope", headers, NULL);
+    assert_int_equal (wrong->status, 401);
+  }
+}
+
 /* The token exchange redirects only to a page of this server: paths a
  * browser would read as another host ("//evil.com", "/\\evil.com") and
  * unknown paths go to "/". */
@@ -338,6 +406,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_without_token_refused, test_fixture_setup_server,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_token_becomes_cookie, test_fixture_setup_server,
+                                     test_fixture_teardown),
+    cmocka_unit_test_setup_teardown (test_token_page_at_once, test_fixture_setup_server,
                                      test_fixture_teardown),
     cmocka_unit_test_setup_teardown (test_redirect_stays_on_server, test_fixture_setup_server,
                                      test_fixture_teardown),

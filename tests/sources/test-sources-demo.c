@@ -646,9 +646,11 @@ test_backbones_without_timm_preset (void **state)
   /* craft: default resnet18, then its compatible list; dbnetpp adds resnet101. */
   assert_string_equal (names, "resnet18, resnet34, resnet50, mobilenetv3_small_050, "
                               "efficientnet_b0, vgg16_bn, vgg19_bn, resnet101");
-  assert_string_equal (json_object_get_string_member (
-                           cmdb_option_list_lookup (backbones, "resnet18")->metadata, "origin"),
-                       "architecture");
+  assert_string_equal (
+      json_object_get_string_member (
+          cmdb_option_entry_get_metadata (cmdb_option_list_lookup (backbones, "resnet18")),
+          "origin"),
+      "architecture");
 }
 
 static void
