@@ -977,6 +977,39 @@ cmdb_html_asset_version (void)
   return version;
 }
 
+#define STYLESHEET "app.css"
+
+/* The page's scripts, in the order they run. */
+static const char *const page_scripts[] = { "app.js", "runs.js", "presets.js" };
+
+/* (transfer none): the inline script that marks the document as scripted
+ * (the stylesheet shows script-only controls under html.js, so the first
+ * paint already has them) and adds the page's scripts, to run in order as
+ * soon as they are fetched: scripts added by a script block neither the
+ * parser nor the first paint (as defer ones would once loaded, DOMContent-
+ * Loaded and the paint after their run), yet still delay the load event,
+ * so a page is scripted by then. It names the asset version, so it is
+ * made (and its hash for the CSP computed) once. */
+static const char *
+loader_script (void)
+{
+  /* Computed once; the server is single-threaded. */
+  static char *script;
+
+  if (script == NULL)
+    {
+      GString *text = g_string_new ("document.documentElement.classList.add(\"js\");"
+                                    "[");
+      for (gsize i = 0; i < G_N_ELEMENTS (page_scripts); i++)
+        g_string_append_printf (text, "%s\"/assets/%s?v=%s\"", i > 0 ? "," : "", page_scripts[i],
+                                cmdb_html_asset_version ());
+      g_string_append (text, "].forEach(function(s){var e=document.createElement(\"script\");"
+                             "e.src=s;e.async=false;document.head.appendChild(e)})");
+      script = g_string_free (text, FALSE);
+    }
+  return script;
+}
+
 static void
 render_head (GString *out, const char *title)
 {
@@ -985,18 +1018,23 @@ render_head (GString *out, const char *title)
                         "<meta name=\"color-scheme\" content=\"light dark\">"
                         "<meta name=\"referrer\" content=\"no-referrer\">");
   append_text (out, "<title>", title);
-  g_string_append (out, " \u00b7 Command Builder</title>"
-                        "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/assets/icon.svg?v=");
-  g_string_append (out, cmdb_html_asset_version ());
-  g_string_append (out, "\"><link rel=\"stylesheet\" href=\"/assets/app.css?v=");
-  g_string_append (out, cmdb_html_asset_version ());
-  g_string_append (out, "\"><script src=\"/assets/app.js?v=");
-  g_string_append (out, cmdb_html_asset_version ());
-  g_string_append (out, "\" defer></script><script src=\"/assets/runs.js?v=");
-  g_string_append (out, cmdb_html_asset_version ());
-  g_string_append (out, "\" defer></script><script src=\"/assets/presets.js?v=");
-  g_string_append (out, cmdb_html_asset_version ());
-  g_string_append (out, "\" defer></script></head>");
+  /* The scripts are fetched at once and run when fetched (the loader):
+   * the server-rendered page is complete without them, so the first paint
+   * waits for the HTML and the stylesheet only. The loader comes before
+   * the stylesheet, which would hold an inline script back until it
+   * arrived; the preload links name the scripts for tools reading the
+   * markup and start their fetches as early. */
+  g_string_append_printf (
+      out,
+      " \u00b7 Command Builder</title>"
+      "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/assets/icon.svg?v=%s\">"
+      "<script>%s</script>",
+      cmdb_html_asset_version (), loader_script ());
+  for (gsize i = 0; i < G_N_ELEMENTS (page_scripts); i++)
+    g_string_append_printf (out, "<link rel=\"preload\" as=\"script\" href=\"/assets/%s?v=%s\">",
+                            page_scripts[i], cmdb_html_asset_version ());
+  g_string_append_printf (out, "<link rel=\"stylesheet\" href=\"/assets/%s?v=%s\"></head>",
+                          STYLESHEET, cmdb_html_asset_version ());
 }
 
 char *
@@ -1037,21 +1075,69 @@ static const char address_script[]
     = "history.replaceState(null,\"\",document.querySelector('meta[name=\"cmdb-address\"]')"
       ".content)";
 
+/* (transfer none) (nullable): the stylesheet's text when it can be put in
+ * a <style> element as it is. */
+static const char *
+inline_stylesheet (void)
+{
+  static GBytes *bytes;
+  static gboolean looked;
+
+  if (!looked)
+    {
+      looked = TRUE;
+      bytes = g_resources_lookup_data ("/org/cmdbuilder/server/assets/" STYLESHEET,
+                                       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      /* Resources are NUL-terminated; text that would end the element is
+       * left to the link. */
+      if (bytes != NULL && strstr (g_bytes_get_data (bytes, NULL), "</") != NULL)
+        g_clear_pointer (&bytes, g_bytes_unref);
+    }
+  return bytes != NULL ? g_bytes_get_data (bytes, NULL) : NULL;
+}
+
 char *
 cmdb_html_document_with_address (const char *document, const char *address)
 {
   static const char anchor[] = "<meta charset=\"utf-8\">";
+  g_autofree char *link = g_strdup_printf ("<link rel=\"stylesheet\" href=\"/assets/%s?v=%s\">",
+                                           STYLESHEET, cmdb_html_asset_version ());
   const char *at = strstr (document, anchor);
+  const char *css = inline_stylesheet ();
+  const char *link_at;
   GString *out;
 
   g_return_val_if_fail (at != NULL, g_strdup (document));
   at += strlen (anchor);
-  out = g_string_sized_new (strlen (document) + 256);
+  out = g_string_sized_new (strlen (document) + 256 + (css != NULL ? strlen (css) : 0));
   g_string_append_len (out, document, at - document);
   append_text (out, "<meta name=\"cmdb-address\" content=\"", address);
   g_string_append_printf (out, "\"><script>%s</script>", address_script);
+  /* A first load has nothing cached: the stylesheet comes inside the
+   * document (allowed by its hash), so the first paint waits for no
+   * other request. Later documents link it (cached for good). */
+  link_at = css != NULL ? strstr (at, link) : NULL;
+  if (link_at != NULL)
+    {
+      g_string_append_len (out, at, link_at - at);
+      g_string_append_printf (out, "<style>%s</style>", css);
+      at = link_at + strlen (link);
+    }
   g_string_append (out, at);
   return g_string_free (out, FALSE);
+}
+
+/* (transfer full): the CSP source hash of an inline script's or style's text. */
+static char *
+source_hash (const char *script)
+{
+  guint8 digest[32];
+  gsize length = sizeof digest;
+  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (checksum, (const guchar *) script, strlen (script));
+  g_checksum_get_digest (checksum, digest, &length);
+  return g_base64_encode (digest, length);
 }
 
 const char *
@@ -1062,19 +1148,18 @@ cmdb_html_content_security_policy (void)
 
   if (policy == NULL)
     {
-      guint8 digest[32];
-      gsize length = sizeof digest;
-      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      g_autofree char *hash = NULL;
+      g_autofree char *address_hash = source_hash (address_script);
+      g_autofree char *loader_hash = source_hash (loader_script ());
+      g_autofree char *style_hash
+          = inline_stylesheet () != NULL ? source_hash (inline_stylesheet ()) : NULL;
+      g_autofree char *style_source
+          = style_hash != NULL ? g_strdup_printf (" 'sha256-%s'", style_hash) : g_strdup ("");
 
-      g_checksum_update (checksum, (const guchar *) address_script, strlen (address_script));
-      g_checksum_get_digest (checksum, digest, &length);
-      hash = g_base64_encode (digest, length);
       policy = g_strdup_printf (
-          "default-src 'none'; script-src 'self' 'sha256-%s'; style-src 'self'; "
+          "default-src 'none'; script-src 'self' 'sha256-%s' 'sha256-%s'; style-src 'self'%s; "
           "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
           "frame-ancestors 'none'",
-          hash);
+          address_hash, loader_hash, style_source);
     }
   return policy;
 }

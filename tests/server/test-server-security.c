@@ -179,6 +179,38 @@ test_token_becomes_cookie (void **state)
   assert_int_equal (page->status, 200);
 }
 
+/* Asserts that each <@element>...</@element> of @body has its sha256 in
+ * @csp; returns how many there are. */
+static guint
+assert_inline_hashed (const char *body, const char *element, const char *csp)
+{
+  g_autofree char *open = g_strdup_printf ("<%s>", element);
+  g_autofree char *close = g_strdup_printf ("</%s>", element);
+  guint count = 0;
+
+  for (const char *start = strstr (body, open); start != NULL; start = strstr (start, open))
+    {
+      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      const char *end;
+      guint8 digest[32];
+      gsize length = sizeof digest;
+      g_autofree char *hash = NULL;
+      g_autofree char *source = NULL;
+
+      start += strlen (open);
+      end = strstr (start, close);
+      assert_non_null (end);
+      g_checksum_update (checksum, (const guchar *) start, end - start);
+      g_checksum_get_digest (checksum, digest, &length);
+      hash = g_base64_encode (digest, length);
+      source = g_strdup_printf ("'sha256-%s'", hash);
+      if (strstr (csp, source) == NULL)
+        fail_msg ("inline %s not allowed by the CSP %s", element, csp);
+      count++;
+    }
+  return count;
+}
+
 /* A browser opening the printed URL (Fetch Metadata: a document
  * navigation) gets the page at once, with the cookie, and no redirect: the
  * document's first script puts the page's own address in the address bar,
@@ -195,14 +227,7 @@ test_token_page_at_once (void **state)
   g_autoptr (TestResponse) other = NULL;
   g_autoptr (TestResponse) api = NULL;
   g_autoptr (TestResponse) wrong = NULL;
-  g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   const char *csp = test_response_header (response, "content-security-policy");
-  const char *start, *end;
-  guint8 digest[32];
-  gsize length = sizeof digest;
-  g_autofree char *hash = NULL;
-  g_autofree char *allowed = NULL;
-  g_autofree char *script = NULL;
 
   assert_int_equal (response->status, 200);
   assert_non_null (test_response_header (response, "set-cookie"));
@@ -214,22 +239,17 @@ test_token_page_at_once (void **state)
   /* The token appears nowhere in the document. */
   assert_null (strstr (response->body, fixture.server->token));
 
-  /* The one inline script, allowed by its hash only. */
-  start = strstr (response->body, "<script>");
-  assert_non_null (start);
-  start += strlen ("<script>");
-  end = strstr (start, "</script>");
-  assert_non_null (end);
-  script = g_strndup (start, end - start);
-  assert_non_null (strstr (script, "history.replaceState"));
-  g_checksum_update (checksum, (const guchar *) script, strlen (script));
-  g_checksum_get_digest (checksum, digest, &length);
-  hash = g_base64_encode (digest, length);
-  allowed = g_strdup_printf ("script-src 'self' 'sha256-%s';", hash);
+  /* Every inline script and style is allowed by its hash, nothing else
+   * inline is; the first one replaces the address; the stylesheet comes
+   * inside this first document. */
   assert_non_null (csp);
-  assert_non_null (strstr (csp, allowed));
   assert_null (strstr (csp, "unsafe-inline"));
-  assert_null (strstr (strstr (response->body, "</script>") + 1, "<script>"));
+  assert_int_equal (assert_inline_hashed (response->body, "script", csp), 2);
+  assert_int_equal (assert_inline_hashed (response->body, "style", csp), 1);
+  assert_non_null (strstr (strstr (response->body, "<script>"), "history.replaceState"));
+  assert_true (strstr (strstr (response->body, "<script>"), "history.replaceState")
+               < strstr (response->body, "<link"));
+  assert_null (strstr (response->body, "rel=\"stylesheet\""));
 
   /* A page's own address keeps its own page. */
   other = test_http (fixture.server, "GET", test_page, navigation, NULL);
