@@ -767,11 +767,11 @@ render_document (CmdbServer *self, const char *current_id, const char *title, co
 
 typedef struct
 {
-  char *state;     /* the stored state and last run it was rendered for */
-  char *body;      /* the page body */
-  char *generated; /* (nullable) what track_generated() recorded */
-  char *document;  /* (nullable) the whole HTML document, made on first need */
-  char *answer;    /* (nullable) the ?view=html JSON answer, made on first need */
+  char *state;       /* the stored state and last run it was rendered for */
+  char *body;        /* the page body */
+  char *generated;   /* (nullable) what track_generated() recorded */
+  char *document;    /* (nullable) the whole HTML document, made on first need */
+  char *answer;      /* (nullable) the ?view=html JSON answer, made on first need */
   char *full_answer; /* (nullable) the full JSON answer, made on first need */
 } PageView;
 
