@@ -169,6 +169,10 @@ MIXED_REQUESTS = {
                         % (1 + i % 50)),
     "form_post": lambda i: ("POST", "/train", "application/x-www-form-urlencoded",
                             "exp_name=form_%d" % (i % 7)),
+    # Not in the mixed load: the page's full JSON and a static asset, for
+    # instructions per request beside the page's (--server-instructions).
+    "api": lambda i: ("GET", "/api/pages/train", None, None),
+    "static": lambda i: ("GET", "/assets/app.css", None, None),
 }
 MIXED_CYCLE = ("page", "json_change", "build", "form_post")
 
@@ -337,7 +341,7 @@ def main():
         """Server instructions per request of each kind of the mixed load (one
         connection, under callgrind: independent of the machine's load)."""
         workspace = os.path.join(args.out, "instructions-workspace")
-        for kind in MIXED_CYCLE:
+        for kind in MIXED_CYCLE + ("api", "static"):
             shutil.rmtree(workspace, ignore_errors=True)
             shutil.copytree(args.demo, workspace)
             count = per_request_instructions(cmdbuilder, workspace, (kind,))
