@@ -395,6 +395,22 @@ test_killed_supervisor_is_lost (void **state)
   kill (-group, SIGKILL);
 }
 
+/* Rewrites @run's record as an editor would: its command gets a comment. */
+static void
+note_in_record (CmdbRun *run)
+{
+  g_autofree char *record = g_build_filename (cmdb_run_get_directory (run), "run.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GString) changed = NULL;
+
+  assert_true (g_file_get_contents (record, &text, NULL, NULL));
+  changed = g_string_new (text);
+  assert_true (
+      g_string_replace (changed, "\"command\" : \"true\"", "\"command\" : \"true # noted\"", 1)
+      == 1);
+  assert_true (g_file_set_contents (record, changed->str, -1, NULL));
+}
+
 /* Listings (the server lists every second per open page) parse an ended
  * run's record once while its run.json is unchanged: they return the same
  * shared record; a rewritten record is read again, and an unfinished run is
@@ -416,9 +432,6 @@ test_list_parses_ended_runs_once (void **state)
   g_autoptr (GPtrArray) after = NULL;
   g_autoptr (GPtrArray) rewritten = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *record = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr (GString) changed = NULL;
 
   run_fixture_wait_for_log (running, CMDB_RUN_STREAM_STDOUT, "up");
   cmdb_cache_new_generation (fixture->session->cache);
@@ -435,13 +448,7 @@ test_list_parses_ended_runs_once (void **state)
   assert_ptr_equal (g_ptr_array_index (before, 2), g_ptr_array_index (after, 2));
 
   /* A rewritten record is read again: the listing shows the new text. */
-  record = g_build_filename (cmdb_run_get_directory (first_final), "run.json", NULL);
-  assert_true (g_file_get_contents (record, &text, NULL, NULL));
-  changed = g_string_new (text);
-  assert_true (
-      g_string_replace (changed, "\"command\" : \"true\"", "\"command\" : \"true # noted\"", 1)
-      == 1);
-  assert_true (g_file_set_contents (record, changed->str, -1, NULL));
+  note_in_record (first_final);
   cmdb_cache_new_generation (fixture->session->cache);
   rewritten = cmdb_run_store_list (fixture->store, "train", NULL, &error);
   assert_int_equal (rewritten->len, 2);
@@ -470,9 +477,6 @@ test_kept_history_follows_files (void **state)
   g_autoptr (GPtrArray) third_list = NULL;
   g_autoptr (GPtrArray) deleted = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *record = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr (GString) changed = NULL;
   guint64 stamp = 0;
 
   cmdb_run_store_keep_history (fixture->store);
@@ -488,13 +492,7 @@ test_kept_history_follows_files (void **state)
   assert_false (cmdb_run_store_changed_since (fixture->store, &stamp));
 
   /* A rewritten record (in place, as an editor would). */
-  record = g_build_filename (cmdb_run_get_directory (first_final), "run.json", NULL);
-  assert_true (g_file_get_contents (record, &text, NULL, NULL));
-  changed = g_string_new (text);
-  assert_true (
-      g_string_replace (changed, "\"command\" : \"true\"", "\"command\" : \"true # noted\"", 1)
-      == 1);
-  assert_true (g_file_set_contents (record, changed->str, -1, NULL));
+  note_in_record (first_final);
   assert_true (cmdb_run_store_changed_since (fixture->store, &stamp));
   rewritten = cmdb_run_store_list (fixture->store, "train", NULL, &error);
   assert_int_equal (rewritten->len, 2);

@@ -925,40 +925,31 @@ test_new_checkpoint_seen_without_restart (void **state)
 /* The arguments the fixture's server was started with (for a fresh one). */
 static const char *const *fresh_server_args;
 
-/* (transfer full): the page's html as a server started now renders it:
+/* (transfer full): the answer to GET @path from a server started now:
  * nothing cached, every file read, the page evaluated and rendered from
  * its saved state. */
-static char *
-fresh_render (void)
-{
-  TestServer *server = test_server_start (fixture.workspace, fresh_server_args);
-  g_autoptr (TestResponse) response = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  char *html;
-
-  test_server_login (server);
-  response = test_get (server, "/api/pages/train?view=html");
-  assert_int_equal (response->status, 200);
-  node = test_response_json (response);
-  html = g_strdup (json_object_get_string_member (json_node_get_object (node), "html"));
-  test_server_free (server);
-  return html;
-}
-
-/* (transfer full): the page's full JSON answer from a server started now. */
 static JsonNode *
-fresh_answer (void)
+fresh_answer (const char *path)
 {
   TestServer *server = test_server_start (fixture.workspace, fresh_server_args);
   g_autoptr (TestResponse) response = NULL;
   JsonNode *node;
 
   test_server_login (server);
-  response = test_get (server, "/api/pages/train");
+  response = test_get (server, path);
   assert_int_equal (response->status, 200);
   node = test_response_json (response);
   test_server_free (server);
   return node;
+}
+
+/* (transfer full): the page's html as a server started now renders it. */
+static char *
+fresh_render (void)
+{
+  g_autoptr (JsonNode) node = fresh_answer ("/api/pages/train?view=html");
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "html"));
 }
 
 static void
@@ -983,7 +974,7 @@ assert_view_matches_fresh_render (void)
   g_autoptr (JsonNode) again = get_json ("/api/pages/train?view=html");
   g_autoptr (JsonNode) full = get_json ("/api/pages/train");
   g_autoptr (JsonNode) full_again = get_json ("/api/pages/train");
-  g_autoptr (JsonNode) fresh_full = fresh_answer ();
+  g_autoptr (JsonNode) fresh_full = fresh_answer ("/api/pages/train");
   const char *cached = json_object_get_string_member (json_node_get_object (again), "html");
   g_autofree char *fresh = fresh_render ();
 
