@@ -85,23 +85,27 @@ parse_slurm_options (CmdbCliSession *session, const char *executor, char **optio
   return TRUE;
 }
 
-/* Creates the run with its executor options and the page's experiment
- * name (for `runs`) recorded. */
+/* Creates the run with its executor options (recorded as
+ * "<executor>_options") and the page's experiment name (for `runs`). */
 static CmdbRun *
 create_run (CmdbRunStore *store, const char *page, const char *const *argv, const char *display,
             const char *edited, JsonObject *values, const char *experiment, const char *executor,
-            JsonObject *slurm_options, GError **error)
+            JsonObject *executor_options, GError **error)
 {
   g_autoptr (CmdbRun) run
       = cmdb_run_store_create (store, page, argv, display, edited, values, executor, error);
 
   if (run == NULL)
     return NULL;
-  if (slurm_options == NULL && experiment == NULL)
+  if (executor_options == NULL && experiment == NULL)
     return g_steal_pointer (&run);
-  if (slurm_options != NULL)
-    json_object_set_object_member (cmdb_run_get_data (run), "slurm_options",
-                                   json_object_ref (slurm_options));
+  if (executor_options != NULL)
+    {
+      g_autofree char *key = g_strdup_printf ("%s_options", cmdb_run_get_executor (run));
+
+      json_object_set_object_member (cmdb_run_get_data (run), key,
+                                     json_object_ref (executor_options));
+    }
   if (experiment != NULL)
     json_object_set_string_member (cmdb_run_get_data (run), "experiment", experiment);
   if (!cmdb_run_save (run, error))
@@ -194,6 +198,27 @@ start_and_stream (CmdbRunStore *store, CmdbRun *run, gboolean detach)
   return status;
 }
 
+/* What run, exec and rerun share: create the run (create_run), report a
+ * failure, then start and stream it (start_and_stream). Returns the
+ * process exit status. */
+static int
+create_and_stream (CmdbRunStore *store, const char *page, const char *const *argv,
+                   const char *display, const char *edited, JsonObject *values,
+                   const char *experiment, const char *executor, JsonObject *executor_options,
+                   gboolean detach)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbRun) run = create_run (store, page, argv, display, edited, values, experiment,
+                                        executor, executor_options, &error);
+
+  if (run == NULL)
+    {
+      cmdb_cli_error ("%s", error->message);
+      return 1;
+    }
+  return start_and_stream (store, run, detach);
+}
+
 /* The composition check of what a run would execute (@words: an argv, or
  * NULL to split @edited); FALSE (and the problems on stderr) when Hydra
  * would not compose it. */
@@ -269,7 +294,6 @@ cmdb_cli_run (int argc, char **argv)
   g_autoptr (CmdbFormState) state = NULL;
   g_autoptr (CmdbCommand) command = NULL;
   g_autoptr (CmdbComposeResult) compose = NULL;
-  g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GPtrArray) words = NULL;
   g_autoptr (GError) error = NULL;
   CmdbCliPageCommandFlags flags = { 0 };
@@ -337,15 +361,9 @@ cmdb_cli_run (int argc, char **argv)
   g_ptr_array_add (words, NULL);
 
   store = cmdb_cli_open_run_store (session);
-  run = create_run (store, argv[1], (const char *const *) words->pdata, command->display, edited,
-                    cmdb_form_state_get_values (state), experiment, executor, parsed_slurm_options,
-                    &error);
-  if (run == NULL)
-    {
-      cmdb_cli_error ("%s", error->message);
-      return 1;
-    }
-  return start_and_stream (store, run, detach);
+  return create_and_stream (store, argv[1], (const char *const *) words->pdata, command->display,
+                            edited, cmdb_form_state_get_values (state), experiment, executor,
+                            parsed_slurm_options, detach);
 }
 
 int
@@ -370,7 +388,6 @@ cmdb_cli_exec (int argc, char **argv)
       = g_option_context_new ("-- PROGRAM [ARGUMENT...] - run any command as a recorded run");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
-  g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *display = NULL;
   char **command_argv = NULL;
@@ -409,14 +426,8 @@ cmdb_cli_exec (int argc, char **argv)
     }
   store = cmdb_cli_open_run_store (session);
   display = cmdb_shell_join ((const char *const *) command_argv);
-  run = create_run (store, page, (const char *const *) command_argv, display, NULL, NULL, NULL,
-                    executor, parsed_slurm_options, &error);
-  if (run == NULL)
-    {
-      cmdb_cli_error ("%s", error->message);
-      return 1;
-    }
-  return start_and_stream (store, run, detach);
+  return create_and_stream (store, page, (const char *const *) command_argv, display, NULL, NULL,
+                            NULL, executor, parsed_slurm_options, detach);
 }
 
 /* `cmdbuilder rerun RUN`: the run's exact command again (an edited run
@@ -440,7 +451,6 @@ cmdb_cli_rerun (int argc, char **argv)
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbRun) previous = NULL;
-  g_autoptr (CmdbRun) run = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *command = NULL;
   g_autofree char *edited = NULL;
@@ -448,6 +458,7 @@ cmdb_cli_rerun (int argc, char **argv)
   JsonObject *data;
   JsonNode *values;
   JsonNode *options;
+  JsonNode *experiment;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
   cmdb_cli_add_common_options (option_context, &common);
@@ -495,25 +506,14 @@ cmdb_cli_rerun (int argc, char **argv)
           return 2;
         }
     }
-  run = cmdb_run_store_create (
+  experiment = json_object_get_member (data, "experiment");
+  return create_and_stream (
       store, cmdb_run_get_page (previous), cmdb_run_get_relocated_argv (previous), command, edited,
       values != NULL && JSON_NODE_HOLDS_OBJECT (values) ? json_node_get_object (values) : NULL,
-      cmdb_run_get_executor (previous), &error);
-  if (run != NULL)
-    {
-      JsonNode *experiment = json_object_get_member (data, "experiment");
-
-      if (options != NULL && JSON_NODE_HOLDS_OBJECT (options))
-        json_object_set_member (cmdb_run_get_data (run), options_key, json_node_copy (options));
-      if (experiment != NULL)
-        json_object_set_member (cmdb_run_get_data (run), "experiment", json_node_copy (experiment));
-      if (!cmdb_run_save (run, &error))
-        g_clear_pointer (&run, cmdb_run_unref);
-    }
-  if (run == NULL)
-    {
-      cmdb_cli_error ("%s", error->message);
-      return 1;
-    }
-  return start_and_stream (store, run, detach);
+      experiment != NULL && JSON_NODE_HOLDS_VALUE (experiment)
+          ? json_node_get_string (experiment)
+          : NULL,
+      cmdb_run_get_executor (previous),
+      options != NULL && JSON_NODE_HOLDS_OBJECT (options) ? json_node_get_object (options) : NULL,
+      detach);
 }

@@ -167,6 +167,36 @@ cmdb_executor_stop (CmdbExecutor *self, CmdbRun *run, GError **error)
                           cmdb_executor_stop_async, cmdb_executor_stop_finish, error);
 }
 
+/* ---- a sweep as one group ---- */
+
+gboolean
+cmdb_executor_can_start_group (CmdbExecutor *self)
+{
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  return CMDB_EXECUTOR_GET_IFACE (self)->start_group_async != NULL;
+}
+
+gboolean
+cmdb_executor_start_group (CmdbExecutor *self, GPtrArray *runs, guint parallel, GError **error)
+{
+  CmdbExecutorInterface *iface;
+  g_autoptr (GAsyncResult) result = NULL;
+  CmdbSyncCall call;
+
+  g_return_val_if_fail (CMDB_IS_EXECUTOR (self), FALSE);
+  iface = CMDB_EXECUTOR_GET_IFACE (self);
+  if (iface->start_group_async == NULL || iface->start_group_finish == NULL)
+    {
+      g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_START,
+                   "executor '%s' cannot start a group of runs", cmdb_executor_get_id (self));
+      return FALSE;
+    }
+  cmdb_sync_call_begin (&call);
+  iface->start_group_async (self, runs, parallel, NULL, cmdb_sync_call_done, &call);
+  result = cmdb_sync_call_wait (&call);
+  return iface->start_group_finish (self, result, error);
+}
+
 /* ---- status ---- */
 
 gboolean

@@ -263,8 +263,27 @@ supervisor_alive (CmdbRun *run)
 static gboolean
 local_stop (CmdbExecutor *executor, CmdbRun *run, GError **error)
 {
+  g_autoptr (CmdbRun) latest = NULL;
   GPid pid = (GPid) cmdb_run_get_int (run, "supervisor_pid", 0);
 
+  /* Not adopted yet when the caller read it: the record may say more now.
+   * A run no supervisor adopted has no leftovers to end: its command would
+   * be stopped behind its supervisor's back (recorded failed, not
+   * stopped). The caller asks again. */
+  if (pid <= 0)
+    {
+      latest = cmdb_run_load_from_directory (cmdb_run_get_directory (run), NULL);
+      if (latest != NULL)
+        run = latest;
+      pid = (GPid) cmdb_run_get_int (run, "supervisor_pid", 0);
+      if (pid <= 0)
+        {
+          g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_RUNNING,
+                       "run %s has not started yet; stop it again in a moment",
+                       cmdb_run_get_id (run));
+          return FALSE;
+        }
+    }
   if (!supervisor_alive (run))
     {
       /* Killed (kill -9): what it started may still run, under init. */

@@ -294,6 +294,48 @@ set_queue_ended (JsonObject *data, gpointer user_data)
   json_object_set_string_member (data, "queue_ended_at", text);
 }
 
+/* An executor that takes a whole sweep at once (Slurm: one job array) gets
+ * every queued member now; the queue then has nothing left to feed. */
+static void
+start_as_group (CmdbRunStore *store, CmdbSweep *sweep, guint parallel)
+{
+  g_autoptr (GError) error = NULL;
+  CmdbExecutor *executor
+      = cmdb_run_store_load_executor (store, cmdb_sweep_get_executor (sweep), &error);
+  g_autoptr (GPtrArray) members = NULL;
+  g_autoptr (GPtrArray) group = NULL;
+
+  if (executor == NULL || !cmdb_executor_can_start_group (executor)
+      || cmdb_sweep_get_stop_requested (sweep))
+    return;
+  members = cmdb_sweep_load_members (store, sweep);
+  group = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_run_unref);
+  for (guint i = 0; i < members->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (members, i);
+      CmdbRun *dequeued;
+
+      if (run == NULL || cmdb_run_get_status (run) != CMDB_RUN_STATUS_QUEUED)
+        continue;
+      dequeued = cmdb_run_dequeue (cmdb_run_get_directory (run), CMDB_RUN_STATUS_STARTING, NULL,
+                                   NULL);
+      if (dequeued != NULL)
+        g_ptr_array_add (group, dequeued);
+    }
+  if (group->len == 0 || cmdb_executor_start_group (executor, group, parallel, &error))
+    return;
+  /* Nothing was submitted: each member says why. */
+  for (guint i = 0; i < group->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (group, i);
+
+      cmdb_run_set_status (run, CMDB_RUN_STATUS_FAILED);
+      cmdb_run_set_message (run, error->message);
+      cmdb_run_set_time_now (run, "ended_at");
+      cmdb_run_save (run, NULL);
+    }
+}
+
 int
 cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
 {
@@ -324,6 +366,7 @@ cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
   parallel = (guint) MAX (json_object_get_int_member_with_default (cmdb_sweep_get_data (sweep),
                                                                     "parallel", 1),
                           1);
+  start_as_group (store, sweep, parallel);
 
   for (;;)
     {

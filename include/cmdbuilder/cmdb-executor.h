@@ -471,6 +471,15 @@ G_DECLARE_INTERFACE (CmdbExecutor, cmdb_executor, CMDB, EXECUTOR, GObject)
  * Returns: (transfer full) (nullable): the options' form, or NULL (with @error when it cannot
  *   be read).
  */
+/**
+ * CmdbExecutorInterface::start_group_async:
+ * @self: the executor
+ * @runs: (element-type CmdbRun): the queued members of one sweep, in order
+ * @parallel: how many may run at a time
+ * @cancellable: (nullable): cancels the call
+ * @callback: (scope async): called when it completes
+ * @user_data: (closure): for @callback
+ */
 struct _CmdbExecutorInterface
 {
   GTypeInterface parent_iface;
@@ -525,6 +534,16 @@ struct _CmdbExecutorInterface
    * cannot be read, without when the executor has no options. Optional:
    * missing means no options. Reads a file: never waits otherwise. */
   CmdbSchema *(*load_options_form) (CmdbExecutor *self, CmdbCache *cache, GError **error);
+
+  /* A whole sweep at once: starts @runs (queued members of one sweep, in
+   * order) as one group of which at most @parallel run at a time, each
+   * recorded as start_async() records a run (a Slurm job array). Optional:
+   * missing means the sweep's queue starts its members one by one. The
+   * sweep supervisor calls it, never the server. */
+  void (*start_group_async) (CmdbExecutor *self, GPtrArray *runs, guint parallel,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+  gboolean (*start_group_finish) (CmdbExecutor *self, GAsyncResult *result, GError **error);
 };
 
 /**
@@ -583,6 +602,24 @@ JsonObject *cmdb_executor_check_options (CmdbExecutor *self, JsonObject *options
  */
 CMDB_AVAILABLE_IN_ALL
 CmdbSchema *cmdb_executor_load_options_form (CmdbExecutor *self, CmdbCache *cache, GError **error);
+/**
+ * cmdb_executor_can_start_group:
+ *
+ * Whether the executor starts a sweep's members as one group (start_group_async(), a Slurm job
+ * array).
+ */
+CMDB_AVAILABLE_IN_ALL
+gboolean cmdb_executor_can_start_group (CmdbExecutor *self);
+/**
+ * cmdb_executor_start_group:
+ * @runs: (element-type CmdbRun): the queued members of one sweep, in order
+ *
+ * Starts @runs as one group (see CmdbExecutorInterface.start_group_async), on a private main
+ * context until it is done.
+ */
+CMDB_AVAILABLE_IN_ALL
+gboolean cmdb_executor_start_group (CmdbExecutor *self, GPtrArray *runs, guint parallel,
+                                    GError **error);
 /**
  * cmdb_executor_has_update:
  *

@@ -72,7 +72,8 @@ wait_sweep (const char *id, const char *until, int seconds)
                                            status))
         return node;
       if (g_get_monotonic_time () > deadline)
-        fail_msg ("sweep %s is still %s after %d s", id, status, seconds);
+        fail_msg ("sweep %s is still %s after %d s: %s", id, status, seconds,
+                  json_to_string (node, FALSE));
       json_node_unref (node);
       g_usleep (100 * 1000);
     }

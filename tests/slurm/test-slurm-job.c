@@ -442,6 +442,58 @@ test_slurm_unknown_without_host (void **state)
   cmdb_test_remove_tree (tmp);
 }
 
+/* A sweep's array script: the options, --array with the concurrency,
+ * Slurm's own output discarded, task N running member N's script with its
+ * output in that member's logs. */
+static void
+test_slurm_array_script (void **state)
+{
+  g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
+  const char *directories[] = { "/ws/.cmdbuilder/runs/a", "/ws/.cmdbuilder/runs/b c",
+                                "/ws/.cmdbuilder/runs/d", NULL };
+  g_autofree char *limited = NULL;
+  g_autofree char *unlimited = NULL;
+
+  cmdb_slurm_options_set (options, "job-name", "sweep-x", NULL);
+  cmdb_slurm_options_set (options, "partition", "debug", NULL);
+  limited = cmdb_slurm_render_array_script (options, directories, 2, NULL);
+  cmdb_test_assert_contains (limited, "#SBATCH --job-name=sweep-x\n");
+  cmdb_test_assert_contains (limited, "#SBATCH --partition=debug\n");
+  cmdb_test_assert_contains (limited, "#SBATCH --array=0-2%2\n");
+  cmdb_test_assert_contains (limited, "#SBATCH --output=/dev/null\n");
+  cmdb_test_assert_contains (limited, "0) cmdb_run_dir=/ws/.cmdbuilder/runs/a ;;\n");
+  cmdb_test_assert_contains (limited, "1) cmdb_run_dir='/ws/.cmdbuilder/runs/b c' ;;\n");
+  cmdb_test_assert_contains (limited, "*) exit 1 ;;\n");
+  cmdb_test_assert_contains (limited, "exec /bin/bash \"$cmdb_run_dir/slurm-job.sh\" "
+                                      ">>\"$cmdb_run_dir/stdout.log\" 2>>\"$cmdb_run_dir/stderr.log\"");
+  unlimited = cmdb_slurm_render_array_script (options, directories, 3, NULL);
+  cmdb_test_assert_contains (unlimited, "#SBATCH --array=0-2\n");
+}
+
+/* A task's record in `scontrol show job ARRAY`: its own once split off,
+ * the pending range's, or the array's own after a cancel. */
+static void
+test_slurm_array_task_record (void **state)
+{
+  const char *running = "JobId=8 ArrayJobId=7 ArrayTaskId=0 JobState=RUNNING ExitCode=0:0\n"
+                        "JobId=7 ArrayJobId=7 ArrayTaskId=1-3%1 JobState=PENDING ExitCode=0:0\n";
+  const char *cancelled
+      = "JobId=7 ArrayJobId=7 ArrayTaskId=4294967294 JobState=CANCELLED ExitCode=0:0\n"
+        "JobId=8 ArrayJobId=7 ArrayTaskId=0 JobState=CANCELLED ExitCode=143:0\n";
+  g_autofree char *first = cmdb_slurm_array_task_record (running, "7", 0);
+  g_autofree char *pending = cmdb_slurm_array_task_record (running, "7", 2);
+  g_autofree char *gone = cmdb_slurm_array_task_record (cancelled, "7", 3);
+  g_autofree char *done = cmdb_slurm_array_task_record (cancelled, "7", 0);
+  g_autofree char *none = cmdb_slurm_array_task_record ("JobId=9 ArrayTaskId=0\n", "7", 1);
+
+  cmdb_test_assert_contains (first, "JobId=8 ");
+  cmdb_test_assert_contains (pending, "JobState=PENDING");
+  cmdb_test_assert_contains (gone, "JobId=7 ");
+  cmdb_test_assert_contains (gone, "JobState=CANCELLED");
+  cmdb_test_assert_contains (done, "ExitCode=143:0");
+  assert_null (none);
+}
+
 int
 main (void)
 {
@@ -462,6 +514,8 @@ main (void)
     cmocka_unit_test (test_slurm_batch_script_golden),
     cmocka_unit_test (test_slurm_refuses_quote_in_path),
     cmocka_unit_test (test_slurm_parses_scontrol),
+    cmocka_unit_test (test_slurm_array_script),
+    cmocka_unit_test (test_slurm_array_task_record),
     cmocka_unit_test (test_slurm_parses_exit_file),
     cmocka_unit_test (test_slurm_summarizes_errors),
     cmocka_unit_test (test_slurm_form_section_matches_options),

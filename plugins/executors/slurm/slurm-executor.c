@@ -777,6 +777,7 @@ typedef struct
   CmdbSlurmExecutor *self;
   char *run_id;
   char *job_id;
+  gint array_task; /* a task of a job array (the array is asked about): its index, else -1 */
 } Query;
 
 static void
@@ -815,18 +816,29 @@ on_job_queried (GObject *source, GAsyncResult *result, gpointer user_data)
                                "cannot ask Slurm about job %s: %s", query->job_id, error->message);
       return;
     }
-  if (cmdb_tool_result_get_status (tool) == 0
-      && cmdb_slurm_parse_job (cmdb_tool_result_get_stdout (tool), &state, &exit_code))
-    {
-      info->known = TRUE;
-      g_free (info->state);
-      info->state = g_steal_pointer (&state);
-      info->exit_code = exit_code;
-      g_free (info->reason);
-      info->reason = cmdb_slurm_job_field (cmdb_tool_result_get_stdout (tool), "Reason");
-    }
-  else
-    info->forgotten = strstr (cmdb_tool_result_get_stderr (tool), "Invalid job id") != NULL;
+  {
+    /* A task of an array: its own record once Slurm split it off, else
+     * the array's record of the tasks still pending (or cancelled). */
+    g_autofree char *record
+        = cmdb_tool_result_get_status (tool) != 0 ? NULL
+          : query->array_task >= 0
+              ? cmdb_slurm_array_task_record (cmdb_tool_result_get_stdout (tool), query->job_id,
+                                              (guint) query->array_task)
+              : g_strdup (cmdb_tool_result_get_stdout (tool));
+
+    if (record != NULL && cmdb_slurm_parse_job (record, &state, &exit_code))
+      {
+        info->known = TRUE;
+        g_free (info->state);
+        info->state = g_steal_pointer (&state);
+        info->exit_code = exit_code;
+        g_free (info->reason);
+        info->reason = cmdb_slurm_job_field (record, "Reason");
+      }
+    else
+      info->forgotten = strstr (cmdb_tool_result_get_stderr (tool), "Invalid job id") != NULL
+                        || (query->array_task >= 0 && record == NULL);
+  }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -867,9 +879,24 @@ slurm_update_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancella
   query->self = g_object_ref (self);
   query->run_id = g_strdup (cmdb_run_get_id (run));
   query->job_id = g_strdup (id);
+  query->array_task = -1;
+  /* An array's pending tasks have no record of their own: ask about the
+   * array, and find the task in the answer. */
+  {
+    JsonObject *data = cmdb_run_get_data (run);
+    const char *array = json_object_get_string_member_with_default (data, "slurm_array_job_id",
+                                                                    NULL);
+
+    if (array != NULL && json_object_has_member (data, "slurm_array_task"))
+      {
+        g_free (query->job_id);
+        query->job_id = g_strdup (array);
+        query->array_task = (gint) json_object_get_int_member (data, "slurm_array_task");
+      }
+  }
   g_task_set_task_data (task, query, (GDestroyNotify) query_free);
   {
-    const char *argv[] = { "scontrol", "--oneliner", "show", "job", id, NULL };
+    const char *argv[] = { "scontrol", "--oneliner", "show", "job", query->job_id, NULL };
 
     run_tool_async (self, argv, NULL, cancellable, on_job_queried, g_steal_pointer (&task));
   }
@@ -972,6 +999,209 @@ slurm_load_options_form (CmdbExecutor *executor, CmdbCache *cache, GError **erro
   return cmdb_schema_load (cache, path, error);
 }
 
+/* ---- a sweep as one job array ---- */
+
+/* CmdbExecutor.start_group_async: the members of a sweep as ONE job array
+ * (docs/sweeps.md, "Slurm"): each member keeps its own script (as a single
+ * run's), the array's task N runs member N's with its output in that run's
+ * logs, and each run records its task as its job ("ARRAYID_N"), so its
+ * state, exit code, logs and stop are a single run's. The options are the
+ * first member's (a sweep's are the same for every member). */
+typedef struct
+{
+  GPtrArray *runs; /* (element-type CmdbRun) */
+  CmdbSlurmOptions *options;
+  guint parallel;
+} Group;
+
+static void
+group_free (Group *group)
+{
+  g_ptr_array_unref (group->runs);
+  cmdb_slurm_options_free (group->options);
+  g_free (group);
+}
+
+/* Every member recorded as failed to submit; the start itself completed. */
+static void
+fail_group (GTask *task, const char *summary, const char *details)
+{
+  Group *group = g_task_get_task_data (task);
+
+  for (guint i = 0; i < group->runs->len; i++)
+    record_submit_failure (g_ptr_array_index (group->runs, i), summary, details, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_group_submitted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Group *group = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbToolResult) tool = run_tool_finish (result, &error);
+  g_autofree char *out = NULL;
+  const char *err;
+
+  if (tool == NULL)
+    {
+      fail_group (task, error->message, NULL);
+      return;
+    }
+  err = cmdb_tool_result_get_stderr (tool);
+  if (cmdb_tool_result_get_status (tool) != 0)
+    {
+      g_autofree char *summary
+          = g_strdup_printf ("%s (sbatch exited with status %d)", cmdb_slurm_summarize_error (err),
+                             cmdb_tool_result_get_status (tool));
+
+      fail_group (task, summary, err);
+      return;
+    }
+  out = g_strdup (cmdb_tool_result_get_stdout (tool));
+  out[strcspn (out, ";\n")] = '\0';
+  g_strstrip (out);
+  if (out[0] == '\0' || strspn (out, "0123456789") != strlen (out))
+    {
+      g_autofree char *details = g_strconcat (out, err, NULL);
+
+      fail_group (task, "sbatch printed no job id", details);
+      return;
+    }
+  for (guint i = 0; i < group->runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (group->runs, i);
+      JsonObject *data = cmdb_run_get_data (run);
+      g_autofree char *task_id = g_strdup_printf ("%s_%u", out, i);
+      g_autoptr (GError) save_error = NULL;
+
+      json_object_set_string_member (data, "slurm_job_id", task_id);
+      json_object_set_string_member (data, "slurm_array_job_id", out);
+      json_object_set_int_member (data, "slurm_array_task", i);
+      json_object_set_string_member (data, "slurm_state", "PENDING");
+      set_now (data, "submitted_at");
+      if (!cmdb_run_save (run, &save_error))
+        g_warning ("%s: %s", cmdb_run_get_id (run), save_error->message);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+submit_group (GTask *task, const char *const *partitions)
+{
+  CmdbSlurmExecutor *self = g_task_get_source_object (task);
+  Group *group = g_task_get_task_data (task);
+  CmdbRun *first = g_ptr_array_index (group->runs, 0);
+  g_autoptr (GStrvBuilder) directories = g_strv_builder_new ();
+  g_auto (GStrv) directory_list = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *array_script = NULL;
+  g_autofree char *array_path = NULL;
+
+  if (!cmdb_slurm_options_validate (group->options, partitions, &error))
+    {
+      fail_group (task, error->message, NULL);
+      return;
+    }
+  for (guint i = 0; i < group->runs->len; i++)
+    {
+      CmdbRun *run = g_ptr_array_index (group->runs, i);
+      JsonObject *data = cmdb_run_get_data (run);
+      g_autofree char *script = cmdb_slurm_render_script (
+          group->options, cmdb_run_get_id (run), cmdb_run_get_directory (run),
+          cmdb_run_get_working_directory (run), cmdb_run_get_argv (run), &error);
+      g_autofree char *path
+          = g_build_filename (cmdb_run_get_directory (run), CMDB_SLURM_SCRIPT_NAME, NULL);
+
+      if (script == NULL
+          || !g_file_set_contents_full (path, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755,
+                                        &error))
+        {
+          fail_group (task, error->message, NULL);
+          return;
+        }
+      json_object_set_object_member (data, "slurm_options",
+                                     cmdb_slurm_options_to_json (group->options));
+      json_object_set_string_member (data, "slurm_script", path);
+      g_strv_builder_add (directories, cmdb_run_get_directory (run));
+    }
+  directory_list = g_strv_builder_end (directories);
+  array_script = cmdb_slurm_render_array_script (
+      group->options, (const char *const *) directory_list, group->parallel, &error);
+  array_path = g_build_filename (cmdb_run_get_directory (first), CMDB_SLURM_ARRAY_SCRIPT_NAME,
+                                 NULL);
+  if (array_script == NULL
+      || !g_file_set_contents_full (array_path, array_script, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                    0755, &error))
+    {
+      fail_group (task, error->message, NULL);
+      return;
+    }
+  {
+    const char *argv[] = { "sbatch", "--parsable", array_path, NULL };
+
+    run_tool_async (self, argv, cmdb_run_get_working_directory (first),
+                    g_task_get_cancellable (task), on_group_submitted, g_object_ref (task));
+  }
+}
+
+static void
+on_group_partitions (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_auto (GStrv) partitions = partitions_finish (result);
+
+  submit_group (task, (const char *const *) partitions);
+}
+
+static void
+slurm_start_group_async (CmdbExecutor *executor, GPtrArray *runs, guint parallel,
+                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  CmdbSlurmExecutor *self = CMDB_SLURM_EXECUTOR (executor);
+  g_autoptr (GTask) task = g_task_new (executor, cancellable, callback, user_data);
+  CmdbRun *first;
+  JsonNode *requested;
+  JsonNode *sweep;
+  g_autoptr (GError) error = NULL;
+  Group *group = g_new0 (Group, 1);
+
+  g_return_if_fail (runs != NULL && runs->len > 0);
+  group->runs = g_ptr_array_ref (runs);
+  group->options = cmdb_slurm_options_new ();
+  group->parallel = parallel;
+  g_task_set_task_data (task, group, (GDestroyNotify) group_free);
+  first = g_ptr_array_index (runs, 0);
+  requested = json_object_get_member (cmdb_run_get_data (first), "slurm_options");
+  sweep = json_object_get_member (cmdb_run_get_data (first), "sweep");
+  /* The array is named after its sweep. */
+  cmdb_slurm_options_set (group->options, "job-name",
+                          sweep != NULL && JSON_NODE_HOLDS_VALUE (sweep)
+                                  && json_node_get_value_type (sweep) == G_TYPE_STRING
+                              ? json_node_get_string (sweep)
+                              : default_job_name (first),
+                          NULL);
+  if (self->context != NULL)
+    cmdb_slurm_options_load_config (group->options, cmdb_context_get_config (self->context));
+  if (requested != NULL && JSON_NODE_HOLDS_OBJECT (requested)
+      && !cmdb_slurm_options_apply_json (group->options, json_node_get_object (requested), &error))
+    {
+      fail_group (task, error->message, NULL);
+      return;
+    }
+  if (cmdb_slurm_options_get (group->options, "partition") != NULL)
+    list_partitions_async (self, cancellable, on_group_partitions, g_steal_pointer (&task));
+  else
+    submit_group (task, NULL);
+}
+
+static gboolean
+slurm_start_group_finish (CmdbExecutor *executor, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 executor_iface_init (CmdbExecutorInterface *iface)
 {
@@ -986,6 +1216,8 @@ executor_iface_init (CmdbExecutorInterface *iface)
   iface->check_options_async = slurm_check_options_async;
   iface->check_options_finish = slurm_check_options_finish;
   iface->load_options_form = slurm_load_options_form;
+  iface->start_group_async = slurm_start_group_async;
+  iface->start_group_finish = slurm_start_group_finish;
 }
 
 G_MODULE_EXPORT void peas_register_types (PeasObjectModule *module);

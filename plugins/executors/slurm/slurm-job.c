@@ -308,6 +308,36 @@ escape_percent (const char *path)
   return g_string_free (g_steal_pointer (&escaped), FALSE);
 }
 
+/* The #SBATCH lines of the options' keys, in order. */
+static gboolean
+append_option_directives (GString *script, CmdbSlurmOptions *options, GError **error)
+{
+  for (guint i = 0; i < N_SCALAR_KEYS; i++)
+    if (options->values[i] != NULL)
+      {
+        g_autofree char *option = g_strconcat ("--", option_keys[i], NULL);
+
+        if (!append_directive (script, option, options->values[i], error))
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* The "extra" lines, verbatim (#SBATCH added when missing). */
+static void
+append_extra_lines (GString *script, CmdbSlurmOptions *options)
+{
+  for (guint i = 0; i < options->extra->len; i++)
+    {
+      const char *line = g_ptr_array_index (options->extra, i);
+
+      if (g_str_has_prefix (line, "#SBATCH"))
+        g_string_append_printf (script, "%s\n", line);
+      else
+        g_string_append_printf (script, "#SBATCH %s\n", line);
+    }
+}
+
 char *
 cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id, const char *run_directory,
                           const char *working_directory, const char *const *argv, GError **error)
@@ -321,28 +351,14 @@ cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id, const c
   g_autofree char *quoted_workspace = cmdb_shell_quote (working_directory);
   g_autofree char *command = cmdb_shell_join (argv);
 
-  for (guint i = 0; i < N_SCALAR_KEYS; i++)
-    if (options->values[i] != NULL)
-      {
-        g_autofree char *option = g_strconcat ("--", option_keys[i], NULL);
-
-        if (!append_directive (script, option, options->values[i], error))
-          return NULL;
-      }
+  if (!append_option_directives (script, options, error))
+    return NULL;
   /* The job writes straight into the run's logs: the workspace (and so the
    * run directory) is on a filesystem the compute nodes share. */
   if (!append_directive (script, "--output", stdout_escaped, error)
       || !append_directive (script, "--error", stderr_escaped, error))
     return NULL;
-  for (guint i = 0; i < options->extra->len; i++)
-    {
-      const char *line = g_ptr_array_index (options->extra, i);
-
-      if (g_str_has_prefix (line, "#SBATCH"))
-        g_string_append_printf (script, "%s\n", line);
-      else
-        g_string_append_printf (script, "#SBATCH %s\n", line);
-    }
+  append_extra_lines (script, options);
   g_string_append_printf (
       script,
       "\n"
@@ -462,4 +478,84 @@ cmdb_slurm_summarize_error (const char *tool_stderr)
       || strstr (tool_stderr, "can not be satisfied") != NULL)
     return "the cluster cannot satisfy the requested resources";
   return "Slurm refused the job";
+}
+
+char *
+cmdb_slurm_render_array_script (CmdbSlurmOptions *options, const char *const *run_directories,
+                                guint parallel, GError **error)
+{
+  g_autoptr (GString) script = g_string_new ("#!/bin/bash\n");
+  guint n = g_strv_length ((char **) run_directories);
+  g_autofree char *array = NULL;
+
+  g_return_val_if_fail (n > 0, NULL);
+  if (!append_option_directives (script, options, error))
+    return NULL;
+  array = parallel > 0 && parallel < n ? g_strdup_printf ("0-%u%%%u", n - 1, parallel)
+                                       : g_strdup_printf ("0-%u", n - 1);
+  if (!append_directive (script, "--array", array, error)
+      || !append_directive (script, "--output", "/dev/null", error)
+      || !append_directive (script, "--error", "/dev/null", error))
+    return NULL;
+  append_extra_lines (script, options);
+  g_string_append (script,
+                   "\n"
+                   "# Written by cmdbuilder for a sweep (docs/sweeps.md): task N runs member N's\n"
+                   "# own script (" CMDB_SLURM_SCRIPT_NAME " in its run directory), its output\n"
+                   "# going to that run's logs.\n"
+                   "case \"$SLURM_ARRAY_TASK_ID\" in\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *quoted = cmdb_shell_quote (run_directories[i]);
+
+      g_string_append_printf (script, "%u) cmdb_run_dir=%s ;;\n", i, quoted);
+    }
+  g_string_append (script, "*) exit 1 ;;\n"
+                           "esac\n"
+                           "exec /bin/bash \"$cmdb_run_dir/" CMDB_SLURM_SCRIPT_NAME "\" "
+                           ">>\"$cmdb_run_dir/stdout.log\" 2>>\"$cmdb_run_dir/stderr.log\"\n");
+  return g_string_free (g_steal_pointer (&script), FALSE);
+}
+
+/* TRUE when the ArrayTaskId field @value ("3", "1-3%1", "0,2-4") names
+ * @task. */
+static gboolean
+task_field_names (const char *value, guint task)
+{
+  g_autofree char *copy = g_strdup (value);
+  g_auto (GStrv) parts = NULL;
+
+  copy[strcspn (copy, "%")] = '\0';
+  parts = g_strsplit (copy, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *dash = strchr (parts[i], '-');
+      guint64 low = g_ascii_strtoull (parts[i], NULL, 10);
+      guint64 high = dash != NULL ? g_ascii_strtoull (dash + 1, NULL, 10) : low;
+
+      if (parts[i][0] != '\0' && task >= low && task <= high)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+char *
+cmdb_slurm_array_task_record (const char *text, const char *array_job_id, guint task)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *array_key = g_strdup_printf ("JobId=%s ", array_job_id);
+  const char *whole = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *tasks = cmdb_slurm_job_field (lines[i], "ArrayTaskId");
+
+      if (tasks != NULL && task_field_names (tasks, task))
+        return g_strdup (lines[i]);
+      if (g_str_has_prefix (lines[i], array_key))
+        whole = lines[i];
+    }
+  /* Pending tasks not split off yet, or cancelled with them: the array's
+   * own record speaks for them once no record names the task. */
+  return whole != NULL ? g_strdup (whole) : NULL;
 }

@@ -58,6 +58,17 @@ char *cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id,
                                 const char *run_directory, const char *working_directory,
                                 const char *const *argv, GError **error);
 
+/* (transfer full): the batch script of a sweep as one job array: the
+ * options' #SBATCH lines, --array=0-(N-1)%@parallel (no limit when
+ * @parallel is 0 or at least N), Slurm's own output discarded, and a task
+ * N that runs the script of @run_directories[N] (each rendered by
+ * cmdb_slurm_render_script) with its output appended to that run's logs.
+ * NULL with an error when a value cannot be written in an #SBATCH line. */
+char *cmdb_slurm_render_array_script (CmdbSlurmOptions *options,
+                                      const char *const *run_directories, guint parallel,
+                                      GError **error);
+#define CMDB_SLURM_ARRAY_SCRIPT_NAME "slurm-array.sh"
+
 /* Reads `scontrol show job -o` output: (transfer full) the JobState (such
  * as RUNNING, CANCELLED) and the ExitCode as an exit status (128 + signal
  * when a signal ended it). FALSE when the text has no JobState. */
@@ -65,6 +76,12 @@ gboolean cmdb_slurm_parse_job (const char *text, char **ret_state, int *ret_exit
 /* (transfer full) (nullable): the value of KEY= in `scontrol show job -o`
  * output (a whole field, up to the next blank). */
 char *cmdb_slurm_job_field (const char *text, const char *key);
+/* (transfer full) (nullable): the line of `scontrol --oneliner show job
+ * ARRAY` output that holds task @task of the array @array_job_id: the
+ * record whose ArrayTaskId names it (a task Slurm split off, or the range
+ * still pending), else the array's own record (JobId=ARRAY: the tasks
+ * cancelled while pending). NULL when there is neither. */
+char *cmdb_slurm_array_task_record (const char *text, const char *array_job_id, guint task);
 /* TRUE for a state after which the job does nothing more. */
 gboolean cmdb_slurm_state_is_final (const char *state);
 /* TRUE for a state in which the job's script runs. */
