@@ -7,22 +7,7 @@
 # with its message, and the server keeps serving.
 set -euo pipefail
 
-cmdbuilder="${CMDB_TEST_CMDBUILDER:?run with meson test}"
-build="${CMDB_TEST_BUILD_ROOT:?run with meson test}"
-source_root="${CMDB_TEST_SOURCE_ROOT:?run with meson test}"
-[ -f "$build/core/Cmdbuilder-1.typelib" ] || { echo "no typelib (introspection off): skip"; exit 77; }
-/usr/bin/python3 -c 'import gi' 2>/dev/null || { echo "python3-gi missing: skip"; exit 77; }
-command -v curl >/dev/null || { echo "curl missing: skip"; exit 77; }
-
-# Under AddressSanitizer the interpreter's own exit-time leaks are not ours.
-export LSAN_OPTIONS="suppressions=$source_root/tests/lsan-libpython.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-
-tmp="$(mktemp -d)"
-server_pid=
-cleanup() { [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/python-plugin-test-env.sh"
 
 ws="$tmp/ws"
 mkdir -p "$ws/configs" "$ws/runners" "$tmp/plugins/scoring"
@@ -94,10 +79,7 @@ case "$out" in *"The page's validation failed: ValueError: seed 13 is cursed"*) 
 
 # 3. The server: the JSON has the warning under the field and the override in
 # the command; the HTML shows the warning in that field's messages.
-"$cmdbuilder" serve -p 0 --no-token > "$tmp/serve.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do grep -q '^http://' "$tmp/serve.out" && break; sleep 0.1; done
-url="$(grep -m1 '^http://' "$tmp/serve.out")" || fail "serve printed no URL"
+start_server
 curl -sf "${url}api/pages/scoring" > "$tmp/page.json" || fail "GET /api/pages/scoring"
 python3 - "$tmp/page.json" <<'PY' || fail "the server's JSON"
 import json, sys

@@ -6,23 +6,7 @@
 # in `serve`, libpython is mapped only once the Python source is listed.
 set -euo pipefail
 
-cmdbuilder="${CMDB_TEST_CMDBUILDER:?run with meson test}"
-build="${CMDB_TEST_BUILD_ROOT:?run with meson test}"
-[ -f "$build/core/Cmdbuilder-1.typelib" ] || { echo "no typelib (introspection off): skip"; exit 77; }
-/usr/bin/python3 -c 'import gi' 2>/dev/null || { echo "python3-gi missing: skip"; exit 77; }
-command -v curl >/dev/null || { echo "curl missing: skip"; exit 77; }
-
-# Under AddressSanitizer the interpreter's own exit-time leaks are not ours
-# (tests/lsan-libpython.supp; full stacks so the suppressions match).
-source_root_for_supp="${CMDB_TEST_SOURCE_ROOT:?run with meson test}"
-export LSAN_OPTIONS="suppressions=$source_root_for_supp/tests/lsan-libpython.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-
-tmp="$(mktemp -d)"
-server_pid=
-cleanup() { [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/python-plugin-test-env.sh"
 
 ws="$tmp/ws"
 mkdir -p "$ws/configs/model/necks" "$ws/schemas/train.d" "$ws/runners"
@@ -56,10 +40,7 @@ fi
 
 # 3. The server maps libpython only when the Python source is first listed.
 rm "$ws/schemas/train.d/neck.yaml"
-"$cmdbuilder" serve -p 0 --no-token > "$tmp/serve.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do grep -q '^http://' "$tmp/serve.out" && break; sleep 0.1; done
-url="$(grep -m1 '^http://' "$tmp/serve.out")" || fail "serve printed no URL"
+start_server
 curl -sf "${url}api/pages/train" >/dev/null || fail "GET /api/pages/train"
 if grep -q libpython3 "/proc/$server_pid/maps"; then fail "libpython mapped after opening Train"; fi
 curl -sf "${url}api/options/models.necks" | grep -q '"b"' || fail "GET /api/options/models.necks"
@@ -87,10 +68,7 @@ status=0; out="$("$cmdbuilder" build train --set neck=b 2>&1)" || status=$?
 [ "$status" != 0 ] || fail "build succeeded with a raising registry"
 case "$out" in *"[neck] KeyError: 'no neck today'"*) ;; *) fail "no field error: $out" ;; esac
 
-"$cmdbuilder" serve -p 0 --no-token > "$tmp/serve.out" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do grep -q '^http://' "$tmp/serve.out" && break; sleep 0.1; done
-url="$(grep -m1 '^http://' "$tmp/serve.out")" || fail "serve printed no URL"
+start_server
 curl -s "${url}api/pages/train" > "$tmp/train.json"
 grep -q "no neck today" "$tmp/train.json" || fail "the page shows no field error"
 # The form is invalid in the web UI exactly as `build` refuses it.
