@@ -31,17 +31,6 @@ teardown (void **state)
   return 0;
 }
 
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-
-  if (!json_parser_load_from_data (parser, text, -1, &error))
-    fail_msg ("not JSON (%s): %s", error->message, text);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
 /* (transfer full): `sweep ID --json`. */
 static JsonNode *
 sweep_report (const char *id)
@@ -53,7 +42,7 @@ sweep_report (const char *id)
 
   if (status != 0)
     fail_msg ("sweep %s --json: %s", id, err);
-  return parse_json (out);
+  return cmdb_test_parse_json (out);
 }
 
 static const char *
@@ -204,7 +193,7 @@ test_foreground_sweep_and_comparison (void **state)
 
   list = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "sweeps", "--json", NULL);
   assert_int_equal (status, 0);
-  listed = parse_json (list);
+  listed = cmdb_test_parse_json (list);
   assert_int_equal (json_array_get_length (json_node_get_array (listed)), 1);
   sweep = json_array_get_object_element (json_node_get_array (listed), 0);
   assert_string_equal (json_object_get_string_member (sweep, "page"), "train");
@@ -279,7 +268,7 @@ test_queue_cancel_kill_and_resume (void **state)
    * supervisor), the queue waits. */
   record_path = g_build_filename (workspace, ".cmdbuilder", "sweeps", id, "sweep.json", NULL);
   record = cmdb_test_read_file (record_path);
-  parsed = parse_json (record);
+  parsed = cmdb_test_parse_json (record);
   supervisor = (GPid) json_object_get_int_member (json_node_get_object (parsed), "supervisor_pid");
   assert_true (supervisor > 0);
   assert_int_equal (kill (supervisor, SIGKILL), 0);
@@ -326,7 +315,7 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
     {
       g_autofree char *list = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "sweeps",
                                                            "--json", NULL);
-      g_autoptr (JsonNode) node = parse_json (list);
+      g_autoptr (JsonNode) node = cmdb_test_parse_json (list);
       JsonArray *array = json_node_get_array (node);
 
       if (json_array_get_length (array) == 1)

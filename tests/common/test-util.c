@@ -427,6 +427,17 @@ cmdb_test_demo_teardown (void **state)
   return 0;
 }
 
+JsonNode *
+cmdb_test_parse_json (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, &error))
+    fail_msg ("not JSON (%s): %s", error->message, text);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
 void
 cmdb_test_assert_contains (const char *text, const char *part)
 {

@@ -58,6 +58,9 @@ typedef struct
 
 int cmdb_test_demo_setup (void **state);
 int cmdb_test_demo_teardown (void **state);
+/* (transfer full): @text parsed as JSON; fails the test, showing the text,
+ * when it is not JSON. */
+JsonNode *cmdb_test_parse_json (const char *text);
 /* Fails the test, naming both, when @part is not in @text (nullable). */
 void cmdb_test_assert_contains (const char *text, const char *part);
 

@@ -44,17 +44,6 @@ group_teardown (void **state)
   return 0;
 }
 
-static JsonNode *
-parse_json (const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-
-  if (!json_parser_load_from_data (parser, text, -1, &error))
-    fail_msg ("not JSON (%s): %s", error->message, text);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
 /* (transfer full): `sweep ID --json` (which brings the members' Slurm
  * states up to date). */
 static JsonNode *
@@ -67,7 +56,7 @@ sweep_report (const char *id)
 
   if (status != 0)
     fail_msg ("sweep %s --json: %s", id, err);
-  return parse_json (out);
+  return cmdb_test_parse_json (out);
 }
 
 static JsonObject *
@@ -84,7 +73,7 @@ run_record (const char *run_id)
   int status = -1;
   g_autofree char *out = cmdb_test_run_cmdbuilder_in (cluster.workspace, &status, NULL, "runs",
                                                       "--json", NULL);
-  g_autoptr (JsonNode) runs = parse_json (out);
+  g_autoptr (JsonNode) runs = cmdb_test_parse_json (out);
 
   return json_object_ref (
       cmdb_test_find_by_id (json_node_get_array (runs), run_id, "runs --json"));
