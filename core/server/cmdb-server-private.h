@@ -248,6 +248,15 @@ void cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonOb
                                        gboolean invalid);
 /* (transfer full): a table of runs (cmdb_run_to_json() objects). */
 char *cmdb_html_render_run_list (JsonArray *runs, gboolean show_page);
+
+/* ---- sweeps (cmdb-server-render-sweeps.c) ---- */
+
+/* (transfer full): a sweep's comparison page body (state, members sorted
+ * by @sort: "index", "status", "exit", "duration", "key:KEY" or
+ * "metric:NAME", NULL for the members' order) from @report
+ * (cmdb_sweep_report); @page_title names the sweep's page. */
+char *cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *sort,
+                              gboolean descending);
 /* (transfer full): the executor selector of the execution panel (from
  * GET /api/executors' list), "" when there is only one executor. */
 char *cmdb_html_render_executor_choice (JsonArray *executors, const char *default_id);

@@ -71,6 +71,37 @@ append_exit (GString *out, JsonObject *run)
     g_string_append_printf (out, " (signal %" G_GINT64_FORMAT ")", signal_number);
 }
 
+/* The sweep editor (docs/web-ui.md, "Sweeps"): sweeps.js fills it (the
+ * fields to give several values, the count and each member's command from
+ * the preview, the launch) and lists the page's sweeps. Inside the
+ * execution panel, which the page's updates leave alone. */
+static void
+render_sweep_panel (GString *out, const char *page_id)
+{
+  append_text (out,
+               "<details class=\"sweep-panel\" id=\"sweep-panel\" data-page=\"", page_id);
+  g_string_append (
+      out,
+      "\"><summary>Sweep: run several values</summary>"
+      "<noscript><p class=\"note\">Sweeps need JavaScript here; on the command line: "
+      "<code>cmdbuilder run PAGE --sweep KEY=a,b,c</code>.</p></noscript>"
+      "<div class=\"sweep-editor\" id=\"sweep-editor\" hidden>"
+      "<p class=\"note\">Give fields several values: every combination is one run, started "
+      "with the executor chosen above.</p>"
+      "<div class=\"sweep-fields\" id=\"sweep-fields\"></div>"
+      "<p class=\"sweep-add-row\"><label>Field <select id=\"sweep-add-key\"></select></label> "
+      "<button type=\"button\" id=\"sweep-add\">Several values</button></p>"
+      "<p class=\"sweep-count\" id=\"sweep-count\" role=\"status\"></p>"
+      "<p class=\"error sweep-error\" id=\"sweep-error\" role=\"alert\" hidden></p>"
+      "<ol class=\"sweep-commands\" id=\"sweep-commands\"></ol>"
+      "<p class=\"sweep-launch-row\"><label>At a time <input type=\"number\" "
+      "id=\"sweep-parallel\" min=\"1\" max=\"1000\" value=\"1\"></label> "
+      "<button type=\"button\" id=\"sweep-launch\" class=\"primary\" disabled>Launch the "
+      "sweep</button></p></div>"
+      "<h4>Sweeps of this page</h4><ul class=\"sweep-list\" id=\"sweep-list\"></ul>"
+      "</details>");
+}
+
 void
 cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject *run,
                                   gboolean invalid)
@@ -147,8 +178,9 @@ cmdb_html_render_execution_panel (GString *out, const char *page_id, JsonObject 
                         "disabled>Compare the two selected</button></div>"
                         "<div id=\"run-list\" class=\"run-list\"></div>"
                         "<div id=\"run-diff\" class=\"run-diff\"></div></details>"
-                        "<section id=\"page-actions\" class=\"page-actions\" hidden></section>"
-                        "</div></section>");
+                        "<section id=\"page-actions\" class=\"page-actions\" hidden></section>");
+  render_sweep_panel (out, page_id);
+  g_string_append (out, "</div></section>");
 }
 
 /* "2026-11-30 19:23:58 UTC" from the record's ISO 8601 UTC time; the
@@ -216,8 +248,10 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
                                 ? get_string (run, "edited_command")
                                 : get_string (run, "command");
       JsonArray *differs = get_array (run, "differs");
-      gboolean going
-          = status != NULL && (g_str_equal (status, "starting") || g_str_equal (status, "running"));
+      /* A queued sweep member can be stopped too: it is cancelled. */
+      gboolean going = status != NULL
+                       && (g_str_equal (status, "starting") || g_str_equal (status, "running")
+                           || g_str_equal (status, "queued"));
       gboolean has_values = json_object_has_member (run, "values")
                             && JSON_NODE_HOLDS_OBJECT (json_object_get_member (run, "values"))
                             && get_string (run, "page") != NULL;
@@ -241,6 +275,18 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
       g_string_append (out, "</code>");
       if (get_bool (run, "edited"))
         g_string_append (out, " <span class=\"badge\">edited</span>");
+      /* A sweep's member links to its sweep, where it is compared. */
+      if (get_string (run, "sweep") != NULL)
+        {
+          gint64 index = 0;
+
+          append_text (out, " <a class=\"badge run-sweep\" href=\"/sweeps/",
+                       get_string (run, "sweep"));
+          g_string_append (out, "\">sweep");
+          if (get_int (run, "sweep_index", &index))
+            g_string_append_printf (out, " #%" G_GINT64_FORMAT, index + 1);
+          g_string_append (out, "</a>");
+        }
       g_string_append (out, "</td><td class=\"run-differs\">");
       for (guint j = 0; differs != NULL && j < json_array_get_length (differs); j++)
         append_text (out, "<code>", json_array_get_string_element (differs, j)),
@@ -274,7 +320,16 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
           out, "<button type=\"button\" class=\"run-rerun\" data-mode=\"argv\" data-run=\"", id);
       append_text (out, "\" data-command=\"", command);
       g_string_append (out, "\" title=\"Run exactly the same command line again\">Rerun "
-                            "exact command</button></td></tr>");
+                            "exact command</button>");
+      /* Ended runs only; the server checks again (a lost run whose command
+       * still lives is refused). */
+      if (status != NULL
+          && (g_str_equal (status, "succeeded") || g_str_equal (status, "failed")
+              || g_str_equal (status, "stopped") || g_str_equal (status, "lost")))
+        append_text (out, "<button type=\"button\" class=\"run-delete secondary\" data-run=\"",
+                     id),
+            g_string_append (out, "\">Delete</button>");
+      g_string_append (out, "</td></tr>");
     }
   g_string_append (out, "</tbody></table>");
   return g_string_free (out, FALSE);

@@ -980,7 +980,7 @@ cmdb_html_asset_version (void)
 #define STYLESHEET "app.css"
 
 /* The page's scripts, in the order they run. */
-static const char *const page_scripts[] = { "app.js", "runs.js", "presets.js" };
+static const char *const page_scripts[] = { "app.js", "runs.js", "presets.js", "sweeps.js" };
 
 /* (transfer none): the inline script that marks the document as scripted
  * (the stylesheet shows script-only controls under html.js, so the first

@@ -227,6 +227,7 @@ void cmdb_server_api_runs_list (CmdbServer *, SoupServerMessage *, const CmdbSer
 void cmdb_server_api_runs_start (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_runs_diff (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_run_get (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_api_run_delete (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_run_log (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_run_stop (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* sweeps */
@@ -239,6 +240,7 @@ void cmdb_server_api_sweep_stop (CmdbServer *, SoupServerMessage *, const CmdbSe
 void cmdb_server_api_sweep_rerun_failed (CmdbServer *, SoupServerMessage *,
                                          const CmdbServerRequest *);
 void cmdb_server_api_sweep_delete (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
+void cmdb_server_serve_sweep_page (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* events */
 void cmdb_server_api_events (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* executors */

@@ -41,6 +41,7 @@ static const CmdbServerRoute routes[] = {
   { "POST", "/api/runs", cmdb_server_api_runs_start },
   { "GET", "/api/runs/diff", cmdb_server_api_runs_diff },
   { "GET", "/api/runs/{run}", cmdb_server_api_run_get },
+  { "DELETE", "/api/runs/{run}", cmdb_server_api_run_delete },
   { "GET", "/api/runs/{run}/log", cmdb_server_api_run_log },
   { "POST", "/api/runs/{run}/stop", cmdb_server_api_run_stop },
   /* sweeps (cmdb-server-sweeps.c) */
@@ -52,6 +53,8 @@ static const CmdbServerRoute routes[] = {
   { "GET", "/api/sweeps/{sweep}/csv", cmdb_server_api_sweep_csv },
   { "POST", "/api/sweeps/{sweep}/stop", cmdb_server_api_sweep_stop },
   { "POST", "/api/sweeps/{sweep}/rerun-failed", cmdb_server_api_sweep_rerun_failed },
+  /* the sweep comparison page (cmdb-server-sweeps.c) */
+  { "GET", "/sweeps/{sweep}", cmdb_server_serve_sweep_page },
   /* events (cmdb-server-events.c) */
   { "GET", "/api/events", cmdb_server_api_events, .no_head = TRUE },
   /* executors (cmdb-server-executors.c) */

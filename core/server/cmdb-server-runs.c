@@ -629,6 +629,31 @@ cmdb_server_api_run_get (CmdbServer *self, SoupServerMessage *msg, const CmdbSer
     respond_run (msg, SOUP_STATUS_OK, run);
 }
 
+/* DELETE /api/runs/<id>: removes an ended run (record and logs) from the
+ * history; 409 while it may still be doing something (docs/runs.md). A
+ * sweep member's row in its sweep then says "deleted". */
+void
+cmdb_server_api_run_delete (CmdbServer *self, SoupServerMessage *msg,
+                            const CmdbServerRequest *request)
+{
+  g_autoptr (CmdbRun) run = load_run (self, msg, request->params[0]);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *answer;
+
+  if (run == NULL)
+    return;
+  if (!cmdb_run_delete (run, &error))
+    {
+      cmdb_server_respond_json_error (msg, SOUP_STATUS_CONFLICT, error->message);
+      return;
+    }
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "deleted", cmdb_run_get_id (run));
+  node = cmdb_server_object_node (answer);
+  cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
+}
+
 /* GET /api/runs/<id>/log?stream=stdout|stderr&offset=N: the raw bytes. */
 void
 cmdb_server_api_run_log (CmdbServer *self, SoupServerMessage *msg, const CmdbServerRequest *request)

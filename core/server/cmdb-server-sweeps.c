@@ -546,3 +546,65 @@ cmdb_server_api_sweep_delete (CmdbServer *self, SoupServerMessage *msg,
   node = cmdb_server_object_node (answer);
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
+
+/* The body of the sweep page's document: the sidebar of pages (none
+ * current) around @body. */
+static char *
+render_sweep_document (CmdbServer *self, const char *title, const char *body)
+{
+  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
+  g_autofree CmdbHtmlPageLink *links = g_new0 (CmdbHtmlPageLink, pages->len + 1);
+
+  for (guint i = 0; i < pages->len; i++)
+    {
+      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
+
+      links[i].id = record->id;
+      links[i].title = record->title;
+      links[i].icon = record->icon;
+    }
+  return cmdb_html_render_document (title, links, pages->len, "", body);
+}
+
+/* GET /sweeps/{sweep}[?sort=COLUMN&order=asc|desc][&view=fragment]: the
+ * sweep's comparison page (docs/web-ui.md, "Sweeps"), rendered whole so it
+ * shows the sweep's state without JavaScript; ?view=fragment is only the
+ * page body (what sweeps.js swaps in while members run). */
+void
+cmdb_server_serve_sweep_page (CmdbServer *self, SoupServerMessage *msg,
+                              const CmdbServerRequest *request)
+{
+  const char *id = request->params[0];
+  const char *sort = cmdb_server_query_get (request->query, "sort");
+  const char *order = cmdb_server_query_get (request->query, "order");
+  const char *view = cmdb_server_query_get (request->query, "view");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CmdbSweep) sweep = NULL;
+  g_autoptr (JsonNode) report = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *title = NULL;
+  CmdbPluginRecord *record;
+
+  if (cmdb_server_is_valid_run_id (id))
+    sweep = cmdb_sweep_load (self->run_store, id, &error);
+  if (sweep == NULL || g_strcmp0 (cmdb_sweep_get_id (sweep), id) != 0)
+    {
+      cmdb_server_respond_html_message (msg, SOUP_STATUS_NOT_FOUND, "Not found",
+                                        "There is no such sweep (it may have been deleted).");
+      return;
+    }
+  report = cmdb_sweep_report (self->run_store, sweep);
+  record = cmdb_server_lookup_page (self, cmdb_sweep_get_page (sweep));
+  body = cmdb_html_render_sweep (json_node_get_object (report),
+                                 record != NULL ? record->title : NULL, sort,
+                                 g_strcmp0 (order, "desc") == 0);
+  if (g_strcmp0 (view, "fragment") == 0)
+    {
+      cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
+                           g_steal_pointer (&body));
+      return;
+    }
+  title = g_strdup_printf ("Sweep %s", id);
+  cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
+                       render_sweep_document (self, title, body));
+}

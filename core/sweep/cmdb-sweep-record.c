@@ -553,11 +553,19 @@ cmdb_sweep_reload (CmdbSweep *sweep, GError **error)
   return load_from_directory (sweep->directory, error);
 }
 
+/* The array's free function: a member whose run was deleted is NULL. */
+static void
+member_run_free (gpointer run)
+{
+  if (run != NULL)
+    cmdb_run_unref (run);
+}
+
 GPtrArray *
 cmdb_sweep_load_members (CmdbRunStore *store, CmdbSweep *sweep)
 {
   guint n = cmdb_sweep_get_n_members (sweep);
-  GPtrArray *runs = g_ptr_array_new_full (n, (GDestroyNotify) cmdb_run_unref);
+  GPtrArray *runs = g_ptr_array_new_full (n, member_run_free);
 
   for (guint i = 0; i < n; i++)
     {

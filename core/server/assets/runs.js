@@ -472,6 +472,21 @@
       } catch (error) {
         message('Cannot stop: ' + error.message);
       }
+    } else if (target.classList.contains('run-delete')) {
+      // Record and logs go for good: ask first. The list follows from the
+      // event stream; the row goes at once.
+      const run = target.dataset.run;
+      if (!window.confirm('Delete the run ' + run + ' (its record and logs)?')) return;
+      target.disabled = true;
+      try {
+        await request('DELETE', '/api/runs/' + encodeURIComponent(run));
+        const row = target.closest('tr');
+        if (row) row.remove();
+        message('Deleted ' + run + '.');
+      } catch (error) {
+        target.disabled = false;
+        message('Cannot delete: ' + error.message);
+      }
     } else if (target.classList.contains('run-show')) {
       follow(target.dataset.run, null);
     } else if (target.classList.contains('run-rerun')) {
