@@ -307,6 +307,8 @@ def main():
     parser.add_argument("--only-idle", action="store_true",
                         help="run only the idle server benchmark")
     parser.add_argument("--idle-seconds", type=int, default=30)
+    parser.add_argument("--only-sweep", action="store_true",
+                        help="run only the 100-member sweep page benchmark")
     args = parser.parse_args()
 
     bench = os.path.join(args.build, "bench", "bench-core")
@@ -398,6 +400,48 @@ def main():
         idle_server()
         for what, value, target in rows:
             print(f"{what}: {value} (target {target or '-'})")
+        return
+
+    def sweep_page():
+        """A 100-member sweep's comparison page: the server's time to render
+        it (GET /sweeps/<id>: every member's record read and its log's last
+        MiB searched for the metrics) and its JSON (GET /api/sweeps/<id>).
+        The sweep is real: 100 one-epoch Train runs of the demo runner,
+        ended, with their logs. Latency over one connection (wrk), as for
+        the pages."""
+        workspace = os.path.join(args.out, "sweep-workspace")
+        shutil.rmtree(workspace, ignore_errors=True)
+        shutil.copytree(args.demo, workspace)
+        env = dict(os.environ, DEMO_EPOCH_SECONDS="0")
+        subprocess.run([cmdbuilder, "run", "train", "--workspace", workspace,
+                        "--sweep", "seed=range(0,100)", "--set", "max_epochs=1",
+                        "--parallel", "4"],
+                       check=True, env=env, cwd=workspace, stdout=subprocess.DEVNULL)
+        sweeps = run_json([cmdbuilder, "sweeps", "--json", "--workspace", workspace])
+        sweep = sweeps[0]
+        if sweep["count"] != 100 or sweep["counts"].get("succeeded") != 100:
+            raise RuntimeError(f"the bench sweep did not end as expected: {sweep}")
+        server = Server(cmdbuilder, workspace)
+        try:
+            for path, key, what in (
+                    (f"/sweeps/{sweep['id']}?sort=metric:val_hmean&order=desc",
+                     "sweep_page_100", "a 100-member sweep's comparison page (HTML, sorted)"),
+                    (f"/api/sweeps/{sweep['id']}", "sweep_api_100",
+                     "a 100-member sweep's comparison (JSON)")):
+                server.first_byte(path)
+                _, rps, p50, p99 = wrk(server, path, 1, seconds=5)
+                record(f"{key}_ms", p50, "ms", f"{what}, server time p50 (1 connection)",
+                       "< 50 ms" if key == "sweep_page_100" else None)
+                record(f"{key}_p99_ms", p99, "ms", f"{what}, p99")
+        finally:
+            server.stop()
+            shutil.rmtree(workspace, ignore_errors=True)
+
+    if args.only_sweep:
+        sweep_page()
+        for what, value, target in rows:
+            print(f"{what}: {value} (target {target or '-'})")
+        print(json.dumps({k: v for k, v in results.items() if k.startswith("sweep_")}))
         return
 
     if args.only_mixed:
@@ -525,6 +569,8 @@ def main():
 
         # 6b. An idle server with open tabs.
         idle_server()
+        # 6c. A 100-member sweep's comparison page (docs/sweeps.md).
+        sweep_page()
 
     if not args.skip_browser:
         # 7. Browser (Playwright + Debian's Chromium): warm switches, the static

@@ -72,6 +72,16 @@ void cmdb_run_store_set_host (CmdbRunStore *self, CmdbHost *host);
 CMDB_PRIVATE_EXPORT
 CmdbContext *cmdb_run_store_get_context (CmdbRunStore *self);
 
+/* (transfer full) (nullable): the run of exactly @run_id, as listings read
+ * it: an ended run comes from the shared cache (its record parsed once,
+ * not at every read), so the object is a shared snapshot its callers only
+ * read; an unfinished one is read afresh and checked for liveness, like
+ * cmdb_run_store_load(). NULL when there is no such run. For pages that
+ * read many known runs (a sweep's members). */
+#define cmdb_run_store_load_shared _cmdb_run_store_load_shared
+CMDB_PRIVATE_EXPORT
+CmdbRun *cmdb_run_store_load_shared (CmdbRunStore *self, const char *run_id);
+
 /* The local executor: one supervisor process per run. */
 #define CMDB_TYPE_LOCAL_EXECUTOR (cmdb_local_executor_get_type ())
 G_DECLARE_FINAL_TYPE (CmdbLocalExecutor, cmdb_local_executor, CMDB, LOCAL_EXECUTOR, GObject)

@@ -715,6 +715,20 @@ cmdb_run_store_load (CmdbRunStore *self, const char *run_id, GError **error)
   return check_liveness (self, run);
 }
 
+CmdbRun *
+cmdb_run_store_load_shared (CmdbRunStore *self, const char *run_id)
+{
+  g_autofree char *path = NULL;
+  CmdbRun *run;
+
+  g_return_val_if_fail (CMDB_IS_RUN_STORE (self), NULL);
+  if (run_id == NULL || run_id[0] == '\0' || run_id[0] == '.' || strchr (run_id, '/') != NULL)
+    return NULL;
+  path = g_build_filename (self->directory, run_id, NULL);
+  run = load_listed_run (self, path);
+  return run != NULL ? check_liveness (self, run) : NULL;
+}
+
 /* (transfer none): the executor that can stop @run_id, with (transfer full)
  * @ret_run; NULL with an error when the run ended or is unknown, NULL
  * without one when it was queued and is now cancelled (nothing more to

@@ -274,7 +274,10 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
 
   if (sort == NULL)
     sort = "index";
-  append_text (out, "<header class=\"page-head\"><h2 id=\"page-title\">Sweep of <a href=\"/",
+  /* One box across the page's grid (the pages' two columns). */
+  append_text (out,
+               "<div class=\"sweep-page\"><header class=\"page-head\"><h2 id=\"page-title\">"
+               "Sweep of <a href=\"/",
                page);
   append_text (out, "\">", page_title != NULL ? page_title : page);
   append_text (out, "</a></h2><p class=\"subtitle\"><code class=\"run-id\">", id);
@@ -305,7 +308,9 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
   g_string_append (out, "</p>");
 
   /* The CSV is a plain link; the buttons need the script (the API asks for
-   * JSON requests), which enables them. */
+   * JSON requests), which enables them. Only those that apply are shown:
+   * stop while members are queued or run, rerun and delete once all ended
+   * (delete never touches a running member). */
   append_text (out, "<div class=\"sweep-actions\"><a class=\"button\" id=\"sweep-csv\" href=\"/api/sweeps/",
                id);
   append_text (out, "/csv\" download=\"", id);
@@ -316,8 +321,7 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
       "<button type=\"button\" id=\"sweep-rerun\" disabled%s>Rerun the failed members</button> "
       "<button type=\"button\" id=\"sweep-delete\" class=\"secondary\" disabled%s>Delete the "
       "sweep</button></div>",
-      final ? " data-off=\"true\"" : "", has_failed ? "" : " data-off=\"true\"",
-      final ? "" : " data-off=\"true\"");
+      final ? " hidden" : "", has_failed && final ? "" : " hidden", final ? "" : " hidden");
   g_string_append (out, "<noscript><p class=\"note\">Stopping, rerunning and deleting need "
                         "JavaScript (or the command line: <code>cmdbuilder stop</code>, "
                         "<code>cmdbuilder sweep --rerun-failed</code>, <code>cmdbuilder runs "
@@ -327,11 +331,11 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
 
   if (n_members == 0)
     {
-      g_string_append (out, "<p class=\"note\">This sweep has no members.</p></section>");
+      g_string_append (out, "<p class=\"note\">This sweep has no members.</p></section></div>");
       return g_string_free (out, FALSE);
     }
   rows = sorted_rows (members, sort, descending);
-  g_string_append (out, "<table class=\"runs sweep-table\" id=\"sweep-table\"><thead><tr>");
+  g_string_append (out, "<div class=\"sweep-scroll\"><table class=\"sweep-table\" id=\"sweep-table\"><thead><tr>");
   append_header (out, id, "index", "#", sort, descending, FALSE);
   for (guint k = 0; k < n_keys; k++)
     {
@@ -412,7 +416,7 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
         }
       g_string_append (out, "</td></tr>");
     }
-  g_string_append (out, "</tbody></table>");
+  g_string_append (out, "</tbody></table></div>");
   if (best_metric != NULL)
     {
       append_text (out, "<p class=\"note sweep-best\">\u2605 marks the best ", best_metric);
@@ -421,6 +425,6 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
                             "(<code>[metrics]</code> in the workspace's "
                             "<code>cmdbuilder.ini</code>).</p>");
     }
-  g_string_append (out, "</section>");
+  g_string_append (out, "</section></div>");
   return g_string_free (out, FALSE);
 }

@@ -84,42 +84,64 @@ read_tail (const char *path)
   return buffer;
 }
 
-JsonObject *
-cmdb_sweep_read_metrics (CmdbRun *run, GPtrArray *names)
+/* (transfer full): one pattern for every name in @names (group 1 the name,
+ * group 2 its number), so that a log is scanned once however many metrics
+ * there are, and compiled once per comparison, not per member. */
+static GRegex *
+metrics_regex_new (GPtrArray *names)
+{
+  g_autoptr (GString) pattern = g_string_new ("(?<![A-Za-z0-9_])(");
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *escaped = g_regex_escape_string (g_ptr_array_index (names, i), -1);
+
+      g_string_append_printf (pattern, "%s%s", i > 0 ? "|" : "", escaped);
+    }
+  g_string_append (pattern, ")\\s*[=:]\\s*([-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)");
+  return g_regex_new (pattern->str, G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
+}
+
+/* The metrics of @run's log with @regex (metrics_regex_new() of @names). */
+static JsonObject *
+read_metrics (CmdbRun *run, GPtrArray *names, GRegex *regex)
 {
   JsonObject *metrics = json_object_new ();
   g_autofree char *path = cmdb_run_get_log_path (run, CMDB_RUN_STREAM_STDOUT);
   g_autofree char *text = read_tail (path);
+  /* name -> its last number's text */
+  g_autoptr (GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GMatchInfo) match = NULL;
 
+  if (regex == NULL)
+    return metrics;
+  g_regex_match (regex, text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_hash_table_replace (last, g_match_info_fetch (match, 1), g_match_info_fetch (match, 2));
+      g_match_info_next (match, NULL);
+    }
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      g_autofree char *escaped = g_regex_escape_string (name, -1);
-      g_autofree char *pattern = g_strdup_printf (
-          "(?<![A-Za-z0-9_])%s\\s*[=:]\\s*([-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)",
-          escaped);
-      g_autoptr (GRegex) regex = g_regex_new (pattern, G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
-      g_autoptr (GMatchInfo) match = NULL;
-      g_autofree char *last = NULL;
+      const char *number = g_hash_table_lookup (last, name);
+      double value;
 
-      if (regex == NULL)
+      if (number == NULL)
         continue;
-      g_regex_match (regex, text, 0, &match);
-      while (g_match_info_matches (match))
-        {
-          g_free (last);
-          last = g_match_info_fetch (match, 1);
-          g_match_info_next (match, NULL);
-        }
-      if (last != NULL)
-        {
-          double value = g_ascii_strtod (last, NULL);
-
-          if (isfinite (value))
-            json_object_set_double_member (metrics, name, value);
-        }
+      value = g_ascii_strtod (number, NULL);
+      if (isfinite (value))
+        json_object_set_double_member (metrics, name, value);
     }
   return metrics;
+}
+
+JsonObject *
+cmdb_sweep_read_metrics (CmdbRun *run, GPtrArray *names)
+{
+  g_autoptr (GRegex) regex = metrics_regex_new (names);
+
+  return read_metrics (run, names, regex);
 }
 
 JsonNode *
@@ -137,6 +159,7 @@ cmdb_sweep_report (CmdbRunStore *store, CmdbSweep *sweep)
   JsonObject *best = json_object_new ();
   gint best_index = -1;
   double best_value = 0;
+  g_autoptr (GRegex) regex = metrics_regex_new (names);
 
   if (best_name == NULL || best_name[0] == '\0')
     best_name = g_ptr_array_index (names, 0);
@@ -146,7 +169,7 @@ cmdb_sweep_report (CmdbRunStore *store, CmdbSweep *sweep)
     {
       CmdbRun *run = g_ptr_array_index (members, i);
       JsonObject *row = json_array_get_object_element (rows, i);
-      JsonObject *metrics = run != NULL ? cmdb_sweep_read_metrics (run, names) : json_object_new ();
+      JsonObject *metrics = run != NULL ? read_metrics (run, names, regex) : json_object_new ();
 
       if (json_object_has_member (metrics, best_name))
         {

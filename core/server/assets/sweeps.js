@@ -101,7 +101,7 @@
       option.value = field.key;
       chooser.appendChild(option);
     }
-    if (chosen) chooser.value = chosen;
+    if (chosen && Array.from(chooser.options).some((o) => o.value === chosen)) chooser.value = chosen;
     $('sweep-add').disabled = chooser.options.length === 0;
   }
 
@@ -160,7 +160,7 @@
         box.appendChild(range);
       }
     }
-    const remove = element('button', 'sweep-remove secondary', 'One value');
+    const remove = element('button', 'sweep-remove secondary', 'Back to one value');
     remove.type = 'button';
     remove.title = 'Back to the form\'s single value';
     box.appendChild(remove);
@@ -199,6 +199,11 @@
     box.hidden = !text;
   }
 
+  // Each member's values in the order of the sweep's fields.
+  function memberValues(sweep, member) {
+    return (sweep.keys || Object.keys(member.values)).map((k) => k + '=' + member.values[k]).join(' ');
+  }
+
   function showPreview(sweep) {
     const count = $('sweep-count');
     const list = $('sweep-commands');
@@ -208,8 +213,7 @@
     list.textContent = '';
     for (const member of sweep.commands) {
       const item = element('li', member.ok ? 'sweep-member' : 'sweep-member failed');
-      const values = Object.entries(member.values).map(([k, v]) => k + '=' + v).join(' ');
-      item.appendChild(element('span', 'sweep-values', values));
+      item.appendChild(element('span', 'sweep-values', memberValues(sweep, member)));
       item.appendChild(element('code', 'sweep-command', member.command || ''));
       for (const problem of member.errors || []) item.appendChild(element('span', 'error', problem));
       list.appendChild(item);
@@ -385,7 +389,7 @@
   function enableButtons() {
     for (const id of ['sweep-stop', 'sweep-rerun', 'sweep-delete']) {
       const button = $(id);
-      if (button) button.disabled = button.dataset.off === 'true';
+      if (button) button.disabled = false;
     }
   }
 
@@ -415,7 +419,7 @@
     const current = $('sweep-view');
     if (!current) return;
     // The server rendered and escaped it.
-    current.parentNode.innerHTML = html;
+    current.closest('.sweep-page').outerHTML = html;
     setupComparison(address);
   }
 
@@ -423,7 +427,6 @@
     const view = $('sweep-view');
     if (!view) return;
     enableButtons();
-    if (window.cmdbShowLocalTimes) window.cmdbShowLocalTimes(view.parentNode);
     document.dispatchEvent(new CustomEvent('cmdb:sweep-shown', { detail: { sweep: view.dataset.sweep } }));
     if (view.dataset.final !== 'true')
       refreshTimer = setTimeout(() => showComparison(address || window.location.href), 1000);
