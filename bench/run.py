@@ -416,7 +416,8 @@ def main():
         subprocess.run([cmdbuilder, "run", "train", "--workspace", workspace,
                         "--sweep", "seed=range(0,100)", "--set", "max_epochs=1",
                         "--parallel", "4"],
-                       check=True, env=env, cwd=workspace, stdout=subprocess.DEVNULL)
+                       check=True, env=env, cwd=workspace, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         sweeps = run_json([cmdbuilder, "sweeps", "--json", "--workspace", workspace])
         sweep = sweeps[0]
         if sweep["count"] != 100 or sweep["counts"].get("succeeded") != 100:

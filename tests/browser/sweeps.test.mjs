@@ -4,7 +4,8 @@
 // sweep over the limit is refused in words; the sweep is launched locally
 // with 2 at a time and watched to the end on its comparison page, which is
 // sorted by the metric, marks the best row and downloads the CSV; a run is
-// deleted from the run history and the sweep from its page. A real
+// deleted from the run history and the sweep from its page; a running
+// sweep is stopped from its page and its stopped members rerun. A real
 // `cmdbuilder serve` runs the demo runner for every member.
 // Environment (set by meson): CMDB_TEST_SOURCE_ROOT, CMDB_TEST_CMDBUILDER.
 import fs from 'node:fs';
@@ -17,9 +18,11 @@ const { tmp, workspace } = copyDemoWorkspace('cmdb-browser-sweeps-');
 // Short epochs: six one-epoch members take a few seconds in all.
 const server = new TestServer(workspace, isolatedEnvironment(tmp, { DEMO_EPOCH_SECONDS: '0.3' }));
 
-async function api(method, path) {
+async function api(method, path, body) {
+  const headers = { Authorization: 'Bearer ' + server.token };
+  if (body) headers['Content-Type'] = 'application/json';
   const response = await fetch(server.origin + path, {
-    method, headers: { Authorization: 'Bearer ' + server.token },
+    method, headers, body: body ? JSON.stringify(body) : undefined,
   });
   return { status: response.status, body: await response.json().catch(() => null) };
 }
@@ -167,6 +170,36 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
     assertEqual((await api('GET', '/api/sweeps/' + sweepId)).status, 404, 'the sweep is gone');
     const { body } = await api('GET', '/api/runs?page=train');
     assertEqual(body.runs.filter((r) => r.sweep === sweepId).length, 0, 'its runs are gone');
+  });
+
+  await step('a running sweep is stopped from its page, and its stopped members rerun', async () => {
+    // Long members, one at a time: the second is still queued when stopped.
+    const started = await api('POST', '/api/sweeps', {
+      page: 'train', parallel: 1, sweep: [{ key: 'max_epochs', values: ['10', '9'] }],
+    });
+    assertEqual(started.status, 201, 'launch: ' + JSON.stringify(started.body));
+    const id = started.body.id;
+    await page.goto(server.origin + '/sweeps/' + id);
+    await page.waitForSelector('#sweep-stop:not([disabled])');
+    assert(await page.isHidden('#sweep-delete'), 'no delete while members run');
+    await page.click('#sweep-stop');
+    await page.waitForSelector('#sweep-view[data-final="true"]', { timeout: 60000 });
+    assertEqual(await page.getAttribute('#sweep-status', 'data-status'), 'stopped', 'the status');
+    page.once('dialog', (dialog) => dialog.accept());
+    await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/sweeps/') && !url.pathname.endsWith(id)),
+                       page.click('#sweep-rerun')]);
+    const rerun = await page.getAttribute('#sweep-view', 'data-sweep');
+    assert(await page.$(`.sweep-summary a[href="/sweeps/${id}"]`), 'the rerun names the first sweep');
+    const { body } = await api('GET', '/api/sweeps/' + rerun);
+    assertEqual(body.rerun_of, id, 'rerun_of');
+    assertEqual(body.count, 2, 'both stopped members rerun');
+    // Stopped and ended before the server and the workspace go.
+    await api('POST', '/api/sweeps/' + rerun + '/stop');
+    for (let i = 0; i < 100; i++) {
+      const now = await api('GET', '/api/sweeps/' + rerun);
+      if (!['queued', 'running', 'stopping'].includes(now.body.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 });
 finishTap();
