@@ -750,6 +750,12 @@ render_document (CmdbServer *self, const char *current_id, const char *title, co
   return cmdb_html_render_document (title, links, pages->len, current_id, body);
 }
 
+char *
+cmdb_server_render_document (CmdbServer *self, const char *title, const char *body)
+{
+  return render_document (self, "", title, body);
+}
+
 /* ---- page views ----
  *
  * A GET of a page whose state has not changed is the common request

@@ -127,6 +127,9 @@ JsonNode *cmdb_server_object_node (JsonObject *object);
 
 /* (transfer none) (nullable): the enabled page plugin @id. */
 CmdbPluginRecord *cmdb_server_lookup_page (CmdbServer *server, const char *id);
+/* (transfer full): a whole HTML document of the server's own (a sweep's
+ * page): the sidebar of pages, none current, around @body. */
+char *cmdb_server_render_document (CmdbServer *server, const char *title, const char *body);
 /* TRUE when @page_id names an enabled page; otherwise a JSON 404 "no page
  * ID" is answered. */
 gboolean cmdb_server_page_known (CmdbServer *server, SoupServerMessage *msg, const char *page_id);

@@ -547,25 +547,6 @@ cmdb_server_api_sweep_delete (CmdbServer *self, SoupServerMessage *msg,
   cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
-/* The body of the sweep page's document: the sidebar of pages (none
- * current) around @body. */
-static char *
-render_sweep_document (CmdbServer *self, const char *title, const char *body)
-{
-  g_autoptr (GPtrArray) pages = cmdb_host_list_pages (self->host);
-  g_autofree CmdbHtmlPageLink *links = g_new0 (CmdbHtmlPageLink, pages->len + 1);
-
-  for (guint i = 0; i < pages->len; i++)
-    {
-      CmdbPluginRecord *record = g_ptr_array_index (pages, i);
-
-      links[i].id = record->id;
-      links[i].title = record->title;
-      links[i].icon = record->icon;
-    }
-  return cmdb_html_render_document (title, links, pages->len, "", body);
-}
-
 /* GET /sweeps/{sweep}[?sort=COLUMN&order=asc|desc][&view=fragment]: the
  * sweep's comparison page (docs/web-ui.md, "Sweeps"), rendered whole so it
  * shows the sweep's state without JavaScript; ?view=fragment is only the
@@ -606,5 +587,5 @@ cmdb_server_serve_sweep_page (CmdbServer *self, SoupServerMessage *msg,
     }
   title = g_strdup_printf ("Sweep %s", id);
   cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
-                       render_sweep_document (self, title, body));
+                       cmdb_server_render_document (self, title, body));
 }
