@@ -285,8 +285,11 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
 
   append_text (out, "<section class=\"sweep-view\" id=\"sweep-view\" data-sweep=\"", id);
   append_text (out, "\" data-status=\"", status);
-  g_string_append_printf (out, "\" data-final=\"%s\" aria-label=\"Sweep\">",
-                          final ? "true" : "false");
+  /* The order shown, for the script's refreshes (the address may have
+   * lost its query). */
+  append_text (out, "\" data-sort=\"", sort);
+  g_string_append_printf (out, "\" data-order=\"%s\" data-final=\"%s\" aria-label=\"Sweep\">",
+                          descending ? "desc" : "asc", final ? "true" : "false");
   append_text (out, "<p class=\"sweep-summary\"><span class=\"run-status\" id=\"sweep-status\" "
                     "role=\"status\" data-status=\"",
                status);

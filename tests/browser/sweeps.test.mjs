@@ -130,6 +130,9 @@ await runInBrowser({ tmp, server, timeout: 20000 }, async (page) => {
       assert(values[i - 1] >= values[i], 'sorted best first: ' + values);
     assert(await page.$('#sweep-table tbody tr:first-child.best'), 'the first row is the best');
     assert(page.url().includes('sort=metric'), 'the address keeps the order: ' + page.url());
+    await page.reload();
+    await page.waitForSelector('#sweep-table th[aria-sort="descending"] a[data-sort="metric:val_hmean"]');
+    assert(page.url().includes('sort=metric'), 'and keeps it after a reload: ' + page.url());
     // The same order without the script: the server sorts.
     const response = await fetch(page.url(), { headers: { Authorization: 'Bearer ' + server.token } });
     const html = await response.text();

@@ -420,16 +420,26 @@
     if (!current) return;
     // The server rendered and escaped it.
     current.closest('.sweep-page').outerHTML = html;
-    setupComparison(address);
+    setupComparison();
   }
 
-  function setupComparison(address) {
+  // The address of the page as shown (its order), from what the server
+  // rendered: the address bar may have lost its query.
+  function comparisonAddress(view) {
+    return '/sweeps/' + encodeURIComponent(view.dataset.sweep) + '?sort=' +
+      encodeURIComponent(view.dataset.sort || 'index') + '&order=' + (view.dataset.order || 'asc');
+  }
+
+  function setupComparison() {
     const view = $('sweep-view');
     if (!view) return;
+    const address = comparisonAddress(view);
+    if (window.location.pathname.startsWith('/sweeps/'))
+      history.replaceState(history.state, '', address);
     enableButtons();
     document.dispatchEvent(new CustomEvent('cmdb:sweep-shown', { detail: { sweep: view.dataset.sweep } }));
     if (view.dataset.final !== 'true')
-      refreshTimer = setTimeout(() => showComparison(address || window.location.href), 1000);
+      refreshTimer = setTimeout(() => showComparison(address), 1000);
   }
 
   async function sweepAction(button) {
@@ -444,7 +454,7 @@
       } catch (failure) {
         comparisonMessage('Cannot stop: ' + failure.message);
       }
-      showComparison(window.location.href);
+      showComparison(comparisonAddress(view));
     } else if (button.id === 'sweep-rerun') {
       if (!window.confirm('Start a new sweep of the members that failed, were lost or stopped?')) return;
       try {
@@ -471,7 +481,6 @@
     if (target.nodeName === 'A') {
       if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();
-      history.replaceState(history.state, '', target.href);
       showComparison(target.href);
       return;
     }
