@@ -984,12 +984,16 @@ static const char *const page_scripts[] = { "app.js", "runs.js", "presets.js", "
 
 /* (transfer none): the inline script that marks the document as scripted
  * (the stylesheet shows script-only controls under html.js, so the first
- * paint already has them) and adds the page's scripts, to run in order as
- * soon as they are fetched: scripts added by a script block neither the
+ * paint already has them) and adds the page's scripts once the document is
+ * parsed, to run in order: scripts added by a script block neither the
  * parser nor the first paint (as defer ones would once loaded, DOMContent-
  * Loaded and the paint after their run), yet still delay the load event,
- * so a page is scripted by then. It names the asset version, so it is
- * made (and its hash for the CSP computed) once. */
+ * so a page is scripted by then. They are added at DOMContentLoaded, not
+ * at once: an added script runs as soon as it is fetched, and one fetched
+ * from the cache ran before <main> was parsed and found no page to drive
+ * (the preload links below have fetched them by then anyway). It names
+ * the asset version, so it is made (and its hash for the CSP computed)
+ * once. */
 static const char *
 loader_script (void)
 {
@@ -999,12 +1003,14 @@ loader_script (void)
   if (script == NULL)
     {
       GString *text = g_string_new ("document.documentElement.classList.add(\"js\");"
-                                    "[");
+                                    "function cmdbLoad(){[");
       for (gsize i = 0; i < G_N_ELEMENTS (page_scripts); i++)
         g_string_append_printf (text, "%s\"/assets/%s?v=%s\"", i > 0 ? "," : "", page_scripts[i],
                                 cmdb_html_asset_version ());
       g_string_append (text, "].forEach(function(s){var e=document.createElement(\"script\");"
-                             "e.src=s;e.async=false;document.head.appendChild(e)})");
+                             "e.src=s;e.async=false;document.head.appendChild(e)})}"
+                             "document.readyState===\"loading\"?"
+                             "document.addEventListener(\"DOMContentLoaded\",cmdbLoad):cmdbLoad()");
       script = g_string_free (text, FALSE);
     }
   return script;
