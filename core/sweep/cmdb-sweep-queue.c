@@ -374,6 +374,7 @@ cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
       gboolean stopping;
       guint active = 0;
       guint queued = 0;
+      guint starting = 0;
       guint n;
 
       if (stop_signalled && !cmdb_sweep_get_stop_requested (sweep))
@@ -435,6 +436,7 @@ cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
               continue;
             }
           active++;
+          starting += status == CMDB_RUN_STATUS_STARTING;
           if (stopping && !g_hash_table_contains (asked_to_stop, run_id))
             {
               g_autoptr (GError) stop_error = NULL;
@@ -444,8 +446,19 @@ cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
                 g_hash_table_add (asked_to_stop, g_strdup (run_id));
             }
         }
-      if (queued == 0 && !stopping)
-        break;
+      /* Nothing left to feed. A member still starting keeps the queue: a
+       * stop cannot reach it before its supervisor has adopted it, so only
+       * this loop can ask again. And a stop requested while the members
+       * were read may have found one starting: read the request once more
+       * (it is written before any member is asked), or nobody retries. */
+      if (queued == 0 && starting == 0 && !stopping)
+        {
+          g_autoptr (CmdbSweep) latest = cmdb_sweep_reload (sweep, NULL);
+
+          if (latest == NULL || !cmdb_sweep_get_stop_requested (latest))
+            break;
+          continue;
+        }
       if (stopping && active == 0)
         break;
       g_usleep (TICK_USEC);
