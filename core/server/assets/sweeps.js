@@ -326,8 +326,11 @@
     const panel = $('sweep-panel');
     if (!panel) return;
     $('sweep-editor').hidden = false;
+    // A closed panel needs nothing yet (opening it fills the chooser): a
+    // page switch does not read every field of the form for it.
+    if (!panel.open) return;
     fillChooser();
-    if (panel.open) listSweeps();
+    listSweeps();
   }
 
   document.addEventListener('click', (event) => {
@@ -372,12 +375,16 @@
     if (event.target.id === 'sweep-panel' && event.target.open) {
       fillChooser();
       listSweeps();
+      // The form may have changed while the panel was closed.
+      if (document.querySelector('#sweep-fields .sweep-field')) schedulePreview();
     }
   }, true);
 
   document.addEventListener('cmdb:page-swapped', setupEditor);
   // The form changed (the members are built from it): the commands follow.
   document.addEventListener('cmdb:updated', () => {
+    const panel = $('sweep-panel');
+    if (!panel || !panel.open) return;
     fillChooser();
     if (document.querySelector('#sweep-fields .sweep-field')) schedulePreview();
   });
