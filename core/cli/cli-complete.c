@@ -230,9 +230,8 @@ complete_fixed_value (const char *option, const char *current)
 {
   static const char *const colors[] = { "auto", "always", "never", NULL };
   static const char *const streams[] = { "both", "stdout", "stderr", NULL };
-  static const char *const statuses[]
-      = { "starting", "running", "stopping", "stopped", "succeeded", "failed", "lost", "queued",
-          NULL };
+  static const char *const statuses[] = { "starting", "running", "stopping", "stopped", "succeeded",
+                                          "failed",   "lost",    "queued",   NULL };
   static const char *const executors[] = { "local", "slurm", NULL };
   const char *const *words = NULL;
 

@@ -199,12 +199,12 @@ cmdb_cli_options (int argc, char **argv)
   guint total = 0;
 
   g_option_context_add_main_entries (option_context, entries, NULL);
-  g_option_context_set_description (option_context,
-                                    "Sources: models.architectures, models.optimizers, datasets, "
-                                    "checkpoints,\nsubmissions, preprocessing_profiles (built in) and those of "
-                                    "the registry plugins\n(models.encoders, models.backbones, "
-                                    "models.decoders, models.heads,\nmodels.losses). See "
-                                    "docs/sources.md.");
+  g_option_context_set_description (
+      option_context, "Sources: models.architectures, models.optimizers, datasets, "
+                      "checkpoints,\nsubmissions, preprocessing_profiles (built in) and those of "
+                      "the registry plugins\n(models.encoders, models.backbones, "
+                      "models.decoders, models.heads,\nmodels.losses). See "
+                      "docs/sources.md.");
   cmdb_cli_add_common_options (option_context, &common);
   if (!cmdb_cli_parse (option_context, &argc, &argv))
     return 1;

@@ -510,9 +510,8 @@ cmdb_cli_rerun (int argc, char **argv)
   return create_and_stream (
       store, cmdb_run_get_page (previous), cmdb_run_get_relocated_argv (previous), command, edited,
       values != NULL && JSON_NODE_HOLDS_OBJECT (values) ? json_node_get_object (values) : NULL,
-      experiment != NULL && JSON_NODE_HOLDS_VALUE (experiment)
-          ? json_node_get_string (experiment)
-          : NULL,
+      experiment != NULL && JSON_NODE_HOLDS_VALUE (experiment) ? json_node_get_string (experiment)
+                                                               : NULL,
       cmdb_run_get_executor (previous),
       options != NULL && JSON_NODE_HOLDS_OBJECT (options) ? json_node_get_object (options) : NULL,
       detach);

@@ -63,8 +63,8 @@ cmdb_cli_build_sweep_member (CmdbCliSession *session, const char *page_id,
   g_autoptr (CmdbCommand) command = NULL;
 
   member_flags.sets = sets;
-  command = cmdb_cli_build_page_command (session, page_id, &member_flags, ret_state,
-                                         ret_experiment, ret_status, NULL, error);
+  command = cmdb_cli_build_page_command (session, page_id, &member_flags, ret_state, ret_experiment,
+                                         ret_status, NULL, error);
   if (command == NULL || *ret_status != 0)
     return g_steal_pointer (&command);
   if (!cmdb_command_check_argv (command->argv, session->context, error))

@@ -310,10 +310,9 @@ cmdb_cli_sweeps (int argc, char **argv)
 {
   g_auto (CmdbCliCommonOptions) common = { 0 };
   gboolean json = FALSE;
-  const GOptionEntry entries[]
-      = { { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-            "Print [{id, page, count, status, counts, ...}]", NULL },
-          { NULL } };
+  const GOptionEntry entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+                                     "Print [{id, page, count, status, counts, ...}]", NULL },
+                                   { NULL } };
   g_autoptr (GOptionContext) option_context
       = g_option_context_new ("- list the sweeps, newest first");
   g_autoptr (CmdbCliSession) session = NULL;
@@ -353,7 +352,8 @@ cmdb_cli_sweeps (int argc, char **argv)
 
       if (!json)
         {
-          JsonObject *counts = json_object_get_object_member (json_node_get_object (node), "counts");
+          JsonObject *counts
+              = json_object_get_object_member (json_node_get_object (node), "counts");
           g_autoptr (GList) names = json_object_get_members (counts);
           g_autoptr (GString) text = g_string_new (NULL);
 
@@ -413,9 +413,10 @@ print_report (JsonNode *report)
               cmdb_cli_safe (json_object_get_string_member (row, "run")));
       for (guint k = 0; k < json_array_get_length (keys); k++)
         {
-          JsonNode *value = values != NULL ? json_object_get_member (
-                                                 values, json_array_get_string_element (keys, k))
-                                           : NULL;
+          JsonNode *value
+              = values != NULL
+                    ? json_object_get_member (values, json_array_get_string_element (keys, k))
+                    : NULL;
           g_autofree char *text = value != NULL ? cmdb_sweep_value_text (value) : g_strdup ("");
 
           printf (" %-14s", cmdb_cli_safe (text));
@@ -500,8 +501,8 @@ cmdb_cli_sweep (int argc, char **argv)
           { "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
             "With --rerun-failed: print the new sweep's id and leave it running", NULL },
           { NULL } };
-  g_autoptr (GOptionContext) option_context = g_option_context_new (
-      "SWEEP - compare a sweep's members (an id, a unique prefix or last)");
+  g_autoptr (GOptionContext) option_context
+      = g_option_context_new ("SWEEP - compare a sweep's members (an id, a unique prefix or last)");
   g_autoptr (CmdbCliSession) session = NULL;
   g_autoptr (CmdbRunStore) store = NULL;
   g_autoptr (CmdbSweep) sweep = NULL;

@@ -18,7 +18,7 @@
 
 struct _CmdbComposeResult
 {
-  gint ref_count; /* shared by the cache's entry and its callers */
+  gint ref_count;  /* shared by the cache's entry and its callers */
   char *signature; /* (nullable) what cmdb_compose_argv() composed */
   char *config_name;
   gboolean ok;

@@ -14,8 +14,8 @@ cmdb_page_default_init (CmdbPageInterface *iface)
  * outside the helper base, None returned) is an error too; the array gets
  * the free function its elements need (an array made by Python has none). */
 static GPtrArray *
-page_result (const char *method, GPtrArray *result, GError *error,
-             GDestroyNotify free_element, GError **ret_error)
+page_result (const char *method, GPtrArray *result, GError *error, GDestroyNotify free_element,
+             GError **ret_error)
 {
   if (result == NULL)
     {
@@ -61,8 +61,7 @@ cmdb_page_validate (CmdbPage *self, CmdbContext *context, JsonObject *values, GE
   if (iface->validate == NULL)
     return g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_problem_free);
   problems = iface->validate (self, context, values, &page_error);
-  return page_result ("validate", problems, page_error, (GDestroyNotify) cmdb_problem_free,
-                      error);
+  return page_result ("validate", problems, page_error, (GDestroyNotify) cmdb_problem_free, error);
 }
 
 GPtrArray *

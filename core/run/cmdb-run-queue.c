@@ -14,8 +14,7 @@
 #include <unistd.h>
 
 CmdbRun *
-cmdb_run_dequeue (const char *directory, CmdbRunStatus status, const char *message,
-                  GError **error)
+cmdb_run_dequeue (const char *directory, CmdbRunStatus status, const char *message, GError **error)
 {
   g_autoptr (CmdbRun) run = NULL;
   int fd;

@@ -567,8 +567,8 @@ run_matches (CmdbRun *run, const char *page, const char *status, CmdbRunStatus w
 /* The listing through the history: only runs that have not ended (or
  * that changed) are read; the ended ones are in memory, sorted. */
 static GPtrArray *
-list_from_history (CmdbRunStore *self, const char *page, const char *status,
-                   CmdbRunStatus wanted, GError **error)
+list_from_history (CmdbRunStore *self, const char *page, const char *status, CmdbRunStatus wanted,
+                   GError **error)
 {
   GPtrArray *names = cmdb_run_watch_get_names (self->history, error);
   g_autoptr (GPtrArray) unfinished = NULL;

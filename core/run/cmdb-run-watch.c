@@ -82,16 +82,18 @@ dir_identity (const char *path)
     }
   identity.dev = st.st_dev;
   identity.ino = st.st_ino;
-  identity.mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
-  identity.ctime_ns = (gint64) st.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_ctim.tv_nsec;
+  identity.mtime_ns
+      = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  identity.ctime_ns
+      = (gint64) st.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_ctim.tv_nsec;
   return identity;
 }
 
 static gboolean
 dir_identity_equal (const DirIdentity *a, const DirIdentity *b)
 {
-  return a->error == b->error && a->dev == b->dev && a->ino == b->ino
-         && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+  return a->error == b->error && a->dev == b->dev && a->ino == b->ino && a->mtime_ns == b->mtime_ns
+         && a->ctime_ns == b->ctime_ns;
 }
 
 static void
@@ -307,8 +309,8 @@ cmdb_run_watch_get_ended (CmdbRunWatch *self)
 
   if (self->sorted != NULL)
     return self->sorted;
-  self->sorted = g_ptr_array_new_full (g_hash_table_size (self->ended),
-                                       (GDestroyNotify) cmdb_run_unref);
+  self->sorted
+      = g_ptr_array_new_full (g_hash_table_size (self->ended), (GDestroyNotify) cmdb_run_unref);
   g_hash_table_iter_init (&iter, self->ended);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_ptr_array_add (self->sorted, cmdb_run_ref (((EndedRun *) value)->run));

@@ -1883,8 +1883,8 @@ cmdb_server_build_page_member_command (CmdbServer *self, const char *page_id, Js
     }
   evaluation->form
       = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_STRICT);
-  evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
-                                                evaluation->suffix, error);
+  evaluation->command
+      = cmdb_page_session_build (evaluation->session, evaluation->form, evaluation->suffix, error);
   if (evaluation->command == NULL)
     return NULL;
   if (evaluation->command->errors->len == 0)

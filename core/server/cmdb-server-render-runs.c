@@ -78,28 +78,26 @@ append_exit (GString *out, JsonObject *run)
 static void
 render_sweep_panel (GString *out, const char *page_id)
 {
-  append_text (out,
-               "<details class=\"sweep-panel\" id=\"sweep-panel\" data-page=\"", page_id);
+  append_text (out, "<details class=\"sweep-panel\" id=\"sweep-panel\" data-page=\"", page_id);
   g_string_append (
-      out,
-      "\"><summary>Sweep: run several values</summary>"
-      "<noscript><p class=\"note\">Sweeps need JavaScript here; on the command line: "
-      "<code>cmdbuilder run PAGE --sweep KEY=a,b,c</code>.</p></noscript>"
-      "<div class=\"sweep-editor\" id=\"sweep-editor\" hidden>"
-      "<p class=\"note\">Give fields several values: every combination is one run, started "
-      "with the executor chosen above.</p>"
-      "<div class=\"sweep-fields\" id=\"sweep-fields\"></div>"
-      "<p class=\"sweep-add-row\"><label>Field <select id=\"sweep-add-key\"></select></label> "
-      "<button type=\"button\" id=\"sweep-add\">Several values</button></p>"
-      "<p class=\"sweep-count\" id=\"sweep-count\" role=\"status\"></p>"
-      "<p class=\"error sweep-error\" id=\"sweep-error\" role=\"alert\" hidden></p>"
-      "<ol class=\"sweep-commands\" id=\"sweep-commands\"></ol>"
-      "<p class=\"sweep-launch-row\"><label>At a time <input type=\"number\" "
-      "id=\"sweep-parallel\" min=\"1\" max=\"1000\" value=\"1\"></label> "
-      "<button type=\"button\" id=\"sweep-launch\" class=\"primary\" disabled>Launch the "
-      "sweep</button></p></div>"
-      "<h4>Sweeps of this page</h4><ul class=\"sweep-list\" id=\"sweep-list\"></ul>"
-      "</details>");
+      out, "\"><summary>Sweep: run several values</summary>"
+           "<noscript><p class=\"note\">Sweeps need JavaScript here; on the command line: "
+           "<code>cmdbuilder run PAGE --sweep KEY=a,b,c</code>.</p></noscript>"
+           "<div class=\"sweep-editor\" id=\"sweep-editor\" hidden>"
+           "<p class=\"note\">Give fields several values: every combination is one run, started "
+           "with the executor chosen above.</p>"
+           "<div class=\"sweep-fields\" id=\"sweep-fields\"></div>"
+           "<p class=\"sweep-add-row\"><label>Field <select id=\"sweep-add-key\"></select></label> "
+           "<button type=\"button\" id=\"sweep-add\">Several values</button></p>"
+           "<p class=\"sweep-count\" id=\"sweep-count\" role=\"status\"></p>"
+           "<p class=\"error sweep-error\" id=\"sweep-error\" role=\"alert\" hidden></p>"
+           "<ol class=\"sweep-commands\" id=\"sweep-commands\"></ol>"
+           "<p class=\"sweep-launch-row\"><label>At a time <input type=\"number\" "
+           "id=\"sweep-parallel\" min=\"1\" max=\"1000\" value=\"1\"></label> "
+           "<button type=\"button\" id=\"sweep-launch\" class=\"primary\" disabled>Launch the "
+           "sweep</button></p></div>"
+           "<h4>Sweeps of this page</h4><ul class=\"sweep-list\" id=\"sweep-list\"></ul>"
+           "</details>");
 }
 
 void
@@ -326,8 +324,7 @@ cmdb_html_render_run_list (JsonArray *runs, gboolean show_page)
       if (status != NULL
           && (g_str_equal (status, "succeeded") || g_str_equal (status, "failed")
               || g_str_equal (status, "stopped") || g_str_equal (status, "lost")))
-        append_text (out, "<button type=\"button\" class=\"run-delete secondary\" data-run=\"",
-                     id),
+        append_text (out, "<button type=\"button\" class=\"run-delete secondary\" data-run=\"", id),
             g_string_append (out, "\">Delete</button>");
       g_string_append (out, "</td></tr>");
     }

@@ -267,10 +267,10 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
   guint n_members = members != NULL ? json_array_get_length (members) : 0;
   g_autoptr (GArray) rows = NULL;
   JsonObject *counts = get_object (report, "counts");
-  gboolean has_failed = counts != NULL
-                        && (json_object_has_member (counts, "failed")
-                            || json_object_has_member (counts, "lost")
-                            || json_object_has_member (counts, "stopped"));
+  gboolean has_failed
+      = counts != NULL
+        && (json_object_has_member (counts, "failed") || json_object_has_member (counts, "lost")
+            || json_object_has_member (counts, "stopped"));
 
   if (sort == NULL)
     sort = "index";
@@ -290,8 +290,9 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
   append_text (out, "\" data-sort=\"", sort);
   g_string_append_printf (out, "\" data-order=\"%s\" data-final=\"%s\" aria-label=\"Sweep\">",
                           descending ? "desc" : "asc", final ? "true" : "false");
-  append_text (out, "<p class=\"sweep-summary\"><span class=\"run-status\" id=\"sweep-status\" "
-                    "role=\"status\" data-status=\"",
+  append_text (out,
+               "<p class=\"sweep-summary\"><span class=\"run-status\" id=\"sweep-status\" "
+               "role=\"status\" data-status=\"",
                status);
   append_text (out, "\">", status);
   g_string_append_printf (out, "</span> <span class=\"sweep-count\">%u run%s</span> \u00b7 ",
@@ -314,8 +315,9 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
    * JSON requests), which enables them. Only those that apply are shown:
    * stop while members are queued or run, rerun and delete once all ended
    * (delete never touches a running member). */
-  append_text (out, "<div class=\"sweep-actions\"><a class=\"button\" id=\"sweep-csv\" href=\"/api/sweeps/",
-               id);
+  append_text (
+      out, "<div class=\"sweep-actions\"><a class=\"button\" id=\"sweep-csv\" href=\"/api/sweeps/",
+      id);
   append_text (out, "/csv\" download=\"", id);
   g_string_append_printf (
       out,
@@ -338,7 +340,9 @@ cmdb_html_render_sweep (JsonObject *report, const char *page_title, const char *
       return g_string_free (out, FALSE);
     }
   rows = sorted_rows (members, sort, descending);
-  g_string_append (out, "<div class=\"sweep-scroll\"><table class=\"sweep-table\" id=\"sweep-table\"><thead><tr>");
+  g_string_append (
+      out,
+      "<div class=\"sweep-scroll\"><table class=\"sweep-table\" id=\"sweep-table\"><thead><tr>");
   append_header (out, id, "index", "#", sort, descending, FALSE);
   for (guint k = 0; k < n_keys; k++)
     {

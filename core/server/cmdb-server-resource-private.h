@@ -254,8 +254,7 @@ void cmdb_server_api_executor_check (CmdbServer *, SoupServerMessage *, const Cm
 void cmdb_server_serve_asset (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_serve_favicon (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* files: downloads from the outputs folder, uploads to the state directory */
-void cmdb_server_api_output_download (CmdbServer *, SoupServerMessage *,
-                                      const CmdbServerRequest *);
+void cmdb_server_api_output_download (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 void cmdb_server_api_upload (CmdbServer *, SoupServerMessage *, const CmdbServerRequest *);
 /* Streams the body of each admitted upload request to a file as it comes
  * (libsoup would keep it in memory otherwise); @handler (the server's

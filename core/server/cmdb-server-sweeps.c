@@ -73,8 +73,8 @@ parse_axes (JsonNode *sweep, GError **error)
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
           JsonNode *element = json_array_get_element (array, i);
-          JsonObject *field = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element)
-                                                               : NULL;
+          JsonObject *field
+              = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
           const char *key = field != NULL ? cmdb_server_member_string (field, "key") : NULL;
 
           if (key == NULL || !json_object_has_member (field, "values"))
@@ -89,8 +89,9 @@ parse_axes (JsonNode *sweep, GError **error)
     }
   else
     {
-      g_set_error (error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
-                   "expected \"sweep\": {KEY: [VALUE...] or \"a,b,c\" or \"range(start,stop,step)\"}");
+      g_set_error (
+          error, CMDB_SERVER_ERROR, CMDB_SERVER_ERROR_FAILED,
+          "expected \"sweep\": {KEY: [VALUE...] or \"a,b,c\" or \"range(start,stop,step)\"}");
       return NULL;
     }
   for (guint i = 0; i < keys->len; i++)
@@ -170,8 +171,8 @@ build_members (CmdbServer *self, const char *page, JsonObject *body, SweepBuild 
   *ret_status = SOUP_STATUS_BAD_REQUEST;
   if (axes == NULL)
     return FALSE;
-  members = cmdb_sweep_expand (
-      axes, cmdb_sweep_get_limit (cmdb_context_get_config (self->context)), error);
+  members = cmdb_sweep_expand (axes, cmdb_sweep_get_limit (cmdb_context_get_config (self->context)),
+                               error);
   if (members == NULL)
     {
       *ret_status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
@@ -486,8 +487,8 @@ cmdb_server_api_sweep_stop (CmdbServer *self, SoupServerMessage *msg,
 
       if (run != NULL && !cmdb_run_status_is_final (cmdb_run_get_status (run))
           && cmdb_run_get_status (run) != CMDB_RUN_STATUS_QUEUED)
-        cmdb_run_store_stop_async (self->run_store, cmdb_run_get_id (run), NULL,
-                                   on_member_stopped, NULL);
+        cmdb_run_store_stop_async (self->run_store, cmdb_run_get_id (run), NULL, on_member_stopped,
+                                   NULL);
     }
   node = cmdb_sweep_to_json (sweep, members, TRUE);
   cmdb_server_respond_json (msg, SOUP_STATUS_ACCEPTED, node);

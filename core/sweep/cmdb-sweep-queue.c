@@ -159,9 +159,9 @@ stop_members (CmdbRunStore *store, GPtrArray *members, gboolean stop_running)
       status = cmdb_run_get_status (run);
       if (status == CMDB_RUN_STATUS_QUEUED)
         {
-          g_autoptr (CmdbRun) cancelled = cmdb_run_dequeue (
-              cmdb_run_get_directory (run), CMDB_RUN_STATUS_STOPPED, "the sweep was stopped",
-              &error);
+          g_autoptr (CmdbRun) cancelled
+              = cmdb_run_dequeue (cmdb_run_get_directory (run), CMDB_RUN_STATUS_STOPPED,
+                                  "the sweep was stopped", &error);
 
           if (cancelled != NULL)
             continue;
@@ -317,8 +317,8 @@ start_as_group (CmdbRunStore *store, CmdbSweep *sweep, guint parallel)
 
       if (run == NULL || cmdb_run_get_status (run) != CMDB_RUN_STATUS_QUEUED)
         continue;
-      dequeued = cmdb_run_dequeue (cmdb_run_get_directory (run), CMDB_RUN_STATUS_STARTING, NULL,
-                                   NULL);
+      dequeued
+          = cmdb_run_dequeue (cmdb_run_get_directory (run), CMDB_RUN_STATUS_STARTING, NULL, NULL);
       if (dequeued != NULL)
         g_ptr_array_add (group, dequeued);
     }
@@ -363,9 +363,8 @@ cmdb_sweep_supervise (CmdbRunStore *store, const char *sweep_directory)
   sigaction (SIGTERM, &action, NULL);
   sigaction (SIGINT, &action, NULL);
   sigaction (SIGHUP, &action, NULL);
-  parallel = (guint) MAX (json_object_get_int_member_with_default (cmdb_sweep_get_data (sweep),
-                                                                    "parallel", 1),
-                          1);
+  parallel = (guint) MAX (
+      json_object_get_int_member_with_default (cmdb_sweep_get_data (sweep), "parallel", 1), 1);
   start_as_group (store, sweep, parallel);
 
   for (;;)

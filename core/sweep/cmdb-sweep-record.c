@@ -285,9 +285,8 @@ make_sweep_directory (CmdbRunStore *store, const char *page, char **ret_id, GErr
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
   g_autofree char *safe_page = g_strdup (page != NULL && page[0] != '\0' ? page : "run");
   g_autoptr (GError) dir_error = NULL;
-  g_autofree char *sweeps
-      = cmdb_state_dir_ensure (cmdb_context_get_state_dir (cmdb_run_store_get_context (store)),
-                               "sweeps", 0755, &dir_error);
+  g_autofree char *sweeps = cmdb_state_dir_ensure (
+      cmdb_context_get_state_dir (cmdb_run_store_get_context (store)), "sweeps", 0755, &dir_error);
 
   if (sweeps == NULL)
     {
@@ -297,8 +296,8 @@ make_sweep_directory (CmdbRunStore *store, const char *page, char **ret_id, GErr
   g_strcanon (safe_page, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", '_');
   for (guint attempt = 0; attempt < 100; attempt++)
     {
-      g_autofree char *id = g_strdup_printf ("sweep-%s-%s-%04x", stamp, safe_page,
-                                             g_random_int_range (0, 0x10000));
+      g_autofree char *id
+          = g_strdup_printf ("sweep-%s-%s-%04x", stamp, safe_page, g_random_int_range (0, 0x10000));
       g_autofree char *path = g_build_filename (sweeps, id, NULL);
 
       if (g_mkdir (path, 0755) == 0)
@@ -341,8 +340,7 @@ remove_tree (const char *directory)
 /* (transfer full): one member's run, queued, naming its sweep. */
 static CmdbRun *
 create_member (CmdbRunStore *store, const char *page, const char *executor, const char *sweep_id,
-               guint index, CmdbSweepMemberSpec *spec, JsonObject *executor_options,
-               GError **error)
+               guint index, CmdbSweepMemberSpec *spec, JsonObject *executor_options, GError **error)
 {
   g_autoptr (CmdbRun) run
       = cmdb_run_store_create (store, page, (const char *const *) spec->argv, spec->command, NULL,
@@ -427,8 +425,7 @@ cmdb_sweep_create (CmdbRunStore *store, const char *page, const char *executor, 
   for (guint i = 0; keys != NULL && i < keys->len; i++)
     json_array_add_string_element (key_array, g_ptr_array_index (keys, i));
 
-  json_object_set_int_member (data, "version",
-                              cmdb_state_format_version (CMDB_STATE_SWEEP_RECORD));
+  json_object_set_int_member (data, "version", cmdb_state_format_version (CMDB_STATE_SWEEP_RECORD));
   json_object_set_string_member (data, "id", id);
   json_object_set_string_member (data, "page", page);
   json_object_set_string_member (data, "executor", executor);
@@ -471,7 +468,8 @@ compare_newest_first (gconstpointer a, gconstpointer b)
   int by_time = g_strcmp0 (get_string (sweep_b->data, "created_at"),
                            get_string (sweep_a->data, "created_at"));
 
-  return by_time != 0 ? by_time : g_strcmp0 (cmdb_sweep_get_id (sweep_b), cmdb_sweep_get_id (sweep_a));
+  return by_time != 0 ? by_time
+                      : g_strcmp0 (cmdb_sweep_get_id (sweep_b), cmdb_sweep_get_id (sweep_a));
 }
 
 GPtrArray *
@@ -534,8 +532,7 @@ cmdb_sweep_load (CmdbRunStore *store, const char *id_or_prefix, GError **error)
   if (n_matches != 1)
     {
       g_set_error (error, CMDB_RUN_ERROR, CMDB_RUN_ERROR_NOT_FOUND,
-                   n_matches == 0 ? "no sweep '%s'" : "'%s' matches several sweeps",
-                   id_or_prefix);
+                   n_matches == 0 ? "no sweep '%s'" : "'%s' matches several sweeps", id_or_prefix);
       return NULL;
     }
   return cmdb_sweep_ref (match);
@@ -652,14 +649,14 @@ add_member_json (JsonBuilder *builder, CmdbSweep *sweep, guint index, CmdbRun *r
   ended = run != NULL ? cmdb_run_get_ended_time (run) : 0;
   json_builder_set_member_name (builder, "started_at");
   if (run != NULL && json_object_has_member (cmdb_run_get_data (run), "started_at"))
-    json_builder_add_value (builder, json_node_copy (json_object_get_member (
-                                         cmdb_run_get_data (run), "started_at")));
+    json_builder_add_value (
+        builder, json_node_copy (json_object_get_member (cmdb_run_get_data (run), "started_at")));
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "ended_at");
   if (run != NULL && json_object_has_member (cmdb_run_get_data (run), "ended_at"))
-    json_builder_add_value (builder, json_node_copy (json_object_get_member (
-                                         cmdb_run_get_data (run), "ended_at")));
+    json_builder_add_value (
+        builder, json_node_copy (json_object_get_member (cmdb_run_get_data (run), "ended_at")));
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "duration_s");
@@ -688,8 +685,9 @@ cmdb_sweep_to_json (CmdbSweep *sweep, GPtrArray *members, gboolean with_members)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
-  static const char *const copied[] = { "page", "executor", "created_at", "parallel", "keys",
-                                        "rerun_of", "stop_requested_at", "executor_options" };
+  static const char *const copied[]
+      = { "page", "executor", "created_at",        "parallel",
+          "keys", "rerun_of", "stop_requested_at", "executor_options" };
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -716,9 +714,9 @@ cmdb_sweep_to_json (CmdbSweep *sweep, GPtrArray *members, gboolean with_members)
       const char *name
           = run != NULL ? cmdb_run_status_to_string (cmdb_run_get_status (run)) : "deleted";
 
-      g_hash_table_replace (counts, (gpointer) name,
-                            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, name))
-                                              + 1));
+      g_hash_table_replace (
+          counts, (gpointer) name,
+          GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, name)) + 1));
     }
   {
     static const char *const order[] = { "queued",    "starting", "running", "stopping", "stopped",

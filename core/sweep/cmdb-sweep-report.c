@@ -98,7 +98,8 @@ metrics_regex_new (GPtrArray *names)
 
       g_string_append_printf (pattern, "%s%s", i > 0 ? "|" : "", escaped);
     }
-  g_string_append (pattern, ")\\s*[=:]\\s*([-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)");
+  g_string_append (pattern,
+                   ")\\s*[=:]\\s*([-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)");
   return g_regex_new (pattern->str, G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL);
 }
 
@@ -237,16 +238,16 @@ scalar_text (JsonNode *node)
   if (JSON_NODE_HOLDS_VALUE (node))
     switch (json_node_get_value_type (node))
       {
-      case G_TYPE_STRING:
-        return g_strdup (json_node_get_string (node));
-      case G_TYPE_INT64:
-        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-      case G_TYPE_DOUBLE:
-        return cmdb_sweep_value_text (node); /* the fewest digits that read back */
-      case G_TYPE_BOOLEAN:
-        return g_strdup (json_node_get_boolean (node) ? "true" : "false");
-      default:
-        break;
+        case G_TYPE_STRING:
+          return g_strdup (json_node_get_string (node));
+        case G_TYPE_INT64:
+          return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+        case G_TYPE_DOUBLE:
+          return cmdb_sweep_value_text (node); /* the fewest digits that read back */
+        case G_TYPE_BOOLEAN:
+          return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+        default:
+          break;
       }
   return json_to_string (node, FALSE);
 }

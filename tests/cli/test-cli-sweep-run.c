@@ -60,9 +60,9 @@ count_status (JsonNode *report, const char *status)
   guint n = 0;
 
   for (guint i = 0; i < json_array_get_length (members); i++)
-    n += g_strcmp0 (json_object_get_string_member (json_array_get_object_element (members, i),
-                                                   "status"),
-                    status)
+    n += g_strcmp0 (
+             json_object_get_string_member (json_array_get_object_element (members, i), "status"),
+             status)
          == 0;
   return n;
 }
@@ -212,8 +212,8 @@ test_foreground_sweep_and_comparison (void **state)
 
     for (guint i = 0; i < 4; i++)
       {
-        JsonObject *metrics = json_object_get_object_member (
-            json_array_get_object_element (members, i), "metrics");
+        JsonObject *metrics
+            = json_object_get_object_member (json_array_get_object_element (members, i), "metrics");
 
         assert_true (json_object_get_double_member (metrics, "val_hmean") > 0.3);
       }
@@ -291,8 +291,8 @@ static void
 test_ctrl_c_stop_rerun_and_delete (void **state)
 {
   g_autofree char *cmdbuilder = cmdb_test_cmdbuilder ();
-  const char *argv[] = { cmdbuilder, "run",         "train", "--sweep", "max_epochs=2,3,4",
-                         "--parallel", "2",         NULL };
+  const char *argv[]
+      = { cmdbuilder, "run", "train", "--sweep", "max_epochs=2,3,4", "--parallel", "2", NULL };
   g_autoptr (GSubprocessLauncher) launcher
       = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GSubprocess) process = NULL;
@@ -313,8 +313,8 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
   /* Wait for two running members, then Ctrl-C. */
   for (int i = 0; i < 200; i++)
     {
-      g_autofree char *list = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "sweeps",
-                                                           "--json", NULL);
+      g_autofree char *list
+          = cmdb_test_run_cmdbuilder_in (workspace, &status, NULL, "sweeps", "--json", NULL);
       g_autoptr (JsonNode) node = cmdb_test_parse_json (list);
       JsonArray *array = json_node_get_array (node);
 
@@ -323,8 +323,8 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
           JsonObject *counts
               = json_object_get_object_member (json_array_get_object_element (array, 0), "counts");
 
-          id = g_strdup (json_object_get_string_member (json_array_get_object_element (array, 0),
-                                                        "id"));
+          id = g_strdup (
+              json_object_get_string_member (json_array_get_object_element (array, 0), "id"));
           if (json_object_get_int_member_with_default (counts, "running", 0) == 2)
             break;
         }
@@ -345,8 +345,8 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
   g_setenv ("DEMO_EPOCH_SECONDS", "0.3", TRUE);
   rerun_id = launch_detached ("sweep", id, "--rerun-failed", "--detach", NULL);
   rerun_report = wait_for (rerun_id, is_final, 40);
-  assert_string_equal (json_object_get_string_member (json_node_get_object (rerun_report), "rerun_of"),
-                       id);
+  assert_string_equal (
+      json_object_get_string_member (json_node_get_object (rerun_report), "rerun_of"), id);
   assert_int_equal (json_object_get_int_member (json_node_get_object (rerun_report), "count"), 3);
   assert_int_equal (count_status (rerun_report, "succeeded"), 3);
 
@@ -369,8 +369,8 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
   g_setenv ("DEMO_EPOCH_SECONDS", "0.3", TRUE);
 
   /* runs delete SWEEP: the record and every member's run. */
-  deleted = cmdb_test_run_cmdbuilder_in (workspace, &status, &deleted_err, "runs", "delete", id,
-                                         NULL);
+  deleted
+      = cmdb_test_run_cmdbuilder_in (workspace, &status, &deleted_err, "runs", "delete", id, NULL);
   assert_int_equal (status, 0);
   {
     JsonArray *members = json_object_get_array_member (json_node_get_object (stopped), "members");

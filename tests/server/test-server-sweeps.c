@@ -46,9 +46,9 @@ count_status (JsonObject *sweep, const char *status)
   guint n = 0;
 
   for (guint i = 0; i < json_array_get_length (members); i++)
-    n += g_strcmp0 (json_object_get_string_member (json_array_get_object_element (members, i),
-                                                   "status"),
-                    status)
+    n += g_strcmp0 (
+             json_object_get_string_member (json_array_get_object_element (members, i), "status"),
+             status)
          == 0;
   return n;
 }
@@ -66,10 +66,10 @@ wait_sweep (const char *id, const char *until, int seconds)
       JsonNode *node = get_ok (path);
       const char *status = json_object_get_string_member (object (node), "status");
 
-      if (until != NULL ? g_str_equal (status, until)
-                        : g_strv_contains ((const char *const[]){ "succeeded", "failed",
-                                                                  "stopped", NULL },
-                                           status))
+      if (until != NULL
+              ? g_str_equal (status, until)
+              : g_strv_contains ((const char *const[]){ "succeeded", "failed", "stopped", NULL },
+                                 status))
         return node;
       if (g_get_monotonic_time () > deadline)
         fail_msg ("sweep %s is still %s after %d s: %s", id, status, seconds,
@@ -132,18 +132,19 @@ test_preview_launch_compare_delete (void **state)
   commands = json_object_get_object_member (object (preview), "sweep");
   assert_int_equal (json_object_get_int_member (commands, "count"), 6);
   assert_int_equal (json_object_get_int_member (commands, "failed"), 0);
-  test_assert_contains (json_object_get_string_member (
-                            json_array_get_object_element (
-                                json_object_get_array_member (commands, "commands"), 5),
-                            "command"),
-                        "model.optimizer.lr=0.0001");
+  test_assert_contains (
+      json_object_get_string_member (
+          json_array_get_object_element (json_object_get_array_member (commands, "commands"), 5),
+          "command"),
+      "model.optimizer.lr=0.0001");
   listed = get_ok ("/api/sweeps");
   assert_int_equal (json_array_get_length (json_node_get_array (listed)), 0);
   g_clear_pointer (&listed, json_node_unref);
 
   /* A value the form refuses: 422, nothing started. */
-  bad = test_post_json (fixture.server, "/api/sweeps",
-                        "{\"page\": \"train\", \"sweep\": {\"encoder\": [\"resnet18\", \"nope\"]}}");
+  bad = test_post_json (
+      fixture.server, "/api/sweeps",
+      "{\"page\": \"train\", \"sweep\": {\"encoder\": [\"resnet18\", \"nope\"]}}");
   assert_int_equal (bad->status, 422);
 
   launched = test_fixture_post_json ("/api/sweeps", launch, 201);
@@ -211,8 +212,7 @@ test_kill_server_and_supervisor (void **state)
 {
   g_autoptr (JsonNode) launched = test_fixture_post_json (
       "/api/sweeps",
-      "{\"page\": \"train\", \"sweep\": {\"max_epochs\": [2, 1, 2, 1]}, \"parallel\": 1}",
-      201);
+      "{\"page\": \"train\", \"sweep\": {\"max_epochs\": [2, 1, 2, 1]}, \"parallel\": 1}", 201);
   const char *id = json_object_get_string_member (object (launched), "id");
   g_autoptr (JsonNode) running = wait_sweep (id, "running", 30);
   g_autofree char *record_path
@@ -223,8 +223,8 @@ test_kill_server_and_supervisor (void **state)
   GPid supervisor;
 
   assert_true (json_parser_load_from_data (parser, record, -1, NULL));
-  supervisor = (GPid) json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)),
-                                                  "supervisor_pid");
+  supervisor = (GPid) json_object_get_int_member (
+      json_node_get_object (json_parser_get_root (parser)), "supervisor_pid");
   assert_true (supervisor > 0);
   kill (fixture.server->pid, SIGKILL);
   assert_int_equal (test_server_stop (fixture.server), -1);
@@ -242,8 +242,7 @@ static void
 test_stop_and_rerun_failed (void **state)
 {
   g_autoptr (JsonNode) launched = test_fixture_post_json (
-      "/api/sweeps", "{\"page\": \"train\", \"sweep\": {\"max_epochs\": \"range(2,5)\"}}",
-      201);
+      "/api/sweeps", "{\"page\": \"train\", \"sweep\": {\"max_epochs\": \"range(2,5)\"}}", 201);
   const char *id = json_object_get_string_member (object (launched), "id");
   g_autoptr (JsonNode) running = wait_sweep (id, "running", 30);
   g_autofree char *stop_path = g_strdup_printf ("/api/sweeps/%s/stop", id);
@@ -272,7 +271,8 @@ test_stop_and_rerun_failed (void **state)
   rerun_stop = g_strdup_printf ("/api/sweeps/%s/stop",
                                 json_object_get_string_member (object (rerun), "id"));
   rerun_stopping = test_fixture_post_json (rerun_stop, "{}", 202);
-  json_node_unref (wait_sweep (json_object_get_string_member (object (rerun), "id"), "stopped", 30));
+  json_node_unref (
+      wait_sweep (json_object_get_string_member (object (rerun), "id"), "stopped", 30));
 }
 
 int

@@ -449,8 +449,8 @@ static void
 test_slurm_array_script (void **state)
 {
   g_autoptr (CmdbSlurmOptions) options = cmdb_slurm_options_new ();
-  const char *directories[] = { "/ws/.cmdbuilder/runs/a", "/ws/.cmdbuilder/runs/b c",
-                                "/ws/.cmdbuilder/runs/d", NULL };
+  const char *directories[]
+      = { "/ws/.cmdbuilder/runs/a", "/ws/.cmdbuilder/runs/b c", "/ws/.cmdbuilder/runs/d", NULL };
   g_autofree char *limited = NULL;
   g_autofree char *unlimited = NULL;
 
@@ -464,8 +464,9 @@ test_slurm_array_script (void **state)
   cmdb_test_assert_contains (limited, "0) cmdb_run_dir=/ws/.cmdbuilder/runs/a ;;\n");
   cmdb_test_assert_contains (limited, "1) cmdb_run_dir='/ws/.cmdbuilder/runs/b c' ;;\n");
   cmdb_test_assert_contains (limited, "*) exit 1 ;;\n");
-  cmdb_test_assert_contains (limited, "exec /bin/bash \"$cmdb_run_dir/slurm-job.sh\" "
-                                      ">>\"$cmdb_run_dir/stdout.log\" 2>>\"$cmdb_run_dir/stderr.log\"");
+  cmdb_test_assert_contains (limited,
+                             "exec /bin/bash \"$cmdb_run_dir/slurm-job.sh\" "
+                             ">>\"$cmdb_run_dir/stdout.log\" 2>>\"$cmdb_run_dir/stderr.log\"");
   unlimited = cmdb_slurm_render_array_script (options, directories, 3, NULL);
   cmdb_test_assert_contains (unlimited, "#SBATCH --array=0-2\n");
 }

@@ -51,8 +51,8 @@ sweep_report (const char *id)
 {
   int status = -1;
   g_autofree char *err = NULL;
-  g_autofree char *out = cmdb_test_run_cmdbuilder_in (cluster.workspace, &status, &err, "sweep",
-                                                      id, "--json", NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (cluster.workspace, &status, &err, "sweep", id, "--json", NULL);
 
   if (status != 0)
     fail_msg ("sweep %s --json: %s", id, err);
@@ -71,12 +71,11 @@ static JsonObject *
 run_record (const char *run_id)
 {
   int status = -1;
-  g_autofree char *out = cmdb_test_run_cmdbuilder_in (cluster.workspace, &status, NULL, "runs",
-                                                      "--json", NULL);
+  g_autofree char *out
+      = cmdb_test_run_cmdbuilder_in (cluster.workspace, &status, NULL, "runs", "--json", NULL);
   g_autoptr (JsonNode) runs = cmdb_test_parse_json (out);
 
-  return json_object_ref (
-      cmdb_test_find_by_id (json_node_get_array (runs), run_id, "runs --json"));
+  return json_object_ref (cmdb_test_find_by_id (json_node_get_array (runs), run_id, "runs --json"));
 }
 
 static JsonNode *
@@ -203,7 +202,8 @@ test_stop_cancels_remaining_tasks (void **state)
   array_job = json_object_get_string_member (record, "slurm_array_job_id");
   for (guint i = 0; i < 600; i++)
     {
-      const char *squeue[] = { "squeue", "--noheader", "--format=%i %T", "--jobs", array_job, NULL };
+      const char *squeue[]
+          = { "squeue", "--noheader", "--format=%i %T", "--jobs", array_job, NULL };
 
       g_free (squeue_out);
       squeue_out = cmdb_test_run (squeue, NULL, NULL, &status);

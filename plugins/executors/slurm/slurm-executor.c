@@ -821,10 +821,9 @@ on_job_queried (GObject *source, GAsyncResult *result, gpointer user_data)
      * the array's record of the tasks still pending (or cancelled). */
     g_autofree char *record
         = cmdb_tool_result_get_status (tool) != 0 ? NULL
-          : query->array_task >= 0
-              ? cmdb_slurm_array_task_record (cmdb_tool_result_get_stdout (tool), query->job_id,
-                                              (guint) query->array_task)
-              : g_strdup (cmdb_tool_result_get_stdout (tool));
+          : query->array_task >= 0                ? cmdb_slurm_array_task_record (
+                               cmdb_tool_result_get_stdout (tool), query->job_id, (guint) query->array_task)
+                                   : g_strdup (cmdb_tool_result_get_stdout (tool));
 
     if (record != NULL && cmdb_slurm_parse_job (record, &state, &exit_code))
       {
@@ -884,8 +883,8 @@ slurm_update_async (CmdbExecutor *executor, CmdbRun *run, GCancellable *cancella
    * array, and find the task in the answer. */
   {
     JsonObject *data = cmdb_run_get_data (run);
-    const char *array = json_object_get_string_member_with_default (data, "slurm_array_job_id",
-                                                                    NULL);
+    const char *array
+        = json_object_get_string_member_with_default (data, "slurm_array_job_id", NULL);
 
     if (array != NULL && json_object_has_member (data, "slurm_array_task"))
       {
@@ -1128,8 +1127,8 @@ submit_group (GTask *task, const char *const *partitions)
   directory_list = g_strv_builder_end (directories);
   array_script = cmdb_slurm_render_array_script (
       group->options, (const char *const *) directory_list, group->parallel, &error);
-  array_path = g_build_filename (cmdb_run_get_directory (first), CMDB_SLURM_ARRAY_SCRIPT_NAME,
-                                 NULL);
+  array_path
+      = g_build_filename (cmdb_run_get_directory (first), CMDB_SLURM_ARRAY_SCRIPT_NAME, NULL);
   if (array_script == NULL
       || !g_file_set_contents_full (array_path, array_script, -1, G_FILE_SET_CONTENTS_CONSISTENT,
                                     0755, &error))

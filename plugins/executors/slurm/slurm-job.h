@@ -64,9 +64,8 @@ char *cmdb_slurm_render_script (CmdbSlurmOptions *options, const char *run_id,
  * N that runs the script of @run_directories[N] (each rendered by
  * cmdb_slurm_render_script) with its output appended to that run's logs.
  * NULL with an error when a value cannot be written in an #SBATCH line. */
-char *cmdb_slurm_render_array_script (CmdbSlurmOptions *options,
-                                      const char *const *run_directories, guint parallel,
-                                      GError **error);
+char *cmdb_slurm_render_array_script (CmdbSlurmOptions *options, const char *const *run_directories,
+                                      guint parallel, GError **error);
 #define CMDB_SLURM_ARRAY_SCRIPT_NAME "slurm-array.sh"
 
 /* Reads `scontrol show job -o` output: (transfer full) the JobState (such
