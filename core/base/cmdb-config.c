@@ -42,6 +42,7 @@ static const CmdbConfigKey known_keys[] = {
   { "server", "request-timeout", VALUE_DURATION, "30s" },
   { "server", "max-upload", VALUE_INT, "104857600" },
   { "cache", "max-bytes", VALUE_INT, "67108864" },
+  { "cache", "max-watches", VALUE_INT, "1024" },
   { "slurm", "partition", VALUE_STRING, NULL },
   { "slurm", "nodes", VALUE_INT, NULL },
   { "slurm", "gpus", VALUE_STRING, NULL },

@@ -12,6 +12,7 @@
  */
 
 #include "cmdbuilder.h"
+#include "cmdb-cache-watch-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,20 +28,8 @@ G_DEFINE_QUARK (cmdb-cache-error-quark, cmdb_cache_error)
 
 #define DEFAULT_MAX_BYTES ((gsize) 64 * 1024 * 1024)
 
-/* What stat() said about a path. Inode and ctime are part of it because
- * timestamps can be coarse: a file rewritten within the same second with
- * the same size keeps its mtime, but an atomic replace changes the inode
- * and any write changes the ctime. */
-typedef struct
-{
-  int error_number; /* 0 when stat() succeeded, else its errno */
-  mode_t mode;
-  dev_t device;
-  ino_t inode;
-  off_t size;
-  struct timespec modified;
-  struct timespec changed;
-} Identity;
+/* What stat() said about a path (cmdb-cache-watch-private.h). */
+typedef CmdbCacheIdentity Identity;
 
 typedef struct
 {
@@ -58,6 +47,7 @@ typedef struct
   GArray *dependencies; /* of Dependency */
   guint64 last_use;     /* tick of the last lookup */
   guint64 validated_generation;
+  guint64 trusted_stamp; /* every dependency trusted at this change stamp; 0: not known */
   gsize size;
   gboolean computing;
   GList lru_link; /* in CmdbCache.lru, most recent at the head */
@@ -76,8 +66,10 @@ struct _CmdbCache
   gint ref_count;
   GHashTable *entries;    /* key (owned by the entry) -> Entry */
   GQueue lru;             /* finished entries only: computing ones cannot be evicted */
-  GHashTable *identities; /* this generation's path -> Identity memo */
+  GHashTable *identities; /* this generation's path -> Identity memo (untrusted paths) */
   guint64 generation;     /* 0: no generations yet, every lookup validates */
+  CmdbCacheWatch *watch;  /* (nullable) change notification, see cmdb_cache_watch_files() */
+  guint64 change_stamp;   /* the watch's stamp when the generation started */
   guint64 tick;
   GPtrArray *computations; /* stack of Computation */
   CmdbCacheStats stats;
@@ -86,58 +78,49 @@ struct _CmdbCache
 /* ------------------------------------------------------------------ */
 /* Identities */
 
-static void
-identity_from_stat (Identity *identity, const struct stat *info)
-{
-  memset (identity, 0, sizeof *identity);
-  identity->mode = info->st_mode & S_IFMT;
-  identity->device = info->st_dev;
-  identity->inode = info->st_ino;
-  identity->size = info->st_size;
-  identity->modified = info->st_mtim;
-  identity->changed = info->st_ctim;
-}
-
+/* The current identity of @path: trusted from the change notification,
+ * from this generation's memo, or from one stat() that the memo then keeps
+ * until the next generation. Returns whether the identity is trusted by
+ * notification (it stays valid across generations until a change is
+ * reported). */
 static gboolean
-identity_equal (const Identity *a, const Identity *b)
-{
-  if (a->error_number != 0 || b->error_number != 0)
-    return a->error_number == b->error_number;
-  return a->mode == b->mode && a->device == b->device && a->inode == b->inode && a->size == b->size
-         && a->modified.tv_sec == b->modified.tv_sec && a->modified.tv_nsec == b->modified.tv_nsec
-         && a->changed.tv_sec == b->changed.tv_sec && a->changed.tv_nsec == b->changed.tv_nsec;
-}
-
-/* The current identity of @path: from this generation's memo, or from one
- * stat() that the memo then keeps until the next generation. */
-static void
 get_identity (CmdbCache *self, const char *path, Identity *ret_identity)
 {
-  struct stat info;
   Identity *memo;
 
   if (self->generation != 0)
     {
+      if (self->watch != NULL)
+        {
+          const Identity *trusted = cmdb_cache_watch_lookup (self->watch, path);
+
+          if (trusted != NULL)
+            {
+              *ret_identity = *trusted;
+              return TRUE;
+            }
+        }
       memo = g_hash_table_lookup (self->identities, path);
       if (memo != NULL)
         {
           *ret_identity = *memo;
-          return;
+          return FALSE;
         }
+      if (self->watch != NULL
+          && cmdb_cache_watch_read (self->watch, path, ret_identity, &self->stats.stats))
+        return TRUE;
     }
 
-  self->stats.stats++;
-  if (stat (path, &info) == 0)
-    identity_from_stat (ret_identity, &info);
-  else
+  if (self->generation == 0 || self->watch == NULL)
     {
-      memset (ret_identity, 0, sizeof *ret_identity);
-      ret_identity->error_number = errno != 0 ? errno : EIO;
+      self->stats.stats++;
+      cmdb_cache_identity_read (path, ret_identity);
     }
 
   if (self->generation != 0)
     g_hash_table_insert (self->identities, g_strdup (path),
                          g_memdup2 (ret_identity, sizeof *ret_identity));
+  return FALSE;
 }
 
 static void
@@ -263,21 +246,33 @@ entry_remove (CmdbCache *self, Entry *entry)
 static gboolean
 entry_is_valid (CmdbCache *self, Entry *entry)
 {
+  gboolean all_trusted = TRUE;
+
   /* Identities do not change within a generation, so one validation per
    * generation is enough. */
   if (self->generation != 0 && entry->validated_generation == self->generation)
     return TRUE;
+  /* Every dependency was trusted by notification at the last validation,
+   * and no notification since made the cache forget a trusted identity. */
+  if (self->generation != 0 && entry->trusted_stamp != 0
+      && entry->trusted_stamp == self->change_stamp)
+    {
+      entry->validated_generation = self->generation;
+      return TRUE;
+    }
 
   for (guint i = 0; i < entry->dependencies->len; i++)
     {
       Dependency *dependency = &g_array_index (entry->dependencies, Dependency, i);
       Identity current;
 
-      get_identity (self, dependency->path, &current);
-      if (!identity_equal (&current, &dependency->identity))
+      if (!get_identity (self, dependency->path, &current))
+        all_trusted = FALSE;
+      if (!cmdb_cache_identity_equal (&current, &dependency->identity))
         return FALSE;
     }
   entry->validated_generation = self->generation;
+  entry->trusted_stamp = all_trusted && self->watch != NULL ? self->change_stamp : 0;
   return TRUE;
 }
 
@@ -389,6 +384,13 @@ cache_lookup (CmdbCache *self, const char *key, CmdbCacheComputeFunc compute, gp
   Computation *outer;
   gpointer result = NULL;
 
+  /* Notifications queued since the generation started: a file the process
+   * itself just wrote (a preset saved, then listed) is seen by its next
+   * lookup, as it was when every path was stat()ed at its first use in a
+   * generation. Reading an empty queue is one system call. */
+  if (self->watch != NULL && self->generation != 0)
+    self->change_stamp = cmdb_cache_watch_drain (self->watch);
+
   if (entry != NULL && entry->computing)
     {
       set_cycle_error (self, key, error);
@@ -472,6 +474,7 @@ cmdb_cache_unref (CmdbCache *cache)
   g_return_if_fail (cache->computations->len == 0);
 
   cmdb_cache_clear (cache);
+  g_clear_pointer (&cache->watch, cmdb_cache_watch_free);
   g_hash_table_unref (cache->entries);
   g_hash_table_unref (cache->identities);
   g_ptr_array_unref (cache->computations);
@@ -485,6 +488,22 @@ cmdb_cache_new_generation (CmdbCache *cache)
 
   cache->generation++;
   g_hash_table_remove_all (cache->identities);
+  /* The notifications queued until now: a change made before this
+   * generation is seen by it. */
+  if (cache->watch != NULL)
+    cache->change_stamp = cmdb_cache_watch_drain (cache->watch);
+}
+
+gboolean
+cmdb_cache_watch_files (CmdbCache *cache, guint max_watches)
+{
+  g_return_val_if_fail (cache != NULL, FALSE);
+
+  if (cache->watch == NULL)
+    cache->watch = cmdb_cache_watch_new (max_watches);
+  if (cache->watch != NULL)
+    cache->change_stamp = cmdb_cache_watch_drain (cache->watch);
+  return cache->watch != NULL;
 }
 
 void
@@ -519,6 +538,11 @@ cmdb_cache_clear (CmdbCache *cache)
     }
   /* A reload must look at the files again, even within a generation. */
   g_hash_table_remove_all (cache->identities);
+  if (cache->watch != NULL)
+    {
+      cmdb_cache_watch_forget_all (cache->watch);
+      cache->change_stamp = cmdb_cache_watch_drain (cache->watch);
+    }
 }
 
 void
@@ -528,6 +552,11 @@ cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats)
   g_return_if_fail (ret_stats != NULL);
 
   *ret_stats = cache->stats;
+  if (cache->watch != NULL)
+    {
+      ret_stats->watches = cmdb_cache_watch_get_n_watches (cache->watch);
+      ret_stats->overflows = cmdb_cache_watch_get_n_overflows (cache->watch);
+    }
 }
 
 /* ------------------------------------------------------------------ */

@@ -41,6 +41,11 @@ cmdb_server_new (CmdbContext *context, CmdbHost *host, const CmdbServerOptions *
       = options->bind != NULL ? options->bind : cmdb_config_get_string (config, "server", "bind");
 
   self->context = g_object_ref (context);
+  /* A long-lived process: learn of file changes by notification rather
+   * than a stat() per dependency per request (docs/cache.md). */
+  cmdb_cache_watch_files (
+      cmdb_context_get_cache (context),
+      (guint) MAX (0, cmdb_config_get_int (config, "cache", "max-watches", 1024)));
   self->host = g_object_ref (host);
   self->bind = g_strdup (bind != NULL ? bind : "127.0.0.1");
   self->requested_port = options->port >= 0

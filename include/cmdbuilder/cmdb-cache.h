@@ -66,6 +66,8 @@ typedef struct
   guint n_entries;
   gsize n_bytes;
   gsize max_bytes;
+  guint watches;     /* directories watched for changes (cmdb_cache_watch_files()) */
+  guint64 overflows; /* lost notifications, after which every path was read again */
 } CmdbCacheStats;
 
 /* One item of a directory scan. */
@@ -165,6 +167,25 @@ void cmdb_cache_unref (CmdbCache *cache);
  */
 CMDB_AVAILABLE_IN_ALL
 void cmdb_cache_new_generation (CmdbCache *cache);
+
+/**
+ * cmdb_cache_watch_files:
+ * @cache: the cache
+ * @max_watches: at most this many directories watched (0: only the system's bound)
+ *
+ * Lets @cache learn of file changes by notification (inotify) instead of a stat() per
+ * dependency per generation: a path's identity, once read, is trusted until the kernel reports
+ * a change that could concern it, and an entry all of whose dependencies are trusted is valid
+ * without any system call. For long-lived processes that use generations (the server); the
+ * notifications are read, without blocking, by cmdb_cache_new_generation(). Paths that cannot
+ * be watched (relative, symlinks, network file systems, past @max_watches) keep the stat()
+ * validation. See docs/cache.md, "Change notification".
+ *
+ * Returns: whether notification is available (FALSE: every path is validated by stat(), as
+ * before).
+ */
+CMDB_AVAILABLE_IN_ALL
+gboolean cmdb_cache_watch_files (CmdbCache *cache, guint max_watches);
 
 /**
  * cmdb_cache_get_yaml:
