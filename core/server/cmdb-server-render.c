@@ -951,6 +951,21 @@ cmdb_html_render_page_body (const CmdbHtmlPageView *view)
   return g_string_free (out, FALSE);
 }
 
+/* 64-bit FNV-1a over @size bytes of @data, continuing from @hash. The
+ * asset version only has to change when an asset does: SHA-256 over the
+ * embedded assets was a fifth of a fresh server's first page (5 M of 24 M
+ * instructions, callgrind); this is a tenth of that. */
+static guint64
+fnv1a_64 (guint64 hash, const guint8 *data, gsize size)
+{
+  for (gsize i = 0; i < size; i++)
+    {
+      hash ^= data[i];
+      hash *= G_GUINT64_CONSTANT (0x100000001b3);
+    }
+  return hash;
+}
+
 const char *
 cmdb_html_asset_version (void)
 {
@@ -962,17 +977,20 @@ cmdb_html_asset_version (void)
       /* Every embedded asset, so one added later is covered too. */
       g_auto (GStrv) names = g_resources_enumerate_children ("/org/cmdbuilder/server/assets/",
                                                              G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-      g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      guint64 hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);
 
       for (guint i = 0; names != NULL && names[i] != NULL; i++)
         {
           g_autofree char *path = g_strconcat ("/org/cmdbuilder/server/assets/", names[i], NULL);
           g_autoptr (GBytes) bytes
               = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+          /* The name too (with its NUL), so a renamed asset is a new version. */
+          hash = fnv1a_64 (hash, (const guint8 *) names[i], strlen (names[i]) + 1);
           if (bytes != NULL)
-            g_checksum_update (checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+            hash = fnv1a_64 (hash, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
         }
-      version = g_strndup (g_checksum_get_string (checksum), 16);
+      version = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", hash);
     }
   return version;
 }
