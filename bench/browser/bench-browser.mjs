@@ -39,6 +39,13 @@
 //   for the static /blank.html in a fresh context each time
 //   (browser_blank_first_load_fcp_median_ms): the browser's own floor
 //   under the same conditions.
+// - first-load anatomy: where that first paint's time goes. The Train
+//   document the server sent, served as a static file in a fresh context
+//   per sample, as is and with parts taken out: no scripts; no scripts and
+//   no stylesheet; no scripts and every form control (input, select,
+//   textarea, button) replaced by its text. The variants take turns, so a
+//   change of the machine's load touches them all alike
+//   (browser_first_load_anatomy_fcp_median_ms).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
@@ -251,6 +258,11 @@ async function startStaticCopy(server) {
       '<body>', `<body><a id="bench-nav" href="${next}">Next page (full navigation)</a>`);
     files.set('/' + name, { body: html, headers: pickHeaders(response) });
   }
+  // The anatomy starts from the document a browser's first navigation gets
+  // (the token URL: the stylesheet inline, no redirect), as the first-load
+  // figure does.
+  const first = await firstDocument(server.url);
+  addAnatomyVariants(files, first.body, first.headers);
   for (const asset of assets) {
     const response = await fetch(server.origin + asset, { headers });
     files.set(asset, { body: Buffer.from(await response.arrayBuffer()), headers: pickHeaders(response) });
@@ -278,6 +290,29 @@ async function startStaticCopy(server) {
   });
   await new Promise((resolve) => staticServer.listen(0, '127.0.0.1', resolve));
   return { server: staticServer, origin: `http://127.0.0.1:${staticServer.address().port}` };
+}
+
+// The page a browser's navigation to @url gets: the server tells a
+// navigation from a script's request by its Sec-Fetch headers, which a
+// script's fetch() may not set.
+function firstDocument(url) {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, {
+      headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+    }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => {
+        if (response.statusCode !== 200)
+          reject(new Error(`the first navigation got ${response.statusCode}, not the page`));
+        else
+          resolve({ body: Buffer.concat(chunks).toString('utf8'),
+                    headers: pickHeaders({ headers: new Headers(Object.entries(response.headers)
+                      .filter(([, value]) => typeof value === 'string')) }) });
+      });
+    });
+    request.on('error', reject);
+  });
 }
 
 function pickHeaders(response) {
@@ -419,6 +454,39 @@ async function measureFirstLoads(browser, staticOrigin) {
   return { blanks, loads };
 }
 
+// The first-load anatomy's documents: the Train page as the server sent
+// it, then without its scripts (the inline loader and the preload links),
+// without its stylesheet too, and with every form control replaced by its
+// text (a span), so only the controls' own cost is gone.
+const anatomyVariants = ['as-sent', 'no-scripts', 'no-scripts-no-style', 'no-scripts-no-controls'];
+
+function addAnatomyVariants(files, html, headers) {
+  const noScripts = html.replace(/<script>[\s\S]*?<\/script>/g, '')
+    .replace(/<link rel="preload"[^>]*>/g, '');
+  const noStyle = noScripts.replace(/<style>[\s\S]*?<\/style>/g, '');
+  const noControls = noScripts
+    .replace(/<select[^>]*>[\s\S]*?<\/select>/g, '<span>select</span>')
+    .replace(/<textarea[^>]*>([\s\S]*?)<\/textarea>/g, '<span>$1</span>')
+    .replace(/<button[^>]*>([\s\S]*?)<\/button>/g, '<span>$1</span>')
+    .replace(/<input type="hidden"[^>]*>/g, '')
+    .replace(/<input[^>]*>/g, '<span>input</span>');
+  const bodies = [html, noScripts, noStyle, noControls];
+  anatomyVariants.forEach((name, i) => files.set(`/anatomy/${name}.html`, { body: bodies[i], headers }));
+}
+
+// Each round opens every variant once, each in a fresh context of @browser.
+async function measureFirstLoadAnatomy(browser, staticOrigin, rounds) {
+  const samples = Object.fromEntries(anatomyVariants.map((name) => [name, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const name of anatomyVariants) {
+      const [load] = await measureFreshLoads(browser, 1, async () => (
+        { url: `${staticOrigin}/anatomy/${name}.html`, done: async () => {} }));
+      samples[name].push(load.first_contentful_paint_ms);
+    }
+  }
+  return Object.fromEntries(anatomyVariants.map((name) => [name, round(median(samples[name]))]));
+}
+
 async function measureBlankPaints(page, staticOrigin) {
   const samples = [];
   for (let i = 0; i < 5; i++) {
@@ -508,8 +576,11 @@ try {
     executablePath: options.chromium, headless: true, args: chromiumFlags,
   });
   let first;
+  let anatomy;
   try {
     first = await measureFirstLoads(freshBrowser, staticCopy.origin);
+    log(`first-load anatomy (${options['first-loads']} rounds of ${anatomyVariants.length} documents)`);
+    anatomy = await measureFirstLoadAnatomy(freshBrowser, staticCopy.origin, options['first-loads']);
   } finally {
     await freshBrowser.close();
   }
@@ -548,6 +619,7 @@ try {
       (name) => [name, round(median(first.loads.map((l) => l[name])))])),
     browser_blank_first_load_fcp_median_ms: round(median(first.blanks.map((l) => l.first_contentful_paint_ms))),
     browser_blank_first_load_fcp_samples: first.blanks.length,
+    browser_first_load_anatomy_fcp_median_ms: anatomy,
     live_update_median_ms: round(median(live.selecting)),
     live_update_p95_ms: round(percentile(live.selecting, 0.95)),
     live_update_samples: live.selecting.length,
