@@ -604,6 +604,14 @@ def main():
         record("browser_blank_first_load_fcp_median_ms",
                browser["browser_blank_first_load_fcp_median_ms"], "ms",
                "the blank page in a fresh browser context each, median")
+        # Where the first paint's time goes: the same first document served
+        # statically with parts taken out (bench-browser.mjs, "anatomy").
+        anatomy = browser["browser_first_load_anatomy_fcp_median_ms"]
+        rows.append(("first load anatomy, FCP of the first document: as sent / no scripts / "
+                     "no scripts nor stylesheet / no scripts nor form controls",
+                     " / ".join(f"{anatomy[name]} ms" for name in
+                                ("as-sent", "no-scripts", "no-scripts-no-style",
+                                 "no-scripts-no-controls")), ""))
         results["browser"] = browser
 
     try:
