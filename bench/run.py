@@ -307,6 +307,8 @@ def main():
     parser.add_argument("--only-idle", action="store_true",
                         help="run only the idle server benchmark")
     parser.add_argument("--idle-seconds", type=int, default=30)
+    parser.add_argument("--only-http", action="store_true",
+                        help="run only the HTTP throughput benchmark (page, full JSON, stylesheet)")
     parser.add_argument("--only-sweep", action="store_true",
                         help="run only the 100-member sweep page benchmark")
     args = parser.parse_args()
@@ -445,6 +447,44 @@ def main():
         print(json.dumps({k: v for k, v in results.items() if k.startswith("sweep_")}))
         return
 
+    def http_throughput():
+        """The page, its full JSON and one of the same server's static assets
+        (the stylesheet), 1 and 10 connections, 8 s each (wrk)."""
+        server = Server(cmdbuilder, args.demo)
+        try:
+            server.first_byte("/train")  # activate, as a user's first visit would
+            # The page, its full JSON, and one of the same server's static
+            # assets (the stylesheet) for comparison, on the same connections.
+            for path, name in (("/train", "page"), ("/api/pages/train", "api"),
+                               ("/assets/app.css", "static")):
+                for connections in (1, 10):
+                    _, rps, p50, p99 = wrk(server, path, connections, seconds=8)
+                    suffix = f"{name}_c{connections}"
+                    results[f"http_rps_{suffix}"] = round(rps, 1)
+                    results[f"http_p50_ms_{suffix}"] = round(p50, 3)
+                    results[f"http_p99_ms_{suffix}"] = round(p99, 3)
+                    rows.append((f"HTTP GET {path}, {connections} connection(s)",
+                                 f"{rps:,.0f} req/s", f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"))
+            record("http_rps_c10", results["http_rps_page_c10"], "req/s",
+                   "page renders/s over HTTP, 10 connections", ">= 5,000")
+            record("http_rps_api_c10", results["http_rps_api_c10"], "req/s",
+                   "GET /api/pages/train (full JSON) over HTTP, 10 connections", ">= 5,000")
+            results["http_page_static_ratio_c10"] = round(
+                results["http_rps_page_c10"] / results["http_rps_static_c10"], 3)
+            record("http_page_static_ratio_c10", results["http_page_static_ratio_c10"], "",
+                   "page req/s over the stylesheet's req/s, 10 connections", ">= 0.8")
+            record("http_p99_ms_c10", results["http_p99_ms_page_c10"], "ms",
+                   "page render p99 over HTTP, 10 connections")
+        finally:
+            server.stop()
+
+    if args.only_http:
+        http_throughput()
+        for what, value, target in rows:
+            print(f"{what}: {value} (target {target or '-'})")
+        print(json.dumps({k: v for k, v in results.items() if k.startswith("http_")}))
+        return
+
     if args.only_mixed:
         mixed_load()
         for what, value, target in rows:
@@ -516,33 +556,7 @@ def main():
                "start-up to the first byte of /train (median of 20)", "<= 50 ms")
 
         # 5. HTTP throughput and latency; RSS after an exact number of requests.
-        server = Server(cmdbuilder, args.demo)
-        try:
-            server.first_byte("/train")  # activate, as a user's first visit would
-            # The page, its full JSON, and one of the same server's static
-            # assets (the stylesheet) for comparison, on the same connections.
-            for path, name in (("/train", "page"), ("/api/pages/train", "api"),
-                               ("/assets/app.css", "static")):
-                for connections in (1, 10):
-                    _, rps, p50, p99 = wrk(server, path, connections, seconds=8)
-                    suffix = f"{name}_c{connections}"
-                    results[f"http_rps_{suffix}"] = round(rps, 1)
-                    results[f"http_p50_ms_{suffix}"] = round(p50, 3)
-                    results[f"http_p99_ms_{suffix}"] = round(p99, 3)
-                    rows.append((f"HTTP GET {path}, {connections} connection(s)",
-                                 f"{rps:,.0f} req/s", f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"))
-            record("http_rps_c10", results["http_rps_page_c10"], "req/s",
-                   "page renders/s over HTTP, 10 connections", ">= 5,000")
-            record("http_rps_api_c10", results["http_rps_api_c10"], "req/s",
-                   "GET /api/pages/train (full JSON) over HTTP, 10 connections", ">= 5,000")
-            results["http_page_static_ratio_c10"] = round(
-                results["http_rps_page_c10"] / results["http_rps_static_c10"], 3)
-            record("http_page_static_ratio_c10", results["http_page_static_ratio_c10"], "",
-                   "page req/s over the stylesheet's req/s, 10 connections", ">= 0.8")
-            record("http_p99_ms_c10", results["http_p99_ms_page_c10"], "ms",
-                   "page render p99 over HTTP, 10 connections")
-        finally:
-            server.stop()
+        http_throughput()
 
         server = Server(cmdbuilder, args.demo)
         try:

@@ -37,4 +37,18 @@ JsonNode *cmdb_json_parse (const char *text, gssize length, GError **error);
 CMDB_PRIVATE_EXPORT
 void cmdb_json_append_string (GString *out, const char *text);
 
+/* Whether @a and @b (nullable) hold the same JSON, member order aside: the
+ * same node and value types throughout (unlike json_node_equal(), the
+ * integer 4 and the double 4.0 differ, as their texts do). Lets a caller
+ * compare a state with the one a cached answer was made for without
+ * serialising either. */
+#define cmdb_json_node_identical _cmdb_json_node_identical
+CMDB_PRIVATE_EXPORT
+gboolean cmdb_json_node_identical (JsonNode *a, JsonNode *b);
+
+/* The same for two objects. */
+#define cmdb_json_object_identical _cmdb_json_object_identical
+CMDB_PRIVATE_EXPORT
+gboolean cmdb_json_object_identical (JsonObject *a, JsonObject *b);
+
 G_END_DECLS

@@ -137,3 +137,61 @@ cmdb_json_append_string (GString *out, const char *text)
     }
   g_string_append_c (out, '"');
 }
+
+gboolean
+cmdb_json_object_identical (JsonObject *a, JsonObject *b)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL || json_object_get_size (a) != json_object_get_size (b))
+    return FALSE;
+  json_object_iter_init (&iter, a);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      JsonNode *other = json_object_get_member (b, name);
+
+      if (other == NULL || !cmdb_json_node_identical (member, other))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cmdb_json_node_identical (JsonNode *a, JsonNode *b)
+{
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL || json_node_get_node_type (a) != json_node_get_node_type (b))
+    return FALSE;
+  switch (json_node_get_node_type (a))
+    {
+      case JSON_NODE_NULL:
+        return TRUE;
+      case JSON_NODE_VALUE:
+        /* Of one value type, json_node_equal() compares the values exactly. */
+        return json_node_get_value_type (a) == json_node_get_value_type (b)
+               && json_node_equal (a, b);
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *left = json_node_get_array (a);
+          JsonArray *right = json_node_get_array (b);
+          guint length = json_array_get_length (left);
+
+          if (json_array_get_length (right) != length)
+            return FALSE;
+          for (guint i = 0; i < length; i++)
+            if (!cmdb_json_node_identical (json_array_get_element (left, i),
+                                           json_array_get_element (right, i)))
+              return FALSE;
+          return TRUE;
+        }
+      case JSON_NODE_OBJECT:
+        return cmdb_json_object_identical (json_node_get_object (a), json_node_get_object (b));
+      default:
+        return FALSE;
+    }
+}

@@ -773,23 +773,45 @@ cmdb_server_render_document (CmdbServer *self, const char *title, const char *bo
 
 typedef struct
 {
-  char *state;       /* the stored state and last run it was rendered for */
-  char *body;        /* the page body */
-  char *generated;   /* (nullable) what track_generated() recorded */
-  char *document;    /* (nullable) the whole HTML document, made on first need */
-  char *answer;      /* (nullable) the ?view=html JSON answer, made on first need */
-  char *full_answer; /* (nullable) the full JSON answer, made on first need */
+  JsonNode *stored;    /* the stored state it was rendered for (cmdb_page_store_to_json) */
+  char *stored_text;   /* the same as the store writes it */
+  JsonNode *run;       /* (nullable) the last run's record it was rendered for */
+  char *body;          /* the page body */
+  char *generated;     /* (nullable) what track_generated() recorded */
+  GBytes *document;    /* (nullable) the whole HTML document, made on first need */
+  GBytes *answer;      /* (nullable) the ?view=html JSON answer, made on first need */
+  GBytes *full_answer; /* (nullable) the full JSON answer, made on first need */
 } PageView;
 
 static void
 page_view_clear (PageView *view)
 {
-  g_free (view->state);
+  json_node_unref (view->stored);
+  g_free (view->stored_text);
+  g_clear_pointer (&view->run, json_node_unref);
   g_free (view->body);
   g_free (view->generated);
-  g_free (view->document);
-  g_free (view->answer);
-  g_free (view->full_answer);
+  g_clear_pointer (&view->document, g_bytes_unref);
+  g_clear_pointer (&view->answer, g_bytes_unref);
+  g_clear_pointer (&view->full_answer, g_bytes_unref);
+}
+
+/* (transfer full): @text (transfer full) as the body of answers, handed
+ * to libsoup without a copy. */
+static GBytes *
+bytes_of_text (char *text)
+{
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/* (transfer full): a copy of @bytes (made by bytes_of_text()) as text. */
+static char *
+text_of_bytes (GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return g_strndup (data, size);
 }
 
 static PageView *
@@ -811,10 +833,26 @@ typedef struct
   CmdbServer *self;
   const char *page_id;
   CmdbPageStore *store;
-  const char *state;
   JsonNode *last_run; /* (nullable) */
+  gboolean computed;  /* set when the view was rendered for this request */
   gboolean tracked;   /* set when the computation changed the store */
 } PageViewRequest;
+
+/* (transfer full): the JSON @text (written by json_to_string()) read back:
+ * a copy that shares nothing. */
+static JsonNode *
+deep_copy (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = cmdb_json_parse (text, -1, &error);
+
+  if (node == NULL)
+    {
+      g_critical ("JSON written by json-glib did not read back: %s", error->message);
+      node = json_node_new (JSON_NODE_NULL);
+    }
+  return node;
+}
 
 static gpointer
 compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
@@ -822,12 +860,27 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
 {
   PageViewRequest *request = user_data;
   g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (JsonNode) stored = cmdb_page_store_to_json (request->store);
   PageView *view;
 
   if ((evaluation = evaluate_page (request->self, request->page_id, request->store, error)) == NULL)
     return NULL;
+  request->computed = TRUE;
   view = g_rc_box_new0 (PageView);
-  view->state = g_strdup (request->state);
+  /* The state before this view's own "generated" step, as the request
+   * found it: the next request, after the step, renders once more.
+   * Compact, as the store writes it: the same text tells whether a save
+   * is needed (a pretty one never equalled it, so every view saved). */
+  view->stored_text = json_to_string (stored, FALSE);
+  /* Kept as a deep copy, read back from that text: the store's JSON
+   * shares the store's values object, which later changes in place. */
+  view->stored = deep_copy (view->stored_text);
+  if (request->last_run != NULL)
+    {
+      g_autofree char *run_text = json_to_string (request->last_run, FALSE);
+
+      view->run = deep_copy (run_text);
+    }
   view->generated = g_strdup (generated_display (evaluation));
   /* The body shows the state after this view's own "generated" step. */
   request->tracked = track_generated_display (request->store, view->generated);
@@ -835,14 +888,18 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
                                      NULL, NULL, request->last_run);
   /* The document and the JSON answer, made later, are each about the
    * body's size. */
-  *ret_size = sizeof *view + strlen (view->state) + 3 * strlen (view->body);
+  *ret_size = sizeof *view + 2 * strlen (view->stored_text) + 3 * strlen (view->body);
   return view;
 }
 
-static const char *
-page_view_state (gpointer value)
+/* Whether @view was rendered for the stored state of @store and the last
+ * run's record @last_run: compared member by member, without serialising
+ * the store on every request. */
+static gboolean
+page_view_is_for (PageView *view, CmdbPageStore *store, JsonNode *last_run)
 {
-  return ((PageView *) value)->state;
+  return cmdb_page_store_equals_json (store, view->stored)
+         && cmdb_json_node_identical (view->run, last_run);
 }
 
 /* (transfer full) (nullable): the rendered view of @page_id for its
@@ -856,27 +913,36 @@ page_view (CmdbServer *self, const char *page_id, gboolean *ret_changed)
   CmdbCache *cache = cmdb_context_get_cache (self->context);
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self, store);
-  g_autoptr (JsonNode) stored = cmdb_page_store_to_json (store);
-  /* Compact, as the store writes it: the same text tells whether a save
-   * is needed (a pretty one never equalled it, so every view saved). */
-  g_autofree char *stored_text = json_to_string (stored, FALSE);
-  g_autofree char *run_text = last_run != NULL ? json_to_string (last_run, FALSE) : NULL;
-  g_autofree char *state = g_strconcat (stored_text, "\n", run_text, NULL);
   g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
-  PageViewRequest request = { self, page_id, store, state, last_run, FALSE };
+  PageViewRequest request = { self, page_id, store, last_run, FALSE, FALSE };
   PageView *view;
   gboolean changed;
 
   *ret_changed = FALSE;
-  view = get_latest (cache, key, state, page_view_state, compute_page_view, &request,
-                     (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref, NULL);
-  /* The caller's uncached path reports a failure. */
+  view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                 (GBoxedCopyFunc) page_view_ref, (GDestroyNotify) page_view_unref,
+                                 NULL);
+  /* One entry per page: a view of another state is replaced. */
+  if (view != NULL && !request.computed && !page_view_is_for (view, store, last_run))
+    {
+      page_view_unref (view);
+      cmdb_cache_remove (cache, key);
+      view = cmdb_cache_get_derived (cache, key, compute_page_view, &request,
+                                     (GBoxedCopyFunc) page_view_ref,
+                                     (GDestroyNotify) page_view_unref, NULL);
+    }
+  /* Failures are not kept: the caller's uncached path reports them, and
+   * the next request tries again. */
   if (view == NULL)
-    return NULL;
+    {
+      cmdb_cache_remove (cache, key);
+      return NULL;
+    }
   /* A computation applied the step to the store itself; on a hit this
-   * replays it. */
+   * replays it. The store held the view's state before the step, so its
+   * text then was the view's. */
   changed = track_generated_display (store, view->generated) || request.tracked
-            || g_strcmp0 (stored_text, store->written) != 0;
+            || g_strcmp0 (view->stored_text, store->written) != 0;
   *ret_changed = changed;
   return view;
 }
@@ -1055,9 +1121,12 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
   if (view != NULL)
     {
       if (view->document == NULL)
-        view->document = render_document (self, page_id, record->title, view->body);
-      cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
-                           document_for (msg, page_id, g_strdup (view->document)));
+        view->document = bytes_of_text (render_document (self, page_id, record->title, view->body));
+      if (cmdb_server_auth_token_in_address (msg))
+        cmdb_server_respond (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
+                             document_for (msg, page_id, text_of_bytes (view->document)));
+      else
+        cmdb_server_respond_bytes (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", view->document);
       return;
     }
 
@@ -1347,9 +1416,9 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
             {
               g_autoptr (JsonNode) node = page_answer_html (
                   page_id, cmdb_server_lookup_page (self, page_id)->title, view->body);
-              view->answer = json_to_string (node, FALSE);
+              view->answer = bytes_of_text (json_to_string (node, FALSE));
             }
-          cmdb_server_respond (msg, SOUP_STATUS_OK, "application/json", g_strdup (view->answer));
+          cmdb_server_respond_bytes (msg, SOUP_STATUS_OK, "application/json", view->answer);
           return;
         }
     }
@@ -1364,10 +1433,9 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
         {
           show_page (self, page_id);
           if (changed)
-            answer_when_saved (self, msg, store, g_strdup (view->full_answer), NULL);
+            answer_when_saved (self, msg, store, text_of_bytes (view->full_answer), NULL);
           else
-            cmdb_server_respond (msg, SOUP_STATUS_OK, "application/json",
-                                 g_strdup (view->full_answer));
+            cmdb_server_respond_bytes (msg, SOUP_STATUS_OK, "application/json", view->full_answer);
           return;
         }
     }
@@ -1388,7 +1456,7 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
       g_autoptr (PageView) view = page_view (self, page_id, &changed);
 
       if (view != NULL && view->full_answer == NULL)
-        view->full_answer = g_strdup (answer);
+        view->full_answer = bytes_of_text (g_strdup (answer));
     }
   answer_when_saved (self, msg, store, g_steal_pointer (&answer), NULL);
 }

@@ -160,6 +160,10 @@ void cmdb_page_store_relocate (CmdbPageStore *store, const char *root);
 void cmdb_page_store_reset (CmdbPageStore *store);
 /* (transfer full) */
 JsonNode *cmdb_page_store_to_json (CmdbPageStore *store);
+/* Whether cmdb_page_store_to_json (@store) would hold the same as @node
+ * (member order aside): what a cached view checks instead of serialising
+ * the store on every request. */
+gboolean cmdb_page_store_equals_json (CmdbPageStore *store, JsonNode *node);
 /* Writes the state atomically (temporary file + rename), in the current
  * format version, when it differs from what was last read or written;
  * never over a file of a newer format, and an unreadable file is first

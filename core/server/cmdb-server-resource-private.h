@@ -103,6 +103,9 @@ void cmdb_server_set_common_headers (SoupServerMessage *msg);
 /* @body (transfer full), never cached (no-store). */
 void cmdb_server_respond (SoupServerMessage *msg, guint status, const char *content_type,
                           char *body);
+/* The same with @body (transfer none) shared, not copied: a cached answer. */
+void cmdb_server_respond_bytes (SoupServerMessage *msg, guint status, const char *content_type,
+                                GBytes *body);
 void cmdb_server_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);
 /* {"error": @message, "status": @status} */
 void cmdb_server_respond_json_error (SoupServerMessage *msg, guint status, const char *message);

@@ -35,6 +35,20 @@ cmdb_server_respond (SoupServerMessage *msg, guint status, const char *content_t
 }
 
 void
+cmdb_server_respond_bytes (SoupServerMessage *msg, guint status, const char *content_type,
+                           GBytes *body)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  cmdb_server_set_common_headers (msg);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (headers, "Content-Type", content_type);
+  /* The body holds a reference: nothing is copied. */
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
+}
+
+void
 cmdb_server_respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   cmdb_server_respond (msg, status, "application/json", json_to_string (node, FALSE));

@@ -2,6 +2,7 @@
 
 #include "cmdb-server-private.h"
 #include "state/cmdb-state-private.h"
+#include "base/cmdb-json-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -215,6 +216,59 @@ cmdb_page_store_to_json (CmdbPageStore *store)
     json_builder_add_null_value (builder);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+/* Whether member @name of @object is @value (NULL: null). */
+static gboolean
+member_is_nullable_string (JsonObject *object, const char *name, const char *value)
+{
+  JsonNode *member = json_object_get_member (object, name);
+
+  if (member == NULL)
+    return FALSE;
+  if (JSON_NODE_HOLDS_NULL (member))
+    return value == NULL;
+  return value != NULL && json_node_get_value_type (member) == G_TYPE_STRING
+         && g_str_equal (json_node_get_string (member), value);
+}
+
+/* Keep in step with cmdb_page_store_to_json() above: every member it
+ * writes from the store is compared here. */
+gboolean
+cmdb_page_store_equals_json (CmdbPageStore *store, JsonNode *node)
+{
+  JsonObject *object;
+  JsonNode *member;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  object = json_node_get_object (node);
+  if (!member_is_nullable_string (object, "page", store->page_id)
+      || !member_is_nullable_string (object, "workspace", store->workspace)
+      || !member_is_nullable_string (object, "edited", store->edited)
+      || !member_is_nullable_string (object, "generated", store->generated)
+      || !member_is_nullable_string (object, "previous", store->previous)
+      || !member_is_nullable_string (object, "active_use_case", store->active_use_case))
+    return FALSE;
+
+  member = json_object_get_member (object, "suffix");
+  if (member == NULL)
+    return FALSE;
+  if (store->suffix < 0 ? !JSON_NODE_HOLDS_NULL (member)
+                        : json_node_get_value_type (member) != G_TYPE_BOOLEAN
+                              || json_node_get_boolean (member) != (store->suffix == 1))
+    return FALSE;
+
+  member = json_object_get_member (object, "values");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member)
+      || !cmdb_json_object_identical (json_node_get_object (member), store->values))
+    return FALSE;
+
+  member = json_object_get_member (object, "last_run");
+  if (member == NULL)
+    return FALSE;
+  return store->last_run != NULL ? cmdb_json_node_identical (member, store->last_run)
+                                 : JSON_NODE_HOLDS_NULL (member);
 }
 
 /* ---- asynchronous, coalesced saves ---- */

@@ -1,7 +1,9 @@
 #define G_LOG_DOMAIN "cmdb-test"
 
 /* JSON written as text (cmdb_json_append_string): what json-glib reads
- * back is the text written, whatever characters it holds. */
+ * back is the text written, whatever characters it holds. And JSON
+ * compared without writing it (cmdb_json_node_identical): equal exactly
+ * when the texts would be, member order aside. */
 
 #include "test-util.h"
 #include "cmdbuilder.h"
@@ -65,12 +67,56 @@ test_append_string_copies_plain_runs (void **state)
   assert_string_equal (out->str, "\"\\\"\\\\\\n\\u0001\"");
 }
 
+static JsonNode *
+parsed (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = cmdb_json_parse (text, -1, &error);
+
+  assert_null (error);
+  return node;
+}
+
+static gboolean
+identical (const char *a, const char *b)
+{
+  g_autoptr (JsonNode) left = parsed (a);
+  g_autoptr (JsonNode) right = parsed (b);
+
+  return cmdb_json_node_identical (left, right);
+}
+
+static void
+test_node_identical (void **state)
+{
+  assert_true (identical ("{\"a\": 1, \"b\": [true, null, \"x\"]}",
+                          "{\"b\": [true, null, \"x\"], \"a\": 1}"));
+  assert_true (identical ("{\"a\": {\"b\": 1.5}}", "{\"a\": {\"b\": 1.5}}"));
+  assert_true (identical ("null", "null"));
+  /* The integer 4 and the double 4.0 are written differently. */
+  assert_false (identical ("{\"a\": 4}", "{\"a\": 4.0}"));
+  assert_false (identical ("{\"a\": 1}", "{\"a\": 2}"));
+  assert_false (identical ("{\"a\": \"1\"}", "{\"a\": 1}"));
+  assert_false (identical ("{\"a\": 1}", "{\"a\": 1, \"b\": 1}"));
+  assert_false (identical ("{\"a\": 1}", "{\"b\": 1}"));
+  assert_false (identical ("[1, 2]", "[2, 1]"));
+  assert_false (identical ("[1]", "[1, 1]"));
+  assert_false (identical ("{\"a\": null}", "{\"a\": false}"));
+  assert_false (identical ("{}", "[]"));
+  assert_true (cmdb_json_node_identical (NULL, NULL));
+  {
+    g_autoptr (JsonNode) node = parsed ("{}");
+    assert_false (cmdb_json_node_identical (node, NULL));
+  }
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_append_string_round_trip),
     cmocka_unit_test (test_append_string_copies_plain_runs),
+    cmocka_unit_test (test_node_identical),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

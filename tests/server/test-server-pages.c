@@ -1042,6 +1042,25 @@ test_cached_view_follows_state_and_files (void **state)
   g_free (html);
   html = assert_view_matches_fresh_render ();
   assert_lacks (html, "exp_name=second_value</textarea>");
+  /* Values changed in the store's own object (the view keeps a copy of the
+   * state it was rendered for, not a reference): one set, then another
+   * value of it, then one kept as typed that is not a number. */
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 7}}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "max_epochs=7");
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": 8}}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "max_epochs=8");
+  json_node_unref (
+      post_json_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": \"eight\"}}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
+  assert_contains (html, "eight");
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"action\": \"reset\"}"));
+  g_free (html);
+  html = assert_view_matches_fresh_render ();
 
   /* The schema file: a label edited in place. */
   text = cmdb_test_read_file (schema);
