@@ -379,10 +379,19 @@ hold_paths (CmdbCacheWatch *self, Dir *dir)
   return TRUE;
 }
 
-static void
-trust (CmdbCacheWatch *self, const char *path, const CmdbCacheIdentity *identity)
+/* Far above a workspace's files and directories: a process that looks
+ * up ever new paths starts afresh rather than grow without bound. */
+#define MAX_KNOWN_PATHS 100000
+
+/* Trusts @identity of @path, unless watches were dropped since @stamp
+ * (a directory on the way was found replaced while @path was read). */
+static gboolean
+trust (CmdbCacheWatch *self, guint64 stamp, const char *path, const CmdbCacheIdentity *identity)
 {
+  if (self->stamp != stamp)
+    return FALSE;
   g_hash_table_insert (self->trusted, g_strdup (path), g_memdup2 (identity, sizeof *identity));
+  return TRUE;
 }
 
 /* Watches the directory holding @path for changes of its entries and
@@ -420,8 +429,8 @@ link_step (const char *path)
  * target's) when every step of the way is watched: a notification about
  * any step forgets @path too. Steps: the link itself, then each target. */
 static gboolean
-read_through_links (CmdbCacheWatch *self, const char *path, CmdbCacheIdentity *ret_identity,
-                    guint64 *n_stats)
+read_through_links (CmdbCacheWatch *self, guint64 stamp, const char *path,
+                    CmdbCacheIdentity *ret_identity, guint64 *n_stats)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func (g_free);
   char *step = g_strdup (path);
@@ -470,8 +479,7 @@ read_through_links (CmdbCacheWatch *self, const char *path, CmdbCacheIdentity *r
       if (!g_ptr_array_find_with_equal_func (links, path, g_str_equal, NULL))
         g_ptr_array_add (links, g_strdup (path));
     }
-  trust (self, path, ret_identity);
-  return TRUE;
+  return trust (self, stamp, path, ret_identity);
 }
 
 gboolean
@@ -479,7 +487,14 @@ cmdb_cache_watch_read (CmdbCacheWatch *watch, const char *path, CmdbCacheIdentit
                        guint64 *n_stats)
 {
   struct stat info;
+  guint64 stamp;
 
+  /* Before any watch is set up for @path: forgetting drops the watches. */
+  if (g_hash_table_size (watch->trusted) + g_hash_table_size (watch->dirs)
+          + g_hash_table_size (watch->links)
+      >= MAX_KNOWN_PATHS)
+    cmdb_cache_watch_forget_all (watch);
+  stamp = watch->stamp;
   if (!watch_parent (watch, path))
     goto untrusted;
 
@@ -490,12 +505,11 @@ cmdb_cache_watch_read (CmdbCacheWatch *watch, const char *path, CmdbCacheIdentit
     {
       memset (ret_identity, 0, sizeof *ret_identity);
       ret_identity->error_number = errno != 0 ? errno : EIO;
-      trust (watch, path, ret_identity);
-      return TRUE;
+      return trust (watch, stamp, path, ret_identity);
     }
   if (S_ISLNK (info.st_mode))
     {
-      if (read_through_links (watch, path, ret_identity, n_stats))
+      if (read_through_links (watch, stamp, path, ret_identity, n_stats))
         return TRUE;
       goto untrusted;
     }
@@ -511,8 +525,7 @@ cmdb_cache_watch_read (CmdbCacheWatch *watch, const char *path, CmdbCacheIdentit
       cmdb_cache_identity_read (path, ret_identity);
       if (ret_identity->error_number != 0 || !S_ISDIR (ret_identity->mode))
         return FALSE;
-      trust (watch, path, ret_identity);
-      return TRUE;
+      return trust (watch, stamp, path, ret_identity);
     }
 
   memset (ret_identity, 0, sizeof *ret_identity);
@@ -522,8 +535,7 @@ cmdb_cache_watch_read (CmdbCacheWatch *watch, const char *path, CmdbCacheIdentit
   ret_identity->size = info.st_size;
   ret_identity->modified = info.st_mtim;
   ret_identity->changed = info.st_ctim;
-  trust (watch, path, ret_identity);
-  return TRUE;
+  return trust (watch, stamp, path, ret_identity);
 
 untrusted:
   (*n_stats)++;
