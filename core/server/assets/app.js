@@ -5,10 +5,32 @@
 // drives the search picker. Without it, the form still posts and works.
 'use strict';
 
+// One JSON request to the server, for every script of the page (app.js runs
+// first): resolves to the answer's JSON; rejects with an Error carrying the
+// server's message and, as `answer`, the whole error answer (its fields say
+// what to offer, e.g. a run that needs confirming).
+window.cmdbRequest = async function (method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const answer = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) {
+    const error = new Error(answer.error || ('HTTP ' + response.status));
+    error.answer = answer;
+    throw error;
+  }
+  return answer;
+};
+
 (function () {
   const main = document.getElementById('main');
   if (!main) return;
   document.documentElement.classList.add('js');
+
+  const request = window.cmdbRequest;
 
   const state = {
     page: main.dataset.page,
@@ -146,20 +168,6 @@
   // work the user does not wait for. detail.page names the page.
   function announce(name, page) {
     document.dispatchEvent(new CustomEvent(name, { detail: { page } }));
-  }
-
-  // ---- talking to the server ----
-
-  async function request(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const answer = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
-    return answer;
   }
 
   function setStatus(text) {

@@ -15,17 +15,7 @@
   let page = '';
   let base = '';
 
-  async function request(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const answer = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) throw new Error(answer.error || ('HTTP ' + response.status));
-    return answer;
-  }
+  const request = window.cmdbRequest; // app.js
 
   function element(tag, className, text) {
     const node = document.createElement(tag);

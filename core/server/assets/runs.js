@@ -28,21 +28,7 @@
 
   // ---- talking to the server ----
 
-  async function request(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const answer = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) {
-      const error = new Error(answer.error || ('HTTP ' + response.status));
-      error.answer = answer;
-      throw error;
-    }
-    return answer;
-  }
+  const request = window.cmdbRequest; // app.js
 
   function $(id) {
     return document.getElementById(id);

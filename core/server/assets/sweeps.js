@@ -17,21 +17,7 @@
 (function () {
   if (!window.fetch) return;
 
-  async function request(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const answer = await response.json().catch(() => ({ error: response.statusText }));
-    if (!response.ok) {
-      const error = new Error(answer.error || ('HTTP ' + response.status));
-      error.answer = answer;
-      throw error;
-    }
-    return answer;
-  }
+  const request = window.cmdbRequest; // app.js
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
