@@ -3,7 +3,10 @@
  *   bench-core activate WORKSPACE PAGE
  *       One cold activation in this fresh process: plugin load, schema parse,
  *       registry load, and the first evaluation (which lists every source the
- *       schema uses). Prints {"activate_ms": ...}.
+ *       schema uses). Prints {"activate_ms": ...}. As in the CLI and the
+ *       server, the workspace's config files are read through its parse index
+ *       (<state>/parse-index, docs/cache.md): made by the first process, used
+ *       by later ones; bench/run measures both.
  *   bench-core loop WORKSPACE PAGE MODE ITERATIONS
  *       MODE warm:        page render (evaluate + build + composition check + HTML) on a
  *                         warm cache

@@ -3,6 +3,7 @@
 #include "cmdbuilder.h"
 #include "cmdb-build-config.h"
 #include "base/cmdb-paths-private.h"
+#include "cache/cmdb-parse-index-private.h"
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
@@ -159,6 +160,10 @@ cmdb_context_new (const char *root, CmdbConfig *config, CmdbCache *cache)
   for (guint i = 0; i < schemas->len; i++)
     g_ptr_array_add (self->schema_dirs, resolve_dir (root, g_ptr_array_index (schemas, i)));
   self->bundled_schemas_dir = cmdb_default_schemas_dir ();
+  /* A fresh process reads the workspace's configs from the parse index
+   * instead of parsing each file again (docs/cache.md, "The parse index"). */
+  if (self->state_dir != NULL && self->configs_dir != NULL)
+    cmdb_cache_use_parse_index (cache, self->state_dir, self->configs_dir);
   return self;
 }
 

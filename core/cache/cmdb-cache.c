@@ -13,6 +13,8 @@
 
 #include "cmdbuilder.h"
 #include "cmdb-cache-watch-private.h"
+#include "cache/cmdb-parse-index-private.h"
+#include "yaml/cmdb-yaml-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,7 +73,8 @@ struct _CmdbCache
   CmdbCacheWatch *watch;  /* (nullable) change notification, see cmdb_cache_watch_files() */
   guint64 change_stamp;   /* the watch's stamp when the generation started */
   guint64 tick;
-  GPtrArray *computations; /* stack of Computation */
+  GPtrArray *computations;  /* stack of Computation */
+  GPtrArray *parse_indexes; /* of CmdbParseIndex, by scope (cmdb_cache_use_parse_index) */
   CmdbCacheStats stats;
 };
 
@@ -410,6 +413,11 @@ cache_lookup (CmdbCache *self, const char *key, CmdbCacheComputeFunc compute, gp
     {
       self->stats.misses++;
       entry = compute_entry (self, key, compute, user_data, value_ref, value_unref);
+      /* The outermost lookup is done: what it parsed goes to disk now, so
+       * the next process finds it however this one ends. */
+      if (self->computations->len == 0)
+        for (guint i = 0; i < self->parse_indexes->len; i++)
+          cmdb_parse_index_flush (g_ptr_array_index (self->parse_indexes, i));
     }
 
   entry->last_use = ++self->tick;
@@ -447,6 +455,7 @@ cmdb_cache_new (gsize max_bytes)
   g_queue_init (&self->lru);
   self->identities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->computations = g_ptr_array_new ();
+  self->parse_indexes = g_ptr_array_new_with_free_func ((GDestroyNotify) cmdb_parse_index_free);
   self->stats.max_bytes = max_bytes != 0 ? max_bytes : DEFAULT_MAX_BYTES;
   return self;
 }
@@ -478,6 +487,7 @@ cmdb_cache_unref (CmdbCache *cache)
   g_hash_table_unref (cache->entries);
   g_hash_table_unref (cache->identities);
   g_ptr_array_unref (cache->computations);
+  g_ptr_array_unref (cache->parse_indexes);
   g_free (cache);
 }
 
@@ -562,12 +572,49 @@ cmdb_cache_get_stats (CmdbCache *cache, CmdbCacheStats *ret_stats)
 /* ------------------------------------------------------------------ */
 /* Parsed YAML */
 
+void
+cmdb_cache_use_parse_index (CmdbCache *cache, const char *state_dir, const char *scope_dir)
+{
+  g_return_if_fail (cache != NULL);
+  g_return_if_fail (state_dir != NULL);
+  g_return_if_fail (scope_dir != NULL);
+
+  for (guint i = 0; i < cache->parse_indexes->len; i++)
+    if (cmdb_parse_index_covers (g_ptr_array_index (cache->parse_indexes, i), scope_dir))
+      return;
+  g_ptr_array_add (cache->parse_indexes, cmdb_parse_index_new (state_dir, scope_dir));
+}
+
+static CmdbParseIndex *
+find_parse_index (CmdbCache *self, const char *path)
+{
+  for (guint i = 0; i < self->parse_indexes->len; i++)
+    if (cmdb_parse_index_covers (g_ptr_array_index (self->parse_indexes, i), path))
+      return g_ptr_array_index (self->parse_indexes, i);
+  return NULL;
+}
+
+static void
+stamp_from_identity (CmdbFileStamp *stamp, const Identity *identity)
+{
+  memset (stamp, 0, sizeof *stamp);
+  stamp->device = (guint64) identity->device;
+  stamp->inode = (guint64) identity->inode;
+  stamp->mode = (guint32) identity->mode;
+  stamp->size = (gint64) identity->size;
+  stamp->modified_sec = (gint64) identity->modified.tv_sec;
+  stamp->modified_nsec = (gint64) identity->modified.tv_nsec;
+  stamp->changed_sec = (gint64) identity->changed.tv_sec;
+  stamp->changed_nsec = (gint64) identity->changed.tv_nsec;
+}
+
 static gpointer
 compute_yaml (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
               GError **error)
 {
   const char *path = user_data;
   CmdbYamlDocument *document;
+  CmdbParseIndex *index;
   Identity identity;
 
   /* stat() before reading: if the file changes in between, the recorded
@@ -580,8 +627,27 @@ compute_yaml (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_
       return NULL;
     }
 
-  cache->stats.yaml_parses++;
-  document = cmdb_yaml_document_load (path, error);
+  index = find_parse_index (cache, path);
+  if (index != NULL)
+    {
+      CmdbFileStamp stamp;
+      g_autoptr (GBytes) text = NULL;
+
+      stamp_from_identity (&stamp, &identity);
+      document = cmdb_parse_index_lookup (index, path, &stamp);
+      if (document == NULL)
+        {
+          cache->stats.yaml_parses++;
+          document = cmdb_yaml_document_load_with_text (path, &text, error);
+          if (document != NULL)
+            cmdb_parse_index_store (index, path, &stamp, text, document);
+        }
+    }
+  else
+    {
+      cache->stats.yaml_parses++;
+      document = cmdb_yaml_document_load (path, error);
+    }
   if (document != NULL)
     *ret_size = cmdb_yaml_document_get_size (document);
   return document;

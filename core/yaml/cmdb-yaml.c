@@ -10,6 +10,8 @@
  */
 
 #include "cmdbuilder.h"
+#include "yaml/cmdb-yaml-private.h"
+#include "yaml/cmdb-yaml-tree-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +26,6 @@
 G_DEFINE_QUARK (cmdb-yaml-error-quark, cmdb_yaml_error)
 /* clang-format on */
 
-/* Mappings up to this many keys are searched linearly: for them a scan of
- * a few short strings beats hashing. */
-#define SMALL_MAPPING_KEYS 8
 /* Files are configs and schemas; anything this big is a mistake, and a hard
  * cap keeps a stray multi-gigabyte file from exhausting memory. */
 #define MAX_FILE_BYTES (64 * 1024 * 1024)
@@ -35,72 +34,11 @@ G_DEFINE_QUARK (cmdb-yaml-error-quark, cmdb_yaml_error)
  * documents whose expanded size passes this many nodes. */
 #define MAX_EXPANDED_NODES 1000000u
 
-typedef struct _ArenaBlock ArenaBlock;
-struct _ArenaBlock
-{
-  ArenaBlock *next;
-  gsize used;
-  gsize capacity;
-  /* Keeps data[] aligned for any node field. */
-  union
-  {
-    gint64 align_int;
-    double align_double;
-    void *align_pointer;
-  } data[];
-};
-
-struct _CmdbYamlDocument
-{
-  gint ref_count;
-  char *path;
-  const CmdbYamlNode *root;
-  ArenaBlock *blocks;
-  gsize block_size;
-  gsize size;
-};
-
-struct _CmdbYamlNode
-{
-  const char *path;
-  guint32 line;
-  guint32 column;
-  guint8 kind;  /* CmdbYamlNodeKind */
-  guint8 style; /* CmdbYamlScalarStyle */
-  guint8 type;  /* CmdbYamlScalarType */
-  guint32 n_children;
-  /* Number of nodes this subtree expands to when aliases are followed
-   * (saturating); only used while parsing, to refuse alias bombs. */
-  guint32 weight;
-  union
-  {
-    struct
-    {
-      const char *text;
-      union
-      {
-        gint64 int_value;
-        double double_value;
-        gboolean bool_value;
-      };
-    } scalar;
-    struct
-    {
-      /* Mappings: key, value, key, value...; sequences: items. */
-      const CmdbYamlNode **children;
-      /* Mappings over SMALL_MAPPING_KEYS keys: slots holding pair index + 1
-       * (0 = empty); index_mask + 1 slots. */
-      guint32 *index;
-      guint32 index_mask;
-    } collection;
-  };
-};
-
 /* ------------------------------------------------------------------ */
 /* Arena */
 
-static gpointer
-arena_alloc (CmdbYamlDocument *document, gsize size)
+gpointer
+cmdb_yaml_arena_alloc (CmdbYamlDocument *document, gsize size)
 {
   ArenaBlock *block = document->blocks;
   gsize aligned = (size + 7) & ~(gsize) 7;
@@ -136,7 +74,7 @@ arena_alloc (CmdbYamlDocument *document, gsize size)
 static const char *
 arena_strndup (CmdbYamlDocument *document, const char *text, gsize length)
 {
-  char *copy = arena_alloc (document, length + 1);
+  char *copy = cmdb_yaml_arena_alloc (document, length + 1);
 
   memcpy (copy, text, length);
   copy[length] = '\0';
@@ -146,8 +84,8 @@ arena_strndup (CmdbYamlDocument *document, const char *text, gsize length)
 /* ------------------------------------------------------------------ */
 /* Documents */
 
-static CmdbYamlDocument *
-document_new (const char *path, gsize text_length)
+CmdbYamlDocument *
+cmdb_yaml_document_new_empty (const char *path, gsize text_length)
 {
   CmdbYamlDocument *document = g_new0 (CmdbYamlDocument, 1);
 
@@ -428,7 +366,7 @@ frame_clear (gpointer data)
 static CmdbYamlNode *
 node_new (Parser *parser, CmdbYamlNodeKind kind, yaml_mark_t mark)
 {
-  CmdbYamlNode *node = arena_alloc (parser->document, sizeof (CmdbYamlNode));
+  CmdbYamlNode *node = cmdb_yaml_arena_alloc (parser->document, sizeof (CmdbYamlNode));
 
   memset (node, 0, sizeof *node);
   node->path = parser->document->path;
@@ -539,14 +477,14 @@ hash_key (const char *key, gsize length)
   return hash;
 }
 
-static void
-build_index (Parser *parser, CmdbYamlNode *mapping)
+void
+cmdb_yaml_mapping_build_index (CmdbYamlDocument *document, CmdbYamlNode *mapping)
 {
   guint32 n_slots = 16;
 
   while (n_slots < mapping->n_children * 2)
     n_slots *= 2;
-  mapping->collection.index = arena_alloc (parser->document, n_slots * sizeof (guint32));
+  mapping->collection.index = cmdb_yaml_arena_alloc (document, n_slots * sizeof (guint32));
   memset (mapping->collection.index, 0, n_slots * sizeof (guint32));
   mapping->collection.index_mask = n_slots - 1;
 
@@ -688,13 +626,14 @@ handle_collection_end (Parser *parser)
 
   if (n > 0)
     {
-      node->collection.children = arena_alloc (parser->document, n * sizeof (CmdbYamlNode *));
+      node->collection.children
+          = cmdb_yaml_arena_alloc (parser->document, n * sizeof (CmdbYamlNode *));
       memcpy (node->collection.children, &g_ptr_array_index (parser->pending, frame->start),
               n * sizeof (CmdbYamlNode *));
     }
   node->n_children = node->kind == CMDB_YAML_NODE_MAPPING ? n / 2 : n;
   if (node->kind == CMDB_YAML_NODE_MAPPING && node->n_children > SMALL_MAPPING_KEYS)
-    build_index (parser, node);
+    cmdb_yaml_mapping_build_index (parser->document, node);
 
   g_ptr_array_set_size (parser->pending, frame->start);
   g_array_set_size (parser->frames, parser->frames->len - 1);
@@ -723,6 +662,7 @@ handle_alias (Parser *parser, yaml_event_t *event)
                    name);
       return FALSE;
     }
+  parser->document->has_aliases = TRUE;
   return add_node (parser, target);
 }
 
@@ -846,7 +786,7 @@ cmdb_yaml_document_parse (const char *display_name, const char *text, gssize len
   if (length < 0)
     length = (gssize) strlen (text);
 
-  document = document_new (display_name, (gsize) length);
+  document = cmdb_yaml_document_new_empty (display_name, (gsize) length);
   parser.document = document;
   parser.text = text;
   parser.length = (gsize) length;
@@ -971,6 +911,26 @@ cmdb_yaml_document_load (const char *path, GError **error)
   if (contents == NULL)
     return NULL;
   return cmdb_yaml_document_parse (path, contents, (gssize) length, error);
+}
+
+CmdbYamlDocument *
+cmdb_yaml_document_load_with_text (const char *path, GBytes **ret_text, GError **error)
+{
+  g_autofree char *contents = NULL;
+  CmdbYamlDocument *document;
+  gsize length = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (ret_text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  contents = read_file (path, &length, error);
+  if (contents == NULL)
+    return NULL;
+  document = cmdb_yaml_document_parse (path, contents, (gssize) length, error);
+  if (document != NULL)
+    *ret_text = g_bytes_new_take (g_steal_pointer (&contents), length);
+  return document;
 }
 
 /* ------------------------------------------------------------------ */
