@@ -770,6 +770,18 @@ compute_scan (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_
         continue;
       if (request->suffix != NULL && !g_str_has_suffix (item->d_name, request->suffix))
         continue;
+      /* Names only: the directory's own word on a regular file or a
+       * directory saves a stat() per entry (symlinks are followed below). */
+      if ((request->flags & CMDB_SCAN_NAMES_ONLY) != 0
+          && (item->d_type == DT_REG || item->d_type == DT_DIR))
+        {
+          if (!scan_wants (request->flags, item->d_type == DT_DIR ? S_IFDIR : S_IFREG))
+            continue;
+          entry.name = g_strdup (item->d_name);
+          entry.is_dir = item->d_type == DT_DIR;
+          g_array_append_val (entries, entry);
+          continue;
+        }
       /* Follow symlinks; a dangling one is still listed as what it is. */
       if (fstatat (dir_fd, item->d_name, &info, 0) != 0
           && fstatat (dir_fd, item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0)
@@ -779,8 +791,12 @@ compute_scan (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_
 
       entry.name = g_strdup (item->d_name);
       entry.is_dir = S_ISDIR (info.st_mode);
-      entry.size = info.st_size;
-      entry.mtime_us = (gint64) info.st_mtim.tv_sec * G_USEC_PER_SEC + info.st_mtim.tv_nsec / 1000;
+      if ((request->flags & CMDB_SCAN_NAMES_ONLY) == 0)
+        {
+          entry.size = info.st_size;
+          entry.mtime_us
+              = (gint64) info.st_mtim.tv_sec * G_USEC_PER_SEC + info.st_mtim.tv_nsec / 1000;
+        }
       g_array_append_val (entries, entry);
     }
   if (errno != 0)

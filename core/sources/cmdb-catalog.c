@@ -236,7 +236,8 @@ compute_catalog (CmdbCache *cache, const char *key, gpointer user_data, gsize *r
   g_autoptr (GError) local_error = NULL;
   gsize size = sizeof (CmdbCatalog);
 
-  scan = cmdb_cache_scan_dir (cache, config_dir, CMDB_SCAN_FILES, ".yaml", &local_error);
+  scan = cmdb_cache_scan_dir (cache, config_dir, CMDB_SCAN_FILES | CMDB_SCAN_NAMES_ONLY, ".yaml",
+                              &local_error);
   if (scan == NULL)
     {
       if (!g_error_matches (local_error, CMDB_CACHE_ERROR, CMDB_CACHE_ERROR_NOT_FOUND)

@@ -110,7 +110,8 @@ add_yaml_files (CmdbOptionList *list, CmdbCache *cache, const char *dir, const c
   g_autoptr (CmdbDirScan) scan = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  scan = cmdb_cache_scan_dir (cache, dir, CMDB_SCAN_FILES, ".yaml", &local_error);
+  scan = cmdb_cache_scan_dir (cache, dir, CMDB_SCAN_FILES | CMDB_SCAN_NAMES_ONLY, ".yaml",
+                              &local_error);
   if (scan == NULL)
     {
       if (!is_missing_directory (local_error))

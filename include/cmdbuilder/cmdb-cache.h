@@ -120,6 +120,10 @@ typedef enum
   CMDB_SCAN_ALL = 0,
   CMDB_SCAN_FILES = 1 << 0, /* regular files (after following symlinks) only */
   CMDB_SCAN_DIRS = 1 << 1,  /* directories only */
+  /* Names (and is_dir) only: size and mtime_us are left 0, and an entry whose type the
+   * directory itself reports (d_type) is not stat()ed. For lists of names, such as a thousand
+   * preset files. */
+  CMDB_SCAN_NAMES_ONLY = 1 << 2,
 } CmdbScanFlags;
 
 /* Computes a derived value for @key. Returns (transfer full) the value, or

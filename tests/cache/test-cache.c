@@ -419,11 +419,26 @@ test_scan_filters (void **state)
   assert_scan (fixture->cache, dir, CMDB_SCAN_FILES | CMDB_SCAN_DIRS, ".yaml",
                "B.yaml b.yaml link.yaml sub.yaml/");
   assert_int_equal (stats_of (fixture->cache).dir_scans, 4);
+  /* Names only: the same entries (symlinks followed, the dangling one
+   * left out), without size or mtime. */
+  assert_scan (fixture->cache, dir, CMDB_SCAN_FILES | CMDB_SCAN_NAMES_ONLY, ".yaml",
+               "B.yaml b.yaml link.yaml");
+  assert_scan (fixture->cache, dir, CMDB_SCAN_DIRS | CMDB_SCAN_NAMES_ONLY, NULL,
+               "other/ sub.yaml/");
+  assert_scan (fixture->cache, dir, CMDB_SCAN_NAMES_ONLY, NULL,
+               "B.yaml a.yml b.yaml dangling.yaml link.yaml notes.txt other/ sub.yaml/");
 
   scan = cmdb_cache_scan_dir (fixture->cache, dir, CMDB_SCAN_FILES, ".txt", NULL);
   assert_int_equal (scan->n_entries, 1);
   assert_int_equal (scan->entries[0].size, 10);
   assert_true (scan->entries[0].mtime_us > 0);
+  g_clear_pointer (&scan, cmdb_dir_scan_unref);
+  scan = cmdb_cache_scan_dir (fixture->cache, dir, CMDB_SCAN_FILES | CMDB_SCAN_NAMES_ONLY, ".txt",
+                              NULL);
+  assert_int_equal (scan->n_entries, 1);
+  assert_string_equal (scan->entries[0].name, "notes.txt");
+  assert_int_equal (scan->entries[0].size, 0);
+  assert_int_equal (scan->entries[0].mtime_us, 0);
 }
 
 typedef struct
