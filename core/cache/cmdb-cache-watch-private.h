@@ -4,6 +4,8 @@
  * core/cache. */
 #pragma once
 
+#include "base/cmdb-private-export.h"
+
 #include <glib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +28,8 @@ typedef struct
 } CmdbCacheIdentity;
 
 /* Fills @ret_identity from one stat() of @path (following symlinks). */
+#define cmdb_cache_identity_read _cmdb_cache_identity_read
+CMDB_PRIVATE_EXPORT
 void cmdb_cache_identity_read (const char *path, CmdbCacheIdentity *ret_identity);
 
 gboolean cmdb_cache_identity_equal (const CmdbCacheIdentity *a, const CmdbCacheIdentity *b);

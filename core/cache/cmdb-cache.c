@@ -594,20 +594,6 @@ find_parse_index (CmdbCache *self, const char *path)
   return NULL;
 }
 
-static void
-stamp_from_identity (CmdbFileStamp *stamp, const Identity *identity)
-{
-  memset (stamp, 0, sizeof *stamp);
-  stamp->device = (guint64) identity->device;
-  stamp->inode = (guint64) identity->inode;
-  stamp->mode = (guint32) identity->mode;
-  stamp->size = (gint64) identity->size;
-  stamp->modified_sec = (gint64) identity->modified.tv_sec;
-  stamp->modified_nsec = (gint64) identity->modified.tv_nsec;
-  stamp->changed_sec = (gint64) identity->changed.tv_sec;
-  stamp->changed_nsec = (gint64) identity->changed.tv_nsec;
-}
-
 static gpointer
 compute_yaml (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
               GError **error)
@@ -630,17 +616,15 @@ compute_yaml (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_
   index = find_parse_index (cache, path);
   if (index != NULL)
     {
-      CmdbFileStamp stamp;
       g_autoptr (GBytes) text = NULL;
 
-      stamp_from_identity (&stamp, &identity);
-      document = cmdb_parse_index_lookup (index, path, &stamp);
+      document = cmdb_parse_index_lookup (index, path, &identity);
       if (document == NULL)
         {
           cache->stats.yaml_parses++;
           document = cmdb_yaml_document_load_with_text (path, &text, error);
           if (document != NULL)
-            cmdb_parse_index_store (index, path, &stamp, text, document);
+            cmdb_parse_index_store (index, path, &identity, text, document);
         }
     }
   else

@@ -22,27 +22,9 @@
 #include "base/cmdb-private-export.h"
 
 #include "cmdbuilder.h"
-
-#include <sys/stat.h>
+#include "cache/cmdb-cache-watch-private.h"
 
 G_BEGIN_DECLS
-
-/* What stat() says about a file, as far as the index compares it. */
-typedef struct
-{
-  guint64 device;
-  guint64 inode;
-  guint32 mode;
-  gint64 size;
-  gint64 modified_sec;
-  gint64 modified_nsec;
-  gint64 changed_sec;
-  gint64 changed_nsec;
-} CmdbFileStamp;
-
-#define cmdb_file_stamp_from_stat _cmdb_file_stamp_from_stat
-CMDB_PRIVATE_EXPORT
-void cmdb_file_stamp_from_stat (CmdbFileStamp *stamp, const struct stat *info);
 
 typedef struct _CmdbParseIndex CmdbParseIndex;
 
@@ -62,20 +44,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmdbParseIndex, cmdb_parse_index_free)
 CMDB_PRIVATE_EXPORT
 gboolean cmdb_parse_index_covers (CmdbParseIndex *index, const char *path);
 
-/* The document of @path as indexed for @stamp, or NULL (not indexed, or
- * indexed for another identity or content). (transfer full) */
+/* The document of @path as indexed for @identity (what the cache's stat()
+ * said), or NULL (not indexed, or indexed for another identity or
+ * content). (transfer full) */
 #define cmdb_parse_index_lookup _cmdb_parse_index_lookup
 CMDB_PRIVATE_EXPORT
 CmdbYamlDocument *cmdb_parse_index_lookup (CmdbParseIndex *index, const char *path,
-                                           const CmdbFileStamp *stamp);
+                                           const CmdbCacheIdentity *identity);
 
-/* Records @document, parsed from @text, as the tree of @path at @stamp
- * (the identity stat() gave before the file was read). Kept in memory
+/* Records @document, parsed from @text, as the tree of @path at @identity
+ * (what stat() gave before the file was read). Kept in memory
  * until cmdb_parse_index_flush(). */
 #define cmdb_parse_index_store _cmdb_parse_index_store
 CMDB_PRIVATE_EXPORT
-void cmdb_parse_index_store (CmdbParseIndex *index, const char *path, const CmdbFileStamp *stamp,
-                             GBytes *text, CmdbYamlDocument *document);
+void cmdb_parse_index_store (CmdbParseIndex *index, const char *path,
+                             const CmdbCacheIdentity *identity, GBytes *text,
+                             CmdbYamlDocument *document);
 
 /* Writes every directory's index that changed since it was read. Entries
  * this process neither used nor stored are checked against their file

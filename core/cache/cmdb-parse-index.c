@@ -8,7 +8,7 @@
  *
  *   "CMDBYIX" NUL, u32 format version, u32 entries, u64 checksum of the rest
  *   u32 length + the directory's path (a file of another directory is ignored)
- *   per entry: u32 length + file name, the stamp (9 x 64 bits), u64 content
+ *   per entry: u32 length + file name, the identity (8 x 64 bits), u64 content
  *              hash, i64 time it was read (seconds), u32 length + the
  *              document's binary form (cmdb-yaml-binary.c)
  *
@@ -32,7 +32,7 @@
 #define INDEX_HEADER_BYTES (8 + 4 + 4 + 8)
 #define INDEX_SUBDIR "parse-index"
 /* A file changed this close (seconds) to the moment it was read may have
- * changed again within the same timestamp tick, leaving its stamp as it
+ * changed again within the same timestamp tick, leaving its identity as it
  * was: such entries are confirmed by content. Generous, for filesystems
  * with 1- or 2-second timestamps. */
 #define RACY_SECONDS 3
@@ -40,7 +40,7 @@
 typedef struct
 {
   char *name;
-  CmdbFileStamp stamp;
+  CmdbCacheIdentity identity;
   guint64 content_hash;
   gint64 read_at; /* seconds since the epoch */
   GBytes *binary;
@@ -63,28 +63,6 @@ struct _CmdbParseIndex
   gboolean read_only; /* a write failed: parse, never try to write again */
   gboolean dir_made;  /* <state>/parse-index exists (made by this process) */
 };
-
-void
-cmdb_file_stamp_from_stat (CmdbFileStamp *stamp, const struct stat *info)
-{
-  memset (stamp, 0, sizeof *stamp);
-  stamp->device = (guint64) info->st_dev;
-  stamp->inode = (guint64) info->st_ino;
-  stamp->mode = (guint32) (info->st_mode & S_IFMT);
-  stamp->size = (gint64) info->st_size;
-  stamp->modified_sec = (gint64) info->st_mtim.tv_sec;
-  stamp->modified_nsec = (gint64) info->st_mtim.tv_nsec;
-  stamp->changed_sec = (gint64) info->st_ctim.tv_sec;
-  stamp->changed_nsec = (gint64) info->st_ctim.tv_nsec;
-}
-
-static gboolean
-stamp_equal (const CmdbFileStamp *a, const CmdbFileStamp *b)
-{
-  return a->device == b->device && a->inode == b->inode && a->mode == b->mode && a->size == b->size
-         && a->modified_sec == b->modified_sec && a->modified_nsec == b->modified_nsec
-         && a->changed_sec == b->changed_sec && a->changed_nsec == b->changed_nsec;
-}
 
 /* A 64-bit hash, eight bytes a step: to notice damage and changed content,
  * not to resist an adversary (whoever can write the index can write the
@@ -237,16 +215,17 @@ reader_block (Reader *reader, guint32 *ret_length)
 }
 
 static void
-reader_stamp (Reader *reader, CmdbFileStamp *stamp)
+reader_identity (Reader *reader, CmdbCacheIdentity *identity)
 {
-  stamp->device = reader_u64 (reader);
-  stamp->inode = reader_u64 (reader);
-  stamp->mode = (guint32) reader_u64 (reader);
-  stamp->size = (gint64) reader_u64 (reader);
-  stamp->modified_sec = (gint64) reader_u64 (reader);
-  stamp->modified_nsec = (gint64) reader_u64 (reader);
-  stamp->changed_sec = (gint64) reader_u64 (reader);
-  stamp->changed_nsec = (gint64) reader_u64 (reader);
+  memset (identity, 0, sizeof *identity);
+  identity->device = (dev_t) reader_u64 (reader);
+  identity->inode = (ino_t) reader_u64 (reader);
+  identity->mode = (mode_t) reader_u64 (reader);
+  identity->size = (off_t) reader_u64 (reader);
+  identity->modified.tv_sec = (time_t) reader_u64 (reader);
+  identity->modified.tv_nsec = (long) reader_u64 (reader);
+  identity->changed.tv_sec = (time_t) reader_u64 (reader);
+  identity->changed.tv_nsec = (long) reader_u64 (reader);
 }
 
 /* Fills @dir_index from its file; any problem leaves it empty (the index
@@ -291,7 +270,7 @@ dir_index_load (DirIndex *dir_index)
       const guint8 *name = reader_block (&reader, &name_length);
       const guint8 *binary;
 
-      reader_stamp (&reader, &entry->stamp);
+      reader_identity (&reader, &entry->identity);
       entry->content_hash = reader_u64 (&reader);
       entry->read_at = (gint64) reader_u64 (&reader);
       binary = reader_block (&reader, &binary_length);
@@ -341,7 +320,9 @@ now_seconds (void)
 static gboolean
 entry_is_racy (const IndexEntry *entry)
 {
-  return MAX (entry->stamp.modified_sec, entry->stamp.changed_sec) + RACY_SECONDS > entry->read_at;
+  return MAX ((gint64) entry->identity.modified.tv_sec, (gint64) entry->identity.changed.tv_sec)
+             + RACY_SECONDS
+         > entry->read_at;
 }
 
 /* Whether @path holds what @entry was made from, by content. */
@@ -368,7 +349,7 @@ split_path (const char *path, const char **ret_name)
 }
 
 CmdbYamlDocument *
-cmdb_parse_index_lookup (CmdbParseIndex *index, const char *path, const CmdbFileStamp *stamp)
+cmdb_parse_index_lookup (CmdbParseIndex *index, const char *path, const CmdbCacheIdentity *identity)
 {
   g_autofree char *dir = NULL;
   const char *name;
@@ -380,14 +361,14 @@ cmdb_parse_index_lookup (CmdbParseIndex *index, const char *path, const CmdbFile
 
   g_return_val_if_fail (index != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (stamp != NULL, NULL);
+  g_return_val_if_fail (identity != NULL, NULL);
 
   if (!cmdb_parse_index_covers (index, path))
     return NULL;
   dir = split_path (path, &name);
   dir_index = get_dir_index (index, dir);
   entry = g_hash_table_lookup (dir_index->entries, name);
-  if (entry == NULL || !stamp_equal (&entry->stamp, stamp))
+  if (entry == NULL || !cmdb_cache_identity_equal (&entry->identity, identity))
     return NULL;
   if (entry_is_racy (entry))
     {
@@ -414,7 +395,7 @@ cmdb_parse_index_lookup (CmdbParseIndex *index, const char *path, const CmdbFile
 }
 
 void
-cmdb_parse_index_store (CmdbParseIndex *index, const char *path, const CmdbFileStamp *stamp,
+cmdb_parse_index_store (CmdbParseIndex *index, const char *path, const CmdbCacheIdentity *identity,
                         GBytes *text, CmdbYamlDocument *document)
 {
   g_autofree char *dir = NULL;
@@ -427,7 +408,7 @@ cmdb_parse_index_store (CmdbParseIndex *index, const char *path, const CmdbFileS
 
   g_return_if_fail (index != NULL);
   g_return_if_fail (path != NULL);
-  g_return_if_fail (stamp != NULL);
+  g_return_if_fail (identity != NULL);
   g_return_if_fail (text != NULL);
   g_return_if_fail (document != NULL);
 
@@ -441,7 +422,7 @@ cmdb_parse_index_store (CmdbParseIndex *index, const char *path, const CmdbFileS
   data = g_bytes_get_data (text, &length);
   entry = g_new0 (IndexEntry, 1);
   entry->name = g_strdup (name);
-  entry->stamp = *stamp;
+  entry->identity = *identity;
   entry->content_hash = hash_bytes (data, length);
   /* The read happened just before: one second earlier keeps the racy
    * check on the safe side of a clock tick. */
@@ -475,16 +456,16 @@ append_block (GByteArray *out, gconstpointer data, gsize length)
 }
 
 static void
-append_stamp (GByteArray *out, const CmdbFileStamp *stamp)
+append_identity (GByteArray *out, const CmdbCacheIdentity *identity)
 {
-  append_u64 (out, stamp->device);
-  append_u64 (out, stamp->inode);
-  append_u64 (out, stamp->mode);
-  append_u64 (out, (guint64) stamp->size);
-  append_u64 (out, (guint64) stamp->modified_sec);
-  append_u64 (out, (guint64) stamp->modified_nsec);
-  append_u64 (out, (guint64) stamp->changed_sec);
-  append_u64 (out, (guint64) stamp->changed_nsec);
+  append_u64 (out, (guint64) identity->device);
+  append_u64 (out, (guint64) identity->inode);
+  append_u64 (out, (guint64) identity->mode);
+  append_u64 (out, (guint64) identity->size);
+  append_u64 (out, (guint64) identity->modified.tv_sec);
+  append_u64 (out, (guint64) identity->modified.tv_nsec);
+  append_u64 (out, (guint64) identity->changed.tv_sec);
+  append_u64 (out, (guint64) identity->changed.tv_nsec);
 }
 
 /* An entry this process did not use may describe a file since removed or
@@ -493,16 +474,13 @@ static gboolean
 entry_still_current (DirIndex *dir_index, IndexEntry *entry)
 {
   g_autofree char *path = NULL;
-  CmdbFileStamp stamp;
-  struct stat info;
+  CmdbCacheIdentity identity;
 
   if (entry->used)
     return TRUE;
   path = g_build_filename (dir_index->dir, entry->name, NULL);
-  if (stat (path, &info) != 0)
-    return FALSE;
-  cmdb_file_stamp_from_stat (&stamp, &info);
-  return stamp_equal (&stamp, &entry->stamp);
+  cmdb_cache_identity_read (path, &identity);
+  return cmdb_cache_identity_equal (&identity, &entry->identity);
 }
 
 static gint
@@ -541,7 +519,7 @@ dir_index_serialize (DirIndex *dir_index)
       gconstpointer data = g_bytes_get_data (entry->binary, &length);
 
       append_block (out, entry->name, strlen (entry->name));
-      append_stamp (out, &entry->stamp);
+      append_identity (out, &entry->identity);
       append_u64 (out, entry->content_hash);
       append_u64 (out, (guint64) entry->read_at);
       append_block (out, data, length);

@@ -294,15 +294,14 @@ test_changed_added_removed (void **state)
   g_autoptr (CmdbParseIndex) index = NULL;
   g_autofree char *removed = g_build_filename (fixture->configs, "model", "c.yaml", NULL);
   g_autofree char *added = NULL;
-  CmdbFileStamp stamp;
-  struct stat info;
+  CmdbCacheIdentity identity;
 
   read_all (fixture, first);
   /* One file changes, one appears, one goes. */
   rewrite (fixture, "model/b.yaml", "b: [1, 2, 3]\n");
   added = cmdb_test_write_file (fixture->configs, "model/d.yaml", "d: 4\n");
-  assert_int_equal (stat (removed, &info), 0);
-  cmdb_file_stamp_from_stat (&stamp, &info);
+  cmdb_cache_identity_read (removed, &identity);
+  assert_int_equal (identity.error_number, 0);
   assert_int_equal (unlink (removed), 0);
 
   second = new_process (fixture);
@@ -323,7 +322,7 @@ test_changed_added_removed (void **state)
   cmdb_yaml_document_unref (read_yaml (fixture, third, "model/d.yaml"));
   assert_int_equal (parses_of (third), 0);
   index = cmdb_parse_index_new (fixture->state, fixture->configs);
-  assert_null (cmdb_parse_index_lookup (index, removed, &stamp));
+  assert_null (cmdb_parse_index_lookup (index, removed, &identity));
 }
 
 /* A file rewritten within its timestamp tick can keep its whole stamp: an
@@ -338,19 +337,17 @@ test_racy_entry_checked_by_content (void **state)
   g_autoptr (GBytes) text = NULL;
   g_autoptr (CmdbYamlDocument) document = cmdb_yaml_document_load_with_text (path, &text, &error);
   g_autoptr (CmdbYamlDocument) hit = NULL;
-  CmdbFileStamp stamp;
-  struct stat info;
+  CmdbCacheIdentity identity;
 
   assert_non_null (document);
-  assert_int_equal (stat (path, &info), 0);
-  cmdb_file_stamp_from_stat (&stamp, &info);
-  cmdb_parse_index_store (index, path, &stamp, text, document);
-  hit = cmdb_parse_index_lookup (index, path, &stamp);
+  cmdb_cache_identity_read (path, &identity);
+  cmdb_parse_index_store (index, path, &identity, text, document);
+  hit = cmdb_parse_index_lookup (index, path, &identity);
   assert_non_null (hit);
 
-  /* Same size, and the stamp the file had: only the content differs. */
+  /* Same size, and the identity the file had: only the content differs. */
   g_free (cmdb_test_write_file (fixture->configs, "model/b.yaml", "b: [7, 8]\n"));
-  assert_null (cmdb_parse_index_lookup (index, path, &stamp));
+  assert_null (cmdb_parse_index_lookup (index, path, &identity));
 }
 
 static void
