@@ -167,10 +167,13 @@ read_node (CmdbYamlDocument *document, CmdbYamlNode *nodes, guint32 id, const No
 
       case CMDB_YAML_NODE_MAPPING:
       case CMDB_YAML_NODE_SEQUENCE:
+        /* In 64 bits: a mapping's two slots per child must not wrap. */
+        if ((guint64) record->first
+                + (guint64) record->count * (record->kind == CMDB_YAML_NODE_MAPPING ? 2 : 1)
+            > n_slots)
+          return FALSE;
         node->n_children = record->count;
         n = n_slots_of (node);
-        if ((guint64) record->first + n > n_slots)
-          return FALSE;
         if (n > 0)
           node->collection.children = cmdb_yaml_arena_alloc (document, n * sizeof (CmdbYamlNode *));
         for (guint i = 0; i < n; i++)

@@ -200,6 +200,20 @@ test_binary_damaged (void **state)
     memcpy (bad->data + 16 + n_nodes * 32, &forward, sizeof forward);
     assert_null (cmdb_yaml_document_read_binary ("x", bad->data, bad->len));
   }
+  /* A mapping claiming 2^31 + 1 children: two slots each would wrap in
+   * 32 bits to fit the slots there are. */
+  {
+    g_autoptr (GByteArray) bad = g_byte_array_new ();
+    guint32 huge = 0x80000001u;
+    guint32 root_id;
+
+    g_byte_array_append (bad, bytes->data, bytes->len);
+    memcpy (&root_id, bad->data + 12, sizeof root_id);
+    /* The root is the document's mapping; its count follows kind, style,
+     * type, a reserved byte, line and column. */
+    memcpy (bad->data + 16 + (root_id - 1) * 32 + 12, &huge, sizeof huge);
+    assert_null (cmdb_yaml_document_read_binary ("x", bad->data, bad->len));
+  }
   /* An unknown kind. */
   {
     g_autoptr (GByteArray) bad = g_byte_array_new ();
