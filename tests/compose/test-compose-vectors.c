@@ -159,14 +159,14 @@ test_vectors (void **state)
       if (difference != NULL)
         {
           gboolean is_known = g_hash_table_contains (known, id);
+          g_autofree char *overrides
+              = json_to_string (json_object_get_member (vector, "overrides"), FALSE);
 
           n_disagree++;
           if (!is_known)
             n_unexpected++;
           g_print ("# %s %s [%s %s] %s\n", is_known ? "known" : "DISAGREES", id,
-                   json_object_get_string_member (vector, "config_name"),
-                   json_to_string (json_object_get_member (vector, "overrides"), FALSE),
-                   difference);
+                   json_object_get_string_member (vector, "config_name"), overrides, difference);
         }
       else if (g_hash_table_contains (known, id))
         {

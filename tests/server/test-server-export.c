@@ -312,9 +312,7 @@ test_upload (void **state)
     g_string_append_printf (big, "%s\"%04u\": {\"points\": [[1, 2], [3, 2], [3, 4], [1, 4]]}",
                             i > 0 ? ", " : "", i);
   g_string_append (big, "}}}}");
-  uploaded = test_expect_json (
-      test_post_json (fixture.server, "/api/uploads?name=my%20pred.json", big->str), 201,
-      "the upload");
+  uploaded = test_fixture_post_json ("/api/uploads?name=my%20pred.json", big->str, 201);
   path = json_object_get_string_member (object (uploaded), "path");
   uploads = g_build_filename (fixture.workspace, ".cmdbuilder", "uploads", NULL);
   assert_true (g_str_has_prefix (path, uploads));

@@ -118,6 +118,7 @@ test_preview_launch_compare_delete (void **state)
   g_autoptr (JsonNode) listed = NULL;
   g_autoptr (JsonNode) done = NULL;
   g_autoptr (JsonNode) member_run = NULL;
+  g_autofree char *member_text = NULL;
   g_autoptr (TestResponse) csv = NULL;
   g_autoptr (TestResponse) deleted = NULL;
   g_autoptr (TestResponse) gone = NULL;
@@ -180,7 +181,8 @@ test_preview_launch_compare_delete (void **state)
         "/api/runs/%s",
         json_object_get_string_member (json_array_get_object_element (members, 0), "run"));
     member_run = get_ok (run_path);
-    test_assert_contains (json_to_string (member_run, FALSE), id);
+    member_text = json_to_string (member_run, FALSE);
+    test_assert_contains (member_text, id);
   }
 
   csv_path = g_strdup_printf ("/api/sweeps/%s/csv", id);
