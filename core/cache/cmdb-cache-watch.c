@@ -35,23 +35,30 @@
 #define HAVE_INOTIFY 1
 #endif
 
+static void
+identity_from_stat (CmdbCacheIdentity *ret_identity, const struct stat *info)
+{
+  memset (ret_identity, 0, sizeof *ret_identity);
+  ret_identity->mode = info->st_mode & S_IFMT;
+  ret_identity->device = info->st_dev;
+  ret_identity->inode = info->st_ino;
+  ret_identity->size = info->st_size;
+  ret_identity->modified = info->st_mtim;
+  ret_identity->changed = info->st_ctim;
+}
+
 void
 cmdb_cache_identity_read (const char *path, CmdbCacheIdentity *ret_identity)
 {
   struct stat info;
 
-  memset (ret_identity, 0, sizeof *ret_identity);
   if (stat (path, &info) != 0)
     {
+      memset (ret_identity, 0, sizeof *ret_identity);
       ret_identity->error_number = errno != 0 ? errno : EIO;
       return;
     }
-  ret_identity->mode = info.st_mode & S_IFMT;
-  ret_identity->device = info.st_dev;
-  ret_identity->inode = info.st_ino;
-  ret_identity->size = info.st_size;
-  ret_identity->modified = info.st_mtim;
-  ret_identity->changed = info.st_ctim;
+  identity_from_stat (ret_identity, &info);
 }
 
 gboolean
@@ -528,13 +535,7 @@ cmdb_cache_watch_read (CmdbCacheWatch *watch, const char *path, CmdbCacheIdentit
       return trust (watch, stamp, path, ret_identity);
     }
 
-  memset (ret_identity, 0, sizeof *ret_identity);
-  ret_identity->mode = info.st_mode & S_IFMT;
-  ret_identity->device = info.st_dev;
-  ret_identity->inode = info.st_ino;
-  ret_identity->size = info.st_size;
-  ret_identity->modified = info.st_mtim;
-  ret_identity->changed = info.st_ctim;
+  identity_from_stat (ret_identity, &info);
   return trust (watch, stamp, path, ret_identity);
 
 untrusted:
