@@ -57,6 +57,11 @@ decode_form_pairs (const char *body)
   return pairs;
 }
 
+/* The cache keys of a page's last evaluation and its rendered view,
+ * followed by the page's id. */
+#define EVALUATION_KEY "server:page-evaluation:"
+#define VIEW_KEY "server:page-view:"
+
 /* ---- the stored state of each page ---- */
 
 CmdbPluginRecord *
@@ -82,6 +87,24 @@ cmdb_server_get_page_store (CmdbServer *self, const char *page_id)
       g_hash_table_insert (self->stores, g_strdup (page_id), store);
     }
   return store;
+}
+
+void
+cmdb_server_forget_page_views (CmdbServer *self)
+{
+  CmdbCache *cache = cmdb_context_get_cache (self->context);
+  GHashTableIter iter;
+  const char *page_id;
+
+  g_hash_table_iter_init (&iter, self->stores);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &page_id, NULL))
+    {
+      g_autofree char *evaluation_key = g_strconcat (EVALUATION_KEY, page_id, NULL);
+      g_autofree char *view_key = g_strconcat (VIEW_KEY, page_id, NULL);
+
+      cmdb_cache_remove (cache, evaluation_key);
+      cmdb_cache_remove (cache, view_key);
+    }
 }
 
 static void
@@ -562,7 +585,7 @@ evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store, GErr
 {
   CmdbCache *cache = cmdb_context_get_cache (self->context);
   g_autofree char *inputs = evaluation_inputs (store);
-  g_autofree char *key = g_strconcat ("server:page-evaluation:", page_id, NULL);
+  g_autofree char *key = g_strconcat (EVALUATION_KEY, page_id, NULL);
   EvaluationRequest request = { self, page_id, store, inputs };
 
   if (cmdb_server_lookup_page (self, page_id) == NULL)
@@ -913,7 +936,7 @@ page_view (CmdbServer *self, const char *page_id, gboolean *ret_changed)
   CmdbCache *cache = cmdb_context_get_cache (self->context);
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   g_autoptr (JsonNode) last_run = cmdb_server_runs_last_run_json (self, store);
-  g_autofree char *key = g_strconcat ("server:page-view:", page_id, NULL);
+  g_autofree char *key = g_strconcat (VIEW_KEY, page_id, NULL);
   PageViewRequest request = { self, page_id, store, last_run, FALSE, FALSE };
   PageView *view;
   gboolean changed;

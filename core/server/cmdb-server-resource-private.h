@@ -139,6 +139,11 @@ gboolean cmdb_server_page_known (CmdbServer *server, SoupServerMessage *msg, con
 gboolean cmdb_server_has_page (CmdbServer *server, const char *page_id);
 /* (transfer none): the stored state of @page_id (loaded on first use). */
 CmdbPageStore *cmdb_server_get_page_store (CmdbServer *server, const char *page_id);
+/* Drops the page evaluations and views this server keeps in its context's
+ * cache: an evaluation holds its page session, which holds the context
+ * that owns the cache, so left there they would keep the context alive
+ * after the server is gone (a reference cycle). */
+void cmdb_server_forget_page_views (CmdbServer *server);
 /* Saves @store in the background (the request does not wait for it). */
 void cmdb_server_save_page_store (CmdbServer *server, CmdbPageStore *store);
 /* (transfer none): the page's extension, activated. */

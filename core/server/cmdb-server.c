@@ -177,6 +177,8 @@ cmdb_server_free (CmdbServer *self)
     cmdb_server_deferred_cancel_all (self->deferred);
   g_clear_pointer (&self->deferred, g_ptr_array_unref);
   g_clear_object (&self->run_store);
+  if (self->stores != NULL && self->context != NULL)
+    cmdb_server_forget_page_views (self);
   g_clear_object (&self->context);
   g_clear_object (&self->host);
   g_free (self->bind);

@@ -323,6 +323,7 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
           JsonObject *counts
               = json_object_get_object_member (json_array_get_object_element (array, 0), "counts");
 
+          g_free (id);
           id = g_strdup (
               json_object_get_string_member (json_array_get_object_element (array, 0), "id"));
           if (json_object_get_int_member_with_default (counts, "running", 0) == 2)
