@@ -23,9 +23,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # Starts `cmdbuilder serve` on a free port in the current directory; sets
 # server_pid and url (with its trailing /).
+# Each server writes to a file of its own: the shell truncates a reused one
+# only once the child runs, so a quick look could read the previous
+# server's URL (a connection refused at random).
 start_server() {
-    "$cmdbuilder" serve -p 0 --no-token > "$tmp/serve.out" 2>&1 &
+    local out
+    out="$(mktemp "$tmp/serve.XXXXXX")"
+    "$cmdbuilder" serve -p 0 --no-token > "$out" 2>&1 &
     server_pid=$!
-    for _ in $(seq 100); do grep -q '^http://' "$tmp/serve.out" && break; sleep 0.1; done
-    url="$(grep -m1 '^http://' "$tmp/serve.out")" || fail "serve printed no URL"
+    for _ in $(seq 100); do grep -q '^http://' "$out" && break; sleep 0.1; done
+    url="$(grep -m1 '^http://' "$out")" || fail "serve printed no URL"
 }
