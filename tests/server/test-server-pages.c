@@ -1053,8 +1053,7 @@ test_cached_view_follows_state_and_files (void **state)
   g_free (html);
   html = assert_view_matches_fresh_render ();
   assert_contains (html, "max_epochs=8");
-  json_node_unref (
-      post_json_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": \"eight\"}}"));
+  json_node_unref (post_json_ok ("/api/pages/train", "{\"changes\": {\"max_epochs\": \"eight\"}}"));
   g_free (html);
   html = assert_view_matches_fresh_render ();
   assert_contains (html, "eight");
