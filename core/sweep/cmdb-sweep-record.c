@@ -337,6 +337,23 @@ remove_tree (const char *directory)
   g_rmdir (directory);
 }
 
+/* Removes a sweep's directory at once for everyone else: it is renamed to
+ * a hidden name beside it (which listings skip) before its files go. Removed
+ * in place, a supervisor's last update could open record.lock again
+ * (O_CREAT) between the unlinks and the rmdir, and the directory stayed. */
+static void
+remove_sweep_directory (const char *directory)
+{
+  g_autofree char *parent = g_path_get_dirname (directory);
+  g_autofree char *name = g_path_get_basename (directory);
+  g_autofree char *hidden = g_strdup_printf ("%s/.deleting-%s-%d", parent, name, (int) getpid ());
+
+  if (g_rename (directory, hidden) == 0)
+    remove_tree (hidden);
+  else
+    remove_tree (directory);
+}
+
 /* (transfer full): one member's run, queued, naming its sweep. */
 static CmdbRun *
 create_member (CmdbRunStore *store, const char *page, const char *executor, const char *sweep_id,
@@ -491,9 +508,14 @@ cmdb_sweep_list (CmdbRunStore *store, GError **error)
     }
   while ((name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *path = g_build_filename (sweeps, name, NULL);
+      g_autofree char *path = NULL;
       g_autoptr (GError) sweep_error = NULL;
-      CmdbSweep *sweep = load_from_directory (path, &sweep_error);
+      CmdbSweep *sweep;
+
+      if (name[0] == '.') /* a sweep being deleted (remove_sweep_directory) */
+        continue;
+      path = g_build_filename (sweeps, name, NULL);
+      sweep = load_from_directory (path, &sweep_error);
 
       if (sweep != NULL)
         g_ptr_array_add (list, sweep);
@@ -773,6 +795,6 @@ cmdb_sweep_delete (CmdbRunStore *store, CmdbSweep *sweep, GError **error)
       if (run != NULL && !cmdb_run_delete (run, error))
         return FALSE;
     }
-  remove_tree (sweep->directory);
+  remove_sweep_directory (sweep->directory);
   return TRUE;
 }

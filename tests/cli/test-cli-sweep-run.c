@@ -375,9 +375,16 @@ test_ctrl_c_stop_rerun_and_delete (void **state)
   assert_int_equal (status, 0);
   {
     JsonArray *members = json_object_get_array_member (json_node_get_object (stopped), "members");
-    g_autofree char *sweep_dir = g_build_filename (workspace, ".cmdbuilder", "sweeps", id, NULL);
+    g_autofree char *sweeps_dir = g_build_filename (workspace, ".cmdbuilder", "sweeps", NULL);
+    g_autofree char *sweep_dir = g_build_filename (sweeps_dir, id, NULL);
+    g_autoptr (GDir) left = g_dir_open (sweeps_dir, 0, NULL);
 
     assert_false (g_file_test (sweep_dir, G_FILE_TEST_EXISTS));
+    const char *name;
+
+    /* Nor the hidden name the directory was renamed to while its files went. */
+    while (left != NULL && (name = g_dir_read_name (left)) != NULL)
+      assert_false (g_str_has_prefix (name, ".deleting-"));
     for (guint i = 0; i < json_array_get_length (members); i++)
       {
         g_autofree char *run_dir = g_build_filename (
