@@ -8,6 +8,7 @@
  * thread; a request that changed it is answered once it is saved. */
 
 #include "cmdb-server-resource-private.h"
+#include "cmdb-server-page-evaluation-private.h"
 #include "sweep/cmdb-sweep-private.h"
 #include "cmdb-server-deferred-private.h"
 #include "base/cmdb-json-private.h"
@@ -57,9 +58,8 @@ decode_form_pairs (const char *body)
   return pairs;
 }
 
-/* The cache keys of a page's last evaluation and its rendered view,
- * followed by the page's id. */
-#define EVALUATION_KEY "server:page-evaluation:"
+/* The cache key of a page's rendered view, followed by the page's id
+ * (its last evaluation's: CMDB_PAGE_EVALUATION_KEY). */
 #define VIEW_KEY "server:page-view:"
 
 /* ---- the stored state of each page ---- */
@@ -99,7 +99,7 @@ cmdb_server_forget_page_views (CmdbServer *self)
   g_hash_table_iter_init (&iter, self->stores);
   while (g_hash_table_iter_next (&iter, (gpointer *) &page_id, NULL))
     {
-      g_autofree char *evaluation_key = g_strconcat (EVALUATION_KEY, page_id, NULL);
+      g_autofree char *evaluation_key = g_strconcat (CMDB_PAGE_EVALUATION_KEY, page_id, NULL);
       g_autofree char *view_key = g_strconcat (VIEW_KEY, page_id, NULL);
 
       cmdb_cache_remove (cache, evaluation_key);
@@ -221,383 +221,6 @@ show_page (CmdbServer *self, const char *page_id)
     g_warning ("cannot remember the last page: %s", error->message);
 }
 
-/* Everything one page view needs, computed from the stored state. */
-typedef struct
-{
-  CmdbPageSession *session; /* activate, schema, evaluate, build: as the CLI */
-  CmdbPluginRecord *record; /* (transfer none) */
-  CmdbSchema *schema;
-  CmdbFormState *form;
-  CmdbCommand *command;        /* (nullable) */
-  char *command_error;         /* (nullable) */
-  char *defaults_command;      /* (nullable) */
-  GPtrArray *use_cases;        /* (nullable) */
-  gboolean suffix_available;   /* the page shows the suffix checkbox */
-  gboolean suffix_default;     /* [command] suffix, else the plugin's X-Suffix */
-  gboolean suffix;             /* what the command was built with */
-  CmdbComposeResult *compose;  /* (nullable): the composition check of what would run */
-  GPtrArray *compose_errors;   /* (nullable): its problems no field owns */
-  CmdbCommandReading *reading; /* (nullable) the edited text read against the form */
-  GPtrArray *setup_problems;   /* (element-type CmdbProblem) what stops this page's runs */
-  char *inputs;                /* (nullable) the stored state it was computed from */
-  /* Made on first need, then shared by the page's render and answers: */
-  JsonNode *form_node;    /* (nullable) the form as JSON, with the fields' option sources */
-  JsonNode *command_node; /* (nullable) command_json() */
-  char *form_text;        /* (nullable) form_node as text */
-  char *command_text;     /* (nullable) command_node as text */
-} PageEvaluation;
-
-static void
-page_evaluation_clear (PageEvaluation *evaluation)
-{
-  g_clear_pointer (&evaluation->session, cmdb_page_session_unref);
-  g_clear_pointer (&evaluation->schema, cmdb_schema_unref);
-  g_clear_pointer (&evaluation->form, cmdb_form_state_unref);
-  g_clear_pointer (&evaluation->command, cmdb_command_unref);
-  g_clear_pointer (&evaluation->command_error, g_free);
-  g_clear_pointer (&evaluation->defaults_command, g_free);
-  g_clear_pointer (&evaluation->use_cases, g_ptr_array_unref);
-  g_clear_pointer (&evaluation->compose, cmdb_compose_result_free);
-  g_clear_pointer (&evaluation->compose_errors, g_ptr_array_unref);
-  g_clear_pointer (&evaluation->reading, cmdb_command_reading_free);
-  g_clear_pointer (&evaluation->setup_problems, g_ptr_array_unref);
-  g_clear_pointer (&evaluation->inputs, g_free);
-  g_clear_pointer (&evaluation->form_node, json_node_unref);
-  g_clear_pointer (&evaluation->command_node, json_node_unref);
-  g_clear_pointer (&evaluation->form_text, g_free);
-  g_clear_pointer (&evaluation->command_text, g_free);
-}
-
-static PageEvaluation *
-page_evaluation_new (void)
-{
-  return g_rc_box_new0 (PageEvaluation);
-}
-
-static PageEvaluation *
-page_evaluation_ref (PageEvaluation *evaluation)
-{
-  return g_rc_box_acquire (evaluation);
-}
-
-static void
-page_evaluation_unref (PageEvaluation *evaluation)
-{
-  g_rc_box_release_full (evaluation, (GDestroyNotify) page_evaluation_clear);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageEvaluation, page_evaluation_unref)
-
-/* Suggestions are a Train feature in the original: a page plugin opts in
- * with X-Suggestions=true (train.plugin does). */
-static gboolean
-page_has_suggestions (CmdbPluginRecord *record)
-{
-  const char *flag = peas_plugin_info_get_external_data (record->info, "Suggestions");
-
-  return flag != NULL && (g_ascii_strcasecmp (flag, "true") == 0 || g_str_equal (flag, "1"));
-}
-
-static CmdbFormInput *
-input_from_store (CmdbPageStore *store)
-{
-  CmdbFormInput *input = cmdb_form_input_new ();
-  g_autoptr (GList) keys = json_object_get_members (store->values);
-
-  for (GList *l = keys; l != NULL; l = l->next)
-    cmdb_form_input_set (input, l->data,
-                         json_node_copy (json_object_get_member (store->values, l->data)), TRUE);
-  return input;
-}
-
-static void
-store_values_from_input (CmdbPageStore *store, CmdbFormInput *input)
-{
-  g_autoptr (JsonNode) node = cmdb_form_input_to_json (input);
-  JsonObject *object = json_node_get_object (node);
-  JsonObject *values = json_object_get_object_member (object, "values");
-  JsonArray *user_set = json_object_get_array_member (object, "user_set");
-  JsonObject *kept = json_object_new ();
-
-  for (guint i = 0; user_set != NULL && i < json_array_get_length (user_set); i++)
-    {
-      const char *key = json_array_get_string_element (user_set, i);
-      JsonNode *value = values != NULL ? json_object_get_member (values, key) : NULL;
-      if (value != NULL)
-        json_object_set_member (kept, key, json_node_copy (value));
-    }
-  json_object_unref (store->values);
-  store->values = kept;
-}
-
-/* The original shows "Append architecture + encoder to experiment name"
- * on the pages whose suffix rule is on by default (Train); the user's
- * choice, kept per page, wins (the session's precedence, as in the CLI). */
-static void
-resolve_suffix (CmdbPageStore *store, PageEvaluation *evaluation)
-{
-  evaluation->suffix_available = cmdb_page_session_has_suffix_option (evaluation->session);
-  evaluation->suffix_default = cmdb_page_session_get_suffix_default (evaluation->session);
-  evaluation->suffix = cmdb_page_session_resolve_suffix (
-      evaluation->session, evaluation->suffix_available ? store->suffix : -1);
-}
-
-typedef struct
-{
-  CmdbServer *server;
-  const char *page_id;
-  gboolean suffix;
-} DefaultsRequest;
-
-static gpointer
-compute_defaults_command (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
-                          GError **error)
-{
-  DefaultsRequest *request = user_data;
-  g_autoptr (CmdbPageSession) session = NULL;
-  g_autoptr (CmdbFormState) defaults = NULL;
-  g_autoptr (CmdbCommand) command = NULL;
-
-  /* Opening the page here (cache hits) makes every file and directory its
-   * schema came from, fragments included, a dependency. */
-  session = cmdb_page_session_open (request->server->host, request->server->context,
-                                    request->page_id, error);
-  if (session == NULL)
-    return NULL;
-  defaults = cmdb_page_session_evaluate (session, NULL, CMDB_PAGE_SESSION_FOLLOW);
-  command = cmdb_page_session_build (session, defaults, request->suffix, error);
-  if (command == NULL)
-    return NULL;
-  *ret_size = strlen (command->display) + 1;
-  return g_bytes_new (command->display, strlen (command->display) + 1);
-}
-
-/* (transfer full) (nullable): the command of the page's defaults, for the
- * "against the defaults" diff. It changes only when a file it came from
- * changes, so it is a derived cache entry (the evaluation inside records
- * its dependencies) instead of a second evaluation on every request. */
-static char *
-defaults_command_display (CmdbServer *self, const char *page_id, const char *schema_path,
-                          PageEvaluation *evaluation)
-{
-  DefaultsRequest request = { self, page_id, evaluation->suffix_default };
-  g_autofree char *key = g_strdup_printf ("server:defaults-command:%s:%s:%d", page_id, schema_path,
-                                          evaluation->suffix_default);
-  g_autoptr (GBytes) display = cmdb_cache_get_derived (
-      cmdb_context_get_cache (self->context), key, compute_defaults_command, &request,
-      (GBoxedCopyFunc) g_bytes_ref, (GDestroyNotify) g_bytes_unref, NULL);
-
-  return display != NULL ? g_strdup (g_bytes_get_data (display, NULL)) : NULL;
-}
-
-/* Opens the page's session: the page activated, its schema loaded. */
-static gboolean
-open_page (CmdbServer *self, const char *page_id, PageEvaluation *evaluation, GError **error)
-{
-  if (cmdb_server_lookup_page (self, page_id) == NULL)
-    {
-      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
-      return FALSE;
-    }
-  evaluation->session = cmdb_page_session_open (self->host, self->context, page_id, error);
-  if (evaluation->session == NULL)
-    return FALSE;
-  evaluation->record = cmdb_page_session_get_record (evaluation->session);
-  evaluation->schema = cmdb_schema_ref (cmdb_page_session_get_schema (evaluation->session));
-  return TRUE;
-}
-
-/* The composition check of what Run would run (the edited text when there
- * is one, else the form's command): problems show at the field whose
- * override they are about, the others with the command. */
-static void
-check_composes (PageEvaluation *evaluation, CmdbPageStore *store)
-{
-  const char *edited = store->edited;
-
-  if (edited != NULL && g_strcmp0 (edited, evaluation->command->display) != 0)
-    {
-      g_autoptr (GPtrArray) words = cmdb_command_split_text (edited, NULL);
-
-      if (words != NULL)
-        evaluation->compose = cmdb_page_session_compose_argv (evaluation->session, words);
-    }
-  else
-    evaluation->compose = cmdb_page_session_compose (evaluation->session, evaluation->command);
-  evaluation->compose_errors = cmdb_page_session_attach_compose (
-      evaluation->session, evaluation->form, evaluation->compose);
-}
-
-/* (transfer full) (nullable): the edited command (if any) read against
- * the form of @evaluation: whether the form is in effect, the extras, what
- * differs, a word that does not parse. */
-static CmdbCommandReading *
-read_edited_command (CmdbPageStore *store, PageEvaluation *evaluation)
-{
-  g_autoptr (CmdbFormInput) input = NULL;
-  g_autoptr (GError) error = NULL;
-  CmdbCommandReading *reading;
-
-  if (store->edited == NULL)
-    return NULL;
-  input = input_from_store (store);
-  reading = cmdb_page_session_read_command (evaluation->session, input, evaluation->suffix,
-                                            store->edited, &error);
-  if (reading == NULL)
-    {
-      reading = g_new0 (CmdbCommandReading, 1);
-      reading->extras = g_ptr_array_new_with_free_func (g_free);
-      reading->differences = g_ptr_array_new_with_free_func (g_free);
-      reading->error = g_strdup (error->message);
-      reading->error_offset = -1;
-    }
-  return reading;
-}
-
-/* Fills @evaluation from the stored state of @store. */
-static gboolean
-compute_evaluation (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-                    PageEvaluation *evaluation, GError **error)
-{
-  const char *schema_path;
-  g_autoptr (CmdbFormInput) input = NULL;
-  g_autoptr (GError) command_error = NULL;
-
-  if (!open_page (self, page_id, evaluation, error))
-    return FALSE;
-  schema_path = cmdb_page_session_get_schema_path (evaluation->session);
-
-  resolve_suffix (store, evaluation);
-  input = input_from_store (store);
-  evaluation->form
-      = cmdb_page_session_evaluate (evaluation->session, input, CMDB_PAGE_SESSION_FOLLOW);
-  evaluation->command = cmdb_page_session_build (evaluation->session, evaluation->form,
-                                                 evaluation->suffix, &command_error);
-  if (evaluation->command == NULL)
-    evaluation->command_error = g_strdup (command_error->message);
-  else
-    check_composes (evaluation, store);
-
-  evaluation->defaults_command = defaults_command_display (self, page_id, schema_path, evaluation);
-  /* This page's own set-up (launcher, runner script), for its banner: a
-   * lookup on PATH and a stat, recorded as dependencies of a cached view. */
-  evaluation->setup_problems
-      = cmdb_page_session_check_setup (evaluation->session, evaluation->command);
-
-  if (page_has_suggestions (evaluation->record))
-    {
-      const CmdbFieldState *architecture
-          = cmdb_form_state_lookup (evaluation->form, CMDB_SCHEMA_DEFAULT_ARCHITECTURE_KEY);
-      const char *name = NULL;
-
-      if (architecture != NULL && architecture->visible && architecture->value != NULL
-          && JSON_NODE_HOLDS_VALUE (architecture->value)
-          && json_node_get_value_type (architecture->value) == G_TYPE_STRING)
-        name = json_node_get_string (architecture->value);
-      if (architecture != NULL && architecture->visible)
-        evaluation->use_cases = cmdb_list_use_cases (self->context, name);
-    }
-  evaluation->reading = read_edited_command (store, evaluation);
-  return TRUE;
-}
-
-/* What an evaluation is a function of besides files: the user's values,
- * the suffix choice and the edited command. (transfer full) */
-static char *
-evaluation_inputs (CmdbPageStore *store)
-{
-  g_autoptr (JsonNode) values = json_node_init_object (json_node_alloc (), store->values);
-  g_autofree char *values_text = json_to_string (values, FALSE);
-
-  return g_strdup_printf ("%d\n%s\n%s", store->suffix, values_text,
-                          store->edited != NULL ? store->edited : "\x01");
-}
-
-typedef struct
-{
-  CmdbServer *self;
-  const char *page_id;
-  CmdbPageStore *store;
-  const char *inputs;
-} EvaluationRequest;
-
-static gpointer
-compute_cached_evaluation (CmdbCache *cache, const char *key, gpointer user_data, gsize *ret_size,
-                           GError **error)
-{
-  EvaluationRequest *request = user_data;
-  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
-
-  if (!compute_evaluation (request->self, request->page_id, request->store, evaluation, error))
-    return NULL;
-  evaluation->inputs = g_strdup (request->inputs);
-  /* The form state, the command and the composition verdict: a rough
-   * size, enough for the cache's memory bound. */
-  *ret_size = 64 * 1024 + strlen (request->inputs);
-  return g_steal_pointer (&evaluation);
-}
-
-typedef const char *(*StateOfFunc) (gpointer value);
-
-/* (transfer full) (nullable): the value of @key for @state, from the cache
- * when it holds one made for @state and nothing it depends on changed;
- * computed otherwise. For values only the latest of which is worth
- * keeping (one entry per page, not one per state the user went through):
- * a value made for another state (@state_of says which) is replaced.
- * Failures are not kept: the next request tries again. */
-static gpointer
-get_latest (CmdbCache *cache, const char *key, const char *state, StateOfFunc state_of,
-            CmdbCacheComputeFunc compute, gpointer request, GBoxedCopyFunc value_ref,
-            GDestroyNotify value_unref, GError **error)
-{
-  gpointer value
-      = cmdb_cache_get_derived (cache, key, compute, request, value_ref, value_unref, error);
-
-  if (value != NULL && !g_str_equal (state_of (value), state))
-    {
-      value_unref (value);
-      cmdb_cache_remove (cache, key);
-      value = cmdb_cache_get_derived (cache, key, compute, request, value_ref, value_unref, error);
-    }
-  if (value == NULL)
-    cmdb_cache_remove (cache, key);
-  return value;
-}
-
-static const char *
-evaluation_state (gpointer value)
-{
-  return ((PageEvaluation *) value)->inputs;
-}
-
-/* (transfer full) (nullable): the evaluation of @page_id for the stored
- * state of @store; NULL with @error when the page cannot be evaluated.
- *
- * A request that changes the state evaluates the page before the change
- * (to read the request against the form) and after it (for the answer),
- * and the next one starts from the state the last one left. So the last
- * evaluation of each page is a derived cache entry: its computation
- * records every file it read (schema, configs, directory listings, the
- * composition's configs) and it is reused while they and the inputs it was
- * computed from are unchanged. It is shared: nobody changes it. */
-static PageEvaluation *
-evaluate_page (CmdbServer *self, const char *page_id, CmdbPageStore *store, GError **error)
-{
-  CmdbCache *cache = cmdb_context_get_cache (self->context);
-  g_autofree char *inputs = evaluation_inputs (store);
-  g_autofree char *key = g_strconcat (EVALUATION_KEY, page_id, NULL);
-  EvaluationRequest request = { self, page_id, store, inputs };
-
-  if (cmdb_server_lookup_page (self, page_id) == NULL)
-    {
-      g_set_error (error, CMDB_HOST_ERROR, CMDB_HOST_ERROR_NOT_FOUND, "no page %s", page_id);
-      return NULL;
-    }
-  return get_latest (cache, key, inputs, evaluation_state, compute_cached_evaluation, &request,
-                     (GBoxedCopyFunc) page_evaluation_ref, (GDestroyNotify) page_evaluation_unref,
-                     error);
-}
-
 /* Keeps the "generated" and "previous" commands of @store current: the
  * previous one is what the form produced before its last change. */
 static gboolean
@@ -614,7 +237,7 @@ track_generated_display (CmdbPageStore *store, const char *display)
 /* (nullable) (transfer none): the command that counts as "generated" (one
  * without errors), or NULL. */
 static const char *
-generated_display (PageEvaluation *evaluation)
+generated_display (CmdbPageEvaluation *evaluation)
 {
   if (evaluation->command == NULL || evaluation->command->errors->len > 0)
     return NULL;
@@ -622,86 +245,16 @@ generated_display (PageEvaluation *evaluation)
 }
 
 static void
-track_generated (CmdbPageStore *store, PageEvaluation *evaluation)
+track_generated (CmdbPageStore *store, CmdbPageEvaluation *evaluation)
 {
   track_generated_display (store, generated_display (evaluation));
-}
-
-static JsonNode *
-command_json (PageEvaluation *evaluation)
-{
-  JsonNode *node;
-
-  if (evaluation->command == NULL)
-    {
-      node = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (node, json_object_new ());
-      json_object_set_null_member (json_node_get_object (node), "command");
-      json_object_set_string_member (json_node_get_object (node), "error",
-                                     evaluation->command_error != NULL ? evaluation->command_error
-                                                                       : "");
-      return node;
-    }
-  node = cmdb_command_to_json (evaluation->command);
-  json_object_set_string_member (json_node_get_object (node), "pretty",
-                                 evaluation->command->pretty);
-  /* The composition verdict (null: no primary config to check against)
-   * and its problems that no field owns. */
-  if (evaluation->compose != NULL)
-    {
-      JsonArray *others = json_array_new ();
-
-      json_object_set_member (json_node_get_object (node), "compose",
-                              cmdb_compose_result_to_json (evaluation->compose));
-      for (guint i = 0; evaluation->compose_errors != NULL && i < evaluation->compose_errors->len;
-           i++)
-        json_array_add_string_element (others, g_ptr_array_index (evaluation->compose_errors, i));
-      json_object_set_array_member (json_node_get_object (node), "compose_errors", others);
-    }
-  else
-    json_object_set_null_member (json_node_get_object (node), "compose");
-  return node;
-}
-
-/* (transfer none): the form of @evaluation as JSON, made once per
- * evaluation (evaluations are shared by the requests of one state). The
- * renderer needs each field's source id to offer the search picker; it is
- * schema data, added here. Nobody changes it afterwards. */
-static JsonNode *
-evaluation_form_node (PageEvaluation *evaluation)
-{
-  JsonArray *fields;
-
-  if (evaluation->form_node != NULL)
-    return evaluation->form_node;
-  evaluation->form_node = cmdb_form_state_to_json (evaluation->form);
-  fields = json_object_get_array_member (json_node_get_object (evaluation->form_node), "fields");
-  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
-    {
-      JsonObject *field = json_array_get_object_element (fields, i);
-      const CmdbSchemaElement *element
-          = cmdb_schema_lookup (evaluation->schema, json_object_get_string_member (field, "key"));
-      if (element != NULL && element->options_source != NULL && element->options == NULL
-          && !json_object_has_member (field, "options_source"))
-        json_object_set_string_member (field, "options_source", element->options_source);
-    }
-  return evaluation->form_node;
-}
-
-/* (transfer none): command_json() of @evaluation, made once. */
-static JsonNode *
-evaluation_command_node (PageEvaluation *evaluation)
-{
-  if (evaluation->command_node == NULL)
-    evaluation->command_node = command_json (evaluation);
-  return evaluation->command_node;
 }
 
 /* The page body for @evaluation (NULL: only @error_message) and @store,
  * with @last_run (nullable, transfer none) as the execution panel's run. */
 static char *
 render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-                      PageEvaluation *evaluation, const char *error_message, const char *notice,
+                      CmdbPageEvaluation *evaluation, const char *error_message, const char *notice,
                       JsonNode *last_run)
 {
   CmdbHtmlPageView view = { 0 };
@@ -715,8 +268,8 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
   view.picker_threshold = PICKER_THRESHOLD;
   if (evaluation != NULL && evaluation->form != NULL)
     {
-      view.form = json_node_get_object (evaluation_form_node (evaluation));
-      view.command = json_node_get_object (evaluation_command_node (evaluation));
+      view.form = json_node_get_object (cmdb_page_evaluation_form_node (evaluation));
+      view.command = json_node_get_object (cmdb_page_evaluation_command_node (evaluation));
       view.defaults_command = evaluation->defaults_command;
       for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
         json_array_add_object_element (
@@ -749,7 +302,7 @@ render_body_with_run (CmdbServer *self, const char *page_id, CmdbPageStore *stor
 
 static char *
 render_body (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-             PageEvaluation *evaluation, const char *error_message, const char *notice)
+             CmdbPageEvaluation *evaluation, const char *error_message, const char *notice)
 {
   g_autoptr (JsonNode) last_run
       = store != NULL ? cmdb_server_runs_last_run_json (self, store) : NULL;
@@ -882,11 +435,13 @@ compute_page_view (CmdbCache *cache, const char *key, gpointer user_data, gsize 
                    GError **error)
 {
   PageViewRequest *request = user_data;
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (JsonNode) stored = cmdb_page_store_to_json (request->store);
   PageView *view;
 
-  if ((evaluation = evaluate_page (request->self, request->page_id, request->store, error)) == NULL)
+  if ((evaluation
+       = cmdb_server_evaluate_page (request->self, request->page_id, request->store, error))
+      == NULL)
     return NULL;
   request->computed = TRUE;
   view = g_rc_box_new0 (PageView);
@@ -1039,18 +594,19 @@ text_differs_from_shown (CmdbPageStore *store, const char *text)
 /* An edited text sets the fields whose overrides it writes (the form and
  * the text then agree); a word that does not parse changes nothing. */
 static void
-map_command_onto_form (CmdbPageStore *store, PageEvaluation *evaluation)
+map_command_onto_form (CmdbPageStore *store, CmdbPageEvaluation *evaluation)
 {
-  g_autoptr (CmdbCommandReading) reading = read_edited_command (store, evaluation);
+  g_autoptr (CmdbCommandReading) reading
+      = cmdb_page_evaluation_read_edited_command (store, evaluation);
 
   if (reading != NULL && reading->error == NULL && reading->input != NULL)
-    store_values_from_input (store, reading->input);
+    cmdb_server_store_values_from_input (store, reading->input);
 }
 
 /* The text becomes the form's command plus @extras (or follows the form
  * again when there are none). */
 static gboolean
-text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *extras)
+text_follows_form (CmdbPageStore *store, CmdbPageEvaluation *evaluation, GPtrArray *extras)
 {
   g_autoptr (GPtrArray) words = g_ptr_array_new ();
   g_autofree char *tail = NULL;
@@ -1070,7 +626,7 @@ text_follows_form (CmdbPageStore *store, PageEvaluation *evaluation, GPtrArray *
 }
 
 static gboolean
-apply_use_case (CmdbPageStore *store, PageEvaluation *evaluation, const char *use_case_id)
+apply_use_case (CmdbPageStore *store, CmdbPageEvaluation *evaluation, const char *use_case_id)
 {
   for (guint i = 0; evaluation->use_cases != NULL && i < evaluation->use_cases->len; i++)
     {
@@ -1078,10 +634,10 @@ apply_use_case (CmdbPageStore *store, PageEvaluation *evaluation, const char *us
 
       if (g_strcmp0 (use_case->id, use_case_id) == 0)
         {
-          g_autoptr (CmdbFormInput) input = input_from_store (store);
+          g_autoptr (CmdbFormInput) input = cmdb_server_input_from_store (store);
 
           cmdb_form_input_apply_use_case (input, evaluation->schema, use_case);
-          store_values_from_input (store, input);
+          cmdb_server_store_values_from_input (store, input);
           g_free (store->active_use_case);
           store->active_use_case = g_strdup (use_case->id);
           return TRUE;
@@ -1091,7 +647,7 @@ apply_use_case (CmdbPageStore *store, PageEvaluation *evaluation, const char *us
 }
 
 static void
-apply_action (CmdbPageStore *store, PageEvaluation *evaluation, const char *action,
+apply_action (CmdbPageStore *store, CmdbPageEvaluation *evaluation, const char *action,
               const char *use_case_id, const char **ret_notice)
 {
   if (action == NULL)
@@ -1133,7 +689,7 @@ document_for (SoupServerMessage *msg, const char *page_id, char *document)
 static void
 serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 {
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
@@ -1153,7 +709,7 @@ serve_page (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
       return;
     }
 
-  evaluation = evaluate_page (self, page_id, store, &error);
+  evaluation = cmdb_server_evaluate_page (self, page_id, store, &error);
   ok = evaluation != NULL;
   if (ok)
     {
@@ -1191,7 +747,7 @@ stored_value_fits (JsonNode *value, const char *key, GError **error)
 static void
 post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 {
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *body = cmdb_server_request_body (msg);
   g_autoptr (GPtrArray) pairs = NULL;
@@ -1206,7 +762,7 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
 
   if (body == NULL)
     return;
-  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_html_message (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Page unavailable",
                                         error->message);
@@ -1297,8 +853,8 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
         apply_command_text (store, command_text);
       if (follow_extras != NULL)
         {
-          g_clear_pointer (&evaluation, page_evaluation_unref);
-          if ((evaluation = evaluate_page (self, page_id, store, NULL)) != NULL)
+          g_clear_pointer (&evaluation, cmdb_page_evaluation_unref);
+          if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, NULL)) != NULL)
             text_follows_form (store, evaluation, follow_extras);
         }
       /* Like the fields: only a change from what was shown is the user's. */
@@ -1308,29 +864,11 @@ post_page_form (CmdbServer *self, SoupServerMessage *msg, const char *page_id)
     }
   apply_action (store, evaluation, action, use_case_id, &notice);
 
-  g_clear_pointer (&evaluation, page_evaluation_unref);
-  if ((evaluation = evaluate_page (self, page_id, store, NULL)) != NULL)
+  g_clear_pointer (&evaluation, cmdb_page_evaluation_unref);
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, NULL)) != NULL)
     track_generated (store, evaluation);
   location = g_strconcat ("/", page_id, NULL);
   answer_when_saved (self, msg, store, NULL, location);
-}
-
-/* (transfer none): the form and the command of @evaluation as JSON text,
- * serialised once per evaluation. */
-static const char *
-evaluation_form_text (PageEvaluation *evaluation)
-{
-  if (evaluation->form_text == NULL)
-    evaluation->form_text = json_to_string (evaluation_form_node (evaluation), FALSE);
-  return evaluation->form_text;
-}
-
-static const char *
-evaluation_command_text (PageEvaluation *evaluation)
-{
-  if (evaluation->command_text == NULL)
-    evaluation->command_text = json_to_string (evaluation_command_node (evaluation), FALSE);
-  return evaluation->command_text;
 }
 
 /* (transfer full): the JSON answer about one page, as text: what the UI
@@ -1341,7 +879,7 @@ evaluation_command_text (PageEvaluation *evaluation)
  * than everything else in a change request. */
 static char *
 page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
-             PageEvaluation *evaluation, const char *notice, gboolean html_only)
+             CmdbPageEvaluation *evaluation, const char *notice, gboolean html_only)
 {
   CmdbPluginRecord *record = cmdb_server_lookup_page (self, page_id);
   gboolean changed;
@@ -1363,9 +901,9 @@ page_answer (CmdbServer *self, const char *page_id, CmdbPageStore *store,
       g_autofree char *state_text = json_to_string (state, FALSE);
 
       g_string_append (out, ",\"form\":");
-      g_string_append (out, evaluation_form_text (evaluation));
+      g_string_append (out, cmdb_page_evaluation_form_text (evaluation));
       g_string_append (out, ",\"command\":");
-      g_string_append (out, evaluation_command_text (evaluation));
+      g_string_append (out, cmdb_page_evaluation_command_text (evaluation));
       g_string_append_printf (out, ",\"suffix\":{\"available\":%s,\"enabled\":%s,\"default\":%s}",
                               evaluation->suffix_available ? "true" : "false",
                               evaluation->suffix ? "true" : "false",
@@ -1423,7 +961,7 @@ page_answer_html (const char *page_id, const char *title, const char *body)
 static void
 api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *answer = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
@@ -1463,7 +1001,7 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
         }
     }
 
-  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1487,7 +1025,7 @@ api_page_get (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
 /* The "suffix" member of a POST: true or false is the user's choice, null
  * goes back to the default. */
 static gboolean
-apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode *node,
+apply_suffix_member (CmdbPageStore *store, CmdbPageEvaluation *evaluation, JsonNode *node,
                      const char *page_id, GError **error)
 {
   if (!evaluation->suffix_available)
@@ -1514,7 +1052,7 @@ apply_suffix_member (CmdbPageStore *store, PageEvaluation *evaluation, JsonNode 
 static void
 api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean html_only)
 {
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
   g_autofree char *answer = NULL;
@@ -1526,7 +1064,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
   request = cmdb_server_request_json_object (msg);
   if (request == NULL)
     return;
-  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1607,8 +1145,8 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
                       : NULL,
                   &notice);
 
-  g_clear_pointer (&evaluation, page_evaluation_unref);
-  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+  g_clear_pointer (&evaluation, cmdb_page_evaluation_unref);
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1618,8 +1156,8 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
   if (follow_extras != NULL && store->edited != NULL
       && text_follows_form (store, evaluation, follow_extras))
     {
-      g_clear_pointer (&evaluation, page_evaluation_unref);
-      if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+      g_clear_pointer (&evaluation, cmdb_page_evaluation_unref);
+      if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
         {
           cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
           return;
@@ -1641,7 +1179,7 @@ api_page_post (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gb
 static void
 api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gboolean build)
 {
-  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
+  g_autoptr (CmdbPageEvaluation) evaluation = cmdb_page_evaluation_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) request = NULL;
   g_autoptr (CmdbFormInput) input = NULL;
@@ -1651,7 +1189,7 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
   request = cmdb_server_request_json_object (msg);
   if (request == NULL)
     return;
-  if (!open_page (self, page_id, evaluation, &error))
+  if (!cmdb_page_evaluation_open (self, page_id, evaluation, &error))
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1681,7 +1219,7 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
           return;
         }
     }
-  resolve_suffix (scratch, evaluation);
+  cmdb_page_evaluation_resolve_suffix (scratch, evaluation);
   evaluation->command
       = cmdb_page_session_build (evaluation->session, evaluation->form, evaluation->suffix, &error);
   if (evaluation->command == NULL)
@@ -1690,9 +1228,9 @@ api_evaluate (CmdbServer *self, SoupServerMessage *msg, const char *page_id, gbo
       return;
     }
   /* The same composition verdict as `cmdbuilder build --json`. */
-  check_composes (evaluation, scratch);
+  cmdb_page_evaluation_check_composes (evaluation, scratch);
   {
-    g_autoptr (JsonNode) node = command_json (evaluation);
+    g_autoptr (JsonNode) node = cmdb_page_evaluation_command_json (evaluation);
     cmdb_server_respond_json (msg, SOUP_STATUS_OK, node);
   }
 }
@@ -1703,7 +1241,7 @@ cmdb_server_api_command_sh (CmdbServer *self, SoupServerMessage *msg,
                             const CmdbServerRequest *request)
 {
   const char *page_id = request->params[0];
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   g_autoptr (GError) error = NULL;
   CmdbPageStore *store;
   const char *text;
@@ -1711,7 +1249,7 @@ cmdb_server_api_command_sh (CmdbServer *self, SoupServerMessage *msg,
   if (!cmdb_server_page_known (self, msg, page_id))
     return;
   store = cmdb_server_get_page_store (self, page_id);
-  if ((evaluation = evaluate_page (self, page_id, store, &error)) == NULL)
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, &error)) == NULL)
     {
       cmdb_server_respond_json_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
@@ -1900,12 +1438,12 @@ cmdb_server_activate_page (CmdbServer *self, const char *page_id, GError **error
 char *
 cmdb_server_get_defaults_command (CmdbServer *self, const char *page_id)
 {
-  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
+  g_autoptr (CmdbPageEvaluation) evaluation = cmdb_page_evaluation_new ();
 
-  if (!open_page (self, page_id, evaluation, NULL))
+  if (!cmdb_page_evaluation_open (self, page_id, evaluation, NULL))
     return NULL;
   evaluation->suffix_default = cmdb_page_session_get_suffix_default (evaluation->session);
-  return defaults_command_display (
+  return cmdb_server_defaults_command_display (
       self, page_id, cmdb_page_session_get_schema_path (evaluation->session), evaluation);
 }
 
@@ -1913,14 +1451,14 @@ gboolean
 cmdb_server_restore_page_values (CmdbServer *self, const char *page_id, JsonObject *values,
                                  GError **error)
 {
-  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
+  g_autoptr (CmdbPageEvaluation) evaluation = cmdb_page_evaluation_new ();
   g_autoptr (CmdbFormInput) input = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
 
-  if (!open_page (self, page_id, evaluation, error))
+  if (!cmdb_page_evaluation_open (self, page_id, evaluation, error))
     return FALSE;
   input = cmdb_page_session_input_for_values (evaluation->session, values);
-  store_values_from_input (store, input);
+  cmdb_server_store_values_from_input (store, input);
   g_clear_pointer (&store->edited, g_free);
   cmdb_server_save_page_store (self, store);
   return TRUE;
@@ -1930,10 +1468,10 @@ CmdbCommand *
 cmdb_server_build_page_command (CmdbServer *self, const char *page_id, JsonObject **ret_values,
                                 char **ret_experiment, GError **error)
 {
-  g_autoptr (PageEvaluation) evaluation = NULL;
+  g_autoptr (CmdbPageEvaluation) evaluation = NULL;
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
 
-  if ((evaluation = evaluate_page (self, page_id, store, error)) == NULL)
+  if ((evaluation = cmdb_server_evaluate_page (self, page_id, store, error)) == NULL)
     return NULL;
   if (evaluation->command == NULL)
     {
@@ -1953,17 +1491,17 @@ cmdb_server_build_page_member_command (CmdbServer *self, const char *page_id, Js
                                        JsonObject **ret_values, char **ret_experiment,
                                        GError **error)
 {
-  g_autoptr (PageEvaluation) evaluation = page_evaluation_new ();
+  g_autoptr (CmdbPageEvaluation) evaluation = cmdb_page_evaluation_new ();
   CmdbPageStore *store = cmdb_server_get_page_store (self, page_id);
   g_autoptr (CmdbFormInput) input = NULL;
   g_autoptr (GList) keys = json_object_get_members (member);
   g_autoptr (CmdbComposeResult) compose = NULL;
   g_autoptr (GError) check_error = NULL;
 
-  if (!open_page (self, page_id, evaluation, error))
+  if (!cmdb_page_evaluation_open (self, page_id, evaluation, error))
     return NULL;
-  resolve_suffix (store, evaluation);
-  input = input_from_store (store);
+  cmdb_page_evaluation_resolve_suffix (store, evaluation);
+  input = cmdb_server_input_from_store (store);
   /* Each sweep value as a person types it (like `--set`), judged strictly. */
   for (GList *l = keys; l != NULL; l = l->next)
     {
