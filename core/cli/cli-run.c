@@ -141,9 +141,12 @@ start_and_follow (CmdbRunStore *store, CmdbRun *run, gboolean detach)
       cmdb_cli_error ("%s", error->message);
       return 1;
     }
-  if (cmdb_run_get_status (started) == CMDB_RUN_STATUS_FAILED)
+  /* Failed with no start time: the command could not be executed, nothing
+   * ran, the record says why. (A quick command can also have run and
+   * failed already by now: that one is followed or detached like any.) */
+  if (cmdb_run_get_status (started) == CMDB_RUN_STATUS_FAILED
+      && cmdb_run_get_started_time (started) <= 0)
     {
-      /* The command could not be executed: nothing ran, the record says why. */
       if (detach)
         printf ("%s\n", cmdb_cli_safe (cmdb_run_get_id (started)));
       fprintf (stderr, "cmdbuilder: %s\n",

@@ -454,6 +454,8 @@ cli_exec_detached (const char *script)
   int status = -1;
   char *out = cmdb_test_run (argv, fixture.workspace, &err, &status);
 
+  if (status != 0)
+    g_printerr ("# exec --detach exited with %d: %s\n", status, err);
   assert_int_equal (status, 0);
   return g_strstrip (out);
 }
