@@ -1,7 +1,8 @@
 /* cmdb-cache-watch-private.h: what the cache knows of a path, and the
  * notification watch that lets a long-lived process trust it between
- * generations (docs/cache.md, "Change notification"). Private to
- * core/cache. */
+ * generations (docs/cache.md, "Change notification"). Private to the
+ * library: the cache, its parse index and the run watch (which compares
+ * the runs directory's identity the same way). */
 #pragma once
 
 #include "base/cmdb-private-export.h"

@@ -24,27 +24,17 @@
  * made every main loop iteration cost more than the listing saved. */
 
 #include "cmdb-run-private.h"
+#include "cache/cmdb-cache-watch-private.h"
 
 #include <glib/gstdio.h>
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/inotify.h>
 #define HAVE_INOTIFY 1
 #endif
-
-/* What stat() said about the runs directory. */
-typedef struct
-{
-  int error; /* errno, 0 when it exists */
-  dev_t dev;
-  ino_t ino;
-  gint64 mtime_ns;
-  gint64 ctime_ns;
-} DirIdentity;
 
 typedef struct
 {
@@ -58,43 +48,16 @@ typedef struct
 struct _CmdbRunWatch
 {
   char *directory;
-  DirIdentity identity;  /* when names was read */
-  GPtrArray *names;      /* (nullable) the directory's entries; NULL: read again */
-  GHashTable *ended;     /* name -> EndedRun */
-  GHashTable *watches;   /* inotify watch descriptor -> EndedRun */
-  int inotify;           /* -1: none, nothing is kept */
-  GPtrArray *sorted;     /* (nullable) the ended runs, newest first */
-  CmdbRunWatchSort sort; /* orders ended runs for sorted */
-  guint64 changes;       /* counts changes seen */
-  guint n_unfinished;    /* entries of the last listing that had not ended */
+  CmdbCacheIdentity identity; /* the directory's, when names was read */
+  GPtrArray *names;           /* (nullable) the directory's entries; NULL: read again */
+  GHashTable *ended;          /* name -> EndedRun */
+  GHashTable *watches;        /* inotify watch descriptor -> EndedRun */
+  int inotify;                /* -1: none, nothing is kept */
+  GPtrArray *sorted;          /* (nullable) the ended runs, newest first */
+  CmdbRunWatchSort sort;      /* orders ended runs for sorted */
+  guint64 changes;            /* counts changes seen */
+  guint n_unfinished;         /* entries of the last listing that had not ended */
 };
-
-static DirIdentity
-dir_identity (const char *path)
-{
-  DirIdentity identity = { 0 };
-  struct stat st;
-
-  if (stat (path, &st) != 0)
-    {
-      identity.error = errno != 0 ? errno : EIO;
-      return identity;
-    }
-  identity.dev = st.st_dev;
-  identity.ino = st.st_ino;
-  identity.mtime_ns
-      = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
-  identity.ctime_ns
-      = (gint64) st.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_ctim.tv_nsec;
-  return identity;
-}
-
-static gboolean
-dir_identity_equal (const DirIdentity *a, const DirIdentity *b)
-{
-  return a->error == b->error && a->dev == b->dev && a->ino == b->ino && a->mtime_ns == b->mtime_ns
-         && a->ctime_ns == b->ctime_ns;
-}
 
 static void
 ended_run_free (EndedRun *ended)
@@ -224,14 +187,15 @@ forget_removed (CmdbRunWatch *self, GPtrArray *names)
 GPtrArray *
 cmdb_run_watch_get_names (CmdbRunWatch *self, GError **error)
 {
-  DirIdentity now = dir_identity (self->directory);
+  CmdbCacheIdentity now;
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
   GPtrArray *names;
   const char *name;
 
+  cmdb_cache_identity_read (self->directory, &now);
   read_changes (self);
-  if (self->names != NULL && dir_identity_equal (&now, &self->identity))
+  if (self->names != NULL && cmdb_cache_identity_equal (&now, &self->identity))
     return self->names;
   if (self->names != NULL)
     self->changes++; /* else counted when it was dropped */
@@ -327,11 +291,12 @@ cmdb_run_watch_set_unfinished (CmdbRunWatch *self, guint n_unfinished)
 gboolean
 cmdb_run_watch_changed_since (CmdbRunWatch *self, guint64 *stamp)
 {
-  DirIdentity now = dir_identity (self->directory);
+  CmdbCacheIdentity now;
   gboolean changed;
 
+  cmdb_cache_identity_read (self->directory, &now);
   read_changes (self);
-  if (self->names != NULL && !dir_identity_equal (&now, &self->identity))
+  if (self->names != NULL && !cmdb_cache_identity_equal (&now, &self->identity))
     {
       /* Listed again at the next cmdb_run_watch_get_names(). */
       g_clear_pointer (&self->names, g_ptr_array_unref);
